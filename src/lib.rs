@@ -1,0 +1,3 @@
+pub mod pattern;
+pub mod sound;
+pub mod time;

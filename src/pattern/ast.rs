@@ -1,0 +1,127 @@
+//! The parsed form of a mini-notation pattern: a small tree of steps.
+//!
+//! The parser produces it, the query engine walks it. It is plain data, so
+//! parser tests compare it against expected trees.
+
+use crate::time::Rational;
+
+/// One node of a parsed pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// `~`: nothing sounds.
+    Rest,
+    /// A sound name with its variant: `hat:2` is `Sound { name: "hat", variant: 2 }`.
+    Sound { name: String, variant: u32 },
+    /// `a b c` or `[a b c]`: steps share each cycle in proportion to their weights.
+    Seq(Vec<Step>),
+    /// `a, b`: layers sound together.
+    Stack(Vec<Node>),
+    /// `<a b c>`: one step per cycle, in turn (Tidal: `slow total_weight (seq)`).
+    Alt(Vec<Step>),
+    /// `{a b c, d e}%n`: every layer moves at `steps` steps per cycle; without
+    /// `%n`, at the step count of the first layer.
+    Poly {
+        layers: Vec<Vec<Step>>,
+        steps: Option<Rational>,
+    },
+    /// `[a | b | c]`: one option per cycle, chosen by the seeded hash.
+    /// `id` is the byte offset of the first `|`, so each choice draws its own numbers.
+    Choice { id: usize, options: Vec<Node> },
+    /// `a*2` (factor 2) and `a/2` (factor 1/2): play `factor` cycles of the child per cycle.
+    Fast { node: Box<Node>, factor: Rational },
+    /// `a(3,8,2)`: the child on the onsets of the Bjorklund rhythm, rotated left.
+    Euclid {
+        node: Box<Node>,
+        pulses: i64,
+        steps: u32,
+        rotation: i64,
+    },
+    /// `a?` / `a?0.3`: each event is dropped with probability `probability`.
+    /// `id` is the byte offset of the `?`.
+    Degrade {
+        node: Box<Node>,
+        probability: Rational,
+        id: usize,
+    },
+    /// Top-level `a b | c | d e f`: one part per pulse group of the current metre.
+    Metre(Vec<Node>),
+}
+
+/// A step of a sequence: a node and its relative length (`@` weight, `_` elongation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub node: Node,
+    pub weight: Rational,
+}
+
+impl Step {
+    /// A step of weight 1.
+    pub fn new(node: Node) -> Step {
+        Step {
+            node,
+            weight: Rational::from_integer(1),
+        }
+    }
+}
+
+impl Node {
+    /// Shorthand for a sound without a variant.
+    pub fn sound(name: &str) -> Node {
+        Node::Sound {
+            name: name.to_string(),
+            variant: 0,
+        }
+    }
+
+    /// A conservative bound on how finely this node divides a cycle: the
+    /// product of the numerators and denominators of every time factor along
+    /// the worst path. The parser rejects patterns above a limit so that exact
+    /// arithmetic stays far from `i128` overflow. Saturates instead of overflowing.
+    pub fn resolution(&self) -> u128 {
+        match self {
+            Node::Rest | Node::Sound { .. } => 1,
+            Node::Seq(steps) | Node::Alt(steps) => seq_resolution(steps),
+            Node::Stack(layers) => layers.iter().map(Node::resolution).max().unwrap_or(1),
+            Node::Poly { layers, steps } => {
+                let base = steps.map_or(1, factor_size);
+                layers
+                    .iter()
+                    .map(|l| seq_resolution(l).saturating_mul(base))
+                    .max()
+                    .unwrap_or(1)
+            }
+            Node::Choice { options, .. } => {
+                options.iter().map(Node::resolution).max().unwrap_or(1)
+            }
+            Node::Fast { node, factor } => node.resolution().saturating_mul(factor_size(*factor)),
+            Node::Euclid { node, steps, .. } => node.resolution().saturating_mul(*steps as u128),
+            Node::Degrade { node, .. } => node.resolution(),
+            Node::Metre(parts) => {
+                // Metre groups are unknown until query time; allow for up to 64 pulses.
+                let parts = parts.iter().map(Node::resolution).max().unwrap_or(1);
+                parts.saturating_mul(64)
+            }
+        }
+    }
+}
+
+fn seq_resolution(steps: &[Step]) -> u128 {
+    let total: Rational = steps.iter().map(|s| s.weight).sum();
+    let total = factor_size(total);
+    steps
+        .iter()
+        .map(|s| {
+            total
+                .saturating_mul(factor_size(s.weight))
+                .saturating_mul(s.node.resolution())
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+fn factor_size(r: Rational) -> u128 {
+    r.numer()
+        .unsigned_abs()
+        .max(1)
+        .saturating_mul(r.denom().unsigned_abs().max(1))
+}

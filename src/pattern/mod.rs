@@ -1,0 +1,168 @@
+//! Mini-notation patterns, as TidalCycles users write them, aware of the metre.
+//!
+//! A [`Pattern`] is parsed once on a control thread and then queried for the
+//! events whose onsets fall in a span of cycles. Time is exact
+//! ([`Rational`]); randomness is a stateless hash of the query seed, the
+//! operator's position in the source and the event's onset, so the same query
+//! always returns the same events.
+//!
+//! # Notation
+//!
+//! | Write              | Meaning |
+//! |--------------------|---------|
+//! | `bd sn hat`        | a sequence: each step an equal share of the enclosing span |
+//! | `hat:2`            | sound `hat`, variant 2 (names are `[A-Za-z0-9_.-]+`) |
+//! | `~`                | a rest |
+//! | `[a b]`            | a subdivision: the steps share one step |
+//! | `a b . c d e`      | `.` splits a sequence into equal groups: `[a b] [c d e]` |
+//! | `a*3`, `[a b]*1.5` | play the step 3 (1.5) times as fast |
+//! | `a/2`, `[a b c]/2` | play it half as fast: part of it per cycle, as in Tidal |
+//! | `<a b c>`          | alternation: one step per cycle, in turn; nests (`<a <b c>>` is a b a c) |
+//! | `a(3,8)`, `a(3,8,2)` | Euclidean rhythm (Bjorklund, as Tidal), rotated left by 2; negative pulses invert |
+//! | `a?`, `a?0.3`      | drop each event with probability 0.5 (0.3), seeded |
+//! | `a!3`, `a ! !`     | replicate: three equal steps of `a` |
+//! | `a@3`, `a _ _`     | elongate: the step weighs 3 (each `_` adds 1) |
+//! | `a*2, hat*4`       | a stack: layers sound together (top level and inside `[ ]`, `< >`, `{ }`) |
+//! | `[a \| b \| c]`    | random choice inside brackets: one option per cycle, seeded |
+//! | `{a b c, d e}`     | polymeter: every layer moves at the first layer's steps per cycle |
+//! | `{a b c}%4`        | polymeter at 4 steps per cycle |
+//! | `a b \| c \| d e f` | **metre groups** (top level only), see below |
+//!
+//! Numbers are integers or decimals (`1.5`), converted exactly. Operators
+//! attach directly to their step (`a*2`, not `a *2`) and apply left to right
+//! (`a*2?` drops events of `a*2`).
+//!
+//! # Metre groups
+//!
+//! At the top level, `|` splits each layer into parts, one per pulse group of
+//! the current metre ([`QueryContext::groups`]). Each part lasts its group's
+//! share of the cycle: with groups `[2, 2, 3]` (2+2+3/8),
+//! `"kick hat | snare | kick hat hat"` plays `kick hat` in `[0, 2/7)`,
+//! `snare` in `[2/7, 4/7)` and `kick hat hat` in `[4/7, 1)`.
+//!
+//! The rule when the counts differ: part `i` plays in group `i`. With fewer
+//! parts than groups the parts repeat in order (`a | b` over `[2, 2, 3]` is
+//! `a`, `b`, `a`); with more parts than groups the extra parts are silent
+//! ([`Pattern::metre_parts`] lets the caller warn). With no groups at all each
+//! part gets an equal share. `,` binds looser than `|`, so each layer of a
+//! stack has its own parts: `"kick | snare | kick, hat*2 | hat*2 | hat*3"`.
+//! Inside `[ ]`, `|` is Tidal's random choice; inside `< >` and `{ }` it is
+//! an error.
+
+mod ast;
+mod chance;
+mod euclid;
+mod metre;
+mod parse;
+mod query;
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::time::Rational;
+pub use ast::{Node, Step};
+pub use euclid::euclid;
+pub use metre::{group_slots, GroupSlot};
+
+/// A parsed mini-notation pattern. Immutable and cheap to clone (the tree is shared).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    root: Arc<Node>,
+}
+
+/// What a query needs to know besides the span.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryContext<'a> {
+    /// The pulse groups of the current metre, e.g. `[2, 2, 3]` for 2+2+3/8.
+    pub groups: &'a [u32],
+    /// Seeds `?` and random choice; different seeds give different draws.
+    pub seed: u64,
+}
+
+/// One event of a pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PatternEvent {
+    /// When it starts, in absolute cycles (cycle `n` spans `[n, n + 1)`).
+    pub onset: Rational,
+    /// How long it lasts, in cycles.
+    pub duration: Rational,
+    pub sound: String,
+    pub variant: u32,
+}
+
+/// Why a pattern did not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatternError {
+    /// Byte offset in the source of the character at fault.
+    pub position: usize,
+    pub message: String,
+}
+
+impl fmt::Display for PatternError {
+    /// `column N: message`, where the column is the byte offset plus one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column {}: {}", self.position + 1, self.message)
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+impl Pattern {
+    /// Parses mini-notation. Errors point at the offending byte.
+    pub fn parse(src: &str) -> Result<Pattern, PatternError> {
+        Ok(Pattern {
+            root: Arc::new(parse::parse(src)?),
+        })
+    }
+
+    /// The parsed tree.
+    pub fn tree(&self) -> &Node {
+        &self.root
+    }
+
+    /// The number of top-level `|` parts (the most in any layer; 1 without `|`).
+    /// A caller can compare it with the metre's group count and warn.
+    pub fn metre_parts(&self) -> usize {
+        fn parts(node: &Node) -> usize {
+            match node {
+                Node::Metre(parts) => parts.len(),
+                Node::Stack(layers) => layers.iter().map(parts).max().unwrap_or(1),
+                _ => 1,
+            }
+        }
+        parts(&self.root)
+    }
+
+    /// All events whose onset lies in `[from, to)`, sorted by onset, then
+    /// sound, then variant, then duration.
+    ///
+    /// Deterministic: the same pattern, span and context give the same events,
+    /// and splitting a span into pieces gives the same events as one query.
+    pub fn query(&self, from: Rational, to: Rational, ctx: &QueryContext) -> Vec<PatternEvent> {
+        let env = query::Env {
+            groups: ctx.groups,
+            seed: ctx.seed,
+        };
+        let span = query::Span {
+            begin: from,
+            end: to,
+        };
+        let mut events: Vec<PatternEvent> = query::query(&self.root, span, &env)
+            .into_iter()
+            .filter(|hap| hap.has_onset())
+            .map(|hap| PatternEvent {
+                onset: hap.whole.begin,
+                duration: hap.whole.end - hap.whole.begin,
+                sound: hap.name.to_string(),
+                variant: hap.variant,
+            })
+            .collect();
+        events.sort_by(|a, b| {
+            (a.onset, &a.sound, a.variant, a.duration).cmp(&(b.onset, &b.sound, b.variant, b.duration))
+        });
+        events
+    }
+}
+
+#[cfg(test)]
+mod tests;

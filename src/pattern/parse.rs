@@ -1,0 +1,529 @@
+//! The mini-notation parser: source text to an [`ast::Node`](super::ast::Node) tree.
+//!
+//! Hand-written recursive descent over bytes. Every error carries the byte
+//! offset of the character at fault. Nesting, operator chains and the
+//! finest subdivision are bounded, so hostile input gets an error, never a
+//! stack overflow or an arithmetic overflow at query time.
+
+use super::ast::{Node, Step};
+use super::PatternError;
+use crate::time::Rational;
+
+/// Deepest bracket nesting accepted.
+const MAX_NESTING: usize = 16;
+/// Most operators (`*`, `/`, `?`, `(..)`, `@`) on one step.
+const MAX_OPERATORS: usize = 8;
+/// Finest subdivision accepted (see [`Node::resolution`]).
+const MAX_RESOLUTION: u128 = 1 << 40;
+/// Digits accepted on either side of a decimal point (keeps values below 10^18).
+const MAX_DIGITS: usize = 18;
+
+/// Parses mini-notation into a tree.
+pub fn parse(src: &str) -> Result<Node, PatternError> {
+    let mut parser = Parser {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
+    let node = parser.group(Bracket::Top)?;
+    if node.resolution() > MAX_RESOLUTION {
+        return Err(error(0, "pattern divides the cycle too finely"));
+    }
+    Ok(node)
+}
+
+fn error(position: usize, message: impl Into<String>) -> PatternError {
+    PatternError {
+        position,
+        message: message.into(),
+    }
+}
+
+/// Which bracket the parser is inside; each carries the byte offset of its opener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bracket {
+    Top,
+    Square(usize),
+    Angle(usize),
+    Curly(usize),
+}
+
+impl Bracket {
+    fn open_close(self) -> Option<(usize, char, char)> {
+        match self {
+            Bracket::Top => None,
+            Bracket::Square(at) => Some((at, '[', ']')),
+            Bracket::Angle(at) => Some((at, '<', '>')),
+            Bracket::Curly(at) => Some((at, '{', '}')),
+        }
+    }
+}
+
+/// One layer (between commas): its `|` parts, each a list of steps.
+struct Layer {
+    parts: Vec<Vec<Step>>,
+    first_bar: Option<usize>,
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// A sequence of steps as one node: a single step stands for itself.
+fn seq_node(mut steps: Vec<Step>) -> Node {
+    match steps.len() {
+        0 => Node::Rest,
+        1 => steps.pop().map_or(Node::Rest, |s| s.node),
+        _ => Node::Seq(steps),
+    }
+}
+
+fn stack(mut layers: Vec<Node>) -> Node {
+    if layers.len() == 1 {
+        layers.pop().unwrap_or(Node::Rest)
+    } else {
+        Node::Stack(layers)
+    }
+}
+
+struct Parser<'s> {
+    src: &'s str,
+    bytes: &'s [u8],
+    pos: usize,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, offset: usize) -> Option<u8> {
+        self.bytes.get(self.pos + offset).copied()
+    }
+
+    fn skip_space(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
+            self.pos += 1;
+        }
+    }
+
+    /// The (possibly multi-byte) character at the cursor, for messages.
+    fn current_char(&self) -> char {
+        self.src[self.pos..].chars().next().unwrap_or(' ')
+    }
+
+    /// True when the byte after the cursor ends a token (space, separator, closer, end).
+    fn ends_token_after(&self, offset: usize) -> bool {
+        match self.peek_at(offset) {
+            None => true,
+            Some(b) => b.is_ascii_whitespace() || b",|]>}".contains(&b),
+        }
+    }
+
+    /// Parses the inside of a bracket (or the whole source) up to and including its closer.
+    fn group(&mut self, bracket: Bracket) -> Result<Node, PatternError> {
+        let layers = self.layers(bracket)?;
+        Ok(match bracket {
+            Bracket::Top => stack(
+                layers
+                    .into_iter()
+                    .map(|mut l| match l.parts.len() {
+                        1 => seq_node(l.parts.pop().unwrap_or_default()),
+                        _ => Node::Metre(l.parts.into_iter().map(seq_node).collect()),
+                    })
+                    .collect(),
+            ),
+            Bracket::Square(_) => stack(
+                layers
+                    .into_iter()
+                    .map(|mut l| match (l.parts.len(), l.first_bar) {
+                        (1, _) | (_, None) => seq_node(l.parts.pop().unwrap_or_default()),
+                        (_, Some(id)) => Node::Choice {
+                            id,
+                            options: l.parts.into_iter().map(seq_node).collect(),
+                        },
+                    })
+                    .collect(),
+            ),
+            Bracket::Angle(_) => stack(
+                layers
+                    .into_iter()
+                    .map(|l| {
+                        let steps: Vec<Step> = l.parts.into_iter().flatten().collect();
+                        if steps.is_empty() {
+                            Node::Rest
+                        } else {
+                            Node::Alt(steps)
+                        }
+                    })
+                    .collect(),
+            ),
+            Bracket::Curly(_) => {
+                let layers = layers
+                    .into_iter()
+                    .map(|l| l.parts.into_iter().flatten().collect())
+                    .collect();
+                let steps = if self.peek() == Some(b'%') {
+                    self.pos += 1;
+                    Some(self.positive_number('%', "steps per cycle")?)
+                } else {
+                    None
+                };
+                Node::Poly { layers, steps }
+            }
+        })
+    }
+
+    fn layers(&mut self, bracket: Bracket) -> Result<Vec<Layer>, PatternError> {
+        let mut layers = Vec::new();
+        let mut layer = Layer {
+            parts: Vec::new(),
+            first_bar: None,
+        };
+        // Steps of the current `.`-separated group, and the groups already closed.
+        let mut steps: Vec<Step> = Vec::new();
+        let mut dot_groups: Vec<Vec<Step>> = Vec::new();
+        loop {
+            self.skip_space();
+            let at = self.pos;
+            let Some(b) = self.peek() else {
+                if let Some((open, c, _)) = bracket.open_close() {
+                    return Err(error(at, format!("unclosed '{c}' opened at column {}", open + 1)));
+                }
+                layer.parts.push(finish_steps(&mut steps, &mut dot_groups, at)?);
+                layers.push(layer);
+                return Ok(layers);
+            };
+            match b {
+                b']' | b'>' | b'}' => {
+                    let found = b as char;
+                    match bracket.open_close() {
+                        Some((_, _, close)) if close == found => {
+                            self.pos += 1;
+                            layer.parts.push(finish_steps(&mut steps, &mut dot_groups, at)?);
+                            layers.push(layer);
+                            return Ok(layers);
+                        }
+                        Some((open, c, close)) => {
+                            return Err(error(
+                                at,
+                                format!(
+                                    "expected '{close}' to close '{c}' opened at column {}, found '{found}'",
+                                    open + 1
+                                ),
+                            ))
+                        }
+                        None => {
+                            let opener = match found {
+                                ']' => '[',
+                                '>' => '<',
+                                _ => '{',
+                            };
+                            return Err(error(
+                                at,
+                                format!("unexpected '{found}' with no matching '{opener}'"),
+                            ));
+                        }
+                    }
+                }
+                b',' => {
+                    self.pos += 1;
+                    layer.parts.push(finish_steps(&mut steps, &mut dot_groups, at)?);
+                    layers.push(std::mem::replace(
+                        &mut layer,
+                        Layer {
+                            parts: Vec::new(),
+                            first_bar: None,
+                        },
+                    ));
+                }
+                b'|' => {
+                    if let Some((_, c, _)) = bracket.open_close().filter(|&(_, c, _)| c != '[') {
+                        return Err(error(
+                            at,
+                            format!("'|' is not allowed inside '{c}'; use it at the top level (metre groups) or inside '[ ]' (random choice)"),
+                        ));
+                    }
+                    self.pos += 1;
+                    layer.first_bar.get_or_insert(at);
+                    layer.parts.push(finish_steps(&mut steps, &mut dot_groups, at)?);
+                }
+                b'.' if self.ends_token_after(1) => {
+                    if steps.is_empty() {
+                        return Err(error(at, "'.' must follow a group of steps"));
+                    }
+                    self.pos += 1;
+                    dot_groups.push(std::mem::take(&mut steps));
+                }
+                b'!' => {
+                    self.pos += 1;
+                    let Some(last) = steps.last().cloned() else {
+                        return Err(error(at, "'!' has no step before it to repeat"));
+                    };
+                    let copies = if self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                        let count_at = self.pos;
+                        let n = self.integer()?;
+                        if n < 1 {
+                            return Err(error(count_at, "repeat count must be at least 1"));
+                        }
+                        if n > 1024 {
+                            return Err(error(count_at, "repeat count must be at most 1024"));
+                        }
+                        n - 1
+                    } else {
+                        1
+                    };
+                    steps.extend(std::iter::repeat_n(last, copies as usize));
+                }
+                b'_' if !self.peek_at(1).is_some_and(is_word_byte) => {
+                    self.pos += 1;
+                    let Some(last) = steps.last_mut() else {
+                        return Err(error(at, "'_' has no step before it to extend"));
+                    };
+                    last.weight += 1;
+                }
+                _ => {
+                    let step = self.step()?;
+                    if step.node.resolution() > MAX_RESOLUTION {
+                        return Err(error(at, "this step divides the cycle too finely"));
+                    }
+                    steps.push(step);
+                }
+            }
+        }
+    }
+
+    /// An atom followed by its operators.
+    fn step(&mut self) -> Result<Step, PatternError> {
+        let mut step = Step::new(self.atom()?);
+        for count in 0.. {
+            let at = self.pos;
+            let Some(b) = self.peek().filter(|b| b"*/?(@:".contains(b)) else {
+                break;
+            };
+            if count == MAX_OPERATORS {
+                return Err(error(at, format!("too many operators on one step (at most {MAX_OPERATORS})")));
+            }
+            self.pos += 1;
+            let node = std::mem::replace(&mut step.node, Node::Rest);
+            step.node = match b {
+                b'*' => Node::Fast {
+                    node: Box::new(node),
+                    factor: self.positive_number('*', "factor")?,
+                },
+                b'/' => Node::Fast {
+                    node: Box::new(node),
+                    factor: self.positive_number('/', "factor")?.recip(),
+                },
+                b'?' => {
+                    let probability = if self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                        let p_at = self.pos;
+                        let p = self.number('?')?;
+                        if p > Rational::from_integer(1) {
+                            return Err(error(p_at, "probability must be between 0 and 1"));
+                        }
+                        p
+                    } else {
+                        Rational::new(1, 2)
+                    };
+                    Node::Degrade {
+                        node: Box::new(node),
+                        probability,
+                        id: at,
+                    }
+                }
+                b'(' => self.euclid(node, at)?,
+                b'@' => {
+                    step.weight = self.positive_number('@', "weight")?;
+                    node
+                }
+                _ => return Err(error(at, "':' must directly follow a sound name, e.g. 'hat:2'")),
+            };
+        }
+        Ok(step)
+    }
+
+    fn atom(&mut self) -> Result<Node, PatternError> {
+        let at = self.pos;
+        let Some(b) = self.peek() else {
+            return Err(error(at, "expected a step"));
+        };
+        let bracket = match b {
+            b'~' => {
+                self.pos += 1;
+                return Ok(Node::Rest);
+            }
+            b'[' => Bracket::Square(at),
+            b'<' => Bracket::Angle(at),
+            b'{' => Bracket::Curly(at),
+            b if is_word_byte(b) => return self.word(),
+            b'*' | b'/' | b'?' | b'(' | b'@' | b':' | b'%' => {
+                return Err(error(
+                    at,
+                    format!("'{}' must directly follow a step, e.g. 'a{}2'", b as char, b as char),
+                ))
+            }
+            _ => return Err(error(at, format!("unknown character '{}'", self.current_char()))),
+        };
+        if self.depth == MAX_NESTING {
+            return Err(error(at, format!("brackets nested too deeply (at most {MAX_NESTING})")));
+        }
+        self.pos += 1;
+        self.depth += 1;
+        let node = self.group(bracket);
+        self.depth -= 1;
+        node
+    }
+
+    fn word(&mut self) -> Result<Node, PatternError> {
+        let start = self.pos;
+        while self.peek().is_some_and(is_word_byte) {
+            self.pos += 1;
+        }
+        let name = self.src[start..self.pos].to_string();
+        let mut variant = 0;
+        if self.peek() == Some(b':') {
+            self.pos += 1;
+            let at = self.pos;
+            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                return Err(error(at, "expected a variant number after ':'"));
+            }
+            variant = u32::try_from(self.integer()?)
+                .map_err(|_| error(at, "variant number too large"))?;
+        }
+        Ok(Node::Sound { name, variant })
+    }
+
+    /// `(pulses,steps)` or `(pulses,steps,rotation)`; the cursor is past `(`.
+    fn euclid(&mut self, node: Node, open: usize) -> Result<Node, PatternError> {
+        let pulses = self.signed("the number of pulses after '('")?;
+        self.expect_comma("',' between pulses and steps")?;
+        let steps_at = {
+            self.skip_space();
+            self.pos
+        };
+        let steps = self.signed("the number of steps after ','")?;
+        if !(1..=1024).contains(&steps) {
+            return Err(error(steps_at, "euclid steps must be between 1 and 1024"));
+        }
+        self.skip_space();
+        let rotation = if self.peek() == Some(b',') {
+            self.pos += 1;
+            self.signed("the rotation after ','")?
+        } else {
+            0
+        };
+        self.skip_space();
+        if self.peek() != Some(b')') {
+            return Err(error(
+                self.pos,
+                format!("expected ')' to close '(' opened at column {}", open + 1),
+            ));
+        }
+        self.pos += 1;
+        Ok(Node::Euclid {
+            node: Box::new(node),
+            pulses,
+            steps: steps as u32,
+            rotation,
+        })
+    }
+
+    fn expect_comma(&mut self, what: &str) -> Result<(), PatternError> {
+        self.skip_space();
+        if self.peek() != Some(b',') {
+            return Err(error(self.pos, format!("expected {what}")));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// An optionally negative integer, after optional spaces.
+    fn signed(&mut self, what: &str) -> Result<i64, PatternError> {
+        self.skip_space();
+        let at = self.pos;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            return Err(error(at, format!("expected {what}")));
+        }
+        let n = self.integer()?;
+        Ok(if negative { -n } else { n })
+    }
+
+    /// Decimal digits at the cursor (at least one).
+    fn integer(&mut self) -> Result<i64, PatternError> {
+        let at = self.pos;
+        let digits = self.digits();
+        if digits.is_empty() {
+            return Err(error(at, "expected a number"));
+        }
+        if digits.len() > MAX_DIGITS {
+            return Err(error(at, "number too large"));
+        }
+        digits.parse().map_err(|_| error(at, "number too large"))
+    }
+
+    fn digits(&mut self) -> &str {
+        let start = self.pos;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        &self.src[start..self.pos]
+    }
+
+    /// `12` or `1.5`, converted exactly; `after` names the operator for messages.
+    fn number(&mut self, after: char) -> Result<Rational, PatternError> {
+        let at = self.pos;
+        let whole = self.digits().to_string();
+        if whole.is_empty() {
+            return Err(error(at, format!("expected a number after '{after}'")));
+        }
+        let mut frac = String::new();
+        if self.peek() == Some(b'.') && self.peek_at(1).is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+            frac = self.digits().to_string();
+        }
+        if whole.len() > MAX_DIGITS || frac.len() > MAX_DIGITS {
+            return Err(error(at, "number too large"));
+        }
+        let scale = 10i128.pow(frac.len() as u32);
+        let parse = |s: &str| s.parse::<i128>().unwrap_or(0);
+        Ok(Rational::new(parse(&whole) * scale + parse(&frac), scale))
+    }
+
+    fn positive_number(&mut self, after: char, what: &str) -> Result<Rational, PatternError> {
+        let at = self.pos;
+        let n = self.number(after)?;
+        if n <= Rational::from_integer(0) {
+            return Err(error(at, format!("{what} must be greater than zero")));
+        }
+        Ok(n)
+    }
+}
+
+/// Closes the current sequence: `a b . c d` becomes `[a b] [c d]`.
+fn finish_steps(
+    steps: &mut Vec<Step>,
+    dot_groups: &mut Vec<Vec<Step>>,
+    at: usize,
+) -> Result<Vec<Step>, PatternError> {
+    let steps = std::mem::take(steps);
+    if dot_groups.is_empty() {
+        return Ok(steps);
+    }
+    if steps.is_empty() {
+        return Err(error(at, "expected steps after '.'"));
+    }
+    let mut groups = std::mem::take(dot_groups);
+    groups.push(steps);
+    Ok(groups.into_iter().map(|g| Step::new(seq_node(g))).collect())
+}
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;

@@ -1,0 +1,272 @@
+//! The sound bank: names → ordered variants, SuperDirt style.
+//!
+//! A bank is built on a control thread (kit synthesis, folder loading) and
+//! then handed to the engine whole; samples are shared as `Arc<Sample>` so a
+//! replaced bank can be dropped off the audio thread while voices still hold
+//! the samples they are playing.
+//!
+//! Folder layout, as in SuperDirt's `Dirt-Samples`:
+//!
+//! - `dir/NAME/*.wav` → sound `NAME`, variants in sorted file-name order,
+//!   named `NAME:0`, `NAME:1`, …
+//! - `dir/NAME.wav` → sound `NAME` with one variant.
+//!
+//! Files that do not end in `.wav` (any case) and hidden files (leading `.`,
+//! such as macOS `._kick.wav` resource forks) are skipped; sub-sub-folders
+//! are not searched.
+
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::kit::drum_kit;
+use super::sample::{Sample, SoundError};
+use super::wav::load_wav;
+
+/// Named sounds, each with one or more variants. Names are kept sorted.
+#[derive(Debug, Clone, Default)]
+pub struct SoundBank {
+    sounds: BTreeMap<String, Vec<Arc<Sample>>>,
+}
+
+impl SoundBank {
+    /// An empty bank.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A bank holding the built-in drum kit at `sample_rate`, one variant per
+    /// name.
+    pub fn with_drum_kit(sample_rate: u32) -> Self {
+        let mut bank = Self::new();
+        for sample in drum_kit(sample_rate) {
+            let name = sample.name.clone();
+            bank.insert(&name, vec![sample]);
+        }
+        bank
+    }
+
+    /// Sets the variants of `name`, replacing any it had. An empty list
+    /// removes the name.
+    pub fn insert(&mut self, name: &str, variants: Vec<Sample>) {
+        if variants.is_empty() {
+            self.sounds.remove(name);
+        } else {
+            let variants = variants.into_iter().map(Arc::new).collect();
+            self.sounds.insert(name.to_string(), variants);
+        }
+    }
+
+    /// Loads every sound in `dir` (layout in the module docs) at
+    /// `sample_rate` and returns how many sounds (names, not files) it added
+    /// or replaced.
+    ///
+    /// All or nothing: files are read in sorted order and the first
+    /// unreadable WAV is returned as the error, naming the file; the bank is
+    /// then left exactly as it was.
+    ///
+    /// NOTE: if both `dir/NAME/` (with WAVs in it) and `dir/NAME.wav` exist,
+    /// the folder wins and the single file is ignored.
+    pub fn load_folder(&mut self, dir: &Path, sample_rate: u32) -> Result<usize, SoundError> {
+        let mut loaded: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
+        let mut singles: Vec<(String, PathBuf)> = Vec::new();
+        for entry in sorted_entries(dir)? {
+            let Some(stem) = visible_stem(&entry) else {
+                continue;
+            };
+            if entry.is_dir() {
+                let mut variants = Vec::new();
+                for file in sorted_entries(&entry)? {
+                    if file.is_file() && is_wav(&file) && visible_stem(&file).is_some() {
+                        let mut sample = load_wav(&file, sample_rate)?;
+                        sample.name = format!("{stem}:{}", variants.len());
+                        variants.push(sample);
+                    }
+                }
+                if !variants.is_empty() {
+                    loaded.insert(stem, variants);
+                }
+            } else if entry.is_file() && is_wav(&entry) {
+                singles.push((stem, entry));
+            }
+        }
+        for (stem, path) in singles {
+            if let Entry::Vacant(slot) = loaded.entry(stem) {
+                let mut sample = load_wav(&path, sample_rate)?;
+                sample.name = slot.key().clone();
+                slot.insert(vec![sample]);
+            }
+        }
+        let count = loaded.len();
+        for (name, variants) in loaded {
+            self.insert(&name, variants);
+        }
+        Ok(count)
+    }
+
+    /// Variant `variant` of `name`, wrapping modulo the number of variants
+    /// (`bd:5` with three files plays `bd:2`).
+    pub fn get(&self, name: &str, variant: u32) -> Option<&Arc<Sample>> {
+        let variants = self.sounds.get(name)?;
+        variants.get(variant as usize % variants.len().max(1))
+    }
+
+    /// How many variants `name` has (0 if unknown).
+    pub fn variant_count(&self, name: &str) -> usize {
+        self.sounds.get(name).map_or(0, Vec::len)
+    }
+
+    /// All names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        self.sounds.keys().map(String::as_str).collect()
+    }
+
+    /// Number of names.
+    pub fn len(&self) -> usize {
+        self.sounds.len()
+    }
+
+    /// True when the bank has no sounds.
+    pub fn is_empty(&self) -> bool {
+        self.sounds.is_empty()
+    }
+}
+
+/// The entries of `dir`, sorted by file name.
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, SoundError> {
+    let io_err = |source| SoundError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths = fs::read_dir(dir)
+        .map_err(io_err)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io_err)?;
+    paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    Ok(paths)
+}
+
+/// The file stem, unless the entry is hidden or has no usable name.
+fn visible_stem(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy();
+    if name.starts_with('.') {
+        return None;
+    }
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    (!stem.is_empty()).then_some(stem)
+}
+
+fn is_wav(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sound::wav::tests::{temp_folder, write_sine};
+
+    fn sample(name: &str, value: f32) -> Sample {
+        Sample {
+            name: name.into(),
+            channels: 1,
+            data: vec![value; 4],
+            source: "test".into(),
+        }
+    }
+
+    #[test]
+    fn get_wraps_variants() {
+        let mut bank = SoundBank::new();
+        bank.insert(
+            "bd",
+            vec![
+                sample("bd:0", 0.1),
+                sample("bd:1", 0.2),
+                sample("bd:2", 0.3),
+            ],
+        );
+        assert_eq!(bank.get("bd", 0).unwrap().name, "bd:0");
+        assert_eq!(bank.get("bd", 2).unwrap().name, "bd:2");
+        assert_eq!(bank.get("bd", 3).unwrap().name, "bd:0");
+        assert_eq!(bank.get("bd", 5).unwrap().name, "bd:2");
+        assert_eq!(bank.get("bd", u32::MAX).unwrap().name, "bd:0"); // 4294967295 % 3 = 0
+        assert!(bank.get("sn", 0).is_none());
+    }
+
+    #[test]
+    fn insert_replaces_and_empty_removes() {
+        let mut bank = SoundBank::new();
+        bank.insert("x", vec![sample("a", 0.1), sample("b", 0.2)]);
+        bank.insert("x", vec![sample("c", 0.3)]);
+        assert_eq!(bank.variant_count("x"), 1);
+        assert_eq!(bank.get("x", 1).unwrap().name, "c");
+        bank.insert("x", Vec::new());
+        assert!(bank.is_empty());
+    }
+
+    #[test]
+    fn drum_kit_bank_has_kit_names() {
+        let bank = SoundBank::with_drum_kit(48000);
+        for name in ["kick", "snare", "hat", "openhat", "clap", "bell"] {
+            assert_eq!(bank.get(name, 7).unwrap().source, "built-in kit");
+        }
+        assert_eq!(bank.len(), drum_kit(48000).len());
+    }
+
+    #[test]
+    fn folder_layout_gives_names_and_variant_order() {
+        let dir = temp_folder("folder");
+        std::fs::create_dir(dir.join("bd")).unwrap();
+        for f in ["b.wav", "a.WAV", "c.wav"] {
+            write_sine(&dir.join("bd").join(f), 1, 44100, 16, false);
+        }
+        std::fs::write(dir.join("bd").join("notes.txt"), "hi").unwrap();
+        std::fs::write(dir.join("bd").join("._a.wav"), "junk").unwrap();
+        std::fs::create_dir(dir.join("empty")).unwrap();
+        write_sine(&dir.join("sn.wav"), 2, 48000, 24, false);
+        write_sine(&dir.join("bd.wav"), 1, 48000, 16, false); // shadowed by bd/
+        std::fs::write(dir.join("README.md"), "skip me").unwrap();
+
+        let mut bank = SoundBank::with_drum_kit(48000);
+        let before = bank.len();
+        assert_eq!(bank.load_folder(&dir, 48000).unwrap(), 2);
+        assert_eq!(bank.len(), before + 2);
+        assert_eq!(bank.variant_count("bd"), 3);
+        let sources: Vec<String> = (0..3)
+            .map(|i| bank.get("bd", i).unwrap().source.clone())
+            .collect();
+        assert!(sources[0].ends_with("a.WAV") && sources[1].ends_with("b.wav"));
+        assert!(sources[2].ends_with("c.wav"));
+        assert_eq!(bank.get("bd", 1).unwrap().name, "bd:1");
+        let sn = bank.get("sn", 0).unwrap();
+        assert_eq!((sn.name.as_str(), sn.channels), ("sn", 2));
+        assert!(bank.names().contains(&"kick"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn bad_file_fails_the_whole_folder_and_names_the_file() {
+        let dir = temp_folder("badfolder");
+        std::fs::create_dir(dir.join("hh")).unwrap();
+        write_sine(&dir.join("hh").join("0.wav"), 1, 44100, 16, false);
+        std::fs::write(dir.join("hh").join("1.wav"), "not a wav").unwrap();
+        write_sine(&dir.join("ok.wav"), 1, 44100, 16, false);
+
+        let mut bank = SoundBank::new();
+        let err = bank.load_folder(&dir, 48000).unwrap_err();
+        assert!(err.to_string().contains("1.wav"), "{err}");
+        assert!(bank.is_empty());
+
+        let missing = dir.join("nope");
+        assert!(bank
+            .load_folder(&missing, 48000)
+            .unwrap_err()
+            .to_string()
+            .contains("nope"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

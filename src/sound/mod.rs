@@ -1,0 +1,27 @@
+//! Sounds: everything loam can play, as in-memory sample buffers.
+//!
+//! The engine plays every sound as sample playback; gain, pan, rate and
+//! length belong to its voices. This module only produces [`Sample`]s, at
+//! the engine's sample rate, on a control thread at load time:
+//!
+//! - [`drum_kit`] synthesises the built-in kit (kick, snare, hats, clap, rim,
+//!   toms, cowbell, shaker, bell) deterministically at any rate;
+//! - [`load_wav`] reads a WAV file and resamples it (windowed sinc);
+//! - [`SoundBank`] maps names to ordered variants and loads SuperDirt-style
+//!   sample folders.
+//!
+//! Nothing here is meant for the audio thread: loading allocates, reads
+//! files and may take a while.
+
+mod bank;
+mod filter;
+mod kit;
+mod resample;
+mod sample;
+mod wav;
+
+pub use bank::SoundBank;
+pub use kit::{drum_kit, KIT_NAMES, KIT_SOURCE};
+pub use resample::resample;
+pub use sample::{Sample, SoundError};
+pub use wav::load_wav;

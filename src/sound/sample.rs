@@ -1,0 +1,124 @@
+//! The one thing the engine plays: an in-memory, interleaved `f32` buffer at
+//! the engine's sample rate, plus where it came from. Also the error type for
+//! everything that turns files into samples.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// A sound ready for playback. Built at load time on a control thread; the
+/// audio thread only reads it (through an `Arc`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// What the performer calls it, e.g. `"kick"` or `"bd:2"`.
+    pub name: String,
+    /// 1 (mono) or 2 (stereo).
+    pub channels: usize,
+    /// Interleaved frames at the engine's sample rate, peak ≤ 1.0.
+    pub data: Vec<f32>,
+    /// Provenance: `"built-in kit"` or the path of the file it was read from.
+    pub source: String,
+}
+
+impl Sample {
+    /// Length in frames (samples per channel).
+    pub fn frames(&self) -> usize {
+        self.data.len() / self.channels.max(1)
+    }
+
+    /// Largest absolute sample value.
+    pub fn peak(&self) -> f32 {
+        self.data.iter().fold(0.0, |p, x| p.max(x.abs()))
+    }
+}
+
+/// Why a sound could not be loaded. `Display` starts with the file's path, so
+/// a performer can find the offending file: `"kick.wav: not a WAV file (…)"`.
+#[derive(Debug)]
+pub enum SoundError {
+    /// The file or folder could not be read at all.
+    Io { path: PathBuf, source: io::Error },
+    /// The file is not a (readable) RIFF/WAVE file.
+    NotWav { path: PathBuf, reason: String },
+    /// A WAV encoding hound or loam does not handle (e.g. 12-bit, A-law).
+    Unsupported { path: PathBuf, reason: String },
+    /// More than two channels.
+    Channels { path: PathBuf, channels: u16 },
+    /// A valid WAV with no audio in it.
+    Empty { path: PathBuf },
+}
+
+impl SoundError {
+    /// The file or folder the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            SoundError::Io { path, .. }
+            | SoundError::NotWav { path, .. }
+            | SoundError::Unsupported { path, .. }
+            | SoundError::Channels { path, .. }
+            | SoundError::Empty { path } => path,
+        }
+    }
+}
+
+impl fmt::Display for SoundError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path().display();
+        match self {
+            SoundError::Io { source, .. } => write!(f, "{path}: cannot read ({source})"),
+            SoundError::NotWav { reason, .. } => write!(f, "{path}: not a WAV file ({reason})"),
+            SoundError::Unsupported { reason, .. } => {
+                write!(f, "{path}: unsupported WAV encoding ({reason})")
+            }
+            SoundError::Channels { channels, .. } => {
+                write!(f, "{path}: {channels} channels; loam plays mono or stereo")
+            }
+            SoundError::Empty { .. } => write!(f, "{path}: contains no audio"),
+        }
+    }
+}
+
+impl std::error::Error for SoundError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SoundError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_counts_per_channel() {
+        let s = Sample {
+            name: "x".into(),
+            channels: 2,
+            data: vec![0.0; 10],
+            source: "test".into(),
+        };
+        assert_eq!(s.frames(), 5);
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let e = SoundError::Channels {
+            path: PathBuf::from("pad.wav"),
+            channels: 6,
+        };
+        assert_eq!(
+            e.to_string(),
+            "pad.wav: 6 channels; loam plays mono or stereo"
+        );
+        let e = SoundError::NotWav {
+            path: PathBuf::from("kick.wav"),
+            reason: "no RIFF tag found".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "kick.wav: not a WAV file (no RIFF tag found)"
+        );
+    }
+}
