@@ -1,1 +1,263 @@
-fn main() {}
+//! The `loam` command: `serve` plays a script live, `render` writes it to a
+//! WAV offline. Exit codes: 0 done, 2 bad arguments, 3 script error,
+//! 4 audio device error, 5 file error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+
+use loam::audio::{EngineConfig, EngineStatus};
+use loam::output::{open_device, HostChoice, NullSink, Recorder};
+use loam::session::Session;
+
+#[derive(Parser)]
+#[command(name = "loam", version, about = "Live-coding server for small generative music models")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Play a script live on an audio device (or the null sink when there is none).
+    Serve {
+        script: PathBuf,
+        /// default, jack or null.
+        #[arg(long, default_value = "default")]
+        host: String,
+        /// Device buffer in frames (ignored by JACK, which uses the server period).
+        #[arg(long)]
+        buffer: Option<u32>,
+        /// Also record what plays to this WAV file (finalised on Ctrl-C).
+        #[arg(long)]
+        record: Option<PathBuf>,
+        /// How far ahead of the audio clock events are queued, in milliseconds.
+        #[arg(long, default_value_t = 50)]
+        lookahead_ms: u64,
+        /// Sample rate of the null sink.
+        #[arg(long, default_value_t = 48_000)]
+        sample_rate: u32,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+    },
+    /// Render a script offline to a WAV file (deterministic).
+    Render {
+        script: PathBuf,
+        #[arg(long)]
+        bars: i64,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        #[arg(long, default_value_t = 48_000)]
+        sample_rate: u32,
+        #[arg(long, default_value_t = 256)]
+        block_size: usize,
+    },
+}
+
+const EXIT_SCRIPT: u8 = 3;
+const EXIT_AUDIO: u8 = 4;
+const EXIT_FILE: u8 = 5;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Render {
+            script,
+            bars,
+            output,
+            sample_rate,
+            block_size,
+        } => render(&script, bars, &output, sample_rate, block_size),
+        Command::Serve {
+            script,
+            host,
+            buffer,
+            record,
+            lookahead_ms,
+            sample_rate,
+            duration,
+        } => {
+            let host = match host.as_str() {
+                "default" => HostChoice::Default,
+                "jack" => HostChoice::Jack,
+                "null" => HostChoice::Null,
+                other => {
+                    eprintln!("loam: unknown host '{other}': use default, jack or null");
+                    return ExitCode::from(2);
+                }
+            };
+            serve(ServeArgs {
+                script,
+                host,
+                buffer,
+                record,
+                lookahead_ms,
+                sample_rate,
+                duration,
+            })
+        }
+    }
+}
+
+fn render(script: &std::path::Path, bars: i64, output: &std::path::Path, sample_rate: u32, block: usize) -> ExitCode {
+    if let Err(e) = loam::script::Script::load(script) {
+        eprintln!("loam: {e}");
+        return ExitCode::from(EXIT_SCRIPT);
+    }
+    let started = Instant::now();
+    match loam::output::render(script, bars, sample_rate, block, output) {
+        Ok(report) => {
+            for m in &report.messages {
+                eprintln!("loam: {m}");
+            }
+            let secs = report.frames as f64 / sample_rate as f64;
+            eprintln!(
+                "loam: rendered {} bars ({secs:.2} s of audio) to {} in {:.2} s; late events: {}",
+                report.bars,
+                output.display(),
+                started.elapsed().as_secs_f64(),
+                report.late_events
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("loam: {e}");
+            ExitCode::from(EXIT_FILE)
+        }
+    }
+}
+
+struct ServeArgs {
+    script: PathBuf,
+    host: HostChoice,
+    buffer: Option<u32>,
+    record: Option<PathBuf>,
+    lookahead_ms: u64,
+    sample_rate: u32,
+    duration: Option<f64>,
+}
+
+enum Running {
+    Device(cpal::Stream),
+    Null(NullSink),
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let device = match args.host {
+        HostChoice::Null => None,
+        HostChoice::Default => match open_device(HostChoice::Default, args.buffer) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("loam: no audio device ({e}); playing on the null sink instead");
+                None
+            }
+        },
+        HostChoice::Jack => match open_device(HostChoice::Jack, args.buffer) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("loam: {e}");
+                return ExitCode::from(EXIT_AUDIO);
+            }
+        },
+    };
+    let sample_rate = device.as_ref().map(|d| d.sample_rate()).unwrap_or(args.sample_rate);
+    let config = EngineConfig::new(sample_rate);
+    let (mut session, engine) = match Session::start(&args.script, &config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("loam: {e}");
+            return ExitCode::from(EXIT_SCRIPT);
+        }
+    };
+    let status = session.handle.status.clone();
+    let (recorder, tap) = match &args.record {
+        Some(path) => match Recorder::start(path, sample_rate, status.clone()) {
+            Ok((r, t)) => (Some(r), Some(t)),
+            Err(e) => {
+                eprintln!("loam: {e}");
+                return ExitCode::from(EXIT_FILE);
+            }
+        },
+        None => (None, None),
+    };
+    let lookahead = (args.lookahead_ms * sample_rate as u64 / 1000).max(1);
+    // Queue the first events before the audio starts.
+    for m in session.tick(lookahead) {
+        eprintln!("loam: {m}");
+    }
+    let (running, where_) = match device {
+        Some(d) => {
+            let desc = d.description.clone();
+            match d.start(engine, tap, status.clone()) {
+                Ok(stream) => (Running::Device(stream), desc),
+                Err(e) => {
+                    eprintln!("loam: {e}");
+                    return ExitCode::from(EXIT_AUDIO);
+                }
+            }
+        }
+        None => {
+            let block = args.buffer.unwrap_or(256) as usize;
+            (
+                Running::Null(NullSink::start(engine, sample_rate, block, tap)),
+                format!("the null sink ({sample_rate} Hz, {block}-frame blocks, no sound card)"),
+            )
+        }
+    };
+    eprintln!(
+        "loam: playing {} on {where_}{} — Ctrl-C to stop",
+        args.script.display(),
+        args.record
+            .as_ref()
+            .map(|p| format!(", recording to {}", p.display()))
+            .unwrap_or_default()
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, stop.clone());
+    }
+    let started = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        if let Some(d) = args.duration {
+            if started.elapsed().as_secs_f64() >= d {
+                break;
+            }
+        }
+        let now = session.handle.frames();
+        for m in session.tick(now + lookahead) {
+            eprintln!("loam: {m}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    match running {
+        Running::Device(stream) => drop(stream),
+        Running::Null(sink) => sink.stop(),
+    }
+    let mut code = ExitCode::SUCCESS;
+    if let Some(r) = recorder {
+        match r.finish() {
+            Ok(p) => eprintln!("loam: recording saved to {}", p.display()),
+            Err(e) => {
+                eprintln!("loam: {e}");
+                code = ExitCode::from(EXIT_FILE);
+            }
+        }
+    }
+    eprintln!(
+        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={}",
+        started.elapsed().as_secs_f64(),
+        session.scheduler.planner().next_bar(),
+        EngineStatus::get(&status.late_events),
+        EngineStatus::get(&status.xruns),
+        EngineStatus::get(&status.queue_full),
+        EngineStatus::get(&status.stolen_voices),
+        EngineStatus::get(&status.recorder_dropped),
+    );
+    code
+}

@@ -90,9 +90,7 @@ impl Node {
                     .max()
                     .unwrap_or(1)
             }
-            Node::Choice { options, .. } => {
-                options.iter().map(Node::resolution).max().unwrap_or(1)
-            }
+            Node::Choice { options, .. } => options.iter().map(Node::resolution).max().unwrap_or(1),
             Node::Fast { node, factor } => node.resolution().saturating_mul(factor_size(*factor)),
             Node::Euclid { node, steps, .. } => node.resolution().saturating_mul(*steps as u128),
             Node::Degrade { node, .. } => node.resolution(),

@@ -139,15 +139,11 @@ impl Pattern {
     /// Deterministic: the same pattern, span and context give the same events,
     /// and splitting a span into pieces gives the same events as one query.
     pub fn query(&self, from: Rational, to: Rational, ctx: &QueryContext) -> Vec<PatternEvent> {
-        let env = query::Env {
-            groups: ctx.groups,
-            seed: ctx.seed,
-        };
         let span = query::Span {
             begin: from,
             end: to,
         };
-        let mut events: Vec<PatternEvent> = query::query(&self.root, span, &env)
+        let mut events: Vec<PatternEvent> = query::query(&self.root, span, ctx)
             .into_iter()
             .filter(|hap| hap.has_onset())
             .map(|hap| PatternEvent {
@@ -158,7 +154,8 @@ impl Pattern {
             })
             .collect();
         events.sort_by(|a, b| {
-            (a.onset, &a.sound, a.variant, a.duration).cmp(&(b.onset, &b.sound, b.variant, b.duration))
+            (a.onset, &a.sound, a.variant, a.duration)
+                .cmp(&(b.onset, &b.sound, b.variant, b.duration))
         });
         events
     }

@@ -9,6 +9,8 @@ use super::ast::{Node, Step};
 use super::PatternError;
 use crate::time::Rational;
 
+mod operands;
+
 /// Deepest bracket nesting accepted.
 const MAX_NESTING: usize = 16;
 /// Most operators (`*`, `/`, `?`, `(..)`, `@`) on one step.
@@ -190,9 +192,14 @@ impl Parser<'_> {
             let at = self.pos;
             let Some(b) = self.peek() else {
                 if let Some((open, c, _)) = bracket.open_close() {
-                    return Err(error(at, format!("unclosed '{c}' opened at column {}", open + 1)));
+                    return Err(error(
+                        at,
+                        format!("unclosed '{c}' opened at column {}", open + 1),
+                    ));
                 }
-                layer.parts.push(finish_steps(&mut steps, &mut dot_groups, at)?);
+                layer
+                    .parts
+                    .push(finish_steps(&mut steps, &mut dot_groups, at)?);
                 layers.push(layer);
                 return Ok(layers);
             };
@@ -230,7 +237,9 @@ impl Parser<'_> {
                 }
                 b',' => {
                     self.pos += 1;
-                    layer.parts.push(finish_steps(&mut steps, &mut dot_groups, at)?);
+                    layer
+                        .parts
+                        .push(finish_steps(&mut steps, &mut dot_groups, at)?);
                     layers.push(std::mem::replace(
                         &mut layer,
                         Layer {
@@ -248,7 +257,9 @@ impl Parser<'_> {
                     }
                     self.pos += 1;
                     layer.first_bar.get_or_insert(at);
-                    layer.parts.push(finish_steps(&mut steps, &mut dot_groups, at)?);
+                    layer
+                        .parts
+                        .push(finish_steps(&mut steps, &mut dot_groups, at)?);
                 }
                 b'.' if self.ends_token_after(1) => {
                     if steps.is_empty() {
@@ -304,7 +315,10 @@ impl Parser<'_> {
                 break;
             };
             if count == MAX_OPERATORS {
-                return Err(error(at, format!("too many operators on one step (at most {MAX_OPERATORS})")));
+                return Err(error(
+                    at,
+                    format!("too many operators on one step (at most {MAX_OPERATORS})"),
+                ));
             }
             self.pos += 1;
             let node = std::mem::replace(&mut step.node, Node::Rest);
@@ -339,7 +353,12 @@ impl Parser<'_> {
                     step.weight = self.positive_number('@', "weight")?;
                     node
                 }
-                _ => return Err(error(at, "':' must directly follow a sound name, e.g. 'hat:2'")),
+                _ => {
+                    return Err(error(
+                        at,
+                        "':' must directly follow a sound name, e.g. 'hat:2'",
+                    ))
+                }
             };
         }
         Ok(step)
@@ -362,13 +381,24 @@ impl Parser<'_> {
             b'*' | b'/' | b'?' | b'(' | b'@' | b':' | b'%' => {
                 return Err(error(
                     at,
-                    format!("'{}' must directly follow a step, e.g. 'a{}2'", b as char, b as char),
+                    format!(
+                        "'{}' must directly follow a step, e.g. 'a{}2'",
+                        b as char, b as char
+                    ),
                 ))
             }
-            _ => return Err(error(at, format!("unknown character '{}'", self.current_char()))),
+            _ => {
+                return Err(error(
+                    at,
+                    format!("unknown character '{}'", self.current_char()),
+                ))
+            }
         };
         if self.depth == MAX_NESTING {
-            return Err(error(at, format!("brackets nested too deeply (at most {MAX_NESTING})")));
+            return Err(error(
+                at,
+                format!("brackets nested too deeply (at most {MAX_NESTING})"),
+            ));
         }
         self.pos += 1;
         self.depth += 1;
@@ -395,115 +425,6 @@ impl Parser<'_> {
         }
         Ok(Node::Sound { name, variant })
     }
-
-    /// `(pulses,steps)` or `(pulses,steps,rotation)`; the cursor is past `(`.
-    fn euclid(&mut self, node: Node, open: usize) -> Result<Node, PatternError> {
-        let pulses = self.signed("the number of pulses after '('")?;
-        self.expect_comma("',' between pulses and steps")?;
-        let steps_at = {
-            self.skip_space();
-            self.pos
-        };
-        let steps = self.signed("the number of steps after ','")?;
-        if !(1..=1024).contains(&steps) {
-            return Err(error(steps_at, "euclid steps must be between 1 and 1024"));
-        }
-        self.skip_space();
-        let rotation = if self.peek() == Some(b',') {
-            self.pos += 1;
-            self.signed("the rotation after ','")?
-        } else {
-            0
-        };
-        self.skip_space();
-        if self.peek() != Some(b')') {
-            return Err(error(
-                self.pos,
-                format!("expected ')' to close '(' opened at column {}", open + 1),
-            ));
-        }
-        self.pos += 1;
-        Ok(Node::Euclid {
-            node: Box::new(node),
-            pulses,
-            steps: steps as u32,
-            rotation,
-        })
-    }
-
-    fn expect_comma(&mut self, what: &str) -> Result<(), PatternError> {
-        self.skip_space();
-        if self.peek() != Some(b',') {
-            return Err(error(self.pos, format!("expected {what}")));
-        }
-        self.pos += 1;
-        Ok(())
-    }
-
-    /// An optionally negative integer, after optional spaces.
-    fn signed(&mut self, what: &str) -> Result<i64, PatternError> {
-        self.skip_space();
-        let at = self.pos;
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.pos += 1;
-        }
-        if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            return Err(error(at, format!("expected {what}")));
-        }
-        let n = self.integer()?;
-        Ok(if negative { -n } else { n })
-    }
-
-    /// Decimal digits at the cursor (at least one).
-    fn integer(&mut self) -> Result<i64, PatternError> {
-        let at = self.pos;
-        let digits = self.digits();
-        if digits.is_empty() {
-            return Err(error(at, "expected a number"));
-        }
-        if digits.len() > MAX_DIGITS {
-            return Err(error(at, "number too large"));
-        }
-        digits.parse().map_err(|_| error(at, "number too large"))
-    }
-
-    fn digits(&mut self) -> &str {
-        let start = self.pos;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        &self.src[start..self.pos]
-    }
-
-    /// `12` or `1.5`, converted exactly; `after` names the operator for messages.
-    fn number(&mut self, after: char) -> Result<Rational, PatternError> {
-        let at = self.pos;
-        let whole = self.digits().to_string();
-        if whole.is_empty() {
-            return Err(error(at, format!("expected a number after '{after}'")));
-        }
-        let mut frac = String::new();
-        if self.peek() == Some(b'.') && self.peek_at(1).is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-            frac = self.digits().to_string();
-        }
-        if whole.len() > MAX_DIGITS || frac.len() > MAX_DIGITS {
-            return Err(error(at, "number too large"));
-        }
-        let scale = 10i128.pow(frac.len() as u32);
-        let parse = |s: &str| s.parse::<i128>().unwrap_or(0);
-        Ok(Rational::new(parse(&whole) * scale + parse(&frac), scale))
-    }
-
-    fn positive_number(&mut self, after: char, what: &str) -> Result<Rational, PatternError> {
-        let at = self.pos;
-        let n = self.number(after)?;
-        if n <= Rational::from_integer(0) {
-            return Err(error(at, format!("{what} must be greater than zero")));
-        }
-        Ok(n)
-    }
 }
 
 /// Closes the current sequence: `a b . c d` becomes `[a b] [c d]`.
@@ -525,5 +446,4 @@ fn finish_steps(
 }
 
 #[cfg(test)]
-#[path = "parse_tests.rs"]
 mod tests;

@@ -9,7 +9,7 @@
 //! draws four times, not once.
 
 use super::ast::{Node, Step};
-use super::{chance, euclid, metre};
+use super::{chance, euclid, metre, QueryContext};
 use crate::time::Rational;
 
 /// A half-open time span `[begin, end)` in cycles.
@@ -33,13 +33,6 @@ impl Hap<'_> {
     pub fn has_onset(&self) -> bool {
         self.part.begin == self.whole.begin
     }
-}
-
-/// What a query needs besides the span: the metre's pulse groups and the seed.
-#[derive(Clone, Copy, Debug)]
-pub struct Env<'c> {
-    pub groups: &'c [u32],
-    pub seed: u64,
 }
 
 /// Local time → absolute cycles: `absolute = scale * local + offset`.
@@ -71,7 +64,7 @@ impl ToAbsolute {
 }
 
 /// All hap fragments of `node` in `span` (absolute cycles).
-pub fn query<'a>(node: &'a Node, span: Span, env: &Env) -> Vec<Hap<'a>> {
+pub fn query<'a>(node: &'a Node, span: Span, env: &QueryContext) -> Vec<Hap<'a>> {
     let mut out = Vec::new();
     if span.begin < span.end {
         eval(node, span, ToAbsolute::identity(), env, &mut out);
@@ -112,7 +105,13 @@ fn map_haps(out: &mut [Hap], scale: Rational, offset: Rational) {
     }
 }
 
-fn eval<'a>(node: &'a Node, span: Span, abs: ToAbsolute, env: &Env, out: &mut Vec<Hap<'a>>) {
+fn eval<'a>(
+    node: &'a Node,
+    span: Span,
+    abs: ToAbsolute,
+    env: &QueryContext,
+    out: &mut Vec<Hap<'a>>,
+) {
     match node {
         Node::Rest => {}
         Node::Sound { name, variant } => {
@@ -159,7 +158,13 @@ fn eval<'a>(node: &'a Node, span: Span, abs: ToAbsolute, env: &Env, out: &mut Ve
             }
             for (cycle, piece) in cycles(span) {
                 let draw = chance::draw(env.seed, *id, abs.at(cycle));
-                eval(&options[chance::choose(draw, options.len())], piece, abs, env, out);
+                eval(
+                    &options[chance::choose(draw, options.len())],
+                    piece,
+                    abs,
+                    env,
+                    out,
+                );
             }
         }
         Node::Fast { node, factor } => {
@@ -178,7 +183,13 @@ fn eval<'a>(node: &'a Node, span: Span, abs: ToAbsolute, env: &Env, out: &mut Ve
                 .into_iter()
                 .enumerate()
                 .filter(|&(_, hit)| hit)
-                .map(|(j, _)| (Rational::new(j as i128, n), Rational::new(j as i128 + 1, n), &**node))
+                .map(|(j, _)| {
+                    (
+                        Rational::new(j as i128, n),
+                        Rational::new(j as i128 + 1, n),
+                        &**node,
+                    )
+                })
                 .collect();
             eval_slots(&slots, span, abs, env, out);
         }
@@ -210,7 +221,13 @@ fn eval<'a>(node: &'a Node, span: Span, abs: ToAbsolute, env: &Env, out: &mut Ve
 }
 
 /// Steps share each cycle in proportion to their weights.
-fn eval_seq<'a>(steps: &'a [Step], span: Span, abs: ToAbsolute, env: &Env, out: &mut Vec<Hap<'a>>) {
+fn eval_seq<'a>(
+    steps: &'a [Step],
+    span: Span,
+    abs: ToAbsolute,
+    env: &QueryContext,
+    out: &mut Vec<Hap<'a>>,
+) {
     let total: Rational = steps.iter().map(|s| s.weight).sum();
     if total == Rational::from_integer(0) {
         return;
@@ -230,7 +247,7 @@ fn eval_slots<'a>(
     slots: &[(Rational, Rational, &'a Node)],
     span: Span,
     abs: ToAbsolute,
-    env: &Env,
+    env: &QueryContext,
     out: &mut Vec<Hap<'a>>,
 ) {
     for (cycle, piece) in cycles(span) {

@@ -1,0 +1,199 @@
+//! The engine: what the audio callback calls once per block.
+//!
+//! Every event carries an absolute frame. `process` starts each event at its
+//! offset inside the block, rendering the voices up to that offset first, so
+//! output is sample-accurate and identical for any block size. An event whose
+//! frame has already passed starts at offset 0 and is counted late.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use rtrb::{Consumer, Producer, RingBuffer};
+
+use super::limiter::Limiter;
+use super::voices::VoicePool;
+use super::{EngineStatus, SoundEvent};
+use crate::sound::Sample;
+
+/// Fixed capacities and levels, chosen before the audio starts.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub sample_rate: u32,
+    /// Voice slots (stealing beyond this).
+    pub voices: usize,
+    /// Frame-stamped events that can wait in the queue.
+    pub event_capacity: usize,
+    /// Samples that can wait to be freed on the control side.
+    pub return_capacity: usize,
+    /// Master gain before the limiter (linear).
+    pub master_gain: f32,
+}
+
+impl EngineConfig {
+    pub fn new(sample_rate: u32) -> EngineConfig {
+        EngineConfig {
+            sample_rate,
+            voices: 64,
+            event_capacity: 8192,
+            return_capacity: 4096,
+            master_gain: 0.5,
+        }
+    }
+}
+
+/// Control messages for the engine (not frame-stamped: applied at the next block).
+#[derive(Debug, Clone, Copy)]
+pub enum EngineCommand {
+    /// Silence every voice now.
+    Hush,
+    /// Master gain, linear.
+    MasterGain(f32),
+}
+
+/// The audio-side processor. Owned by the audio callback (or an offline renderer).
+pub struct Engine {
+    events: Consumer<SoundEvent>,
+    commands: Consumer<EngineCommand>,
+    returns: Producer<Arc<Sample>>,
+    pool: VoicePool,
+    limiter: Limiter,
+    status: Arc<EngineStatus>,
+    master_gain: f32,
+    frame: u64,
+}
+
+/// The control-side handle: queue events and commands, free what the engine returns.
+pub struct EngineHandle {
+    events: Producer<SoundEvent>,
+    commands: Producer<EngineCommand>,
+    returns: Consumer<Arc<Sample>>,
+    pub status: Arc<EngineStatus>,
+}
+
+impl Engine {
+    /// Builds the processor and its handle. Allocates everything up front.
+    pub fn new(config: &EngineConfig) -> (Engine, EngineHandle) {
+        let (ev_tx, ev_rx) = RingBuffer::new(config.event_capacity);
+        let (cmd_tx, cmd_rx) = RingBuffer::new(64);
+        let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
+        let status = Arc::new(EngineStatus::default());
+        // A 2 ms fade ends voices that have a length.
+        let fade = (config.sample_rate / 500).max(1);
+        let engine = Engine {
+            events: ev_rx,
+            commands: cmd_rx,
+            returns: ret_tx,
+            pool: VoicePool::new(config.voices, fade),
+            limiter: Limiter::new(config.sample_rate, 0.98, 0.08),
+            status: status.clone(),
+            master_gain: config.master_gain,
+            frame: 0,
+        };
+        let handle = EngineHandle {
+            events: ev_tx,
+            commands: cmd_tx,
+            returns: ret_rx,
+            status,
+        };
+        (engine, handle)
+    }
+
+    /// The engine clock: frames rendered so far.
+    pub fn frame(&self) -> u64 {
+        self.frame
+    }
+
+    pub fn voice_capacity(&self) -> usize {
+        self.pool.capacity()
+    }
+
+    /// Renders one block of interleaved stereo into `out` (overwriting it).
+    ///
+    /// Called on the audio thread. Never allocates, locks, prints or waits;
+    /// only `try`-style ring operations and relaxed atomics.
+    pub fn process(&mut self, out: &mut [f32]) {
+        let frames = (out.len() / 2) as u64;
+        out.fill(0.0);
+        while let Ok(cmd) = self.commands.pop() {
+            match cmd {
+                EngineCommand::Hush => self.pool.silence(&mut self.returns),
+                EngineCommand::MasterGain(g) if g.is_finite() => self.master_gain = g.max(0.0),
+                EngineCommand::MasterGain(_) => {}
+            }
+        }
+        let start = self.frame;
+        let end = start + frames;
+        let mut cursor = 0u64;
+        while let Ok(next) = self.events.peek() {
+            if next.frame >= end {
+                break;
+            }
+            let offset = if next.frame < start {
+                EngineStatus::count(&self.status.late_events);
+                0
+            } else {
+                next.frame - start
+            };
+            if offset > cursor {
+                self.pool
+                    .render(&mut out[(cursor * 2) as usize..(offset * 2) as usize], &mut self.returns);
+                cursor = offset;
+            }
+            if let Ok(event) = self.events.pop() {
+                self.pool.start(event, &mut self.returns, &self.status);
+            }
+        }
+        if cursor < frames {
+            self.pool
+                .render(&mut out[(cursor * 2) as usize..], &mut self.returns);
+        }
+        if self.master_gain != 1.0 {
+            for x in out.iter_mut() {
+                *x *= self.master_gain;
+            }
+        }
+        self.limiter.process(out);
+        self.frame = end;
+        self.status
+            .active_voices
+            .store(self.pool.active() as u64, Ordering::Relaxed);
+        self.status.frames.store(end, Ordering::Release);
+    }
+}
+
+/// The event ring is full; the event comes back.
+#[derive(Debug)]
+pub struct QueueFull(pub SoundEvent);
+
+impl EngineHandle {
+    /// Queues an event. Events must be queued in frame order.
+    pub fn send(&mut self, event: SoundEvent) -> Result<(), QueueFull> {
+        self.events.push(event).map_err(|rtrb::PushError::Full(e)| {
+            EngineStatus::count(&self.status.queue_full);
+            QueueFull(e)
+        })
+    }
+
+    /// Free slots in the event ring.
+    pub fn room(&self) -> usize {
+        self.events.slots()
+    }
+
+    pub fn command(&mut self, cmd: EngineCommand) -> bool {
+        self.commands.push(cmd).is_ok()
+    }
+
+    /// Drops, here on the control side, what the engine no longer needs.
+    pub fn collect_garbage(&mut self) -> usize {
+        let mut n = 0;
+        while let Ok(sample) = self.returns.pop() {
+            drop(sample);
+            n += 1;
+        }
+        n
+    }
+
+    pub fn frames(&self) -> u64 {
+        self.status.frames()
+    }
+}

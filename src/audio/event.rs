@@ -1,0 +1,35 @@
+//! What the scheduler sends to the audio callback: a sound, frame-stamped.
+
+use std::sync::Arc;
+
+use crate::sound::Sample;
+
+/// One sound to start at an absolute frame. Built off the audio thread; the
+/// callback only moves it into a voice.
+#[derive(Clone, Debug)]
+pub struct SoundEvent {
+    /// Absolute frame (engine clock) at which the sound starts.
+    pub frame: u64,
+    pub sample: Arc<Sample>,
+    /// Linear gain.
+    pub gain: f32,
+    /// −1 (left) … 1 (right).
+    pub pan: f32,
+    /// Playback rate: 2 = an octave up and twice as short. Must be > 0.
+    pub rate: f32,
+    /// Frames to play before a short fade-out; `None` plays the whole sample.
+    pub length: Option<u64>,
+}
+
+impl SoundEvent {
+    pub fn new(frame: u64, sample: Arc<Sample>) -> SoundEvent {
+        SoundEvent {
+            frame,
+            sample,
+            gain: 1.0,
+            pan: 0.0,
+            rate: 1.0,
+            length: None,
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! One playing sound: a sample read at a rate, panned, with an optional
+//! length that ends in a short fade.
+
+use std::sync::Arc;
+
+use super::SoundEvent;
+use crate::sound::Sample;
+
+/// A voice slot. Empty when `sample` is `None`.
+#[derive(Debug, Default)]
+pub struct Voice {
+    sample: Option<Arc<Sample>>,
+    pos: f64,
+    rate: f64,
+    gain_l: f32,
+    gain_r: f32,
+    /// Frames left before the fade-out starts (`u64::MAX`: play to the end).
+    until_fade: u64,
+    fade_left: u32,
+    fade_len: u32,
+    finished: bool,
+    /// When the voice started, in start order (for stealing the oldest).
+    pub order: u64,
+}
+
+impl Voice {
+    pub fn is_free(&self) -> bool {
+        self.sample.is_none()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Starts `event` in this slot and hands back the sample it held before,
+    /// which the caller must return to the control side.
+    ///
+    /// Audio thread: no allocation (the event's `Arc` is moved, not cloned).
+    pub fn start(&mut self, event: SoundEvent, order: u64, fade_len: u32) -> Option<Arc<Sample>> {
+        let SoundEvent {
+            sample,
+            gain,
+            pan,
+            rate,
+            length,
+            ..
+        } = event;
+        let pan = if pan.is_finite() { pan.clamp(-1.0, 1.0) } else { 0.0 };
+        let gain = if gain.is_finite() { gain.max(0.0) } else { 0.0 };
+        let (gain_l, gain_r) = if sample.channels == 1 {
+            // Equal-power pan: −3 dB in the middle.
+            let angle = (pan + 1.0) * std::f32::consts::FRAC_PI_4;
+            (gain * angle.cos(), gain * angle.sin())
+        } else {
+            // Balance for stereo samples.
+            (gain * (1.0 - pan).min(1.0), gain * (1.0 + pan).min(1.0))
+        };
+        let rate = if rate.is_finite() && rate > 0.0 {
+            rate.min(64.0) as f64
+        } else {
+            1.0
+        };
+        let previous = self.sample.replace(sample);
+        self.pos = 0.0;
+        self.rate = rate;
+        self.gain_l = gain_l;
+        self.gain_r = gain_r;
+        self.until_fade = length.unwrap_or(u64::MAX);
+        self.fade_left = fade_len.max(1);
+        self.fade_len = fade_len.max(1);
+        self.finished = false;
+        self.order = order;
+        previous
+    }
+
+    /// Stops the voice now; its sample waits in the slot until returned.
+    pub fn stop(&mut self) {
+        if self.sample.is_some() {
+            self.finished = true;
+        }
+    }
+
+    /// Takes the sample out, leaving the slot free.
+    pub fn take_sample(&mut self) -> Option<Arc<Sample>> {
+        self.finished = false;
+        self.sample.take()
+    }
+
+    /// Adds this voice into interleaved stereo `out`.
+    ///
+    /// Audio thread: no allocation, no locks. Sample-by-sample, so the result
+    /// does not depend on how a block is split.
+    #[inline]
+    pub fn render(&mut self, out: &mut [f32]) {
+        if self.finished {
+            return;
+        }
+        let Some(sample) = self.sample.as_deref() else {
+            return;
+        };
+        let data = &sample.data[..];
+        let channels = sample.channels.max(1);
+        let frames = data.len() / channels;
+        for frame in out.chunks_exact_mut(2) {
+            let mut amp = 1.0f32;
+            if self.until_fade == 0 {
+                if self.fade_left == 0 {
+                    self.finished = true;
+                    return;
+                }
+                amp = self.fade_left as f32 / self.fade_len as f32;
+                self.fade_left -= 1;
+            } else if self.until_fade != u64::MAX {
+                self.until_fade -= 1;
+            }
+            let idx = self.pos as usize;
+            if idx >= frames {
+                self.finished = true;
+                return;
+            }
+            let frac = (self.pos - idx as f64) as f32;
+            let next = (idx + 1).min(frames - 1);
+            let (l, r) = if channels == 1 {
+                let s = data[idx] + (data[next] - data[idx]) * frac;
+                (s, s)
+            } else {
+                let (a, b) = (idx * channels, next * channels);
+                (
+                    data[a] + (data[b] - data[a]) * frac,
+                    data[a + 1] + (data[b + 1] - data[a + 1]) * frac,
+                )
+            };
+            frame[0] += l * self.gain_l * amp;
+            frame[1] += r * self.gain_r * amp;
+            self.pos += self.rate;
+            if self.pos as usize >= frames {
+                self.finished = true;
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! A fixed number of voice slots, and the rule for stealing one.
+//!
+//! Stealing rule: a new sound takes the lowest free slot; if none is free, it
+//! takes the slot of the voice that started longest ago (the oldest), which
+//! is cut off at once. Stolen voices are counted.
+
+use std::sync::Arc;
+
+use rtrb::Producer;
+
+use super::voice::Voice;
+use super::{EngineStatus, SoundEvent};
+use crate::sound::Sample;
+
+/// Preallocated voices. Never grows.
+pub struct VoicePool {
+    voices: Vec<Voice>,
+    next_order: u64,
+    fade_len: u32,
+}
+
+impl VoicePool {
+    pub fn new(capacity: usize, fade_len: u32) -> VoicePool {
+        VoicePool {
+            voices: (0..capacity.max(1)).map(|_| Voice::default()).collect(),
+            next_order: 0,
+            fade_len,
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.voices.len()
+    }
+
+    pub fn active(&self) -> usize {
+        self.voices.iter().filter(|v| !v.is_free()).count()
+    }
+
+    /// Starts an event, stealing the oldest voice if every slot is busy.
+    ///
+    /// Audio thread. Samples released by the start go to `returns`; if that
+    /// ring is full the new event is dropped rather than freeing here.
+    pub fn start(
+        &mut self,
+        event: SoundEvent,
+        returns: &mut Producer<Arc<Sample>>,
+        status: &EngineStatus,
+    ) {
+        let slot = match self.voices.iter().position(Voice::is_free) {
+            Some(i) => i,
+            None => {
+                let oldest = self
+                    .voices
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, v)| (!v.is_finished(), v.order))
+                    .map(|(i, _)| i)
+                    .unwrap_or(0);
+                if !self.voices[oldest].is_finished() {
+                    EngineStatus::count(&status.stolen_voices);
+                }
+                if returns.is_full() {
+                    // NOTE: nowhere to send the old sample without freeing it
+                    // here; keep the old voice and drop the new event (counted).
+                    EngineStatus::count(&status.stolen_voices);
+                    return;
+                }
+                oldest
+            }
+        };
+        let order = self.next_order;
+        self.next_order += 1;
+        if let Some(old) = self.voices[slot].start(event, order, self.fade_len) {
+            // Checked above: there is room.
+            let _ = returns.push(old);
+        }
+    }
+
+    /// Adds every voice into `out` (interleaved stereo) and retires finished ones.
+    ///
+    /// Audio thread: no allocation, no locks.
+    pub fn render(&mut self, out: &mut [f32], returns: &mut Producer<Arc<Sample>>) {
+        for v in self.voices.iter_mut() {
+            if v.is_free() {
+                continue;
+            }
+            v.render(out);
+            if v.is_finished() && !returns.is_full() {
+                if let Some(s) = v.take_sample() {
+                    let _ = returns.push(s);
+                }
+            }
+        }
+    }
+
+    /// Silences every voice at once (hush), returning samples while the ring has room.
+    pub fn silence(&mut self, returns: &mut Producer<Arc<Sample>>) {
+        for v in self.voices.iter_mut() {
+            v.stop();
+            if !v.is_free() && !returns.is_full() {
+                if let Some(s) = v.take_sample() {
+                    let _ = returns.push(s);
+                }
+            }
+        }
+    }
+}

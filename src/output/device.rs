@@ -1,0 +1,148 @@
+//! Audio devices through cpal. The callback is a thin adapter: it asks the
+//! engine for stereo frames, hands them to the recorder, and converts them
+//! to the device's channels and sample format.
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{FromSample, SampleFormat, SizedSample, StreamConfig};
+
+use super::{RecordTap, CHUNK_FRAMES};
+use crate::audio::{Engine, EngineStatus};
+use std::sync::Arc;
+
+/// Which audio host to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostChoice {
+    /// cpal's default host and device; falls back to the null sink when there is none.
+    Default,
+    /// The JACK server (needs the `jack` feature).
+    Jack,
+    /// No device: the null sink.
+    Null,
+}
+
+/// An opened device, before the engine exists (the engine needs its rate).
+pub struct DeviceOutput {
+    device: cpal::Device,
+    config: StreamConfig,
+    format: SampleFormat,
+    pub description: String,
+}
+
+/// Finds the device for `host`. `Err` says why none can be used.
+pub fn open_device(host: HostChoice, buffer: Option<u32>) -> Result<DeviceOutput, String> {
+    let host = match host {
+        HostChoice::Null => return Err("the null sink was asked for".into()),
+        HostChoice::Default => cpal::default_host(),
+        HostChoice::Jack => jack_host()?,
+    };
+    let device = host
+        .default_output_device()
+        .ok_or_else(|| format!("no default output device on {:?}", host.id()))?;
+    let supported = device
+        .default_output_config()
+        .map_err(|e| format!("the output device has no usable configuration: {e}"))?;
+    let format = supported.sample_format();
+    let mut config: StreamConfig = supported.into();
+    if host.id() != jack_id() {
+        // JACK's buffer is the server period; elsewhere honour --buffer.
+        if let Some(b) = buffer {
+            config.buffer_size = cpal::BufferSize::Fixed(b);
+        }
+    }
+    let name = device
+        .description()
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| "unnamed device".into());
+    Ok(DeviceOutput {
+        description: format!("{name} via {:?}, {} Hz, {} channels", host.id(), config.sample_rate, config.channels),
+        device,
+        config,
+        format,
+    })
+}
+
+#[cfg(all(feature = "jack", target_os = "linux"))]
+fn jack_id() -> cpal::HostId {
+    cpal::HostId::Jack
+}
+
+#[cfg(not(all(feature = "jack", target_os = "linux")))]
+fn jack_id() -> cpal::HostId {
+    cpal::default_host().id()
+}
+
+#[cfg(all(feature = "jack", target_os = "linux"))]
+fn jack_host() -> Result<cpal::Host, String> {
+    cpal::host_from_id(cpal::HostId::Jack).map_err(|e| format!("JACK is not available: {e}"))
+}
+
+#[cfg(not(all(feature = "jack", target_os = "linux")))]
+fn jack_host() -> Result<cpal::Host, String> {
+    Err("this loam was built without JACK: rebuild with `--features jack`".into())
+}
+
+impl DeviceOutput {
+    pub fn sample_rate(&self) -> u32 {
+        self.config.sample_rate
+    }
+
+    /// Starts the stream. Keep the returned stream alive while playing.
+    pub fn start(self, engine: Engine, tap: Option<RecordTap>, status: Arc<EngineStatus>) -> Result<cpal::Stream, String> {
+        match self.format {
+            SampleFormat::F32 => self.build::<f32>(engine, tap, status),
+            SampleFormat::I16 => self.build::<i16>(engine, tap, status),
+            SampleFormat::I32 => self.build::<i32>(engine, tap, status),
+            SampleFormat::U16 => self.build::<u16>(engine, tap, status),
+            other => Err(format!("sample format {other} is not supported")),
+        }
+    }
+
+    fn build<T: SizedSample + FromSample<f32>>(
+        self,
+        mut engine: Engine,
+        mut tap: Option<RecordTap>,
+        status: Arc<EngineStatus>,
+    ) -> Result<cpal::Stream, String> {
+        let channels = self.config.channels.max(1) as usize;
+        let mut scratch = vec![0.0f32; CHUNK_FRAMES * 2];
+        let err_status = status.clone();
+        let stream = self
+            .device
+            .build_output_stream::<T, _, _>(
+                self.config,
+                move |data: &mut [T], _| {
+                    // Audio thread: no allocation, locks, prints or waits.
+                    for out in data.chunks_mut(CHUNK_FRAMES * channels) {
+                        let frames = out.len() / channels;
+                        let buf = &mut scratch[..frames * 2];
+                        engine.process(buf);
+                        if let Some(t) = tap.as_mut() {
+                            t.write(buf);
+                        }
+                        for (dst, src) in out.chunks_mut(channels).zip(buf.chunks_exact(2)) {
+                            if channels == 1 {
+                                dst[0] = T::from_sample((src[0] + src[1]) * 0.5);
+                            } else {
+                                dst[0] = T::from_sample(src[0]);
+                                dst[1] = T::from_sample(src[1]);
+                                for d in dst.iter_mut().skip(2) {
+                                    *d = T::from_sample(0.0);
+                                }
+                            }
+                        }
+                    }
+                },
+                move |err: cpal::Error| {
+                    if err.kind() == cpal::ErrorKind::Xrun {
+                        EngineStatus::count(&err_status.xruns);
+                    }
+                },
+                None,
+            )
+            .map_err(|e| format!("cannot open the output stream: {e}"))?;
+        stream
+            .play()
+            .map_err(|e| format!("cannot start the output stream: {e}"))?;
+        Ok(stream)
+    }
+}

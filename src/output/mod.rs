@@ -1,0 +1,17 @@
+//! Where the sound goes: an audio device through cpal (ALSA, CoreAudio,
+//! WASAPI, or JACK with the `jack` feature), a null sink that keeps real
+//! time without hardware, a WAV recording beside either, and offline renders.
+
+pub mod device;
+pub mod null_sink;
+pub mod offline;
+pub mod recorder;
+pub mod wav_file;
+
+pub use device::{open_device, DeviceOutput, HostChoice};
+pub use null_sink::NullSink;
+pub use offline::{render, RenderReport};
+pub use recorder::{RecordTap, Recorder};
+
+/// Interleaved stereo frames the callback renders at a time.
+pub const CHUNK_FRAMES: usize = 4096;

@@ -1,0 +1,53 @@
+//! A sink that keeps real time like a device, for machines with no sound
+//! card: a thread renders a block, hands it to the recorder if any, and
+//! sleeps until that block's time has passed.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::RecordTap;
+use crate::audio::Engine;
+
+/// A running null sink.
+pub struct NullSink {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl NullSink {
+    /// Starts pacing `engine` in blocks of `block` frames.
+    pub fn start(mut engine: Engine, sample_rate: u32, block: usize, mut tap: Option<RecordTap>) -> NullSink {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("loam-null-sink".into())
+            .spawn(move || {
+                let mut buf = vec![0.0f32; block.max(1) * 2];
+                let started = Instant::now();
+                let mut frames: u64 = 0;
+                while !stop2.load(Ordering::Acquire) {
+                    engine.process(&mut buf);
+                    if let Some(t) = tap.as_mut() {
+                        t.write(&buf);
+                    }
+                    frames += block as u64;
+                    let due = started + Duration::from_secs_f64(frames as f64 / sample_rate as f64);
+                    let now = Instant::now();
+                    if due > now {
+                        std::thread::sleep(due - now);
+                    }
+                }
+            })
+            .ok();
+        NullSink { stop, thread }
+    }
+
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

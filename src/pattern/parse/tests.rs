@@ -1,0 +1,344 @@
+//! Parser tests: expected trees and error positions.
+
+use super::parse;
+use crate::pattern::ast::{Node, Step};
+use crate::time::{q, Rational};
+
+fn s(name: &str) -> Node {
+    Node::sound(name)
+}
+
+fn st(node: Node) -> Step {
+    Step::new(node)
+}
+
+fn seq(nodes: Vec<Node>) -> Node {
+    Node::Seq(nodes.into_iter().map(st).collect())
+}
+
+fn fast(node: Node, factor: Rational) -> Node {
+    Node::Fast {
+        node: Box::new(node),
+        factor,
+    }
+}
+
+/// The error's byte offset and message.
+fn err(src: &str) -> (usize, String) {
+    let e = parse(src).expect_err(src);
+    (e.position, e.message)
+}
+
+#[test]
+fn words_variants_and_rests() {
+    assert_eq!(parse("bd").unwrap(), s("bd"));
+    assert_eq!(
+        parse("hat:2 ~ snare_1.wav").unwrap(),
+        seq(vec![
+            Node::Sound {
+                name: "hat".into(),
+                variant: 2
+            },
+            Node::Rest,
+            s("snare_1.wav"),
+        ])
+    );
+    assert_eq!(parse("").unwrap(), Node::Rest);
+    assert_eq!(parse("  ").unwrap(), Node::Rest);
+}
+
+#[test]
+fn brackets_nest() {
+    assert_eq!(
+        parse("a [b [c d]]").unwrap(),
+        seq(vec![s("a"), seq(vec![s("b"), seq(vec![s("c"), s("d")])])])
+    );
+    assert_eq!(parse("[a]").unwrap(), s("a"));
+    assert_eq!(parse("[]").unwrap(), Node::Rest);
+}
+
+#[test]
+fn operators_chain_left_to_right() {
+    assert_eq!(parse("a*3").unwrap(), fast(s("a"), q(3, 1)));
+    assert_eq!(parse("a/2").unwrap(), fast(s("a"), q(1, 2)));
+    assert_eq!(parse("a*1.5").unwrap(), fast(s("a"), q(3, 2)));
+    assert_eq!(parse("a/0.25").unwrap(), fast(s("a"), q(4, 1)));
+    assert_eq!(
+        parse("[a b]*2?").unwrap(),
+        Node::Degrade {
+            node: Box::new(fast(seq(vec![s("a"), s("b")]), q(2, 1))),
+            probability: q(1, 2),
+            id: 7,
+        }
+    );
+    assert_eq!(
+        parse("a?0.3").unwrap(),
+        Node::Degrade {
+            node: Box::new(s("a")),
+            probability: q(3, 10),
+            id: 1,
+        }
+    );
+    assert_eq!(
+        parse("a( 3 , 8 , -2 )").unwrap(),
+        Node::Euclid {
+            node: Box::new(s("a")),
+            pulses: 3,
+            steps: 8,
+            rotation: -2,
+        }
+    );
+}
+
+#[test]
+fn replicate_and_elongate() {
+    let a = || st(s("a"));
+    assert_eq!(parse("a!3").unwrap(), Node::Seq(vec![a(), a(), a()]));
+    assert_eq!(
+        parse("a ! ! b").unwrap(),
+        Node::Seq(vec![a(), a(), a(), st(s("b"))])
+    );
+    assert_eq!(
+        parse("a! b").unwrap(),
+        Node::Seq(vec![a(), a(), st(s("b"))])
+    );
+    let heavy = |w| Step {
+        node: s("a"),
+        weight: w,
+    };
+    assert_eq!(
+        parse("a@3 b").unwrap(),
+        Node::Seq(vec![heavy(q(3, 1)), st(s("b"))])
+    );
+    assert_eq!(
+        parse("a@1.5 b").unwrap(),
+        Node::Seq(vec![heavy(q(3, 2)), st(s("b"))])
+    );
+    assert_eq!(
+        parse("a _ _ b").unwrap(),
+        Node::Seq(vec![heavy(q(3, 1)), st(s("b"))])
+    );
+    assert_eq!(
+        parse("a@2!2").unwrap(),
+        Node::Seq(vec![heavy(q(2, 1)), heavy(q(2, 1))])
+    );
+}
+
+#[test]
+fn dots_group_steps() {
+    assert_eq!(
+        parse("a b . c . d e f").unwrap(),
+        seq(vec![
+            seq(vec![s("a"), s("b")]),
+            s("c"),
+            seq(vec![s("d"), s("e"), s("f")])
+        ])
+    );
+    assert_eq!(
+        parse("[a . b c]").unwrap(),
+        seq(vec![s("a"), seq(vec![s("b"), s("c")])])
+    );
+}
+
+#[test]
+fn stacks_alternation_polymeter_choice() {
+    assert_eq!(
+        parse("a*2, b").unwrap(),
+        Node::Stack(vec![fast(s("a"), q(2, 1)), s("b")])
+    );
+    assert_eq!(
+        parse("[a b, c]").unwrap(),
+        Node::Stack(vec![seq(vec![s("a"), s("b")]), s("c")])
+    );
+    assert_eq!(
+        parse("<a <b c>>").unwrap(),
+        Node::Alt(vec![
+            st(s("a")),
+            st(Node::Alt(vec![st(s("b")), st(s("c"))]))
+        ])
+    );
+    assert_eq!(
+        parse("<a, b c>").unwrap(),
+        Node::Stack(vec![
+            Node::Alt(vec![st(s("a"))]),
+            Node::Alt(vec![st(s("b")), st(s("c"))])
+        ])
+    );
+    assert_eq!(
+        parse("{a b c, d e}%4").unwrap(),
+        Node::Poly {
+            layers: vec![
+                vec![st(s("a")), st(s("b")), st(s("c"))],
+                vec![st(s("d")), st(s("e"))]
+            ],
+            steps: Some(q(4, 1)),
+        }
+    );
+    assert_eq!(
+        parse("[a | b c | d]").unwrap(),
+        Node::Choice {
+            id: 3,
+            options: vec![s("a"), seq(vec![s("b"), s("c")]), s("d")],
+        }
+    );
+}
+
+#[test]
+fn top_level_bars_are_metre_groups() {
+    assert_eq!(
+        parse("kick hat | snare | kick hat hat").unwrap(),
+        Node::Metre(vec![
+            seq(vec![s("kick"), s("hat")]),
+            s("snare"),
+            seq(vec![s("kick"), s("hat"), s("hat")]),
+        ])
+    );
+    assert_eq!(
+        parse("a | b, c").unwrap(),
+        Node::Stack(vec![Node::Metre(vec![s("a"), s("b")]), s("c")])
+    );
+    assert_eq!(
+        parse("a | ").unwrap(),
+        Node::Metre(vec![s("a"), Node::Rest])
+    );
+}
+
+#[test]
+fn bracket_errors_name_the_opener() {
+    assert_eq!(
+        err("a b [c d"),
+        (8, "unclosed '[' opened at column 5".into())
+    );
+    assert_eq!(err("<a b"), (4, "unclosed '<' opened at column 1".into()));
+    assert_eq!(
+        err("[a b>"),
+        (
+            4,
+            "expected ']' to close '[' opened at column 1, found '>'".into()
+        )
+    );
+    assert_eq!(
+        err("a b]"),
+        (3, "unexpected ']' with no matching '['".into())
+    );
+    assert_eq!(
+        err("a }"),
+        (2, "unexpected '}' with no matching '{'".into())
+    );
+}
+
+#[test]
+fn operator_errors_point_at_the_operand() {
+    assert_eq!(err("a*"), (2, "expected a number after '*'".into()));
+    assert_eq!(err("a*x"), (2, "expected a number after '*'".into()));
+    assert_eq!(err("a/0"), (2, "factor must be greater than zero".into()));
+    assert_eq!(err("a@0"), (2, "weight must be greater than zero".into()));
+    assert_eq!(
+        err("a?1.5"),
+        (2, "probability must be between 0 and 1".into())
+    );
+    assert_eq!(
+        err("a *2"),
+        (2, "'*' must directly follow a step, e.g. 'a*2'".into())
+    );
+    assert_eq!(
+        err("hat:"),
+        (4, "expected a variant number after ':'".into())
+    );
+    assert_eq!(
+        err("hat:99999999999"),
+        (4, "variant number too large".into())
+    );
+    assert_eq!(err("a*1234567890123456789"), (2, "number too large".into()));
+    assert_eq!(
+        err("{a b}%0"),
+        (6, "steps per cycle must be greater than zero".into())
+    );
+}
+
+#[test]
+fn euclid_errors() {
+    assert_eq!(
+        err("a(3)"),
+        (3, "expected ',' between pulses and steps".into())
+    );
+    assert_eq!(
+        err("a(,8)"),
+        (2, "expected the number of pulses after '('".into())
+    );
+    assert_eq!(
+        err("a(3,0)"),
+        (4, "euclid steps must be between 1 and 1024".into())
+    );
+    assert_eq!(
+        err("a(3,8"),
+        (5, "expected ')' to close '(' opened at column 2".into())
+    );
+    assert_eq!(
+        err("a(3,8,x)"),
+        (6, "expected the rotation after ','".into())
+    );
+}
+
+#[test]
+fn step_level_errors() {
+    assert_eq!(err("a # b"), (2, "unknown character '#'".into()));
+    assert_eq!(err("a é"), (2, "unknown character 'é'".into()));
+    assert_eq!(
+        err("! a"),
+        (0, "'!' has no step before it to repeat".into())
+    );
+    assert_eq!(err("a!0"), (2, "repeat count must be at least 1".into()));
+    assert_eq!(
+        err("_ a"),
+        (0, "'_' has no step before it to extend".into())
+    );
+    assert_eq!(err(". a"), (0, "'.' must follow a group of steps".into()));
+    assert_eq!(err("a . "), (4, "expected steps after '.'".into()));
+    assert_eq!(
+        err("a :2"),
+        (2, "':' must directly follow a step, e.g. 'a:2'".into())
+    );
+    assert_eq!(
+        err("[a]:2"),
+        (
+            3,
+            "':' must directly follow a sound name, e.g. 'hat:2'".into()
+        )
+    );
+}
+
+#[test]
+fn bar_is_rejected_inside_angle_and_curly_brackets() {
+    let (at, message) = err("<a | b>");
+    assert_eq!(at, 3);
+    assert!(
+        message.starts_with("'|' is not allowed inside '<'"),
+        "{message}"
+    );
+    assert_eq!(err("{a | b}").0, 3);
+}
+
+#[test]
+fn hostile_input_gets_errors_not_overflows() {
+    let deep = format!("{}a{}", "[".repeat(40), "]".repeat(40));
+    assert_eq!(
+        err(&deep),
+        (16, "brackets nested too deeply (at most 16)".into())
+    );
+    assert_eq!(
+        err("a*2*2*2*2*2*2*2*2*2"),
+        (17, "too many operators on one step (at most 8)".into())
+    );
+    assert_eq!(
+        err("[[[[a*99999]*99999]*99999]*99999]"),
+        (2, "this step divides the cycle too finely".into())
+    );
+    assert!(parse("[[a*16]*16]*16 hat(7,16)").is_ok());
+}
+
+#[test]
+fn display_shows_a_one_based_column() {
+    let e = parse("a b [c").unwrap_err();
+    assert_eq!(e.to_string(), "column 7: unclosed '[' opened at column 5");
+}

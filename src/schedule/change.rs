@@ -1,0 +1,24 @@
+//! Changes a script (or, later, OSC and MIDI) asks the scheduler to make.
+
+use std::path::PathBuf;
+
+use super::LoopDef;
+use crate::time::{Metre, Tempo, TempoOctave};
+
+/// One requested change. Unless `now` is set, tempo and metre changes wait
+/// for the next bar line; octave changes wait for the next bar where the old
+/// and new grids meet.
+#[derive(Clone, Debug)]
+pub enum Change {
+    Tempo { tempo: Tempo, now: bool },
+    Metre { metre: Metre, now: bool },
+    Octave(TempoOctave),
+    /// Define or replace a loop (same name: replaced at its next boundary).
+    Loop(LoopDef),
+    /// Stop a loop at its next boundary.
+    StopLoop(String),
+    /// Seed for every random choice in patterns.
+    Seed(u64),
+    /// Load a folder of samples (SuperDirt layout) into the sound bank.
+    Samples(PathBuf),
+}

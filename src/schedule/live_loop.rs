@@ -1,0 +1,35 @@
+//! A named loop: a pattern and how to play it.
+
+use crate::pattern::Pattern;
+use crate::time::TempoOctave;
+
+/// What a script says a loop is.
+#[derive(Clone, Debug)]
+pub struct LoopDef {
+    pub name: String,
+    pub pattern: Pattern,
+    /// The pattern text, for messages and status.
+    pub source: String,
+    pub gain: f32,
+    pub pan: f32,
+    pub rate: f32,
+    /// Length of each sound as a fraction of its step (`None`: the whole sample).
+    pub legato: Option<f64>,
+    /// The loop's own tempo octave, added to the global one.
+    pub octave: TempoOctave,
+}
+
+impl LoopDef {
+    pub fn new(name: &str, source: &str, pattern: Pattern) -> LoopDef {
+        LoopDef {
+            name: name.to_string(),
+            pattern,
+            source: source.to_string(),
+            gain: 1.0,
+            pan: 0.0,
+            rate: 1.0,
+            legato: None,
+            octave: TempoOctave::default(),
+        }
+    }
+}

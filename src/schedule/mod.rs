@@ -1,0 +1,17 @@
+//! The scheduler: turns loops, metre, tempo and tempo octaves into
+//! frame-stamped events, bar by bar, ahead of the audio clock.
+//!
+//! Runs on a control thread (or inline in an offline render), never in the
+//! audio callback. [`Planner`] decides *what* happens in each bar;
+//! [`Scheduler`] keeps the engine's event queue filled up to a lookahead
+//! window ahead of the audio clock.
+
+pub mod change;
+pub mod live_loop;
+pub mod planner;
+pub mod scheduler;
+
+pub use change::Change;
+pub use live_loop::LoopDef;
+pub use planner::Planner;
+pub use scheduler::{BarHook, Scheduler};

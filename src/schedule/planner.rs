@@ -1,0 +1,273 @@
+//! The planner: what sounds in each bar.
+//!
+//! Bars are planned in order. Before bar `n` is planned, changes asked for
+//! "at the next bar" take effect at `n`; octave changes and loop
+//! replacements wait for the next bar where the loop's old and new cycle
+//! grids meet (see [`TempoOctave::meeting_bar`]), so downbeats never move.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{Change, LoopDef};
+use crate::audio::SoundEvent;
+use crate::pattern::QueryContext;
+use crate::sound::SoundBank;
+use crate::time::{Metre, Rational, Tempo, TempoOctave, Timeline};
+
+/// A loop as the planner keeps it: what plays now, and what waits.
+#[derive(Debug)]
+struct LoopState {
+    /// `None` until a new loop's first boundary.
+    current: Option<LoopDef>,
+    /// A replacement (or, with `None`, a stop) and the bar it takes effect.
+    pending: Option<(i64, Option<LoopDef>)>,
+}
+
+/// Decides the events of each bar from loops, metre, tempo and octaves.
+pub struct Planner {
+    timeline: Timeline,
+    bank: SoundBank,
+    loops: BTreeMap<String, LoopState>,
+    global_octave: TempoOctave,
+    pending_octave: Option<(i64, TempoOctave)>,
+    seed: u64,
+    next_bar: i64,
+    base_dir: PathBuf,
+    messages: Vec<String>,
+    warned: std::collections::BTreeSet<String>,
+}
+
+impl Planner {
+    pub fn new(sample_rate: u32, bank: SoundBank) -> Planner {
+        Planner {
+            timeline: Timeline::new(sample_rate, Metre::default(), Tempo::bpm(120.0).unwrap_or_else(|_| unreachable!())),
+            bank,
+            loops: BTreeMap::new(),
+            global_octave: TempoOctave::default(),
+            pending_octave: None,
+            seed: 0,
+            next_bar: 0,
+            base_dir: PathBuf::from("."),
+            messages: Vec::new(),
+            warned: Default::default(),
+        }
+    }
+
+    /// Folder that relative sample paths are read from (the script's folder).
+    pub fn set_base_dir(&mut self, dir: PathBuf) {
+        self.base_dir = dir;
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    pub fn bank(&self) -> &SoundBank {
+        &self.bank
+    }
+
+    pub fn bank_mut(&mut self) -> &mut SoundBank {
+        &mut self.bank
+    }
+
+    /// The next bar that will be planned.
+    pub fn next_bar(&self) -> i64 {
+        self.next_bar
+    }
+
+    pub fn global_octave(&self) -> TempoOctave {
+        self.global_octave
+    }
+
+    /// Names of the loops playing or about to play.
+    pub fn loop_names(&self) -> Vec<String> {
+        self.loops.keys().cloned().collect()
+    }
+
+    /// Plans again from bar `bar` on (after a change made now made later plans stale).
+    pub fn rewind_to(&mut self, bar: i64) {
+        self.next_bar = self.next_bar.min(bar);
+    }
+
+    /// Frame at which the next unplanned bar starts.
+    pub fn next_bar_frame(&self) -> u64 {
+        self.timeline
+            .frame_at(Rational::from_integer(self.next_bar as i128))
+    }
+
+    /// Messages for the performer (unknown sounds, failed sample loads).
+    pub fn take_messages(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.messages)
+    }
+
+    fn octave_of(&self, def: &LoopDef) -> TempoOctave {
+        self.global_octave.combined(def.octave)
+    }
+
+    /// Applies a change that waits for the next bar (or grid meeting point).
+    pub fn apply(&mut self, change: Change) {
+        let bar = self.next_bar;
+        let bar_pos = Rational::from_integer(bar as i128);
+        match change {
+            Change::Tempo { tempo, .. } => self.timeline.set_tempo(bar_pos, tempo),
+            Change::Metre { metre, .. } => self.timeline.set_metre(bar, metre),
+            Change::Octave(k) => {
+                let mut at = bar;
+                for state in self.loops.values() {
+                    if let Some(def) = &state.current {
+                        let old = self.global_octave.combined(def.octave);
+                        let new = k.combined(def.octave);
+                        at = at.max(TempoOctave::meeting_bar(old, new, bar));
+                    }
+                }
+                self.pending_octave = Some((at, k));
+            }
+            Change::Loop(def) => {
+                let new = self.octave_of(&def);
+                let name = def.name.clone();
+                let state = self.loops.entry(name).or_insert(LoopState {
+                    current: None,
+                    pending: None,
+                });
+                let old = state.current.as_ref().map(|d| self.global_octave.combined(d.octave)).unwrap_or(new);
+                let at = TempoOctave::meeting_bar(old, new, bar);
+                state.pending = Some((at, Some(def)));
+            }
+            Change::StopLoop(name) => {
+                if let Some(state) = self.loops.get_mut(&name) {
+                    let at = match &state.current {
+                        Some(d) => {
+                            let k = self.global_octave.combined(d.octave);
+                            TempoOctave::meeting_bar(k, k, bar)
+                        }
+                        None => bar,
+                    };
+                    state.pending = Some((at, None));
+                }
+            }
+            Change::Seed(seed) => self.seed = seed,
+            Change::Samples(path) => {
+                let dir = if path.is_absolute() { path } else { self.base_dir.join(path) };
+                let rate = self.timeline.sample_rate();
+                match self.bank.load_folder(&dir, rate) {
+                    Ok(n) => self.messages.push(format!("loaded {n} sounds from {}", dir.display())),
+                    Err(e) => self.messages.push(format!("samples: {e}")),
+                }
+            }
+        }
+    }
+
+    /// Applies a tempo or metre change at position `pos` instead of the next
+    /// bar ("now"). A metre change cuts the bar at the first group boundary at
+    /// or after `pos`. Returns the position from which plans are now stale.
+    pub fn apply_at(&mut self, change: Change, pos: Rational) -> Option<Rational> {
+        match change {
+            Change::Tempo { tempo, .. } => {
+                self.timeline.set_tempo(pos, tempo);
+                Some(pos)
+            }
+            Change::Metre { metre, .. } => {
+                let bar = pos.floor();
+                let frac = pos - bar;
+                let cut = self
+                    .timeline
+                    .metre_at(pos)
+                    .group_starts()
+                    .into_iter()
+                    .chain(std::iter::once(Rational::from_integer(1)))
+                    .find(|s| *s >= frac)
+                    .map(|s| bar + s)
+                    .unwrap_or(bar + 1);
+                self.timeline.cut_bar_and_set_metre(cut, metre);
+                Some(cut)
+            }
+            other => {
+                self.apply(other);
+                None
+            }
+        }
+    }
+
+    /// Plans the next bar and moves on. Events come sorted by frame.
+    pub fn plan_next_bar(&mut self) -> Vec<SoundEvent> {
+        let bar = self.next_bar;
+        self.take_due_changes(bar);
+        let start = Rational::from_integer(bar as i128);
+        let end = self.timeline.bar_end(bar);
+        let events = self.plan_span(start, end);
+        self.next_bar += 1;
+        self.timeline.forget_before(Rational::from_integer(bar as i128 - 1));
+        events
+    }
+
+    /// Plans what sounds in `[from, to)` (both inside one bar), sorted by frame.
+    pub fn plan_span(&mut self, from: Rational, to: Rational) -> Vec<SoundEvent> {
+        let metre = self.timeline.metre_at(from).clone();
+        let groups = metre.groups();
+        let mut events = Vec::new();
+        for (name, state) in &self.loops {
+            let Some(def) = &state.current else { continue };
+            let cpb = self.global_octave.combined(def.octave).cycles_per_bar();
+            let ctx = QueryContext {
+                groups,
+                seed: self.seed ^ name_hash(name),
+            };
+            for e in def.pattern.query(from * cpb, to * cpb, &ctx) {
+                let pos = e.onset / cpb;
+                let Some(sample) = self.bank.get(&e.sound, e.variant) else {
+                    if self.warned.insert(format!("{name}/{}", e.sound)) {
+                        self.messages.push(format!(
+                            "loop '{name}': unknown sound '{}' (known: {})",
+                            e.sound,
+                            self.bank.names().join(", ")
+                        ));
+                    }
+                    continue;
+                };
+                let frame = self.timeline.frame_at(pos);
+                let length = def.legato.map(|l| {
+                    let end = self.timeline.frame_at(pos + e.duration / cpb);
+                    ((end.saturating_sub(frame)) as f64 * l).round().max(1.0) as u64
+                });
+                events.push(SoundEvent {
+                    frame,
+                    sample: Arc::clone(sample),
+                    gain: def.gain,
+                    pan: def.pan,
+                    rate: def.rate,
+                    length,
+                });
+            }
+        }
+        events.sort_by_key(|e| e.frame);
+        events
+    }
+
+    fn take_due_changes(&mut self, bar: i64) {
+        if let Some((at, k)) = self.pending_octave {
+            if at <= bar {
+                self.global_octave = k;
+                self.pending_octave = None;
+            }
+        }
+        self.loops.retain(|_, state| {
+            if let Some((at, _)) = &state.pending {
+                if *at <= bar {
+                    let (_, next) = state.pending.take().unwrap_or((0, None));
+                    state.current = next;
+                    return state.current.is_some();
+                }
+            }
+            true
+        });
+    }
+}
+
+/// A stable hash of a loop name, so each loop draws its own random numbers.
+fn name_hash(name: &str) -> u64 {
+    // FNV-1a: stable across runs and platforms.
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}

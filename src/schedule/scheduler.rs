@@ -1,0 +1,126 @@
+//! Keeps the engine's event queue filled up to a lookahead window.
+//!
+//! Bars are planned whole, as soon as their first frame comes within the
+//! window, into a local queue; events move to the engine only once their
+//! frame is inside the window, so a change made "now" can still replace
+//! what was planned but not yet sent.
+
+use std::collections::VecDeque;
+
+use super::{Change, Planner};
+use crate::audio::{EngineHandle, QueueFull, SoundEvent};
+
+/// Something that is asked, before each bar is planned, what should change
+/// (a performer's script with a `bar(n)` function).
+pub trait BarHook: Send {
+    fn on_bar(&mut self, bar: i64) -> Vec<Change>;
+    /// Messages for the performer (errors, prints).
+    fn take_messages(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Feeds a planner's events to the engine, ahead of the audio clock.
+pub struct Scheduler {
+    planner: Planner,
+    hook: Option<Box<dyn BarHook>>,
+    queue: VecDeque<SoundEvent>,
+    /// Frame of the last event handed to the engine.
+    sent_until: u64,
+}
+
+impl Scheduler {
+    pub fn new(planner: Planner, hook: Option<Box<dyn BarHook>>) -> Scheduler {
+        Scheduler {
+            planner,
+            hook,
+            queue: VecDeque::new(),
+            sent_until: 0,
+        }
+    }
+
+    pub fn planner(&self) -> &Planner {
+        &self.planner
+    }
+
+    pub fn planner_mut(&mut self) -> &mut Planner {
+        &mut self.planner
+    }
+
+    pub fn set_hook(&mut self, hook: Option<Box<dyn BarHook>>) {
+        self.hook = hook;
+    }
+
+    /// Events planned but not yet sent.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Plans bars starting before `until` and sends the engine every event
+    /// whose frame is before `until`. Stops early if the engine's ring is full
+    /// (the rest goes next time).
+    pub fn fill(&mut self, handle: &mut EngineHandle, until: u64) {
+        self.plan_until(until);
+        while let Some(front) = self.queue.front() {
+            if front.frame >= until {
+                break;
+            }
+            let Some(event) = self.queue.pop_front() else { break };
+            let frame = event.frame;
+            if let Err(QueueFull(event)) = handle.send(event) {
+                self.queue.push_front(event);
+                break;
+            }
+            self.sent_until = frame;
+        }
+    }
+
+    /// Plans every bar that starts before `until` (offline renders and tests
+    /// use this directly).
+    pub fn plan_until(&mut self, until: u64) {
+        while self.planner.next_bar_frame() < until {
+            let bar = self.planner.next_bar();
+            if let Some(hook) = self.hook.as_mut() {
+                for change in hook.on_bar(bar) {
+                    self.planner.apply(change);
+                }
+            }
+            let events = self.planner.plan_next_bar();
+            self.queue.extend(events);
+        }
+    }
+
+    /// Applies changes that wait for the next bar or grid meeting point.
+    pub fn apply(&mut self, change: Change) {
+        self.planner.apply(change);
+    }
+
+    /// Applies a tempo or metre change now: at the first frame not yet sent
+    /// to the engine (after `now_frame`), replanning what was planned beyond it.
+    pub fn apply_now(&mut self, change: Change, now_frame: u64) {
+        let from = self.sent_until.max(now_frame) + 1;
+        let pos = self.planner.timeline().position_at_frame(from);
+        let Some(stale_from) = self.planner.apply_at(change, pos) else { return };
+        let stale_frame = self.planner.timeline().frame_at(stale_from);
+        self.queue.retain(|e| e.frame < stale_frame);
+        // Replan the rest of the bar holding the change, and every bar after.
+        let bar = stale_from.floor().to_integer() as i64;
+        if bar < self.planner.next_bar() {
+            let end = self.planner.timeline().bar_end(bar);
+            if stale_from < end {
+                let events = self.planner.plan_span(stale_from, end);
+                self.queue.extend(events);
+            }
+            self.planner.rewind_to(bar + 1);
+        }
+    }
+
+    /// Messages from the planner and the hook, for the performer.
+    pub fn take_messages(&mut self) -> Vec<String> {
+        let mut m = self.planner.take_messages();
+        if let Some(h) = self.hook.as_mut() {
+            m.extend(h.take_messages());
+        }
+        m
+    }
+}

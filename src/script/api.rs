@@ -1,0 +1,177 @@
+//! The functions a performance script can call.
+//!
+//! | call | effect |
+//! |---|---|
+//! | `tempo(bpm)` / `tempo(bpm, "e")` | tempo in the metre's beat, or in a named note value (next bar) |
+//! | `metre("2+2+3/8")` | metre (next bar) |
+//! | `octave(k)` | global tempo octave −2..2 (next bar where the grids meet) |
+//! | `seed(n)` | seed for every random choice in patterns |
+//! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`) |
+//! | `live_loop("name", "pattern")` | define or replace a loop; returns it for chaining |
+//! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings |
+//! | `stop_loop("name")` | stop a loop at its next boundary |
+//! | `set("key", value)` / `get("key")` | a store that keeps values between bars |
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rhai::{Dynamic, Engine, EvalAltResult, Position};
+
+use crate::pattern::Pattern;
+use crate::schedule::{Change, LoopDef};
+use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
+
+/// What running script code produced: changes, loops defined, messages.
+#[derive(Default, Debug)]
+pub struct Collected {
+    pub changes: Vec<Change>,
+    /// Loops defined (by name) during this evaluation, with their final settings.
+    pub loops: BTreeMap<String, LoopDef>,
+    pub messages: Vec<String>,
+}
+
+/// State shared between the registered functions and the host.
+#[derive(Default)]
+pub struct Shared {
+    pub collected: Mutex<Collected>,
+    pub store: Mutex<BTreeMap<String, Dynamic>>,
+}
+
+impl Shared {
+    pub fn collected(&self) -> MutexGuard<'_, Collected> {
+        self.collected.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn store(&self) -> MutexGuard<'_, BTreeMap<String, Dynamic>> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A loop as a script holds it, for chaining settings.
+#[derive(Clone, Debug)]
+pub struct LoopRef {
+    name: String,
+}
+
+type Res<T> = Result<T, Box<EvalAltResult>>;
+
+fn fail<T>(msg: String) -> Res<T> {
+    Err(Box::new(EvalAltResult::ErrorRuntime(msg.into(), Position::NONE)))
+}
+
+/// Registers loam's functions on `engine`, writing into `shared`.
+pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
+    let s = shared.clone();
+    engine.register_fn("tempo", move |bpm: f64| -> Res<()> {
+        let tempo = Tempo::bpm(bpm).or_else(|e| fail(e.to_string()))?;
+        s.collected().changes.push(Change::Tempo { tempo, now: false });
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("tempo", move |bpm: i64| -> Res<()> {
+        let tempo = Tempo::bpm(bpm as f64).or_else(|e| fail(e.to_string()))?;
+        s.collected().changes.push(Change::Tempo { tempo, now: false });
+        Ok(())
+    });
+    for int in [false, true] {
+        let s = shared.clone();
+        let f = move |bpm: f64, note: &str| -> Res<()> {
+            let note = NoteValue::parse(note).or_else(|e| fail(e.to_string()))?;
+            let tempo = Tempo::bpm(bpm).or_else(|e| fail(e.to_string()))?.counting(note);
+            s.collected().changes.push(Change::Tempo { tempo, now: false });
+            Ok(())
+        };
+        if int {
+            engine.register_fn("tempo", move |bpm: i64, note: &str| f(bpm as f64, note));
+        } else {
+            engine.register_fn("tempo", f);
+        }
+    }
+    let s = shared.clone();
+    engine.register_fn("metre", move |text: &str| -> Res<()> {
+        let metre = Metre::parse(text).or_else(|e| fail(e.to_string()))?;
+        s.collected().changes.push(Change::Metre { metre, now: false });
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("octave", move |k: i64| -> Res<()> {
+        let k = TempoOctave::new(k).or_else(fail)?;
+        s.collected().changes.push(Change::Octave(k));
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("seed", move |n: i64| {
+        s.collected().changes.push(Change::Seed(n as u64));
+    });
+    let s = shared.clone();
+    engine.register_fn("samples", move |dir: &str| -> Res<()> {
+        let path = PathBuf::from(dir);
+        if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            return fail(format!("samples: '{dir}' leaves the script's folder; give a folder inside it"));
+        }
+        s.collected().changes.push(Change::Samples(path));
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("live_loop", move |name: &str, pattern: &str| -> Res<LoopRef> {
+        let parsed = Pattern::parse(pattern)
+            .or_else(|e| fail(format!("pattern of loop '{name}': {e} in \"{pattern}\"")))?;
+        let def = LoopDef::new(name, pattern, parsed);
+        s.collected().loops.insert(name.to_string(), def);
+        Ok(LoopRef { name: name.to_string() })
+    });
+    let s = shared.clone();
+    engine.register_fn("stop_loop", move |name: &str| {
+        let mut c = s.collected();
+        c.loops.remove(name);
+        c.changes.push(Change::StopLoop(name.to_string()));
+    });
+
+    engine.register_type_with_name::<LoopRef>("Loop");
+    register_setter(engine, shared, "gain", |d, v| d.gain = v.max(0.0) as f32);
+    register_setter(engine, shared, "pan", |d, v| d.pan = v.clamp(-1.0, 1.0) as f32);
+    register_setter(engine, shared, "rate", |d, v| d.rate = if v > 0.0 { v as f32 } else { 1.0 });
+    register_setter(engine, shared, "legato", |d, v| d.legato = (v > 0.0).then_some(v));
+    let s = shared.clone();
+    engine.register_fn("octave", move |l: &mut LoopRef, k: i64| -> Res<LoopRef> {
+        let k = TempoOctave::new(k).or_else(fail)?;
+        if let Some(d) = s.collected().loops.get_mut(&l.name) {
+            d.octave = k;
+        }
+        Ok(l.clone())
+    });
+
+    let s = shared.clone();
+    engine.register_fn("set", move |key: &str, value: Dynamic| {
+        s.store().insert(key.to_string(), value);
+    });
+    let s = shared.clone();
+    engine.register_fn("get", move |key: &str| -> Dynamic {
+        s.store().get(key).cloned().unwrap_or(Dynamic::UNIT)
+    });
+    let s = shared.clone();
+    engine.on_print(move |text| s.collected().messages.push(text.to_string()));
+}
+
+fn register_setter(
+    engine: &mut Engine,
+    shared: &Arc<Shared>,
+    name: &'static str,
+    apply: fn(&mut LoopDef, f64),
+) {
+    let s = shared.clone();
+    engine.register_fn(name, move |l: &mut LoopRef, v: f64| -> LoopRef {
+        if let Some(d) = s.collected().loops.get_mut(&l.name) {
+            apply(d, v);
+        }
+        l.clone()
+    });
+    let s = shared.clone();
+    engine.register_fn(name, move |l: &mut LoopRef, v: i64| -> LoopRef {
+        if let Some(d) = s.collected().loops.get_mut(&l.name) {
+            apply(d, v as f64);
+        }
+        l.clone()
+    });
+}

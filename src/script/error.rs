@@ -1,0 +1,52 @@
+//! Script errors that name the file, line and column.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A script that did not compile or failed while running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptError {
+    pub file: PathBuf,
+    /// 1-based; 0 when unknown.
+    pub line: usize,
+    /// 1-based; 0 when unknown.
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if self.column > 0 {
+                write!(f, ":{}", self.column)?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+impl ScriptError {
+    pub fn from_position(file: &std::path::Path, pos: rhai::Position, message: String) -> ScriptError {
+        ScriptError {
+            file: file.to_path_buf(),
+            line: pos.line().unwrap_or(0),
+            column: pos.position().unwrap_or(0),
+            message,
+        }
+    }
+
+    /// From a rhai runtime error, keeping its position.
+    pub fn from_eval(file: &std::path::Path, err: &rhai::EvalAltResult) -> ScriptError {
+        let pos = err.position();
+        let mut message = err.to_string();
+        // rhai appends " (line L, position C)"; the prefix already says it.
+        if let Some(i) = message.rfind(" (line ") {
+            message.truncate(i);
+        }
+        ScriptError::from_position(file, pos, message)
+    }
+}
