@@ -32,31 +32,21 @@ pub fn render_samples(
     let block = block.max(1);
     let mut buf = vec![0.0f32; block * 2];
     let mut messages = Vec::new();
-    // The end is known only as bars are planned (tempo and metre may change).
-    session.scheduler.plan_until(0);
+    // The end is known only once its bar is planned (tempo and metre may change).
     let mut end = None;
     loop {
         let now = engine.frame();
+        // Everything that starts inside this block must be queued first.
+        messages.extend(session.tick(now + block as u64 + 1));
         if end.is_none() && session.scheduler.planner().next_bar() > bars {
-            end = Some(
-                session
-                    .scheduler
-                    .planner()
-                    .timeline()
-                    .frame_at(Rational::from_integer(bars as i128)),
-            );
-        }
-        if let Some(e) = end {
-            if now >= e {
-                break;
-            }
+            let frame = Rational::from_integer(bars as i128);
+            end = Some(session.scheduler.planner().timeline().frame_at(frame));
         }
         let n = match end {
+            Some(e) if now >= e => break,
             Some(e) => ((e - now) as usize).min(block),
             None => block,
         };
-        // Everything that starts inside this block must be queued first.
-        messages.extend(session.tick(now + n as u64 + 1));
         let out = &mut buf[..n * 2];
         engine.process(out);
         sink(out)?;

@@ -101,6 +101,49 @@ impl Node {
             }
         }
     }
+    /// A conservative bound on the events one cycle of this node can hold.
+    /// The parser rejects patterns above a limit so that every query does a
+    /// bounded amount of work per cycle. Saturates instead of overflowing.
+    pub fn density(&self) -> u128 {
+        let sum = |nodes: &mut dyn Iterator<Item = &Node>| {
+            nodes.fold(0u128, |acc, n| acc.saturating_add(n.density()))
+        };
+        match self {
+            Node::Rest => 0,
+            Node::Sound { .. } => 1,
+            Node::Seq(steps) => sum(&mut steps.iter().map(|s| &s.node)),
+            Node::Stack(layers) => sum(&mut layers.iter()),
+            Node::Alt(steps) => steps.iter().map(|s| s.node.density()).max().unwrap_or(0),
+            Node::Poly { layers, steps } => layers.iter().fold(0u128, |acc, layer| {
+                let total: Rational = layer.iter().map(|s| s.weight).sum();
+                let base = steps.unwrap_or_else(|| {
+                    layers[0].iter().map(|s| s.weight).sum()
+                });
+                let rate = if total > Rational::from_integer(0) {
+                    ceil_size(base / total)
+                } else {
+                    0
+                };
+                let layer = sum(&mut layer.iter().map(|s| &s.node));
+                acc.saturating_add(layer.saturating_mul(rate))
+            }),
+            Node::Choice { options, .. } => options.iter().map(Node::density).max().unwrap_or(0),
+            Node::Fast { node, factor } => node.density().saturating_mul(ceil_size(*factor)),
+            Node::Euclid { node, steps, .. } => node.density().saturating_mul(*steps as u128),
+            Node::Degrade { node, .. } => node.density(),
+            Node::Metre(parts) => {
+                // The metre's group count is unknown until query time; parts
+                // repeat to fill the groups, so allow for up to 16 groups.
+                let most = parts.iter().map(Node::density).max().unwrap_or(0);
+                most.saturating_mul(parts.len().max(16) as u128)
+            }
+        }
+    }
+}
+
+/// `ceil(r)` for a positive rational, saturating.
+fn ceil_size(r: Rational) -> u128 {
+    u128::try_from(r.ceil().to_integer()).unwrap_or(u128::MAX)
 }
 
 fn seq_resolution(steps: &[Step]) -> u128 {

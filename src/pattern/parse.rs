@@ -17,6 +17,8 @@ const MAX_NESTING: usize = 16;
 const MAX_OPERATORS: usize = 8;
 /// Finest subdivision accepted (see [`Node::resolution`]).
 const MAX_RESOLUTION: u128 = 1 << 40;
+/// Most events one cycle may hold (see [`Node::density`]).
+const MAX_DENSITY: u128 = 1 << 16;
 /// Digits accepted on either side of a decimal point (keeps values below 10^18).
 const MAX_DIGITS: usize = 18;
 
@@ -29,10 +31,22 @@ pub fn parse(src: &str) -> Result<Node, PatternError> {
         depth: 0,
     };
     let node = parser.group(Bracket::Top)?;
-    if node.resolution() > MAX_RESOLUTION {
-        return Err(error(0, "pattern divides the cycle too finely"));
-    }
+    check_size(&node, 0)?;
     Ok(node)
+}
+
+/// Rejects a node (starting at byte `at`) that would make queries slow or overflow.
+fn check_size(node: &Node, at: usize) -> Result<(), PatternError> {
+    if node.resolution() > MAX_RESOLUTION {
+        return Err(error(at, "this divides the cycle too finely"));
+    }
+    if node.density() > MAX_DENSITY {
+        return Err(error(
+            at,
+            format!("this has too many events per cycle (at most {MAX_DENSITY})"),
+        ));
+    }
+    Ok(())
 }
 
 fn error(position: usize, message: impl Into<String>) -> PatternError {
@@ -297,9 +311,7 @@ impl Parser<'_> {
                 }
                 _ => {
                     let step = self.step()?;
-                    if step.node.resolution() > MAX_RESOLUTION {
-                        return Err(error(at, "this step divides the cycle too finely"));
-                    }
+                    check_size(&step.node, at)?;
                     steps.push(step);
                 }
             }

@@ -432,7 +432,7 @@ fn far_cycles_and_awkward_spans_stay_exact() {
 
 #[test]
 fn scratch_worst_case() {
-    for src in ["[[a*1009]*1013]*1019", "[[a*1009]*1013]/1019 | b*997", "a*999.999 b/7.77 | c(1023,1024,5)? | d*3 | [e f g]*13, <a b c d e f g>*7.5"] {
+    for src in ["[[a*1009]*1013]*1019", "[[a*31]*37]/41 | b*997", "[a*31]*37.7 | [[b*1.1]*1.3]*1.7 | c*13.3", "a*999.999 b/7.77 | c(1023,1024,5)? | d*3 | [e f g]*13, <a b c d e f g>*7.5", "a*40000, b*40000"] {
         match Pattern::parse(src) {
             Err(e) => println!("{src}: {e}"),
             Ok(p) => {

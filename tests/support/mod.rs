@@ -1,0 +1,73 @@
+//! Helpers for offline tests: scripts in temporary folders, a click sample
+//! with a sharp onset, onset detection in rendered audio, exact frame maths.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use loam::output::offline::render_samples;
+
+/// A fresh temporary folder for one test.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "loam-test-{}-{tag}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Writes a one-sample click (`samples/click.wav`) beside a script and returns the script path.
+pub fn script_with_click(tag: &str, body: &str) -> PathBuf {
+    let dir = temp_dir(tag);
+    let samples = dir.join("samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(samples.join("click.wav"), spec).unwrap();
+    for i in 0..64 {
+        w.write_sample(if i == 0 { 1.0f32 } else { 0.0 }).unwrap();
+    }
+    w.finalize().unwrap();
+    let path = dir.join("piece.rhai");
+    std::fs::write(&path, format!("samples(\"samples\");\n{body}")).unwrap();
+    path
+}
+
+/// Renders `bars` bars at 48 kHz with `block`-frame blocks; interleaved stereo.
+pub fn render(script: &Path, bars: i64, block: usize) -> Vec<f32> {
+    let mut out = Vec::new();
+    let report = render_samples(script, bars, 48_000, block, |s| {
+        out.extend_from_slice(s);
+        Ok(())
+    })
+    .expect("render");
+    assert_eq!(report.late_events, 0, "late events in an offline render");
+    out
+}
+
+/// Frames where the left channel jumps from silence to a click.
+pub fn onsets(samples: &[f32]) -> Vec<u64> {
+    let mut prev = 0.0f32;
+    let mut found = Vec::new();
+    for (i, frame) in samples.chunks_exact(2).enumerate() {
+        let x = frame[0].abs();
+        if x > 0.05 && prev < 1e-6 {
+            found.push(i as u64);
+        }
+        prev = x;
+    }
+    found
+}
+
+/// `floor(num/den + 1/2)` for non-negative integers: loam's one rounding rule.
+pub fn round_half_up(num: i128, den: i128) -> u64 {
+    ((2 * num + den) / (2 * den)) as u64
+}
