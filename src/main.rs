@@ -15,7 +15,11 @@ use loam::output::{open_device, HostChoice, NullSink, Recorder};
 use loam::session::Session;
 
 #[derive(Parser)]
-#[command(name = "loam", version, about = "Live-coding server for small generative music models")]
+#[command(
+    name = "loam",
+    version,
+    about = "Live-coding server for small generative music models"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -104,7 +108,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn render(script: &std::path::Path, bars: i64, output: &std::path::Path, sample_rate: u32, block: usize) -> ExitCode {
+fn render(
+    script: &std::path::Path,
+    bars: i64,
+    output: &std::path::Path,
+    sample_rate: u32,
+    block: usize,
+) -> ExitCode {
     if let Err(e) = loam::script::Script::load(script) {
         eprintln!("loam: {e}");
         return ExitCode::from(EXIT_SCRIPT);
@@ -142,6 +152,33 @@ struct ServeArgs {
     duration: Option<f64>,
 }
 
+type Parts = (
+    Session,
+    loam::audio::Engine,
+    Option<Recorder>,
+    Option<loam::output::RecordTap>,
+);
+
+/// Loads the script and, if asked, opens the recording, at `sample_rate`.
+fn build(args: &ServeArgs, sample_rate: u32) -> Result<Parts, ExitCode> {
+    let config = EngineConfig::new(sample_rate);
+    let (session, engine) = Session::start(&args.script, &config).map_err(|e| {
+        eprintln!("loam: {e}");
+        ExitCode::from(EXIT_SCRIPT)
+    })?;
+    let (recorder, tap) = match &args.record {
+        Some(path) => match Recorder::start(path, sample_rate, session.handle.status.clone()) {
+            Ok((r, t)) => (Some(r), Some(t)),
+            Err(e) => {
+                eprintln!("loam: {e}");
+                return Err(ExitCode::from(EXIT_FILE));
+            }
+        },
+        None => (None, None),
+    };
+    Ok((session, engine, recorder, tap))
+}
+
 enum Running {
     Device(cpal::Stream),
     Null(NullSink),
@@ -165,50 +202,67 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         },
     };
-    let sample_rate = device.as_ref().map(|d| d.sample_rate()).unwrap_or(args.sample_rate);
-    let config = EngineConfig::new(sample_rate);
-    let (mut session, engine) = match Session::start(&args.script, &config) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("loam: {e}");
-            return ExitCode::from(EXIT_SCRIPT);
-        }
+    let mut device = device;
+    let sample_rate = device
+        .as_ref()
+        .map(|d| d.sample_rate())
+        .unwrap_or(args.sample_rate);
+    let (mut session, engine, recorder, tap) = match build(&args, sample_rate) {
+        Ok(parts) => parts,
+        Err(code) => return code,
     };
     let status = session.handle.status.clone();
-    let (recorder, tap) = match &args.record {
-        Some(path) => match Recorder::start(path, sample_rate, status.clone()) {
-            Ok((r, t)) => (Some(r), Some(t)),
-            Err(e) => {
-                eprintln!("loam: {e}");
-                return ExitCode::from(EXIT_FILE);
-            }
-        },
-        None => (None, None),
-    };
     let lookahead = (args.lookahead_ms * sample_rate as u64 / 1000).max(1);
     // Queue the first events before the audio starts.
     for m in session.tick(lookahead) {
         eprintln!("loam: {m}");
     }
-    let (running, where_) = match device {
-        Some(d) => {
-            let desc = d.description.clone();
-            match d.start(engine, tap, status.clone()) {
-                Ok(stream) => (Running::Device(stream), desc),
-                Err(e) => {
-                    eprintln!("loam: {e}");
-                    return ExitCode::from(EXIT_AUDIO);
+    let mut pending = Some((session, engine, recorder, tap));
+    let mut running = None;
+    if let Some(d) = device.take() {
+        let desc = d.description.clone();
+        let (s, engine, r, tap) = pending.take().unwrap_or_else(|| unreachable!());
+        match d.start(engine, tap, status.clone()) {
+            Ok(stream) => {
+                running = Some((Running::Device(stream), desc, s, r));
+            }
+            Err(e) if args.host == HostChoice::Default => {
+                eprintln!("loam: the audio device failed ({e}); playing on the null sink instead");
+                drop(s);
+                if let Some(r) = r {
+                    let _ = r.finish();
+                }
+                match build(&args, args.sample_rate) {
+                    Ok(parts) => pending = Some(parts),
+                    Err(code) => return code,
                 }
             }
+            Err(e) => {
+                eprintln!("loam: {e}");
+                return ExitCode::from(EXIT_AUDIO);
+            }
         }
+    }
+    let (running, where_, mut session, recorder) = match running {
+        Some(r) => r,
         None => {
+            let (mut s, engine, r, tap) = pending.take().unwrap_or_else(|| unreachable!());
+            let rate = s.sample_rate;
+            for m in s.tick(lookahead) {
+                eprintln!("loam: {m}");
+            }
             let block = args.buffer.unwrap_or(256) as usize;
             (
-                Running::Null(NullSink::start(engine, sample_rate, block, tap)),
-                format!("the null sink ({sample_rate} Hz, {block}-frame blocks, no sound card)"),
+                Running::Null(NullSink::start(engine, rate, block, tap)),
+                format!("the null sink ({rate} Hz, {block}-frame blocks, no sound card)"),
+                s,
+                r,
             )
         }
     };
+    let status = session.handle.status.clone();
+    let sample_rate = session.sample_rate;
+    let lookahead = (args.lookahead_ms * sample_rate as u64 / 1000).max(1);
     eprintln!(
         "loam: playing {} on {where_}{} — Ctrl-C to stop",
         args.script.display(),

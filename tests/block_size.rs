@@ -26,5 +26,8 @@ fn the_wav_file_is_identical_too() {
     loam::output::render(&demo, 4, 48_000, 1000, &y).unwrap();
     let (a, b) = (std::fs::read(&x).unwrap(), std::fs::read(&y).unwrap());
     assert!(a.len() > 1000 && a == b, "the WAV files differ");
-    assert!(!dir.join("a.wav.part").exists(), "temporary file left behind");
+    assert!(
+        !dir.join("a.wav.part").exists(),
+        "temporary file left behind"
+    );
 }

@@ -65,7 +65,10 @@ fn tempo_in_another_note_value() {
         "note",
         "metre(\"6/8\");\ntempo(360, \"e\");\nlive_loop(\"c\", \"click | click\");\n",
     );
-    assert_eq!(onsets(&render(&script, 2, 64)), vec![0, 24_000, 48_000, 72_000]);
+    assert_eq!(
+        onsets(&render(&script, 2, 64)),
+        vec![0, 24_000, 48_000, 72_000]
+    );
 }
 
 #[test]

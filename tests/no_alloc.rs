@@ -17,7 +17,11 @@ fn process_never_allocates() {
     config.return_capacity = 16; // small, so the full-ring path runs too
     let (mut engine, mut handle) = Engine::new(&config);
     let bank = SoundBank::with_drum_kit(48_000);
-    let names = bank.names().iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let names = bank
+        .names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
     let mut buf = vec![0.0f32; 2 * 64];
     let mut frame = 0u64;
     for round in 0..200u64 {

@@ -135,8 +135,10 @@ impl Engine {
                 next.frame - start
             };
             if offset > cursor {
-                self.pool
-                    .render(&mut out[(cursor * 2) as usize..(offset * 2) as usize], &mut self.returns);
+                self.pool.render(
+                    &mut out[(cursor * 2) as usize..(offset * 2) as usize],
+                    &mut self.returns,
+                );
                 cursor = offset;
             }
             if let Ok(event) = self.events.pop() {

@@ -45,7 +45,11 @@ impl Voice {
             length,
             ..
         } = event;
-        let pan = if pan.is_finite() { pan.clamp(-1.0, 1.0) } else { 0.0 };
+        let pan = if pan.is_finite() {
+            pan.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
         let gain = if gain.is_finite() { gain.max(0.0) } else { 0.0 };
         let (gain_l, gain_r) = if sample.channels == 1 {
             // Equal-power pan: −3 dB in the middle.

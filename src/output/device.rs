@@ -54,7 +54,12 @@ pub fn open_device(host: HostChoice, buffer: Option<u32>) -> Result<DeviceOutput
         .map(|d| d.to_string())
         .unwrap_or_else(|_| "unnamed device".into());
     Ok(DeviceOutput {
-        description: format!("{name} via {:?}, {} Hz, {} channels", host.id(), config.sample_rate, config.channels),
+        description: format!(
+            "{name} via {:?}, {} Hz, {} channels",
+            host.id(),
+            config.sample_rate,
+            config.channels
+        ),
         device,
         config,
         format,
@@ -87,7 +92,12 @@ impl DeviceOutput {
     }
 
     /// Starts the stream. Keep the returned stream alive while playing.
-    pub fn start(self, engine: Engine, tap: Option<RecordTap>, status: Arc<EngineStatus>) -> Result<cpal::Stream, String> {
+    pub fn start(
+        self,
+        engine: Engine,
+        tap: Option<RecordTap>,
+        status: Arc<EngineStatus>,
+    ) -> Result<cpal::Stream, String> {
         match self.format {
             SampleFormat::F32 => self.build::<f32>(engine, tap, status),
             SampleFormat::I16 => self.build::<i16>(engine, tap, status),

@@ -18,7 +18,12 @@ pub struct NullSink {
 
 impl NullSink {
     /// Starts pacing `engine` in blocks of `block` frames.
-    pub fn start(mut engine: Engine, sample_rate: u32, block: usize, mut tap: Option<RecordTap>) -> NullSink {
+    pub fn start(
+        mut engine: Engine,
+        sample_rate: u32,
+        block: usize,
+        mut tap: Option<RecordTap>,
+    ) -> NullSink {
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         let thread = std::thread::Builder::new()

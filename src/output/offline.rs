@@ -62,7 +62,13 @@ pub fn render_samples(
 }
 
 /// Renders `bars` bars of `script` to a 32-bit float stereo WAV, atomically.
-pub fn render(script: &Path, bars: i64, sample_rate: u32, block: usize, out: &Path) -> Result<RenderReport, String> {
+pub fn render(
+    script: &Path,
+    bars: i64,
+    sample_rate: u32,
+    block: usize,
+    out: &Path,
+) -> Result<RenderReport, String> {
     let mut wav = AtomicWav::create(out, sample_rate)?;
     let report = render_samples(script, bars, sample_rate, block, |s| wav.write(s))?;
     wav.finish()?;

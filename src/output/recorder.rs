@@ -44,10 +44,15 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts a writer thread for `path` and returns it with the tap for the audio side.
-    pub fn start(path: &Path, sample_rate: u32, status: Arc<EngineStatus>) -> Result<(Recorder, RecordTap), String> {
+    pub fn start(
+        path: &Path,
+        sample_rate: u32,
+        status: Arc<EngineStatus>,
+    ) -> Result<(Recorder, RecordTap), String> {
         let mut wav = AtomicWav::create(path, sample_rate)?;
         // Eight seconds of stereo: far more than the writer ever falls behind.
-        let (tx, mut rx): (Producer<f32>, Consumer<f32>) = RingBuffer::new(sample_rate as usize * 2 * 8);
+        let (tx, mut rx): (Producer<f32>, Consumer<f32>) =
+            RingBuffer::new(sample_rate as usize * 2 * 8);
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         let thread = std::thread::Builder::new()
@@ -96,6 +101,16 @@ impl Recorder {
             Some(Ok(r)) => r,
             Some(Err(_)) => Err("the recorder thread panicked".into()),
             None => Err("the recorder was already finished".into()),
+        }
+    }
+}
+
+impl Drop for Recorder {
+    /// A recorder dropped without `finish` still completes its file.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

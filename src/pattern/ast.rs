@@ -116,9 +116,7 @@ impl Node {
             Node::Alt(steps) => steps.iter().map(|s| s.node.density()).max().unwrap_or(0),
             Node::Poly { layers, steps } => layers.iter().fold(0u128, |acc, layer| {
                 let total: Rational = layer.iter().map(|s| s.weight).sum();
-                let base = steps.unwrap_or_else(|| {
-                    layers[0].iter().map(|s| s.weight).sum()
-                });
+                let base = steps.unwrap_or_else(|| layers[0].iter().map(|s| s.weight).sum());
                 let rate = if total > Rational::from_integer(0) {
                     ceil_size(base / total)
                 } else {

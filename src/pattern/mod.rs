@@ -48,6 +48,14 @@
 //! stack has its own parts: `"kick | snare | kick, hat*2 | hat*2 | hat*3"`.
 //! Inside `[ ]`, `|` is Tidal's random choice; inside `< >` and `{ }` it is
 //! an error.
+//!
+//! # Limits
+//!
+//! So that a typo cannot stall the scheduler, the parser rejects brackets
+//! nested deeper than 16, more than 8 operators on one step, patterns that
+//! could hold more than 65536 events per cycle, and subdivisions fine enough
+//! to threaten `i128` arithmetic. A query's cost grows with its length in
+//! cycles; query a lookahead window, not an hour.
 
 mod ast;
 mod chance;
@@ -138,6 +146,9 @@ impl Pattern {
     ///
     /// Deterministic: the same pattern, span and context give the same events,
     /// and splitting a span into pieces gives the same events as one query.
+    ///
+    /// Called on a control thread (the scheduler's lookahead); it allocates,
+    /// so never from the audio callback.
     pub fn query(&self, from: Rational, to: Rational, ctx: &QueryContext) -> Vec<PatternEvent> {
         let span = query::Span {
             begin: from,

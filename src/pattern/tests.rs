@@ -387,7 +387,7 @@ fn pattern_api() {
 
 #[test]
 fn far_cycles_and_awkward_spans_stay_exact() {
-    let src = "[[a*16]*16]*16 hat(7,16)? | <b c>/3 [d e]*1.5 | {d e f}%5, x(5,12,3)";
+    let src = "[[a*16]*16]*4 hat(7,16)? | <b c>/3 [d e]*1.5 | {d e f}%5, x(5,12,3)";
     let g = [2, 2, 3];
     let pattern = Pattern::parse(src).unwrap();
     let ctx = QueryContext {
@@ -402,7 +402,7 @@ fn far_cycles_and_awkward_spans_stay_exact() {
             .collect()
     };
     // `<b c>/3` repeats every 6 cycles; seeds differ by cycle, so drop `?` layers.
-    let plain = Pattern::parse("[[a*16]*16]*16 x(7,16) | <b c>/3 [d e]*1.5 | {d e f}%5").unwrap();
+    let plain = Pattern::parse("[[a*16]*16]*4 x(7,16) | <b c>/3 [d e]*1.5 | {d e f}%5").unwrap();
     let far: i128 = 6 * 1_000_000_000_000;
     let near: Vec<_> = plain.query(q(0, 1), q(1, 1), &ctx);
     let there: Vec<_> = plain
@@ -428,20 +428,4 @@ fn far_cycles_and_awkward_spans_stay_exact() {
         .flat_map(|&(a, b)| pattern.query(a, b, &ctx))
         .collect();
     assert_eq!(whole, split);
-}
-
-#[test]
-fn scratch_worst_case() {
-    for src in ["[[a*1009]*1013]*1019", "[[a*31]*37]/41 | b*997", "[a*31]*37.7 | [[b*1.1]*1.3]*1.7 | c*13.3", "a*999.999 b/7.77 | c(1023,1024,5)? | d*3 | [e f g]*13, <a b c d e f g>*7.5", "a*40000, b*40000"] {
-        match Pattern::parse(src) {
-            Err(e) => println!("{src}: {e}"),
-            Ok(p) => {
-                for base in [0i128, 6_000_000_000_000, -6_000_000_000_000, 1i128 << 62] {
-                    let from = q(base * 44_100 + 12_345, 44_100 * 7);
-                    let n = p.query(from, from + q(1, 3), &QueryContext { groups: &[2, 2, 3], seed: 1 }).len();
-                    println!("{src} @ {base}: {n} events");
-                }
-            }
-        }
-    }
 }

@@ -10,8 +10,14 @@ use crate::time::{Metre, Tempo, TempoOctave};
 /// and new grids meet.
 #[derive(Clone, Debug)]
 pub enum Change {
-    Tempo { tempo: Tempo, now: bool },
-    Metre { metre: Metre, now: bool },
+    Tempo {
+        tempo: Tempo,
+        now: bool,
+    },
+    Metre {
+        metre: Metre,
+        now: bool,
+    },
     Octave(TempoOctave),
     /// Define or replace a loop (same name: replaced at its next boundary).
     Loop(LoopDef),

@@ -41,7 +41,11 @@ pub struct Planner {
 impl Planner {
     pub fn new(sample_rate: u32, bank: SoundBank) -> Planner {
         Planner {
-            timeline: Timeline::new(sample_rate, Metre::default(), Tempo::bpm(120.0).unwrap_or_else(|_| unreachable!())),
+            timeline: Timeline::new(
+                sample_rate,
+                Metre::default(),
+                Tempo::bpm(120.0).unwrap_or_else(|_| unreachable!()),
+            ),
             bank,
             loops: BTreeMap::new(),
             global_octave: TempoOctave::default(),
@@ -130,7 +134,11 @@ impl Planner {
                     current: None,
                     pending: None,
                 });
-                let old = state.current.as_ref().map(|d| self.global_octave.combined(d.octave)).unwrap_or(new);
+                let old = state
+                    .current
+                    .as_ref()
+                    .map(|d| self.global_octave.combined(d.octave))
+                    .unwrap_or(new);
                 let at = TempoOctave::meeting_bar(old, new, bar);
                 state.pending = Some((at, Some(def)));
             }
@@ -148,10 +156,16 @@ impl Planner {
             }
             Change::Seed(seed) => self.seed = seed,
             Change::Samples(path) => {
-                let dir = if path.is_absolute() { path } else { self.base_dir.join(path) };
+                let dir = if path.is_absolute() {
+                    path
+                } else {
+                    self.base_dir.join(path)
+                };
                 let rate = self.timeline.sample_rate();
                 match self.bank.load_folder(&dir, rate) {
-                    Ok(n) => self.messages.push(format!("loaded {n} sounds from {}", dir.display())),
+                    Ok(n) => self
+                        .messages
+                        .push(format!("loaded {n} sounds from {}", dir.display())),
                     Err(e) => self.messages.push(format!("samples: {e}")),
                 }
             }
@@ -197,7 +211,8 @@ impl Planner {
         let end = self.timeline.bar_end(bar);
         let events = self.plan_span(start, end);
         self.next_bar += 1;
-        self.timeline.forget_before(Rational::from_integer(bar as i128 - 1));
+        self.timeline
+            .forget_before(Rational::from_integer(bar as i128 - 1));
         events
     }
 

@@ -65,7 +65,9 @@ impl Scheduler {
             if front.frame >= until {
                 break;
             }
-            let Some(event) = self.queue.pop_front() else { break };
+            let Some(event) = self.queue.pop_front() else {
+                break;
+            };
             let frame = event.frame;
             if let Err(QueueFull(event)) = handle.send(event) {
                 self.queue.push_front(event);
@@ -100,7 +102,9 @@ impl Scheduler {
     pub fn apply_now(&mut self, change: Change, now_frame: u64) {
         let from = self.sent_until.max(now_frame) + 1;
         let pos = self.planner.timeline().position_at_frame(from);
-        let Some(stale_from) = self.planner.apply_at(change, pos) else { return };
+        let Some(stale_from) = self.planner.apply_at(change, pos) else {
+            return;
+        };
         let stale_frame = self.planner.timeline().frame_at(stale_from);
         self.queue.retain(|e| e.frame < stale_frame);
         // Replan the rest of the bar holding the change, and every bar after.

@@ -57,7 +57,10 @@ pub struct LoopRef {
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
 fn fail<T>(msg: String) -> Res<T> {
-    Err(Box::new(EvalAltResult::ErrorRuntime(msg.into(), Position::NONE)))
+    Err(Box::new(EvalAltResult::ErrorRuntime(
+        msg.into(),
+        Position::NONE,
+    )))
 }
 
 /// Registers loam's functions on `engine`, writing into `shared`.
@@ -65,21 +68,29 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("tempo", move |bpm: f64| -> Res<()> {
         let tempo = Tempo::bpm(bpm).or_else(|e| fail(e.to_string()))?;
-        s.collected().changes.push(Change::Tempo { tempo, now: false });
+        s.collected()
+            .changes
+            .push(Change::Tempo { tempo, now: false });
         Ok(())
     });
     let s = shared.clone();
     engine.register_fn("tempo", move |bpm: i64| -> Res<()> {
         let tempo = Tempo::bpm(bpm as f64).or_else(|e| fail(e.to_string()))?;
-        s.collected().changes.push(Change::Tempo { tempo, now: false });
+        s.collected()
+            .changes
+            .push(Change::Tempo { tempo, now: false });
         Ok(())
     });
     for int in [false, true] {
         let s = shared.clone();
         let f = move |bpm: f64, note: &str| -> Res<()> {
             let note = NoteValue::parse(note).or_else(|e| fail(e.to_string()))?;
-            let tempo = Tempo::bpm(bpm).or_else(|e| fail(e.to_string()))?.counting(note);
-            s.collected().changes.push(Change::Tempo { tempo, now: false });
+            let tempo = Tempo::bpm(bpm)
+                .or_else(|e| fail(e.to_string()))?
+                .counting(note);
+            s.collected()
+                .changes
+                .push(Change::Tempo { tempo, now: false });
             Ok(())
         };
         if int {
@@ -91,7 +102,9 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("metre", move |text: &str| -> Res<()> {
         let metre = Metre::parse(text).or_else(|e| fail(e.to_string()))?;
-        s.collected().changes.push(Change::Metre { metre, now: false });
+        s.collected()
+            .changes
+            .push(Change::Metre { metre, now: false });
         Ok(())
     });
     let s = shared.clone();
@@ -107,20 +120,30 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("samples", move |dir: &str| -> Res<()> {
         let path = PathBuf::from(dir);
-        if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
-            return fail(format!("samples: '{dir}' leaves the script's folder; give a folder inside it"));
+        if path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return fail(format!(
+                "samples: '{dir}' leaves the script's folder; give a folder inside it"
+            ));
         }
         s.collected().changes.push(Change::Samples(path));
         Ok(())
     });
     let s = shared.clone();
-    engine.register_fn("live_loop", move |name: &str, pattern: &str| -> Res<LoopRef> {
-        let parsed = Pattern::parse(pattern)
-            .or_else(|e| fail(format!("pattern of loop '{name}': {e} in \"{pattern}\"")))?;
-        let def = LoopDef::new(name, pattern, parsed);
-        s.collected().loops.insert(name.to_string(), def);
-        Ok(LoopRef { name: name.to_string() })
-    });
+    engine.register_fn(
+        "live_loop",
+        move |name: &str, pattern: &str| -> Res<LoopRef> {
+            let parsed = Pattern::parse(pattern)
+                .or_else(|e| fail(format!("pattern of loop '{name}': {e} in \"{pattern}\"")))?;
+            let def = LoopDef::new(name, pattern, parsed);
+            s.collected().loops.insert(name.to_string(), def);
+            Ok(LoopRef {
+                name: name.to_string(),
+            })
+        },
+    );
     let s = shared.clone();
     engine.register_fn("stop_loop", move |name: &str| {
         let mut c = s.collected();
@@ -130,9 +153,15 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
 
     engine.register_type_with_name::<LoopRef>("Loop");
     register_setter(engine, shared, "gain", |d, v| d.gain = v.max(0.0) as f32);
-    register_setter(engine, shared, "pan", |d, v| d.pan = v.clamp(-1.0, 1.0) as f32);
-    register_setter(engine, shared, "rate", |d, v| d.rate = if v > 0.0 { v as f32 } else { 1.0 });
-    register_setter(engine, shared, "legato", |d, v| d.legato = (v > 0.0).then_some(v));
+    register_setter(engine, shared, "pan", |d, v| {
+        d.pan = v.clamp(-1.0, 1.0) as f32
+    });
+    register_setter(engine, shared, "rate", |d, v| {
+        d.rate = if v > 0.0 { v as f32 } else { 1.0 }
+    });
+    register_setter(engine, shared, "legato", |d, v| {
+        d.legato = (v > 0.0).then_some(v)
+    });
     let s = shared.clone();
     engine.register_fn("octave", move |l: &mut LoopRef, k: i64| -> Res<LoopRef> {
         let k = TempoOctave::new(k).or_else(fail)?;

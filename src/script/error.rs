@@ -30,7 +30,11 @@ impl fmt::Display for ScriptError {
 impl std::error::Error for ScriptError {}
 
 impl ScriptError {
-    pub fn from_position(file: &std::path::Path, pos: rhai::Position, message: String) -> ScriptError {
+    pub fn from_position(
+        file: &std::path::Path,
+        pos: rhai::Position,
+        message: String,
+    ) -> ScriptError {
         ScriptError {
             file: file.to_path_buf(),
             line: pos.line().unwrap_or(0),

@@ -112,7 +112,8 @@ impl BarHook for Script {
             Ok(_) => changes,
             Err(e) => {
                 let err = ScriptError::from_eval(&self.path, &e);
-                self.messages.push(format!("bar {bar}: {err} (bar skipped, music goes on)"));
+                self.messages
+                    .push(format!("bar {bar}: {err} (bar skipped, music goes on)"));
                 Vec::new()
             }
         }

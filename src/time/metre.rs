@@ -88,7 +88,8 @@ impl Metre {
             .parse()
             .map_err(|_| err("the note value after '/' is not a whole number"))?;
         let numbers: Result<Vec<u32>, _> = top.split('+').map(str::parse::<u32>).collect();
-        let numbers = numbers.map_err(|_| err("pulse counts must be whole numbers joined by '+'"))?;
+        let numbers =
+            numbers.map_err(|_| err("pulse counts must be whole numbers joined by '+'"))?;
         let groups = if numbers.len() > 1 {
             numbers
         } else {

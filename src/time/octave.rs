@@ -22,7 +22,9 @@ impl TempoOctave {
         if (Self::MIN as i64..=Self::MAX as i64).contains(&k) {
             Ok(TempoOctave(k as i8))
         } else {
-            Err(format!("tempo octave {k} is out of range: use -2, -1, 0, 1 or 2"))
+            Err(format!(
+                "tempo octave {k} is out of range: use -2, -1, 0, 1 or 2"
+            ))
         }
     }
 

@@ -184,7 +184,10 @@ impl Timeline {
 pub fn round_half_up(x: Rational) -> u64 {
     let n = x.numer() * 2 + x.denom();
     let d = x.denom() * 2;
-    Integer::div_floor(&n, &d).max(0).to_u64().unwrap_or(u64::MAX)
+    Integer::div_floor(&n, &d)
+        .max(0)
+        .to_u64()
+        .unwrap_or(u64::MAX)
 }
 
 fn snap(x: Rational) -> Rational {
