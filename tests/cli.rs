@@ -174,7 +174,7 @@ fn serve_on_the_null_sink_records_and_reports() {
 fn sigterm_finalises_the_recording() {
     let s = script("sigterm", "live_loop(\"k\", \"kick*4\");");
     let rec = s.with_file_name("take.wav");
-    let mut child = loam()
+    let child = loam()
         .arg("serve")
         .arg(&s)
         .args(["--host", "null", "--record"])

@@ -68,7 +68,9 @@ fn summary(run: &Finished) -> (String, HashMap<String, u64>) {
 }
 
 fn counter(counters: &HashMap<String, u64>, key: &str, line: &str) -> u64 {
-    *counters.get(key).unwrap_or_else(|| panic!("no {key}= in the summary: {line}"))
+    *counters
+        .get(key)
+        .unwrap_or_else(|| panic!("no {key}= in the summary: {line}"))
 }
 
 /// First sample above `fraction` of the peak after at least `quiet` frames
@@ -95,7 +97,10 @@ fn onsets(x: &[f32], fraction: f32, quiet: usize) -> Vec<usize> {
 }
 
 fn intervals(onsets: &[usize]) -> Vec<i64> {
-    onsets.windows(2).map(|w| w[1] as i64 - w[0] as i64).collect()
+    onsets
+        .windows(2)
+        .map(|w| w[1] as i64 - w[0] as i64)
+        .collect()
 }
 
 /// The phase of `BAR_IOIS` that `iois` follow to within `tolerance` frames.
@@ -124,7 +129,9 @@ impl jack::ProcessHandler for Capture {
             return jack::Control::Continue;
         }
         let n = ps.n_frames() as usize;
-        if self.samples[0].len() + n > self.samples[0].capacity() || self.blocks.len() == self.blocks.capacity() {
+        if self.samples[0].len() + n > self.samples[0].capacity()
+            || self.blocks.len() == self.blocks.capacity()
+        {
             self.overflow = true;
             return jack::Control::Continue;
         }
@@ -138,7 +145,9 @@ impl jack::ProcessHandler for Capture {
 
 #[test]
 fn onsets_land_on_the_exact_frames() {
-    let Some(server) = JackServer::start(256) else { return };
+    let Some(server) = JackServer::start(256) else {
+        return;
+    };
     let dir = scratch_dir();
     let script = dir.join("rim.rhai");
     std::fs::write(&script, RIM_SCRIPT).unwrap();
@@ -160,19 +169,32 @@ fn onsets_land_on_the_exact_frames() {
         blocks: Vec::with_capacity(capacity / 16),
         overflow: false,
     };
-    let active = client.activate_async((), capture).expect("cannot activate the capture client");
+    let active = client
+        .activate_async((), capture)
+        .expect("cannot activate the capture client");
 
     // loam, then its output ports (cpal names its client cpal_client_<pid>_out).
-    let loam = spawn(server.command(LOAM).args(["serve"]).arg(&script).args(["--host", "jack", "--duration", "9"]));
+    let loam = spawn(server.command(LOAM).args(["serve"]).arg(&script).args([
+        "--host",
+        "jack",
+        "--duration",
+        "9",
+    ]));
     let pattern = format!("^cpal_client_{}_out:", loam.pid());
     let deadline = Instant::now() + Duration::from_secs(10);
     let outs = loop {
-        let mut outs = active.as_client().ports(Some(&pattern), Some("audio"), jack::PortFlags::IS_OUTPUT);
+        let mut outs =
+            active
+                .as_client()
+                .ports(Some(&pattern), Some("audio"), jack::PortFlags::IS_OUTPUT);
         outs.sort();
         if outs.len() >= 2 {
             break outs;
         }
-        assert!(Instant::now() < deadline, "loam's JACK output ports never appeared (saw {outs:?})");
+        assert!(
+            Instant::now() < deadline,
+            "loam's JACK output ports never appeared (saw {outs:?})"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     for (out, inp) in outs.iter().zip(&in_names) {
@@ -188,11 +210,22 @@ fn onsets_land_on_the_exact_frames() {
     recording.store(false, Ordering::Release);
 
     let run = loam.wait_timeout(Duration::from_secs(30));
-    let (_, _, capture) = active.deactivate().expect("cannot deactivate the capture client");
+    let (_, _, capture) = active
+        .deactivate()
+        .expect("cannot deactivate the capture client");
     let (line, counters) = summary(&run);
     println!("onset test (period 256): {line}");
-    assert!(!run.timed_out, "loam serve ran past its --duration:\n{}", run.stderr);
-    assert!(run.status.success(), "loam serve failed ({}):\n{}", run.status, run.stderr);
+    assert!(
+        !run.timed_out,
+        "loam serve ran past its --duration:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.status.success(),
+        "loam serve failed ({}):\n{}",
+        run.status,
+        run.stderr
+    );
     assert_eq!(counter(&counters, "late_events", &line), 0, "{line}");
     assert!(!capture.overflow, "the capture buffer overflowed");
 
@@ -213,7 +246,10 @@ fn onsets_land_on_the_exact_frames() {
     // Both channels carry the hits; the left one is measured.
     let live = onsets(&capture.samples[0], ONSET_FRACTION, QUIET_FRAMES);
     let live_right = onsets(&capture.samples[1], ONSET_FRACTION, QUIET_FRAMES);
-    assert!(live.len() >= 7, "too few onsets in {CAPTURE_SECONDS} s: {live:?}");
+    assert!(
+        live.len() >= 7,
+        "too few onsets in {CAPTURE_SECONDS} s: {live:?}"
+    );
     let live_iois = intervals(&live);
     println!("live onsets (capture frames): {live:?}");
     println!("live intervals: {live_iois:?} (expected cycle {BAR_IOIS:?})");
@@ -221,7 +257,11 @@ fn onsets_land_on_the_exact_frames() {
         bar_phase(&live_iois, 2).is_some(),
         "intervals {live_iois:?} do not follow {BAR_IOIS:?} within ±2 frames"
     );
-    assert_eq!(live_right.len(), live.len(), "right channel onsets {live_right:?} vs left {live:?}");
+    assert_eq!(
+        live_right.len(),
+        live.len(),
+        "right channel onsets {live_right:?} vs left {live:?}"
+    );
 
     // The offline render of the same script has the same onsets, relative to the first.
     let wav = dir.join("rim.wav");
@@ -233,7 +273,11 @@ fn onsets_land_on_the_exact_frames() {
             .arg(&wav),
     )
     .wait_timeout(Duration::from_secs(60));
-    assert!(render.status.success(), "loam render failed:\n{}", render.stderr);
+    assert!(
+        render.status.success(),
+        "loam render failed:\n{}",
+        render.stderr
+    );
     let mut reader = hound::WavReader::open(&wav).expect("cannot read the render");
     let channels = reader.spec().channels as usize;
     let left: Vec<f32> = reader
@@ -243,12 +287,19 @@ fn onsets_land_on_the_exact_frames() {
         .expect("render samples");
     let offline = onsets(&left, ONSET_FRACTION, QUIET_FRAMES);
     println!("offline onsets: {offline:?}");
-    let rel = |v: &[usize]| v.iter().map(|&o| o as i64 - v[0] as i64).collect::<Vec<_>>();
+    let rel = |v: &[usize]| {
+        v.iter()
+            .map(|&o| o as i64 - v[0] as i64)
+            .collect::<Vec<_>>()
+    };
     let live_rel = rel(&live);
     let matched = (0..BAR_IOIS.len()).find(|&j| {
         offline.len() >= j + live.len() && {
             let off_rel = rel(&offline[j..j + live.len()]);
-            off_rel.iter().zip(&live_rel).all(|(a, b)| (a - b).abs() <= 1)
+            off_rel
+                .iter()
+                .zip(&live_rel)
+                .all(|(a, b)| (a - b).abs() <= 1)
         }
     });
     assert!(
@@ -261,17 +312,40 @@ fn onsets_land_on_the_exact_frames() {
 
 #[test]
 fn soak_60_s_demo_without_xruns() {
-    let Some(server) = JackServer::start(128) else { return };
+    let Some(server) = JackServer::start(128) else {
+        return;
+    };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.rhai");
-    let run = spawn(server.command(LOAM).args(["serve", script, "--host", "jack", "--duration", "60"]))
+    let run =
+        spawn(
+            server
+                .command(LOAM)
+                .args(["serve", script, "--host", "jack", "--duration", "60"]),
+        )
         .wait_timeout(Duration::from_secs(90));
     let (line, counters) = summary(&run);
     let jackd_xruns = server.xrun_lines();
     println!("soak (period 128, realtime {}): {line}", server.realtime);
-    println!("jackd reported {} xrun line(s): {jackd_xruns:?}", jackd_xruns.len());
-    assert!(!run.timed_out, "loam serve ran past its --duration:\n{}", run.stderr);
-    assert!(run.status.success(), "loam serve failed ({}):\n{}", run.status, run.stderr);
+    println!(
+        "jackd reported {} xrun line(s): {jackd_xruns:?}",
+        jackd_xruns.len()
+    );
+    assert!(
+        !run.timed_out,
+        "loam serve ran past its --duration:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.status.success(),
+        "loam serve failed ({}):\n{}",
+        run.status,
+        run.stderr
+    );
     assert!(counter(&counters, "bars", &line) > 0, "{line}");
-    assert_eq!(counter(&counters, "xruns", &line), 0, "{line}\njackd: {jackd_xruns:?}");
+    assert_eq!(
+        counter(&counters, "xruns", &line),
+        0,
+        "{line}\njackd: {jackd_xruns:?}"
+    );
     assert_eq!(counter(&counters, "late_events", &line), 0, "{line}");
 }

@@ -149,7 +149,7 @@ fn default_groups(n: u32, unit: u32) -> Vec<u32> {
     if n == 0 {
         return vec![];
     }
-    if unit >= 8 && n % 3 == 0 {
+    if unit >= 8 && n.is_multiple_of(3) {
         return vec![3; (n / 3) as usize];
     }
     if unit >= 8 && n % 2 == 1 && n >= 5 {

@@ -42,7 +42,9 @@ pub struct JackServer {
 
 /// Whether CI asked for JACK tests to be mandatory.
 pub fn jack_required() -> bool {
-    std::env::var("LOAM_REQUIRE_JACK").map(|v| v == "1").unwrap_or(false)
+    std::env::var("LOAM_REQUIRE_JACK")
+        .map(|v| v == "1")
+        .unwrap_or(false)
 }
 
 fn installed(program: &str) -> bool {
@@ -74,7 +76,11 @@ impl JackServer {
                 return None;
             }
         }
-        let name = format!("loam_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "loam_test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
         let log = std::env::temp_dir().join(format!("{name}.jackd.log"));
         let mut tried = String::new();
         for realtime in [true, false] {
@@ -82,16 +88,33 @@ impl JackServer {
             let err = out.try_clone().expect("cannot clone the jackd log");
             let mut cmd = Command::new("jackd");
             cmd.args(["-n", &name, if realtime { "-R" } else { "-r" }])
-                .args(["-d", "dummy", "-r", &RATE.to_string(), "-p", &period.to_string()])
+                .args([
+                    "-d",
+                    "dummy",
+                    "-r",
+                    &RATE.to_string(),
+                    "-p",
+                    &period.to_string(),
+                ])
                 .stdin(Stdio::null())
                 .stdout(out)
                 .stderr(err);
             let mut child = cmd.spawn().expect("cannot start jackd");
             if wait_for_server(&name, &mut child) {
-                return Some(JackServer { name, period, realtime, child, log, _serial: serial });
+                return Some(JackServer {
+                    name,
+                    period,
+                    realtime,
+                    child,
+                    log,
+                    _serial: serial,
+                });
             }
             terminate(&mut child, GRACE);
-            tried += &format!("\n--- {cmd:?}:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+            tried += &format!(
+                "\n--- {cmd:?}:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
         }
         panic!("jackd is installed but did not start:{tried}");
     }
@@ -108,8 +131,16 @@ impl JackServer {
     /// client opens); safe here because servers are serialised.
     pub fn open_client(&self, client_name: &str) -> jack::Client {
         std::env::set_var("JACK_DEFAULT_SERVER", &self.name);
-        let (client, _status) = jack::Client::new(client_name, jack::ClientOptions::NO_START_SERVER)
-            .unwrap_or_else(|e| panic!("cannot open JACK client {client_name} on {}: {e}\n{}", self.name, self.log()));
+        let (client, _status) =
+            jack::Client::new(client_name, jack::ClientOptions::NO_START_SERVER).unwrap_or_else(
+                |e| {
+                    panic!(
+                        "cannot open JACK client {client_name} on {}: {e}\n{}",
+                        self.name,
+                        self.log()
+                    )
+                },
+            );
         client
     }
 

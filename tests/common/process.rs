@@ -38,7 +38,11 @@ pub fn spawn(cmd: &mut Command) -> Running {
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
     let stdout = child.stdout.take().map(read_all);
     let stderr = child.stderr.take().map(read_all);
-    Running { child: Some(child), stdout, stderr }
+    Running {
+        child: Some(child),
+        stdout,
+        stderr,
+    }
 }
 
 fn read_all<R: Read + Send + 'static>(mut r: R) -> JoinHandle<String> {
@@ -89,7 +93,10 @@ impl Running {
 
     /// Whether the child has exited already.
     pub fn has_exited(&mut self) -> bool {
-        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(Some(_))) | None)
+        matches!(
+            self.child.as_mut().map(|c| c.try_wait()),
+            Some(Ok(Some(_))) | None
+        )
     }
 
     /// Waits up to `timeout`; past it the child is stopped (SIGTERM, then SIGKILL).
@@ -97,11 +104,27 @@ impl Running {
         let mut child = self.child.take().expect("child already reaped");
         let (status, timed_out) = match wait_until(&mut child, Instant::now() + timeout) {
             Some(s) => (s, false),
-            None => (terminate(&mut child, GRACE).expect("cannot reap child"), true),
+            None => (
+                terminate(&mut child, GRACE).expect("cannot reap child"),
+                true,
+            ),
         };
-        let stdout = self.stdout.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
-        let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
-        Finished { status, stdout, stderr, timed_out }
+        let stdout = self
+            .stdout
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        let stderr = self
+            .stderr
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        Finished {
+            status,
+            stdout,
+            stderr,
+            timed_out,
+        }
     }
 }
 
