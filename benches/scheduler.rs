@@ -30,7 +30,7 @@ fn dense_scheduler() -> Scheduler {
         let def = LoopDef::new(&format!("l{i}"), src, Pattern::parse(src).unwrap());
         planner.apply(Change::Loop(def));
     }
-    Scheduler::new(planner, None)
+    Scheduler::new(planner)
 }
 
 fn schedule(c: &mut Criterion) {
@@ -49,7 +49,7 @@ fn schedule(c: &mut Criterion) {
             },
             |(mut s, engine, mut handle)| {
                 let until = s.planner().timeline().frame_at(loam::time::q(8, 1));
-                s.fill(&mut handle, until);
+                s.fill(&mut handle, until, None);
                 (s, engine, handle)
             },
             criterion::BatchSize::LargeInput,

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::audio::{Engine, EngineConfig, EngineHandle};
-use crate::schedule::{Planner, Scheduler};
+use crate::schedule::{BarHook, Change, Planner, Scheduler};
 use crate::script::{Script, ScriptError};
 use crate::sound::SoundBank;
 
@@ -12,6 +12,7 @@ use crate::sound::SoundBank;
 pub struct Session {
     pub scheduler: Scheduler,
     pub handle: EngineHandle,
+    pub script: Script,
     pub sample_rate: u32,
 }
 
@@ -25,16 +26,16 @@ impl Session {
         if let Some(dir) = script.path().parent() {
             planner.set_base_dir(dir.to_path_buf());
         }
-        let mut scheduler = Scheduler::new(planner, None);
+        let mut scheduler = Scheduler::new(planner);
         for change in changes {
             scheduler.apply(change);
         }
-        scheduler.set_hook(Some(Box::new(script)));
         let (engine, handle) = Engine::new(config);
         Ok((
             Session {
                 scheduler,
                 handle,
+                script,
                 sample_rate: config.sample_rate,
             },
             engine,
@@ -44,8 +45,32 @@ impl Session {
     /// Plans and queues everything due before `until`, frees what the engine
     /// returned, and gives back messages for the performer.
     pub fn tick(&mut self, until: u64) -> Vec<String> {
-        self.scheduler.fill(&mut self.handle, until);
+        self.scheduler
+            .fill(&mut self.handle, until, Some(&mut self.script as &mut dyn BarHook));
         self.handle.collect_garbage();
-        self.scheduler.take_messages()
+        let mut m = self.scheduler.take_messages();
+        m.extend(self.script.take_messages());
+        m
+    }
+
+    /// Applies changes (from a reload, an eval, OSC) at the next bar.
+    pub fn apply(&mut self, changes: Vec<Change>) {
+        for c in changes {
+            self.scheduler.apply(c);
+        }
+    }
+
+    /// Reloads the script file; on error the running version keeps playing.
+    pub fn reload(&mut self) -> Result<(), ScriptError> {
+        let changes = self.script.reload_file()?;
+        self.apply(changes);
+        Ok(())
+    }
+
+    /// Evaluates code against the running script.
+    pub fn eval(&mut self, code: &str, origin: &str) -> Result<(), ScriptError> {
+        let changes = self.script.eval(code, origin)?;
+        self.apply(changes);
+        Ok(())
     }
 }

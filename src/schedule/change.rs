@@ -23,6 +23,8 @@ pub enum Change {
     Loop(LoopDef),
     /// Stop a loop at its next boundary.
     StopLoop(String),
+    /// Loop changes wait for a multiple of this many bars.
+    Quantum(i64),
     /// Seed for every random choice in patterns.
     Seed(u64),
     /// Load a folder of samples (SuperDirt layout) into the sound bank.

@@ -32,6 +32,7 @@ pub struct Planner {
     global_octave: TempoOctave,
     pending_octave: Option<(i64, TempoOctave)>,
     seed: u64,
+    quantum: i64,
     next_bar: i64,
     base_dir: PathBuf,
     messages: Vec<String>,
@@ -51,6 +52,7 @@ impl Planner {
             global_octave: TempoOctave::default(),
             pending_octave: None,
             seed: 0,
+            quantum: 1,
             next_bar: 0,
             base_dir: PathBuf::from("."),
             messages: Vec::new(),
@@ -140,6 +142,7 @@ impl Planner {
                     .map(|d| self.global_octave.combined(d.octave))
                     .unwrap_or(new);
                 let at = TempoOctave::meeting_bar(old, new, bar);
+                let at = round_up(at, self.quantum);
                 state.pending = Some((at, Some(def)));
             }
             Change::StopLoop(name) => {
@@ -151,10 +154,11 @@ impl Planner {
                         }
                         None => bar,
                     };
-                    state.pending = Some((at, None));
+                    state.pending = Some((round_up(at, self.quantum), None));
                 }
             }
             Change::Seed(seed) => self.seed = seed,
+            Change::Quantum(q) => self.quantum = q.max(1),
             Change::Samples(path) => {
                 let dir = if path.is_absolute() {
                     path
@@ -277,6 +281,11 @@ impl Planner {
             true
         });
     }
+}
+
+/// The first multiple of `q` at or after `bar`.
+fn round_up(bar: i64, q: i64) -> i64 {
+    (bar + q - 1).div_euclid(q) * q
 }
 
 /// A stable hash of a loop name, so each loop draws its own random numbers.

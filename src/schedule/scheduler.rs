@@ -23,20 +23,28 @@ pub trait BarHook: Send {
 /// Feeds a planner's events to the engine, ahead of the audio clock.
 pub struct Scheduler {
     planner: Planner,
-    hook: Option<Box<dyn BarHook>>,
     queue: VecDeque<SoundEvent>,
+    /// Bars are planned this many frames before events are sent, so script
+    /// code for a bar has finished long before its first event is due.
+    plan_margin: u64,
     /// Frame of the last event handed to the engine.
     sent_until: u64,
 }
 
 impl Scheduler {
-    pub fn new(planner: Planner, hook: Option<Box<dyn BarHook>>) -> Scheduler {
+    pub fn new(planner: Planner) -> Scheduler {
+        let margin = planner.timeline().sample_rate() as u64 / 10;
         Scheduler {
             planner,
-            hook,
             queue: VecDeque::new(),
+            plan_margin: margin,
             sent_until: 0,
         }
+    }
+
+    /// How far ahead of sending bars are planned (default 100 ms).
+    pub fn set_plan_margin(&mut self, frames: u64) {
+        self.plan_margin = frames;
     }
 
     pub fn planner(&self) -> &Planner {
@@ -47,10 +55,6 @@ impl Scheduler {
         &mut self.planner
     }
 
-    pub fn set_hook(&mut self, hook: Option<Box<dyn BarHook>>) {
-        self.hook = hook;
-    }
-
     /// Events planned but not yet sent.
     pub fn queued(&self) -> usize {
         self.queue.len()
@@ -59,8 +63,8 @@ impl Scheduler {
     /// Plans bars starting before `until` and sends the engine every event
     /// whose frame is before `until`. Stops early if the engine's ring is full
     /// (the rest goes next time).
-    pub fn fill(&mut self, handle: &mut EngineHandle, until: u64) {
-        self.plan_until(until);
+    pub fn fill(&mut self, handle: &mut EngineHandle, until: u64, hook: Option<&mut dyn BarHook>) {
+        self.plan_until(until + self.plan_margin, hook);
         while let Some(front) = self.queue.front() {
             if front.frame >= until {
                 break;
@@ -79,10 +83,10 @@ impl Scheduler {
 
     /// Plans every bar that starts before `until` (offline renders and tests
     /// use this directly).
-    pub fn plan_until(&mut self, until: u64) {
+    pub fn plan_until(&mut self, until: u64, mut hook: Option<&mut dyn BarHook>) {
         while self.planner.next_bar_frame() < until {
             let bar = self.planner.next_bar();
-            if let Some(hook) = self.hook.as_mut() {
+            if let Some(hook) = hook.as_deref_mut() {
                 for change in hook.on_bar(bar) {
                     self.planner.apply(change);
                 }
@@ -119,12 +123,8 @@ impl Scheduler {
         }
     }
 
-    /// Messages from the planner and the hook, for the performer.
+    /// Messages from the planner, for the performer.
     pub fn take_messages(&mut self) -> Vec<String> {
-        let mut m = self.planner.take_messages();
-        if let Some(h) = self.hook.as_mut() {
-            m.extend(h.take_messages());
-        }
-        m
+        self.planner.take_messages()
     }
 }

@@ -9,14 +9,16 @@
 //! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`) |
 //! | `live_loop("name", "pattern")` | define or replace a loop; returns it for chaining |
 //! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings |
+//! | `live_loop("name", \|n\| …)` | a loop whose function returns its pattern before each bar `n` |
 //! | `stop_loop("name")` | stop a loop at its next boundary |
+//! | `quantum(bars)` | loop changes wait for a multiple of this many bars |
 //! | `set("key", value)` / `get("key")` | a store that keeps values between bars |
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rhai::{Dynamic, Engine, EvalAltResult, Position};
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Position};
 
 use crate::pattern::Pattern;
 use crate::schedule::{Change, LoopDef};
@@ -27,7 +29,7 @@ use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 pub struct Collected {
     pub changes: Vec<Change>,
     /// Loops defined (by name) during this evaluation, with their final settings.
-    pub loops: BTreeMap<String, LoopDef>,
+    pub loops: BTreeMap<String, LoopEntry>,
     pub messages: Vec<String>,
 }
 
@@ -46,6 +48,14 @@ impl Shared {
     fn store(&self) -> MutexGuard<'_, BTreeMap<String, Dynamic>> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// A loop defined by a script: its settings, and a function that gives its
+/// pattern before each bar (when it was defined with one).
+#[derive(Clone, Debug)]
+pub struct LoopEntry {
+    pub def: LoopDef,
+    pub generator: Option<FnPtr>,
 }
 
 /// A loop as a script holds it, for chaining settings.
@@ -138,12 +148,36 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
             let parsed = Pattern::parse(pattern)
                 .or_else(|e| fail(format!("pattern of loop '{name}': {e} in \"{pattern}\"")))?;
             let def = LoopDef::new(name, pattern, parsed);
-            s.collected().loops.insert(name.to_string(), def);
+            let entry = LoopEntry {
+                def,
+                generator: None,
+            };
+            s.collected().loops.insert(name.to_string(), entry);
             Ok(LoopRef {
                 name: name.to_string(),
             })
         },
     );
+    let s = shared.clone();
+    engine.register_fn("live_loop", move |name: &str, f: FnPtr| -> Res<LoopRef> {
+        let silent = Pattern::parse("~").or_else(|e| fail(e.to_string()))?;
+        let entry = LoopEntry {
+            def: LoopDef::new(name, "~", silent),
+            generator: Some(f),
+        };
+        s.collected().loops.insert(name.to_string(), entry);
+        Ok(LoopRef {
+            name: name.to_string(),
+        })
+    });
+    let s = shared.clone();
+    engine.register_fn("quantum", move |bars: i64| -> Res<()> {
+        if !(1..=64).contains(&bars) {
+            return fail(format!("quantum {bars}: give 1 to 64 bars"));
+        }
+        s.collected().changes.push(Change::Quantum(bars));
+        Ok(())
+    });
     let s = shared.clone();
     engine.register_fn("stop_loop", move |name: &str| {
         let mut c = s.collected();
@@ -165,8 +199,8 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("octave", move |l: &mut LoopRef, k: i64| -> Res<LoopRef> {
         let k = TempoOctave::new(k).or_else(fail)?;
-        if let Some(d) = s.collected().loops.get_mut(&l.name) {
-            d.octave = k;
+        if let Some(e) = s.collected().loops.get_mut(&l.name) {
+            e.def.octave = k;
         }
         Ok(l.clone())
     });
@@ -191,15 +225,15 @@ fn register_setter(
 ) {
     let s = shared.clone();
     engine.register_fn(name, move |l: &mut LoopRef, v: f64| -> LoopRef {
-        if let Some(d) = s.collected().loops.get_mut(&l.name) {
-            apply(d, v);
+        if let Some(e) = s.collected().loops.get_mut(&l.name) {
+            apply(&mut e.def, v);
         }
         l.clone()
     });
     let s = shared.clone();
     engine.register_fn(name, move |l: &mut LoopRef, v: i64| -> LoopRef {
-        if let Some(d) = s.collected().loops.get_mut(&l.name) {
-            apply(d, v as f64);
+        if let Some(e) = s.collected().loops.get_mut(&l.name) {
+            apply(&mut e.def, v as f64);
         }
         l.clone()
     });

@@ -1,19 +1,26 @@
-//! A loaded performance script: compiled once, its top level run to set the
-//! scene, its `bar(n)` function (if any) run before each bar.
+//! A loaded performance script: compiled, its top level run to set the
+//! scene, its `bar(n)` function and loop functions run before each bar, and
+//! new versions swapped in without stopping anything.
+//!
+//! Reloading keeps the last good version whenever the new one fails to
+//! compile or its top level fails; loops the new top level no longer defines
+//! stop at their next boundary; the `set`/`get` store survives.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rhai::{Engine, Scope, AST};
+use rhai::{Dynamic, Engine, FnPtr, Scope, AST};
 
 use super::api::{self, Shared};
 use super::ScriptError;
-use crate::schedule::{BarHook, Change};
+use crate::pattern::Pattern;
+use crate::schedule::{BarHook, Change, LoopDef};
 
 /// Limits that cut off runaway scripts (an infinite loop, deep recursion,
 /// a huge string) with an error instead of stalling the scheduler.
-pub const MAX_OPERATIONS: u64 = 2_000_000;
-pub const MAX_CALL_DEPTH: usize = 64;
+pub const MAX_OPERATIONS: u64 = 500_000;
+pub const MAX_CALL_DEPTH: usize = 48;
 
 /// A compiled script and the state its functions share.
 pub struct Script {
@@ -23,9 +30,13 @@ pub struct Script {
     shared: Arc<Shared>,
     has_bar_fn: bool,
     messages: Vec<String>,
+    /// Loops whose function gives their pattern before each bar.
+    generators: BTreeMap<String, (FnPtr, LoopDef)>,
+    /// Loops the top level defines (a reload stops the ones that vanish).
+    top_loops: BTreeSet<String>,
 }
 
-fn new_engine(shared: &Arc<Shared>) -> Engine {
+fn new_engine(shared: &Arc<Shared>, dir: Option<&Path>) -> Engine {
     let mut engine = Engine::new();
     engine.set_max_operations(MAX_OPERATIONS);
     engine.set_max_call_levels(MAX_CALL_DEPTH);
@@ -33,42 +44,47 @@ fn new_engine(shared: &Arc<Shared>) -> Engine {
     engine.set_max_string_size(1 << 20);
     engine.set_max_array_size(100_000);
     engine.set_max_map_size(100_000);
+    engine.set_max_modules(64);
+    // `import "name"` reads name.rhai from the script's own folder, nowhere else.
+    let mut resolver = rhai::module_resolvers::FileModuleResolver::new();
+    if let Some(dir) = dir {
+        resolver.set_base_path(dir);
+    }
+    engine.set_module_resolver(resolver);
     api::register(&mut engine, shared);
     engine
+}
+
+fn compile(engine: &Engine, path: &Path, source: &str) -> Result<AST, ScriptError> {
+    engine
+        .compile(source)
+        .map_err(|e| ScriptError::from_position(path, e.position(), e.err_type().to_string()))
 }
 
 impl Script {
     /// Reads, compiles and runs a script file; returns the script and the
     /// changes its top level asked for (tempo, metre, loops, …).
     pub fn load(path: &Path) -> Result<(Script, Vec<Change>), ScriptError> {
-        let source = std::fs::read_to_string(path).map_err(|e| ScriptError {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read the script: {e}"),
-        })?;
+        let source = read(path)?;
         Script::from_source(path, &source)
     }
 
     /// Compiles and runs `source`, reporting errors against `path`.
     pub fn from_source(path: &Path, source: &str) -> Result<(Script, Vec<Change>), ScriptError> {
         let shared = Arc::new(Shared::default());
-        let engine = new_engine(&shared);
-        let ast = engine.compile(source).map_err(|e| {
-            ScriptError::from_position(path, e.position(), e.err_type().to_string())
-        })?;
-        let has_bar_fn = ast
-            .iter_functions()
-            .any(|f| f.name == "bar" && f.params.len() == 1);
+        let engine = new_engine(&shared, path.parent());
+        let ast = compile(&engine, path, source)?;
         let mut script = Script {
             path: path.to_path_buf(),
             engine,
-            ast,
+            ast: AST::empty(),
             shared,
-            has_bar_fn,
+            has_bar_fn: false,
             messages: Vec::new(),
+            generators: BTreeMap::new(),
+            top_loops: BTreeSet::new(),
         };
-        let changes = script.run_top_level()?;
+        let changes = script.install(ast)?;
         Ok((script, changes))
     }
 
@@ -76,47 +92,165 @@ impl Script {
         &self.path
     }
 
-    fn run_top_level(&mut self) -> Result<Vec<Change>, ScriptError> {
+    /// Compiles and runs a new version. On any error the running version
+    /// stays as it was and the error says file, line and column.
+    pub fn reload(&mut self, source: &str) -> Result<Vec<Change>, ScriptError> {
+        let ast = compile(&self.engine, &self.path, source)?;
+        self.install(ast)
+    }
+
+    /// Re-reads the file and reloads it.
+    pub fn reload_file(&mut self) -> Result<Vec<Change>, ScriptError> {
+        let source = read(&self.path)?;
+        self.reload(&source)
+    }
+
+    /// Runs a piece of code (an editor's selection) against the running
+    /// script: its functions are visible, its loops are added or replaced.
+    pub fn eval(&mut self, code: &str, origin: &str) -> Result<Vec<Change>, ScriptError> {
+        let label = PathBuf::from(origin);
+        let snippet = compile(&self.engine, &label, code)?;
+        let ast = self.ast.clone_functions_only().merge(&snippet);
         *self.shared.collected() = Default::default();
-        let mut scope = Scope::new();
-        let result = self.engine.run_ast_with_scope(&mut scope, &self.ast);
-        let changes = self.drain();
-        result.map_err(|e| ScriptError::from_eval(&self.path, &e))?;
+        let result = self.engine.run_ast_with_scope(&mut Scope::new(), &ast);
+        let collected = std::mem::take(&mut *self.shared.collected());
+        result.map_err(|e| ScriptError::from_eval(&label, &e))?;
+        self.messages.extend(collected.messages);
+        let mut changes = collected.changes;
+        for (name, entry) in collected.loops {
+            match entry.generator {
+                Some(f) => {
+                    self.generators.insert(name, (f, entry.def));
+                }
+                None => {
+                    self.generators.remove(&name);
+                    changes.push(Change::Loop(entry.def));
+                }
+            }
+        }
         Ok(changes)
     }
 
-    /// Takes what the last evaluation produced, loops last.
-    fn drain(&mut self) -> Vec<Change> {
-        let mut c = self.shared.collected();
-        let collected = std::mem::take(&mut *c);
-        drop(c);
+    /// Runs `ast`'s top level; if it succeeds, it becomes the running version.
+    fn install(&mut self, ast: AST) -> Result<Vec<Change>, ScriptError> {
+        *self.shared.collected() = Default::default();
+        let result = self.engine.run_ast_with_scope(&mut Scope::new(), &ast);
+        let collected = std::mem::take(&mut *self.shared.collected());
+        result.map_err(|e| ScriptError::from_eval(&self.path, &e))?;
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
-        changes.extend(collected.loops.into_values().map(Change::Loop));
+        let names: BTreeSet<String> = collected.loops.keys().cloned().collect();
+        for gone in self.top_loops.difference(&names) {
+            self.generators.remove(gone);
+            changes.push(Change::StopLoop(gone.clone()));
+        }
+        for (name, entry) in collected.loops {
+            match entry.generator {
+                Some(f) => {
+                    self.generators.insert(name, (f, entry.def));
+                }
+                None => {
+                    self.generators.remove(&name);
+                    changes.push(Change::Loop(entry.def));
+                }
+            }
+        }
+        self.top_loops = names;
+        self.has_bar_fn = ast
+            .iter_functions()
+            .any(|f| f.name == "bar" && f.params.len() == 1);
+        self.ast = ast;
+        Ok(changes)
+    }
+
+    /// Takes what the last evaluation produced.
+    fn drain(&mut self) -> Vec<Change> {
+        let collected = std::mem::take(&mut *self.shared.collected());
+        self.messages.extend(collected.messages);
+        let mut changes = collected.changes;
+        for (name, entry) in collected.loops {
+            match entry.generator {
+                Some(f) => {
+                    self.generators.insert(name, (f, entry.def));
+                }
+                None => changes.push(Change::Loop(entry.def)),
+            }
+        }
         changes
     }
+
+    /// Runs each loop function for bar `bar`. A loop whose function fails
+    /// keeps its last good pattern; the others go on.
+    fn run_generators(&mut self, bar: i64, changes: &mut Vec<Change>) {
+        let names: Vec<String> = self.generators.keys().cloned().collect();
+        for name in names {
+            let Some((f, template)) = self.generators.get(&name).cloned() else { continue };
+            *self.shared.collected() = Default::default();
+            let result = f.call::<Dynamic>(&self.engine, &self.ast, (bar,));
+            // Anything else the function asked for (tempo, …) still counts.
+            changes.extend(self.drain());
+            let text = match result {
+                Ok(v) if v.is_string() => v.into_string().unwrap_or_default(),
+                Ok(v) if v.is_unit() => continue,
+                Ok(v) => {
+                    self.messages.push(format!(
+                        "loop '{name}', bar {bar}: the function gave {} instead of a pattern string (keeps its last good version)",
+                        v.type_name()
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    let err = ScriptError::from_eval(&self.path, &e);
+                    self.messages.push(format!(
+                        "loop '{name}', bar {bar}: {err} (keeps its last good version; the other loops go on)"
+                    ));
+                    continue;
+                }
+            };
+            match Pattern::parse(&text) {
+                Ok(p) => {
+                    let mut def = template.clone();
+                    def.pattern = p;
+                    def.source = text;
+                    changes.push(Change::Loop(def));
+                }
+                Err(e) => self.messages.push(format!(
+                    "loop '{name}', bar {bar}: pattern {e} in \"{text}\" (keeps its last good version)"
+                )),
+            }
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, ScriptError> {
+    std::fs::read_to_string(path).map_err(|e| ScriptError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the script: {e}"),
+    })
 }
 
 impl BarHook for Script {
     fn on_bar(&mut self, bar: i64) -> Vec<Change> {
-        if !self.has_bar_fn {
-            return Vec::new();
-        }
-        *self.shared.collected() = Default::default();
-        let mut scope = Scope::new();
-        let result = self
-            .engine
-            .call_fn::<rhai::Dynamic>(&mut scope, &self.ast, "bar", (bar,));
-        let changes = self.drain();
-        match result {
-            Ok(_) => changes,
-            Err(e) => {
-                let err = ScriptError::from_eval(&self.path, &e);
-                self.messages
-                    .push(format!("bar {bar}: {err} (bar skipped, music goes on)"));
-                Vec::new()
+        let mut changes = Vec::new();
+        if self.has_bar_fn {
+            *self.shared.collected() = Default::default();
+            let result = self
+                .engine
+                .call_fn::<Dynamic>(&mut Scope::new(), &self.ast, "bar", (bar,));
+            let produced = self.drain();
+            match result {
+                Ok(_) => changes.extend(produced),
+                Err(e) => {
+                    let err = ScriptError::from_eval(&self.path, &e);
+                    self.messages
+                        .push(format!("bar {bar}: {err} (bar() skipped, music goes on)"));
+                }
             }
         }
+        self.run_generators(bar, &mut changes);
+        changes
     }
 
     fn take_messages(&mut self) -> Vec<String> {
