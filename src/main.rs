@@ -253,7 +253,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
             let block = args.buffer.unwrap_or(256) as usize;
             (
-                Running::Null(NullSink::start(engine, rate, block, tap)),
+                Running::Null(NullSink::start(engine, rate, block, tap, s.handle.status.clone())),
                 format!("the null sink ({rate} Hz, {block}-frame blocks, no sound card)"),
                 s,
                 r,

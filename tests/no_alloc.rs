@@ -34,6 +34,13 @@ fn process_never_allocates() {
             ev.length = if i % 3 == 0 { Some(500) } else { None };
             handle.send(ev).unwrap();
         }
+        // Direct (OSC/MIDI) events, out of order and some in the future.
+        for i in 0..8u64 {
+            let s = Arc::clone(bank.get("rim", 0).unwrap());
+            handle
+                .send_direct(SoundEvent::new(frame + 300 - i * 30, s))
+                .unwrap();
+        }
         if round % 50 == 49 {
             handle.command(EngineCommand::Hush);
         }

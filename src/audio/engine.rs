@@ -41,6 +41,9 @@ impl EngineConfig {
     }
 }
 
+/// Events sent directly (OSC, MIDI) that can wait inside the engine.
+pub const DIRECT_CAPACITY: usize = 1024;
+
 /// Control messages for the engine (not frame-stamped: applied at the next block).
 #[derive(Debug, Clone, Copy)]
 pub enum EngineCommand {
@@ -53,6 +56,9 @@ pub enum EngineCommand {
 /// The audio-side processor. Owned by the audio callback (or an offline renderer).
 pub struct Engine {
     events: Consumer<SoundEvent>,
+    /// Events from OSC and MIDI: any order, held in `waiting` until due.
+    direct: Consumer<SoundEvent>,
+    waiting: Vec<SoundEvent>,
     commands: Consumer<EngineCommand>,
     returns: Producer<Arc<Sample>>,
     pool: VoicePool,
@@ -65,6 +71,7 @@ pub struct Engine {
 /// The control-side handle: queue events and commands, free what the engine returns.
 pub struct EngineHandle {
     events: Producer<SoundEvent>,
+    direct: Producer<SoundEvent>,
     commands: Producer<EngineCommand>,
     returns: Consumer<Arc<Sample>>,
     pub status: Arc<EngineStatus>,
@@ -74,6 +81,7 @@ impl Engine {
     /// Builds the processor and its handle. Allocates everything up front.
     pub fn new(config: &EngineConfig) -> (Engine, EngineHandle) {
         let (ev_tx, ev_rx) = RingBuffer::new(config.event_capacity);
+        let (direct_tx, direct_rx) = RingBuffer::new(DIRECT_CAPACITY);
         let (cmd_tx, cmd_rx) = RingBuffer::new(64);
         let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
         let status = Arc::new(EngineStatus::default());
@@ -81,6 +89,8 @@ impl Engine {
         let fade = (config.sample_rate / 500).max(1);
         let engine = Engine {
             events: ev_rx,
+            direct: direct_rx,
+            waiting: Vec::with_capacity(DIRECT_CAPACITY),
             commands: cmd_rx,
             returns: ret_tx,
             pool: VoicePool::new(config.voices, fade),
@@ -91,6 +101,7 @@ impl Engine {
         };
         let handle = EngineHandle {
             events: ev_tx,
+            direct: direct_tx,
             commands: cmd_tx,
             returns: ret_rx,
             status,
@@ -123,16 +134,44 @@ impl Engine {
         }
         let start = self.frame;
         let end = start + frames;
-        let mut cursor = 0u64;
-        while let Ok(next) = self.events.peek() {
-            if next.frame >= end {
-                break;
+        // Direct events join the waiting list (fixed capacity; overflow is counted).
+        while self.waiting.len() < self.waiting.capacity() {
+            match self.direct.pop() {
+                Ok(ev) => self.waiting.push(ev),
+                Err(_) => break,
             }
-            let offset = if next.frame < start {
+        }
+        if !self.direct.is_empty() {
+            EngineStatus::count(&self.status.queue_full);
+        }
+        let mut cursor = 0u64;
+        loop {
+            // The earliest due event of the two sources.
+            let scheduled = self.events.peek().ok().map(|e| e.frame).filter(|f| *f < end);
+            let direct = self
+                .waiting
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.frame < end)
+                .min_by_key(|(_, e)| e.frame)
+                .map(|(i, e)| (i, e.frame));
+            let (frame, from_direct) = match (scheduled, direct) {
+                (None, None) => break,
+                (Some(f), None) => (f, None),
+                (None, Some((i, f))) => (f, Some(i)),
+                (Some(f), Some((i, g))) => {
+                    if g < f {
+                        (g, Some(i))
+                    } else {
+                        (f, None)
+                    }
+                }
+            };
+            let offset = if frame < start {
                 EngineStatus::count(&self.status.late_events);
                 0
             } else {
-                next.frame - start
+                frame - start
             };
             if offset > cursor {
                 self.pool.render(
@@ -141,7 +180,11 @@ impl Engine {
                 );
                 cursor = offset;
             }
-            if let Ok(event) = self.events.pop() {
+            let event = match from_direct {
+                Some(i) => Some(self.waiting.swap_remove(i)),
+                None => self.events.pop().ok(),
+            };
+            if let Some(event) = event {
                 self.pool.start(event, &mut self.returns, &self.status);
             }
         }
@@ -171,6 +214,15 @@ impl EngineHandle {
     /// Queues an event. Events must be queued in frame order.
     pub fn send(&mut self, event: SoundEvent) -> Result<(), QueueFull> {
         self.events.push(event).map_err(|rtrb::PushError::Full(e)| {
+            EngineStatus::count(&self.status.queue_full);
+            QueueFull(e)
+        })
+    }
+
+    /// Sends an event that may be out of order with the scheduled ones (OSC,
+    /// MIDI); it waits inside the engine until its frame.
+    pub fn send_direct(&mut self, event: SoundEvent) -> Result<(), QueueFull> {
+        self.direct.push(event).map_err(|rtrb::PushError::Full(e)| {
             EngineStatus::count(&self.status.queue_full);
             QueueFull(e)
         })

@@ -20,11 +20,42 @@ pub struct EngineStatus {
     pub active_voices: AtomicU64,
     /// Frames the recorder could not keep (its ring was full).
     pub recorder_dropped: AtomicU64,
+    /// The last block the output started: its first frame, and when
+    /// (nanoseconds on [`crate::time::wallclock`]'s monotonic clock). A
+    /// sequence number makes the pair readable without locks (odd: being written).
+    clock_seq: AtomicU64,
+    clock_frame: AtomicU64,
+    clock_nanos: AtomicU64,
 }
 
 impl EngineStatus {
     pub fn frames(&self) -> u64 {
         self.frames.load(Ordering::Acquire)
+    }
+
+    /// Records that frame `frame` starts playing at `nanos`. Audio thread: wait-free.
+    pub fn stamp_clock(&self, frame: u64, nanos: u64) {
+        let seq = self.clock_seq.load(Ordering::Relaxed);
+        self.clock_seq.store(seq.wrapping_add(1), Ordering::Release);
+        self.clock_frame.store(frame, Ordering::Release);
+        self.clock_nanos.store(nanos, Ordering::Release);
+        self.clock_seq.store(seq.wrapping_add(2), Ordering::Release);
+    }
+
+    /// The last (frame, nanos) pair stamped by the output, if any.
+    pub fn clock(&self) -> Option<(u64, u64)> {
+        loop {
+            let a = self.clock_seq.load(Ordering::Acquire);
+            if a % 2 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            let frame = self.clock_frame.load(Ordering::Acquire);
+            let nanos = self.clock_nanos.load(Ordering::Acquire);
+            if self.clock_seq.load(Ordering::Acquire) == a {
+                return (a > 0).then_some((frame, nanos));
+            }
+        }
     }
 
     pub fn count(counter: &AtomicU64) {

@@ -122,6 +122,7 @@ impl DeviceOutput {
                 self.config,
                 move |data: &mut [T], _| {
                     // Audio thread: no allocation, locks, prints or waits.
+                    status.stamp_clock(engine.frame(), crate::time::wallclock::now_nanos());
                     for out in data.chunks_mut(CHUNK_FRAMES * channels) {
                         let frames = out.len() / channels;
                         let buf = &mut scratch[..frames * 2];

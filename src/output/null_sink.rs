@@ -23,6 +23,7 @@ impl NullSink {
         sample_rate: u32,
         block: usize,
         mut tap: Option<RecordTap>,
+        status: Arc<crate::audio::EngineStatus>,
     ) -> NullSink {
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
@@ -32,7 +33,11 @@ impl NullSink {
                 let mut buf = vec![0.0f32; block.max(1) * 2];
                 let started = Instant::now();
                 let mut frames: u64 = 0;
+                let origin = crate::time::wallclock::instant_nanos(started);
                 while !stop2.load(Ordering::Acquire) {
+                    // The block's ideal start time: the null sink's clock is exact.
+                    let at = origin + (frames as u128 * 1_000_000_000 / sample_rate as u128) as u64;
+                    status.stamp_clock(frames, at);
                     engine.process(&mut buf);
                     if let Some(t) = tap.as_mut() {
                         t.write(&buf);

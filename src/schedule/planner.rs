@@ -20,6 +20,7 @@ use crate::time::{Metre, Rational, Tempo, TempoOctave, Timeline};
 struct LoopState {
     /// `None` until a new loop's first boundary.
     current: Option<LoopDef>,
+    muted: bool,
     /// A replacement (or, with `None`, a stop) and the bar it takes effect.
     pending: Option<(i64, Option<LoopDef>)>,
 }
@@ -30,6 +31,7 @@ pub struct Planner {
     bank: SoundBank,
     loops: BTreeMap<String, LoopState>,
     global_octave: TempoOctave,
+    solo: Option<String>,
     pending_octave: Option<(i64, TempoOctave)>,
     seed: u64,
     quantum: i64,
@@ -50,6 +52,7 @@ impl Planner {
             bank,
             loops: BTreeMap::new(),
             global_octave: TempoOctave::default(),
+            solo: None,
             pending_octave: None,
             seed: 0,
             quantum: 1,
@@ -96,6 +99,34 @@ impl Planner {
         self.next_bar = self.next_bar.min(bar);
     }
 
+    /// Mutes or unmutes a loop from the next planned bar. False if there is no such loop.
+    pub fn set_muted(&mut self, name: &str, muted: bool) -> bool {
+        match self.loops.get_mut(name) {
+            Some(s) => {
+                s.muted = muted;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Plays only this loop (`None`: all loops again). False if there is no such loop.
+    pub fn set_solo(&mut self, name: Option<&str>) -> bool {
+        if let Some(n) = name {
+            if !self.loops.contains_key(n) {
+                return false;
+            }
+        }
+        self.solo = name.map(str::to_string);
+        true
+    }
+
+    /// Stops every loop at once (hush): nothing more is planned until new loops arrive.
+    pub fn clear_loops(&mut self) {
+        self.loops.clear();
+        self.solo = None;
+    }
+
     /// Frame at which the next unplanned bar starts.
     pub fn next_bar_frame(&self) -> u64 {
         self.timeline
@@ -134,6 +165,7 @@ impl Planner {
                 let name = def.name.clone();
                 let state = self.loops.entry(name).or_insert(LoopState {
                     current: None,
+                    muted: false,
                     pending: None,
                 });
                 let old = state
@@ -227,6 +259,9 @@ impl Planner {
         let mut events = Vec::new();
         for (name, state) in &self.loops {
             let Some(def) = &state.current else { continue };
+            if state.muted || self.solo.as_ref().is_some_and(|s| s != name) {
+                continue;
+            }
             let cpb = self.global_octave.combined(def.octave).cycles_per_bar();
             let ctx = QueryContext {
                 groups,

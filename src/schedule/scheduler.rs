@@ -123,6 +123,20 @@ impl Scheduler {
         }
     }
 
+    /// Forgets planned events not yet sent, and replans from the next bar
+    /// not yet reached (after a mute, solo or hush that must be heard soon).
+    pub fn drop_unsent(&mut self) {
+        let Some(first) = self.queue.front().map(|e| e.frame) else { return };
+        let pos = self.planner.timeline().position_at_frame(first);
+        let bar = pos.ceil().to_integer() as i64;
+        let bar_frame = self
+            .planner
+            .timeline()
+            .frame_at(crate::time::Rational::from_integer(bar as i128));
+        self.queue.retain(|e| e.frame < bar_frame);
+        self.planner.rewind_to(bar);
+    }
+
     /// Messages from the planner, for the performer.
     pub fn take_messages(&mut self) -> Vec<String> {
         self.planner.take_messages()

@@ -12,7 +12,8 @@
 //! | `live_loop("name", \|n\| …)` | a loop whose function returns its pattern before each bar `n` |
 //! | `stop_loop("name")` | stop a loop at its next boundary |
 //! | `quantum(bars)` | loop changes wait for a multiple of this many bars |
-//! | `set("key", value)` / `get("key")` | a store that keeps values between bars |
+//! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads |
+//! | `ctrl("name")` / `ctrl("name", default)` | a named control set over OSC or MIDI |
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub struct Collected {
 pub struct Shared {
     pub collected: Mutex<Collected>,
     pub store: Mutex<BTreeMap<String, Dynamic>>,
+    /// Named controls set from outside (OSC `/set`, MIDI), read with `ctrl`.
+    pub controls: Mutex<BTreeMap<String, f64>>,
 }
 
 impl Shared {
@@ -47,6 +50,10 @@ impl Shared {
 
     fn store(&self) -> MutexGuard<'_, BTreeMap<String, Dynamic>> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn controls(&self) -> MutexGuard<'_, BTreeMap<String, f64>> {
+        self.controls.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -212,6 +219,14 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("get", move |key: &str| -> Dynamic {
         s.store().get(key).cloned().unwrap_or(Dynamic::UNIT)
+    });
+    let s = shared.clone();
+    engine.register_fn("ctrl", move |name: &str| -> f64 {
+        s.controls().get(name).copied().unwrap_or(0.0)
+    });
+    let s = shared.clone();
+    engine.register_fn("ctrl", move |name: &str, default: f64| -> f64 {
+        s.controls().get(name).copied().unwrap_or(default)
     });
     let s = shared.clone();
     engine.on_print(move |text| s.collected().messages.push(text.to_string()));

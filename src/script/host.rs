@@ -92,6 +92,16 @@ impl Script {
         &self.path
     }
 
+    /// Sets a named control that the script reads with `ctrl(name)`.
+    pub fn set_control(&self, name: &str, value: f64) {
+        self.shared.controls().insert(name.to_string(), value);
+    }
+
+    /// Loop names the running version defines at its top level.
+    pub fn loop_names(&self) -> Vec<String> {
+        self.top_loops.iter().cloned().collect()
+    }
+
     /// Compiles and runs a new version. On any error the running version
     /// stays as it was and the error says file, line and column.
     pub fn reload(&mut self, source: &str) -> Result<Vec<Change>, ScriptError> {

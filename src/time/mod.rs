@@ -8,6 +8,7 @@ pub mod metre;
 pub mod octave;
 pub mod tempo;
 pub mod timeline;
+pub mod wallclock;
 
 /// An exact rational number. Musical positions, durations and tempi use it;
 /// floats never accumulate into time.

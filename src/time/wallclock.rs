@@ -1,0 +1,105 @@
+//! One mapping between wall-clock time and the audio clock, for OSC
+//! timetags and MIDI timestamps.
+//!
+//! Outputs stamp each block with the monotonic time it starts playing
+//! ([`EngineStatus::stamp_clock`]); a wall-clock instant converts to a frame
+//! from the latest stamp. NTP times (OSC) convert through one offset between
+//! the system clock and the monotonic clock, taken at start.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::audio::EngineStatus;
+
+struct Origin {
+    instant: Instant,
+    /// Unix time of `instant`, in nanoseconds.
+    unix_nanos: u128,
+}
+
+fn origin() -> &'static Origin {
+    static ORIGIN: OnceLock<Origin> = OnceLock::new();
+    ORIGIN.get_or_init(|| Origin {
+        instant: Instant::now(),
+        unix_nanos: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .as_nanos(),
+    })
+}
+
+/// Nanoseconds since loam's monotonic origin.
+pub fn now_nanos() -> u64 {
+    origin().instant.elapsed().as_nanos() as u64
+}
+
+/// Monotonic nanoseconds of an `Instant`.
+pub fn instant_nanos(t: Instant) -> u64 {
+    t.saturating_duration_since(origin().instant).as_nanos() as u64
+}
+
+/// Seconds between 1900 (NTP) and 1970 (Unix).
+const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
+
+/// Monotonic nanoseconds of an NTP timestamp (seconds since 1900, 32.32
+/// fixed point), or `None` if it lies before loam started.
+pub fn ntp_to_nanos(seconds: u32, fraction: u32) -> Option<u64> {
+    let unix_secs = (seconds as u64).checked_sub(NTP_UNIX_OFFSET)?;
+    let unix_nanos = unix_secs as u128 * 1_000_000_000 + ((fraction as u128 * 1_000_000_000) >> 32);
+    unix_nanos.checked_sub(origin().unix_nanos).map(|n| n as u64)
+}
+
+/// The NTP timestamp of monotonic nanoseconds.
+pub fn nanos_to_ntp(nanos: u64) -> (u32, u32) {
+    let unix = origin().unix_nanos + nanos as u128;
+    let secs = (unix / 1_000_000_000) as u64 + NTP_UNIX_OFFSET;
+    let frac = (((unix % 1_000_000_000) << 32) / 1_000_000_000) as u32;
+    (secs as u32, frac)
+}
+
+/// The frame that plays at monotonic time `nanos`, from the output's latest
+/// stamp; before any stamp, from the engine's frame count now.
+pub fn frame_at(status: &EngineStatus, sample_rate: u32, nanos: u64) -> u64 {
+    let (frame, at) = status
+        .clock()
+        .unwrap_or_else(|| (status.frames(), now_nanos()));
+    if nanos >= at {
+        frame + ((nanos - at) as u128 * sample_rate as u128 / 1_000_000_000) as u64
+    } else {
+        frame.saturating_sub(((at - nanos) as u128 * sample_rate as u128 / 1_000_000_000) as u64)
+    }
+}
+
+/// The monotonic time at which `frame` plays.
+pub fn nanos_at(status: &EngineStatus, sample_rate: u32, frame: u64) -> u64 {
+    let (f0, at) = status
+        .clock()
+        .unwrap_or_else(|| (status.frames(), now_nanos()));
+    if frame >= f0 {
+        at + ((frame - f0) as u128 * 1_000_000_000 / sample_rate as u128) as u64
+    } else {
+        at.saturating_sub(((f0 - frame) as u128 * 1_000_000_000 / sample_rate as u128) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ntp_round_trips() {
+        let n = now_nanos() + 123_456_789;
+        let (s, f) = nanos_to_ntp(n);
+        let back = ntp_to_nanos(s, f).unwrap();
+        assert!(back.abs_diff(n) < 2, "{back} vs {n}");
+    }
+
+    #[test]
+    fn frames_follow_the_stamp() {
+        let st = EngineStatus::default();
+        st.stamp_clock(48_000, 2_000_000_000);
+        assert_eq!(frame_at(&st, 48_000, 2_500_000_000), 72_000);
+        assert_eq!(frame_at(&st, 48_000, 1_500_000_000), 24_000);
+        assert_eq!(nanos_at(&st, 48_000, 72_000), 2_500_000_000);
+    }
+}
