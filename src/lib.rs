@@ -1,4 +1,5 @@
 pub mod audio;
+pub mod control;
 pub mod output;
 pub mod pattern;
 pub mod schedule;

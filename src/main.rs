@@ -4,13 +4,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
 use loam::audio::{EngineConfig, EngineStatus};
+use loam::control::Controller;
 use loam::output::{open_device, HostChoice, NullSink, Recorder};
 use loam::session::Session;
 
@@ -243,7 +244,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     }
-    let (running, where_, mut session, recorder) = match running {
+    let (running, where_, session, recorder) = match running {
         Some(r) => r,
         None => {
             let (mut s, engine, r, tap) = pending.take().unwrap_or_else(|| unreachable!());
@@ -277,18 +278,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         let _ = signal_hook::flag::register(sig, stop.clone());
     }
     let started = Instant::now();
-    while !stop.load(Ordering::Relaxed) {
-        if let Some(d) = args.duration {
-            if started.elapsed().as_secs_f64() >= d {
-                break;
-            }
-        }
-        let now = session.handle.frames();
-        for m in session.tick(now + lookahead) {
-            eprintln!("loam: {m}");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let (_commands, rx) = crossbeam_channel::bounded(1024);
+    let mut controller = Controller::new(session, rx, lookahead);
+    controller.run(&stop, args.duration.map(Duration::from_secs_f64));
+    let session = controller.session;
     match running {
         Running::Device(stream) => drop(stream),
         Running::Null(sink) => sink.stop(),

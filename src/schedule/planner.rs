@@ -99,6 +99,21 @@ impl Planner {
         self.next_bar = self.next_bar.min(bar);
     }
 
+    /// Changes one loop's own octave at the next bar where its grids meet.
+    pub fn set_loop_octave(&mut self, name: &str, k: TempoOctave) -> Result<(), String> {
+        let state = self
+            .loops
+            .get(name)
+            .ok_or_else(|| format!("no loop named '{name}'"))?;
+        let mut def = match (&state.pending, &state.current) {
+            (Some((_, Some(d))), _) | (_, Some(d)) => d.clone(),
+            _ => return Err(format!("loop '{name}' is stopping")),
+        };
+        def.octave = k;
+        self.apply(Change::Loop(def));
+        Ok(())
+    }
+
     /// Mutes or unmutes a loop from the next planned bar. False if there is no such loop.
     pub fn set_muted(&mut self, name: &str, muted: bool) -> bool {
         match self.loops.get_mut(name) {

@@ -1,0 +1,288 @@
+//! The control loop. Owns the [`Session`]; wakes for every command (so OSC
+//! round trips don't wait for a timer) and at least every 2 ms to keep the
+//! engine's queue a lookahead ahead of the audio clock, to look for saved
+//! scripts, and to announce beats ahead of time.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use super::{Command, Notice, PlayRequest, ScriptWatcher, StatusReport};
+use crate::audio::{EngineCommand, EngineStatus, SoundEvent};
+use crate::schedule::Change;
+use crate::session::Session;
+use crate::time::{wallclock, Rational};
+
+/// Runs a live session until asked to stop.
+pub struct Controller {
+    pub session: Session,
+    commands: Receiver<Command>,
+    notices: Vec<Sender<Notice>>,
+    watcher: Option<ScriptWatcher>,
+    lookahead: u64,
+    /// The next beat to announce: (bar, index of its group).
+    next_beat: (i64, usize),
+    /// Print messages on stderr as well as sending them as notices.
+    pub echo: bool,
+}
+
+impl Controller {
+    pub fn new(session: Session, commands: Receiver<Command>, lookahead: u64) -> Controller {
+        let watcher = Some(ScriptWatcher::new(session.script.path()));
+        Controller {
+            session,
+            commands,
+            notices: Vec::new(),
+            watcher,
+            lookahead,
+            next_beat: (0, 0),
+            echo: true,
+        }
+    }
+
+    /// Another listener for notices (OSC subscribers, tests).
+    pub fn subscribe(&mut self, tx: Sender<Notice>) {
+        self.notices.push(tx);
+    }
+
+    /// Stops watching the script file for saves.
+    pub fn without_watcher(mut self) -> Controller {
+        self.watcher = None;
+        self
+    }
+
+    fn notify(&mut self, notice: Notice) {
+        if self.echo {
+            match &notice {
+                Notice::Error(m) => eprintln!("loam: error: {m}"),
+                Notice::Info(m) | Notice::Reloaded(m) => eprintln!("loam: {m}"),
+                Notice::Beat { .. } => {}
+            }
+        }
+        // A full subscriber misses this notice; a gone one is forgotten.
+        self.notices.retain(|tx| {
+            !matches!(
+                tx.try_send(notice.clone()),
+                Err(crossbeam_channel::TrySendError::Disconnected(_))
+            )
+        });
+    }
+
+    /// Runs until `stop` is set, a `Stop` command arrives, or `duration` passes.
+    pub fn run(&mut self, stop: &Arc<AtomicBool>, duration: Option<Duration>) {
+        let started = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            if duration.is_some_and(|d| started.elapsed() >= d) {
+                break;
+            }
+            match self.commands.recv_timeout(Duration::from_millis(2)) {
+                Ok(cmd) => {
+                    if !self.handle(cmd) {
+                        break;
+                    }
+                    while let Ok(cmd) = self.commands.try_recv() {
+                        if !self.handle(cmd) {
+                            return;
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(Duration::from_millis(2)),
+            }
+            self.step();
+        }
+    }
+
+    /// One round of upkeep: reload on save, plan and queue, report, beats.
+    pub fn step(&mut self) {
+        if self.watcher.as_mut().is_some_and(|w| w.changed()) {
+            let path = self.session.script.path().display().to_string();
+            match self.session.reload() {
+                Ok(()) => {
+                    let bar = self.session.scheduler.planner().next_bar();
+                    self.notify(Notice::Reloaded(format!(
+                        "reloaded {path}; it plays from bar {bar}"
+                    )));
+                }
+                Err(e) => self.notify(Notice::Error(format!(
+                    "{e} (the last good version keeps playing)"
+                ))),
+            }
+        }
+        let now = self.session.handle.frames();
+        for m in self.session.tick(now + self.lookahead) {
+            let notice = if m.contains("error") || m.contains("unknown") || m.contains("keeps its") || m.contains("skipped") {
+                Notice::Error(m)
+            } else {
+                Notice::Info(m)
+            };
+            self.notify(notice);
+        }
+        self.announce_beats(now + self.lookahead);
+    }
+
+    /// Sends a `Beat` notice for every group start before `until`.
+    fn announce_beats(&mut self, until: u64) {
+        let sr = self.session.sample_rate;
+        loop {
+            let (bar, group) = self.next_beat;
+            if bar >= self.session.scheduler.planner().next_bar() {
+                return;
+            }
+            let timeline = self.session.scheduler.planner().timeline();
+            let bar_pos = Rational::from_integer(bar as i128);
+            let metre = timeline.metre_at(bar_pos).clone();
+            let starts = metre.group_starts();
+            let end = timeline.bar_end(bar);
+            if group >= starts.len() || bar_pos + starts[group] >= end {
+                self.next_beat = (bar + 1, 0);
+                continue;
+            }
+            let frame = timeline.frame_at(bar_pos + starts[group]);
+            if frame >= until {
+                return;
+            }
+            let pulse: u32 = metre.groups()[..group].iter().sum();
+            let nanos = wallclock::nanos_at(&self.session.handle.status, sr, frame);
+            self.next_beat = (bar, group + 1);
+            self.notify(Notice::Beat {
+                bar,
+                beat: group as i64,
+                pulse: pulse as i64,
+                nanos,
+            });
+        }
+    }
+
+    /// Handles one command; false means stop.
+    pub fn handle(&mut self, cmd: Command) -> bool {
+        match cmd {
+            Command::Stop => return false,
+            Command::Eval { code, origin, reply } => {
+                let r = self
+                    .session
+                    .eval(&code, &origin)
+                    .map(|_| "evaluated".to_string())
+                    .map_err(|e| e.to_string());
+                if let Err(e) = &r {
+                    self.notify(Notice::Error(e.clone()));
+                }
+                answer(reply, r);
+            }
+            Command::Load { path, reply } => {
+                let r = match std::fs::read_to_string(&path) {
+                    Err(e) => Err(format!("{}: cannot read the script: {e}", path.display())),
+                    Ok(src) => self
+                        .session
+                        .eval(&src, &path.display().to_string())
+                        .map(|_| format!("loaded {}", path.display()))
+                        .map_err(|e| e.to_string()),
+                };
+                answer(reply, r);
+            }
+            Command::Change(c) => self.session.scheduler.apply(c),
+            Command::ChangeNow(c) => {
+                let now = self.session.handle.frames();
+                self.session.scheduler.apply_now(c, now);
+            }
+            Command::LoopOctave { name, octave, reply } => {
+                let r = self.session.scheduler.planner_mut().set_loop_octave(&name, octave);
+                answer(reply, r.map(|_| name));
+            }
+            Command::Play { request, reply } => answer(reply, self.play(request)),
+            Command::Mute { name, muted, reply } => {
+                let ok = self.session.scheduler.planner_mut().set_muted(&name, muted);
+                if ok {
+                    self.session.scheduler.drop_unsent();
+                }
+                answer(reply, if ok { Ok(name) } else { Err(format!("no loop named '{name}'")) });
+            }
+            Command::Solo { name, reply } => {
+                let ok = self.session.scheduler.planner_mut().set_solo(name.as_deref());
+                if ok {
+                    self.session.scheduler.drop_unsent();
+                }
+                let n = name.unwrap_or_default();
+                answer(reply, if ok { Ok(n) } else { Err(format!("no loop named '{n}'")) });
+            }
+            Command::Hush => {
+                self.session.scheduler.planner_mut().clear_loops();
+                self.session.scheduler.drop_unsent();
+                self.session.handle.command(EngineCommand::Hush);
+            }
+            Command::SetControl { name, value } => self.session.script.set_control(&name, value),
+            Command::Status(tx) => {
+                let _ = tx.try_send(self.status());
+            }
+        }
+        true
+    }
+
+    fn play(&mut self, req: PlayRequest) -> Result<String, String> {
+        let sr = self.session.sample_rate;
+        let status = self.session.handle.status.clone();
+        let bank = self.session.scheduler.planner().bank();
+        let sample = bank.get(&req.sound, req.variant).cloned().ok_or_else(|| {
+            format!("unknown sound '{}' (known: {})", req.sound, bank.names().join(", "))
+        })?;
+        let frame = match req.at_nanos {
+            Some(n) => wallclock::frame_at(&status, sr, n),
+            // Now: the next block the engine renders.
+            None => status.frames(),
+        };
+        let mut ev = SoundEvent::new(frame, sample);
+        ev.gain = req.gain;
+        ev.pan = req.pan;
+        ev.rate = req.rate;
+        ev.length = req.length.map(|s| (s.max(0.0) * sr as f64).round() as u64);
+        self.session
+            .handle
+            .send_direct(ev)
+            .map(|_| req.sound.clone())
+            .map_err(|_| "the engine's queue is full".to_string())
+    }
+
+    /// The state of the performance now.
+    pub fn status(&self) -> StatusReport {
+        let st = &self.session.handle.status;
+        let frames = st.frames();
+        let planner = self.session.scheduler.planner();
+        let timeline = planner.timeline();
+        let pos = timeline.position_at_frame(frames);
+        let bar = pos.floor();
+        let metre = timeline.metre_at(pos).clone();
+        let frac = pos - bar;
+        let beat = metre
+            .group_starts()
+            .iter()
+            .filter(|s| **s <= frac)
+            .count()
+            .saturating_sub(1);
+        StatusReport {
+            tempo: timeline.tempo_at(pos).bpm_f64(),
+            metre: metre.to_string(),
+            octave: planner.global_octave().get() as i64,
+            bar: bar.to_integer() as i64,
+            beat: beat as i64,
+            loops: planner.loop_names(),
+            late_events: EngineStatus::get(&st.late_events),
+            xruns: EngineStatus::get(&st.xruns),
+            queue_full: EngineStatus::get(&st.queue_full),
+            active_voices: EngineStatus::get(&st.active_voices),
+            frames,
+        }
+    }
+
+    /// Applies a change at the next bar (for callers holding the controller).
+    pub fn apply(&mut self, change: Change) {
+        self.session.scheduler.apply(change);
+    }
+}
+
+fn answer(reply: Option<super::command::Reply>, r: Result<String, String>) {
+    if let Some(tx) = reply {
+        let _ = tx.try_send(r);
+    }
+}

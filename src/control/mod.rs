@@ -1,0 +1,12 @@
+//! The control thread: the one place that owns the live session. Script
+//! reloads, `loam eval`, OSC and MIDI all arrive here as [`Command`]s; it
+//! keeps the scheduler ahead of the audio clock and tells subscribers what
+//! happens ([`Notice`]).
+
+pub mod command;
+pub mod controller;
+pub mod watcher;
+
+pub use command::{Command, Notice, PlayRequest, StatusReport};
+pub use controller::Controller;
+pub use watcher::ScriptWatcher;
