@@ -28,6 +28,8 @@ pub struct Segment {
     /// When this segment begins a bar that follows a bar cut short, the
     /// position where that earlier bar was cut.
     pub cut_from: Option<Rational>,
+    /// Exact frames in one bar (kept, not recomputed for every event).
+    pub frames_per_bar: Rational,
 }
 
 /// Positions to frames, piecewise over metre and tempo changes.
@@ -50,6 +52,7 @@ impl Timeline {
             segments: vec![Segment {
                 start: Rational::zero(),
                 start_frame: Rational::zero(),
+                frames_per_bar: tempo.frames_per_bar(&metre, sample_rate),
                 metre,
                 tempo,
                 cut_from: None,
@@ -92,7 +95,10 @@ impl Timeline {
     /// The exact frame of a position.
     pub fn exact_frame_at(&self, pos: Rational) -> Rational {
         let s = self.segment(pos);
-        s.start_frame + (pos - s.start) * s.tempo.frames_per_bar(&s.metre, self.sample_rate)
+        if pos == s.start {
+            return s.start_frame;
+        }
+        s.start_frame + (pos - s.start) * s.frames_per_bar
     }
 
     /// The frame of a position, rounded once, half up.
@@ -121,7 +127,7 @@ impl Timeline {
             Ok(i) | Err(i) => i.saturating_sub(1),
         };
         let s = &self.segments[i];
-        s.start + (f - s.start_frame) / s.tempo.frames_per_bar(&s.metre, self.sample_rate)
+        s.start + (f - s.start_frame) / s.frames_per_bar
     }
 
     /// A new tempo from `pos` on (later changes are replaced). No phase jump:
@@ -134,6 +140,7 @@ impl Timeline {
             metre: s.metre,
             tempo,
             cut_from: if s.start == pos { s.cut_from } else { None },
+            frames_per_bar: Rational::zero(),
         });
     }
 
@@ -147,6 +154,7 @@ impl Timeline {
             metre,
             tempo: s.tempo,
             cut_from: if s.start == pos { s.cut_from } else { None },
+            frames_per_bar: Rational::zero(),
         });
     }
 
@@ -163,10 +171,12 @@ impl Timeline {
             metre,
             tempo: s.tempo,
             cut_from: Some(cut),
+            frames_per_bar: Rational::zero(),
         });
     }
 
-    fn push_segment(&mut self, seg: Segment) {
+    fn push_segment(&mut self, mut seg: Segment) {
+        seg.frames_per_bar = seg.tempo.frames_per_bar(&seg.metre, self.sample_rate);
         self.segments.retain(|s| s.start < seg.start);
         self.segments.push(seg);
     }
