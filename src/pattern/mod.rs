@@ -49,6 +49,11 @@
 //! Inside `[ ]`, `|` is Tidal's random choice; inside `< >` and `{ }` it is
 //! an error.
 //!
+//! # Transforms
+//!
+//! A loop plays its pattern through a list of [`Transform`]s (`fast`, `rev`,
+//! `every`, swing, humanise, ...); see [`transform`] and [`query_transformed`].
+//!
 //! # Limits
 //!
 //! So that a typo cannot stall the scheduler, the parser rejects brackets
@@ -63,6 +68,7 @@ mod euclid;
 mod metre;
 mod parse;
 mod query;
+pub mod transform;
 
 use std::fmt;
 use std::sync::Arc;
@@ -71,6 +77,7 @@ use crate::time::Rational;
 pub use ast::{Node, Step};
 pub use euclid::euclid;
 pub use metre::{group_slots, GroupSlot};
+pub use transform::{query_transformed, Note, Transform, TransformError};
 
 /// A parsed mini-notation pattern. Immutable and cheap to clone (the tree is shared).
 #[derive(Clone, Debug, PartialEq, Eq)]

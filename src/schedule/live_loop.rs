@@ -1,6 +1,6 @@
 //! A named loop: a pattern and how to play it.
 
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, Transform};
 use crate::time::TempoOctave;
 
 /// What a script says a loop is.
@@ -17,6 +17,8 @@ pub struct LoopDef {
     pub legato: Option<f64>,
     /// The loop's own tempo octave, added to the global one.
     pub octave: TempoOctave,
+    /// Transforms applied to the pattern, in order (first = innermost).
+    pub transforms: Vec<Transform>,
 }
 
 impl LoopDef {
@@ -30,6 +32,7 @@ impl LoopDef {
             rate: 1.0,
             legato: None,
             octave: TempoOctave::default(),
+            transforms: Vec::new(),
         }
     }
 }

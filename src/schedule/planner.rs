@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::{Change, LoopDef};
 use crate::audio::SoundEvent;
-use crate::pattern::QueryContext;
+use crate::pattern::{query_transformed, QueryContext};
 use crate::sound::SoundBank;
 use crate::time::{Metre, Rational, Tempo, TempoOctave, Timeline};
 
@@ -282,7 +282,7 @@ impl Planner {
                 groups,
                 seed: self.seed ^ name_hash(name),
             };
-            for e in def.pattern.query(from * cpb, to * cpb, &ctx) {
+            for e in query_transformed(&def.pattern, &def.transforms, from * cpb, to * cpb, &ctx) {
                 let pos = e.onset / cpb;
                 let Some(sample) = self.bank.get(&e.sound, e.variant) else {
                     if self.warned.insert(format!("{name}/{}", e.sound)) {
@@ -302,7 +302,7 @@ impl Planner {
                 events.push(SoundEvent {
                     frame,
                     sample: Arc::clone(sample),
-                    gain: def.gain,
+                    gain: def.gain * e.velocity as f32,
                     pan: def.pan,
                     rate: def.rate,
                     length,

@@ -92,7 +92,22 @@ impl Scheduler {
                 }
             }
             let events = self.planner.plan_next_bar();
-            self.queue.extend(events);
+            self.enqueue(events);
+        }
+    }
+
+    /// Adds sorted events to the queue, keeping it sorted by frame (a
+    /// humanised note may fall before the end of the previous bar) and never
+    /// earlier than what was already sent.
+    fn enqueue(&mut self, events: Vec<SoundEvent>) {
+        for mut e in events {
+            e.frame = e.frame.max(self.sent_until);
+            if self.queue.back().is_none_or(|b| b.frame <= e.frame) {
+                self.queue.push_back(e);
+            } else {
+                let at = self.queue.partition_point(|q| q.frame <= e.frame);
+                self.queue.insert(at, e);
+            }
         }
     }
 
@@ -117,7 +132,7 @@ impl Scheduler {
             let end = self.planner.timeline().bar_end(bar);
             if stale_from < end {
                 let events = self.planner.plan_span(stale_from, end);
-                self.queue.extend(events);
+                self.enqueue(events);
             }
             self.planner.rewind_to(bar + 1);
         }
@@ -126,7 +141,9 @@ impl Scheduler {
     /// Forgets planned events not yet sent, and replans from the next bar
     /// not yet reached (after a mute, solo or hush that must be heard soon).
     pub fn drop_unsent(&mut self) {
-        let Some(first) = self.queue.front().map(|e| e.frame) else { return };
+        let Some(first) = self.queue.front().map(|e| e.frame) else {
+            return;
+        };
         let pos = self.planner.timeline().position_at_frame(first);
         let bar = pos.ceil().to_integer() as i64;
         let bar_frame = self

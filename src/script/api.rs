@@ -10,6 +10,8 @@
 //! | `live_loop("name", "pattern")` | define or replace a loop; returns it for chaining |
 //! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings |
 //! | `live_loop("name", \|n\| …)` | a loop whose function returns its pattern before each bar `n` |
+//! | `.fast(x)` `.slow(x)` `.shift(pulses)` `.rev()` `.degrade(p)` `.humanise(pulses, vel)` `.swing(a)` `.layer("pattern")` `.velocity(g)` | pattern transforms, applied in order |
+//! | `.every(n, fast(2))` / `.every(n, offset, rev())` | a transform on every n-th cycle |
 //! | `stop_loop("name")` | stop a loop at its next boundary |
 //! | `quantum(bars)` | loop changes wait for a multiple of this many bars |
 //! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads |
@@ -21,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Position};
 
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, Transform};
 use crate::schedule::{Change, LoopDef};
 use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 
@@ -212,6 +214,8 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
         Ok(l.clone())
     });
 
+    register_transforms(engine, shared);
+
     let s = shared.clone();
     engine.register_fn("set", move |key: &str, value: Dynamic| {
         s.store().insert(key.to_string(), value);
@@ -252,4 +256,131 @@ fn register_setter(
         }
         l.clone()
     });
+}
+
+/// A number from a script as an exact factor (`2`, `1.5`, `"3/2"`).
+fn factor(v: &Dynamic) -> Res<crate::time::Rational> {
+    let text = if let Ok(i) = v.as_int() {
+        i.to_string()
+    } else if let Ok(f) = v.as_float() {
+        // Floats are kept to a millionth; write "1/3" for an exact third.
+        let t = format!("{f:.6}");
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else if let Some(s) = v.clone().try_cast::<String>() {
+        s
+    } else {
+        return fail(format!("expected a number, got {}", v.type_name()));
+    };
+    Transform::parse_factor(&text).or_else(|e| fail(e.to_string()))
+}
+
+fn number(v: &Dynamic) -> Res<f64> {
+    v.as_float()
+        .or_else(|_| v.as_int().map(|i| i as f64))
+        .or_else(|_| fail(format!("expected a number, got {}", v.type_name())))
+}
+
+fn checked(t: Transform) -> Res<Transform> {
+    t.check().or_else(|e| fail(e.to_string()))?;
+    Ok(t)
+}
+
+/// Transforms: free functions make a `Transform` value (for `every`), loop
+/// methods of the same name add one to the loop.
+fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
+    engine.register_type_with_name::<Transform>("Transform");
+    type Make = fn(&[Dynamic]) -> Res<Transform>;
+    let makers: [(&str, usize, Make); 9] = [
+        ("fast", 1, |a| checked(Transform::Fast(factor(&a[0])?))),
+        ("slow", 1, |a| checked(Transform::Slow(factor(&a[0])?))),
+        ("shift", 1, |a| {
+            Ok(Transform::Shift(number(&a[0])?.round() as i64))
+        }),
+        ("rev", 0, |_| Ok(Transform::Rev)),
+        ("degrade", 1, |a| {
+            checked(Transform::Degrade(number(&a[0])?))
+        }),
+        ("humanise", 2, |a| {
+            let timing = factor(&Dynamic::from(format!("{}", number(&a[0])?)))
+                .or_else(|_| Ok::<_, Box<EvalAltResult>>(crate::time::q(0, 1)))?;
+            checked(Transform::Humanise {
+                timing,
+                velocity: number(&a[1])?,
+            })
+        }),
+        ("swing", 1, |a| checked(Transform::Swing(factor(&a[0])?))),
+        ("layer", 1, |a| {
+            let text = a[0]
+                .clone()
+                .into_string()
+                .or_else(|t| fail(format!("layer needs a pattern string, got {t}")))?;
+            let p = Pattern::parse(&text)
+                .or_else(|e| fail(format!("layer pattern {e} in \"{text}\"")))?;
+            Ok(Transform::Layer(p))
+        }),
+        ("velocity", 1, |a| checked(Transform::Gain(number(&a[0])?))),
+    ];
+    for (name, arity, make) in makers {
+        let s = shared.clone();
+        let push = move |l: &LoopRef, t: Transform| -> LoopRef {
+            if let Some(e) = s.collected().loops.get_mut(&l.name) {
+                e.def.transforms.push(t);
+            }
+            l.clone()
+        };
+        match arity {
+            0 => {
+                engine.register_fn(name, move || make(&[]));
+                engine.register_fn(name, move |l: &mut LoopRef| -> Res<LoopRef> {
+                    Ok(push(l, make(&[])?))
+                });
+            }
+            1 => {
+                engine.register_fn(name, move |a: Dynamic| make(&[a]));
+                let push1 = push.clone();
+                engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic| -> Res<LoopRef> {
+                    Ok(push1(l, make(&[a])?))
+                });
+            }
+            _ => {
+                engine.register_fn(name, move |a: Dynamic, b: Dynamic| make(&[a, b]));
+                engine.register_fn(
+                    name,
+                    move |l: &mut LoopRef, a: Dynamic, b: Dynamic| -> Res<LoopRef> {
+                        Ok(push(l, make(&[a, b])?))
+                    },
+                );
+            }
+        }
+    }
+    let s = shared.clone();
+    engine.register_fn(
+        "every",
+        move |l: &mut LoopRef, n: i64, t: Transform| -> Res<LoopRef> {
+            let every = checked(Transform::Every {
+                n,
+                offset: 0,
+                transform: Box::new(t),
+            })?;
+            if let Some(e) = s.collected().loops.get_mut(&l.name) {
+                e.def.transforms.push(every);
+            }
+            Ok(l.clone())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "every",
+        move |l: &mut LoopRef, n: i64, offset: i64, t: Transform| -> Res<LoopRef> {
+            let every = checked(Transform::Every {
+                n,
+                offset,
+                transform: Box::new(t),
+            })?;
+            if let Some(e) = s.collected().loops.get_mut(&l.name) {
+                e.def.transforms.push(every);
+            }
+            Ok(l.clone())
+        },
+    );
 }

@@ -194,7 +194,9 @@ impl Script {
     fn run_generators(&mut self, bar: i64, changes: &mut Vec<Change>) {
         let names: Vec<String> = self.generators.keys().cloned().collect();
         for name in names {
-            let Some((f, template)) = self.generators.get(&name).cloned() else { continue };
+            let Some((f, template)) = self.generators.get(&name).cloned() else {
+                continue;
+            };
             *self.shared.collected() = Default::default();
             let result = f.call::<Dynamic>(&self.engine, &self.ast, (bar,));
             // Anything else the function asked for (tempo, …) still counts.
@@ -246,9 +248,9 @@ impl BarHook for Script {
         let mut changes = Vec::new();
         if self.has_bar_fn {
             *self.shared.collected() = Default::default();
-            let result = self
-                .engine
-                .call_fn::<Dynamic>(&mut Scope::new(), &self.ast, "bar", (bar,));
+            let result =
+                self.engine
+                    .call_fn::<Dynamic>(&mut Scope::new(), &self.ast, "bar", (bar,));
             let produced = self.drain();
             match result {
                 Ok(_) => changes.extend(produced),

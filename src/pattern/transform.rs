@@ -1,0 +1,301 @@
+//! Transforms: what a loop does to its pattern, as Tidal's functions do.
+//!
+//! A loop plays a [`Pattern`] through a list of [`Transform`]s. The list is
+//! applied in order, the first innermost: `[Fast(2), Rev]` is Tidal's
+//! `rev $ fast 2 $ p`. [`query_transformed`] returns the resulting [`Note`]s.
+//!
+//! # Two onsets: where a note is selected, where it sounds
+//!
+//! Every note carries a *nominal* onset, the grid position it has before any
+//! timing feel, and its reported [`Note::onset`]. Time transforms (`Fast`,
+//! `Slow`, `Shift`, `Rev`) move both; feel transforms (`Humanise`, `Swing`)
+//! move only the reported onset. A query for `[from, to)` selects the notes
+//! whose **nominal** onset lies in the span, so querying a span in pieces
+//! gives exactly the notes of one query, and every note appears in exactly
+//! one piece. The price: a reported onset may lie slightly outside the span,
+//! by at most the note's swing and humanise displacement (after swing, a
+//! later; after humanise, either way; `Rev` mirrors a displacement, `Fast`
+//! scales it). The scheduler's lookahead absorbs this; a note whose onset is
+//! already past is late, as any other.
+//!
+//! Transforms that look at positions (`Every`, `Degrade`, `Humanise`,
+//! `Swing`) look at the nominal onset in their own time, so a swung or
+//! humanised note is never re-selected, re-drawn or swung twice by accident.
+//!
+//! # The transforms
+//!
+//! The metre's pulses: `P` = the sum of [`QueryContext::groups`] (1 if there
+//! are none); pulse `i` of cycle `c` spans `[c + i/P, c + (i+1)/P)`.
+//!
+//! - **`Fast(n)`**: `n` cycles of the inner pattern per cycle. Times and
+//!   durations are divided by `n`. `n <= 0` is silence.
+//! - **`Slow(n)`**: `Fast(1/n)`. `n <= 0` is silence.
+//! - **`Shift(k)`**: every note `k` pulses later (`k < 0`: earlier), i.e. by
+//!   `k/P` cycles: Tidal's `(k/P) ~> p`. It is a plain translation in time,
+//!   so notes pushed past the end of one cycle open the next, and notes from
+//!   the end of the previous cycle come in at the start.
+//! - **`Rev`**: reverses each cycle `[c, c+1)`. A note of cycle `c` (nominal
+//!   onset `t` in it) is first clipped to the cycle, `[t, min(t + d, c+1))`,
+//!   then reflected: it starts at `2c + 1 - min(t + d, c+1)` and lasts the
+//!   clipped length. So the reversed cycle holds exactly the mirror image of
+//!   the cycle, and a note longer than the rest of its cycle (`a/2`) is
+//!   shortened. The humanise/swing offset is mirrored too (late becomes
+//!   early). The metre is not consulted: with groups 2+2+3 the reversed
+//!   cycle's parts sit as 3+2+2.
+//! - **`Every { n, offset, transform }`**: in cycles `c` with
+//!   `(c - offset) mod n == 0` (Euclidean remainder, so negative cycles
+//!   work) the notes are those of `transform` applied to the inner pattern;
+//!   otherwise the inner pattern's. Cycle 0 is transformed when `offset` is
+//!   0, as in Tidal's `every`. `n < 1` never applies.
+//! - **`Degrade(p)`**: drops each note with probability `p` (clamped to
+//!   `[0, 1]`; NaN drops nothing). The draw hashes the query seed, the
+//!   transform's place in the list, the note's nominal onset, sound and
+//!   variant: simultaneous notes of different sounds are dropped
+//!   independently, and two `Degrade`s in one list draw independently.
+//! - **`Humanise { timing, velocity }`**: moves each note's onset by a
+//!   uniform draw in `[-timing, +timing]` pulses, in steps of `timing/1000`
+//!   (so time stays an exact rational with a small denominator), and changes
+//!   its velocity by a uniform draw in `[-velocity, +velocity]`, floored at 0.
+//!   Drawn like `Degrade`, independently for timing and velocity.
+//!   Negative amounts count as their absolute value.
+//! - **`Swing(a)`**: a time warp inside each pulse of the metre (so inside
+//!   each group: group boundaries are pulse boundaries). With `a` clamped to
+//!   `[0, 1]` and `y` the note's nominal position in its pulse (in pulses,
+//!   `0 <= y < 1`), the note moves to
+//!   `y(1+a)` when `y < 1/2`, and to `(1+a)/2 + (y - 1/2)(1-a)` otherwise.
+//!   Notes on the pulse stay; a note on the off-beat half (`y = 1/2`) is
+//!   delayed by `a` half-pulses (`a = 1/3` is triplet swing); finer notes
+//!   move in proportion, so the order of notes never changes. Durations are
+//!   kept.
+//! - **`Layer(p)`**: adds the notes of `p` (velocity 1), queried in the same
+//!   time and context; later transforms apply to both.
+//! - **`Gain(g)`**: multiplies velocity by `g` (negative or not finite: 0).
+//!
+//! Out-of-range parameters (a negative factor, a probability above 1) are
+//! clamped as above rather than rejected here; [`Transform::check`] says
+//! which values a script should reject with a clear message, which also
+//! keeps the exact arithmetic far from `i128` limits.
+//!
+//! Called on a control thread (the scheduler's lookahead); it allocates, so
+//! never from the audio callback. Cost grows with the span, the pattern's
+//! density and the product of `Fast` factors.
+
+mod apply;
+
+use std::fmt;
+
+use super::{Pattern, QueryContext};
+use crate::time::Rational;
+
+/// The largest `Fast`/`Slow` factor [`Transform::check`] accepts.
+pub const MAX_FACTOR: i128 = 256;
+
+/// One transform of a loop's pattern. See the module documentation for the
+/// exact rule of each.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Transform {
+    /// `n` cycles per cycle (Tidal `fast`).
+    Fast(Rational),
+    /// One cycle per `n` cycles (Tidal `slow`).
+    Slow(Rational),
+    /// Move by whole pulses of the metre: +1 = one pulse later.
+    Shift(i64),
+    /// Reverse each cycle.
+    Rev,
+    /// Apply `transform` on cycles where `(cycle - offset) mod n == 0`.
+    Every {
+        n: i64,
+        offset: i64,
+        transform: Box<Transform>,
+    },
+    /// Drop each note with this probability (seeded).
+    Degrade(f64),
+    /// Jitter: `timing` = max onset change in pulses, `velocity` = max
+    /// velocity change; seeded per note.
+    Humanise { timing: Rational, velocity: f64 },
+    /// Delay the off-beat half of each pulse by `amount` half-pulses.
+    Swing(Rational),
+    /// Add another pattern on top.
+    Layer(Pattern),
+    /// Multiply velocity.
+    Gain(f64),
+}
+
+/// One note to play.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    /// When it sounds, in absolute cycles (after swing and humanise).
+    pub onset: Rational,
+    /// How long it lasts, in cycles.
+    pub duration: Rational,
+    pub sound: String,
+    pub variant: u32,
+    /// 1.0 unless a transform changed it; never negative.
+    pub velocity: f64,
+}
+
+/// A transform parameter a script should not pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransformError {
+    pub message: String,
+}
+
+impl fmt::Display for TransformError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TransformError {}
+
+fn error(message: impl Into<String>) -> TransformError {
+    TransformError {
+        message: message.into(),
+    }
+}
+
+/// All notes whose nominal onset lies in `[from, to)` after applying
+/// `transforms` in order (first = innermost), sorted by onset, then sound,
+/// then variant, duration and velocity.
+///
+/// Deterministic, and splitting the span into pieces selects the same notes
+/// (see the module documentation for why a reported onset may lie just
+/// outside the span).
+pub fn query_transformed(
+    pattern: &Pattern,
+    transforms: &[Transform],
+    from: Rational,
+    to: Rational,
+    ctx: &QueryContext,
+) -> Vec<Note> {
+    let mut notes: Vec<Note> = apply::eval(pattern, transforms, from, to, ctx)
+        .into_iter()
+        .map(|placed| placed.note)
+        .collect();
+    notes.sort_by(|a, b| {
+        (a.onset, &a.sound, a.variant, a.duration)
+            .cmp(&(b.onset, &b.sound, b.variant, b.duration))
+            .then(a.velocity.total_cmp(&b.velocity))
+    });
+    notes
+}
+
+impl Transform {
+    /// Parses a positive factor for `Fast`, `Slow` or `Swing`: an integer
+    /// (`2`), a decimal (`1.5`, at most 9 decimals) or a fraction (`3/2`),
+    /// converted exactly. Errors say what was wrong, for the script's message.
+    pub fn parse_factor(text: &str) -> Result<Rational, TransformError> {
+        let text = text.trim();
+        let bad = || {
+            error(format!(
+                "expected a number like 2, 1.5 or 3/2, got {text:?}"
+            ))
+        };
+        let value = match text.split_once('/') {
+            Some((n, d)) => {
+                let (n, d) = (parse_decimal(n.trim()), parse_decimal(d.trim()));
+                let (n, d) = (n.ok_or_else(bad)?, d.ok_or_else(bad)?);
+                if d == Rational::from_integer(0) {
+                    return Err(error(format!("{text:?} divides by zero")));
+                }
+                n / d
+            }
+            None => parse_decimal(text).ok_or_else(bad)?,
+        };
+        if value <= Rational::from_integer(0) {
+            return Err(error(format!("{text:?} must be greater than 0")));
+        }
+        Ok(value)
+    }
+
+    /// Whether the parameters are in the range a script should allow:
+    /// `Fast`/`Slow` in `(0, 256]`, `Every` with `n >= 1`, `Degrade` in
+    /// `[0, 1]`, `Humanise` timing in `[0, 1]` pulses and velocity in
+    /// `[0, 1]`, `Swing` in `[0, 1]`, `Gain` finite and `>= 0`.
+    /// Out-of-range values still query safely (they are clamped).
+    pub fn check(&self) -> Result<(), TransformError> {
+        let zero = Rational::from_integer(0);
+        let one = Rational::from_integer(1);
+        let unit = |x: f64| (0.0..=1.0).contains(&x);
+        match self {
+            Transform::Fast(n) | Transform::Slow(n) => {
+                let name = if matches!(self, Transform::Fast(_)) {
+                    "fast"
+                } else {
+                    "slow"
+                };
+                if *n <= zero || *n > Rational::from_integer(MAX_FACTOR) {
+                    return Err(error(format!(
+                        "{name} {n}: the factor must be greater than 0 and at most {MAX_FACTOR}"
+                    )));
+                }
+            }
+            Transform::Every { n, transform, .. } => {
+                if *n < 1 {
+                    return Err(error(format!("every {n}: n must be at least 1")));
+                }
+                transform.check()?;
+            }
+            Transform::Degrade(p) if !unit(*p) => {
+                return Err(error(format!(
+                    "degrade {p}: the probability must be in 0..1"
+                )));
+            }
+            Transform::Humanise { timing, velocity } => {
+                if *timing < zero || *timing > one {
+                    return Err(error(format!(
+                        "humanise timing {timing}: must be in 0..1 pulse"
+                    )));
+                }
+                if !unit(*velocity) {
+                    return Err(error(format!(
+                        "humanise velocity {velocity}: must be in 0..1"
+                    )));
+                }
+            }
+            Transform::Swing(a) if *a < zero || *a > one => {
+                return Err(error(format!("swing {a}: the amount must be in 0..1")));
+            }
+            Transform::Gain(g) if !(g.is_finite() && *g >= 0.0) => {
+                return Err(error(format!("gain {g}: must be a number >= 0")));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `12`, `-3`, `1.5`, `.25`: exact, at most 18 integer digits and 9 decimals.
+fn parse_decimal(text: &str) -> Option<Rational> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty())
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || whole.len() > 18
+        || fraction.len() > 9
+        || (digits.contains('.') && fraction.is_empty())
+    {
+        return None;
+    }
+    let scale = 10i128.pow(fraction.len() as u32);
+    let whole: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let fraction: i128 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse().ok()?
+    };
+    let value = Rational::new(whole * scale + fraction, scale);
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests;
