@@ -134,8 +134,14 @@ fn rewrites_switch_exactly_at_the_next_bar_and_failures_keep_the_music() {
     }
     assert_eq!(got, want);
     let all = errors.join("\n");
-    assert!(all.contains("live.rhai:5:"), "syntax error with line: {all}");
-    assert!(all.contains("boom") && all.contains("keeps its last good version"), "{all}");
+    assert!(
+        all.contains("live.rhai:5:"),
+        "syntax error with line: {all}"
+    );
+    assert!(
+        all.contains("boom") && all.contains("keeps its last good version"),
+        "{all}"
+    );
     assert!(all.contains("operations"), "infinite loop reported: {all}");
 }
 
@@ -146,7 +152,11 @@ fn the_store_survives_reloads() {
     let (mut session, _engine) = Session::start(&path, &EngineConfig::new(48_000)).unwrap();
     session.reload().unwrap();
     session.reload().unwrap();
-    std::fs::write(&path, version("print(`n=${get(\"n\")}`);\nlive_loop(\"a\", \"a\");\n")).unwrap();
+    std::fs::write(
+        &path,
+        version("print(`n=${get(\"n\")}`);\nlive_loop(\"a\", \"a\");\n"),
+    )
+    .unwrap();
     session.reload().unwrap();
     let m = session.tick(0);
     assert!(m.iter().any(|l| l == "n=3"), "{m:?}");
@@ -159,10 +169,16 @@ fn runaway_recursion_is_cut_off() {
     let (mut session, _engine) = Session::start(&path, &EngineConfig::new(48_000)).unwrap();
     std::fs::write(&path, version("fn f(x) { f(x + 1) }\nf(0);\n")).unwrap();
     let e = session.reload().unwrap_err().to_string();
-    assert!(e.contains("live.rhai:5:") && e.contains("Stack overflow"), "{e}");
+    assert!(
+        e.contains("live.rhai:5:") && e.contains("Stack overflow"),
+        "{e}"
+    );
     std::fs::write(&path, version("let s = \"x\";\nloop { s += s; }\n")).unwrap();
     let e = session.reload().unwrap_err().to_string();
-    assert!(e.to_lowercase().contains("too large") || e.contains("length"), "{e}");
+    assert!(
+        e.to_lowercase().contains("too large") || e.contains("length"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -185,7 +201,10 @@ fn the_live_server_hears_saves() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("live.rhai:5:") && err.contains("last good version keeps playing"), "{err}");
+    assert!(
+        err.contains("live.rhai:5:") && err.contains("last good version keeps playing"),
+        "{err}"
+    );
     assert!(err.contains("reloaded"), "{err}");
     let r = hound::WavReader::open(&rec).unwrap();
     let audio: Vec<f32> = r.into_samples::<f32>().map(|x| x.unwrap()).collect();
@@ -194,5 +213,39 @@ fn the_live_server_hears_saves() {
     assert_eq!(s.first().map(|x| x.2), Some('a'));
     assert_eq!(s.last().map(|x| x.2), Some('b'));
     let frames: Vec<u64> = support::onsets(&audio);
-    assert!(frames.windows(2).all(|w| w[1] - w[0] <= BAR / 4), "a gap in the music");
+    assert!(
+        frames.windows(2).all(|w| w[1] - w[0] <= BAR / 4),
+        "a gap in the music"
+    );
+}
+
+#[test]
+fn imports_come_from_the_script_folder_only_and_are_watched() {
+    let path = setup("imports");
+    let dir = path.parent().unwrap().to_path_buf();
+    std::fs::write(
+        dir.join("grooves.rhai"),
+        "fn main_groove() { \"a ~ ~ ~ ~ ~ ~ ~\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &path,
+        version("import \"grooves\" as g;\nlive_loop(\"a\", g::main_groove());\n"),
+    )
+    .unwrap();
+    let (mut session, _engine) = Session::start(&path, &EngineConfig::new(48_000)).unwrap();
+    // The watcher sees a change to the imported file.
+    let mut w = loam::control::ScriptWatcher::new(&path);
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(!w.changed());
+    std::fs::write(dir.join("grooves.rhai"), "fn main_groove() { \"a*8\" }\n").unwrap();
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(w.changed());
+    session.reload().unwrap();
+    // Escaping the folder is refused.
+    std::fs::write(&path, version("import \"../outside\" as o;\n")).unwrap();
+    let e = session.reload().unwrap_err().to_string();
+    assert!(e.contains("only import files from their own folder"), "{e}");
+    std::fs::write(&path, version("import \"/etc/passwd\" as o;\n")).unwrap();
+    assert!(session.reload().is_err());
 }

@@ -46,11 +46,7 @@ fn new_engine(shared: &Arc<Shared>, dir: Option<&Path>) -> Engine {
     engine.set_max_map_size(100_000);
     engine.set_max_modules(64);
     // `import "name"` reads name.rhai from the script's own folder, nowhere else.
-    let mut resolver = rhai::module_resolvers::FileModuleResolver::new();
-    if let Some(dir) = dir {
-        resolver.set_base_path(dir);
-    }
-    engine.set_module_resolver(resolver);
+    engine.set_module_resolver(super::imports::FolderImports::new(dir));
     api::register(&mut engine, shared);
     engine
 }

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod error;
 pub mod host;
+pub mod imports;
 
 pub use error::ScriptError;
 pub use host::Script;
