@@ -1,5 +1,9 @@
 pub mod audio;
 pub mod control;
+pub mod data;
+pub mod midi;
+pub mod model;
+pub mod osc;
 pub mod output;
 pub mod pattern;
 pub mod schedule;

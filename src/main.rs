@@ -1,6 +1,9 @@
 //! The `loam` command: `serve` plays a script live, `render` writes it to a
-//! WAV offline. Exit codes: 0 done, 2 bad arguments, 3 script error,
-//! 4 audio device error, 5 file error.
+//! WAV offline, `eval` sends code to a running server. Exit codes: 0 done,
+//! 2 bad arguments, 3 script error, 4 audio device error, 5 file error,
+//! 6 no answer from the server.
+
+mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,7 +52,15 @@ enum Command {
         /// Stop after this many seconds.
         #[arg(long)]
         duration: Option<f64>,
+        #[command(flatten)]
+        osc: cli::osc::OscArgs,
+        #[command(flatten)]
+        midi: cli::midi::MidiArgs,
     },
+    /// List audio devices and MIDI ports.
+    Devices(cli::devices::DevicesArgs),
+    /// Evaluate code in a running server (a file, standard input, or -e CODE).
+    Eval(cli::eval::EvalArgs),
     /// Render a script offline to a WAV file (deterministic).
     Render {
         script: PathBuf,
@@ -78,6 +89,8 @@ fn main() -> ExitCode {
             sample_rate,
             block_size,
         } => render(&script, bars, &output, sample_rate, block_size),
+        Command::Eval(args) => cli::eval::run(args),
+        Command::Devices(args) => cli::devices::run(args),
         Command::Serve {
             script,
             host,
@@ -86,7 +99,23 @@ fn main() -> ExitCode {
             lookahead_ms,
             sample_rate,
             duration,
+            osc,
+            midi,
         } => {
+            let midi = match midi.plan(lookahead_ms) {
+                Ok(plan) => plan,
+                Err(e) => {
+                    eprintln!("loam: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let osc = match osc.plan(lookahead_ms) {
+                Ok(plan) => plan,
+                Err(e) => {
+                    eprintln!("loam: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let host = match host.as_str() {
                 "default" => HostChoice::Default,
                 "jack" => HostChoice::Jack,
@@ -104,6 +133,8 @@ fn main() -> ExitCode {
                 lookahead_ms,
                 sample_rate,
                 duration,
+                osc,
+                midi,
             })
         }
     }
@@ -151,6 +182,8 @@ struct ServeArgs {
     lookahead_ms: u64,
     sample_rate: u32,
     duration: Option<f64>,
+    osc: Option<cli::osc::OscPlan>,
+    midi: Option<loam::midi::MidiConfig>,
 }
 
 type Parts = (
@@ -185,7 +218,7 @@ enum Running {
     Null(NullSink),
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
+fn serve(mut args: ServeArgs) -> ExitCode {
     let device = match args.host {
         HostChoice::Null => None,
         HostChoice::Default => match open_device(HostChoice::Default, args.buffer) {
@@ -254,7 +287,13 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
             let block = args.buffer.unwrap_or(256) as usize;
             (
-                Running::Null(NullSink::start(engine, rate, block, tap, s.handle.status.clone())),
+                Running::Null(NullSink::start(
+                    engine,
+                    rate,
+                    block,
+                    tap,
+                    s.handle.status.clone(),
+                )),
                 format!("the null sink ({rate} Hz, {block}-frame blocks, no sound card)"),
                 s,
                 r,
@@ -278,15 +317,51 @@ fn serve(args: ServeArgs) -> ExitCode {
         let _ = signal_hook::flag::register(sig, stop.clone());
     }
     let started = Instant::now();
-    let (_commands, rx) = crossbeam_channel::bounded(1024);
+    // Boundary: OSC (and later MIDI) threads -> control thread.
+    let (commands, rx) = crossbeam_channel::bounded(1024);
     let mut controller = Controller::new(session, rx, lookahead);
-    controller.run(&stop, args.duration.map(Duration::from_secs_f64));
+    let mut code = ExitCode::SUCCESS;
+    let midi = match args.midi.take() {
+        Some(config) => match cli::midi::start(config, &mut controller, commands.clone()) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                eprintln!("loam: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let osc = match args.osc.take() {
+        Some(plan) => plan.start(&mut controller, commands, status.clone(), sample_rate),
+        None => Ok(None),
+    };
+    let osc = match osc {
+        Ok(server) => {
+            controller.run(&stop, args.duration.map(Duration::from_secs_f64));
+            server
+        }
+        Err(e) => {
+            eprintln!("loam: {e}");
+            code = ExitCode::from(2);
+            None
+        }
+    };
+    let osc_summary = osc.map(|server| {
+        let s = format!(" {}", server.counters.summary());
+        server.stop();
+        s
+    });
+    let midi_summary = midi.map(|system| {
+        controller.shutdown_midi();
+        let s = format!(" {}", system.counters.summary());
+        system.stop();
+        s
+    });
     let session = controller.session;
     match running {
         Running::Device(stream) => drop(stream),
         Running::Null(sink) => sink.stop(),
     }
-    let mut code = ExitCode::SUCCESS;
     if let Some(r) = recorder {
         match r.finish() {
             Ok(p) => eprintln!("loam: recording saved to {}", p.display()),
@@ -297,7 +372,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     }
     eprintln!(
-        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={}",
+        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={}{}{}",
         started.elapsed().as_secs_f64(),
         session.scheduler.planner().next_bar(),
         EngineStatus::get(&status.late_events),
@@ -305,6 +380,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         EngineStatus::get(&status.queue_full),
         EngineStatus::get(&status.stolen_voices),
         EngineStatus::get(&status.recorder_dropped),
+        osc_summary.unwrap_or_default(),
+        midi_summary.unwrap_or_default(),
     );
     code
 }

@@ -45,8 +45,11 @@ impl Session {
     /// Plans and queues everything due before `until`, frees what the engine
     /// returned, and gives back messages for the performer.
     pub fn tick(&mut self, until: u64) -> Vec<String> {
-        self.scheduler
-            .fill(&mut self.handle, until, Some(&mut self.script as &mut dyn BarHook));
+        self.scheduler.fill(
+            &mut self.handle,
+            until,
+            Some(&mut self.script as &mut dyn BarHook),
+        );
         self.handle.collect_garbage();
         let mut m = self.scheduler.take_messages();
         m.extend(self.script.take_messages());

@@ -6,7 +6,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use loam::audio::EngineConfig;
@@ -186,25 +186,21 @@ fn the_live_server_hears_saves() {
     let path = setup("serve");
     std::fs::write(&path, version("live_loop(\"a\", \"a*4\");\n")).unwrap();
     let rec = path.with_file_name("take.wav");
-    let child = Command::new(env!("CARGO_BIN_EXE_loam"))
-        .arg("serve")
-        .arg(&path)
-        .args(["--host", "null", "--duration", "3.5", "--record"])
-        .arg(&rec)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let serving = support::Serving::start(
+        Command::new(env!("CARGO_BIN_EXE_loam"))
+            .arg("serve")
+            .arg(&path)
+            .args(["--host", "null", "--osc", "off", "--duration", "3.5", "--record"])
+            .arg(&rec),
+    );
+    serving.wait_playing();
     std::thread::sleep(Duration::from_millis(1000));
     std::fs::write(&path, version("live_loop(\"a\", \"a*4\"\n")).unwrap();
     std::thread::sleep(Duration::from_millis(500));
     std::fs::write(&path, version("live_loop(\"b\", \"b*8\");\n")).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("live.rhai:5:") && err.contains("last good version keeps playing"),
-        "{err}"
-    );
+    let (status, err) = serving.finish();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("live.rhai:5:") && err.contains("last good version keeps playing"), "{err}");
     assert!(err.contains("reloaded"), "{err}");
     let r = hound::WavReader::open(&rec).unwrap();
     let audio: Vec<f32> = r.into_samples::<f32>().map(|x| x.unwrap()).collect();

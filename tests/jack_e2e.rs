@@ -353,7 +353,9 @@ fn soak_60_s_demo_without_xruns() {
         match soak_once() {
             None => return,
             Some(true) => return,
-            Some(false) if attempt < 2 => println!("soak attempt {attempt} had xruns; trying again"),
+            Some(false) if attempt < 2 => {
+                println!("soak attempt {attempt} had xruns; trying again")
+            }
             Some(false) => panic!("three 60 s runs in a row had xruns (see the lines above)"),
         }
     }

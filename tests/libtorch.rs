@@ -17,6 +17,10 @@ fn the_binary_runs_without_library_paths() {
         .env_remove("DYLD_LIBRARY_PATH")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("loam "));
 }

@@ -147,7 +147,12 @@ impl Engine {
         let mut cursor = 0u64;
         loop {
             // The earliest due event of the two sources.
-            let scheduled = self.events.peek().ok().map(|e| e.frame).filter(|f| *f < end);
+            let scheduled = self
+                .events
+                .peek()
+                .ok()
+                .map(|e| e.frame)
+                .filter(|f| *f < end);
             let direct = self
                 .waiting
                 .iter()

@@ -1,8 +1,11 @@
 //! What other threads ask of the control thread, and what it tells them.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::Sender;
+
+use crate::audio::EngineStatus;
 
 use crate::schedule::Change;
 
@@ -47,7 +50,10 @@ pub enum Command {
         reply: Option<Reply>,
     },
     /// Switch to another script file (OSC `/load`).
-    Load { path: PathBuf, reply: Option<Reply> },
+    Load {
+        path: PathBuf,
+        reply: Option<Reply>,
+    },
     /// A change at the next bar (tempo, metre, octave, loops).
     Change(Change),
     /// A tempo or metre change now (no phase jump).
@@ -58,15 +64,39 @@ pub enum Command {
         octave: crate::time::TempoOctave,
         reply: Option<Reply>,
     },
-    Play { request: PlayRequest, reply: Option<Reply> },
-    Mute { name: String, muted: bool, reply: Option<Reply> },
-    Solo { name: Option<String>, reply: Option<Reply> },
+    Play {
+        request: PlayRequest,
+        reply: Option<Reply>,
+    },
+    Mute {
+        name: String,
+        muted: bool,
+        reply: Option<Reply>,
+    },
+    Solo {
+        name: Option<String>,
+        reply: Option<Reply>,
+    },
     /// Silence everything now and stop every loop.
     Hush,
     /// A named control that scripts read with `ctrl(name)`.
-    SetControl { name: String, value: f64 },
+    SetControl {
+        name: String,
+        value: f64,
+    },
     Status(Sender<StatusReport>),
     Stop,
+    /// A latent dimension of a loaded model (a learned MIDI knob).
+    SetLatent {
+        model: String,
+        dim: usize,
+        value: f64,
+    },
+    /// MIDI learn, clock in/out switches, MIDI events (see [`crate::midi`]).
+    Midi {
+        command: crate::midi::MidiCommand,
+        reply: Option<Reply>,
+    },
 }
 
 /// The state of the performance, for `/status`.
@@ -83,6 +113,49 @@ pub struct StatusReport {
     pub queue_full: u64,
     pub active_voices: u64,
     pub frames: u64,
+}
+
+/// The latest [`StatusReport`], published by the control thread after every
+/// step (at least every 2 ms), so that other threads (OSC) answer `/status`
+/// without waiting for the control loop. The engine's clock is read live.
+#[derive(Debug)]
+pub struct StatusBoard {
+    report: Mutex<StatusReport>,
+    /// Bumped by every publish, so readers can cache what they derive.
+    version: std::sync::atomic::AtomicU64,
+    pub engine: Arc<EngineStatus>,
+    pub sample_rate: u32,
+}
+
+impl StatusBoard {
+    pub fn new(engine: Arc<EngineStatus>, sample_rate: u32) -> StatusBoard {
+        StatusBoard {
+            report: Mutex::new(StatusReport::default()),
+            version: std::sync::atomic::AtomicU64::new(0),
+            engine,
+            sample_rate,
+        }
+    }
+
+    /// Control thread: replaces the published report.
+    pub fn publish(&self, report: StatusReport) {
+        *self.report.lock().unwrap_or_else(|e| e.into_inner()) = report;
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Changes whenever a new report is published.
+    pub fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Any thread: the latest report.
+    pub fn read(&self) -> StatusReport {
+        self.report
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
 }
 
 /// What the control thread tells subscribers.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::{Command, Notice, PlayRequest, ScriptWatcher, StatusReport};
+use super::{Command, Notice, PlayRequest, ScriptWatcher, StatusBoard, StatusReport};
 use crate::audio::{EngineCommand, EngineStatus, SoundEvent};
 use crate::schedule::Change;
 use crate::session::Session;
@@ -26,6 +26,10 @@ pub struct Controller {
     next_beat: (i64, usize),
     /// Print messages on stderr as well as sending them as notices.
     pub echo: bool,
+    /// Where the status is published after every step (OSC `/status`).
+    board: Option<Arc<StatusBoard>>,
+    /// MIDI clock, loop notes, learn and clock following (`None`: no MIDI).
+    midi: Option<crate::midi::MidiLink>,
 }
 
 impl Controller {
@@ -39,7 +43,32 @@ impl Controller {
             lookahead,
             next_beat: (0, 0),
             echo: true,
+            board: None,
+            midi: None,
         }
+    }
+
+    /// Runs MIDI (clock, loop notes, learn, following) with this controller.
+    pub fn attach_midi(&mut self, link: crate::midi::MidiLink) {
+        self.midi = Some(link);
+    }
+
+    /// Stops MIDI clock out (Stop) before the ports close.
+    pub fn shutdown_midi(&mut self) {
+        if let Some(m) = self.midi.as_mut() {
+            m.shutdown(&self.session);
+        }
+    }
+
+    /// The MIDI part, if attached (tests).
+    pub fn midi_mut(&mut self) -> Option<&mut crate::midi::MidiLink> {
+        self.midi.as_mut()
+    }
+
+    /// Publishes the status on `board` after every step, and now.
+    pub fn publish_status(&mut self, board: Arc<StatusBoard>) {
+        board.publish(self.status());
+        self.board = Some(board);
     }
 
     /// Another listener for notices (OSC subscribers, tests).
@@ -113,7 +142,11 @@ impl Controller {
         }
         let now = self.session.handle.frames();
         for m in self.session.tick(now + self.lookahead) {
-            let notice = if m.contains("error") || m.contains("unknown") || m.contains("keeps its") || m.contains("skipped") {
+            let notice = if m.contains("error")
+                || m.contains("unknown")
+                || m.contains("keeps its")
+                || m.contains("skipped")
+            {
                 Notice::Error(m)
             } else {
                 Notice::Info(m)
@@ -121,6 +154,14 @@ impl Controller {
             self.notify(notice);
         }
         self.announce_beats(now + self.lookahead);
+        if let Some(midi) = self.midi.as_mut() {
+            for n in midi.step(&mut self.session, now + self.lookahead) {
+                self.notify(n);
+            }
+        }
+        if let Some(board) = &self.board {
+            board.publish(self.status());
+        }
     }
 
     /// Sends a `Beat` notice for every group start before `until`.
@@ -160,7 +201,11 @@ impl Controller {
     pub fn handle(&mut self, cmd: Command) -> bool {
         match cmd {
             Command::Stop => return false,
-            Command::Eval { code, origin, reply } => {
+            Command::Eval {
+                code,
+                origin,
+                reply,
+            } => {
                 let r = self
                     .session
                     .eval(&code, &origin)
@@ -187,8 +232,16 @@ impl Controller {
                 let now = self.session.handle.frames();
                 self.session.scheduler.apply_now(c, now);
             }
-            Command::LoopOctave { name, octave, reply } => {
-                let r = self.session.scheduler.planner_mut().set_loop_octave(&name, octave);
+            Command::LoopOctave {
+                name,
+                octave,
+                reply,
+            } => {
+                let r = self
+                    .session
+                    .scheduler
+                    .planner_mut()
+                    .set_loop_octave(&name, octave);
                 answer(reply, r.map(|_| name));
             }
             Command::Play { request, reply } => answer(reply, self.play(request)),
@@ -197,15 +250,33 @@ impl Controller {
                 if ok {
                     self.session.scheduler.drop_unsent();
                 }
-                answer(reply, if ok { Ok(name) } else { Err(format!("no loop named '{name}'")) });
+                answer(
+                    reply,
+                    if ok {
+                        Ok(name)
+                    } else {
+                        Err(format!("no loop named '{name}'"))
+                    },
+                );
             }
             Command::Solo { name, reply } => {
-                let ok = self.session.scheduler.planner_mut().set_solo(name.as_deref());
+                let ok = self
+                    .session
+                    .scheduler
+                    .planner_mut()
+                    .set_solo(name.as_deref());
                 if ok {
                     self.session.scheduler.drop_unsent();
                 }
                 let n = name.unwrap_or_default();
-                answer(reply, if ok { Ok(n) } else { Err(format!("no loop named '{n}'")) });
+                answer(
+                    reply,
+                    if ok {
+                        Ok(n)
+                    } else {
+                        Err(format!("no loop named '{n}'"))
+                    },
+                );
             }
             Command::Hush => {
                 self.session.scheduler.planner_mut().clear_loops();
@@ -216,6 +287,25 @@ impl Controller {
             Command::Status(tx) => {
                 let _ = tx.try_send(self.status());
             }
+            // NOTE: models are wired by the models work; until then a
+            // latent target answers "no model".
+            Command::SetLatent { model, dim, .. } => self.notify(Notice::Error(format!(
+                "no model '{model}' is loaded (latent dimension {dim})"
+            ))),
+            Command::Midi { command, reply } => {
+                let r = match self.midi.as_mut() {
+                    Some(m) => m.handle(command, &mut self.session),
+                    None => {
+                        Err("MIDI is off: start loam serve with --midi-in or --midi-out".into())
+                    }
+                };
+                if let (Some(m), Err(e)) = (self.midi.as_mut(), &r) {
+                    if reply.is_none() {
+                        m.say_error(e.clone());
+                    }
+                }
+                answer(reply, r);
+            }
         }
         true
     }
@@ -225,7 +315,11 @@ impl Controller {
         let status = self.session.handle.status.clone();
         let bank = self.session.scheduler.planner().bank();
         let sample = bank.get(&req.sound, req.variant).cloned().ok_or_else(|| {
-            format!("unknown sound '{}' (known: {})", req.sound, bank.names().join(", "))
+            format!(
+                "unknown sound '{}' (known: {})",
+                req.sound,
+                bank.names().join(", ")
+            )
         })?;
         let frame = match req.at_nanos {
             Some(n) => wallclock::frame_at(&status, sr, n),

@@ -7,6 +7,6 @@ pub mod command;
 pub mod controller;
 pub mod watcher;
 
-pub use command::{Command, Notice, PlayRequest, StatusReport};
+pub use command::{Command, Notice, PlayRequest, StatusBoard, StatusReport};
 pub use controller::Controller;
 pub use watcher::ScriptWatcher;

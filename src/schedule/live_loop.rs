@@ -19,6 +19,8 @@ pub struct LoopDef {
     pub octave: TempoOctave,
     /// Transforms applied to the pattern, in order (first = innermost).
     pub transforms: Vec<Transform>,
+    /// Send the loop's events as MIDI notes (see [`crate::midi::note_out`]).
+    pub midi: Option<crate::midi::note_out::LoopMidi>,
 }
 
 impl LoopDef {
@@ -33,6 +35,7 @@ impl LoopDef {
             legato: None,
             octave: TempoOctave::default(),
             transforms: Vec::new(),
+            midi: None,
         }
     }
 }

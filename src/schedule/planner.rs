@@ -23,6 +23,8 @@ struct LoopState {
     muted: bool,
     /// A replacement (or, with `None`, a stop) and the bar it takes effect.
     pending: Option<(i64, Option<LoopDef>)>,
+    /// Gain set from outside (a MIDI knob), times the loop's own.
+    gain_scale: f32,
 }
 
 /// Decides the events of each bar from loops, metre, tempo and octaves.
@@ -39,6 +41,10 @@ pub struct Planner {
     base_dir: PathBuf,
     messages: Vec<String>,
     warned: std::collections::BTreeSet<String>,
+    /// Notes of loops that play MIDI, sorted by frame, until taken.
+    midi_notes: std::collections::VecDeque<crate::midi::MidiNote>,
+    /// Which note a kit sound sends (GM drums).
+    pads: crate::midi::PadMap,
 }
 
 impl Planner {
@@ -60,6 +66,8 @@ impl Planner {
             base_dir: PathBuf::from("."),
             messages: Vec::new(),
             warned: Default::default(),
+            midi_notes: Default::default(),
+            pads: Default::default(),
         }
     }
 
@@ -125,6 +133,29 @@ impl Planner {
         }
     }
 
+    /// Scales a loop's gain from the next planned bar (a MIDI knob). False
+    /// if there is no such loop.
+    pub fn set_loop_gain(&mut self, name: &str, gain: f32) -> bool {
+        match self.loops.get_mut(name) {
+            Some(s) => {
+                s.gain_scale = if gain.is_finite() { gain.max(0.0) } else { 1.0 };
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// MIDI notes of loops that play MIDI, due before `frame`, in order.
+    pub fn take_midi_notes_before(&mut self, frame: u64) -> Vec<crate::midi::MidiNote> {
+        let n = self.midi_notes.partition_point(|m| m.frame < frame);
+        self.midi_notes.drain(..n).collect()
+    }
+
+    /// Forgets planned MIDI notes from `frame` on (they are planned again).
+    pub fn drop_midi_notes_from(&mut self, frame: u64) {
+        self.midi_notes.retain(|m| m.frame < frame);
+    }
+
     /// Plays only this loop (`None`: all loops again). False if there is no such loop.
     pub fn set_solo(&mut self, name: Option<&str>) -> bool {
         if let Some(n) = name {
@@ -182,6 +213,7 @@ impl Planner {
                     current: None,
                     muted: false,
                     pending: None,
+                    gain_scale: 1.0,
                 });
                 let old = state
                     .current
@@ -282,8 +314,34 @@ impl Planner {
                 groups,
                 seed: self.seed ^ name_hash(name),
             };
+            let gain = def.gain * state.gain_scale;
             for e in query_transformed(&def.pattern, &def.transforms, from * cpb, to * cpb, &ctx) {
                 let pos = e.onset / cpb;
+                if let Some(m) = &def.midi {
+                    let note = m
+                        .note
+                        .or_else(|| crate::midi::note_out::note_number(&e.sound))
+                        .or_else(|| self.pads.note_of(&e.sound));
+                    if let Some(note) = note {
+                        let frame = self.timeline.frame_at(pos);
+                        let end = self.timeline.frame_at(pos + e.duration / cpb);
+                        let len = (end.saturating_sub(frame) as f64 * def.legato.unwrap_or(1.0))
+                            .round()
+                            .max(1.0) as u64;
+                        let n = crate::midi::MidiNote {
+                            frame,
+                            end: frame + len,
+                            channel: m.channel.clamp(1, 16) - 1,
+                            note,
+                            velocity: crate::midi::note_out::velocity_of(e.velocity * gain as f64),
+                        };
+                        let at = self.midi_notes.partition_point(|q| q.frame <= frame);
+                        self.midi_notes.insert(at, n);
+                    }
+                    if !m.voices {
+                        continue;
+                    }
+                }
                 let Some(sample) = self.bank.get(&e.sound, e.variant) else {
                     if self.warned.insert(format!("{name}/{}", e.sound)) {
                         self.messages.push(format!(
@@ -302,7 +360,7 @@ impl Planner {
                 events.push(SoundEvent {
                     frame,
                     sample: Arc::clone(sample),
-                    gain: def.gain * e.velocity as f32,
+                    gain: gain * e.velocity as f32,
                     pan: def.pan,
                     rate: def.rate,
                     length,

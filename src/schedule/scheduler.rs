@@ -119,13 +119,27 @@ impl Scheduler {
     /// Applies a tempo or metre change now: at the first frame not yet sent
     /// to the engine (after `now_frame`), replanning what was planned beyond it.
     pub fn apply_now(&mut self, change: Change, now_frame: u64) {
-        let from = self.sent_until.max(now_frame) + 1;
+        let from = self.first_unsent(now_frame);
         let pos = self.planner.timeline().position_at_frame(from);
+        self.apply_at(change, pos);
+    }
+
+    /// The first frame whose events may still change (not yet sent).
+    pub fn first_unsent(&self, now_frame: u64) -> u64 {
+        self.sent_until.max(now_frame) + 1
+    }
+
+    /// Applies a tempo or metre change at `pos`, which must not lie before
+    /// [`Scheduler::first_unsent`]; replans what was planned beyond it.
+    /// (MIDI clock following times its changes on the pulse grid, so that
+    /// positions keep small denominators.)
+    pub fn apply_at(&mut self, change: Change, pos: crate::time::Rational) {
         let Some(stale_from) = self.planner.apply_at(change, pos) else {
             return;
         };
         let stale_frame = self.planner.timeline().frame_at(stale_from);
         self.queue.retain(|e| e.frame < stale_frame);
+        self.planner.drop_midi_notes_from(stale_frame);
         // Replan the rest of the bar holding the change, and every bar after.
         let bar = stale_from.floor().to_integer() as i64;
         if bar < self.planner.next_bar() {
@@ -151,6 +165,7 @@ impl Scheduler {
             .timeline()
             .frame_at(crate::time::Rational::from_integer(bar as i128));
         self.queue.retain(|e| e.frame < bar_frame);
+        self.planner.drop_midi_notes_from(bar_frame);
         self.planner.rewind_to(bar);
     }
 

@@ -16,6 +16,10 @@
 //! | `quantum(bars)` | loop changes wait for a multiple of this many bars |
 //! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads |
 //! | `ctrl("name")` / `ctrl("name", default)` | a named control set over OSC or MIDI |
+//! | `midi_events()` | MIDI messages since the last call: maps with `type`, `channel`, `note`, `velocity`, `cc`, `value`, `time` |
+//! | `midi_learn("target")` / `midi_learn("target", min, max[, "exp"])` / `midi_forget("target")` | bind the next control moved (see [`crate::midi::learn`]) |
+//! | `midi_follow(true)` / `midi_clock(true)` | follow an external clock; send clock out |
+//! | `.midi(ch)` `.midi(ch, note)` `.midi_only(ch)` | a loop's events as MIDI notes, beside or instead of its voices |
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -43,7 +47,15 @@ pub struct Shared {
     pub store: Mutex<BTreeMap<String, Dynamic>>,
     /// Named controls set from outside (OSC `/set`, MIDI), read with `ctrl`.
     pub controls: Mutex<BTreeMap<String, f64>>,
+    /// MIDI messages not yet read with `midi_events()` (oldest dropped past
+    /// [`MAX_MIDI_EVENTS`]).
+    pub midi_events: Mutex<std::collections::VecDeque<rhai::Map>>,
+    /// `midi_learn`, `midi_follow`, … requests for the MIDI part of the control thread.
+    pub midi_requests: Mutex<Vec<String>>,
 }
+
+/// MIDI events kept for a script that does not read them.
+pub const MAX_MIDI_EVENTS: usize = 1024;
 
 impl Shared {
     pub fn collected(&self) -> MutexGuard<'_, Collected> {
@@ -56,6 +68,14 @@ impl Shared {
 
     pub fn controls(&self) -> MutexGuard<'_, BTreeMap<String, f64>> {
         self.controls.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn midi_events(&self) -> MutexGuard<'_, std::collections::VecDeque<rhai::Map>> {
+        self.midi_events.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn midi_requests(&self) -> MutexGuard<'_, Vec<String>> {
+        self.midi_requests.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -232,8 +252,74 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_fn("ctrl", move |name: &str, default: f64| -> f64 {
         s.controls().get(name).copied().unwrap_or(default)
     });
+    register_midi(engine, shared);
     let s = shared.clone();
     engine.on_print(move |text| s.collected().messages.push(text.to_string()));
+}
+
+/// `midi_events()`, `midi_learn(…)`, `midi_forget`, `midi_follow`,
+/// `midi_clock`, and the loop methods `.midi(ch[, note])`, `.midi_only(ch[, note])`.
+fn register_midi(engine: &mut Engine, shared: &Arc<Shared>) {
+    let s = shared.clone();
+    engine.register_fn("midi_events", move || -> rhai::Array {
+        s.midi_events().drain(..).map(Dynamic::from).collect()
+    });
+    let s = shared.clone();
+    engine.register_fn("midi_learn", move |target: &str| {
+        s.midi_requests().push(format!("learn {target}"));
+    });
+    for curve in [false, true] {
+        let s = shared.clone();
+        let f = move |target: &str, min: Dynamic, max: Dynamic, c: &str| -> Res<()> {
+            let (a, b) = (number(&min)?, number(&max)?);
+            s.midi_requests()
+                .push(format!("learn {target} {a} {b} {c}"));
+            Ok(())
+        };
+        if curve {
+            engine.register_fn("midi_learn", f);
+        } else {
+            engine.register_fn("midi_learn", move |t: &str, a: Dynamic, b: Dynamic| {
+                f(t, a, b, "lin")
+            });
+        }
+    }
+    let s = shared.clone();
+    engine.register_fn("midi_forget", move |target: &str| {
+        s.midi_requests().push(format!("forget {target}"));
+    });
+    let s = shared.clone();
+    engine.register_fn("midi_follow", move |on: bool| {
+        s.midi_requests().push(format!("follow {on}"));
+    });
+    let s = shared.clone();
+    engine.register_fn("midi_clock", move |on: bool| {
+        s.midi_requests().push(format!("clock {on}"));
+    });
+    for (name, voices) in [("midi", true), ("midi_only", false)] {
+        let s = shared.clone();
+        let set = move |l: &LoopRef, ch: i64, note: Option<i64>| -> Res<LoopRef> {
+            if !(1..=16).contains(&ch) {
+                return fail(format!("{name}({ch}): MIDI channels are 1 to 16"));
+            }
+            if note.is_some_and(|n| !(0..=127).contains(&n)) {
+                return fail(format!("{name}: notes are 0 to 127"));
+            }
+            if let Some(e) = s.collected().loops.get_mut(&l.name) {
+                e.def.midi = Some(crate::midi::LoopMidi {
+                    channel: ch as u8,
+                    note: note.map(|n| n as u8),
+                    voices,
+                });
+            }
+            Ok(l.clone())
+        };
+        let set2 = set.clone();
+        engine.register_fn(name, move |l: &mut LoopRef, ch: i64| set(l, ch, None));
+        engine.register_fn(name, move |l: &mut LoopRef, ch: i64, note: i64| {
+            set2(l, ch, Some(note))
+        });
+    }
 }
 
 fn register_setter(

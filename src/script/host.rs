@@ -93,6 +93,20 @@ impl Script {
         self.shared.controls().insert(name.to_string(), value);
     }
 
+    /// Keeps a MIDI message for `midi_events()` (the oldest goes when full).
+    pub fn push_midi_event(&self, event: rhai::Map) {
+        let mut q = self.shared.midi_events();
+        if q.len() >= api::MAX_MIDI_EVENTS {
+            q.pop_front();
+        }
+        q.push_back(event);
+    }
+
+    /// MIDI requests (`midi_learn`, …) the script made since the last call.
+    pub fn take_midi_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.shared.midi_requests())
+    }
+
     /// Loop names the running version defines at its top level.
     pub fn loop_names(&self) -> Vec<String> {
         self.top_loops.iter().cloned().collect()

@@ -46,7 +46,9 @@ const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 pub fn ntp_to_nanos(seconds: u32, fraction: u32) -> Option<u64> {
     let unix_secs = (seconds as u64).checked_sub(NTP_UNIX_OFFSET)?;
     let unix_nanos = unix_secs as u128 * 1_000_000_000 + ((fraction as u128 * 1_000_000_000) >> 32);
-    unix_nanos.checked_sub(origin().unix_nanos).map(|n| n as u64)
+    unix_nanos
+        .checked_sub(origin().unix_nanos)
+        .map(|n| n as u64)
 }
 
 /// The NTP timestamp of monotonic nanoseconds.

@@ -71,3 +71,52 @@ pub fn onsets(samples: &[f32]) -> Vec<u64> {
 pub fn round_half_up(num: i128, den: i128) -> u64 {
     ((2 * num + den) / (2 * den)) as u64
 }
+
+/// A `loam serve` child whose stderr is collected; `wait_playing` blocks
+/// until it says it plays (loading libtorch can take a while when busy).
+pub struct Serving {
+    pub child: std::process::Child,
+    playing: std::sync::mpsc::Receiver<()>,
+    reader: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Serving {
+    pub fn start(cmd: &mut std::process::Command) -> Serving {
+        let mut child = cmd
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start loam");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut all = String::new();
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("Ctrl-C to stop") {
+                    let _ = tx.send(());
+                }
+                all.push_str(&line);
+                all.push('\n');
+            }
+            all
+        });
+        Serving {
+            child,
+            playing: rx,
+            reader: Some(reader),
+        }
+    }
+
+    pub fn wait_playing(&self) {
+        self.playing
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("loam did not start playing");
+    }
+
+    /// Waits for the process to end; its exit status and all it printed.
+    pub fn finish(mut self) -> (std::process::ExitStatus, String) {
+        let status = self.child.wait().expect("wait for loam");
+        let err = self.reader.take().map(|r| r.join().unwrap_or_default()).unwrap_or_default();
+        (status, err)
+    }
+}

@@ -1,0 +1,163 @@
+//! Streaming TorchScript: loam's host call against Python torch calling the
+//! same model on the same buffers, one thread each; and the real-time factor
+//! of a decoder of RAVE's size (16 latents, ratio 2048, channels
+//! 768→384→192→96→48) made with `nn-tilde`.
+//!
+//! The models are exported by tests/models/export_nn_tilde.py with the
+//! torch venv (`tools/setup --test`); Python's medians come from
+//! tests/models/time_calls.py, run by this bench, and are printed beside
+//! loam's (same warm-up, same number of calls, median).
+//!
+//!     cargo bench --bench torchscript
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use loam::model::torchscript::{ModelStream, Module, Route, StreamConfig};
+
+const CALLS: usize = 200;
+
+fn python() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("LOAM_TORCH_PYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    let home = std::env::var_os("HOME")?;
+    let p = PathBuf::from(home).join(".cache/loam/torch-2.13.0/bin/python");
+    p.exists().then_some(p)
+}
+
+fn export(py: &Path) -> Option<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("loam-bench-models-{}", std::process::id()));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ok = Command::new(py)
+        .arg(root.join("tests/models/export_nn_tilde.py"))
+        .arg(&dir)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    ok.then_some(dir)
+}
+
+fn python_medians(py: &Path, dir: &Path) -> Vec<(String, f64)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Ok(out) = Command::new(py)
+        .arg(root.join("tests/models/time_calls.py"))
+        .arg(dir)
+        .arg(CALLS.to_string())
+        .output()
+    else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (name, us) = l.split_once(' ')?;
+            Some((name.to_owned(), us.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+fn median_us(mut f: impl FnMut()) -> f64 {
+    for _ in 0..5 {
+        f();
+    }
+    let mut times: Vec<Duration> = (0..CALLS)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[CALLS / 2].as_secs_f64() * 1e6
+}
+
+fn torchscript(c: &mut Criterion) {
+    let Some(py) = python() else {
+        eprintln!("SKIP torchscript bench: no torch venv (run tools/setup --test)");
+        return;
+    };
+    let Some(dir) = export(&py) else {
+        eprintln!("SKIP torchscript bench: exporting the models failed (is nn-tilde installed?)");
+        return;
+    };
+    tch::set_num_threads(1);
+    let _guard = tch::no_grad_guard();
+    let full = Module::load(dir.join("full.ts")).unwrap();
+    let rave = Module::load(dir.join("rave_decoder.ts")).unwrap();
+    let x: Vec<f32> = (0..4096).map(|i| (i as f32 * 0.01).sin()).collect();
+    let z: Vec<f32> = (0..32).map(|i| (i as f32 * 0.37).sin()).collect();
+    let zt = tch::Tensor::from_slice(&z).view([1, 16, 2]);
+    let mut out = Vec::new();
+
+    // Side by side, same protocol in both languages.
+    let py_medians = python_medians(&py, &dir);
+    let py_of = |name: &str| py_medians.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+    let loam_forward = median_us(|| {
+        full.call_into("forward", &x, &mut out).unwrap();
+    });
+    let loam_decode = median_us(|| {
+        rave.call_into("decode", &z, &mut out).unwrap();
+    });
+    let loam_decode_tensor = median_us(|| {
+        let _ = rave.call_tensor("decode", &zt).unwrap();
+    });
+    let xt = tch::Tensor::from_slice(&x).view([1, 1, 4096]);
+    let loam_forward_tensor = median_us(|| {
+        let _ = full.call_tensor("forward", &xt).unwrap();
+    });
+    let buffer_us = 4096.0 / 48_000.0 * 1e6;
+    let py = |name: &str| py_of(name).unwrap_or(f64::NAN);
+    eprintln!("\ntorchscript, one thread, median of {CALLS} calls after 5 warm-up calls (us):");
+    eprintln!(
+        "  case                           loam slices  loam tensor  py no_grad  py inference_mode"
+    );
+    eprintln!(
+        "  full.forward, 4096 frames      {loam_forward:>11.1}  {loam_forward_tensor:>11.1}  {:>10.1}  {:>17.1}",
+        py("full_forward_4096_no_grad"),
+        py("full_forward_4096_inference_mode")
+    );
+    eprintln!(
+        "  rave-size decode, 4096 frames  {loam_decode:>11.1}  {loam_decode_tensor:>11.1}  {:>10.1}  {:>17.1}",
+        py("rave_decode_4096_no_grad"),
+        py("rave_decode_4096_inference_mode")
+    );
+    eprintln!(
+        "  rave-size decoder real-time factor at 48 kHz: {:.1}x (a 4096-frame buffer lasts {buffer_us:.0} us)\n",
+        buffer_us / loam_decode
+    );
+
+    let mut group = c.benchmark_group("torchscript");
+    group.bench_function("full forward 4096 (host call)", |b| {
+        b.iter(|| full.call_into("forward", &x, &mut out).unwrap())
+    });
+    group.bench_function("rave-size decode 4096 (host call)", |b| {
+        b.iter(|| rave.call_into("decode", &z, &mut out).unwrap())
+    });
+    group.finish();
+
+    // The audio side of a stream: popping one 64-frame block.
+    let mut config = StreamConfig::new(Route::Decode("decode".into()), 48_000);
+    config.buffer = 4096;
+    let (handle, mut output) =
+        ModelStream::start(Module::load(dir.join("rave_decoder.ts")).unwrap(), config).unwrap();
+    let mut block = vec![0.0f32; 64];
+    c.bench_function("torchscript stream: process 64 frames (audio side)", |b| {
+        b.iter(|| {
+            output.process(&mut block);
+            std::thread::sleep(Duration::from_micros(1333));
+        })
+    });
+    let stats = handle.stats();
+    eprintln!(
+        "stream worker: {} buffers, last {} us, max {} us, {} underruns",
+        stats.buffers, stats.last_compute_us, stats.max_compute_us, stats.underruns
+    );
+    handle.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+criterion_group!(benches, torchscript);
+criterion_main!(benches);

@@ -1,0 +1,72 @@
+//! `loam devices`: the audio devices and MIDI ports loam can use.
+
+use std::process::ExitCode;
+
+use cpal::traits::{DeviceTrait, HostTrait};
+
+use loam::midi::ports::PortLister;
+
+/// `loam devices` takes no arguments.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DevicesArgs {}
+
+/// Prints audio outputs per host, then MIDI inputs and outputs.
+pub fn run(_args: DevicesArgs) -> ExitCode {
+    println!("audio outputs:");
+    for id in cpal::available_hosts() {
+        let name = id.name();
+        match cpal::host_from_id(id) {
+            Ok(host) => {
+                let default = host
+                    .default_output_device()
+                    .and_then(|d| d.description().ok())
+                    .map(|d| d.name().to_string());
+                match host.output_devices() {
+                    Ok(devices) => {
+                        let mut any = false;
+                        for d in devices {
+                            let n = d
+                                .description()
+                                .map(|d| d.name().to_string())
+                                .unwrap_or_else(|_| "unnamed device".into());
+                            let mark = if default.as_deref() == Some(n.as_str()) {
+                                " (default)"
+                            } else {
+                                ""
+                            };
+                            println!("  {name}: {n}{mark}");
+                            any = true;
+                        }
+                        if !any {
+                            println!("  {name}: no devices");
+                        }
+                    }
+                    Err(e) => println!("  {name}: cannot list devices ({e})"),
+                }
+            }
+            Err(e) => println!("  {name}: not available ({e})"),
+        }
+    }
+    println!("  null: the null sink (no sound card; `--host null`, records with --record)");
+    match PortLister::new() {
+        Ok(l) => {
+            let (ins, outs) = (l.inputs(), l.outputs());
+            println!("MIDI inputs (for --midi-in PATTERN):");
+            for p in &ins {
+                println!("  {p}");
+            }
+            if ins.is_empty() {
+                println!("  none (--midi-in virtual makes a port others can send to)");
+            }
+            println!("MIDI outputs (for --midi-out PATTERN):");
+            for p in &outs {
+                println!("  {p}");
+            }
+            if outs.is_empty() {
+                println!("  none (--midi-out virtual makes a port others can read)");
+            }
+        }
+        Err(e) => println!("MIDI: {e}"),
+    }
+    ExitCode::SUCCESS
+}

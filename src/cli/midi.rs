@@ -1,0 +1,133 @@
+//! `loam serve`'s MIDI flags, checked before anything starts; starting MIDI
+//! beside the control thread; and MIDI requests typed into the terminal
+//! (`learn tempo 90 150`, `forget tempo`, `mappings`, `follow on`, `clock off`).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use crossbeam_channel::Sender;
+
+use loam::control::{Command, Controller};
+use loam::midi::link::parse_request;
+use loam::midi::{MidiConfig, MidiSystem, PortSpec};
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct MidiArgs {
+    /// Read MIDI from the first port whose name contains PATTERN (any case),
+    /// or make a port others connect to: `virtual` or `virtual:NAME`.
+    #[arg(long = "midi-in", value_name = "PATTERN")]
+    pub input: Option<String>,
+    /// Send MIDI (clock, loop notes) to a port, by PATTERN or `virtual[:NAME]`.
+    #[arg(long = "midi-out", value_name = "PATTERN")]
+    pub output: Option<String>,
+    /// Send MIDI clock (24 per quarter note) on --midi-out, from the next bar line.
+    #[arg(long = "midi-clock-out")]
+    pub clock_out: bool,
+    /// Follow the clock arriving on --midi-in (tempo and bar phase).
+    #[arg(long = "midi-clock-in")]
+    pub clock_in: bool,
+    /// The MIDI bindings file (default: ~/.config/loam/midi.json).
+    #[arg(long = "midi-map", value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// How long after its arrival a MIDI message sounds, in milliseconds
+    /// (keeps the spacing of pad hits exact); default: the lookahead.
+    #[arg(long = "midi-latency-ms", value_name = "MS")]
+    pub latency_ms: Option<f64>,
+}
+
+impl MidiArgs {
+    /// Checks the flags; `None` when MIDI is off.
+    pub fn plan(&self, lookahead_ms: u64) -> Result<Option<MidiConfig>, String> {
+        if self.input.is_none() && self.output.is_none() {
+            if self.clock_out {
+                return Err("--midi-clock-out needs --midi-out PATTERN".into());
+            }
+            if self.clock_in {
+                return Err("--midi-clock-in needs --midi-in PATTERN".into());
+            }
+            return Ok(None);
+        }
+        if self.clock_out && self.output.is_none() {
+            return Err("--midi-clock-out needs --midi-out PATTERN".into());
+        }
+        if self.clock_in && self.input.is_none() {
+            return Err("--midi-clock-in needs --midi-in PATTERN".into());
+        }
+        let latency_ms = self.latency_ms.unwrap_or(lookahead_ms as f64);
+        if !(0.0..=2000.0).contains(&latency_ms) {
+            return Err(format!("--midi-latency-ms {latency_ms}: give 0 to 2000"));
+        }
+        let input = self
+            .input
+            .as_deref()
+            .map(|p| PortSpec::parse(p, "midi_in").map_err(|e| format!("--midi-in: {e}")))
+            .transpose()?;
+        let output = self
+            .output
+            .as_deref()
+            .map(|p| PortSpec::parse(p, "midi_out").map_err(|e| format!("--midi-out: {e}")))
+            .transpose()?;
+        Ok(Some(MidiConfig {
+            input,
+            output,
+            clock_out: self.clock_out,
+            follow: self.clock_in,
+            mappings: self.map.clone(),
+            latency_nanos: (latency_ms * 1e6) as u64,
+        }))
+    }
+}
+
+/// Starts MIDI and attaches it to `controller`; also listens for MIDI
+/// requests typed into the terminal.
+pub fn start(
+    config: MidiConfig,
+    controller: &mut Controller,
+    commands: Sender<Command>,
+) -> Result<MidiSystem, String> {
+    let (system, link) = MidiSystem::start(config, commands.clone())?;
+    controller.attach_midi(link);
+    if !system.ports.is_empty() {
+        eprintln!("loam: MIDI {}", system.ports.join(", "));
+    }
+    terminal(commands);
+    Ok(system)
+}
+
+/// Reads `learn …`, `forget …`, `mappings`, `follow on|off`, `clock on|off`
+/// lines from standard input (ends at end of input).
+fn terminal(commands: Sender<Command>) {
+    let _ = std::thread::Builder::new()
+        .name("loam-terminal".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            for line in stdin.lock().lines() {
+                let Ok(line) = line else { return };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let command = match parse_request(&line) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!("loam: {e}");
+                        continue;
+                    }
+                };
+                let (tx, rx) = crossbeam_channel::bounded(1);
+                if commands
+                    .send(Command::Midi {
+                        command,
+                        reply: Some(tx),
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+                match rx.recv() {
+                    Ok(Ok(m)) if !m.is_empty() => eprintln!("loam: {m}"),
+                    Ok(Err(e)) => eprintln!("loam: error: {e}"),
+                    _ => {}
+                }
+            }
+        });
+}

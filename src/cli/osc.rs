@@ -1,0 +1,107 @@
+//! `loam serve`'s OSC flags, checked before anything starts, and starting
+//! the OSC server beside the control thread.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+
+use loam::audio::EngineStatus;
+use loam::control::{Controller, StatusBoard};
+use loam::osc::security::check_bind;
+use loam::osc::{Access, AllowEntry, OscConfig, OscServer, DEFAULT_ADDRESS};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct OscArgs {
+    /// Listen for OSC on HOST:PORT (default 127.0.0.1:57130); "off" for no OSC.
+    #[arg(long = "osc", value_name = "HOST:PORT")]
+    pub address: Option<String>,
+    /// Allow the OSC socket on an address other machines can reach.
+    #[arg(long)]
+    pub osc_public: bool,
+    /// Accept /eval and /load from other machines (refused by default).
+    #[arg(long)]
+    pub osc_allow_code: bool,
+    /// Hear only these clients (and this machine): an address or a network
+    /// such as 192.168.1.0/24. Repeatable.
+    #[arg(long = "osc-allow", value_name = "ADDRESS[/PREFIX]")]
+    pub allow: Vec<String>,
+}
+
+/// A checked OSC setup, started once the session exists.
+pub struct OscPlan {
+    config: OscConfig,
+    /// The address was asked for; failing to bind it is an error, not a warning.
+    explicit: bool,
+}
+
+/// Resolves `HOST:PORT` (names too: `localhost:57130`).
+pub fn resolve(text: &str) -> Result<SocketAddr, String> {
+    text.to_socket_addrs()
+        .map_err(|e| format!("--osc {text}: {e} (give HOST:PORT, e.g. 127.0.0.1:57130)"))?
+        .next()
+        .ok_or_else(|| format!("--osc {text}: no such address"))
+}
+
+impl OscArgs {
+    /// Checks the flags; `None` when OSC is off.
+    pub fn plan(&self, lookahead_ms: u64) -> Result<Option<OscPlan>, String> {
+        let text = self.address.as_deref().unwrap_or(DEFAULT_ADDRESS);
+        if text == "off" {
+            return Ok(None);
+        }
+        let bind = resolve(text)?;
+        check_bind(bind, self.osc_public)?;
+        let allow = self
+            .allow
+            .iter()
+            .map(|a| {
+                a.parse::<AllowEntry>()
+                    .map_err(|e| format!("--osc-allow {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut config = OscConfig::new(bind);
+        config.access = Access {
+            allow_remote_code: self.osc_allow_code,
+            allow,
+        };
+        config.lookahead_nanos = lookahead_ms * 1_000_000;
+        Ok(Some(OscPlan {
+            config,
+            explicit: self.address.is_some(),
+        }))
+    }
+}
+
+impl OscPlan {
+    /// Starts the server, wired to `controller`. `Err` only when an
+    /// explicitly asked address cannot be used; the default one being taken
+    /// (another loam running) is a warning.
+    pub fn start(
+        self,
+        controller: &mut Controller,
+        commands: crossbeam_channel::Sender<loam::control::Command>,
+        engine: Arc<EngineStatus>,
+        sample_rate: u32,
+    ) -> Result<Option<OscServer>, String> {
+        let board = Arc::new(StatusBoard::new(engine, sample_rate));
+        // Boundary: control thread -> OSC notifier. A full queue drops notices.
+        let (notices_tx, notices_rx) = crossbeam_channel::bounded(1024);
+        let bind = self.config.bind;
+        match OscServer::start(self.config, commands, board.clone(), notices_rx) {
+            Ok(server) => {
+                controller.publish_status(board);
+                controller.subscribe(notices_tx);
+                eprintln!(
+                    "loam: OSC on {} (receive buffer {} KiB)",
+                    server.local_addr(),
+                    server.receive_buffer() / 1024
+                );
+                Ok(Some(server))
+            }
+            Err(e) if self.explicit => Err(format!("cannot listen for OSC on {bind}: {e}")),
+            Err(e) => {
+                eprintln!("loam: no OSC: cannot listen on {bind} ({e}); give --osc HOST:PORT for another port");
+                Ok(None)
+            }
+        }
+    }
+}

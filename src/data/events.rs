@@ -1,0 +1,210 @@
+//! Events for the step-wise models (Markov, GRU): what sounds, and how long
+//! until the next event, after Mégra's sound events with durations.
+//!
+//! A drum event's label is the instruments struck together, joined by `+` in
+//! kit order (`kick+hat`), or `.` for a bar that starts with silence. A melody
+//! event's label is its MIDI pitch (`60`, or `60+64` for a chord). Durations
+//! are whole ticks, [`TICKS_PER_WHOLE`] to a whole note, so halves and thirds
+//! of any pulse are exact.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::pattern::{instrument_rank, Melody, Pattern, CELLS_PER_PULSE};
+
+/// Ticks in a whole note: a sixth of a 1/32 pulse is one tick.
+pub const TICKS_PER_WHOLE: u32 = 192;
+
+/// One step of a sequence: a label and the ticks until the next step.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Event {
+    pub label: String,
+    pub ticks: u32,
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.label, self.ticks)
+    }
+}
+
+impl Event {
+    /// The event's duration in whole notes, as `(numerator, denominator)`.
+    pub fn whole_notes(&self) -> (u32, u32) {
+        let g = gcd(self.ticks, TICKS_PER_WHOLE);
+        (self.ticks / g.max(1), TICKS_PER_WHOLE / g.max(1))
+    }
+
+    /// The instruments (or pitches) of the label; empty for a rest.
+    pub fn parts(&self) -> Vec<&str> {
+        if self.label == "." {
+            Vec::new()
+        } else {
+            self.label.split('+').collect()
+        }
+    }
+}
+
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// A drum bar as events. The last event lasts until the bar's end; a bar
+/// without a hit on its downbeat starts with a rest.
+pub fn pattern_events(p: &Pattern) -> Vec<Event> {
+    let ticks_per_cell = TICKS_PER_WHOLE / (CELLS_PER_PULSE * p.metre.unit()).max(1);
+    let ticks_per_cell = ticks_per_cell.max(1);
+    let mut onsets: Vec<(u32, Vec<&str>)> = Vec::new();
+    for h in &p.hits {
+        match onsets.last_mut() {
+            Some((cell, names)) if *cell == h.cell => names.push(&h.instrument),
+            _ => onsets.push((h.cell, vec![&h.instrument])),
+        }
+    }
+    if onsets.first().is_none_or(|(c, _)| *c != 0) {
+        onsets.insert(0, (0, Vec::new()));
+    }
+    let end = p.cells();
+    (0..onsets.len())
+        .map(|i| {
+            let (cell, names) = &onsets[i];
+            let next = onsets.get(i + 1).map(|(c, _)| *c).unwrap_or(end);
+            let mut names = names.clone();
+            names.sort_by(|a, b| instrument_rank(a).cmp(&instrument_rank(b)).then(a.cmp(b)));
+            names.dedup();
+            let label = if names.is_empty() {
+                ".".to_string()
+            } else {
+                names.join("+")
+            };
+            Event {
+                label,
+                ticks: (next - cell) * ticks_per_cell,
+            }
+        })
+        .collect()
+}
+
+/// A melody as events: each onset (chords joined) lasts until the next onset;
+/// the last lasts its own length.
+pub fn melody_events(m: &Melody) -> Vec<Event> {
+    let whole = TICKS_PER_WHOLE as i128;
+    let tick = |r: crate::time::Rational| (r * whole).round().to_integer().max(0) as u32;
+    let mut onsets: Vec<(u32, Vec<u8>, u32)> = Vec::new();
+    for n in &m.notes {
+        let at = tick(n.start);
+        let end = at + tick(n.duration).max(1);
+        match onsets.last_mut() {
+            Some((start, pitches, e)) if *start == at => {
+                pitches.push(n.pitch);
+                *e = (*e).max(end);
+            }
+            _ => onsets.push((at, vec![n.pitch], end)),
+        }
+    }
+    (0..onsets.len())
+        .map(|i| {
+            let (at, pitches, end) = &onsets[i];
+            let next = onsets.get(i + 1).map(|o| o.0).unwrap_or(*end);
+            let mut pitches = pitches.clone();
+            pitches.sort_unstable();
+            pitches.dedup();
+            Event {
+                label: pitches
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                ticks: (next - at).max(1),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::text::parse_patterns;
+
+    #[test]
+    fn drum_bar_becomes_events_with_exact_durations() {
+        let p = &parse_patterns(
+            "metre 2+2+3/8\nkick . . | x . | x . .\nhat xxx xxx | . . | . . x\n",
+            std::path::Path::new("t.pat"),
+        )
+        .unwrap()[0];
+        let e = pattern_events(p);
+        let labels: Vec<&str> = e.iter().map(|e| e.label.as_str()).collect();
+        // Cell = 4 ticks at /8; hat triplets every 2 cells = 8 ticks.
+        assert_eq!(labels[..6], ["hat"; 6]);
+        assert_eq!(e[0].ticks, 8);
+        assert_eq!(labels[6], "kick");
+        assert_eq!(e.iter().map(|e| e.ticks).sum::<u32>(), 7 * 24);
+        assert_eq!(e.last().unwrap().label, "hat");
+        assert_eq!(e.last().unwrap().whole_notes(), (1, 8));
+    }
+
+    #[test]
+    fn silent_downbeat_gives_a_rest() {
+        let p = &parse_patterns(
+            "metre 6/8\nhat . x . | . x .\n",
+            std::path::Path::new("t.pat"),
+        )
+        .unwrap()[0];
+        let e = pattern_events(p);
+        assert_eq!(e[0].label, ".");
+        assert_eq!(e[0].ticks, 24);
+    }
+}
+
+/// Which part of a dataset a step-wise model learns from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Drum patterns (each bar loops, so its last event leads to its first).
+    Drums,
+    /// Melodies (each a line with a start and an end).
+    Melody,
+}
+
+impl Source {
+    /// Drums when the dataset has patterns, else melodies.
+    pub fn pick(data: &super::Dataset) -> Source {
+        if data.patterns.is_empty() && !data.melodies.is_empty() {
+            Source::Melody
+        } else {
+            Source::Drums
+        }
+    }
+
+    /// Reads `drums` or `melody`.
+    pub fn parse(text: &str) -> Option<Source> {
+        match text {
+            "drums" | "drum" | "patterns" => Some(Source::Drums),
+            "melody" | "melodies" | "notes" => Some(Source::Melody),
+            _ => None,
+        }
+    }
+}
+
+/// Event sequences of a dataset: `(events, loops)`; drum bars loop.
+pub fn dataset_sequences(data: &super::Dataset, source: Source) -> Vec<(Vec<Event>, bool)> {
+    match source {
+        Source::Drums => data
+            .patterns
+            .iter()
+            .map(|p| (pattern_events(p), true))
+            .collect(),
+        Source::Melody => data
+            .melodies
+            .iter()
+            .map(|m| (melody_events(m), false))
+            .filter(|(e, _)| !e.is_empty())
+            .collect(),
+    }
+}

@@ -1,0 +1,31 @@
+//! What the MIDI threads, OSC, scripts and the terminal ask of the control
+//! thread's MIDI part ([`super::MidiLink`]), through
+//! [`Command::Midi`](crate::control::Command::Midi).
+
+use super::learn::LearnRequest;
+use super::message::MidiMessage;
+
+/// A request for the MIDI part of the control thread.
+#[derive(Clone, Debug)]
+pub enum MidiCommand {
+    /// Bind the next control moved to a target.
+    Learn(LearnRequest),
+    /// Forget every binding to a target (its text form, e.g. `tempo`).
+    Forget(String),
+    /// The bindings, one per line.
+    Mappings,
+    /// A loop's gain, times its own (a learned knob).
+    LoopGain { name: String, gain: f32 },
+    /// A tempo now, in the metre's beats a minute (a learned knob).
+    Tempo(f64),
+    /// A message for scripts (`midi_events()`), at `nanos`.
+    Event { message: MidiMessage, nanos: u64 },
+    /// Clock, Start, Stop, Continue or Song Position from the input.
+    ClockIn { message: MidiMessage, nanos: u64 },
+    /// Follow the external clock (true) or run on loam's own (false).
+    Follow(bool),
+    /// Clock out on (start at the next bar line) or off (Stop now).
+    ClockOut(bool),
+    /// Something for the performer (learned, port gone, port back).
+    Say { text: String, error: bool },
+}

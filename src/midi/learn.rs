@@ -1,0 +1,298 @@
+//! MIDI learn: the next control moved binds to a target, with a range and
+//! a curve.
+//!
+//! Targets, as performers write them (OSC `/midi/learn`, `midi_learn(…)`
+//! in scripts, `learn …` typed into `loam serve`'s terminal):
+//!
+//! | text | target | default range |
+//! |---|---|---|
+//! | `NAME` or `ctrl:NAME` | a named control scripts read with `ctrl("NAME")` | 0 … 1 |
+//! | `tempo` | the tempo, now (no phase jump) | 60 … 180 BPM |
+//! | `octave` | the global tempo octave (next meeting point) | −2 … 2 |
+//! | `loop:NAME:gain` | a loop's gain, multiplied with its own | 0 … 1.5 |
+//! | `loop:NAME:mute` | a loop's mute: each press toggles; a CC mutes above the middle | |
+//! | `latent:MODEL:DIM` | dimension `DIM` of a loaded model's latent vector | −3 … 3 |
+//!
+//! Optional `RANGE` and `CURVE` follow the target: `tempo 90 150 exp`.
+//! `exp` is exponential (`min·(max/min)^x`, for positive ranges; otherwise
+//! `x²` shaped), `lin` linear (the default).
+
+use serde::{Deserialize, Serialize};
+
+use super::message::MidiMessage;
+
+/// What a control drives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    Control { name: String },
+    Tempo,
+    Octave,
+    LoopGain { name: String },
+    LoopMute { name: String },
+    Latent { model: String, dim: usize },
+}
+
+impl Target {
+    /// Reads `tempo`, `ctrl:cutoff`, `loop:kick:gain`, `latent:drums:3`, …
+    pub fn parse(text: &str) -> Result<Target, String> {
+        let t = text.trim();
+        let parts: Vec<&str> = t.split(':').collect();
+        let bad = || {
+            format!(
+                "unknown MIDI learn target '{t}' (use NAME, ctrl:NAME, tempo, octave, \
+loop:NAME:gain, loop:NAME:mute or latent:MODEL:DIM)"
+            )
+        };
+        let name_ok = |n: &str| !n.is_empty() && !n.chars().any(char::is_whitespace);
+        match parts.as_slice() {
+            ["tempo"] => Ok(Target::Tempo),
+            ["octave"] => Ok(Target::Octave),
+            ["ctrl", n] | [n] if name_ok(n) => Ok(Target::Control {
+                name: n.to_string(),
+            }),
+            ["loop", n, "gain"] if name_ok(n) => Ok(Target::LoopGain {
+                name: n.to_string(),
+            }),
+            ["loop", n, "mute"] if name_ok(n) => Ok(Target::LoopMute {
+                name: n.to_string(),
+            }),
+            ["latent", m, d] if name_ok(m) => Ok(Target::Latent {
+                model: m.to_string(),
+                dim: d
+                    .parse()
+                    .map_err(|_| format!("latent:{m}:{d}: the dimension must be a whole number"))?,
+            }),
+            _ => Err(bad()),
+        }
+    }
+
+    /// The range a new mapping gets when none is given.
+    pub fn default_range(&self) -> (f64, f64) {
+        match self {
+            Target::Control { .. } => (0.0, 1.0),
+            Target::Tempo => (60.0, 180.0),
+            Target::Octave => (-2.0, 2.0),
+            Target::LoopGain { .. } => (0.0, 1.5),
+            Target::LoopMute { .. } => (0.0, 1.0),
+            Target::Latent { .. } => (-3.0, 3.0),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Control { name } => write!(f, "ctrl:{name}"),
+            Target::Tempo => write!(f, "tempo"),
+            Target::Octave => write!(f, "octave"),
+            Target::LoopGain { name } => write!(f, "loop:{name}:gain"),
+            Target::LoopMute { name } => write!(f, "loop:{name}:mute"),
+            Target::Latent { model, dim } => write!(f, "latent:{model}:{dim}"),
+        }
+    }
+}
+
+/// How a control's travel maps onto the range.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Curve {
+    #[default]
+    Linear,
+    Exponential,
+}
+
+/// A physical control: which message, on which channel (0-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    Cc { channel: u8, controller: u8 },
+    Note { channel: u8, note: u8 },
+    Bend { channel: u8 },
+    Pressure { channel: u8 },
+}
+
+impl Source {
+    /// The control a message moves and how far along its travel (0 … 1);
+    /// `None` for messages that are not controls (a note-off is one: 0).
+    pub fn of(msg: &MidiMessage) -> Option<(Source, f64)> {
+        Some(match *msg {
+            MidiMessage::Control {
+                channel,
+                controller,
+                value,
+            } => (
+                Source::Cc {
+                    channel,
+                    controller,
+                },
+                value as f64 / 127.0,
+            ),
+            MidiMessage::NoteOn {
+                channel,
+                note,
+                velocity,
+            } => (Source::Note { channel, note }, velocity as f64 / 127.0),
+            MidiMessage::NoteOff { channel, note, .. } => (Source::Note { channel, note }, 0.0),
+            MidiMessage::PitchBend { channel, value } => {
+                (Source::Bend { channel }, (value as f64 + 8192.0) / 16383.0)
+            }
+            MidiMessage::ChannelPressure { channel, value } => {
+                (Source::Pressure { channel }, value as f64 / 127.0)
+            }
+            _ => return None,
+        })
+    }
+
+    /// Whether this message may start a binding (a note-off may not: it
+    /// follows the note-on that already bound).
+    pub fn starts_learning(msg: &MidiMessage) -> bool {
+        !matches!(msg, MidiMessage::NoteOff { .. }) && Source::of(msg).is_some()
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Cc {
+                channel,
+                controller,
+            } => write!(f, "CC {controller} on channel {}", channel + 1),
+            Source::Note { channel, note } => write!(f, "note {note} on channel {}", channel + 1),
+            Source::Bend { channel } => write!(f, "pitch bend on channel {}", channel + 1),
+            Source::Pressure { channel } => write!(f, "pressure on channel {}", channel + 1),
+        }
+    }
+}
+
+/// One binding: a control, a target, a range and a curve.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mapping {
+    pub source: Source,
+    pub target: Target,
+    pub min: f64,
+    pub max: f64,
+    #[serde(default)]
+    pub curve: Curve,
+}
+
+impl Mapping {
+    /// The target value for a control at `x` (0 … 1) of its travel.
+    pub fn value(&self, x: f64) -> f64 {
+        let x = if x.is_finite() {
+            x.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        match self.curve {
+            Curve::Linear => self.min + (self.max - self.min) * x,
+            Curve::Exponential if self.min > 0.0 && self.max > 0.0 => {
+                self.min * (self.max / self.min).powf(x)
+            }
+            Curve::Exponential => self.min + (self.max - self.min) * x * x,
+        }
+    }
+}
+
+/// A request to bind the next control moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LearnRequest {
+    pub target: Target,
+    pub range: Option<(f64, f64)>,
+    pub curve: Curve,
+}
+
+impl LearnRequest {
+    /// Reads `TARGET [MIN MAX] [lin|exp]`.
+    pub fn parse(text: &str) -> Result<LearnRequest, String> {
+        let mut words = text.split_whitespace();
+        let target = Target::parse(words.next().ok_or("learn what? give a target")?)?;
+        let rest: Vec<&str> = words.collect();
+        let mut curve = Curve::Linear;
+        let mut numbers = Vec::new();
+        for w in &rest {
+            match *w {
+                "lin" | "linear" => curve = Curve::Linear,
+                "exp" | "exponential" => curve = Curve::Exponential,
+                n => numbers.push(n.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(
+                    || format!("learn {target}: '{n}' is not a number or curve (lin, exp)"),
+                )?),
+            }
+        }
+        let range = match numbers.as_slice() {
+            [] => None,
+            [a, b] => Some((*a, *b)),
+            _ => {
+                return Err(format!(
+                    "learn {target}: give a range as two numbers, MIN MAX"
+                ))
+            }
+        };
+        Ok(LearnRequest {
+            target,
+            range,
+            curve,
+        })
+    }
+
+    /// The mapping this request makes when `source` moves.
+    pub fn bind(&self, source: Source) -> Mapping {
+        let (min, max) = self.range.unwrap_or_else(|| self.target.default_range());
+        Mapping {
+            source,
+            target: self.target.clone(),
+            min,
+            max,
+            curve: self.curve,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_and_print() {
+        for t in [
+            "tempo",
+            "octave",
+            "ctrl:cutoff",
+            "loop:kick:gain",
+            "loop:kick:mute",
+            "latent:drums:3",
+        ] {
+            assert_eq!(Target::parse(t).unwrap().to_string(), t);
+        }
+        assert_eq!(
+            Target::parse("cutoff").unwrap(),
+            Target::Control {
+                name: "cutoff".into()
+            }
+        );
+        assert!(Target::parse("latent:drums:x").is_err());
+        assert!(Target::parse("loop::gain").is_err());
+        assert!(Target::parse("").is_err());
+    }
+
+    #[test]
+    fn requests_with_range_and_curve() {
+        let r = LearnRequest::parse("tempo 90 150 exp").unwrap();
+        assert_eq!(r.range, Some((90.0, 150.0)));
+        assert_eq!(r.curve, Curve::Exponential);
+        assert!(LearnRequest::parse("tempo 90").is_err());
+        assert!(LearnRequest::parse("tempo 90 nan").is_err());
+        let m = r.bind(Source::Cc {
+            channel: 0,
+            controller: 1,
+        });
+        assert_eq!(m.value(0.0), 90.0);
+        assert!((m.value(1.0) - 150.0).abs() < 1e-9);
+        assert!((m.value(0.5) - (90.0f64 * 150.0).sqrt()).abs() < 1e-9);
+        let lin = LearnRequest::parse("ctrl:x -1 1")
+            .unwrap()
+            .bind(Source::Bend { channel: 0 });
+        assert_eq!(lin.value(0.5), 0.0);
+        assert_eq!(lin.value(f64::NAN), -1.0);
+    }
+}

@@ -1,0 +1,163 @@
+//! MIDI: controllers and pads in, clock and notes out, through midir (ALSA
+//! or CoreMIDI; JACK MIDI with the `jack` feature).
+//!
+//! Three threads, none of them the audio callback:
+//!
+//! - the **input thread** ([`input`]) holds the input port, stamps each
+//!   message on loam's one monotonic clock ([`timestamp`]), parses it
+//!   ([`message`]; garbage is counted, never a panic) and turns it into
+//!   [`Command`](crate::control::Command)s ([`router`]): named controls,
+//!   pads played at the message's time plus a fixed latency, learned
+//!   bindings ([`learn`], saved in the [`mapping_file`]), script events and
+//!   the external clock;
+//! - the **control thread** runs the [`MidiLink`]: it computes clock pulses
+//!   ([`clock_out`]) and loop notes ([`note_out`]) as exact frames from the
+//!   timeline, converts them to wall-clock times, and steers the tempo when
+//!   following an external clock ([`clock_in`]);
+//! - the **output thread** ([`sender`]) sends each message at its time.
+//!
+//! Both port threads watch their port: one that goes away is said so, the
+//! music goes on, and it is reconnected when it comes back ([`ports`]).
+
+pub mod clock_in;
+pub mod clock_out;
+pub mod command;
+pub mod counters;
+pub mod input;
+pub mod learn;
+pub mod link;
+pub mod mapping_file;
+pub mod message;
+pub mod note_out;
+pub mod pads;
+pub mod ports;
+pub mod router;
+pub mod sender;
+pub mod timestamp;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossbeam_channel::Sender;
+
+pub use command::MidiCommand;
+pub use counters::MidiCounters;
+pub use learn::{Curve, LearnRequest, Mapping, Target};
+pub use link::MidiLink;
+pub use mapping_file::MappingFile;
+pub use message::{MidiMessage, Parser};
+pub use note_out::{LoopMidi, MidiNote};
+pub use pads::PadMap;
+pub use ports::PortSpec;
+
+use crate::control::Command;
+use input::InputThread;
+use router::{Bindings, Router, SharedBindings};
+use sender::OutputThread;
+
+/// What `loam serve`'s MIDI flags asked for.
+#[derive(Clone, Debug, Default)]
+pub struct MidiConfig {
+    pub input: Option<PortSpec>,
+    pub output: Option<PortSpec>,
+    /// Send clock (Start/Song Position at the next bar line).
+    pub clock_out: bool,
+    /// Follow the input's clock from the start.
+    pub follow: bool,
+    /// Where learned bindings live (`None`: [`mapping_file::default_path`]).
+    pub mappings: Option<PathBuf>,
+    /// How long after its stamp an incoming message sounds (a pad), in ns.
+    pub latency_nanos: u64,
+}
+
+/// The running MIDI threads.
+pub struct MidiSystem {
+    input: Option<InputThread>,
+    output: Option<OutputThread>,
+    pub counters: Arc<MidiCounters>,
+    /// The ports in use, for the start-up message.
+    pub ports: Vec<String>,
+}
+
+impl MidiSystem {
+    /// Opens the ports, loads the bindings, and starts the threads. The
+    /// [`MidiLink`] goes to the control thread
+    /// ([`Controller::attach_midi`](crate::control::Controller::attach_midi)).
+    /// `commands` is the control thread's queue.
+    pub fn start(
+        config: MidiConfig,
+        commands: Sender<Command>,
+    ) -> Result<(MidiSystem, MidiLink), String> {
+        let counters = Arc::new(MidiCounters::default());
+        let path = config
+            .mappings
+            .clone()
+            .unwrap_or_else(mapping_file::default_path);
+        let mut bindings = Bindings::default();
+        match MappingFile::load(&path) {
+            Ok(f) => {
+                bindings.file = f;
+                bindings.path = Some(path);
+            }
+            Err(e) => {
+                let _ = commands.try_send(Command::Midi {
+                    command: MidiCommand::Say {
+                        text: format!("{e}; MIDI bindings start empty and are not saved"),
+                        error: true,
+                    },
+                    reply: None,
+                });
+            }
+        }
+        let bindings = SharedBindings::new(bindings);
+        let mut ports = Vec::new();
+        let input = match config.input {
+            Some(spec) => {
+                let router = Router::new(
+                    bindings.clone(),
+                    commands.clone(),
+                    config.latency_nanos,
+                    counters.clone(),
+                );
+                let t = InputThread::start(spec, router, commands.clone(), counters.clone())?;
+                ports.extend(t.port.clone().map(|p| format!("in: {p}")));
+                Some(t)
+            }
+            None => None,
+        };
+        let (output, handle) = match config.output {
+            Some(spec) => {
+                let (t, h) = OutputThread::start(spec, commands.clone(), counters.clone())?;
+                ports.extend(t.port.clone().map(|p| format!("out: {p}")));
+                (Some(t), Some(h))
+            }
+            None => (None, None),
+        };
+        let link = MidiLink::new(
+            handle,
+            config.clock_out,
+            config.follow,
+            bindings,
+            counters.clone(),
+        );
+        Ok((
+            MidiSystem {
+                input,
+                output,
+                counters,
+                ports,
+            },
+            link,
+        ))
+    }
+
+    /// Closes the ports (pending note-offs and Stop go out first).
+    pub fn stop(mut self) {
+        if let Some(i) = self.input.take() {
+            i.stop();
+        }
+        if let Some(o) = self.output.take() {
+            o.stop();
+        }
+    }
+}

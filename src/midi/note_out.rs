@@ -1,0 +1,95 @@
+//! Loops that play as MIDI notes: what a loop sends, and the frame-stamped
+//! notes the planner makes of it.
+//!
+//! In a script: `live_loop("bass", "c2 ~ eb2 g2").midi(2)` sends channel 2
+//! beside the internal voices; `.midi_only(2)` sends instead of them.
+//! `.midi(ch, note)` sends every event as one note (a drum machine's pad).
+//! The note of an event is, in order: the loop's fixed note, a number
+//! (`"60"`), a note name (`"c4"`, `"eb2"`, `"f#3"`; c4 = 60), or the GM
+//! drum note of a kit sound (`kick` → 36); events with none of these are
+//! skipped. Velocity is the event's velocity × the loop's gain × 127
+//! (clamped to 1 … 127); a note lasts its step × the loop's legato (the
+//! whole step without one), at least one frame.
+
+/// How a loop sends MIDI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoopMidi {
+    /// MIDI channel 1–16.
+    pub channel: u8,
+    /// Every event plays this note, when set.
+    pub note: Option<u8>,
+    /// Also play the internal voices.
+    pub voices: bool,
+}
+
+/// A note for the MIDI output, stamped on the audio clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MidiNote {
+    pub frame: u64,
+    /// Frame of the note-off (after `frame`).
+    pub end: u64,
+    /// 0-based channel.
+    pub channel: u8,
+    pub note: u8,
+    pub velocity: u8,
+}
+
+/// A note number from `"60"` or a note name (`c4` = 60, `eb2`, `f#3`, `Bb-1`).
+pub fn note_number(text: &str) -> Option<u8> {
+    if let Ok(n) = text.parse::<u8>() {
+        return (n < 128).then_some(n);
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut chars = lower.chars();
+    let base: i32 = match chars.next()? {
+        'c' => 0,
+        'd' => 2,
+        'e' => 4,
+        'f' => 5,
+        'g' => 7,
+        'a' => 9,
+        'b' => 11,
+        _ => return None,
+    };
+    let rest: String = chars.collect();
+    let (shift, octave) = if let Some(r) = rest.strip_prefix('#').or(rest.strip_prefix('s')) {
+        (1, r)
+    } else if let Some(r) = rest.strip_prefix('b') {
+        (-1, r)
+    } else {
+        (0, rest.as_str())
+    };
+    let octave: i32 = octave.parse().ok()?;
+    let n = (octave + 1) * 12 + base + shift;
+    (0..128).contains(&n).then_some(n as u8)
+}
+
+/// The velocity byte for a linear gain.
+pub fn velocity_of(gain: f64) -> u8 {
+    if !gain.is_finite() {
+        return 1;
+    }
+    (gain * 127.0).round().clamp(1.0, 127.0) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn note_names() {
+        assert_eq!(note_number("c4"), Some(60));
+        assert_eq!(note_number("C-1"), Some(0));
+        assert_eq!(note_number("eb2"), Some(39));
+        assert_eq!(note_number("f#3"), Some(54));
+        assert_eq!(note_number("g9"), Some(127));
+        assert_eq!(note_number("a9"), None);
+        assert_eq!(note_number("127"), Some(127));
+        assert_eq!(note_number("200"), None);
+        assert_eq!(note_number("kick"), None);
+        assert_eq!(note_number("b"), None);
+        assert_eq!(velocity_of(0.5), 64);
+        assert_eq!(velocity_of(9.0), 127);
+        assert_eq!(velocity_of(0.0), 1);
+    }
+}

@@ -1,0 +1,140 @@
+//! MIDI ports: listing them, choosing one by a name pattern, or creating a
+//! virtual one.
+//!
+//! A pattern matches any port whose full name contains it, ignoring case
+//! (`--midi-in nano` finds `nanoKONTROL2:nanoKONTROL2 _ CTRL`); loam's own
+//! ports never match. `virtual` (or `virtual:NAME`) creates a port other
+//! programs connect to, where the platform allows (ALSA, CoreMIDI, JACK; not
+//! Windows).
+
+use midir::{MidiInput, MidiOutput};
+
+/// The JACK/ALSA client names loam uses.
+pub const INPUT_CLIENT: &str = "loam-in";
+pub const OUTPUT_CLIENT: &str = "loam-out";
+pub const LIST_CLIENT: &str = "loam-list";
+
+/// Which port a flag asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortSpec {
+    /// The first port whose name contains this (any case).
+    Pattern(String),
+    /// A port of loam's own, named this.
+    Virtual(String),
+}
+
+impl PortSpec {
+    /// Reads a `--midi-in`/`--midi-out` value; `default_name` names a
+    /// virtual port given without a name.
+    pub fn parse(text: &str, default_name: &str) -> Result<PortSpec, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err("give a port name pattern, or 'virtual'".into());
+        }
+        if t == "virtual" {
+            return Ok(PortSpec::Virtual(default_name.into()));
+        }
+        if let Some(name) = t.strip_prefix("virtual:") {
+            if name.is_empty() {
+                return Err("virtual: give a port name after the colon".into());
+            }
+            return Ok(PortSpec::Virtual(name.into()));
+        }
+        Ok(PortSpec::Pattern(t.into()))
+    }
+}
+
+/// Whether a port belongs to loam itself.
+fn is_own(name: &str) -> bool {
+    [INPUT_CLIENT, OUTPUT_CLIENT, LIST_CLIENT]
+        .iter()
+        .any(|c| name.starts_with(c))
+}
+
+/// The first name containing `pattern`, ignoring case; loam's own never.
+pub fn find<'a>(pattern: &str, names: &'a [String]) -> Option<&'a String> {
+    let p = pattern.to_lowercase();
+    names
+        .iter()
+        .filter(|n| !is_own(n))
+        .find(|n| n.to_lowercase().contains(&p))
+}
+
+/// Lists ports without connecting to any (one long-lived client each way).
+pub struct PortLister {
+    input: Option<MidiInput>,
+    output: Option<MidiOutput>,
+}
+
+impl PortLister {
+    /// Fails when the MIDI system cannot be reached (no ALSA sequencer, no
+    /// JACK server).
+    pub fn new() -> Result<PortLister, String> {
+        let input = MidiInput::new(LIST_CLIENT).map_err(|e| no_midi(&e))?;
+        let output = MidiOutput::new(LIST_CLIENT).map_err(|e| no_midi(&e))?;
+        Ok(PortLister {
+            input: Some(input),
+            output: Some(output),
+        })
+    }
+
+    /// Ports loam can read from (other programs' outputs).
+    pub fn inputs(&self) -> Vec<String> {
+        let Some(i) = &self.input else {
+            return Vec::new();
+        };
+        i.ports()
+            .iter()
+            .filter_map(|p| i.port_name(p).ok())
+            .filter(|n| !is_own(n))
+            .collect()
+    }
+
+    /// Ports loam can send to (other programs' inputs).
+    pub fn outputs(&self) -> Vec<String> {
+        let Some(o) = &self.output else {
+            return Vec::new();
+        };
+        o.ports()
+            .iter()
+            .filter_map(|p| o.port_name(p).ok())
+            .filter(|n| !is_own(n))
+            .collect()
+    }
+}
+
+/// The message for a MIDI system that cannot be opened.
+pub fn no_midi(e: &dyn std::fmt::Display) -> String {
+    if cfg!(feature = "jack") {
+        format!("no MIDI: cannot reach the JACK server ({e}); start jackd first")
+    } else {
+        format!("no MIDI: cannot open the MIDI system ({e})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_and_patterns() {
+        assert_eq!(
+            PortSpec::parse("virtual", "in").unwrap(),
+            PortSpec::Virtual("in".into())
+        );
+        assert_eq!(
+            PortSpec::parse("virtual:pads", "in").unwrap(),
+            PortSpec::Virtual("pads".into())
+        );
+        assert!(PortSpec::parse("virtual:", "in").is_err());
+        assert!(PortSpec::parse(" ", "in").is_err());
+        let names = vec![
+            "loam-out:out".to_string(),
+            "nanoKONTROL2:CTRL".to_string(),
+            "system:midi_capture_1".to_string(),
+        ];
+        assert_eq!(find("nano", &names), Some(&names[1]));
+        assert_eq!(find("OUT", &names), None, "loam's own ports never match");
+        assert_eq!(find("capture", &names), Some(&names[2]));
+    }
+}

@@ -1,0 +1,140 @@
+//! One error type for everything a TorchScript model can get wrong. Every
+//! variant names the file, and the method or attribute where there is one,
+//! so a performer reading it in the log knows what to fix.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelError {
+    /// Not a zip, no `data.pkl`, unreadable pickle, or not a scripted module.
+    NotTorchScript { path: PathBuf, reason: String },
+    /// libtorch refused to load the archive.
+    Load { path: PathBuf, message: String },
+    /// The model has no method of that name.
+    NoSuchMethod {
+        path: PathBuf,
+        method: String,
+        available: Vec<String>,
+    },
+    /// The model has no attribute of that name.
+    NoSuchAttribute {
+        path: PathBuf,
+        attribute: String,
+        available: Vec<String>,
+    },
+    /// Input of the wrong size or channel count for a method.
+    Shape {
+        path: PathBuf,
+        method: String,
+        message: String,
+    },
+    /// The model's code raised an error.
+    Call {
+        path: PathBuf,
+        method: String,
+        message: String,
+    },
+    /// Values that do not fit an attribute's declared types.
+    AttributeType {
+        path: PathBuf,
+        attribute: String,
+        message: String,
+    },
+    /// The setter ran and returned −1: the model refused the value.
+    Refused { path: PathBuf, attribute: String },
+    /// A stream could not be started or changed.
+    Stream { path: PathBuf, message: String },
+}
+
+fn name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// libtorch errors carry a C++ backtrace after the message; keep the lines
+/// that say what went wrong.
+pub(crate) fn short(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .filter(|l| !l.starts_with("Exception raised from") && !l.starts_with("frame #"))
+        .collect();
+    let keep: Vec<&str> = lines
+        .iter()
+        .filter(|l| {
+            l.contains("Error")
+                || l.contains("error")
+                || l.contains("Expected")
+                || l.contains("expected")
+                || l.starts_with("builtins.")
+        })
+        .copied()
+        .collect();
+    let chosen = if keep.is_empty() { lines } else { keep };
+    chosen.into_iter().take(4).collect::<Vec<_>>().join(" | ")
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::NotTorchScript { path, reason } => write!(f, "{}: {reason}", name(path)),
+            ModelError::Load { path, message } => {
+                write!(f, "{}: libtorch cannot load it: {message}", name(path))
+            }
+            ModelError::NoSuchMethod {
+                path,
+                method,
+                available,
+            } => {
+                write!(
+                    f,
+                    "{}: no method '{method}' (it has: {})",
+                    name(path),
+                    available.join(", ")
+                )
+            }
+            ModelError::NoSuchAttribute {
+                path,
+                attribute,
+                available,
+            } => {
+                write!(
+                    f,
+                    "{}: no attribute '{attribute}' (it has: {})",
+                    name(path),
+                    available.join(", ")
+                )
+            }
+            ModelError::Shape {
+                path,
+                method,
+                message,
+            } => write!(f, "{}: method '{method}': {message}", name(path)),
+            ModelError::Call {
+                path,
+                method,
+                message,
+            } => {
+                write!(f, "{}: method '{method}' failed: {message}", name(path))
+            }
+            ModelError::AttributeType {
+                path,
+                attribute,
+                message,
+            } => {
+                write!(f, "{}: attribute '{attribute}': {message}", name(path))
+            }
+            ModelError::Refused { path, attribute } => {
+                write!(
+                    f,
+                    "{}: attribute '{attribute}': the model refused the value (setter returned -1)",
+                    name(path)
+                )
+            }
+            ModelError::Stream { path, message } => write!(f, "{}: stream: {message}", name(path)),
+        }
+    }
+}
+
+impl std::error::Error for ModelError {}

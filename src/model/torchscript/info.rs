@@ -1,0 +1,216 @@
+//! What a model file declares, read from its archive: methods with their
+//! `[in_channels, in_ratio, out_channels, out_ratio]` and labels, attributes
+//! with their type codes, the sample rate and (for RAVE) the latent size.
+//!
+//! nn-tilde exports list their methods in `_methods`; older RAVE files do
+//! not, and carry `sampling_rate` / `latent_size` buffers instead of `sr`.
+//! For those, every 4-element `<name>_params` buffer that is not an
+//! attribute's names a method.
+
+use std::path::{Path, PathBuf};
+
+use super::archive::Archive;
+use super::attribute::{AttrType, AttrValue, AttributeInfo};
+use super::error::ModelError;
+use super::pickle::Value;
+
+/// One method the model offers to a host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MethodInfo {
+    pub name: String,
+    pub in_channels: usize,
+    /// Input frames are `T / in_ratio` long (1 = audio rate).
+    pub in_ratio: usize,
+    pub out_channels: usize,
+    /// Output frames are `T / out_ratio` long (1 = audio rate).
+    pub out_ratio: usize,
+    /// Empty when the file has none (older RAVE).
+    pub input_labels: Vec<String>,
+    pub output_labels: Vec<String>,
+}
+
+impl MethodInfo {
+    /// `[in_channels, in_ratio, out_channels, out_ratio]`, as nn~ stores it.
+    pub fn params(&self) -> [usize; 4] {
+        [
+            self.in_channels,
+            self.in_ratio,
+            self.out_channels,
+            self.out_ratio,
+        ]
+    }
+
+    /// The larger of the two ratios.
+    pub fn max_ratio(&self) -> usize {
+        self.in_ratio.max(self.out_ratio)
+    }
+}
+
+/// Everything a model file declares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelInfo {
+    pub path: PathBuf,
+    /// The root module's class (e.g. `__torch__.Full`).
+    pub class: String,
+    pub methods: Vec<MethodInfo>,
+    pub attributes: Vec<AttributeInfo>,
+    /// nn~ buffer attribute keys (`"wavetable#0"`).
+    pub buffer_attributes: Vec<String>,
+    /// The model's own rate, `None` when it has none (nn~'s −1).
+    pub sample_rate: Option<u32>,
+    /// RAVE's latent size, when the file says.
+    pub latent_size: Option<usize>,
+    /// True for nn-tilde exports (they answer `get_methods()` and friends).
+    pub nn_tilde: bool,
+}
+
+impl ModelInfo {
+    /// A method by name.
+    pub fn method(&self, name: &str) -> Option<&MethodInfo> {
+        self.methods.iter().find(|m| m.name == name)
+    }
+
+    /// An attribute by name.
+    pub fn attribute(&self, name: &str) -> Option<&AttributeInfo> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Method names, in the file's order.
+    pub fn method_names(&self) -> Vec<String> {
+        self.methods.iter().map(|m| m.name.clone()).collect()
+    }
+
+    /// Reads everything from an opened archive.
+    pub fn read(archive: &mut Archive) -> Result<ModelInfo, ModelError> {
+        let path = archive.path().to_owned();
+        let bad = |reason: String| ModelError::NotTorchScript {
+            path: path.clone(),
+            reason,
+        };
+        let state = archive.state.clone();
+        let class = match &state {
+            Value::Object { class, .. } => class.clone(),
+            _ => return Err(bad("data.pkl does not hold a module object".into())),
+        };
+        let Some(entries) = state.entries() else {
+            return Err(bad("the root module has no saved state".into()));
+        };
+
+        let nn_tilde = state.get("_methods").is_some();
+        let attribute_names = state
+            .get("_attributes")
+            .and_then(Value::as_strings)
+            .unwrap_or_default();
+        let method_names = match state.get("_methods").and_then(Value::as_strings) {
+            Some(names) => names,
+            None => entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let name = k.as_str()?.strip_suffix("_params")?;
+                    let Value::Tensor(t) = v else { return None };
+                    (t.shape == [4] && !attribute_names.iter().any(|a| a == name))
+                        .then(|| name.to_owned())
+                })
+                .collect(),
+        };
+
+        let mut methods = Vec::with_capacity(method_names.len());
+        for name in method_names {
+            let Some(Value::Tensor(t)) = state.get(&format!("{name}_params")) else {
+                return Err(bad(format!("method '{name}' has no {name}_params buffer")));
+            };
+            let p = archive.tensor_i64(t).map_err(|e| bad(e.0))?;
+            if p.len() != 4 || p.iter().any(|&v| v < 0) || p[1] < 1 || p[3] < 1 {
+                return Err(bad(format!("method '{name}': {name}_params is {p:?}, not [in_ch, in_ratio, out_ch, out_ratio]")));
+            }
+            let labels = |key: &str| {
+                state
+                    .get(&format!("{name}_{key}"))
+                    .and_then(Value::as_strings)
+                    .unwrap_or_default()
+            };
+            methods.push(MethodInfo {
+                in_channels: p[0] as usize,
+                in_ratio: p[1] as usize,
+                out_channels: p[2] as usize,
+                out_ratio: p[3] as usize,
+                input_labels: labels("input_labels"),
+                output_labels: labels("output_labels"),
+                name,
+            });
+        }
+
+        let mut attributes = Vec::with_capacity(attribute_names.len());
+        for name in attribute_names {
+            let types = match state.get(&format!("{name}_params")) {
+                Some(Value::Tensor(t)) => archive
+                    .tensor_i64(t)
+                    .map_err(|e| bad(e.0))?
+                    .into_iter()
+                    .map(|c| {
+                        AttrType::from_code(c).ok_or_else(|| {
+                            bad(format!("attribute '{name}': unknown type code {c}"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                _ => Vec::new(),
+            };
+            let mut saved = Vec::new();
+            if let Some(v) = state.get(&name) {
+                AttrValue::from_pickle(v, &mut saved);
+            }
+            attributes.push(AttributeInfo { name, types, saved });
+        }
+
+        let buffer_attributes = state
+            .get("_buffer_attributes")
+            .and_then(Value::as_strings)
+            .unwrap_or_default();
+        let sample_rate = match state.get("sr") {
+            Some(Value::Int(sr)) if *sr > 0 => u32::try_from(*sr).ok(),
+            Some(_) => None,
+            None => scalar(archive, &state, "sampling_rate")?
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|&v| v > 0),
+        };
+        let latent_size =
+            scalar(archive, &state, "latent_size")?.and_then(|v| usize::try_from(v).ok());
+
+        Ok(ModelInfo {
+            path,
+            class,
+            methods,
+            attributes,
+            buffer_attributes,
+            sample_rate,
+            latent_size,
+            nn_tilde,
+        })
+    }
+}
+
+/// An int, or a one-element tensor buffer, saved under `key`.
+fn scalar(archive: &mut Archive, state: &Value, key: &str) -> Result<Option<i64>, ModelError> {
+    Ok(match state.get(key) {
+        Some(Value::Int(v)) => Some(*v),
+        Some(Value::Tensor(t)) if t.shape.iter().product::<usize>() == 1 => {
+            let v = archive
+                .tensor_i64(t)
+                .map_err(|e| ModelError::NotTorchScript {
+                    path: archive.path().to_owned(),
+                    reason: e.0,
+                })?;
+            v.first().copied()
+        }
+        _ => None,
+    })
+}
+
+/// Reads a file's declarations without loading it into libtorch.
+pub fn read_info(path: &Path) -> Result<ModelInfo, ModelError> {
+    let mut archive = Archive::open(path).map_err(|e| ModelError::NotTorchScript {
+        path: path.to_owned(),
+        reason: e.0,
+    })?;
+    ModelInfo::read(&mut archive)
+}

@@ -1,0 +1,305 @@
+//! The thread that runs one model instance for one stream: warms the
+//! route's methods up, then computes a buffer whenever the output ring has
+//! room for one, between buffers answering attribute requests and swapping
+//! in a reloaded model. See `stream.rs` for the timing contract.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::error::ModelError;
+use super::module::Module;
+use super::resample::StreamResampler;
+use super::stream::{poll_interval, Command, Route, Shared, StreamLayout};
+
+pub(crate) struct Worker {
+    pub module: Module,
+    pub route: Route,
+    pub layout: StreamLayout,
+    pub warm_up_calls: usize,
+    pub shared: Arc<Shared>,
+    pub commands: Receiver<Command>,
+    pub output: rtrb::Producer<f32>,
+    pub input: rtrb::Consumer<f32>,
+    pub latent_in: rtrb::Consumer<f32>,
+    pub latent_out: rtrb::Producer<f32>,
+}
+
+/// Buffers the worker reuses from one computation to the next.
+struct Scratch {
+    in_resampler: StreamResampler,
+    out_resampler: StreamResampler,
+    /// Model-rate input frames, interleaved, not yet used.
+    in_fifo: Vec<f32>,
+    /// Model frames of silence padded in for late input, to skip when it comes.
+    in_debt: usize,
+    planar_in: Vec<f32>,
+    latents: Vec<f32>,
+    planar_out: Vec<f32>,
+    interleaved: Vec<f32>,
+    resampled: Vec<f32>,
+    last_latent: Vec<f32>,
+    frame: Vec<f32>,
+}
+
+impl Worker {
+    /// Runs until `Command::Stop` or the handle is dropped. Reports the
+    /// warm-up result on `ready` first.
+    pub fn run(mut self, ready: Sender<Result<(), ModelError>>) {
+        // One intra-op thread per model: inference never takes every core.
+        tch::set_num_threads(1);
+        let _no_grad = tch::no_grad_guard();
+        let l = self.layout.clone();
+        let warm =
+            self.module
+                .warm_up_methods(&self.route.methods(), l.buffer, self.warm_up_calls.max(1));
+        let failed = warm.is_err();
+        let _ = ready.send(warm);
+        if failed {
+            return;
+        }
+        let mut s = Scratch {
+            in_resampler: StreamResampler::new(l.in_channels, l.engine_rate, l.model_rate),
+            out_resampler: StreamResampler::new(l.out_channels, l.model_rate, l.engine_rate),
+            in_fifo: Vec::with_capacity(4 * l.buffer * l.in_channels.max(1)),
+            in_debt: 0,
+            planar_in: Vec::with_capacity(l.buffer * l.in_channels.max(1)),
+            latents: Vec::with_capacity(l.buffer * l.latent_dims.max(1)),
+            planar_out: Vec::with_capacity(l.buffer * l.out_channels.max(1)),
+            interleaved: Vec::with_capacity(l.buffer * l.out_channels.max(1)),
+            resampled: Vec::with_capacity(2 * l.latency_frames * l.out_channels.max(1)),
+            last_latent: vec![0.0; l.latent_dims],
+            frame: vec![0.0; l.latent_dims],
+        };
+        let poll = poll_interval(&l);
+        let makes_audio = l.out_channels > 0;
+        let mut playing = false;
+        loop {
+            while let Ok(command) = self.commands.try_recv() {
+                match command {
+                    Command::Play => {
+                        if !playing
+                            && makes_audio
+                            && self.output.slots() == self.output.buffer().capacity()
+                        {
+                            // An empty ring: one buffer of silence first (the latency).
+                            let n = (l.latency_frames * l.out_channels).min(self.output.slots());
+                            if let Ok(chunk) = self.output.write_chunk_uninit(n) {
+                                chunk.fill_from_iter(std::iter::repeat(0.0));
+                            }
+                        }
+                        playing = true;
+                        self.shared.playing.store(true, Ordering::Relaxed);
+                    }
+                    Command::Pause => playing = false,
+                    Command::Stop => return,
+                    Command::GetAttribute(name, reply) => {
+                        let _ = reply.send(self.module.attribute(&name));
+                    }
+                    Command::SetAttribute(name, values, reply) => {
+                        let _ = reply.send(self.module.set_attribute(&name, &values));
+                    }
+                    Command::Replace(module, reply) => {
+                        self.module = *module;
+                        let _ = reply.send(Ok(()));
+                    }
+                }
+            }
+            let ready = playing
+                && if makes_audio {
+                    self.output.slots() >= s.out_resampler.max_output(l.buffer) * l.out_channels
+                } else {
+                    self.gather_audio(&mut s, false)
+                };
+            if !ready {
+                std::thread::park_timeout(poll);
+                continue;
+            }
+            self.compute(&mut s);
+        }
+    }
+
+    /// Moves queued input through the input resampler until a buffer of
+    /// model frames is ready. With `pad`, missing input becomes silence (a
+    /// live input that is late), skipped when it arrives.
+    fn gather_audio(&mut self, s: &mut Scratch, pad: bool) -> bool {
+        let ch = self.layout.in_channels.max(1);
+        let b = self.layout.buffer;
+        loop {
+            let have = s.in_fifo.len() / ch;
+            if have >= b {
+                break;
+            }
+            let take = s
+                .in_resampler
+                .input_needed(b - have)
+                .max(1)
+                .min(self.input.slots() / ch);
+            if take == 0 {
+                break;
+            }
+            let Ok(chunk) = self.input.read_chunk(take * ch) else {
+                break;
+            };
+            let (x, y) = chunk.as_slices();
+            s.in_resampler.process(x, &mut s.in_fifo);
+            s.in_resampler.process(y, &mut s.in_fifo);
+            chunk.commit_all();
+            if s.in_debt > 0 {
+                let skip = s.in_debt.min(s.in_fifo.len() / ch);
+                s.in_fifo.drain(..skip * ch);
+                s.in_debt -= skip;
+            }
+        }
+        let have = s.in_fifo.len() / ch;
+        if have < b {
+            if !pad {
+                return false;
+            }
+            s.in_debt += b - have;
+            s.in_fifo.resize(b * ch, 0.0);
+        }
+        // Interleaved FIFO → planar buffer for the model.
+        s.planar_in.clear();
+        s.planar_in.resize(b * ch, 0.0);
+        for (i, frame) in s.in_fifo[..b * ch].chunks_exact(ch).enumerate() {
+            for (c, v) in frame.iter().enumerate() {
+                s.planar_in[c * b + i] = *v;
+            }
+        }
+        s.in_fifo.drain(..b * ch);
+        true
+    }
+
+    /// Applies the latent controls to planar latents (`dims × n`) in place,
+    /// reading trajectory frames from `latent_in` when `from_queue`, and
+    /// publishes what will be decoded.
+    fn shape_latents(&mut self, s: &mut Scratch, n: usize, from_queue: bool) {
+        let dims = self.layout.latent_dims;
+        if dims == 0 {
+            return;
+        }
+        for j in 0..n {
+            if from_queue {
+                if self.latent_in.slots() >= dims {
+                    if let Ok(chunk) = self.latent_in.read_chunk(dims) {
+                        let (a, b) = chunk.as_slices();
+                        s.last_latent[..a.len()].copy_from_slice(a);
+                        s.last_latent[a.len()..].copy_from_slice(b);
+                        chunk.commit_all();
+                    }
+                }
+                s.frame.copy_from_slice(&s.last_latent);
+            } else {
+                for d in 0..dims {
+                    s.frame[d] = s.latents[d * n + j];
+                }
+            }
+            if self.layout.out_channels > 0 {
+                self.shared.latent.apply(&mut s.frame);
+            }
+            for d in 0..dims {
+                s.latents[d * n + j] = s.frame[d];
+            }
+            if self.latent_out.slots() >= dims {
+                if let Ok(chunk) = self.latent_out.write_chunk_uninit(dims) {
+                    chunk.fill_from_iter(s.frame.iter().copied());
+                }
+            } else {
+                self.shared.latent_overflows.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.shared.latent.publish(&s.frame);
+    }
+
+    fn run_route(&mut self, s: &mut Scratch) -> Result<(), ModelError> {
+        let b = self.layout.buffer;
+        let n = b / self.layout.latent_ratio.max(1);
+        match self.route.clone() {
+            Route::Audio(m) => {
+                self.gather_audio(s, true);
+                self.module.call_into(&m, &s.planar_in, &mut s.planar_out)?;
+            }
+            Route::Decode(m) => {
+                s.latents.clear();
+                s.latents.resize(n * self.layout.latent_dims, 0.0);
+                self.shape_latents(s, n, true);
+                self.module.call_into(&m, &s.latents, &mut s.planar_out)?;
+            }
+            Route::Encode(m) => {
+                // Input was gathered when the worker saw a full buffer queued.
+                self.module.call_into(&m, &s.planar_in, &mut s.latents)?;
+                let frames = s.latents.len() / self.layout.latent_dims.max(1);
+                self.shape_latents(s, frames, false);
+            }
+            Route::EncodeDecode { encode, decode } => {
+                self.gather_audio(s, true);
+                self.module
+                    .call_into(&encode, &s.planar_in, &mut s.latents)?;
+                let frames = s.latents.len() / self.layout.latent_dims.max(1);
+                self.shape_latents(s, frames, false);
+                self.module
+                    .call_into(&decode, &s.latents, &mut s.planar_out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Computes one buffer and pushes its audio.
+    fn compute(&mut self, s: &mut Scratch) {
+        let start = Instant::now();
+        let result = self.run_route(s);
+        let us = start.elapsed().as_micros() as u64;
+        self.shared.last_compute_us.store(us, Ordering::Relaxed);
+        self.shared.max_compute_us.fetch_max(us, Ordering::Relaxed);
+        self.shared.buffers.fetch_add(1, Ordering::Relaxed);
+        let ch = self.layout.out_channels;
+        if ch == 0 {
+            if let Err(e) = result {
+                self.record_error(e);
+            }
+            return;
+        }
+        let b = self.layout.buffer;
+        if let Err(e) = result {
+            self.record_error(e);
+            s.planar_out.clear();
+            s.planar_out.resize(b * ch, 0.0);
+        }
+        // Planar → interleaved; a method that returned fewer frames than the
+        // buffer is padded with silence so the stream keeps its clock.
+        let frames = s.planar_out.len() / ch;
+        s.interleaved.clear();
+        s.interleaved.resize(b * ch, 0.0);
+        for c in 0..ch {
+            for i in 0..frames.min(b) {
+                s.interleaved[i * ch + c] = s.planar_out[c * frames + i];
+            }
+        }
+        s.resampled.clear();
+        s.out_resampler.process(&s.interleaved, &mut s.resampled);
+        // Frames the audio side already played as silence are dropped.
+        let made = s.resampled.len() / ch;
+        let skip = self.shared.skip.swap(0, Ordering::Relaxed) as usize;
+        let dropped = skip.min(made);
+        if skip > made {
+            self.shared
+                .skip
+                .fetch_add((skip - made) as u64, Ordering::Relaxed);
+        }
+        let data = &s.resampled[dropped * ch..];
+        let n = data.len().min(self.output.slots() / ch * ch);
+        if let Ok(chunk) = self.output.write_chunk_uninit(n) {
+            chunk.fill_from_iter(data[..n].iter().copied());
+        }
+    }
+
+    fn record_error(&self, e: ModelError) {
+        self.shared.errors.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut last) = self.shared.last_error.lock() {
+            *last = Some(e.to_string());
+        }
+    }
+}

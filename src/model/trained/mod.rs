@@ -1,0 +1,75 @@
+//! What the models loam trains share: the model file, errors, a seeded random
+//! source, progress reports and latent-space pictures.
+
+pub mod file;
+pub mod picture;
+pub mod python;
+pub mod rng;
+pub mod step;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::data::DataError;
+
+pub use rng::Rng;
+pub use step::{Distribution, StepModel};
+
+/// Why a model could not be trained, loaded, saved or used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelError {
+    /// The dataset is unreadable, empty or too small.
+    Data(DataError),
+    /// A model file could not be read or written, or is not a loam model.
+    File { path: PathBuf, reason: String },
+    /// A call with arguments the model cannot take (wrong metre, latent size…).
+    Usage(String),
+}
+
+impl ModelError {
+    pub fn file(path: &Path, reason: impl Into<String>) -> ModelError {
+        ModelError::File {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn usage(reason: impl Into<String>) -> ModelError {
+        ModelError::Usage(reason.into())
+    }
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::Data(e) => write!(f, "{e}"),
+            ModelError::File { path, reason } => write!(f, "{}: {reason}", path.display()),
+            ModelError::Usage(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+impl From<DataError> for ModelError {
+    fn from(e: DataError) -> Self {
+        ModelError::Data(e)
+    }
+}
+
+/// How far training has come; handed to a progress callback.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    pub step: usize,
+    pub steps: usize,
+    pub loss: f32,
+}
+
+/// Reads the `kind` a model file says it holds (`rhythm-vae`, `markov`, `rnn`).
+pub fn kind_of_file(path: &Path) -> Result<String, ModelError> {
+    let (meta, _) = file::read(path)?;
+    meta.get("kind")
+        .and_then(|k| k.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| ModelError::file(path, "model file without a kind"))
+}

@@ -1,0 +1,82 @@
+//! Running the Python exporters that turn loam-trained models into nn~
+//! TorchScript files. The Python must have torch 2.13 (the libtorch tch 0.26
+//! links) and `nn-tilde` 1.6.0 (`pip install --no-deps nn-tilde==1.6.0
+//! cached-conv`). It is `$LOAM_PYTHON`, or `python3` on the PATH.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::ModelError;
+
+/// The Python interpreter used for exports.
+pub fn interpreter() -> PathBuf {
+    std::env::var_os("LOAM_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+/// A scratch folder for one export, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Result<Scratch, ModelError> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "loam-export-{tag}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| ModelError::file(&dir, format!("cannot create: {e}")))?;
+        Ok(Scratch(dir))
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Writes `script` into `scratch` and runs it with `args`; an error carries
+/// the end of Python's stderr.
+pub fn run_script(
+    scratch: &Scratch,
+    script: &str,
+    args: &[&Path],
+    output: &Path,
+) -> Result<(), ModelError> {
+    let file = scratch.path("export.py");
+    std::fs::write(&file, script)
+        .map_err(|e| ModelError::file(&file, format!("cannot write: {e}")))?;
+    let python = interpreter();
+    let result = Command::new(&python).arg(&file).args(args).output();
+    match result {
+        Err(e) => Err(ModelError::file(
+            output,
+            format!(
+                "cannot run {} ({e}); set LOAM_PYTHON to a Python with torch 2.13 and nn-tilde",
+                python.display()
+            ),
+        )),
+        Ok(out) if !out.status.success() => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = err.lines().rev().take(6).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            Err(ModelError::file(
+                output,
+                format!(
+                    "TorchScript export failed with {} (needs torch 2.13 and nn-tilde; set LOAM_PYTHON): {}",
+                    python.display(),
+                    tail.join(" | ")
+                ),
+            ))
+        }
+        Ok(_) => Ok(()),
+    }
+}

@@ -1,0 +1,409 @@
+//! The address space: what each OSC address does. Runs on the handler
+//! thread; `/status`, `/clock`, `/subscribe` and `/unsubscribe` are answered
+//! here, everything else becomes a [`Command`] for the control thread.
+//!
+//! | address | arguments | effect |
+//! |---|---|---|
+//! | `/tempo` | `f bpm [s note-value]` | tempo at the next bar |
+//! | `/metre` | `s metre` | metre at the next bar |
+//! | `/octave` | `i k [s loop]` | tempo octave (global, or one loop's) |
+//! | `/play` | `s sound [s key, f value]…` | play a sound now or at the bundle's time |
+//! | `/set` | `s name, f value` | a named control scripts read with `ctrl(name)` |
+//! | `/loop/NAME/mute`, `…/unmute`, `…/solo`, `/unsolo` | | loop switches |
+//! | `/hush` | | silence and stop every loop |
+//! | `/eval` | `s code [s origin]` | run code against the running script |
+//! | `/load` | `s path` | run a script file |
+//! | `/status` | | answered with `/status …` |
+//! | `/clock` | | answered with `/clock h frame, t time, i sample-rate` |
+//! | `/subscribe`, `/unsubscribe` | `[i port]` | beats and script news |
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender};
+use rosc::{OscMessage, OscTime, OscType};
+
+use super::args::Args;
+use super::reply::{done, fail};
+use super::subscribers::Subscribers;
+use super::timetag::When;
+use super::{Access, OscCounters};
+use crate::control::{Command, PlayRequest, StatusBoard};
+use crate::schedule::Change;
+use crate::time::{wallclock, Metre, NoteValue, Tempo, TempoOctave};
+
+/// The addresses loam answers, for "unknown address" replies.
+pub const KNOWN: &str = "/tempo /metre /octave /play /set /loop/NAME/mute /loop/NAME/unmute \
+/loop/NAME/solo /unsolo /hush /eval /load /status /clock /subscribe /unsubscribe";
+
+/// How long the handler waits for room in the control thread's queue.
+const SEND_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What the handler needs to act on one message.
+pub struct Context<'a> {
+    pub commands: &'a Sender<Command>,
+    pub board: &'a StatusBoard,
+    pub counters: &'a OscCounters,
+    pub subscribers: &'a Subscribers,
+    pub access: &'a Access,
+    pub from: SocketAddr,
+}
+
+/// The answer to one message.
+pub enum Outcome {
+    /// Send this now.
+    Reply(OscMessage),
+    /// The control thread will answer (`/done` or `/fail`).
+    Pending(Receiver<Result<String, String>>),
+}
+
+/// Acts on one message; a message inside a bundle comes with the bundle's time.
+pub fn dispatch(msg: &OscMessage, when: When, cx: &Context) -> Outcome {
+    match route(msg, when, cx) {
+        Ok(outcome) => outcome,
+        Err(Refusal::Bad(reason)) => {
+            OscCounters::add(&cx.counters.bad);
+            Outcome::Reply(fail(&msg.addr, &reason))
+        }
+        Err(Refusal::Refused(reason)) => {
+            OscCounters::add(&cx.counters.refused);
+            Outcome::Reply(fail(&msg.addr, &reason))
+        }
+        Err(Refusal::Busy(reason)) => {
+            OscCounters::add(&cx.counters.dropped);
+            Outcome::Reply(fail(&msg.addr, &reason))
+        }
+    }
+}
+
+enum Refusal {
+    /// Wrong arguments or an unknown address.
+    Bad(String),
+    /// Not allowed from this client.
+    Refused(String),
+    /// The control thread could not take it.
+    Busy(String),
+}
+
+impl From<String> for Refusal {
+    fn from(s: String) -> Refusal {
+        Refusal::Bad(s)
+    }
+}
+
+fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal> {
+    let a = Args::new(msg);
+    let addr = msg.addr.as_str();
+    let ok = || Ok(Outcome::Reply(done(addr, Vec::new())));
+    match addr {
+        "/status" => {
+            a.count(0, 0, "")?;
+            Ok(Outcome::Reply(status(cx)))
+        }
+        "/clock" => {
+            a.count(0, 0, "")?;
+            Ok(Outcome::Reply(clock(cx.board)))
+        }
+        "/tempo" => {
+            a.count(1, 2, "bpm [note-value]")?;
+            let mut tempo = Tempo::bpm(a.number(0, "bpm")?).map_err(|e| format!("/tempo: {e}"))?;
+            if a.len() == 2 {
+                let note = NoteValue::parse(a.string(1, "note value")?)
+                    .map_err(|e| format!("/tempo: {e}"))?;
+                tempo = tempo.counting(note);
+            }
+            send(cx, Command::Change(Change::Tempo { tempo, now: false }))?;
+            ok()
+        }
+        "/metre" => {
+            a.count(1, 1, "metre")?;
+            let metre = Metre::parse(a.string(0, "metre")?).map_err(|e| format!("/metre: {e}"))?;
+            send(cx, Command::Change(Change::Metre { metre, now: false }))?;
+            ok()
+        }
+        "/octave" => {
+            a.count(1, 2, "k [loop]")?;
+            let octave = TempoOctave::new(a.int(0, "k")?).map_err(|e| format!("/octave: {e}"))?;
+            if a.len() == 2 {
+                let name = a.string(1, "loop")?.to_string();
+                pending(cx, |reply| Command::LoopOctave {
+                    name,
+                    octave,
+                    reply,
+                })
+            } else {
+                send(cx, Command::Change(Change::Octave(octave)))?;
+                ok()
+            }
+        }
+        "/play" => {
+            let request = play_request(&a, when)?;
+            pending(cx, |reply| Command::Play { request, reply })
+        }
+        "/set" => {
+            a.count(2, 2, "name value")?;
+            let name = a.string(0, "name")?.to_string();
+            let value = a.number(1, "value")?;
+            send(cx, Command::SetControl { name, value })?;
+            ok()
+        }
+        "/hush" => {
+            a.count(0, 0, "")?;
+            send(cx, Command::Hush)?;
+            ok()
+        }
+        "/unsolo" => {
+            a.count(0, 0, "")?;
+            pending(cx, |reply| Command::Solo { name: None, reply })
+        }
+        "/eval" => {
+            a.count(1, 2, "code [origin]")?;
+            may_send_code(cx)?;
+            let code = a.string(0, "code")?.to_string();
+            let origin = if a.len() == 2 {
+                a.string(1, "origin")?.to_string()
+            } else {
+                "<osc>".to_string()
+            };
+            pending(cx, |reply| Command::Eval {
+                code,
+                origin,
+                reply,
+            })
+        }
+        "/load" => {
+            a.count(1, 1, "path")?;
+            may_send_code(cx)?;
+            let path = PathBuf::from(a.string(0, "path")?);
+            pending(cx, |reply| Command::Load { path, reply })
+        }
+        "/subscribe" => {
+            a.count(0, 1, "[port]")?;
+            let to = subscriber(&a, cx.from)?;
+            cx.subscribers
+                .add(to)
+                .map_err(|e| format!("/subscribe: {e}"))?;
+            Ok(Outcome::Reply(done(
+                addr,
+                vec![OscType::Int(to.port() as i32)],
+            )))
+        }
+        "/unsubscribe" => {
+            a.count(0, 1, "[port]")?;
+            let to = subscriber(&a, cx.from)?;
+            if cx.subscribers.remove(to) {
+                Ok(Outcome::Reply(done(
+                    addr,
+                    vec![OscType::Int(to.port() as i32)],
+                )))
+            } else {
+                Err(Refusal::Bad(format!(
+                    "/unsubscribe: {to} is not subscribed"
+                )))
+            }
+        }
+        _ => match loop_switch(addr) {
+            Some((name, action)) => {
+                a.count(0, 0, "")?;
+                let name = name.to_string();
+                match action {
+                    "mute" => pending(cx, |reply| Command::Mute {
+                        name,
+                        muted: true,
+                        reply,
+                    }),
+                    "unmute" => pending(cx, |reply| Command::Mute {
+                        name,
+                        muted: false,
+                        reply,
+                    }),
+                    _ => pending(cx, |reply| Command::Solo {
+                        name: Some(name),
+                        reply,
+                    }),
+                }
+            }
+            None => Err(Refusal::Bad(format!(
+                "unknown address {} (loam knows {KNOWN})",
+                short(addr)
+            ))),
+        },
+    }
+}
+
+/// `/loop/NAME/mute|unmute|solo` → (NAME, action).
+fn loop_switch(addr: &str) -> Option<(&str, &str)> {
+    let rest = addr.strip_prefix("/loop/")?;
+    let (name, action) = rest.rsplit_once('/')?;
+    (!name.is_empty() && matches!(action, "mute" | "unmute" | "solo")).then_some((name, action))
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+fn may_send_code(cx: &Context) -> Result<(), Refusal> {
+    if cx.access.may_send_code(cx.from.ip()) {
+        Ok(())
+    } else {
+        Err(Refusal::Refused(format!(
+            "code from {} is refused: start loam with --osc-allow-code to accept /eval and /load from other machines",
+            cx.from.ip()
+        )))
+    }
+}
+
+fn subscriber(a: &Args, from: SocketAddr) -> Result<SocketAddr, String> {
+    if a.is_empty() {
+        return Ok(from);
+    }
+    let port = a.int(0, "port")?;
+    if !(1..=65535).contains(&port) {
+        return Err(format!("port {port} is not a UDP port (1 to 65535)"));
+    }
+    Ok(SocketAddr::new(from.ip(), port as u16))
+}
+
+fn send(cx: &Context, cmd: Command) -> Result<(), Refusal> {
+    cx.commands
+        .send_timeout(cmd, SEND_TIMEOUT)
+        .map_err(|e| match e {
+            SendTimeoutError::Timeout(_) => {
+                Refusal::Busy("the control thread is busy; try again".into())
+            }
+            SendTimeoutError::Disconnected(_) => Refusal::Busy("loam is stopping".into()),
+        })
+}
+
+fn pending(
+    cx: &Context,
+    make: impl FnOnce(Option<crate::control::command::Reply>) -> Command,
+) -> Result<Outcome, Refusal> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    send(cx, make(Some(tx)))?;
+    Ok(Outcome::Pending(rx))
+}
+
+/// `/play s sound [s key, value]…`; `sound` may name a variant (`hat:2`).
+fn play_request(a: &Args, when: When) -> Result<PlayRequest, String> {
+    if a.is_empty() || a.len().is_multiple_of(2) {
+        return Err(format!(
+            "/play takes a sound and key-value pairs (gain, pan, rate, length, n), got {} argument{}",
+            a.len(),
+            if a.len() == 1 { "" } else { "s" }
+        ));
+    }
+    let name = a.string(0, "sound")?;
+    let (sound, variant) = match name.rsplit_once(':') {
+        Some((s, v)) => (
+            s,
+            v.parse::<u32>().map_err(|_| {
+                format!("/play: '{name}': the variant after ':' must be a whole number")
+            })?,
+        ),
+        None => (name, 0),
+    };
+    if sound.is_empty() {
+        return Err("/play: the sound name is empty".into());
+    }
+    let mut req = PlayRequest::new(sound);
+    req.variant = variant;
+    for i in (1..a.len()).step_by(2) {
+        let key = a.string(i, "key")?;
+        let range = |lo: f64, hi: f64| -> Result<f64, String> {
+            let v = a.number(i + 1, key)?;
+            if (lo..=hi).contains(&v) {
+                Ok(v)
+            } else {
+                Err(format!("/play: {key} {v} is out of range ({lo} to {hi})"))
+            }
+        };
+        match key {
+            "gain" => req.gain = range(0.0, 16.0)? as f32,
+            "pan" => req.pan = range(-1.0, 1.0)? as f32,
+            "rate" | "speed" => req.rate = range(1.0 / 64.0, 64.0)? as f32,
+            "length" | "sustain" => req.length = Some(range(0.0, 3600.0)?),
+            "n" | "variant" => req.variant = range(0.0, 1e6)? as u32,
+            other => {
+                return Err(format!(
+                    "/play: unknown key '{}' (use gain, pan, rate, length or n)",
+                    short(other)
+                ))
+            }
+        }
+    }
+    req.at_nanos = when.at_nanos();
+    Ok(req)
+}
+
+fn int(x: u64) -> OscType {
+    OscType::Int(x.min(i32::MAX as u64) as i32)
+}
+
+fn status(cx: &Context) -> OscMessage {
+    status_message(cx.board, cx.counters)
+}
+
+/// `/status tempo metre octave bar beat loops models late_events xruns
+/// dropped_packets late_bundles bad_packets voices`
+pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
+    let r = board.read();
+    OscMessage {
+        addr: "/status".into(),
+        args: vec![
+            OscType::Float(r.tempo as f32),
+            OscType::String(r.metre),
+            OscType::Int(r.octave as i32),
+            OscType::Int(r.bar.clamp(i32::MIN as i64, i32::MAX as i64) as i32),
+            OscType::Int(r.beat as i32),
+            OscType::String(r.loops.join(" ")),
+            // Models arrive with a later issue.
+            OscType::String(String::new()),
+            int(r.late_events),
+            int(r.xruns),
+            int(OscCounters::get(&c.dropped) + OscCounters::get(&c.refused)),
+            int(OscCounters::get(&c.late_bundles)),
+            int(OscCounters::get(&c.bad)),
+            int(r.active_voices),
+        ],
+    }
+}
+
+/// `/clock h frame, t time, i sample-rate`: the frame that plays at `time`
+/// (the output's latest stamp), so a client can map its clock onto loam's.
+fn clock(board: &StatusBoard) -> OscMessage {
+    let (frame, nanos) = board
+        .engine
+        .clock()
+        .unwrap_or_else(|| (board.engine.frames(), wallclock::now_nanos()));
+    let (seconds, fractional) = wallclock::nanos_to_ntp(nanos);
+    OscMessage {
+        addr: "/clock".into(),
+        args: vec![
+            OscType::Long(frame as i64),
+            OscType::Time(OscTime {
+                seconds,
+                fractional,
+            }),
+            OscType::Int(board.sample_rate as i32),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loop_addresses() {
+        assert_eq!(loop_switch("/loop/kick/mute"), Some(("kick", "mute")));
+        assert_eq!(loop_switch("/loop/a/b/solo"), Some(("a/b", "solo")));
+        assert_eq!(loop_switch("/loop//mute"), None);
+        assert_eq!(loop_switch("/loop/kick/explode"), None);
+    }
+}

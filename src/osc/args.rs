@@ -1,0 +1,167 @@
+//! Reading a message's arguments with errors a performer can act on:
+//! "/tempo: argument 1 (bpm) must be a number, got the string \"fast\"".
+//! Numbers are accepted as int, float, double or long, since Max, Pd and
+//! SuperCollider each send a different kind.
+
+use rosc::{OscMessage, OscType};
+
+/// The arguments of one message.
+pub struct Args<'a> {
+    address: &'a str,
+    args: &'a [OscType],
+}
+
+impl<'a> Args<'a> {
+    pub fn new(msg: &'a OscMessage) -> Args<'a> {
+        Args {
+            address: &msg.addr,
+            args: &msg.args,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.args.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.args.is_empty()
+    }
+
+    /// Refuses fewer than `min` or more than `max` arguments; `names` lists
+    /// them for the message ("bpm [note-value]").
+    pub fn count(&self, min: usize, max: usize, names: &str) -> Result<(), String> {
+        let n = self.args.len();
+        if (min..=max).contains(&n) {
+            return Ok(());
+        }
+        let wanted = match (min, max) {
+            (0, 0) => "no arguments".to_string(),
+            (a, b) if a == b => format!("{a} argument{}", if a == 1 { "" } else { "s" }),
+            (a, b) => format!("{a} to {b} arguments"),
+        };
+        let names = if names.is_empty() {
+            String::new()
+        } else {
+            format!(" ({names})")
+        };
+        Err(format!("{} takes {wanted}{names}, got {n}", self.address))
+    }
+
+    fn get(&self, i: usize, what: &str) -> Result<&'a OscType, String> {
+        self.args
+            .get(i)
+            .ok_or_else(|| format!("{}: argument {} ({what}) is missing", self.address, i + 1))
+    }
+
+    fn wrong(&self, i: usize, what: &str, kind: &str, got: &OscType) -> String {
+        format!(
+            "{}: argument {} ({what}) must be {kind}, got {}",
+            self.address,
+            i + 1,
+            describe(got)
+        )
+    }
+
+    /// A number of any OSC numeric type.
+    pub fn number(&self, i: usize, what: &str) -> Result<f64, String> {
+        let a = self.get(i, what)?;
+        let x = match a {
+            OscType::Float(x) => *x as f64,
+            OscType::Double(x) => *x,
+            OscType::Int(x) => *x as f64,
+            OscType::Long(x) => *x as f64,
+            other => return Err(self.wrong(i, what, "a number", other)),
+        };
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(format!(
+                "{}: argument {} ({what}) must be finite, got {x}",
+                self.address,
+                i + 1
+            ))
+        }
+    }
+
+    /// A whole number; floats are accepted when they are whole (Max and Pd send floats).
+    pub fn int(&self, i: usize, what: &str) -> Result<i64, String> {
+        let a = self.get(i, what)?;
+        match a {
+            OscType::Int(x) => Ok(*x as i64),
+            OscType::Long(x) => Ok(*x),
+            OscType::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(*x as i64),
+            OscType::Double(x) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(*x as i64),
+            other => Err(self.wrong(i, what, "a whole number", other)),
+        }
+    }
+
+    /// A string (symbols from SuperCollider and Pd arrive as strings too).
+    pub fn string(&self, i: usize, what: &str) -> Result<&'a str, String> {
+        let a = self.get(i, what)?;
+        match a {
+            OscType::String(s) => Ok(s.as_str()),
+            other => Err(self.wrong(i, what, "a string", other)),
+        }
+    }
+
+    /// The raw argument at `i`.
+    pub fn raw(&self, i: usize) -> Option<&'a OscType> {
+        self.args.get(i)
+    }
+}
+
+/// A short description of an argument for error messages.
+pub fn describe(a: &OscType) -> String {
+    match a {
+        OscType::Int(x) => format!("the int {x}"),
+        OscType::Float(x) => format!("the float {x}"),
+        OscType::Double(x) => format!("the double {x}"),
+        OscType::Long(x) => format!("the long {x}"),
+        OscType::String(s) => {
+            let short: String = s.chars().take(40).collect();
+            format!("the string \"{short}\"")
+        }
+        OscType::Blob(b) => format!("a blob of {} bytes", b.len()),
+        OscType::Time(_) => "a timetag".to_string(),
+        OscType::Char(c) => format!("the char {c:?}"),
+        OscType::Color(_) => "a colour".to_string(),
+        OscType::Midi(_) => "a MIDI message".to_string(),
+        OscType::Bool(b) => format!("{b}"),
+        OscType::Array(_) => "an array".to_string(),
+        OscType::Nil => "nil".to_string(),
+        OscType::Inf => "infinitum".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(args: Vec<OscType>) -> OscMessage {
+        OscMessage {
+            addr: "/tempo".into(),
+            args,
+        }
+    }
+
+    #[test]
+    fn numbers_of_every_kind_and_clear_errors() {
+        let m = msg(vec![OscType::Int(120), OscType::String("q.".into())]);
+        let a = Args::new(&m);
+        assert_eq!(a.number(0, "bpm"), Ok(120.0));
+        assert_eq!(a.string(1, "note value"), Ok("q."));
+        let e = a.number(1, "bpm").unwrap_err();
+        assert_eq!(
+            e,
+            "/tempo: argument 2 (bpm) must be a number, got the string \"q.\""
+        );
+        assert_eq!(
+            a.count(1, 1, "bpm").unwrap_err(),
+            "/tempo takes 1 argument (bpm), got 2"
+        );
+        assert!(a.int(2, "x").unwrap_err().contains("missing"));
+        let f = msg(vec![OscType::Float(2.0), OscType::Float(f32::NAN)]);
+        assert_eq!(Args::new(&f).int(0, "k"), Ok(2));
+        assert!(Args::new(&f).number(1, "k").is_err());
+    }
+}

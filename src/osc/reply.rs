@@ -1,0 +1,103 @@
+//! Answers, following scsynth: `/done ADDRESS …` on success, `/fail ADDRESS
+//! REASON` on failure, sent to whoever asked. Answers that need the control
+//! thread come back on a channel; the replier thread waits for them in the
+//! order they were asked (the control thread handles commands in order).
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use rosc::{encoder, OscMessage, OscPacket, OscType};
+
+use super::OscCounters;
+
+/// How long an answer from the control thread may take (an `/eval` of a
+/// heavy snippet included) before the client is told it timed out.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `/done ADDRESS args…`
+pub fn done(address: &str, args: Vec<OscType>) -> OscMessage {
+    let mut all = Vec::with_capacity(args.len() + 1);
+    all.push(OscType::String(address.to_string()));
+    all.extend(args);
+    OscMessage {
+        addr: "/done".into(),
+        args: all,
+    }
+}
+
+/// `/fail ADDRESS REASON`
+pub fn fail(address: &str, reason: &str) -> OscMessage {
+    OscMessage {
+        addr: "/fail".into(),
+        args: vec![
+            OscType::String(address.to_string()),
+            OscType::String(reason.to_string()),
+        ],
+    }
+}
+
+/// Encodes and sends a packet; a failure is counted, never fatal.
+pub fn send(socket: &UdpSocket, to: SocketAddr, packet: &OscPacket, counters: &OscCounters) {
+    match encoder::encode(packet) {
+        Ok(bytes) => {
+            if socket.send_to(&bytes, to).is_err() {
+                OscCounters::add(&counters.send_errors);
+            }
+        }
+        Err(_) => OscCounters::add(&counters.send_errors),
+    }
+}
+
+/// Sends one message.
+pub fn send_message(socket: &UdpSocket, to: SocketAddr, msg: OscMessage, counters: &OscCounters) {
+    send(socket, to, &OscPacket::Message(msg), counters);
+}
+
+/// An answer the control thread owes a client.
+pub struct Pending {
+    pub to: SocketAddr,
+    pub address: String,
+    pub answer: Receiver<Result<String, String>>,
+}
+
+/// Starts the replier: it sends each pending answer as it arrives, in order.
+pub fn spawn_replier(
+    socket: Arc<UdpSocket>,
+    pending: Receiver<Pending>,
+    counters: Arc<OscCounters>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("loam-osc-replier".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Acquire) {
+                let p = match pending.recv_timeout(Duration::from_millis(100)) {
+                    Ok(p) => p,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+                let msg = match p.answer.recv_timeout(ANSWER_TIMEOUT) {
+                    Ok(Ok(text)) => done(&p.address, answer_args(&text)),
+                    Ok(Err(reason)) => fail(&p.address, &reason),
+                    Err(RecvTimeoutError::Timeout) => {
+                        fail(&p.address, "the control thread did not answer in time")
+                    }
+                    Err(RecvTimeoutError::Disconnected) => fail(&p.address, "loam is stopping"),
+                };
+                send_message(&socket, p.to, msg, &counters);
+            }
+        })
+}
+
+/// The extra arguments of a `/done`: the control thread's text, if any.
+fn answer_args(text: &str) -> Vec<OscType> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![OscType::String(text.to_string())]
+    }
+}

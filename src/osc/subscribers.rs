@@ -1,0 +1,124 @@
+//! Clients that asked for `/subscribe`: they receive `/beat bar beat pulse`
+//! for every beat, in a bundle timetagged with the beat's time and sent a
+//! lookahead ahead, so they can schedule against it; and `/reloaded`,
+//! `/error` and `/info` as the script changes.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
+
+use super::OscCounters;
+use crate::control::Notice;
+use crate::time::wallclock;
+
+/// At most this many subscribers (each costs a datagram per beat).
+pub const MAX_SUBSCRIBERS: usize = 64;
+
+/// The subscribed addresses.
+#[derive(Debug, Default)]
+pub struct Subscribers {
+    list: Mutex<Vec<SocketAddr>>,
+}
+
+impl Subscribers {
+    /// Adds `addr` (already there: nothing changes).
+    pub fn add(&self, addr: SocketAddr) -> Result<(), String> {
+        let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        if list.contains(&addr) {
+            return Ok(());
+        }
+        if list.len() >= MAX_SUBSCRIBERS {
+            return Err(format!("already {MAX_SUBSCRIBERS} subscribers"));
+        }
+        list.push(addr);
+        Ok(())
+    }
+
+    /// Removes `addr`; false if it was not subscribed.
+    pub fn remove(&self, addr: SocketAddr) -> bool {
+        let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        let before = list.len();
+        list.retain(|a| *a != addr);
+        list.len() != before
+    }
+
+    pub fn snapshot(&self) -> Vec<SocketAddr> {
+        self.list.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// The packet a notice becomes.
+pub fn packet(notice: &Notice) -> OscPacket {
+    let msg = |addr: &str, args: Vec<OscType>| {
+        OscPacket::Message(OscMessage {
+            addr: addr.into(),
+            args,
+        })
+    };
+    match notice {
+        Notice::Beat {
+            bar,
+            beat,
+            pulse,
+            nanos,
+        } => {
+            let (seconds, fractional) = wallclock::nanos_to_ntp(*nanos);
+            OscPacket::Bundle(OscBundle {
+                timetag: OscTime {
+                    seconds,
+                    fractional,
+                },
+                content: vec![msg(
+                    "/beat",
+                    vec![
+                        OscType::Int(*bar as i32),
+                        OscType::Int(*beat as i32),
+                        OscType::Int(*pulse as i32),
+                    ],
+                )],
+            })
+        }
+        Notice::Reloaded(m) => msg("/reloaded", vec![OscType::String(m.clone())]),
+        Notice::Error(m) => msg("/error", vec![OscType::String(m.clone())]),
+        Notice::Info(m) => msg("/info", vec![OscType::String(m.clone())]),
+    }
+}
+
+/// Starts the notifier: every notice goes to every subscriber.
+pub fn spawn_notifier(
+    socket: Arc<UdpSocket>,
+    subscribers: Arc<Subscribers>,
+    notices: Receiver<Notice>,
+    counters: Arc<OscCounters>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("loam-osc-notifier".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Acquire) {
+                let notice = match notices.recv_timeout(Duration::from_millis(100)) {
+                    Ok(n) => n,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+                let to = subscribers.snapshot();
+                if to.is_empty() {
+                    continue;
+                }
+                let Ok(bytes) = rosc::encoder::encode(&packet(&notice)) else {
+                    OscCounters::add(&counters.send_errors);
+                    continue;
+                };
+                for addr in to {
+                    if socket.send_to(&bytes, addr).is_err() {
+                        OscCounters::add(&counters.send_errors);
+                    }
+                }
+            }
+        })
+}

@@ -1,0 +1,107 @@
+//! MIDI learn round trip under `jackd -d dummy`: a script asks to learn,
+//! the next CC moved binds, the binding is saved to the mappings file
+//! (atomically: no temporary file left), drives its target, and is loaded
+//! again by a new `loam serve`. A latent target answers "no model" until
+//! models are wired.
+#![cfg(all(feature = "jack", target_os = "linux"))]
+
+mod common;
+mod midi_support;
+
+use std::time::Duration;
+
+use common::jack::{JackServer, RATE};
+use midi_support::*;
+
+fn run_once(server: &JackServer, peer: &Peer, script: &str, map: &str, sends: &[&[u8]]) -> String {
+    let dir = temp_dir("learn-script");
+    let path = dir.join("piece.rhai");
+    std::fs::write(&path, script).unwrap();
+    let run = serve(
+        server,
+        &path,
+        &[
+            "--midi-in",
+            "knobs:out",
+            "--midi-map",
+            map,
+            "--duration",
+            "4",
+        ],
+    );
+    wait_for_port(server, "loam-in");
+    std::thread::sleep(Duration::from_millis(600));
+    let mut f = peer.frame_now() + RATE as u64 / 10;
+    for s in sends {
+        peer.send_at(f, s);
+        f += RATE as u64 / 5;
+    }
+    let done = run.wait_timeout(Duration::from_secs(20));
+    assert!(done.status.success(), "{}", done.stderr);
+    done.stderr
+}
+
+#[test]
+fn learn_binds_saves_and_loads() {
+    let Some(server) = JackServer::start(64) else {
+        return;
+    };
+    let peer = Peer::start(&server, "knobs");
+    let dir = temp_dir("learn");
+    let map = dir.join("conf").join("midi.json");
+    let map_s = map.to_str().unwrap();
+    let learn = r#"tempo(240);
+midi_learn("drive", 0, 10);
+fn bar(n) { print(`drive=${ctrl("drive", -1.0)}`); }
+"#;
+    // CC 7 on channel 3 binds; then it moves to 64.
+    let err = run_once(
+        &server,
+        &peer,
+        learn,
+        map_s,
+        &[&[0xB2, 7, 127], &[0xB2, 7, 64]],
+    );
+    assert!(
+        err.contains("MIDI learn: CC 7 on channel 3 → ctrl:drive"),
+        "{err}"
+    );
+    let last = err.lines().rfind(|l| l.contains("drive=")).unwrap();
+    assert!(last.contains("drive=5.039"), "{last}\n{err}");
+    let text = std::fs::read_to_string(&map).expect("mappings saved");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["mappings"][0]["target"]["name"], "drive");
+    assert_eq!(json["mappings"][0]["source"]["controller"], 7);
+    assert_eq!(json["mappings"][0]["max"], 10.0);
+    let names: Vec<_> = std::fs::read_dir(map.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "a temporary file was left: {names:?}");
+
+    // A new server loads the binding: no learning this time.
+    let plain = r#"tempo(240);
+fn bar(n) { print(`drive=${ctrl("drive", -1.0)}`); }
+"#;
+    let err = run_once(&server, &peer, plain, map_s, &[&[0xB2, 7, 127]]);
+    let last = err.lines().rfind(|l| l.contains("drive=")).unwrap();
+    assert!(last.contains("drive=10"), "{last}\n{err}");
+
+    // A latent dimension: bound and saved; the controller says there is no model yet.
+    let latent = r#"tempo(240);
+midi_learn("latent:drums:2");
+"#;
+    let err = run_once(
+        &server,
+        &peer,
+        latent,
+        map_s,
+        &[&[0xB0, 20, 1], &[0xB0, 20, 90]],
+    );
+    assert!(err.contains("latent:drums:2"), "{err}");
+    assert!(err.contains("no model 'drums'"), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&map).unwrap()).unwrap();
+    assert_eq!(json["mappings"].as_array().unwrap().len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,70 @@
+//! A MIDI device that disappears during playback and comes back: the audio
+//! goes on, loam says so, and reconnects both ways when it returns; the
+//! controller then reaches the script again and the clock reaches it.
+#![cfg(all(feature = "jack", target_os = "linux"))]
+
+mod common;
+mod midi_support;
+
+use std::time::Duration;
+
+use common::jack::JackServer;
+use midi_support::*;
+
+#[test]
+fn a_port_removed_and_readded_reconnects() {
+    let Some(server) = JackServer::start(64) else {
+        return;
+    };
+    let peer = Peer::start(&server, "dev");
+    let dir = temp_dir("ports");
+    let script = dir.join("piece.rhai");
+    std::fs::write(
+        &script,
+        "tempo(240);\nlive_loop(\"k\", \"kick ~\");\nfn bar(n) { print(`bar ${n} cc1=${ctrl(\"cc1\")}`); }\n",
+    )
+    .unwrap();
+    let run = serve(
+        &server,
+        &script,
+        &[
+            "--midi-in",
+            "dev:out",
+            "--midi-out",
+            "dev:in",
+            "--midi-clock-out",
+            "--duration",
+            "6",
+        ],
+    );
+    wait_for_port(&server, "loam-in");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        peer.received().iter().any(|g| g.bytes == [0xF8]),
+        "no clock before the device left"
+    );
+    peer.close();
+    std::thread::sleep(Duration::from_millis(1500));
+    let peer = Peer::start(&server, "dev");
+    std::thread::sleep(Duration::from_millis(1200));
+    peer.send(&[0xB0, 1, 127]);
+    std::thread::sleep(Duration::from_millis(600));
+    let got = peer.received();
+    let done = run.wait_timeout(Duration::from_secs(20));
+    assert!(done.status.success(), "{}", done.stderr);
+    let err = &done.stderr;
+    assert!(err.contains("MIDI input 'dev:out' went away"), "{err}");
+    assert!(err.contains("MIDI output 'dev:in' went away"), "{err}");
+    assert!(err.contains("MIDI input reconnected: dev:out"), "{err}");
+    assert!(err.contains("MIDI output reconnected: dev:in"), "{err}");
+    assert_eq!(summary_value(err, "midi_reconnects"), Some(2), "{err}");
+    assert!(err.lines().any(|l| l.contains("cc1=1")), "{err}");
+    assert!(
+        got.iter().any(|g| g.bytes == [0xF8]),
+        "no clock after reconnecting"
+    );
+    // The audio never stopped: 6 s at 240 in 4/4 is 6 bars.
+    assert!(summary_value(err, "bars").unwrap_or(0) >= 6, "{err}");
+    assert_eq!(summary_value(err, "late_events"), Some(0), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

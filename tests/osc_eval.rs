@@ -1,0 +1,104 @@
+//! `loam eval` as an editor uses it: code from `-e`, a file or standard
+//! input goes to a running server, changes what plays, and a bad snippet
+//! exits non-zero with `file:line:col: message`.
+
+mod osc_support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use osc_support::{eventually, onsets, read_wav, status, Client, Server};
+
+fn eval(server: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loam"))
+        .arg("eval")
+        .args(args)
+        .args(["--osc", server])
+        .output()
+        .expect("run loam eval")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn eval_changes_what_plays_and_reports_errors_with_positions() {
+    let dir = osc_support::temp_dir("eval");
+    // Silent until something is evaluated.
+    let script = osc_support::script_with_click(&dir, "tempo(120);\n");
+    let wav = dir.join("out.wav");
+    let server = Server::start(&script, &["--record", wav.to_str().unwrap()]);
+    let addr = server.addr.to_string();
+    let c = Client::new();
+    std::thread::sleep(Duration::from_millis(500));
+
+    let ok = eval(&addr, &["-e", "live_loop(\"x\", \"click*4\");"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(eventually(Duration::from_secs(5), || status(
+        &c,
+        server.addr
+    )
+    .loops
+    .contains(&"x".to_string())));
+
+    // A syntax error: exit 3 and file:line:col.
+    let bad = eval(&addr, &["-e", "live_loop(\"y\", "]);
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
+    let err = stderr(&bad);
+    assert!(err.starts_with("<eval>:1:"), "{err}");
+
+    // From a file: its name and the line inside it.
+    let file = dir.join("selection.rhai");
+    std::fs::write(
+        &file,
+        "// a selection\nlive_loop(\"z\", \"click\");\ntempo(\"fast\");\n",
+    )
+    .unwrap();
+    let bad = eval(&addr, &[file.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(3));
+    let err = stderr(&bad);
+    assert!(err.contains("selection.rhai:3:"), "{err}");
+
+    // From standard input.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loam"))
+        .args(["eval", "--osc", &addr])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"stop_loop(\"x\");\nlive_loop(\"w\", \"click ~\");\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(eventually(Duration::from_secs(5), || {
+        let loops = status(&c, server.addr).loops;
+        loops.contains(&"w".to_string()) && !loops.contains(&"x".to_string())
+    }));
+    std::thread::sleep(Duration::from_millis(300));
+    let log = server.stop();
+    // The recording was silent before the first eval and clicks after it.
+    let found = onsets(&read_wav(&wav));
+    assert!(found.len() >= 4, "{found:?}\n{log}");
+    assert!(
+        found[0] >= 48_000 * 4 / 10,
+        "sound before any eval at frame {}",
+        found[0]
+    );
+}
+
+#[test]
+fn eval_without_a_server_says_so() {
+    let port = osc_support::free_port();
+    let out = eval(
+        &format!("127.0.0.1:{port}"),
+        &["-e", "tempo(100);", "--timeout", "1"],
+    );
+    assert_eq!(out.status.code(), Some(6));
+    assert!(stderr(&out).contains("loam serve"), "{}", stderr(&out));
+}

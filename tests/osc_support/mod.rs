@@ -1,0 +1,343 @@
+//! Helpers for the OSC tests: a `loam serve` child on the null sink with a
+//! port of its own (killed by process id when the test ends, pass or fail),
+//! a client that sends messages and waits for their answers, and checks for
+//! the real clients (python-osc, liblo's tools, Pure Data, sclang).
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rosc::{encoder, OscMessage, OscPacket, OscType};
+
+/// A fresh temporary folder for one test.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("loam-osc-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Writes a one-sample click (`samples/click.wav`) and a script beside it.
+pub fn script_with_click(dir: &Path, body: &str) -> PathBuf {
+    let samples = dir.join("samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(samples.join("click.wav"), spec).unwrap();
+    for i in 0..64 {
+        w.write_sample(if i == 0 { 1.0f32 } else { 0.0 }).unwrap();
+    }
+    w.finalize().unwrap();
+    let path = dir.join("piece.rhai");
+    std::fs::write(&path, format!("samples(\"samples\");\n{body}")).unwrap();
+    path
+}
+
+/// A UDP port nobody is using right now.
+pub fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A running `loam serve … --host null --osc 127.0.0.1:PORT`.
+pub struct Server {
+    child: Option<Child>,
+    pub addr: SocketAddr,
+    pub dir: PathBuf,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts loam on `script` with `extra` arguments and waits until it answers `/status`.
+    pub fn start(script: &Path, extra: &[&str]) -> Server {
+        let port = free_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let dir = script.parent().unwrap().to_path_buf();
+        let log = dir.join(format!("loam-{port}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_loam"))
+            .arg("serve")
+            .arg(script)
+            .args(["--host", "null", "--osc", &addr.to_string()])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start loam serve");
+        let server = Server {
+            child: Some(child),
+            addr,
+            dir,
+            log,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let c = Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if c.try_request(self.addr, "/status", vec![], Duration::from_millis(200))
+                .is_some()
+            {
+                return;
+            }
+        }
+        panic!("loam did not answer /status within 30 s:\n{}", self.log());
+    }
+
+    /// What loam printed so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// True while the process runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    /// Stops loam with SIGTERM (recordings are finalised) and returns its log.
+    pub fn stop(mut self) -> String {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return self.log();
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.log()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Encodes one message.
+pub fn message(addr: &str, args: Vec<OscType>) -> Vec<u8> {
+    encoder::encode(&OscPacket::Message(OscMessage {
+        addr: addr.into(),
+        args,
+    }))
+    .unwrap()
+}
+
+pub fn s(x: &str) -> OscType {
+    OscType::String(x.into())
+}
+
+/// A client socket on loopback.
+pub struct Client {
+    pub socket: UdpSocket,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Client {
+    pub fn new() -> Client {
+        Client {
+            socket: UdpSocket::bind("127.0.0.1:0").expect("client socket"),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.socket.local_addr().unwrap().port()
+    }
+
+    /// Sends `addr args` and returns its answer: `/done ADDR …`, `/fail
+    /// ADDR …`, or a reply named like the request (`/status`, `/clock`).
+    pub fn request(&self, to: SocketAddr, addr: &str, args: Vec<OscType>) -> OscMessage {
+        self.try_request(to, addr, args, Duration::from_secs(5))
+            .unwrap_or_else(|| panic!("no answer to {addr} within 5 s"))
+    }
+
+    pub fn try_request(
+        &self,
+        to: SocketAddr,
+        addr: &str,
+        args: Vec<OscType>,
+        timeout: Duration,
+    ) -> Option<OscMessage> {
+        self.socket.send_to(&message(addr, args), to).ok()?;
+        self.answer(addr, timeout)
+    }
+
+    /// Waits for the answer about `addr`, skipping anything else (beats, news).
+    pub fn answer(&self, addr: &str, timeout: Duration) -> Option<OscMessage> {
+        let deadline = Instant::now() + timeout;
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            self.socket.set_read_timeout(Some(left)).ok()?;
+            let n = self.socket.recv(&mut buf).ok()?;
+            let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) else {
+                continue;
+            };
+            let about = matches!(m.args.first(), Some(OscType::String(a)) if a == addr);
+            if m.addr == addr || ((m.addr == "/done" || m.addr == "/fail") && about) {
+                return Some(m);
+            }
+        }
+    }
+
+    /// Every packet that arrives within `window`.
+    pub fn collect(&self, window: Duration) -> Vec<OscPacket> {
+        let deadline = Instant::now() + window;
+        let mut buf = vec![0u8; 65_536];
+        let mut out = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return out;
+            }
+            let _ = self.socket.set_read_timeout(Some(left));
+            match self.socket.recv(&mut buf) {
+                Ok(n) => {
+                    if let Ok((_, p)) = rosc::decoder::decode_udp(&buf[..n]) {
+                        out.push(p);
+                    }
+                }
+                Err(_) => return out,
+            }
+        }
+    }
+}
+
+/// `/status` fields by name.
+pub struct Status {
+    pub tempo: f32,
+    pub metre: String,
+    pub octave: i32,
+    pub bar: i32,
+    pub beat: i32,
+    pub loops: Vec<String>,
+    pub late_events: i32,
+    pub xruns: i32,
+    pub dropped: i32,
+    pub late_bundles: i32,
+    pub bad: i32,
+    pub voices: i32,
+}
+
+pub fn status(c: &Client, to: SocketAddr) -> Status {
+    let m = c.request(to, "/status", vec![]);
+    assert_eq!(m.addr, "/status", "{m:?}");
+    assert_eq!(m.args.len(), 13, "{m:?}");
+    let i = |k: usize| match &m.args[k] {
+        OscType::Int(x) => *x,
+        other => panic!("/status argument {k} should be an int: {other:?}"),
+    };
+    let st = |k: usize| match &m.args[k] {
+        OscType::String(x) => x.clone(),
+        other => panic!("/status argument {k} should be a string: {other:?}"),
+    };
+    Status {
+        tempo: match m.args[0] {
+            OscType::Float(x) => x,
+            ref other => panic!("tempo should be a float: {other:?}"),
+        },
+        metre: st(1),
+        octave: i(2),
+        bar: i(3),
+        beat: i(4),
+        loops: st(5).split_whitespace().map(String::from).collect(),
+        late_events: i(7),
+        xruns: i(8),
+        dropped: i(9),
+        late_bundles: i(10),
+        bad: i(11),
+        voices: i(12),
+    }
+}
+
+/// Waits until `f` holds (polling every 50 ms), up to `timeout`.
+pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    f()
+}
+
+/// Whether an external client is installed. Missing ones skip the test
+/// with a note, unless LOAM_REQUIRE_CLIENTS=1 (set by tools/test, after
+/// tools/setup --test installed them), where a missing one fails it.
+pub fn have(what: &str, check: &mut Command) -> bool {
+    let ok = check
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        if std::env::var("LOAM_REQUIRE_CLIENTS").as_deref() == Ok("1") {
+            panic!("{what} is not installed: run tools/setup --test");
+        }
+        eprintln!("skipping: {what} is not installed (tools/setup --test installs it)");
+    }
+    ok
+}
+
+/// Frames where the left channel jumps from silence to a click.
+pub fn onsets(samples: &[f32]) -> Vec<u64> {
+    let mut prev = 0.0f32;
+    let mut found = Vec::new();
+    for (i, frame) in samples.chunks_exact(2).enumerate() {
+        let x = frame[0].abs();
+        if x > 0.05 && prev < 1e-6 {
+            found.push(i as u64);
+        }
+        prev = x;
+    }
+    found
+}
+
+/// Interleaved samples of a WAV file.
+pub fn read_wav(path: &Path) -> Vec<f32> {
+    let mut r = hound::WavReader::open(path).expect("a complete WAV");
+    match r.spec().sample_format {
+        hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
+        hound::SampleFormat::Int => {
+            let bits = r.spec().bits_per_sample;
+            let scale = (1i64 << (bits - 1)) as f32;
+            r.samples::<i32>()
+                .map(|s| s.unwrap() as f32 / scale)
+                .collect()
+        }
+    }
+}
