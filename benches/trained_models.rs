@@ -36,6 +36,23 @@ fn vae(c: &mut Criterion) {
     group.finish();
     let model = RhythmVae::train(&data, &VaeConfig::default(), &mut |_| {}).unwrap();
     let opts = DecodeOptions::default();
+    c.bench_function("rhythm_vae/decode_default_threads", |b| {
+        let mut t = 0.0f32;
+        b.iter(|| {
+            t += 0.01;
+            black_box(model.decode(&[t.sin() * 2.0, t.cos() * 2.0], &opts))
+        })
+    });
+    // NOTE: a model worker runs inference on one intra-op thread; a decode
+    // this small only loses time to thread hand-offs with more.
+    tch::set_num_threads(1);
+    c.bench_function("rhythm_vae/decode_planes", |b| {
+        let mut t = 0.0f32;
+        b.iter(|| {
+            t += 0.01;
+            black_box(model.decode_planes(&[t.sin() * 2.0, t.cos() * 2.0], &opts))
+        })
+    });
     c.bench_function("rhythm_vae/decode", |b| {
         let mut t = 0.0f32;
         b.iter(|| {

@@ -61,6 +61,8 @@ enum Command {
     Devices(cli::devices::DevicesArgs),
     /// Evaluate code in a running server (a file, standard input, or -e CODE).
     Eval(cli::eval::EvalArgs),
+    /// Train a small model (rhythm VAE, Markov, GRU) on a dataset of patterns or MIDI files.
+    Train(cli::train::TrainArgs),
     /// Render a script offline to a WAV file (deterministic).
     Render {
         script: PathBuf,
@@ -90,6 +92,7 @@ fn main() -> ExitCode {
             block_size,
         } => render(&script, bars, &output, sample_rate, block_size),
         Command::Eval(args) => cli::eval::run(args),
+        Command::Train(args) => cli::train::run(args),
         Command::Devices(args) => cli::devices::run(args),
         Command::Serve {
             script,

@@ -14,6 +14,8 @@ pub struct Session {
     pub handle: EngineHandle,
     pub script: Script,
     pub sample_rate: u32,
+    /// Model operations scripts asked for, for the control thread to carry out.
+    pub model_ops: Vec<crate::control::models::ModelOp>,
 }
 
 impl Session {
@@ -27,8 +29,12 @@ impl Session {
             planner.set_base_dir(dir.to_path_buf());
         }
         let mut scheduler = Scheduler::new(planner);
+        let mut model_ops = Vec::new();
         for change in changes {
-            scheduler.apply(change);
+            match change {
+                Change::Model(op) => model_ops.push(op),
+                other => scheduler.apply(other),
+            }
         }
         let (engine, handle) = Engine::new(config);
         Ok((
@@ -37,6 +43,7 @@ impl Session {
                 handle,
                 script,
                 sample_rate: config.sample_rate,
+                model_ops,
             },
             engine,
         ))
@@ -51,6 +58,8 @@ impl Session {
             Some(&mut self.script as &mut dyn BarHook),
         );
         self.handle.collect_garbage();
+        let ops = self.scheduler.planner_mut().take_model_ops();
+        self.model_ops.extend(ops);
         let mut m = self.scheduler.take_messages();
         m.extend(self.script.take_messages());
         m
@@ -59,7 +68,10 @@ impl Session {
     /// Applies changes (from a reload, an eval, OSC) at the next bar.
     pub fn apply(&mut self, changes: Vec<Change>) {
         for c in changes {
-            self.scheduler.apply(c);
+            match c {
+                Change::Model(op) => self.model_ops.push(op),
+                other => self.scheduler.apply(other),
+            }
         }
     }
 

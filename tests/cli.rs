@@ -188,7 +188,10 @@ fn sigterm_finalises_the_recording() {
     let reader = std::thread::spawn(move || {
         use std::io::BufRead;
         let mut all = String::new();
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if line.contains("Ctrl-C to stop") {
                 let _ = tx.send(());
             }
@@ -197,7 +200,8 @@ fn sigterm_finalises_the_recording() {
         }
         all
     });
-    rx.recv_timeout(Duration::from_secs(30)).expect("loam did not start playing");
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("loam did not start playing");
     std::thread::sleep(Duration::from_millis(1500));
     let pid = child.id().to_string();
     assert!(Command::new("kill")

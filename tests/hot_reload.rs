@@ -190,7 +190,15 @@ fn the_live_server_hears_saves() {
         Command::new(env!("CARGO_BIN_EXE_loam"))
             .arg("serve")
             .arg(&path)
-            .args(["--host", "null", "--osc", "off", "--duration", "3.5", "--record"])
+            .args([
+                "--host",
+                "null",
+                "--osc",
+                "off",
+                "--duration",
+                "3.5",
+                "--record",
+            ])
             .arg(&rec),
     );
     serving.wait_playing();
@@ -200,7 +208,10 @@ fn the_live_server_hears_saves() {
     std::fs::write(&path, version("live_loop(\"b\", \"b*8\");\n")).unwrap();
     let (status, err) = serving.finish();
     assert!(status.success(), "{err}");
-    assert!(err.contains("live.rhai:5:") && err.contains("last good version keeps playing"), "{err}");
+    assert!(
+        err.contains("live.rhai:5:") && err.contains("last good version keeps playing"),
+        "{err}"
+    );
     assert!(err.contains("reloaded"), "{err}");
     let r = hound::WavReader::open(&rec).unwrap();
     let audio: Vec<f32> = r.into_samples::<f32>().map(|x| x.unwrap()).collect();

@@ -11,8 +11,9 @@
 //! tests print SKIP, unless `LOAM_REQUIRE_MODELS` is set (tools/test sets
 //! it), in which case they fail; a venv without nn-tilde is a failure.
 
+mod model_support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -26,53 +27,13 @@ use serde_json::Value as Json;
 #[global_allocator]
 static ALLOC: AllocDisabler = AllocDisabler;
 
-/// The venv's python: `LOAM_TORCH_PYTHON`, or the one tools/setup made.
-fn python() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("LOAM_TORCH_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let cache = std::env::var_os("LOAM_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-                .map(|c| c.join("loam"))
-        })?;
-    let p = cache.join("torch-2.13.0/bin/python");
-    p.exists().then_some(p)
-}
-
 /// Exports the test models once per test binary; `None` means SKIP.
 fn models() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
-        let required = std::env::var_os("LOAM_REQUIRE_MODELS").is_some();
-        let Some(py) = python() else {
-            assert!(
-                !required,
-                "LOAM_REQUIRE_MODELS is set but the torch venv is missing: run tools/setup --test"
-            );
-            eprintln!("SKIP: no torch venv (run tools/setup --test)");
-            return None;
-        };
         // Re-exported on every run, into cargo's scratch folder for tests.
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("torchscript-models");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/models/export_nn_tilde.py");
-        let out = Command::new(&py)
-            .arg(&script)
-            .arg(&dir)
-            .output()
-            .expect("run python");
-        // With the venv there, a failed export is a failure (nn-tilde missing:
-        // tools/setup --test installs it).
-        assert!(
-            out.status.success(),
-            "exporting the test models with {} failed (tools/setup --test installs nn-tilde):\n{}",
-            py.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(dir)
+        model_support::export(&dir)
     })
     .as_deref()
 }

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::limiter::Limiter;
+use super::model_slots::{ModelMsg, ModelSlots};
 use super::voices::VoicePool;
 use super::{EngineStatus, SoundEvent};
+use crate::model::torchscript::StreamOutput;
 use crate::sound::Sample;
 
 /// Fixed capacities and levels, chosen before the audio starts.
@@ -62,6 +64,7 @@ pub struct Engine {
     commands: Consumer<EngineCommand>,
     returns: Producer<Arc<Sample>>,
     pool: VoicePool,
+    models: ModelSlots,
     limiter: Limiter,
     status: Arc<EngineStatus>,
     master_gain: f32,
@@ -74,6 +77,8 @@ pub struct EngineHandle {
     direct: Producer<SoundEvent>,
     commands: Producer<EngineCommand>,
     returns: Consumer<Arc<Sample>>,
+    models: Producer<ModelMsg>,
+    model_returns: Consumer<Box<StreamOutput>>,
     pub status: Arc<EngineStatus>,
 }
 
@@ -84,6 +89,8 @@ impl Engine {
         let (direct_tx, direct_rx) = RingBuffer::new(DIRECT_CAPACITY);
         let (cmd_tx, cmd_rx) = RingBuffer::new(64);
         let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
+        let (model_tx, model_rx) = RingBuffer::new(64);
+        let (model_ret_tx, model_ret_rx) = RingBuffer::new(64);
         let status = Arc::new(EngineStatus::default());
         // A 2 ms fade ends voices that have a length.
         let fade = (config.sample_rate / 500).max(1);
@@ -94,6 +101,7 @@ impl Engine {
             commands: cmd_rx,
             returns: ret_tx,
             pool: VoicePool::new(config.voices, fade),
+            models: ModelSlots::new(model_rx, model_ret_tx),
             limiter: Limiter::new(config.sample_rate, 0.98, 0.08),
             status: status.clone(),
             master_gain: config.master_gain,
@@ -104,6 +112,8 @@ impl Engine {
             direct: direct_tx,
             commands: cmd_tx,
             returns: ret_rx,
+            models: model_tx,
+            model_returns: model_ret_rx,
             status,
         };
         (engine, handle)
@@ -197,6 +207,7 @@ impl Engine {
             self.pool
                 .render(&mut out[(cursor * 2) as usize..], &mut self.returns);
         }
+        self.models.process(out);
         if self.master_gain != 1.0 {
             for x in out.iter_mut() {
                 *x *= self.master_gain;
@@ -238,6 +249,11 @@ impl EngineHandle {
         self.events.slots()
     }
 
+    /// Sends a model stream to, or takes one from, the mixer.
+    pub fn model(&mut self, msg: ModelMsg) -> Result<(), ModelMsg> {
+        self.models.push(msg).map_err(|rtrb::PushError::Full(m)| m)
+    }
+
     pub fn command(&mut self, cmd: EngineCommand) -> bool {
         self.commands.push(cmd).is_ok()
     }
@@ -247,6 +263,10 @@ impl EngineHandle {
         let mut n = 0;
         while let Ok(sample) = self.returns.pop() {
             drop(sample);
+            n += 1;
+        }
+        while let Ok(stream) = self.model_returns.pop() {
+            drop(stream);
             n += 1;
         }
         n

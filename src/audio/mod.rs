@@ -8,6 +8,7 @@
 pub mod engine;
 pub mod event;
 pub mod limiter;
+pub mod model_slots;
 pub mod status;
 pub mod voice;
 pub mod voices;

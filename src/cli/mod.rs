@@ -4,3 +4,4 @@ pub mod devices;
 pub mod eval;
 pub mod midi;
 pub mod osc;
+pub mod train;

@@ -92,6 +92,11 @@ pub enum Command {
         dim: usize,
         value: f64,
     },
+    /// Load, steer or unload a model (OSC `/model/…`, scripts).
+    Model {
+        op: super::models::ModelOp,
+        reply: Option<Reply>,
+    },
     /// MIDI learn, clock in/out switches, MIDI events (see [`crate::midi`]).
     Midi {
         command: crate::midi::MidiCommand,
@@ -108,6 +113,7 @@ pub struct StatusReport {
     pub bar: i64,
     pub beat: i64,
     pub loops: Vec<String>,
+    pub models: Vec<String>,
     pub late_events: u64,
     pub xruns: u64,
     pub queue_full: u64,

@@ -30,6 +30,8 @@ pub struct Controller {
     board: Option<Arc<StatusBoard>>,
     /// MIDI clock, loop notes, learn and clock following (`None`: no MIDI).
     midi: Option<crate::midi::MidiLink>,
+    /// Loaded models and models being loaded.
+    pub models: super::models::Models,
 }
 
 impl Controller {
@@ -45,6 +47,7 @@ impl Controller {
             echo: true,
             board: None,
             midi: None,
+            models: Default::default(),
         }
     }
 
@@ -124,8 +127,41 @@ impl Controller {
         }
     }
 
+    fn model_op(&mut self, op: super::models::ModelOp, reply: Option<super::command::Reply>) {
+        use super::models::ModelOp;
+        match op {
+            ModelOp::Load { name, path, route } => {
+                let path = if path.is_absolute() {
+                    path
+                } else {
+                    self.session
+                        .script
+                        .path()
+                        .parent()
+                        .map(|d| d.join(&path))
+                        .unwrap_or(path)
+                };
+                let rate = self.session.sample_rate;
+                self.models.load(name, path, route, rate, reply);
+            }
+            other => {
+                let r = self.models.apply(other, &mut self.session.handle);
+                if let Err(e) = &r {
+                    self.notify(Notice::Error(e.clone()));
+                }
+                answer(reply, r);
+            }
+        }
+    }
+
     /// One round of upkeep: reload on save, plan and queue, report, beats.
     pub fn step(&mut self) {
+        for op in std::mem::take(&mut self.session.model_ops) {
+            self.model_op(op, None);
+        }
+        for n in self.models.poll(&mut self.session.handle) {
+            self.notify(n);
+        }
         if self.watcher.as_mut().is_some_and(|w| w.changed()) {
             let path = self.session.script.path().display().to_string();
             match self.session.reload() {
@@ -287,11 +323,12 @@ impl Controller {
             Command::Status(tx) => {
                 let _ = tx.try_send(self.status());
             }
-            // NOTE: models are wired by the models work; until then a
-            // latent target answers "no model".
-            Command::SetLatent { model, dim, .. } => self.notify(Notice::Error(format!(
-                "no model '{model}' is loaded (latent dimension {dim})"
-            ))),
+            Command::SetLatent { model, dim, value } => {
+                if let Err(e) = self.models.set_latent(&model, dim, value) {
+                    self.notify(Notice::Error(e));
+                }
+            }
+            Command::Model { op, reply } => self.model_op(op, reply),
             Command::Midi { command, reply } => {
                 let r = match self.midi.as_mut() {
                     Some(m) => m.handle(command, &mut self.session),
@@ -361,6 +398,7 @@ impl Controller {
             bar: bar.to_integer() as i64,
             beat: beat as i64,
             loops: planner.loop_names(),
+            models: self.models.names(),
             late_events: EngineStatus::get(&st.late_events),
             xruns: EngineStatus::get(&st.xruns),
             queue_full: EngineStatus::get(&st.queue_full),

@@ -5,6 +5,7 @@
 
 pub mod command;
 pub mod controller;
+pub mod models;
 pub mod watcher;
 
 pub use command::{Command, Notice, PlayRequest, StatusBoard, StatusReport};

@@ -17,6 +17,8 @@
 //! | `/clock` | | answered with `/clock h frame, t time, i sample-rate` |
 //! | `/subscribe`, `/unsubscribe` | `[i port]` | beats and script news |
 
+use crate::control::models::ModelOp;
+use crate::model::torchscript::AttrValue;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,7 +37,8 @@ use crate::time::{wallclock, Metre, NoteValue, Tempo, TempoOctave};
 
 /// The addresses loam answers, for "unknown address" replies.
 pub const KNOWN: &str = "/tempo /metre /octave /play /set /loop/NAME/mute /loop/NAME/unmute \
-/loop/NAME/solo /unsolo /hush /eval /load /status /clock /subscribe /unsubscribe";
+/loop/NAME/solo /unsolo /hush /eval /load /status /clock /subscribe /unsubscribe \
+/model/load /model/NAME/latent /model/NAME/shape /model/NAME/set /model/NAME/gain /model/NAME/unload /midi/learn";
 
 /// How long the handler waits for room in the control thread's queue.
 const SEND_TIMEOUT: Duration = Duration::from_secs(1);
@@ -153,6 +156,37 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
             send(cx, Command::Hush)?;
             ok()
         }
+        "/model/load" => {
+            a.count(2, 3, "name path [route]")?;
+            may_send_code(cx)?;
+            let name = a.string(0, "name")?.to_string();
+            let path = std::path::PathBuf::from(a.string(1, "path")?);
+            let route = if a.len() == 3 {
+                Some(a.string(2, "route")?.to_string())
+            } else {
+                None
+            };
+            pending(cx, |reply| Command::Model {
+                op: ModelOp::Load { name, path, route },
+                reply,
+            })
+        }
+        "/midi/learn" => {
+            a.count(1, 4, "target [min max] [curve]")?;
+            let mut text = a.string(0, "target")?.to_string();
+            if a.len() >= 3 {
+                text += &format!(" {} {}", a.number(1, "min")?, a.number(2, "max")?);
+            }
+            if a.len() == 2 || a.len() == 4 {
+                text += " ";
+                text += a.string(a.len() - 1, "curve")?;
+            }
+            let req = crate::midi::LearnRequest::parse(&text)?;
+            pending(cx, |reply| Command::Midi {
+                command: crate::midi::MidiCommand::Learn(req),
+                reply,
+            })
+        }
         "/unsolo" => {
             a.count(0, 0, "")?;
             pending(cx, |reply| Command::Solo { name: None, reply })
@@ -203,6 +237,7 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
                 )))
             }
         }
+        _ if addr.starts_with("/model/") => model_address(addr, &a, cx),
         _ => match loop_switch(addr) {
             Some((name, action)) => {
                 a.count(0, 0, "")?;
@@ -230,6 +265,84 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
             ))),
         },
     }
+}
+
+/// `/model/NAME/latent f…`, `/model/NAME/shape i dim f offset f scale`,
+/// `/model/NAME/set s attr value…`, `/model/NAME/gain f [f pan]`, `/model/NAME/unload`.
+fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal> {
+    let rest = addr.strip_prefix("/model/").unwrap_or_default();
+    let Some((name, action)) = rest.rsplit_once('/').filter(|(n, _)| !n.is_empty()) else {
+        return Err(Refusal::Bad(format!(
+            "unknown address {} (loam knows {KNOWN})",
+            short(addr)
+        )));
+    };
+    let name = name.to_string();
+    let op = match action {
+        "latent" => {
+            a.count(1, 64, "value…")?;
+            let values = (0..a.len())
+                .map(|i| a.number(i, "latent value"))
+                .collect::<Result<Vec<_>, _>>()?;
+            ModelOp::Latent { name, values }
+        }
+        "shape" => {
+            a.count(3, 3, "dim offset scale")?;
+            let dim = a.int(0, "dim")?;
+            let dim =
+                usize::try_from(dim).map_err(|_| format!("/model: dimension {dim} is negative"))?;
+            ModelOp::Shape {
+                name,
+                dim,
+                offset: a.number(1, "offset")?,
+                scale: a.number(2, "scale")?,
+            }
+        }
+        "set" => {
+            a.count(2, 16, "attribute value…")?;
+            let attr = a.string(0, "attribute")?.to_string();
+            let values = (1..a.len())
+                .map(|i| match a.raw(i) {
+                    Some(rosc::OscType::Int(v)) => Ok(AttrValue::Int(*v as i64)),
+                    Some(rosc::OscType::Long(v)) => Ok(AttrValue::Int(*v)),
+                    Some(rosc::OscType::Float(v)) => Ok(AttrValue::Float(*v as f64)),
+                    Some(rosc::OscType::Double(v)) => Ok(AttrValue::Float(*v)),
+                    Some(rosc::OscType::Bool(v)) => Ok(AttrValue::Bool(*v)),
+                    Some(rosc::OscType::String(v)) => Ok(AttrValue::Str(v.clone())),
+                    _ => Err(format!(
+                        "/model/{}/set: argument {} must be a number, bool or string",
+                        name,
+                        i + 1
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            ModelOp::Set { name, attr, values }
+        }
+        "gain" => {
+            a.count(1, 2, "gain [pan]")?;
+            let pan = if a.len() == 2 {
+                a.number(1, "pan")? as f32
+            } else {
+                0.0
+            };
+            ModelOp::Gain {
+                name,
+                gain: a.number(0, "gain")? as f32,
+                pan,
+            }
+        }
+        "unload" => {
+            a.count(0, 0, "")?;
+            ModelOp::Unload { name }
+        }
+        _ => {
+            return Err(Refusal::Bad(format!(
+                "unknown address {} (loam knows {KNOWN})",
+                short(addr)
+            )))
+        }
+    };
+    pending(cx, |reply| Command::Model { op, reply })
 }
 
 /// `/loop/NAME/mute|unmute|solo` → (NAME, action).
@@ -362,8 +475,7 @@ pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
             OscType::Int(r.bar.clamp(i32::MIN as i64, i32::MAX as i64) as i32),
             OscType::Int(r.beat as i32),
             OscType::String(r.loops.join(" ")),
-            // Models arrive with a later issue.
-            OscType::String(String::new()),
+            OscType::String(r.models.join(" ")),
             int(r.late_events),
             int(r.xruns),
             int(OscCounters::get(&c.dropped) + OscCounters::get(&c.refused)),

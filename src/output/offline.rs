@@ -51,6 +51,9 @@ pub fn render_samples(
         engine.process(out);
         sink(out)?;
     }
+    if !session.model_ops.is_empty() {
+        messages.push("models play only live (loam serve); this offline render skips them".into());
+    }
     let status = &session.handle.status;
     Ok(RenderReport {
         frames: engine.frame(),

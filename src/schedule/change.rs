@@ -29,4 +29,6 @@ pub enum Change {
     Seed(u64),
     /// Load a folder of samples (SuperDirt layout) into the sound bank.
     Samples(PathBuf),
+    /// A model operation, carried out by the control thread (live only).
+    Model(crate::control::models::ModelOp),
 }

@@ -40,6 +40,8 @@ pub struct Planner {
     next_bar: i64,
     base_dir: PathBuf,
     messages: Vec<String>,
+    /// Model operations for the control thread (models play only live).
+    model_ops: Vec<crate::control::models::ModelOp>,
     warned: std::collections::BTreeSet<String>,
     /// Notes of loops that play MIDI, sorted by frame, until taken.
     midi_notes: std::collections::VecDeque<crate::midi::MidiNote>,
@@ -65,6 +67,7 @@ impl Planner {
             next_bar: 0,
             base_dir: PathBuf::from("."),
             messages: Vec::new(),
+            model_ops: Vec::new(),
             warned: Default::default(),
             midi_notes: Default::default(),
             pads: Default::default(),
@@ -179,6 +182,11 @@ impl Planner {
             .frame_at(Rational::from_integer(self.next_bar as i128))
     }
 
+    /// Model operations asked for since the last call.
+    pub fn take_model_ops(&mut self) -> Vec<crate::control::models::ModelOp> {
+        std::mem::take(&mut self.model_ops)
+    }
+
     /// Messages for the performer (unknown sounds, failed sample loads).
     pub fn take_messages(&mut self) -> Vec<String> {
         std::mem::take(&mut self.messages)
@@ -236,6 +244,7 @@ impl Planner {
                     state.pending = Some((round_up(at, self.quantum), None));
                 }
             }
+            Change::Model(op) => self.model_ops.push(op),
             Change::Seed(seed) => self.seed = seed,
             Change::Quantum(q) => self.quantum = q.max(1),
             Change::Samples(path) => {

@@ -13,6 +13,9 @@
 //! | `.fast(x)` `.slow(x)` `.shift(pulses)` `.rev()` `.degrade(p)` `.humanise(pulses, vel)` `.swing(a)` `.layer("pattern")` `.velocity(g)` | pattern transforms, applied in order |
 //! | `.every(n, fast(2))` / `.every(n, offset, rev())` | a transform on every n-th cycle |
 //! | `stop_loop("name")` | stop a loop at its next boundary |
+//! | `model_load("name", "file.ts" [, "decode"\|"forward"\|"encode-decode"])` | load an nn~/RAVE TorchScript model as a voice (live only) |
+//! | `model_latent("name", [z0, z1, …])` `model_shape("name", dim, offset, scale)` | steer its latent space |
+//! | `model_set("name", "attr", value)` `model_gain("name", g)` `model_unload("name")` | attributes, level, unload |
 //! | `quantum(bars)` | loop changes wait for a multiple of this many bars |
 //! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads |
 //! | `ctrl("name")` / `ctrl("name", default)` | a named control set over OSC or MIDI |
@@ -235,6 +238,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     });
 
     register_transforms(engine, shared);
+    register_models(engine, shared);
 
     let s = shared.clone();
     engine.register_fn("set", move |key: &str, value: Dynamic| {
@@ -469,4 +473,134 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
             Ok(l.clone())
         },
     );
+}
+
+/// Model functions: each becomes a [`ModelOp`] the control thread carries out
+/// (models play only live).
+fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
+    use crate::control::models::ModelOp;
+    use crate::model::torchscript::AttrValue;
+    fn push(s: &Shared, op: ModelOp) {
+        s.collected().changes.push(Change::Model(op));
+    }
+    fn model_path(file: &str) -> Res<PathBuf> {
+        let path = PathBuf::from(file);
+        if path.is_absolute()
+            || path
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return fail(format!(
+                "model_load: '{file}' is outside the script's folder; give a path inside it"
+            ));
+        }
+        Ok(path)
+    }
+    let s = shared.clone();
+    engine.register_fn("model_load", move |name: &str, file: &str| -> Res<()> {
+        let path = model_path(file)?;
+        push(
+            &s,
+            ModelOp::Load {
+                name: name.into(),
+                path,
+                route: None,
+            },
+        );
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn(
+        "model_load",
+        move |name: &str, file: &str, route: &str| -> Res<()> {
+            let path = model_path(file)?;
+            push(
+                &s,
+                ModelOp::Load {
+                    name: name.into(),
+                    path,
+                    route: Some(route.into()),
+                },
+            );
+            Ok(())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "model_latent",
+        move |name: &str, values: rhai::Array| -> Res<()> {
+            let values = values.iter().map(number).collect::<Res<Vec<f64>>>()?;
+            push(
+                &s,
+                ModelOp::Latent {
+                    name: name.into(),
+                    values,
+                },
+            );
+            Ok(())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "model_shape",
+        move |name: &str, dim: i64, offset: Dynamic, scale: Dynamic| -> Res<()> {
+            let dim = usize::try_from(dim)
+                .or_else(|_| fail(format!("model_shape: dimension {dim} is negative")))?;
+            push(
+                &s,
+                ModelOp::Shape {
+                    name: name.into(),
+                    dim,
+                    offset: number(&offset)?,
+                    scale: number(&scale)?,
+                },
+            );
+            Ok(())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "model_set",
+        move |name: &str, attr: &str, value: Dynamic| -> Res<()> {
+            let v = if let Ok(b) = value.as_bool() {
+                AttrValue::Bool(b)
+            } else if let Ok(i) = value.as_int() {
+                AttrValue::Int(i)
+            } else if let Ok(f) = value.as_float() {
+                AttrValue::Float(f)
+            } else if let Some(t) = value.clone().try_cast::<String>() {
+                AttrValue::Str(t)
+            } else {
+                return fail(format!(
+                    "model_set: {} is not a bool, number or string",
+                    value.type_name()
+                ));
+            };
+            push(
+                &s,
+                ModelOp::Set {
+                    name: name.into(),
+                    attr: attr.into(),
+                    values: vec![v],
+                },
+            );
+            Ok(())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn("model_gain", move |name: &str, gain: Dynamic| -> Res<()> {
+        push(
+            &s,
+            ModelOp::Gain {
+                name: name.into(),
+                gain: number(&gain)? as f32,
+                pan: 0.0,
+            },
+        );
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("model_unload", move |name: &str| {
+        push(&s, ModelOp::Unload { name: name.into() });
+    });
 }

@@ -91,7 +91,10 @@ impl Serving {
         let reader = std::thread::spawn(move || {
             use std::io::BufRead;
             let mut all = String::new();
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if line.contains("Ctrl-C to stop") {
                     let _ = tx.send(());
                 }
@@ -116,7 +119,11 @@ impl Serving {
     /// Waits for the process to end; its exit status and all it printed.
     pub fn finish(mut self) -> (std::process::ExitStatus, String) {
         let status = self.child.wait().expect("wait for loam");
-        let err = self.reader.take().map(|r| r.join().unwrap_or_default()).unwrap_or_default();
+        let err = self
+            .reader
+            .take()
+            .map(|r| r.join().unwrap_or_default())
+            .unwrap_or_default();
         (status, err)
     }
 }

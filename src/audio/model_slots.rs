@@ -1,0 +1,138 @@
+//! Model voices in the mixer: each loaded model's stream output plays
+//! through a slot with its own gain and pan. Streams arrive and leave over a
+//! ring; a detached stream goes back to the control side to be dropped there.
+
+use rtrb::{Consumer, Producer};
+
+use crate::model::torchscript::StreamOutput;
+
+/// How many models can sound at once.
+pub const MODEL_SLOTS: usize = 8;
+
+/// Frames a slot renders at a time (blocks longer than this are split).
+const SCRATCH_FRAMES: usize = 4096;
+
+/// Messages from the control side to the slots.
+pub enum ModelMsg {
+    Attach {
+        slot: usize,
+        output: Box<StreamOutput>,
+        gain: f32,
+        pan: f32,
+    },
+    Detach(usize),
+    Gain {
+        slot: usize,
+        gain: f32,
+        pan: f32,
+    },
+}
+
+struct Slot {
+    output: Box<StreamOutput>,
+    gain_l: f32,
+    gain_r: f32,
+}
+
+fn gains(gain: f32, pan: f32) -> (f32, f32) {
+    let gain = if gain.is_finite() { gain.max(0.0) } else { 0.0 };
+    let pan = if pan.is_finite() {
+        pan.clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    (gain * (1.0 - pan).min(1.0), gain * (1.0 + pan).min(1.0))
+}
+
+/// The audio side of the model voices.
+pub struct ModelSlots {
+    slots: Vec<Option<Slot>>,
+    messages: Consumer<ModelMsg>,
+    returns: Producer<Box<StreamOutput>>,
+    scratch: Vec<f32>,
+}
+
+impl ModelSlots {
+    pub fn new(messages: Consumer<ModelMsg>, returns: Producer<Box<StreamOutput>>) -> ModelSlots {
+        ModelSlots {
+            slots: (0..MODEL_SLOTS).map(|_| None).collect(),
+            messages,
+            returns,
+            scratch: vec![0.0; SCRATCH_FRAMES * 2],
+        }
+    }
+
+    fn detach(&mut self, slot: usize) -> bool {
+        if self.returns.is_full() {
+            return false;
+        }
+        if let Some(s) = self.slots.get_mut(slot).and_then(Option::take) {
+            let _ = self.returns.push(s.output);
+        }
+        true
+    }
+
+    /// Applies waiting messages, then adds every model's audio into `out`
+    /// (interleaved stereo).
+    ///
+    /// Audio thread: no allocation, no locks; streams that leave are returned,
+    /// never dropped here (if the return ring is full, they wait a block).
+    pub fn process(&mut self, out: &mut [f32]) {
+        while let Ok(peek) = self.messages.peek() {
+            let needs_return = match peek {
+                ModelMsg::Attach { slot, .. } => self.slots.get(*slot).is_some_and(Option::is_some),
+                ModelMsg::Detach(_) => true,
+                ModelMsg::Gain { .. } => false,
+            };
+            if needs_return && self.returns.is_full() {
+                break;
+            }
+            let Ok(msg) = self.messages.pop() else { break };
+            match msg {
+                ModelMsg::Attach {
+                    slot,
+                    output,
+                    gain,
+                    pan,
+                } => {
+                    if slot >= self.slots.len() {
+                        let _ = self.returns.push(output);
+                        continue;
+                    }
+                    self.detach(slot);
+                    let (gain_l, gain_r) = gains(gain, pan);
+                    self.slots[slot] = Some(Slot {
+                        output,
+                        gain_l,
+                        gain_r,
+                    });
+                }
+                ModelMsg::Detach(slot) => {
+                    self.detach(slot);
+                }
+                ModelMsg::Gain { slot, gain, pan } => {
+                    if let Some(Some(s)) = self.slots.get_mut(slot) {
+                        (s.gain_l, s.gain_r) = gains(gain, pan);
+                    }
+                }
+            }
+        }
+        for slot in self.slots.iter_mut().flatten() {
+            let ch = slot.output.channels().max(1);
+            for block in out.chunks_mut(SCRATCH_FRAMES * 2) {
+                let frames = block.len() / 2;
+                let buf = &mut self.scratch[..frames * ch];
+                slot.output.process(buf);
+                for (i, o) in block.chunks_exact_mut(2).enumerate() {
+                    let (l, r) = if ch == 1 {
+                        (buf[i], buf[i])
+                    } else {
+                        (buf[i * ch], buf[i * ch + 1])
+                    };
+                    o[0] += l * slot.gain_l;
+                    o[1] += r * slot.gain_r;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The models a live session holds: loaded on a helper thread (loading and
+//! warming up take 100+ ms, which the control loop must never wait for),
+//! then attached to a mixer slot; latents and attributes set from scripts,
+//! OSC and MIDI.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crossbeam_channel::{Receiver, TryRecvError};
+
+use super::command::Reply;
+use super::Notice;
+use crate::audio::model_slots::{ModelMsg, MODEL_SLOTS};
+use crate::audio::EngineHandle;
+use crate::model::torchscript::{
+    AttrValue, ModelStream, Module, Route, StreamConfig, StreamHandle, StreamOutput,
+};
+
+/// What a script or OSC asks of the models.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelOp {
+    /// Load `path` as `name`; `route` is `decode` (default when the model has
+    /// it), `forward`, or `encode-decode`.
+    Load {
+        name: String,
+        path: PathBuf,
+        route: Option<String>,
+    },
+    /// Set latent dimensions 0.. to these values (held until changed).
+    Latent {
+        name: String,
+        values: Vec<f64>,
+    },
+    /// Offset and scale a latent dimension.
+    Shape {
+        name: String,
+        dim: usize,
+        offset: f64,
+        scale: f64,
+    },
+    Set {
+        name: String,
+        attr: String,
+        values: Vec<AttrValue>,
+    },
+    Gain {
+        name: String,
+        gain: f32,
+        pan: f32,
+    },
+    Unload {
+        name: String,
+    },
+}
+
+struct Loaded {
+    handle: StreamHandle,
+    slot: usize,
+}
+
+type Loading = Receiver<Result<(StreamHandle, StreamOutput), String>>;
+
+/// The session's models.
+#[derive(Default)]
+pub struct Models {
+    loaded: BTreeMap<String, Loaded>,
+    loading: Vec<(String, Loading, Option<Reply>)>,
+    /// Operations for models still loading, applied once they play.
+    waiting: Vec<ModelOp>,
+}
+
+fn route_for(module: &Module, route: Option<&str>) -> Result<Route, String> {
+    let has = |m: &str| module.info().methods.iter().any(|x| x.name == m);
+    match route {
+        Some("forward") | Some("audio") => Ok(Route::Audio("forward".into())),
+        Some("decode") => Ok(Route::Decode("decode".into())),
+        Some("encode-decode") => Ok(Route::EncodeDecode {
+            encode: "encode".into(),
+            decode: "decode".into(),
+        }),
+        Some(other) if has(other) => Ok(Route::Audio(other.into())),
+        Some(other) => Err(format!(
+            "unknown route '{other}': use decode, forward, encode-decode or a method name"
+        )),
+        None if has("decode") => Ok(Route::Decode("decode".into())),
+        None => Ok(Route::Audio("forward".into())),
+    }
+}
+
+impl Models {
+    pub fn names(&self) -> Vec<String> {
+        self.loaded.keys().cloned().collect()
+    }
+
+    /// Starts loading on a helper thread; the reply comes when it plays.
+    pub fn load(
+        &mut self,
+        name: String,
+        path: PathBuf,
+        route: Option<String>,
+        engine_rate: u32,
+        reply: Option<Reply>,
+    ) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let thread_name = format!("loam-load-{name}");
+        let spawned = std::thread::Builder::new()
+            .name(thread_name)
+            .spawn(move || {
+                let result = Module::load(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|m| {
+                        let route = route_for(&m, route.as_deref())?;
+                        ModelStream::start(m, StreamConfig::new(route, engine_rate))
+                            .map_err(|e| e.to_string())
+                    });
+                let _ = tx.send(result);
+            });
+        if let Err(e) = spawned {
+            if let Some(r) = reply {
+                let _ = r.try_send(Err(format!("cannot start loading: {e}")));
+            }
+            return;
+        }
+        self.loading.push((name, rx, reply));
+    }
+
+    /// Attaches models that finished loading; returns what to tell subscribers.
+    pub fn poll(&mut self, engine: &mut EngineHandle) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        let mut still = Vec::new();
+        for (name, rx, reply) in std::mem::take(&mut self.loading) {
+            let result = match rx.try_recv() {
+                Err(TryRecvError::Empty) => {
+                    still.push((name, rx, reply));
+                    continue;
+                }
+                Err(TryRecvError::Disconnected) => {
+                    Err("the loading thread ended without a result".to_string())
+                }
+                Ok(r) => r,
+            };
+            let outcome =
+                result.and_then(|(handle, output)| self.attach(&name, handle, output, engine));
+            let (mine, rest): (Vec<ModelOp>, Vec<ModelOp>) = std::mem::take(&mut self.waiting)
+                .into_iter()
+                .partition(|op| op_name(op) == name);
+            self.waiting = rest;
+            if outcome.is_ok() {
+                for op in mine {
+                    if let Err(e) = self.apply(op, engine) {
+                        notices.push(Notice::Error(e));
+                    }
+                }
+            }
+            match &outcome {
+                Ok(m) => notices.push(Notice::Info(m.clone())),
+                Err(e) => notices.push(Notice::Error(format!(
+                    "model '{name}': {e} (the music goes on)"
+                ))),
+            }
+            if let Some(r) = reply {
+                let _ = r.try_send(outcome);
+            }
+        }
+        self.loading = still;
+        notices
+    }
+
+    fn attach(
+        &mut self,
+        name: &str,
+        handle: StreamHandle,
+        output: StreamOutput,
+        engine: &mut EngineHandle,
+    ) -> Result<String, String> {
+        // Replacing a model of the same name reuses its slot.
+        let slot = match self.loaded.get(name) {
+            Some(l) => l.slot,
+            None => (0..MODEL_SLOTS)
+                .find(|s| !self.loaded.values().any(|l| l.slot == *s))
+                .ok_or_else(|| {
+                    format!("all {MODEL_SLOTS} model slots are in use; unload one first")
+                })?,
+        };
+        let latency = handle.latency_frames();
+        handle.play();
+        engine
+            .model(ModelMsg::Attach {
+                slot,
+                output: Box::new(output),
+                gain: 1.0,
+                pan: 0.0,
+            })
+            .map_err(|_| "the engine's model queue is full".to_string())?;
+        if let Some(old) = self
+            .loaded
+            .insert(name.to_string(), Loaded { handle, slot })
+        {
+            old.handle.stop();
+        }
+        Ok(format!("model '{name}' plays (latency {latency} frames)"))
+    }
+
+    fn get(&self, name: &str) -> Result<&Loaded, String> {
+        self.loaded
+            .get(name)
+            .ok_or_else(|| format!("no model '{name}' is loaded"))
+    }
+
+    /// Sets one latent dimension (MIDI, OSC).
+    pub fn set_latent(&self, name: &str, dim: usize, value: f64) -> Result<String, String> {
+        let l = self.get(name)?;
+        l.handle
+            .set_latent(dim, Some(value as f32))
+            .map_err(|e| e.to_string())?;
+        Ok(format!("{name} {dim} {value}"))
+    }
+
+    /// Applies an operation (not `Load`). Operations on a model still
+    /// loading wait until it plays.
+    pub fn apply(&mut self, op: ModelOp, engine: &mut EngineHandle) -> Result<String, String> {
+        let name = op_name(&op).to_string();
+        if !self.loaded.contains_key(&name) && self.loading.iter().any(|(n, _, _)| *n == name) {
+            self.waiting.push(op);
+            return Ok(format!("{name} (still loading; applied when it plays)"));
+        }
+        match op {
+            ModelOp::Load { .. } => Err("load through Models::load".into()),
+            ModelOp::Latent { name, values } => {
+                let l = self.get(&name)?;
+                for (d, v) in values.iter().enumerate() {
+                    l.handle
+                        .set_latent(d, Some(*v as f32))
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(name)
+            }
+            ModelOp::Shape {
+                name,
+                dim,
+                offset,
+                scale,
+            } => {
+                let l = self.get(&name)?;
+                l.handle
+                    .offset_latent(dim, offset as f32)
+                    .map_err(|e| e.to_string())?;
+                l.handle
+                    .scale_latent(dim, scale as f32)
+                    .map_err(|e| e.to_string())?;
+                Ok(name)
+            }
+            ModelOp::Set { name, attr, values } => {
+                let l = self.get(&name)?;
+                l.handle
+                    .set_attribute(&attr, &values)
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{name} {attr}"))
+            }
+            ModelOp::Gain { name, gain, pan } => {
+                let slot = self.get(&name)?.slot;
+                engine
+                    .model(ModelMsg::Gain { slot, gain, pan })
+                    .map_err(|_| "the engine's model queue is full".to_string())?;
+                Ok(name)
+            }
+            ModelOp::Unload { name } => {
+                let l = self
+                    .loaded
+                    .remove(&name)
+                    .ok_or_else(|| format!("no model '{name}' is loaded"))?;
+                let _ = engine.model(ModelMsg::Detach(l.slot));
+                l.handle.stop();
+                Ok(name)
+            }
+        }
+    }
+
+    /// The latent in use by a model now.
+    pub fn current_latent(&self, name: &str) -> Result<Vec<f32>, String> {
+        Ok(self.get(name)?.handle.current_latent())
+    }
+}
+
+fn op_name(op: &ModelOp) -> &str {
+    match op {
+        ModelOp::Load { name, .. }
+        | ModelOp::Latent { name, .. }
+        | ModelOp::Shape { name, .. }
+        | ModelOp::Set { name, .. }
+        | ModelOp::Gain { name, .. }
+        | ModelOp::Unload { name } => name,
+    }
+}

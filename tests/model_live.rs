@@ -1,0 +1,115 @@
+//! Models in the live server: loaded over OSC and from a script while the
+//! music plays, steered through their latent space, listed by /status; a
+//! corrupt file is a clear /fail and the music keeps playing.
+
+mod model_support;
+mod osc_support;
+
+use std::time::Duration;
+
+use osc_support::{s, Client, Server};
+use rosc::OscType;
+
+fn models(tag: &str) -> Option<std::path::PathBuf> {
+    let dir = osc_support::temp_dir(tag);
+    model_support::export(&dir)
+}
+
+fn left_mean(samples: &[f32], from: usize, to: usize) -> f32 {
+    let frames: Vec<f32> = samples
+        .chunks_exact(2)
+        .skip(from)
+        .take(to - from)
+        .map(|f| f[0])
+        .collect();
+    frames.iter().sum::<f32>() / frames.len().max(1) as f32
+}
+
+/// The `models` field of `/status` (its seventh argument).
+fn models_in_status(c: &Client, server: &Server) -> String {
+    let r = c.request(server.addr, "/status", vec![]);
+    match r.args.get(6) {
+        Some(OscType::String(m)) => m.clone(),
+        other => panic!("/status has no models field: {other:?}"),
+    }
+}
+
+#[test]
+fn a_model_loads_over_osc_plays_and_follows_its_latent() {
+    let Some(dir) = models("models-osc") else {
+        return;
+    };
+    let script = osc_support::script_with_click(&dir, "live_loop(\"k\", \"~\");\n");
+    let rec = dir.join("take.wav");
+    let server = Server::start(&script, &["--record", rec.to_str().unwrap()]);
+    let c = Client::new();
+    let full = dir.join("full.ts");
+    let r = c.request(
+        server.addr,
+        "/model/load",
+        vec![s("dc"), s(full.to_str().unwrap())],
+    );
+    assert_eq!(r.addr, "/done", "{r:?}\n{}", server.log());
+    // decode: left = z0 + z1, right = z2 - z3.
+    let r = c.request(
+        server.addr,
+        "/model/dc/latent",
+        vec![
+            OscType::Float(0.4),
+            OscType::Float(0.2),
+            OscType::Float(0.0),
+            OscType::Float(0.0),
+        ],
+    );
+    assert_eq!(r.addr, "/done", "{r:?}");
+    assert_eq!(models_in_status(&c, &server), "dc");
+    // A corrupt file: a clear failure naming it, and the music goes on.
+    let bad = dir.join("truncated.ts");
+    let r = c.request(
+        server.addr,
+        "/model/load",
+        vec![s("bad"), s(bad.to_str().unwrap())],
+    );
+    assert_eq!(r.addr, "/fail", "{r:?}");
+    assert!(format!("{r:?}").contains("truncated.ts"), "{r:?}");
+    let r = c.request(server.addr, "/model/nope/latent", vec![OscType::Float(1.0)]);
+    assert_eq!(r.addr, "/fail");
+    std::thread::sleep(Duration::from_millis(700));
+    let r = c.request(server.addr, "/model/dc/unload", vec![]);
+    assert_eq!(r.addr, "/done", "{r:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let log = server.stop();
+    assert!(log.contains("late_events=0"), "{log}");
+    let audio: Vec<f32> = hound::WavReader::open(&rec)
+        .unwrap()
+        .into_samples::<f32>()
+        .map(|x| x.unwrap())
+        .collect();
+    // Somewhere the decoder's 0.6 × master gain 0.5 = 0.3 held on the left.
+    let frames = audio.len() / 2;
+    let found = (0..frames.saturating_sub(4800))
+        .step_by(2400)
+        .any(|f| (left_mean(&audio, f, f + 2400) - 0.3).abs() < 0.01);
+    assert!(found, "the model's output never appeared in the recording");
+    // And after unloading, silence at the end.
+    assert!(left_mean(&audio, frames - 2400, frames).abs() < 1e-3);
+}
+
+#[test]
+fn a_script_loads_and_steers_a_model() {
+    let Some(dir) = models("models-script") else {
+        return;
+    };
+    let script = osc_support::script_with_click(
+        &dir,
+        "model_load(\"dc\", \"full.ts\", \"decode\");\nfn bar(n) { model_latent(\"dc\", [0.1 * n, 0.0, 0.0, 0.0]); }\nlive_loop(\"k\", \"~\");\n",
+    );
+    let server = Server::start(&script, &[]);
+    let c = Client::new();
+    assert!(osc_support::eventually(Duration::from_secs(20), || {
+        models_in_status(&c, &server) == "dc"
+    }));
+    let log = server.stop();
+    assert!(log.contains("model 'dc' plays"), "{log}");
+    assert!(!log.contains("error"), "{log}");
+}
