@@ -58,6 +58,7 @@
 
 pub mod events;
 pub mod midi;
+pub mod mini_notation;
 pub mod pattern;
 pub mod text;
 

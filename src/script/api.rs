@@ -55,6 +55,8 @@ pub struct Shared {
     pub midi_events: Mutex<std::collections::VecDeque<rhai::Map>>,
     /// `midi_learn`, `midi_follow`, … requests for the MIDI part of the control thread.
     pub midi_requests: Mutex<Vec<String>>,
+    /// The script's folder: models and data are read from here.
+    pub base_dir: Mutex<PathBuf>,
 }
 
 /// MIDI events kept for a script that does not read them.
@@ -239,6 +241,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
 
     register_transforms(engine, shared);
     register_models(engine, shared);
+    register_trained(engine, shared);
 
     let s = shared.clone();
     engine.register_fn("set", move |key: &str, value: Dynamic| {
@@ -602,5 +605,68 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("model_unload", move |name: &str| {
         push(&s, ModelOp::Unload { name: name.into() });
+    });
+}
+
+/// A trained rhythm VAE as a script holds it.
+#[derive(Clone)]
+pub struct VaeRef(Arc<Mutex<crate::model::rhythm_vae::RhythmVae>>);
+
+/// Trained models in scripts: `let v = vae_load("groove.model");`
+/// `live_loop("gen", v.decode([0.3, -1.2]));` `v.sample(seed)`,
+/// `v.decode(z, threshold)`, `v.latent_size()`.
+fn register_trained(engine: &mut Engine, shared: &Arc<Shared>) {
+    use crate::model::rhythm_vae::{DecodeOptions, RhythmVae};
+    engine.register_type_with_name::<VaeRef>("RhythmVae");
+    let s = shared.clone();
+    engine.register_fn("vae_load", move |file: &str| -> Res<VaeRef> {
+        let rel = PathBuf::from(file);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return fail(format!("vae_load: '{file}' is outside the script's folder"));
+        }
+        let path = s
+            .base_dir
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .join(rel);
+        let vae = RhythmVae::load(&path).or_else(|e| fail(format!("vae_load: {e}")))?;
+        Ok(VaeRef(Arc::new(Mutex::new(vae))))
+    });
+    fn latent(z: &rhai::Array) -> Res<Vec<f32>> {
+        z.iter().map(|v| number(v).map(|x| x as f32)).collect()
+    }
+    fn with<T>(v: &VaeRef, f: impl FnOnce(&RhythmVae) -> T) -> T {
+        f(&v.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+    engine.register_fn("decode", |v: &mut VaeRef, z: rhai::Array| -> Res<String> {
+        let z = latent(&z)?;
+        Ok(with(v, |m| {
+            m.decode(&z, &DecodeOptions::default()).to_mini_notation()
+        }))
+    });
+    engine.register_fn(
+        "decode",
+        |v: &mut VaeRef, z: rhai::Array, threshold: f64| -> Res<String> {
+            let z = latent(&z)?;
+            let o = DecodeOptions {
+                threshold: threshold as f32,
+                ..DecodeOptions::default()
+            };
+            Ok(with(v, |m| m.decode(&z, &o).to_mini_notation()))
+        },
+    );
+    engine.register_fn("sample", |v: &mut VaeRef, seed: i64| -> String {
+        with(v, |m| {
+            m.sample(seed as u64, &DecodeOptions::default())
+                .1
+                .to_mini_notation()
+        })
+    });
+    engine.register_fn("latent_size", |v: &mut VaeRef| -> i64 {
+        with(v, |m| m.latent_dims() as i64)
     });
 }

@@ -68,6 +68,9 @@ impl Script {
     /// Compiles and runs `source`, reporting errors against `path`.
     pub fn from_source(path: &Path, source: &str) -> Result<(Script, Vec<Change>), ScriptError> {
         let shared = Arc::new(Shared::default());
+        if let Some(dir) = path.parent() {
+            *shared.base_dir.lock().unwrap_or_else(|p| p.into_inner()) = dir.to_path_buf();
+        }
         let engine = new_engine(&shared, path.parent());
         let ast = compile(&engine, path, source)?;
         let mut script = Script {
