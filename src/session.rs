@@ -70,6 +70,10 @@ impl Session {
         for c in changes {
             match c {
                 Change::Model(op) => self.model_ops.push(op),
+                c @ (Change::Tempo { now: true, .. } | Change::Metre { now: true, .. }) => {
+                    let now = self.handle.frames();
+                    self.scheduler.apply_now(c, now);
+                }
                 other => self.scheduler.apply(other),
             }
         }

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `tempo(bpm)` / `tempo(bpm, "e")` | tempo in the metre's beat, or in a named note value (next bar) |
 //! | `metre("2+2+3/8")` | metre (next bar) |
+//! | `tempo_now(bpm)` / `metre_now("7/8")` | from `loam eval` or a reload: now, with no phase jump (a metre cuts the bar at the next group boundary) |
 //! | `octave(k)` | global tempo octave −2..2 (next bar where the grids meet) |
 //! | `seed(n)` | seed for every random choice in patterns |
 //! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`) |
@@ -143,6 +144,18 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
             engine.register_fn("tempo", f);
         }
     }
+    let s = shared.clone();
+    engine.register_fn("tempo_now", move |bpm: Dynamic| -> Res<()> {
+        let tempo = Tempo::bpm(number(&bpm)?).or_else(|e| fail(e.to_string()))?;
+        s.collected().changes.push(Change::Tempo { tempo, now: true });
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("metre_now", move |text: &str| -> Res<()> {
+        let metre = Metre::parse(text).or_else(|e| fail(e.to_string()))?;
+        s.collected().changes.push(Change::Metre { metre, now: true });
+        Ok(())
+    });
     let s = shared.clone();
     engine.register_fn("metre", move |text: &str| -> Res<()> {
         let metre = Metre::parse(text).or_else(|e| fail(e.to_string()))?;
