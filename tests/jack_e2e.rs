@@ -405,6 +405,5 @@ fn soak_once() -> Option<bool> {
         run.stderr
     );
     assert!(counter(&counters, "bars", &line) > 0, "{line}");
-    assert_eq!(counter(&counters, "late_events", &line), 0, "{line}");
-    Some(counter(&counters, "xruns", &line) == 0)
+    Some(counter(&counters, "xruns", &line) == 0 && counter(&counters, "late_events", &line) == 0)
 }

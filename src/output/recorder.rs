@@ -63,10 +63,14 @@ impl Recorder {
                 loop {
                     let stopping = stop2.load(Ordering::Acquire);
                     buf.clear();
-                    while let Ok(s) = rx.pop() {
-                        buf.push(s);
-                        if buf.len() == 8192 {
-                            break;
+                    // Whole frames only: the tap may be mid-frame right now.
+                    while rx.slots() >= 2 && buf.len() < 8192 {
+                        match (rx.pop(), rx.pop()) {
+                            (Ok(l), Ok(r)) => {
+                                buf.push(l);
+                                buf.push(r);
+                            }
+                            _ => break,
                         }
                     }
                     if !buf.is_empty() {

@@ -147,13 +147,17 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("tempo_now", move |bpm: Dynamic| -> Res<()> {
         let tempo = Tempo::bpm(number(&bpm)?).or_else(|e| fail(e.to_string()))?;
-        s.collected().changes.push(Change::Tempo { tempo, now: true });
+        s.collected()
+            .changes
+            .push(Change::Tempo { tempo, now: true });
         Ok(())
     });
     let s = shared.clone();
     engine.register_fn("metre_now", move |text: &str| -> Res<()> {
         let metre = Metre::parse(text).or_else(|e| fail(e.to_string()))?;
-        s.collected().changes.push(Change::Metre { metre, now: true });
+        s.collected()
+            .changes
+            .push(Change::Metre { metre, now: true });
         Ok(())
     });
     let s = shared.clone();
