@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 fn loam() -> Command {
@@ -174,43 +174,22 @@ fn serve_on_the_null_sink_records_and_reports() {
 fn sigterm_finalises_the_recording() {
     let s = script("sigterm", "live_loop(\"k\", \"kick*4\");");
     let rec = s.with_file_name("take.wav");
-    let mut child = loam()
-        .arg("serve")
-        .arg(&s)
-        .args(["--host", "null", "--osc", "off", "--record"])
-        .arg(&rec)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until it plays (loading libtorch can take a while on a busy machine).
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut all = String::new();
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.contains("Ctrl-C to stop") {
-                let _ = tx.send(());
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("loam did not start playing");
+    let serving = support::Serving::start(
+        loam()
+            .arg("serve")
+            .arg(&s)
+            .args(["--host", "null", "--osc", "off", "--record"])
+            .arg(&rec),
+    );
+    serving.wait_playing();
     std::thread::sleep(Duration::from_millis(1500));
-    let pid = child.id().to_string();
+    let pid = serving.child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
-    let status = child.wait().unwrap();
-    let err = reader.join().unwrap();
+    let (status, err) = serving.finish();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("recording saved"), "{err}");
     let secs = wav_seconds(&rec);

@@ -140,17 +140,7 @@ impl Script {
         result.map_err(|e| ScriptError::from_eval(&label, &e))?;
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
-        for (name, entry) in collected.loops {
-            match entry.generator {
-                Some(f) => {
-                    self.generators.insert(name, (f, entry.def));
-                }
-                None => {
-                    self.generators.remove(&name);
-                    changes.push(Change::Loop(entry.def));
-                }
-            }
-        }
+        self.absorb_loops(collected.loops, &mut changes);
         Ok(changes)
     }
 
@@ -167,7 +157,23 @@ impl Script {
             self.generators.remove(gone);
             changes.push(Change::StopLoop(gone.clone()));
         }
-        for (name, entry) in collected.loops {
+        self.absorb_loops(collected.loops, &mut changes);
+        self.top_loops = names;
+        self.has_bar_fn = ast
+            .iter_functions()
+            .any(|f| f.name == "bar" && f.params.len() == 1);
+        self.ast = ast;
+        Ok(changes)
+    }
+
+    /// Loops an evaluation defined: function loops become generators; plain
+    /// loops become changes (and stop any generator of the same name).
+    fn absorb_loops(
+        &mut self,
+        loops: BTreeMap<String, super::api::LoopEntry>,
+        changes: &mut Vec<Change>,
+    ) {
+        for (name, entry) in loops {
             match entry.generator {
                 Some(f) => {
                     self.generators.insert(name, (f, entry.def));
@@ -178,12 +184,6 @@ impl Script {
                 }
             }
         }
-        self.top_loops = names;
-        self.has_bar_fn = ast
-            .iter_functions()
-            .any(|f| f.name == "bar" && f.params.len() == 1);
-        self.ast = ast;
-        Ok(changes)
     }
 
     /// Takes what the last evaluation produced.
@@ -191,14 +191,7 @@ impl Script {
         let collected = std::mem::take(&mut *self.shared.collected());
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
-        for (name, entry) in collected.loops {
-            match entry.generator {
-                Some(f) => {
-                    self.generators.insert(name, (f, entry.def));
-                }
-                None => changes.push(Change::Loop(entry.def)),
-            }
-        }
+        self.absorb_loops(collected.loops, &mut changes);
         changes
     }
 
