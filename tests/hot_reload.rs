@@ -196,7 +196,7 @@ fn the_live_server_hears_saves() {
                 "--osc",
                 "off",
                 "--duration",
-                "3.5",
+                "5.5",
                 "--record",
             ])
             .arg(&rec),

@@ -80,7 +80,8 @@ impl ModelSlots {
     pub fn process(&mut self, out: &mut [f32]) {
         while let Ok(peek) = self.messages.peek() {
             let needs_return = match peek {
-                ModelMsg::Attach { slot, .. } => self.slots.get(*slot).is_some_and(Option::is_some),
+                // An attach to a bad slot sends its stream straight back.
+                ModelMsg::Attach { slot, .. } => self.slots.get(*slot).is_none_or(Option::is_some),
                 ModelMsg::Detach(_) => true,
                 ModelMsg::Gain { .. } => false,
             };

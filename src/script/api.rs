@@ -110,40 +110,26 @@ fn fail<T>(msg: String) -> Res<T> {
 
 /// Registers loam's functions on `engine`, writing into `shared`.
 pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
+    // One function for whole and decimal tempi (rhai passes either as Dynamic).
     let s = shared.clone();
-    engine.register_fn("tempo", move |bpm: f64| -> Res<()> {
-        let tempo = Tempo::bpm(bpm).or_else(|e| fail(e.to_string()))?;
+    engine.register_fn("tempo", move |bpm: Dynamic| -> Res<()> {
+        let tempo = Tempo::bpm(number(&bpm)?).or_else(|e| fail(e.to_string()))?;
         s.collected()
             .changes
             .push(Change::Tempo { tempo, now: false });
         Ok(())
     });
     let s = shared.clone();
-    engine.register_fn("tempo", move |bpm: i64| -> Res<()> {
-        let tempo = Tempo::bpm(bpm as f64).or_else(|e| fail(e.to_string()))?;
+    engine.register_fn("tempo", move |bpm: Dynamic, note: &str| -> Res<()> {
+        let note = NoteValue::parse(note).or_else(|e| fail(e.to_string()))?;
+        let tempo = Tempo::bpm(number(&bpm)?)
+            .or_else(|e| fail(e.to_string()))?
+            .counting(note);
         s.collected()
             .changes
             .push(Change::Tempo { tempo, now: false });
         Ok(())
     });
-    for int in [false, true] {
-        let s = shared.clone();
-        let f = move |bpm: f64, note: &str| -> Res<()> {
-            let note = NoteValue::parse(note).or_else(|e| fail(e.to_string()))?;
-            let tempo = Tempo::bpm(bpm)
-                .or_else(|e| fail(e.to_string()))?
-                .counting(note);
-            s.collected()
-                .changes
-                .push(Change::Tempo { tempo, now: false });
-            Ok(())
-        };
-        if int {
-            engine.register_fn("tempo", move |bpm: i64, note: &str| f(bpm as f64, note));
-        } else {
-            engine.register_fn("tempo", f);
-        }
-    }
     let s = shared.clone();
     engine.register_fn("tempo_now", move |bpm: Dynamic| -> Res<()> {
         let tempo = Tempo::bpm(number(&bpm)?).or_else(|e| fail(e.to_string()))?;
