@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rhai::{Dynamic, Engine, FnPtr, Scope, AST};
+use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FnPtr, Module, Scope, AST};
 
 use super::api::{self, Shared};
 use super::ScriptError;
@@ -22,16 +22,37 @@ use crate::schedule::{BarHook, Change, LoopDef};
 pub const MAX_OPERATIONS: u64 = 500_000;
 pub const MAX_CALL_DEPTH: usize = 48;
 
+/// Calls `bar` or a loop's function inside the environment of the version
+/// that defined it, so the modules its top level imported are in reach
+/// (rhai's own `call_fn` would have to run the whole top level again).
+const CALLER: &str = "loam_call_in_version";
+const CALLER_SOURCE: &str = "fn loam_call_in_version(f, n) { f.call(n) }";
+
+/// A loop whose function gives its pattern before each bar.
+#[derive(Clone)]
+struct Generator {
+    function: FnPtr,
+    template: LoopDef,
+    /// The evaluated version (functions with their imports) it belongs to.
+    running: AST,
+}
+
 /// A compiled script and the state its functions share.
 pub struct Script {
     path: PathBuf,
     engine: Engine,
+    /// The running version as compiled (an `eval` adds to its functions).
     ast: AST,
+    /// The running version as evaluated: its functions carry the modules
+    /// its top level imported. `bar(n)` is called here, never re-running
+    /// the top level.
+    running: AST,
+    caller: AST,
     shared: Arc<Shared>,
     has_bar_fn: bool,
     messages: Vec<String>,
     /// Loops whose function gives their pattern before each bar.
-    generators: BTreeMap<String, (FnPtr, LoopDef)>,
+    generators: BTreeMap<String, Generator>,
     /// Loops the top level defines (a reload stops the ones that vanish).
     top_loops: BTreeSet<String>,
 }
@@ -73,10 +94,15 @@ impl Script {
         }
         let engine = new_engine(&shared, path.parent());
         let ast = compile(&engine, path, source)?;
+        let caller = engine
+            .compile(CALLER_SOURCE)
+            .expect("the loop caller compiles");
         let mut script = Script {
             path: path.to_path_buf(),
             engine,
             ast: AST::empty(),
+            running: AST::empty(),
+            caller,
             shared,
             has_bar_fn: false,
             messages: Vec::new(),
@@ -135,21 +161,50 @@ impl Script {
         let snippet = compile(&self.engine, &label, code)?;
         let ast = self.ast.clone_functions_only().merge(&snippet);
         *self.shared.collected() = Default::default();
-        let result = self.engine.run_ast_with_scope(&mut Scope::new(), &ast);
+        let result = self.evaluate(&ast);
         let collected = std::mem::take(&mut *self.shared.collected());
-        result.map_err(|e| ScriptError::from_eval(&label, &e))?;
+        let running = result.map_err(|e| ScriptError::from_eval(&label, &e))?;
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
-        self.absorb_loops(collected.loops, &mut changes);
+        self.absorb_loops(collected.loops, &running, &mut changes);
         Ok(changes)
+    }
+
+    /// Calls `function(bar)` in the environment of the evaluated `version`.
+    fn call(
+        &self,
+        version: &AST,
+        function: FnPtr,
+        bar: i64,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        self.engine
+            .call_fn_with_options::<Dynamic>(
+                CallFnOptions::new().eval_ast(false),
+                &mut Scope::new(),
+                version,
+                CALLER,
+                (function, bar),
+            )
+            .map_err(|e| match *e {
+                EvalAltResult::ErrorInFunctionCall(f, _, inner, _) if f == CALLER => inner,
+                other => Box::new(other),
+            })
+    }
+
+    /// Runs `ast`'s top level once and gives its functions, each carrying
+    /// the modules that top level imported.
+    fn evaluate(&self, ast: &AST) -> Result<AST, Box<EvalAltResult>> {
+        let ast = ast.merge(&self.caller);
+        let module = Module::eval_ast_as_new(Scope::new(), &ast, &self.engine)?;
+        Ok(AST::new_from_module(module))
     }
 
     /// Runs `ast`'s top level; if it succeeds, it becomes the running version.
     fn install(&mut self, ast: AST) -> Result<Vec<Change>, ScriptError> {
         *self.shared.collected() = Default::default();
-        let result = self.engine.run_ast_with_scope(&mut Scope::new(), &ast);
+        let result = self.evaluate(&ast);
         let collected = std::mem::take(&mut *self.shared.collected());
-        result.map_err(|e| ScriptError::from_eval(&self.path, &e))?;
+        let running = result.map_err(|e| ScriptError::from_eval(&self.path, &e))?;
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
         let names: BTreeSet<String> = collected.loops.keys().cloned().collect();
@@ -157,12 +212,13 @@ impl Script {
             self.generators.remove(gone);
             changes.push(Change::StopLoop(gone.clone()));
         }
-        self.absorb_loops(collected.loops, &mut changes);
+        self.absorb_loops(collected.loops, &running, &mut changes);
         self.top_loops = names;
         self.has_bar_fn = ast
             .iter_functions()
             .any(|f| f.name == "bar" && f.params.len() == 1);
         self.ast = ast;
+        self.running = running;
         Ok(changes)
     }
 
@@ -171,12 +227,18 @@ impl Script {
     fn absorb_loops(
         &mut self,
         loops: BTreeMap<String, super::api::LoopEntry>,
+        running: &AST,
         changes: &mut Vec<Change>,
     ) {
         for (name, entry) in loops {
             match entry.generator {
-                Some(f) => {
-                    self.generators.insert(name, (f, entry.def));
+                Some(function) => {
+                    let g = Generator {
+                        function,
+                        template: entry.def,
+                        running: running.clone(),
+                    };
+                    self.generators.insert(name, g);
                 }
                 None => {
                     self.generators.remove(&name);
@@ -187,11 +249,11 @@ impl Script {
     }
 
     /// Takes what the last evaluation produced.
-    fn drain(&mut self) -> Vec<Change> {
+    fn drain(&mut self, running: &AST) -> Vec<Change> {
         let collected = std::mem::take(&mut *self.shared.collected());
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
-        self.absorb_loops(collected.loops, &mut changes);
+        self.absorb_loops(collected.loops, running, &mut changes);
         changes
     }
 
@@ -200,13 +262,13 @@ impl Script {
     fn run_generators(&mut self, bar: i64, changes: &mut Vec<Change>) {
         let names: Vec<String> = self.generators.keys().cloned().collect();
         for name in names {
-            let Some((f, template)) = self.generators.get(&name).cloned() else {
+            let Some(g) = self.generators.get(&name).cloned() else {
                 continue;
             };
             *self.shared.collected() = Default::default();
-            let result = f.call::<Dynamic>(&self.engine, &self.ast, (bar,));
+            let result = self.call(&g.running, g.function, bar);
             // Anything else the function asked for (tempo, …) still counts.
-            changes.extend(self.drain());
+            changes.extend(self.drain(&g.running));
             let text = match result {
                 Ok(v) if v.is_string() => v.into_string().unwrap_or_default(),
                 Ok(v) if v.is_unit() => continue,
@@ -227,7 +289,7 @@ impl Script {
             };
             match Pattern::parse(&text) {
                 Ok(p) => {
-                    let mut def = template.clone();
+                    let mut def = g.template.clone();
                     def.pattern = p;
                     def.source = text;
                     changes.push(Change::Loop(def));
@@ -254,10 +316,13 @@ impl BarHook for Script {
         let mut changes = Vec::new();
         if self.has_bar_fn {
             *self.shared.collected() = Default::default();
-            let result =
-                self.engine
-                    .call_fn::<Dynamic>(&mut Scope::new(), &self.ast, "bar", (bar,));
-            let produced = self.drain();
+            // Only `bar` runs: the top level ran once, when this version was
+            // installed, and its tempo, loops, model loads and MIDI learn
+            // requests are not repeated.
+            let bar_fn = FnPtr::new("bar").expect("a valid name");
+            let result = self.call(&self.running, bar_fn, bar);
+            let running = self.running.clone();
+            let produced = self.drain(&running);
             match result {
                 Ok(_) => changes.extend(produced),
                 Err(e) => {
@@ -273,5 +338,56 @@ impl BarHook for Script {
 
     fn take_messages(&mut self) -> Vec<String> {
         std::mem::take(&mut self.messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The top level runs once per version; each bar runs only `bar()` and
+    /// the loop functions, and both still see the script's imports.
+    #[test]
+    fn each_bar_runs_only_bar_and_loop_functions_with_imports_in_reach() {
+        let dir = std::env::temp_dir().join(format!("loam-host-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("grooves.rhai"), "fn kick(n) { `bd*${n}` }\n").unwrap();
+        let path = dir.join("piece.rhai");
+        let source = r#"import "grooves" as g;
+print("top level");
+midi_learn("drive");
+live_loop("a", |n| g::kick(n % 3 + 1));
+fn bar(n) { print(`bar ${n} ${g::kick(2)}`); }
+"#;
+        let (mut script, changes) = Script::from_source(&path, source).unwrap();
+        assert!(
+            changes.is_empty(),
+            "a function loop plays from its first bar"
+        );
+        assert_eq!(script.take_messages(), ["top level"]);
+        assert_eq!(script.take_midi_requests(), ["learn drive"]);
+        for n in 0..3 {
+            let changes = script.on_bar(n);
+            assert_eq!(script.take_messages(), [format!("bar {n} bd*2")]);
+            assert!(script.take_midi_requests().is_empty(), "bar {n}");
+            let sources: Vec<_> = changes
+                .iter()
+                .map(|c| match c {
+                    Change::Loop(def) => def.source.clone(),
+                    other => panic!("bar {n}: only the loop changes, not {other:?}"),
+                })
+                .collect();
+            assert_eq!(sources, [format!("bd*{}", n % 3 + 1)]);
+        }
+        // A loop function sent by `loam eval` runs in its own evaluation.
+        let code = "import \"grooves\" as h;\nlive_loop(\"b\", |n| h::kick(4));";
+        assert!(script.eval(code, "<eval>").unwrap().is_empty());
+        let changes = script.on_bar(3);
+        assert_eq!(script.take_messages(), ["bar 3 bd*2"]);
+        let b = changes
+            .iter()
+            .any(|c| matches!(c, Change::Loop(d) if d.source == "bd*4"));
+        assert!(b, "{changes:?}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
