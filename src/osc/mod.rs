@@ -12,6 +12,7 @@
 //!   answered at once from the [`StatusBoard`](crate::control::StatusBoard)
 //!   the control thread publishes; everything else becomes a
 //!   [`Command`](crate::control::Command) for the control thread;
+//!   Answers of a batch leave together ([`datagrams`]);
 //! - the **replier** ([`reply`]) waits for the control thread's answers, in
 //!   order, and sends `/done` or `/fail` back to the sender;
 //! - the **notifier** ([`subscribers`]) sends `/beat` bundles (timetagged
@@ -23,6 +24,7 @@
 pub mod address;
 pub mod args;
 pub mod counters;
+pub mod datagrams;
 pub mod reply;
 pub mod security;
 pub mod server;

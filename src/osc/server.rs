@@ -15,6 +15,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use rosc::{OscMessage, OscPacket, OscTime};
 
 use super::address::{dispatch, Context, Outcome};
+use super::datagrams::send_all;
 use super::reply::{self, Pending};
 use super::subscribers::{self, Subscribers};
 use super::timetag::{self, When};
@@ -403,63 +404,5 @@ fn address_of(bytes: &[u8]) -> String {
     match std::str::from_utf8(&bytes[..end]) {
         Ok(s) if s.starts_with('/') || s == "#bundle" => s.to_string(),
         _ => "?".to_string(),
-    }
-}
-
-/// Sends datagrams to their addresses: one `sendmmsg` call per 64 on Linux.
-#[cfg(target_os = "linux")]
-fn send_all(socket: &UdpSocket, out: &[(SocketAddr, Vec<u8>)], counters: &OscCounters) {
-    use std::os::fd::AsRawFd;
-    let addrs: Vec<socket2::SockAddr> = out
-        .iter()
-        .map(|(a, _)| socket2::SockAddr::from(*a))
-        .collect();
-    let mut iov: Vec<libc::iovec> = out
-        .iter()
-        .map(|(_, b)| libc::iovec {
-            iov_base: b.as_ptr() as *mut libc::c_void,
-            iov_len: b.len(),
-        })
-        .collect();
-    let mut msgs: Vec<libc::mmsghdr> = iov
-        .iter_mut()
-        .zip(&addrs)
-        .map(|(v, a)| {
-            // SAFETY: mmsghdr is plain data; all-zero is a valid empty header.
-            let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
-            h.msg_hdr.msg_name = a.as_ptr() as *mut libc::c_void;
-            h.msg_hdr.msg_namelen = a.len();
-            h.msg_hdr.msg_iov = v as *mut libc::iovec;
-            h.msg_hdr.msg_iovlen = 1;
-            h
-        })
-        .collect();
-    let mut sent = 0;
-    while sent < msgs.len() {
-        // SAFETY: the headers point at addresses and buffers that outlive the call.
-        let n = unsafe {
-            libc::sendmmsg(
-                socket.as_raw_fd(),
-                msgs[sent..].as_mut_ptr(),
-                (msgs.len() - sent) as libc::c_uint,
-                0,
-            )
-        };
-        if n <= 0 {
-            // The first remaining one failed (an unreachable address): skip it.
-            OscCounters::add(&counters.send_errors);
-            sent += 1;
-        } else {
-            sent += n as usize;
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn send_all(socket: &UdpSocket, out: &[(SocketAddr, Vec<u8>)], counters: &OscCounters) {
-    for (to, bytes) in out {
-        if socket.send_to(bytes, to).is_err() {
-            OscCounters::add(&counters.send_errors);
-        }
     }
 }
