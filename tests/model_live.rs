@@ -43,6 +43,11 @@ fn a_model_loads_over_osc_plays_and_follows_its_latent() {
     let rec = dir.join("take.wav");
     let server = Server::start(&script, &["--record", rec.to_str().unwrap()]);
     let c = Client::new();
+    let listener = Client::new();
+    assert_eq!(
+        listener.request(server.addr, "/subscribe", vec![]).addr,
+        "/done"
+    );
     let full = dir.join("full.ts");
     let r = c.request(
         server.addr,
@@ -63,6 +68,29 @@ fn a_model_loads_over_osc_plays_and_follows_its_latent() {
     );
     assert_eq!(r.addr, "/done", "{r:?}");
     assert_eq!(models_in_status(&c, &server), "dc");
+    // Subscribers hear the latent frame the model decodes once it changes.
+    let latents: Vec<Vec<f32>> = listener
+        .collect(Duration::from_millis(600))
+        .into_iter()
+        .filter_map(|p| match p {
+            rosc::OscPacket::Message(m) if m.addr == "/model/dc/latent" => Some(
+                m.args
+                    .iter()
+                    .map(|a| match a {
+                        OscType::Float(f) => *f,
+                        other => panic!("latent value {other:?}"),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        latents
+            .iter()
+            .any(|z| z.len() == 4 && (z[0] - 0.4).abs() < 1e-6 && (z[1] - 0.2).abs() < 1e-6),
+        "{latents:?}"
+    );
     // A corrupt file: a clear failure naming it, and the music goes on.
     let bad = dir.join("truncated.ts");
     let r = c.request(
@@ -102,12 +130,16 @@ fn a_script_loads_and_steers_a_model() {
     };
     let script = osc_support::script_with_click(
         &dir,
-        "model_load(\"dc\", \"full.ts\", \"decode\");\nfn bar(n) { model_latent(\"dc\", [0.1 * n, 0.0, 0.0, 0.0]); }\nlive_loop(\"k\", \"~\");\n",
+        "tempo(480);\nmodel_load(\"dc\", \"full.ts\", \"decode\");\nfn bar(n) { print(`now ${model_latent_now(\"dc\")}`); model_latent(\"dc\", [0.25, 0.0, 0.0, 0.0]); }\nlive_loop(\"k\", \"~\");\n",
     );
     let server = Server::start(&script, &[]);
     let c = Client::new();
     assert!(osc_support::eventually(Duration::from_secs(20), || {
         models_in_status(&c, &server) == "dc"
+    }));
+    // The script reads back the latent frame the model decodes.
+    assert!(osc_support::eventually(Duration::from_secs(10), || {
+        server.log().contains("now [0.25, 0.0, 0.0, 0.0]")
     }));
     let log = server.stop();
     assert!(log.contains("model 'dc' plays"), "{log}");

@@ -180,4 +180,27 @@ pub enum Notice {
     Error(String),
     /// Anything else worth telling the performer (prints, loads).
     Info(String),
+    /// A step a named step model took (a script's or OSC's).
+    ModelStep {
+        name: String,
+        label: String,
+        ticks: u32,
+        p: f32,
+    },
+    /// The latent frame a playing model decodes now (sent when it changes).
+    Latent { name: String, values: Vec<f32> },
+}
+
+/// Separates the arguments of an answer that is a list (each typed from its
+/// text: integer, float or string) instead of one string.
+pub const ANSWER_LIST: char = '\u{1f}';
+
+/// An answer of several arguments (see [`ANSWER_LIST`]).
+pub fn answer_list(items: &[String]) -> String {
+    let mut s = String::new();
+    for item in items {
+        s.push(ANSWER_LIST);
+        s.push_str(item);
+    }
+    s
 }

@@ -32,6 +32,9 @@ pub struct Controller {
     midi: Option<crate::midi::MidiLink>,
     /// Loaded models and models being loaded.
     pub models: super::models::Models,
+    /// When latent frames were last published, and what was sent.
+    latents_at: Instant,
+    latents_sent: std::collections::BTreeMap<String, Vec<f32>>,
 }
 
 impl Controller {
@@ -47,6 +50,8 @@ impl Controller {
             echo: true,
             board: None,
             midi: None,
+            latents_at: Instant::now(),
+            latents_sent: Default::default(),
             models: Default::default(),
         }
     }
@@ -90,7 +95,7 @@ impl Controller {
             match &notice {
                 Notice::Error(m) => eprintln!("loam: error: {m}"),
                 Notice::Info(m) | Notice::Reloaded(m) => eprintln!("loam: {m}"),
-                Notice::Beat { .. } => {}
+                Notice::Beat { .. } | Notice::ModelStep { .. } | Notice::Latent { .. } => {}
             }
         }
         // A full subscriber misses this notice; a gone one is forgotten.
@@ -130,6 +135,16 @@ impl Controller {
     fn model_op(&mut self, op: super::models::ModelOp, reply: Option<super::command::Reply>) {
         use super::models::ModelOp;
         match op {
+            ModelOp::Step { name, count } => {
+                let r = self.session.script.step_model(&name, count).map(|steps| {
+                    let items: Vec<String> = steps
+                        .iter()
+                        .flat_map(|s| [s.label.clone(), s.ticks.to_string(), format!("{:.6}", s.p)])
+                        .collect();
+                    super::command::answer_list(&items)
+                });
+                answer(reply, r);
+            }
             ModelOp::Load { name, path, route } => {
                 let path = if path.is_absolute() {
                     path
@@ -190,6 +205,7 @@ impl Controller {
             self.notify(notice);
         }
         self.announce_beats(now + self.lookahead);
+        self.announce_models();
         if let Some(midi) = self.midi.as_mut() {
             for n in midi.step(&mut self.session, now + self.lookahead) {
                 self.notify(n);
@@ -198,6 +214,35 @@ impl Controller {
         if let Some(board) = &self.board {
             board.publish(self.status());
         }
+    }
+
+    /// Steps named step models took, and (every [`LATENT_INTERVAL`]) the
+    /// latent frames playing models decode: to the script
+    /// (`model_latent_now`) and, when changed, to subscribers.
+    fn announce_models(&mut self) {
+        for (name, s) in self.session.script.take_model_steps() {
+            self.notify(Notice::ModelStep {
+                name,
+                label: s.label,
+                ticks: s.ticks,
+                p: s.p,
+            });
+        }
+        if self.latents_at.elapsed() < super::models::LATENT_INTERVAL {
+            return;
+        }
+        self.latents_at = Instant::now();
+        let latents = self.models.latents();
+        for (name, values) in &latents {
+            if self.latents_sent.get(name) != Some(values) {
+                self.notify(Notice::Latent {
+                    name: name.clone(),
+                    values: values.clone(),
+                });
+            }
+        }
+        self.session.script.set_latents(latents.clone());
+        self.latents_sent = latents;
     }
 
     /// Sends a `Beat` notice for every group start before `until`.

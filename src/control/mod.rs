@@ -8,6 +8,8 @@ pub mod controller;
 pub mod models;
 pub mod watcher;
 
-pub use command::{Command, Notice, PlayRequest, StatusBoard, StatusReport};
+pub use command::{
+    answer_list, Command, Notice, PlayRequest, StatusBoard, StatusReport, ANSWER_LIST,
+};
 pub use controller::Controller;
 pub use watcher::ScriptWatcher;

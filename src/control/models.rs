@@ -51,6 +51,11 @@ pub enum ModelOp {
     Unload {
         name: String,
     },
+    /// `count` steps of a step model (Markov, GRU) the script loaded by name.
+    Step {
+        name: String,
+        count: usize,
+    },
 }
 
 struct Loaded {
@@ -61,6 +66,9 @@ struct Loaded {
 type Loading = Receiver<Result<(StreamHandle, StreamOutput), String>>;
 
 /// The session's models.
+/// How often the latent frames of playing models are published.
+pub const LATENT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
+
 #[derive(Default)]
 pub struct Models {
     loaded: BTreeMap<String, Loaded>,
@@ -207,6 +215,15 @@ impl Models {
             .ok_or_else(|| format!("no model '{name}' is loaded"))
     }
 
+    /// The latent frame each playing model decodes now.
+    pub fn latents(&self) -> BTreeMap<String, Vec<f32>> {
+        self.loaded
+            .iter()
+            .filter(|(_, l)| l.handle.layout().latent_dims > 0)
+            .map(|(n, l)| (n.clone(), l.handle.current_latent()))
+            .collect()
+    }
+
     /// Sets one latent dimension (MIDI, OSC).
     pub fn set_latent(&self, name: &str, dim: usize, value: f64) -> Result<String, String> {
         let l = self.get(name)?;
@@ -226,6 +243,7 @@ impl Models {
         }
         match op {
             ModelOp::Load { .. } => Err("load through Models::load".into()),
+            ModelOp::Step { .. } => Err("step models live in the script".into()),
             ModelOp::Latent { name, values } => {
                 let l = self.get(&name)?;
                 for (d, v) in values.iter().enumerate() {
@@ -289,6 +307,7 @@ fn op_name(op: &ModelOp) -> &str {
         | ModelOp::Shape { name, .. }
         | ModelOp::Set { name, .. }
         | ModelOp::Gain { name, .. }
-        | ModelOp::Unload { name } => name,
+        | ModelOp::Unload { name }
+        | ModelOp::Step { name, .. } => name,
     }
 }

@@ -268,7 +268,8 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
 }
 
 /// `/model/NAME/latent f…`, `/model/NAME/shape i dim f offset f scale`,
-/// `/model/NAME/set s attr value…`, `/model/NAME/gain f [f pan]`, `/model/NAME/unload`.
+/// `/model/NAME/set s attr value…`, `/model/NAME/gain f [f pan]`, `/model/NAME/unload`,
+/// `/model/NAME/step [i count]` (a step model a script loaded by name).
 fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal> {
     let rest = addr.strip_prefix("/model/").unwrap_or_default();
     let Some((name, action)) = rest.rsplit_once('/').filter(|(n, _)| !n.is_empty()) else {
@@ -334,6 +335,19 @@ fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal>
         "unload" => {
             a.count(0, 0, "")?;
             ModelOp::Unload { name }
+        }
+        "step" => {
+            a.count(0, 1, "[count]")?;
+            let count = if a.len() == 1 { a.int(0, "count")? } else { 1 };
+            if !(1..=256).contains(&count) {
+                return Err(Refusal::Bad(format!(
+                    "/model/{name}/step: count {count} must be 1 to 256"
+                )));
+            }
+            ModelOp::Step {
+                name,
+                count: count as usize,
+            }
         }
         _ => {
             return Err(Refusal::Bad(format!(

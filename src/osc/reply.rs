@@ -95,8 +95,22 @@ pub fn spawn_replier(
 
 /// The extra arguments of a `/done`: the control thread's text, if any.
 fn answer_args(text: &str) -> Vec<OscType> {
+    use crate::control::ANSWER_LIST;
     if text.is_empty() {
         Vec::new()
+    } else if let Some(list) = text.strip_prefix(ANSWER_LIST) {
+        // Several arguments, each typed from its text.
+        list.split(ANSWER_LIST)
+            .map(|item| {
+                if let Ok(i) = item.parse::<i32>() {
+                    OscType::Int(i)
+                } else if let Ok(f) = item.parse::<f32>() {
+                    OscType::Float(f)
+                } else {
+                    OscType::String(item.to_string())
+                }
+            })
+            .collect()
     } else {
         vec![OscType::String(text.to_string())]
     }

@@ -86,6 +86,23 @@ pub fn packet(notice: &Notice) -> OscPacket {
         Notice::Reloaded(m) => msg("/reloaded", vec![OscType::String(m.clone())]),
         Notice::Error(m) => msg("/error", vec![OscType::String(m.clone())]),
         Notice::Info(m) => msg("/info", vec![OscType::String(m.clone())]),
+        Notice::ModelStep {
+            name,
+            label,
+            ticks,
+            p,
+        } => msg(
+            &format!("/model/{name}/step"),
+            vec![
+                OscType::String(label.clone()),
+                OscType::Int(*ticks as i32),
+                OscType::Float(*p),
+            ],
+        ),
+        Notice::Latent { name, values } => msg(
+            &format!("/model/{name}/latent"),
+            values.iter().map(|v| OscType::Float(*v)).collect(),
+        ),
     }
 }
 

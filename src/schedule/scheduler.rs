@@ -13,6 +13,8 @@ use crate::audio::{EngineHandle, QueueFull, SoundEvent};
 /// Something that is asked, before each bar is planned, what should change
 /// (a performer's script with a `bar(n)` function).
 pub trait BarHook: Send {
+    /// The metre bar `on_bar` prepares starts in (told just before it).
+    fn metre_for_bar(&mut self, _metre: &crate::time::Metre) {}
     fn on_bar(&mut self, bar: i64) -> Vec<Change>;
     /// Messages for the performer (errors, prints).
     fn take_messages(&mut self) -> Vec<String> {
@@ -87,6 +89,8 @@ impl Scheduler {
         while self.planner.next_bar_frame() < until {
             let bar = self.planner.next_bar();
             if let Some(hook) = hook.as_deref_mut() {
+                let start = crate::time::Rational::from_integer(bar as i128);
+                hook.metre_for_bar(self.planner.timeline().metre_at(start));
                 for change in hook.on_bar(bar) {
                     self.planner.apply(change);
                 }

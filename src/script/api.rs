@@ -58,6 +58,8 @@ pub struct Shared {
     pub midi_requests: Mutex<Vec<String>>,
     /// The script's folder: models and data are read from here.
     pub base_dir: Mutex<PathBuf>,
+    /// Step models, latent frames and the metre, for [`super::trained`].
+    pub trained: super::trained::TrainedShared,
 }
 
 /// MIDI events kept for a script that does not read them.
@@ -99,9 +101,9 @@ pub struct LoopRef {
     name: String,
 }
 
-type Res<T> = Result<T, Box<EvalAltResult>>;
+pub(super) type Res<T> = Result<T, Box<EvalAltResult>>;
 
-fn fail<T>(msg: String) -> Res<T> {
+pub(super) fn fail<T>(msg: String) -> Res<T> {
     Err(Box::new(EvalAltResult::ErrorRuntime(
         msg.into(),
         Position::NONE,
@@ -244,7 +246,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
 
     register_transforms(engine, shared);
     register_models(engine, shared);
-    register_trained(engine, shared);
+    super::trained::register(engine, shared);
 
     let s = shared.clone();
     engine.register_fn("set", move |key: &str, value: Dynamic| {
@@ -370,7 +372,7 @@ fn factor(v: &Dynamic) -> Res<crate::time::Rational> {
     Transform::parse_factor(&text).or_else(|e| fail(e.to_string()))
 }
 
-fn number(v: &Dynamic) -> Res<f64> {
+pub(super) fn number(v: &Dynamic) -> Res<f64> {
     v.as_float()
         .or_else(|_| v.as_int().map(|i| i as f64))
         .or_else(|_| fail(format!("expected a number, got {}", v.type_name())))
@@ -608,68 +610,5 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("model_unload", move |name: &str| {
         push(&s, ModelOp::Unload { name: name.into() });
-    });
-}
-
-/// A trained rhythm VAE as a script holds it.
-#[derive(Clone)]
-pub struct VaeRef(Arc<Mutex<crate::model::rhythm_vae::RhythmVae>>);
-
-/// Trained models in scripts: `let v = vae_load("groove.model");`
-/// `live_loop("gen", v.decode([0.3, -1.2]));` `v.sample(seed)`,
-/// `v.decode(z, threshold)`, `v.latent_size()`.
-fn register_trained(engine: &mut Engine, shared: &Arc<Shared>) {
-    use crate::model::rhythm_vae::{DecodeOptions, RhythmVae};
-    engine.register_type_with_name::<VaeRef>("RhythmVae");
-    let s = shared.clone();
-    engine.register_fn("vae_load", move |file: &str| -> Res<VaeRef> {
-        let rel = PathBuf::from(file);
-        if rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return fail(format!("vae_load: '{file}' is outside the script's folder"));
-        }
-        let path = s
-            .base_dir
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .join(rel);
-        let vae = RhythmVae::load(&path).or_else(|e| fail(format!("vae_load: {e}")))?;
-        Ok(VaeRef(Arc::new(Mutex::new(vae))))
-    });
-    fn latent(z: &rhai::Array) -> Res<Vec<f32>> {
-        z.iter().map(|v| number(v).map(|x| x as f32)).collect()
-    }
-    fn with<T>(v: &VaeRef, f: impl FnOnce(&RhythmVae) -> T) -> T {
-        f(&v.0.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-    engine.register_fn("decode", |v: &mut VaeRef, z: rhai::Array| -> Res<String> {
-        let z = latent(&z)?;
-        Ok(with(v, |m| {
-            m.decode(&z, &DecodeOptions::default()).to_mini_notation()
-        }))
-    });
-    engine.register_fn(
-        "decode",
-        |v: &mut VaeRef, z: rhai::Array, threshold: f64| -> Res<String> {
-            let z = latent(&z)?;
-            let o = DecodeOptions {
-                threshold: threshold as f32,
-                ..DecodeOptions::default()
-            };
-            Ok(with(v, |m| m.decode(&z, &o).to_mini_notation()))
-        },
-    );
-    engine.register_fn("sample", |v: &mut VaeRef, seed: i64| -> String {
-        with(v, |m| {
-            m.sample(seed as u64, &DecodeOptions::default())
-                .1
-                .to_mini_notation()
-        })
-    });
-    engine.register_fn("latent_size", |v: &mut VaeRef| -> i64 {
-        with(v, |m| m.latent_dims() as i64)
     });
 }

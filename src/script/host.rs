@@ -13,6 +13,7 @@ use std::sync::Arc;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FnPtr, Module, Scope, AST};
 
 use super::api::{self, Shared};
+use super::trained::StepInfo;
 use super::ScriptError;
 use crate::pattern::Pattern;
 use crate::schedule::{BarHook, Change, LoopDef};
@@ -134,6 +135,22 @@ impl Script {
     /// MIDI requests (`midi_learn`, …) the script made since the last call.
     pub fn take_midi_requests(&self) -> Vec<String> {
         std::mem::take(&mut *self.shared.midi_requests())
+    }
+
+    /// `count` steps of the step model the script loaded as `name`.
+    pub fn step_model(&self, name: &str, count: usize) -> Result<Vec<StepInfo>, String> {
+        self.shared.trained.step_named(name, count)
+    }
+
+    /// Steps named models took since the last call (for OSC subscribers).
+    pub fn take_model_steps(&self) -> Vec<(String, StepInfo)> {
+        self.shared.trained.take_steps()
+    }
+
+    /// The latent frames playing TorchScript models decode now, for
+    /// `model_latent_now`.
+    pub fn set_latents(&self, latents: BTreeMap<String, Vec<f32>>) {
+        self.shared.trained.set_latents(latents);
     }
 
     /// Loop names the running version defines at its top level.
@@ -312,6 +329,10 @@ fn read(path: &Path) -> Result<String, ScriptError> {
 }
 
 impl BarHook for Script {
+    fn metre_for_bar(&mut self, metre: &crate::time::Metre) {
+        self.shared.trained.set_metre(metre);
+    }
+
     fn on_bar(&mut self, bar: i64) -> Vec<Change> {
         let mut changes = Vec::new();
         if self.has_bar_fn {

@@ -10,6 +10,7 @@ pub mod api;
 pub mod error;
 pub mod host;
 pub mod imports;
+pub mod trained;
 
 pub use error::ScriptError;
 pub use host::Script;

@@ -1,0 +1,454 @@
+//! Models loam trains, in a performance script, and the latent spaces of
+//! the TorchScript models playing.
+//!
+//! | call | gives |
+//! |---|---|
+//! | `vae_load("groove.model")` | a rhythm VAE: `.decode([z…] [, threshold])`, `.sample(seed)`, `.latent_size()` (patterns as strings for `live_loop`) |
+//! | `markov_load("drums.model" [, "name"])` / `rnn_load("tunes.model" [, "name"])` | a step model (a Markov model or a GRU); with a name, OSC reaches it as `/model/NAME/step` and subscribers hear its steps |
+//! | `m.distribution()` | the next step's choices: maps `#{label, ticks, token, p}` (temperature applied) |
+//! | `m.step()` / `m.step(#{"kick": 2.0, "hat": 0.0})` / `m.step(\|c\| weight)` | draw the next step, the choices re-weighted first by label or by a function of each choice map (0 rules one out); gives the chosen map |
+//! | `m.pattern()` / `m.pattern("7/8")` | steps until a bar of the current (or given) metre is full, as a pattern string (drum models) |
+//! | `m.temperature(t)` `m.order(k)` (Markov) `m.seed(n)` `m.reset()` `m.feed("kick+hat", ticks)` | live settings and history |
+//! | `model_latent_now("name")` | the latent frame a playing TorchScript model decodes now (an empty array before it plays) |
+//! | `current_metre()` | the metre of the bar being prepared, as text |
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
+
+use super::api::{fail, number, Res, Shared};
+use crate::data::{Event, Hit, Pattern, CELLS_PER_PULSE, TICKS_PER_WHOLE};
+use crate::model::markov::MarkovModel;
+use crate::model::rnn::RnnModel;
+use crate::model::trained::{Distribution, Rng, StepModel};
+use crate::time::Metre;
+
+/// A step the performer (or a subscriber) can see.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepInfo {
+    pub label: String,
+    pub ticks: u32,
+    pub token: usize,
+    /// Its probability after any re-weighting.
+    pub p: f32,
+}
+
+/// What the trained models share with the control thread.
+#[derive(Default)]
+pub struct TrainedShared {
+    /// Step models loaded with a name, for OSC.
+    named: Mutex<BTreeMap<String, StepRef>>,
+    /// Steps of named models since the control thread last looked.
+    steps: Mutex<Vec<(String, StepInfo)>>,
+    /// The latent frame each playing TorchScript model decodes now.
+    latents: Mutex<BTreeMap<String, Vec<f32>>>,
+    /// The metre of the bar being prepared.
+    metre: Mutex<Option<Metre>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl TrainedShared {
+    pub fn set_metre(&self, metre: &Metre) {
+        *lock(&self.metre) = Some(metre.clone());
+    }
+
+    pub fn set_latents(&self, latents: BTreeMap<String, Vec<f32>>) {
+        *lock(&self.latents) = latents;
+    }
+
+    pub fn take_steps(&self) -> Vec<(String, StepInfo)> {
+        std::mem::take(&mut *lock(&self.steps))
+    }
+
+    /// `count` steps of the step model loaded as `name` (OSC `/model/NAME/step`).
+    pub fn step_named(&self, name: &str, count: usize) -> Result<Vec<StepInfo>, String> {
+        let found = lock(&self.named).get(name).cloned();
+        let model = found.ok_or_else(|| {
+            let known: Vec<String> = lock(&self.named).keys().cloned().collect();
+            format!(
+                "no step model '{name}' (a script loads one with markov_load or rnn_load and a name; loaded: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )
+        })?;
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            let step = model.draw(|_, _| 1.0)?;
+            self.record(name, &step);
+            out.push(step);
+        }
+        Ok(out)
+    }
+
+    fn record(&self, name: &str, step: &StepInfo) {
+        let mut steps = lock(&self.steps);
+        // A script stepping every bar with nobody reading: keep the newest.
+        if steps.len() >= 4096 {
+            steps.drain(..1024);
+        }
+        steps.push((name.to_string(), step.clone()));
+    }
+}
+
+/// The two kinds of step model.
+enum Kind {
+    Markov(MarkovModel),
+    Rnn(RnnModel),
+}
+
+/// A Markov model or a GRU with its own random draws.
+struct Stepper {
+    kind: Kind,
+    rng: Rng,
+    scratch: Distribution,
+    name: Option<String>,
+}
+
+impl Stepper {
+    fn model(&mut self) -> &mut dyn StepModel {
+        match &mut self.kind {
+            Kind::Markov(m) => m,
+            Kind::Rnn(m) => m,
+        }
+    }
+}
+
+/// A step model as a script holds it.
+#[derive(Clone)]
+pub struct StepRef(Arc<Mutex<Stepper>>);
+
+impl StepRef {
+    fn new(kind: Kind) -> StepRef {
+        StepRef(Arc::new(Mutex::new(Stepper {
+            kind,
+            rng: Rng::new(0x10a3),
+            scratch: Distribution::default(),
+            name: None,
+        })))
+    }
+
+    /// The next step's choices, re-weighted by `weight(token, p)`; drawn and committed.
+    fn draw(&self, mut weight: impl FnMut(usize, f32) -> f32) -> Result<StepInfo, String> {
+        let mut guard = lock(&self.0);
+        let s = &mut *guard;
+        let mut scratch = std::mem::take(&mut s.scratch);
+        s.model().fill_distribution(&mut scratch);
+        scratch.reweight(&mut weight);
+        let token = scratch.draw(&mut s.rng);
+        let p = token.map_or(0.0, |t| scratch.probability(t));
+        s.scratch = scratch;
+        let token = token.ok_or("every choice of this step was ruled out")?;
+        s.model().commit(token);
+        let e = &s.model().alphabet()[token];
+        Ok(StepInfo {
+            label: e.label.clone(),
+            ticks: e.ticks,
+            token,
+            p,
+        })
+    }
+
+    fn choices(&self) -> Vec<StepInfo> {
+        let mut guard = lock(&self.0);
+        let s = &mut *guard;
+        let mut scratch = std::mem::take(&mut s.scratch);
+        s.model().fill_distribution(&mut scratch);
+        let alphabet = s.model().alphabet();
+        let out = scratch
+            .entries
+            .iter()
+            .map(|&(token, p)| {
+                let e = &alphabet[token];
+                StepInfo {
+                    label: e.label.clone(),
+                    ticks: e.ticks,
+                    token,
+                    p,
+                }
+            })
+            .collect();
+        s.scratch = scratch;
+        out
+    }
+
+    fn is_melody(&self) -> bool {
+        lock(&self.0)
+            .model()
+            .alphabet()
+            .iter()
+            .any(|e| e.label.split('+').all(|p| p.parse::<u8>().is_ok()))
+    }
+}
+
+fn step_map(s: &StepInfo) -> Map {
+    let mut m = Map::new();
+    m.insert("label".into(), s.label.clone().into());
+    m.insert("ticks".into(), (s.ticks as i64).into());
+    m.insert("token".into(), (s.token as i64).into());
+    m.insert("p".into(), (s.p as f64).into());
+    m
+}
+
+/// A file in the script's folder (no absolute paths, no `..`).
+fn in_folder(shared: &Shared, call: &str, file: &str) -> Res<PathBuf> {
+    let rel = Path::new(file);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return fail(format!("{call}: '{file}' is outside the script's folder"));
+    }
+    Ok(lock(&shared.base_dir).join(rel))
+}
+
+/// One bar of `metre` from the model's next steps, as a pattern string.
+/// Steps continue the model's history across bars; the step that crosses
+/// the bar line is cut there.
+fn bar_pattern(model: &StepRef, metre: &Metre, shared: &Shared) -> Res<String> {
+    if model.is_melody() {
+        return fail(
+            "pattern(): this model's steps are pitches, not drum sounds; use step() and play them with .midi(channel, note)"
+                .into(),
+        );
+    }
+    let unit = metre.unit();
+    let ticks_per_cell = (TICKS_PER_WHOLE / (CELLS_PER_PULSE * unit)).max(1);
+    let bar_ticks: u32 = metre.groups().iter().sum::<u32>() * TICKS_PER_WHOLE / unit;
+    let mut pattern = Pattern::new("generated", metre.clone());
+    let name = lock(&model.0).name.clone();
+    let mut at = 0u32;
+    while at < bar_ticks {
+        let step = model
+            .draw(|_, _| 1.0)
+            .or_else(|e| fail(format!("pattern(): {e}")))?;
+        if let Some(n) = &name {
+            shared.trained.record(n, &step);
+        }
+        if step.label != "." {
+            for part in step.label.split('+') {
+                pattern.hits.push(Hit {
+                    instrument: part.to_string(),
+                    cell: at / ticks_per_cell,
+                    velocity: 1.0,
+                    shift: 0.0,
+                });
+            }
+        }
+        at += step.ticks.max(1);
+    }
+    Ok(pattern.to_mini_notation())
+}
+
+pub(super) fn register(engine: &mut Engine, shared: &Arc<Shared>) {
+    register_vae(engine, shared);
+    register_steps(engine, shared);
+    let s = shared.clone();
+    engine.register_fn("model_latent_now", move |name: &str| -> rhai::Array {
+        lock(&s.trained.latents)
+            .get(name)
+            .map(|z| z.iter().map(|v| Dynamic::from(*v as f64)).collect())
+            .unwrap_or_default()
+    });
+    let s = shared.clone();
+    engine.register_fn("current_metre", move || -> String {
+        lock(&s.trained.metre)
+            .as_ref()
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "4/4".into())
+    });
+}
+
+fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
+    engine.register_type_with_name::<StepRef>("StepModel");
+    for kind in ["markov", "rnn"] {
+        let load = {
+            let s = shared.clone();
+            move |file: &str, name: Option<&str>| -> Res<StepRef> {
+                let call = format!("{kind}_load");
+                let path = in_folder(&s, &call, file)?;
+                let model = StepRef::new(if kind == "markov" {
+                    Kind::Markov(
+                        MarkovModel::load(&path).or_else(|e| fail(format!("{call}: {e}")))?,
+                    )
+                } else {
+                    Kind::Rnn(RnnModel::load(&path).or_else(|e| fail(format!("{call}: {e}")))?)
+                });
+                if let Some(n) = name {
+                    lock(&model.0).name = Some(n.to_string());
+                    lock(&s.trained.named).insert(n.to_string(), model.clone());
+                }
+                Ok(model)
+            }
+        };
+        let l2 = load.clone();
+        engine.register_fn(format!("{kind}_load"), move |file: &str| load(file, None));
+        engine.register_fn(format!("{kind}_load"), move |file: &str, name: &str| {
+            l2(file, Some(name))
+        });
+    }
+    engine.register_fn("distribution", |m: &mut StepRef| -> rhai::Array {
+        m.choices().iter().map(|c| step_map(c).into()).collect()
+    });
+    let record = |s: &Arc<Shared>, m: &StepRef, step: StepInfo| -> Map {
+        if let Some(n) = &lock(&m.0).name {
+            s.trained.record(n, &step);
+        }
+        step_map(&step)
+    };
+    let s = shared.clone();
+    engine.register_fn("step", move |m: &mut StepRef| -> Res<Map> {
+        let step = m
+            .draw(|_, _| 1.0)
+            .or_else(|e| fail(format!("step(): {e}")))?;
+        Ok(record(&s, m, step))
+    });
+    let s = shared.clone();
+    engine.register_fn("step", move |m: &mut StepRef, weights: Map| -> Res<Map> {
+        let mut by_label = BTreeMap::new();
+        for (k, v) in &weights {
+            by_label.insert(k.to_string(), number(v)?);
+        }
+        let labels: Vec<String> = m.choices().into_iter().map(|c| c.label).collect();
+        let step = m
+            .draw(|t, _| by_label.get(&labels[t]).map_or(1.0, |w| *w as f32))
+            .or_else(|e| fail(format!("step(weights): {e}")))?;
+        Ok(record(&s, m, step))
+    });
+    let s = shared.clone();
+    engine.register_fn(
+        "step",
+        move |ctx: NativeCallContext, m: &mut StepRef, f: FnPtr| -> Res<Map> {
+            // The function sees each choice and gives its weight.
+            let mut weights = Vec::new();
+            for c in m.choices() {
+                let w = f.call_within_context::<Dynamic>(&ctx, (step_map(&c),))?;
+                weights.push(number(&w)?);
+            }
+            let step = m
+                .draw(|t, _| weights.get(t).map_or(0.0, |w| *w as f32))
+                .or_else(|e| fail(format!("step(function): {e}")))?;
+            Ok(record(&s, m, step))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn("pattern", move |m: &mut StepRef| -> Res<String> {
+        let metre = lock(&s.trained.metre)
+            .clone()
+            .unwrap_or_else(|| Metre::parse("4/4").expect("4/4 parses"));
+        bar_pattern(m, &metre, &s)
+    });
+    let s = shared.clone();
+    engine.register_fn(
+        "pattern",
+        move |m: &mut StepRef, metre: &str| -> Res<String> {
+            let metre =
+                Metre::parse(metre).or_else(|e| fail(format!("pattern(\"{metre}\"): {e}")))?;
+            bar_pattern(m, &metre, &s)
+        },
+    );
+    engine.register_fn("temperature", |m: &mut StepRef, t: Dynamic| -> Res<()> {
+        let t = number(&t)?;
+        if !(t.is_finite() && t >= 0.0) {
+            return fail(format!("temperature({t}): must be 0 or more"));
+        }
+        match &mut lock(&m.0).kind {
+            Kind::Markov(k) => k.set_temperature(t as f32),
+            Kind::Rnn(r) => r.set_temperature(t as f32),
+        }
+        Ok(())
+    });
+    engine.register_fn("order", |m: &mut StepRef, k: i64| -> Res<()> {
+        match &mut lock(&m.0).kind {
+            Kind::Markov(mk) => {
+                let max = mk.max_order() as i64;
+                if !(0..=max).contains(&k) {
+                    return fail(format!("order({k}): this model learned orders 0 to {max}"));
+                }
+                mk.set_order(k as usize);
+                Ok(())
+            }
+            Kind::Rnn(_) => fail("order(): only Markov models have an order".into()),
+        }
+    });
+    engine.register_fn("seed", |m: &mut StepRef, n: i64| {
+        lock(&m.0).rng = Rng::new(n as u64);
+    });
+    engine.register_fn("reset", |m: &mut StepRef| {
+        lock(&m.0).model().reset();
+    });
+    engine.register_fn(
+        "feed",
+        |m: &mut StepRef, label: &str, ticks: i64| -> Res<()> {
+            let mut s = lock(&m.0);
+            let event = Event {
+                label: label.to_string(),
+                ticks: ticks.max(0) as u32,
+            };
+            match s.model().token_of(&event) {
+                Some(t) => {
+                    s.model().commit(t);
+                    Ok(())
+                }
+                None => fail(format!(
+                    "feed(\"{label}\", {ticks}): the model never saw this event"
+                )),
+            }
+        },
+    );
+}
+
+/// A trained rhythm VAE as a script holds it.
+#[derive(Clone)]
+pub struct VaeRef(Arc<Mutex<crate::model::rhythm_vae::RhythmVae>>);
+
+/// Trained models in scripts: `let v = vae_load("groove.model");`
+/// `live_loop("gen", v.decode([0.3, -1.2]));` `v.sample(seed)`,
+/// `v.decode(z, threshold)`, `v.latent_size()`.
+fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
+    use crate::model::rhythm_vae::{DecodeOptions, RhythmVae};
+    engine.register_type_with_name::<VaeRef>("RhythmVae");
+    let s = shared.clone();
+    engine.register_fn("vae_load", move |file: &str| -> Res<VaeRef> {
+        let path = in_folder(&s, "vae_load", file)?;
+        let vae = RhythmVae::load(&path).or_else(|e| fail(format!("vae_load: {e}")))?;
+        Ok(VaeRef(Arc::new(Mutex::new(vae))))
+    });
+    fn latent(z: &rhai::Array) -> Res<Vec<f32>> {
+        z.iter().map(|v| number(v).map(|x| x as f32)).collect()
+    }
+    fn with<T>(v: &VaeRef, f: impl FnOnce(&RhythmVae) -> T) -> T {
+        f(&v.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+    engine.register_fn("decode", |v: &mut VaeRef, z: rhai::Array| -> Res<String> {
+        let z = latent(&z)?;
+        Ok(with(v, |m| {
+            m.decode(&z, &DecodeOptions::default()).to_mini_notation()
+        }))
+    });
+    engine.register_fn(
+        "decode",
+        |v: &mut VaeRef, z: rhai::Array, threshold: f64| -> Res<String> {
+            let z = latent(&z)?;
+            let o = DecodeOptions {
+                threshold: threshold as f32,
+                ..DecodeOptions::default()
+            };
+            Ok(with(v, |m| m.decode(&z, &o).to_mini_notation()))
+        },
+    );
+    engine.register_fn("sample", |v: &mut VaeRef, seed: i64| -> String {
+        with(v, |m| {
+            m.sample(seed as u64, &DecodeOptions::default())
+                .1
+                .to_mini_notation()
+        })
+    });
+    engine.register_fn("latent_size", |v: &mut VaeRef| -> i64 {
+        with(v, |m| m.latent_dims() as i64)
+    });
+}
