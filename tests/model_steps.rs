@@ -55,7 +55,12 @@ fn scripts_see_reweight_and_draw_steps_and_fill_bars_in_the_metre() {
     train(&dir, "markov", "drums.model");
     train(&dir, "rnn", "gru.model");
     let path = dir.join("piece.rhai");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/aksak/nine.pat");
+    std::fs::copy(&data, dir.join("nine.pat")).unwrap();
+    std::fs::write(dir.join("broken.pat"), "metre 7/8\npattern a\nkick x . q\n").unwrap();
     let source = r#"
+let fresh = markov_train("nine.pat", 3);
+print(`trained ${fresh.pattern("2+2+2+3/8")}`);
 let m = markov_load("drums.model", "drums");
 let g = rnn_load("gru.model");
 m.seed(7);
@@ -83,7 +88,12 @@ live_loop("gru", |n| g.pattern("2+2+3/8"));
 fn bar(n) { print(`metre ${current_metre()}`); }
 "#;
     let (mut script, _) = Script::from_source(&path, source).unwrap();
-    let out = messages(&mut script);
+    let mut out = messages(&mut script);
+    let trained = out.remove(0);
+    assert!(
+        trained.starts_with("trained ") && trained.contains('|'),
+        "{trained}"
+    );
     let first = &out[0];
     assert!(first.starts_with("choices "), "{out:?}");
     let total: f64 = first.rsplit(' ').next().unwrap().parse().unwrap();
@@ -120,6 +130,12 @@ fn bar(n) { print(`metre ${current_metre()}`); }
             "{src}"
         );
     }
+    // A dataset that does not parse: the error names the file and the line.
+    let e = Script::from_source(&path, "markov_train(\"broken.pat\");")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("broken.pat") && e.contains(":3"), "{e}");
     // Every step of the named model is there for subscribers; none of the unnamed GRU's.
     let steps = script.take_model_steps();
     assert!(

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `vae_load("groove.model")` | a rhythm VAE: `.decode([z…] [, threshold])`, `.sample(seed)`, `.latent_size()` (patterns as strings for `live_loop`) |
 //! | `markov_load("drums.model" [, "name"])` / `rnn_load("tunes.model" [, "name"])` | a step model (a Markov model or a GRU); with a name, OSC reaches it as `/model/NAME/step` and subscribers hear its steps |
+//! | `markov_train("patterns.pat" [, order [, "name"]])` | a Markov model learned now from a dataset file or folder in the script's folder (milliseconds); the VAE and the GRU take seconds and are trained with `loam train` |
 //! | `m.distribution()` | the next step's choices: maps `#{label, ticks, token, p}` (temperature applied) |
 //! | `m.step()` / `m.step(#{"kick": 2.0, "hat": 0.0})` / `m.step(\|c\| weight)` | draw the next step, the choices re-weighted first by label or by a function of each choice map (0 rules one out); gives the chosen map |
 //! | `m.pattern()` / `m.pattern("7/8")` | steps until a bar of the current (or given) metre is full, as a pattern string (drum models) |
@@ -290,6 +291,40 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
         engine.register_fn(format!("{kind}_load"), move |file: &str, name: &str| {
             l2(file, Some(name))
         });
+    }
+    for arity in 1..=3 {
+        let s = shared.clone();
+        let train = move |data: &str, order: i64, name: Option<&str>| -> Res<StepRef> {
+            use crate::model::markov::MarkovConfig;
+            let path = in_folder(&s, "markov_train", data)?;
+            if !(1..=crate::model::markov::MAX_ORDER as i64).contains(&order) {
+                return fail(format!(
+                    "markov_train: order {order} must be 1 to {}",
+                    crate::model::markov::MAX_ORDER
+                ));
+            }
+            let dataset = crate::data::Dataset::load(&path)
+                .or_else(|e| fail(format!("markov_train: {e}")))?;
+            let config = MarkovConfig {
+                max_order: order as usize,
+                ..MarkovConfig::default()
+            };
+            let m = MarkovModel::train(&dataset, &config)
+                .or_else(|e| fail(format!("markov_train: {e}")))?;
+            let model = StepRef::new(Kind::Markov(m));
+            if let Some(n) = name {
+                lock(&model.0).name = Some(n.to_string());
+                lock(&s.trained.named).insert(n.to_string(), model.clone());
+            }
+            Ok(model)
+        };
+        match arity {
+            1 => engine.register_fn("markov_train", move |d: &str| train(d, 4, None)),
+            2 => engine.register_fn("markov_train", move |d: &str, o: i64| train(d, o, None)),
+            _ => engine.register_fn("markov_train", move |d: &str, o: i64, n: &str| {
+                train(d, o, Some(n))
+            }),
+        };
     }
     engine.register_fn("distribution", |m: &mut StepRef| -> rhai::Array {
         m.choices().iter().map(|c| step_map(c).into()).collect()
