@@ -377,6 +377,136 @@ fn rnn_learns_melodies_from_midi() {
     assert!(t < m.alphabet().len());
 }
 
+/// The GRU's nn~ export: Python's distributions after the same histories
+/// are loam's, and loam's own TorchScript reader loads the file, sees the
+/// nn~ methods and steps it at temperature 0 exactly as loam steps.
+#[test]
+fn rnn_exports_for_nn_tilde_with_loams_distributions() {
+    use loam::model::torchscript::{read_info, AttrType, AttrValue, Module};
+
+    let Some(python) = export_python() else {
+        eprintln!("skipping the GRU nn~ export check: no LOAM_PYTHON");
+        return;
+    };
+    std::env::set_var("LOAM_PYTHON", &python);
+    let config = RnnConfig {
+        steps: 60,
+        ..RnnConfig::default()
+    };
+    let mut m = RnnModel::train(&seven(), &config, &mut |_| {}).unwrap();
+    let vocab = m.alphabet().len();
+    assert!(vocab >= 3, "{vocab} events");
+    let dir = temp_dir("rnn-export");
+    let ts = dir.join("seven-rnn.ts");
+    let histories = vec![vec![], vec![vocab - 1], vec![0, vocab / 2, vocab - 1]];
+    let (distributions, methods) =
+        match loam::model::rnn::export::export_and_check(&m, &ts, &histories) {
+            Ok(v) => v,
+            Err(e) if e.to_string().contains("No module named 'nn_tilde'") => {
+                eprintln!("skipping the GRU nn~ export check: {e}");
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+    for name in ["forward", "generate", "probabilities"] {
+        assert!(methods.contains(&name.to_string()), "{methods:?}");
+    }
+    let loam_distribution =
+        |m: &mut RnnModel| -> Vec<f32> { m.distribution().entries.iter().map(|e| e.1).collect() };
+    let worst_difference = |a: &[f32], b: &[f32]| {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max)
+    };
+    m.set_temperature(1.0);
+    for (history, py) in histories.iter().zip(&distributions) {
+        m.reset();
+        for &t in history {
+            m.commit(t);
+        }
+        let worst = worst_difference(&loam_distribution(&mut m), py);
+        assert!(
+            worst < 1e-5,
+            "after {history:?} the export differs from loam by {worst}"
+        );
+    }
+
+    // libtorch loads it, and loam's reader sees the nn~ declarations.
+    tch::CModule::load(&ts).unwrap();
+    let info = read_info(&ts).unwrap();
+    assert_eq!(info.method("forward").unwrap().params(), [1, 1, 3, 1]);
+    let mut module = Module::load(&ts).unwrap();
+    let info = module.info().clone();
+    assert_eq!(info.method("forward").unwrap().params(), [1, 1, 3, 1]);
+    assert_eq!(info.method("generate").unwrap().params(), [1, 1, 3, 1]);
+    let probabilities = info.method("probabilities").unwrap();
+    assert_eq!(probabilities.params(), [1, 1, vocab, 1]);
+    let labels: Vec<String> = m
+        .alphabet()
+        .iter()
+        .map(|e| format!("(signal) p {e}"))
+        .collect();
+    assert_eq!(probabilities.output_labels, labels);
+    assert_eq!(
+        info.attribute("temperature").unwrap().types,
+        vec![AttrType::Float]
+    );
+    assert_eq!(
+        module.attribute("temperature").unwrap(),
+        vec![AttrValue::Float(1.0)]
+    );
+
+    // Stepped at temperature 0 in two buffers (a step on each rise above
+    // 0.5, the state carried across), the export draws what loam draws.
+    module
+        .set_attribute("temperature", &[AttrValue::Float(0.0)])
+        .unwrap();
+    m.reset();
+    m.set_temperature(0.0);
+    let frames = 32;
+    // High stretches; the second buffer starts still high (no step there).
+    let high = [
+        vec![(2, 2), (9, 10), (30, 31)],
+        vec![(0, 1), (5, 6), (20, 20)],
+    ];
+    let mut held = (-1.0f32, 0.0f32);
+    let mut before = 0.0f32;
+    let mut rng = Rng::new(3);
+    let mut steps = 0;
+    for stretches in &high {
+        let mut trigger = vec![0.0f32; frames];
+        for &(a, b) in stretches {
+            trigger[a..=b].iter_mut().for_each(|x| *x = 0.9);
+        }
+        let out = module.call("forward", &trigger).unwrap();
+        assert_eq!(out.len(), 3 * frames);
+        let (index, length, step) = (&out[..frames], &out[frames..2 * frames], &out[2 * frames..]);
+        for f in 0..frames {
+            let rose = trigger[f] > 0.5 && before <= 0.5;
+            before = trigger[f];
+            assert_eq!(step[f], if rose { 1.0 } else { 0.0 }, "frame {f}");
+            if rose {
+                let t = m.step(&mut rng).unwrap();
+                held = (t as f32, m.alphabet()[t].ticks as f32 / 192.0);
+                steps += 1;
+            }
+            assert_eq!((index[f], length[f]), held, "frame {f} of {stretches:?}");
+        }
+    }
+    assert_eq!(steps, 5);
+    // The same module's next-step distribution is loam's after those steps.
+    module
+        .set_attribute("temperature", &[AttrValue::Float(1.0)])
+        .unwrap();
+    m.set_temperature(1.0);
+    let p = module.call("probabilities", &[0.0; 4]).unwrap();
+    let held_frame: Vec<f32> = (0..vocab).map(|i| p[i * 4 + 3]).collect();
+    let worst = worst_difference(&loam_distribution(&mut m), &held_frame);
+    assert!(worst < 1e-5, "probabilities differ from loam by {worst}");
+}
+
 #[test]
 fn midi_drums_round_trip() {
     let data = Dataset::load(&root().join("datasets/aksak/nine.pat")).unwrap();

@@ -11,7 +11,12 @@ pub enum Node {
     /// `~`: nothing sounds.
     Rest,
     /// A sound name with its variant: `hat:2` is `Sound { name: "hat", variant: 2 }`.
-    Sound { name: String, variant: u32 },
+    /// `kick^0.7'-0.05` adds an [`Accent`]: velocity 0.7, 0.05 pulses early.
+    Sound {
+        name: String,
+        variant: u32,
+        accent: Accent,
+    },
     /// `a b c` or `[a b c]`: steps share each cycle in proportion to their weights.
     Seq(Vec<Step>),
     /// `a, b`: layers sound together.
@@ -64,12 +69,32 @@ impl Step {
     }
 }
 
+/// How one sound step is played: `^v` sets its velocity (0 to 2; 1 when
+/// absent), `'n` moves it by `n` pulses (−1 to 1; positive is late) without
+/// moving its place in the pattern. Models write their velocities and
+/// micro-timing this way.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Accent {
+    pub velocity: Rational,
+    pub nudge: Rational,
+}
+
+impl Default for Accent {
+    fn default() -> Accent {
+        Accent {
+            velocity: Rational::from_integer(1),
+            nudge: Rational::from_integer(0),
+        }
+    }
+}
+
 impl Node {
     /// Shorthand for a sound without a variant.
     pub fn sound(name: &str) -> Node {
         Node::Sound {
             name: name.to_string(),
             variant: 0,
+            accent: Accent::default(),
         }
     }
 

@@ -74,7 +74,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::time::Rational;
-pub use ast::{Node, Step};
+pub use ast::{Accent, Node, Step};
 pub use euclid::euclid;
 pub use metre::{group_slots, GroupSlot};
 pub use transform::{query_transformed, Note, Transform, TransformError};
@@ -103,6 +103,8 @@ pub struct PatternEvent {
     pub duration: Rational,
     pub sound: String,
     pub variant: u32,
+    /// Its velocity and nudge (`^v`, `'n`).
+    pub accent: Accent,
 }
 
 /// Why a pattern did not parse.
@@ -169,6 +171,7 @@ impl Pattern {
                 duration: hap.whole.end - hap.whole.begin,
                 sound: hap.name.to_string(),
                 variant: hap.variant,
+                accent: hap.accent.clone(),
             })
             .collect();
         events.sort_by(|a, b| {

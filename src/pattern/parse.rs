@@ -5,7 +5,7 @@
 //! finest subdivision are bounded, so hostile input gets an error, never a
 //! stack overflow or an arithmetic overflow at query time.
 
-use super::ast::{Node, Step};
+use super::ast::{Accent, Node, Step};
 use super::PatternError;
 use crate::time::Rational;
 
@@ -435,7 +435,33 @@ impl Parser<'_> {
             variant = u32::try_from(self.integer()?)
                 .map_err(|_| error(at, "variant number too large"))?;
         }
-        Ok(Node::Sound { name, variant })
+        let mut accent = Accent::default();
+        if self.peek() == Some(b'^') {
+            self.pos += 1;
+            let at = self.pos;
+            accent.velocity = self.number('^')?;
+            if accent.velocity > Rational::from_integer(2) {
+                return Err(error(at, "velocity must be between 0 and 2"));
+            }
+        }
+        if self.peek() == Some(b'\'') {
+            self.pos += 1;
+            let at = self.pos;
+            let negative = self.peek() == Some(b'-');
+            if negative {
+                self.pos += 1;
+            }
+            let n = self.number('\'')?;
+            if n > Rational::from_integer(1) {
+                return Err(error(at, "a nudge must be between -1 and 1 pulse"));
+            }
+            accent.nudge = if negative { -n } else { n };
+        }
+        Ok(Node::Sound {
+            name,
+            variant,
+            accent,
+        })
     }
 }
 

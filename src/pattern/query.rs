@@ -26,6 +26,7 @@ pub struct Hap<'a> {
     pub part: Span,
     pub name: &'a str,
     pub variant: u32,
+    pub accent: &'a super::ast::Accent,
 }
 
 impl Hap<'_> {
@@ -114,7 +115,11 @@ fn eval<'a>(
 ) {
     match node {
         Node::Rest => {}
-        Node::Sound { name, variant } => {
+        Node::Sound {
+            name,
+            variant,
+            accent,
+        } => {
             for (cycle, piece) in cycles(span) {
                 out.push(Hap {
                     whole: Span {
@@ -124,6 +129,7 @@ fn eval<'a>(
                     part: piece,
                     name,
                     variant: *variant,
+                    accent,
                 });
             }
         }

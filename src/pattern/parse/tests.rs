@@ -37,7 +37,8 @@ fn words_variants_and_rests() {
         seq(vec![
             Node::Sound {
                 name: "hat".into(),
-                variant: 2
+                variant: 2,
+                accent: Default::default(),
             },
             Node::Rest,
             s("snare_1.wav"),
@@ -355,4 +356,25 @@ fn hostile_input_gets_errors_not_overflows() {
 fn display_shows_a_one_based_column() {
     let e = parse("a b [c").unwrap_err();
     assert_eq!(e.to_string(), "column 7: unclosed '[' opened at column 5");
+}
+
+#[test]
+fn accents_set_velocity_and_nudge() {
+    assert_eq!(
+        parse("hat:1^0.5'-0.25").unwrap(),
+        Node::Sound {
+            name: "hat".into(),
+            variant: 1,
+            accent: crate::pattern::Accent {
+                velocity: Rational::new(1, 2),
+                nudge: Rational::new(-1, 4),
+            },
+        }
+    );
+    assert_eq!(err("a^3"), (2, "velocity must be between 0 and 2".into()));
+    assert_eq!(
+        err("a'1.5"),
+        (2, "a nudge must be between -1 and 1 pulse".into())
+    );
+    assert_eq!(err("a^"), (2, "expected a number after '^'".into()));
 }

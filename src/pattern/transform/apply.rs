@@ -46,19 +46,22 @@ pub fn eval(
     }
 }
 
-/// The pattern's own events, as notes of velocity 1.
+/// The pattern's own events, as notes with their own velocity (1 unless
+/// written `^v`) and nudge (`'n` pulses: the note moves, its place in the
+/// pattern does not).
 fn base(pattern: &Pattern, from: Rational, to: Rational, ctx: &QueryContext) -> Vec<Placed> {
+    let pulse = Rational::new(1, pulses(ctx));
     pattern
         .query(from, to, ctx)
         .into_iter()
         .map(|e| Placed {
             key: e.onset,
             note: Note {
-                onset: e.onset,
+                onset: e.onset + e.accent.nudge * pulse,
                 duration: e.duration,
                 sound: e.sound,
                 variant: e.variant,
-                velocity: 1.0,
+                velocity: (*e.accent.velocity.numer() as f64) / (*e.accent.velocity.denom() as f64),
             },
         })
         .collect()
