@@ -27,6 +27,8 @@
 //! | `{a b c, d e}`     | polymeter: every layer moves at the first layer's steps per cycle |
 //! | `{a b c}%4`        | polymeter at 4 steps per cycle |
 //! | `a b \| c \| d e f` | **metre groups** (top level only), see below |
+//! | `a^0.7`            | velocity 0.7 (0 to 2; directly after the name and variant) |
+//! | `a'-0.05`          | nudge: sound 0.05 pulse early (−1 to 1 pulse; after any `^`), keeping its place |
 //!
 //! Numbers are integers or decimals (`1.5`), converted exactly. Operators
 //! attach directly to their step (`a*2`, not `a *2`) and apply left to right
