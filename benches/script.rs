@@ -1,6 +1,7 @@
 //! Script speed: compiling (and running the top level of) a 200-line script,
 //! evaluating one bar of 16 function loops, and how long a runaway loop
-//! takes to be cut off. Targets: < 5 ms and < 1 ms medians.
+//! takes to be cut off. Targets: < 5 ms and < 1 ms medians. Also a step
+//! model in a script: one re-weighted step, and a bar of 7/8 it generates.
 
 use std::path::Path;
 
@@ -79,6 +80,43 @@ fn script(c: &mut Criterion) {
             bar += 1;
         })
     });
+
+    // A Markov model trained on the shipped aksak dataset, stepped from rhai.
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/aksak");
+    let dir = std::env::temp_dir().join(format!("loam-bench-steps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dataset = loam::data::Dataset::load(&data).unwrap();
+    let model = loam::model::markov::MarkovModel::train(&dataset, &Default::default()).unwrap();
+    model.save(&dir.join("drums.model")).unwrap();
+    let (mut steps, _) = Script::from_source(
+        &dir.join("steps.rhai"),
+        "let m = markov_load(\"drums.model\");\n\
+         live_loop(\"gen\", |n| m.pattern(\"2+2+3/8\"));\n\
+         fn one(m) { m.step(|c| if c.label.contains(\"snare\") { 0.0 } else { 1.0 }) }\n",
+    )
+    .unwrap();
+    group.bench_function("one bar of 7/8 from a Markov model (m.pattern)", |b| {
+        b.iter(|| {
+            let changes = steps.on_bar(bar);
+            assert_eq!(changes.len(), 1);
+            bar += 1;
+        })
+    });
+    let (mut step_once, _) = Script::from_source(
+        &dir.join("step.rhai"),
+        "let m = markov_load(\"drums.model\");\n\
+         live_loop(\"one\", |n| { m.step(|c| if c.label.contains(\"snare\") { 0.0 } else { 1.0 }); \"~\" });\n",
+    )
+    .unwrap();
+    group.bench_function("one step re-weighted by a rhai function", |b| {
+        b.iter(|| {
+            let changes = step_once.on_bar(bar);
+            assert_eq!(changes.len(), 1);
+            bar += 1;
+        })
+    });
+    assert!(steps.take_messages().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
 
     let (mut runaway, _) = Script::from_source(path, "live_loop(\"a\", \"kick\");").unwrap();
     group.bench_function("cut off an infinite loop", |b| {
