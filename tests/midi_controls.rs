@@ -88,8 +88,11 @@ fn pads_and_controls_reach_sound_and_script() {
     let d1 = on[1] as i64 - on[0] as i64;
     let d2 = on[2] as i64 - on[1] as i64;
     // midir stamps JACK MIDI per cycle: one period (64 frames) of
-    // quantisation, plus onset detection slack.
-    let tol = 64 + 48;
+    // quantisation, plus onset detection slack. A cycle jackd ran late (an
+    // xrun it reports: a busy VM) moves a stamp by up to another period.
+    let xruns = server.xrun_lines().len();
+    let tol = if xruns == 0 { 64 + 48 } else { 2 * 64 + 48 };
+    eprintln!("jackd reported {xruns} xrun lines; tolerance {tol} frames");
     eprintln!("pad spacing: {d1} (want 24000), {d2} (want 12000) frames");
     assert!((d1 - 24_000).abs() <= tol, "{d1}");
     assert!((d2 - 12_000).abs() <= tol, "{d2}");

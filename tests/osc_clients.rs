@@ -204,7 +204,8 @@ fork {
 	~loam.sendBundle(0.2, ["/play", "click"]);
 	~loam.sendMsg("/eval", "live_loop(\"sc\", \"click*2\");");
 	~loam.sendMsg("/metre", "7/7");
-	2.wait;
+	// A tempo takes effect at the next bar not yet planned: up to a 2 s bar later.
+	4.5.wait;
 	~loam.sendMsg("/status");
 	0.5.wait;
 	"LOAM-SC-DONE".postln;

@@ -202,9 +202,12 @@ impl Script {
                 CALLER,
                 (function, bar),
             )
-            .map_err(|e| match *e {
-                EvalAltResult::ErrorInFunctionCall(f, _, inner, _) if f == CALLER => inner,
-                other => Box::new(other),
+            .map_err(|e| {
+                // Errors come wrapped twice: in the caller, then in the
+                // function it called. The position that matters is inside
+                // the function, where the error happened.
+                let e = unwrap_call(*e, |f| f == CALLER);
+                unwrap_call(*e, |_| true)
             })
     }
 
@@ -319,6 +322,15 @@ impl Script {
     }
 }
 
+/// The error inside a function call, when `e` is a call to a function
+/// `which` accepts; `e` itself otherwise.
+fn unwrap_call(e: EvalAltResult, which: impl Fn(&str) -> bool) -> Box<EvalAltResult> {
+    match e {
+        EvalAltResult::ErrorInFunctionCall(f, _, inner, _) if which(&f) => inner,
+        other => Box::new(other),
+    }
+}
+
 fn read(path: &Path) -> Result<String, ScriptError> {
     std::fs::read_to_string(path).map_err(|e| ScriptError {
         file: path.to_path_buf(),
@@ -409,6 +421,19 @@ fn bar(n) { print(`bar ${n} ${g::kick(2)}`); }
             .iter()
             .any(|c| matches!(c, Change::Loop(d) if d.source == "bd*4"));
         assert!(b, "{changes:?}");
+        // An error inside bar() or a loop function points into the script.
+        let source = "live_loop(\"a\", |n| if n == 1 { 1 / 0 } else { \"bd\" });\nfn bar(n) {\n  if n == 1 { let x = [][3]; }\n}\n";
+        let (mut script, _) = Script::from_source(&path, source).unwrap();
+        script.on_bar(1);
+        let errors = script.take_messages();
+        assert!(
+            errors[0].starts_with("bar 1: ") && errors[0].contains("piece.rhai:3:"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("loop 'a', bar 1: ") && errors[1].contains("piece.rhai:1:"),
+            "{errors:?}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

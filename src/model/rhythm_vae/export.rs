@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use super::RhythmVae;
-use crate::model::trained::python::{run_script, Scratch};
+use crate::model::trained::python::{answer_field, export_with};
 use crate::model::trained::ModelError;
 
 /// The Python exporter.
@@ -20,10 +20,7 @@ pub const SCRIPT: &str = include_str!("export_vae.py");
 
 /// Exports `vae` to `out` (a `.ts` file nn~ loads).
 pub fn export_torchscript(vae: &RhythmVae, out: &Path) -> Result<(), ModelError> {
-    let scratch = Scratch::new("vae")?;
-    let weights = scratch.path("model.safetensors");
-    vae.save(&weights)?;
-    run_script(&scratch, SCRIPT, &[&weights, out], out)
+    export_with("vae", SCRIPT, |p| vae.save(p), out, None).map(|_| ())
 }
 
 /// Exports, then has Python load the export back and decode the latent points
@@ -33,26 +30,10 @@ pub fn export_and_check(
     out: &Path,
     z: &[Vec<f32>],
 ) -> Result<(Vec<Vec<f32>>, Vec<String>), ModelError> {
-    let scratch = Scratch::new("vae")?;
-    let weights = scratch.path("model.safetensors");
-    vae.save(&weights)?;
-    let check_in = scratch.path("check_in.json");
-    let check_out = scratch.path("check_out.json");
-    std::fs::write(&check_in, serde_json::json!({ "z": z }).to_string())
-        .map_err(|e| ModelError::file(&check_in, e.to_string()))?;
-    run_script(
-        &scratch,
-        SCRIPT,
-        &[&weights, out, &check_in, &check_out],
-        out,
-    )?;
-    let text = std::fs::read_to_string(&check_out)
-        .map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    let planes = serde_json::from_value(v["planes"].clone())
-        .map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    let methods = serde_json::from_value(v["methods"].clone())
-        .map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    Ok((planes, methods))
+    let request = serde_json::json!({ "z": z });
+    let answer = export_with("vae", SCRIPT, |p| vae.save(p), out, Some(&request))?;
+    Ok((
+        answer_field(&answer, "planes", out)?,
+        answer_field(&answer, "methods", out)?,
+    ))
 }

@@ -24,7 +24,7 @@
 use std::path::Path;
 
 use super::RnnModel;
-use crate::model::trained::python::{run_script, Scratch};
+use crate::model::trained::python::{answer_field, export_with};
 use crate::model::trained::ModelError;
 
 /// The Python exporter.
@@ -32,10 +32,7 @@ pub const SCRIPT: &str = include_str!("export_rnn.py");
 
 /// Exports `model` to `out` (a `.ts` file nn~ loads).
 pub fn export_torchscript(model: &RnnModel, out: &Path) -> Result<(), ModelError> {
-    let scratch = Scratch::new("rnn")?;
-    let weights = scratch.path("model.safetensors");
-    model.save(&weights)?;
-    run_script(&scratch, SCRIPT, &[&weights, out], out)
+    export_with("rnn", SCRIPT, |p| model.save(p), out, None).map(|_| ())
 }
 
 /// Exports, then has Python load the export back and compute the next-step
@@ -47,29 +44,10 @@ pub fn export_and_check(
     out: &Path,
     histories: &[Vec<usize>],
 ) -> Result<(Vec<Vec<f32>>, Vec<String>), ModelError> {
-    let scratch = Scratch::new("rnn")?;
-    let weights = scratch.path("model.safetensors");
-    model.save(&weights)?;
-    let check_in = scratch.path("check_in.json");
-    let check_out = scratch.path("check_out.json");
-    std::fs::write(
-        &check_in,
-        serde_json::json!({ "histories": histories }).to_string(),
-    )
-    .map_err(|e| ModelError::file(&check_in, e.to_string()))?;
-    run_script(
-        &scratch,
-        SCRIPT,
-        &[&weights, out, &check_in, &check_out],
-        out,
-    )?;
-    let text = std::fs::read_to_string(&check_out)
-        .map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    let distributions = serde_json::from_value(v["distributions"].clone())
-        .map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    let methods = serde_json::from_value(v["methods"].clone())
-        .map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    Ok((distributions, methods))
+    let request = serde_json::json!({ "histories": histories });
+    let answer = export_with("rnn", SCRIPT, |p| model.save(p), out, Some(&request))?;
+    Ok((
+        answer_field(&answer, "distributions", out)?,
+        answer_field(&answer, "methods", out)?,
+    ))
 }

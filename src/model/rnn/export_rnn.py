@@ -36,25 +36,10 @@ import torch.nn as nn
 
 logging.disable(logging.CRITICAL)
 import nn_tilde  # noqa: E402
+from loam_file import read_loam  # noqa: E402
 
 TICKS_PER_WHOLE = 192
 MAX_BATCH = 64
-
-
-def read_loam(path):
-    raw = open(path, "rb").read()
-    n = int.from_bytes(raw[:8], "little")
-    header = json.loads(raw[8 : 8 + n])
-    meta = json.loads(header["__metadata__"]["loam"])
-    data = raw[8 + n :]
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        s, e = info["data_offsets"]
-        t = torch.frombuffer(bytearray(data[s:e]), dtype=torch.float32)
-        tensors[name] = t.reshape(info["shape"]).clone()
-    return meta, tensors
 
 
 class RnnSteps(nn_tilde.Module):

@@ -43,6 +43,9 @@ impl Drop for Scratch {
     }
 }
 
+/// The Python reader of loam model files the exporters share.
+const LOAM_FILE: &str = include_str!("loam_file.py");
+
 /// Writes `script` into `scratch` and runs it with `args`; an error carries
 /// the end of Python's stderr.
 pub fn run_script(
@@ -54,6 +57,10 @@ pub fn run_script(
     let file = scratch.path("export.py");
     std::fs::write(&file, script)
         .map_err(|e| ModelError::file(&file, format!("cannot write: {e}")))?;
+    // The exporters import the model-file reader from beside them.
+    let reader = scratch.path("loam_file.py");
+    std::fs::write(&reader, LOAM_FILE)
+        .map_err(|e| ModelError::file(&reader, format!("cannot write: {e}")))?;
     let python = interpreter();
     let result = Command::new(&python).arg(&file).args(args).output();
     match result {
@@ -79,4 +86,46 @@ pub fn run_script(
         }
         Ok(_) => Ok(()),
     }
+}
+
+/// Saves a model with `save` into a scratch folder and runs the exporter
+/// `script` to write `out`. With a `check` request, the exporter then loads
+/// its export back and answers it: that answer (JSON) is returned.
+pub fn export_with(
+    tag: &str,
+    script: &str,
+    save: impl FnOnce(&Path) -> Result<(), ModelError>,
+    out: &Path,
+    check: Option<&serde_json::Value>,
+) -> Result<serde_json::Value, ModelError> {
+    let scratch = Scratch::new(tag)?;
+    let weights = scratch.path("model.safetensors");
+    save(&weights)?;
+    let Some(request) = check else {
+        run_script(&scratch, script, &[&weights, out], out)?;
+        return Ok(serde_json::Value::Null);
+    };
+    let check_in = scratch.path("check_in.json");
+    let check_out = scratch.path("check_out.json");
+    std::fs::write(&check_in, request.to_string())
+        .map_err(|e| ModelError::file(&check_in, e.to_string()))?;
+    run_script(
+        &scratch,
+        script,
+        &[&weights, out, &check_in, &check_out],
+        out,
+    )?;
+    let text = std::fs::read_to_string(&check_out)
+        .map_err(|e| ModelError::file(&check_out, e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| ModelError::file(&check_out, e.to_string()))
+}
+
+/// One field of a check's answer.
+pub fn answer_field<T: serde::de::DeserializeOwned>(
+    answer: &serde_json::Value,
+    name: &str,
+    out: &Path,
+) -> Result<T, ModelError> {
+    serde_json::from_value(answer[name].clone())
+        .map_err(|e| ModelError::file(out, format!("the export check's '{name}': {e}")))
 }
