@@ -145,3 +145,85 @@ fn a_script_loads_and_steers_a_model() {
     assert!(log.contains("model 'dc' plays"), "{log}");
     assert!(!log.contains("error"), "{log}");
 }
+
+/// The latent numbers a script printed as `enc [a, b, c, d]`.
+fn printed_latents(log: &str) -> Vec<Vec<f64>> {
+    log.lines()
+        .filter_map(|l| {
+            l.split("enc [")
+                .nth(1)?
+                .strip_suffix(']')
+                .map(str::to_string)
+        })
+        .map(|inner| {
+            inner
+                .split(", ")
+                .filter_map(|x| x.trim().parse().ok())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_sound_fed_to_an_encoder_gives_a_latent_trajectory_scripts_and_subscribers_read() {
+    let Some(dir) = models("models-input") else {
+        return;
+    };
+    // encode-decode: `encode` gives block means × [1, 2, 3, 4].
+    let script = osc_support::script_with_click(
+        &dir,
+        "tempo(480);\nmodel_load(\"enc\", \"full.ts\", \"encode-decode\");\nmodel_input(\"enc\", \"kick\");\n\
+         fn bar(n) { print(`enc ${model_latent_now(\"enc\")}`); }\nlive_loop(\"k\", \"~\");\n",
+    );
+    let server = Server::start(&script, &[]);
+    let c = Client::new();
+    let listener = Client::new();
+    assert_eq!(
+        listener.request(server.addr, "/subscribe", vec![]).addr,
+        "/done"
+    );
+    let moving = |log: &str| {
+        let z = printed_latents(log);
+        let distinct: std::collections::BTreeSet<String> = z
+            .iter()
+            .filter(|z| z.len() == 4 && z[0].abs() > 1e-6)
+            .map(|z| format!("{z:?}"))
+            .collect();
+        distinct.len() >= 3
+    };
+    assert!(
+        osc_support::eventually(Duration::from_secs(20), || moving(&server.log())),
+        "the script never read a moving latent:\n{}",
+        server.log()
+    );
+    for z in printed_latents(&server.log())
+        .iter()
+        .filter(|z| z.len() == 4 && z[0].abs() > 1e-6)
+    {
+        for (d, k) in [(1, 2.0), (2, 3.0), (3, 4.0)] {
+            assert!((z[d] - k * z[0]).abs() < 1e-4 * (1.0 + z[d].abs()), "{z:?}");
+        }
+    }
+    // Subscribers hear the trajectory move.
+    let heard = listener
+        .collect(Duration::from_millis(800))
+        .into_iter()
+        .filter(|p| matches!(p, rosc::OscPacket::Message(m) if m.addr == "/model/enc/latent"))
+        .count();
+    assert!(heard >= 3, "{heard} latent updates heard");
+    // Over OSC: another sound, a sound that does not exist, and stop.
+    let r = c.request(server.addr, "/model/enc/input", vec![s("hat")]);
+    assert_eq!(r.addr, "/done", "{r:?}");
+    let r = c.request(server.addr, "/model/enc/input", vec![s("nothing")]);
+    assert_eq!(r.addr, "/fail", "{r:?}");
+    assert!(
+        format!("{r:?}").contains("unknown sound 'nothing'"),
+        "{r:?}"
+    );
+    let r = c.request(server.addr, "/model/enc/input", vec![]);
+    assert_eq!(r.addr, "/done", "{r:?}");
+    let r = c.request(server.addr, "/model/nobody/input", vec![s("kick")]);
+    assert_eq!(r.addr, "/fail", "{r:?}");
+    let log = server.stop();
+    assert!(log.contains("late_events=0"), "{log}");
+}

@@ -145,6 +145,28 @@ impl Controller {
                 });
                 answer(reply, r);
             }
+            ModelOp::Input { name, sound } => {
+                let r = if sound.is_empty() {
+                    self.models.set_input(&name, None)
+                } else {
+                    let (base, variant) = match sound.split_once(':') {
+                        Some((b, v)) => (b, v.parse().unwrap_or(0)),
+                        None => (sound.as_str(), 0),
+                    };
+                    let bank = self.session.scheduler.planner().bank();
+                    match bank.get(base, variant).cloned() {
+                        Some(sample) => self.models.set_input(&name, Some(sample)),
+                        None => Err(format!(
+                            "unknown sound '{sound}' (known: {})",
+                            bank.names().join(", ")
+                        )),
+                    }
+                };
+                if let Err(e) = &r {
+                    self.notify(Notice::Error(e.clone()));
+                }
+                answer(reply, r);
+            }
             ModelOp::Load { name, path, route } => {
                 let path = if path.is_absolute() {
                     path
@@ -177,6 +199,7 @@ impl Controller {
         for n in self.models.poll(&mut self.session.handle) {
             self.notify(n);
         }
+        self.models.feed();
         if self.watcher.as_mut().is_some_and(|w| w.changed()) {
             let path = self.session.script.path().display().to_string();
             match self.session.reload() {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
@@ -15,6 +16,7 @@ use crate::audio::EngineHandle;
 use crate::model::torchscript::{
     AttrValue, ModelStream, Module, Route, StreamConfig, StreamHandle, StreamOutput,
 };
+use crate::sound::Sample;
 
 /// What a script or OSC asks of the models.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +58,24 @@ pub enum ModelOp {
         name: String,
         count: usize,
     },
+    /// Feed a sound (looped) into the model's input (`forward`,
+    /// `encode-decode`); an empty name stops feeding.
+    Input {
+        name: String,
+        sound: String,
+    },
 }
+
+/// A sound looped into a model's input.
+struct Feed {
+    sample: Arc<Sample>,
+    /// The next frame of the sample to send.
+    at: usize,
+    scratch: Vec<f32>,
+}
+
+/// Frames written into a model's input per try.
+const FEED_CHUNK: usize = 2048;
 
 struct Loaded {
     handle: StreamHandle,
@@ -75,6 +94,8 @@ pub struct Models {
     loading: Vec<(String, Loading, Option<Reply>)>,
     /// Operations for models still loading, applied once they play.
     waiting: Vec<ModelOp>,
+    /// Sounds fed into models' inputs, by model name.
+    inputs: BTreeMap<String, Feed>,
 }
 
 fn route_for(module: &Module, route: Option<&str>) -> Result<Route, String> {
@@ -244,6 +265,7 @@ impl Models {
         match op {
             ModelOp::Load { .. } => Err("load through Models::load".into()),
             ModelOp::Step { .. } => Err("step models live in the script".into()),
+            ModelOp::Input { .. } => Err("inputs go through Models::set_input".into()),
             ModelOp::Latent { name, values } => {
                 let l = self.get(&name)?;
                 for (d, v) in values.iter().enumerate() {
@@ -289,7 +311,69 @@ impl Models {
                     .ok_or_else(|| format!("no model '{name}' is loaded"))?;
                 let _ = engine.model(ModelMsg::Detach(l.slot));
                 l.handle.stop();
+                self.inputs.remove(&name);
                 Ok(name)
+            }
+        }
+    }
+
+    /// Loops `sample` into the input of the model `name` (loaded or still
+    /// loading); `None` stops feeding it.
+    pub fn set_input(&mut self, name: &str, sample: Option<Arc<Sample>>) -> Result<String, String> {
+        let known =
+            self.loaded.contains_key(name) || self.loading.iter().any(|(n, _, _)| n == name);
+        if !known {
+            return Err(format!("no model '{name}' is loaded"));
+        }
+        if let Some(l) = self.loaded.get(name) {
+            if l.handle.layout().in_channels == 0 {
+                return Err(format!("model '{name}' takes no audio input on its route (use forward or encode-decode)"));
+            }
+        }
+        match sample {
+            Some(sample) => {
+                let what = format!("{name} listens to {}", sample.name);
+                let feed = Feed {
+                    sample,
+                    at: 0,
+                    scratch: Vec::with_capacity(FEED_CHUNK * 2),
+                };
+                self.inputs.insert(name.to_string(), feed);
+                Ok(what)
+            }
+            None => {
+                self.inputs.remove(name);
+                Ok(format!("{name} input stopped"))
+            }
+        }
+    }
+
+    /// Keeps every fed model's input queue full, looping its sound (called
+    /// every control step; the queue holds about a second).
+    pub fn feed(&mut self) {
+        for (name, feed) in &mut self.inputs {
+            let Some(l) = self.loaded.get_mut(name) else {
+                continue;
+            };
+            let channels = l.handle.layout().in_channels;
+            let frames = feed.sample.frames();
+            let sc = feed.sample.channels.max(1);
+            if channels == 0 || frames == 0 {
+                continue;
+            }
+            for _ in 0..64 {
+                let n = FEED_CHUNK.min(frames - feed.at);
+                feed.scratch.clear();
+                for f in feed.at..feed.at + n {
+                    for c in 0..channels {
+                        feed.scratch.push(feed.sample.data[f * sc + c.min(sc - 1)]);
+                    }
+                }
+                let took = l.handle.write_input(&feed.scratch);
+                feed.at = (feed.at + took) % frames;
+                if took < n {
+                    break;
+                }
             }
         }
     }
@@ -308,6 +392,7 @@ fn op_name(op: &ModelOp) -> &str {
         | ModelOp::Set { name, .. }
         | ModelOp::Gain { name, .. }
         | ModelOp::Unload { name }
-        | ModelOp::Step { name, .. } => name,
+        | ModelOp::Step { name, .. }
+        | ModelOp::Input { name, .. } => name,
     }
 }

@@ -336,6 +336,15 @@ fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal>
             a.count(0, 0, "")?;
             ModelOp::Unload { name }
         }
+        "input" => {
+            a.count(0, 1, "[sound]")?;
+            let sound = if a.len() == 1 {
+                a.string(0, "sound")?.to_string()
+            } else {
+                String::new()
+            };
+            ModelOp::Input { name, sound }
+        }
         "step" => {
             a.count(0, 1, "[count]")?;
             let count = if a.len() == 1 { a.int(0, "count")? } else { 1 };

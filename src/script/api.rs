@@ -17,6 +17,7 @@
 //! | `model_load("name", "file.ts" [, "decode"\|"forward"\|"encode-decode"])` | load an nn~/RAVE TorchScript model as a voice (live only) |
 //! | `model_latent("name", [z0, z1, …])` `model_shape("name", dim, offset, scale)` | steer its latent space |
 //! | `model_set("name", "attr", value)` `model_gain("name", g)` `model_unload("name")` | attributes, level, unload |
+//! | `model_input("name", "sound")` | loop a sound into the model's input (`forward`, `encode-decode`: its latent is then read with `model_latent_now`); `""` stops |
 //! | `quantum(bars)` | loop changes wait for a multiple of this many bars |
 //! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads |
 //! | `ctrl("name")` / `ctrl("name", default)` | a named control set over OSC or MIDI |
@@ -606,6 +607,16 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
             },
         );
         Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("model_input", move |name: &str, sound: &str| {
+        push(
+            &s,
+            ModelOp::Input {
+                name: name.into(),
+                sound: sound.into(),
+            },
+        );
     });
     let s = shared.clone();
     engine.register_fn("model_unload", move |name: &str| {
