@@ -82,7 +82,13 @@ const EXIT_AUDIO: u8 = 4;
 const EXIT_FILE: u8 = 5;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let code = run(Cli::parse());
+    // A model a script was training must not be mid-step as the process ends.
+    loam::script::training::stop_all(std::time::Duration::from_secs(3));
+    code
+}
+
+fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Render {
             script,

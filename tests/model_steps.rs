@@ -193,3 +193,78 @@ fn osc_steps_a_named_model_and_subscribers_hear_every_step() {
     assert!(log.contains("late_events=0"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn models_a_script_trains_rest_until_ready_then_play_and_failures_say_why() {
+    let dir = osc_support::temp_dir("steps-train");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/aksak/seven-2-2-3.pat");
+    std::fs::copy(&data, dir.join("seven.pat")).unwrap();
+    std::fs::write(
+        dir.join("tiny.pat"),
+        "metre 2+2+3/8\npattern only\nkick x . | . . | . . .\n",
+    )
+    .unwrap();
+    let path = dir.join("piece.rhai");
+    let source = r#"
+let v = vae_train("seven.pat");
+let g = rnn_train("seven.pat", "gru");
+let t = vae_train("tiny.pat");
+g.temperature(0.5);
+if v.ready() || g.ready() { throw "ready at once?"; }
+live_loop("vae", |n| v.sample(n));
+live_loop("gru", |n| g.pattern("2+2+3/8"));
+live_loop("tiny", |n| t.sample(n));
+"#;
+    let (mut script, _) = Script::from_source(&path, source).unwrap();
+    let metre = Metre::parse("2+2+3/8").unwrap();
+    let mut news = Vec::new();
+    let mut first = None;
+    let mut playing = None;
+    for bar in 0..600 {
+        script.metre_for_bar(&metre);
+        let loops = loop_sources(&script.on_bar(bar));
+        news.extend(script.take_messages());
+        if first.is_none() {
+            first = Some(loops.clone());
+        }
+        let sounding = loops
+            .iter()
+            .filter(|(n, p)| n != "tiny" && p != "~")
+            .count();
+        if sounding == 2 {
+            playing = Some(loops);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // While training the loops rest; the music goes on.
+    let first = first.unwrap();
+    assert!(first.iter().all(|(_, p)| p == "~"), "{first:?}");
+    let playing = playing.unwrap_or_else(|| panic!("never ready: {news:?}"));
+    for (name, p) in &playing {
+        if name != "tiny" {
+            loam::pattern::Pattern::parse(p).unwrap_or_else(|e| panic!("{name}: {e} in {p}"));
+        }
+    }
+    let said = news.join("\n");
+    assert!(
+        said.contains("vae_train(\"seven.pat\"): trained in"),
+        "{said}"
+    );
+    assert!(
+        said.contains("rnn_train(\"seven.pat\"): trained in"),
+        "{said}"
+    );
+    // The dataset that is too small: the reason, with its minimum.
+    assert!(
+        said.contains("vae_train(\"tiny.pat\"): training failed"),
+        "{said}"
+    );
+    assert!(
+        said.contains("minimum") || said.contains("at least"),
+        "{said}"
+    );
+    // The named GRU answers OSC's steps once ready.
+    assert_eq!(script.step_model("gru", 2).unwrap().len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -370,7 +370,9 @@ impl BarHook for Script {
     }
 
     fn take_messages(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.messages)
+        let mut messages = std::mem::take(&mut self.messages);
+        messages.extend(self.shared.trained.take_news());
+        messages
     }
 }
 

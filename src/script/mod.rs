@@ -11,6 +11,7 @@ pub mod error;
 pub mod host;
 pub mod imports;
 pub mod trained;
+pub mod training;
 
 pub use error::ScriptError;
 pub use host::Script;

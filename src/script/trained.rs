@@ -6,6 +6,7 @@
 //! | `vae_load("groove.model")` | a rhythm VAE: `.decode([z…] [, threshold])`, `.sample(seed)`, `.latent_size()` (patterns as strings for `live_loop`) |
 //! | `markov_load("drums.model" [, "name"])` / `rnn_load("tunes.model" [, "name"])` | a step model (a Markov model or a GRU); with a name, OSC reaches it as `/model/NAME/step` and subscribers hear its steps |
 //! | `markov_train("patterns.pat" [, order [, "name"]])` | a Markov model learned now from a dataset file or folder in the script's folder (milliseconds); the VAE and the GRU take seconds and are trained with `loam train` |
+//! | `vae_train("data.pat" [, dims])` / `rnn_train("data.pat" [, "name"])` | train in the background while the music plays; the model's patterns rest (`"~"`) until it is ready, `.ready()` tells, and the performer hears when it is done |
 //! | `m.distribution()` | the next step's choices: maps `#{label, ticks, token, p}` (temperature applied) |
 //! | `m.step()` / `m.step(#{"kick": 2.0, "hat": 0.0})` / `m.step(\|c\| weight)` | draw the next step, the choices re-weighted first by label or by a function of each choice map (0 rules one out); gives the chosen map |
 //! | `m.pattern()` / `m.pattern("7/8")` | steps until a bar of the current (or given) metre is full, as a pattern string (drum models) |
@@ -20,8 +21,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
 use super::api::{fail, number, Res, Shared};
+use super::training::Trained;
 use crate::data::{Event, Hit, Pattern, CELLS_PER_PULSE, TICKS_PER_WHOLE};
 use crate::model::markov::MarkovModel;
+use crate::model::rhythm_vae::{DecodeOptions, RhythmVae, VaeConfig};
 use crate::model::rnn::RnnModel;
 use crate::model::trained::{Distribution, Rng, StepModel};
 use crate::time::Metre;
@@ -47,6 +50,8 @@ pub struct TrainedShared {
     latents: Mutex<BTreeMap<String, Vec<f32>>>,
     /// The metre of the bar being prepared.
     metre: Mutex<Option<Metre>>,
+    /// Models trained in the background tell the performer when they are ready.
+    news: News,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -60,6 +65,11 @@ impl TrainedShared {
 
     pub fn set_latents(&self, latents: BTreeMap<String, Vec<f32>>) {
         *lock(&self.latents) = latents;
+    }
+
+    /// What models training in the background had to say.
+    pub fn take_news(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.news))
     }
 
     pub fn take_steps(&self) -> Vec<(String, StepInfo)> {
@@ -95,10 +105,10 @@ impl TrainedShared {
     }
 }
 
-/// The two kinds of step model.
+/// The two kinds of step model (a GRU a script trains is not ready at once).
 enum Kind {
     Markov(MarkovModel),
-    Rnn(RnnModel),
+    Rnn(Trained<RnnModel>),
 }
 
 /// A Markov model or a GRU with its own random draws.
@@ -107,14 +117,38 @@ struct Stepper {
     rng: Rng,
     scratch: Distribution,
     name: Option<String>,
+    news: News,
+    /// The temperature a GRU gets (kept while it trains).
+    rnn_temperature: f32,
 }
 
+/// Messages for the performer from models that finished training.
+pub type News = Arc<Mutex<Vec<String>>>;
+
+/// Why a step model cannot step yet.
+const STILL_TRAINING: &str = "the model is still training";
+
 impl Stepper {
-    fn model(&mut self) -> &mut dyn StepModel {
+    /// The model, once ready (a GRU still training gives `Ok(None)`).
+    fn ready(&mut self) -> Result<Option<&mut dyn StepModel>, String> {
         match &mut self.kind {
-            Kind::Markov(m) => m,
-            Kind::Rnn(m) => m,
+            Kind::Markov(m) => Ok(Some(m)),
+            Kind::Rnn(t) => {
+                if let Some(news) = t.poll() {
+                    lock(&self.news).push(news);
+                }
+                let temperature = self.rnn_temperature;
+                Ok(t.ready()?.map(|m| {
+                    m.set_temperature(temperature);
+                    m as &mut dyn StepModel
+                }))
+            }
         }
+    }
+
+    /// The model, or why there is none to step.
+    fn model(&mut self) -> Result<&mut dyn StepModel, String> {
+        self.ready()?.ok_or_else(|| STILL_TRAINING.to_string())
     }
 }
 
@@ -123,13 +157,20 @@ impl Stepper {
 pub struct StepRef(Arc<Mutex<Stepper>>);
 
 impl StepRef {
-    fn new(kind: Kind) -> StepRef {
+    fn new(kind: Kind, news: &News) -> StepRef {
         StepRef(Arc::new(Mutex::new(Stepper {
             kind,
             rng: Rng::new(0x10a3),
             scratch: Distribution::default(),
             name: None,
+            news: news.clone(),
+            rnn_temperature: 1.0,
         })))
+    }
+
+    /// Whether the model can step (a GRU being trained cannot yet).
+    fn is_ready(&self) -> Result<bool, String> {
+        Ok(lock(&self.0).ready()?.is_some())
     }
 
     /// The next step's choices, re-weighted by `weight(token, p)`; drawn and committed.
@@ -137,14 +178,15 @@ impl StepRef {
         let mut guard = lock(&self.0);
         let s = &mut *guard;
         let mut scratch = std::mem::take(&mut s.scratch);
-        s.model().fill_distribution(&mut scratch);
+        s.model()?.fill_distribution(&mut scratch);
         scratch.reweight(&mut weight);
         let token = scratch.draw(&mut s.rng);
         let p = token.map_or(0.0, |t| scratch.probability(t));
         s.scratch = scratch;
         let token = token.ok_or("every choice of this step was ruled out")?;
-        s.model().commit(token);
-        let e = &s.model().alphabet()[token];
+        let model = s.model()?;
+        model.commit(token);
+        let e = &model.alphabet()[token];
         Ok(StepInfo {
             label: e.label.clone(),
             ticks: e.ticks,
@@ -153,12 +195,16 @@ impl StepRef {
         })
     }
 
-    fn choices(&self) -> Vec<StepInfo> {
+    /// The next step's choices; none while the model trains.
+    fn choices(&self) -> Result<Vec<StepInfo>, String> {
         let mut guard = lock(&self.0);
         let s = &mut *guard;
         let mut scratch = std::mem::take(&mut s.scratch);
-        s.model().fill_distribution(&mut scratch);
-        let alphabet = s.model().alphabet();
+        let Some(model) = s.ready()? else {
+            return Ok(Vec::new());
+        };
+        model.fill_distribution(&mut scratch);
+        let alphabet = model.alphabet();
         let out = scratch
             .entries
             .iter()
@@ -173,15 +219,15 @@ impl StepRef {
             })
             .collect();
         s.scratch = scratch;
-        out
+        Ok(out)
     }
 
-    fn is_melody(&self) -> bool {
-        lock(&self.0)
-            .model()
+    fn is_melody(&self) -> Result<bool, String> {
+        Ok(lock(&self.0)
+            .model()?
             .alphabet()
             .iter()
-            .any(|e| e.label.split('+').all(|p| p.parse::<u8>().is_ok()))
+            .any(|e| e.label.split('+').all(|p| p.parse::<u8>().is_ok())))
     }
 }
 
@@ -211,7 +257,17 @@ fn in_folder(shared: &Shared, call: &str, file: &str) -> Res<PathBuf> {
 /// Steps continue the model's history across bars; the step that crosses
 /// the bar line is cut there.
 fn bar_pattern(model: &StepRef, metre: &Metre, shared: &Shared) -> Res<String> {
-    if model.is_melody() {
+    // A model still training rests.
+    if !model
+        .is_ready()
+        .or_else(|e| fail(format!("pattern(): {e}")))?
+    {
+        return Ok("~".into());
+    }
+    if model
+        .is_melody()
+        .or_else(|e| fail(format!("pattern(): {e}")))?
+    {
         return fail(
             "pattern(): this model's steps are pitches, not drum sounds; use step() and play them with .midi(channel, note)"
                 .into(),
@@ -272,13 +328,15 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             move |file: &str, name: Option<&str>| -> Res<StepRef> {
                 let call = format!("{kind}_load");
                 let path = in_folder(&s, &call, file)?;
-                let model = StepRef::new(if kind == "markov" {
+                let kind = if kind == "markov" {
                     Kind::Markov(
                         MarkovModel::load(&path).or_else(|e| fail(format!("{call}: {e}")))?,
                     )
                 } else {
-                    Kind::Rnn(RnnModel::load(&path).or_else(|e| fail(format!("{call}: {e}")))?)
-                });
+                    let m = RnnModel::load(&path).or_else(|e| fail(format!("{call}: {e}")))?;
+                    Kind::Rnn(Trained::Ready(m))
+                };
+                let model = StepRef::new(kind, &s.trained.news);
                 if let Some(n) = name {
                     lock(&model.0).name = Some(n.to_string());
                     lock(&s.trained.named).insert(n.to_string(), model.clone());
@@ -311,7 +369,7 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             };
             let m = MarkovModel::train(&dataset, &config)
                 .or_else(|e| fail(format!("markov_train: {e}")))?;
-            let model = StepRef::new(Kind::Markov(m));
+            let model = StepRef::new(Kind::Markov(m), &s.trained.news);
             if let Some(n) = name {
                 lock(&model.0).name = Some(n.to_string());
                 lock(&s.trained.named).insert(n.to_string(), model.clone());
@@ -326,8 +384,39 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             }),
         };
     }
-    engine.register_fn("distribution", |m: &mut StepRef| -> rhai::Array {
-        m.choices().iter().map(|c| step_map(c).into()).collect()
+    for arity in 1..=2 {
+        let s = shared.clone();
+        let train = move |data: &str, name: Option<&str>| -> Res<StepRef> {
+            use crate::model::rnn::RnnConfig;
+            let path = in_folder(&s, "rnn_train", data)?;
+            let dataset =
+                crate::data::Dataset::load(&path).or_else(|e| fail(format!("rnn_train: {e}")))?;
+            let what = format!("rnn_train(\"{data}\")");
+            let training = Trained::start(what, move || {
+                RnnModel::train(&dataset, &RnnConfig::default(), &mut |_| {})
+                    .map_err(|e| e.to_string())
+            });
+            let model = StepRef::new(Kind::Rnn(training), &s.trained.news);
+            if let Some(n) = name {
+                lock(&model.0).name = Some(n.to_string());
+                lock(&s.trained.named).insert(n.to_string(), model.clone());
+            }
+            Ok(model)
+        };
+        if arity == 1 {
+            engine.register_fn("rnn_train", move |d: &str| train(d, None));
+        } else {
+            engine.register_fn("rnn_train", move |d: &str, n: &str| train(d, Some(n)));
+        }
+    }
+    engine.register_fn("ready", |m: &mut StepRef| -> Res<bool> {
+        m.is_ready().or_else(|e| fail(format!("ready(): {e}")))
+    });
+    engine.register_fn("distribution", |m: &mut StepRef| -> Res<rhai::Array> {
+        let choices = m
+            .choices()
+            .or_else(|e| fail(format!("distribution(): {e}")))?;
+        Ok(choices.iter().map(|c| step_map(c).into()).collect())
     });
     let record = |s: &Arc<Shared>, m: &StepRef, step: StepInfo| -> Map {
         if let Some(n) = &lock(&m.0).name {
@@ -348,7 +437,12 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
         for (k, v) in &weights {
             by_label.insert(k.to_string(), number(v)?);
         }
-        let labels: Vec<String> = m.choices().into_iter().map(|c| c.label).collect();
+        let labels: Vec<String> = m
+            .choices()
+            .or_else(|e| fail(format!("step(weights): {e}")))?
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
         let step = m
             .draw(|t, _| by_label.get(&labels[t]).map_or(1.0, |w| *w as f32))
             .or_else(|e| fail(format!("step(weights): {e}")))?;
@@ -360,7 +454,10 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
         move |ctx: NativeCallContext, m: &mut StepRef, f: FnPtr| -> Res<Map> {
             // The function sees each choice and gives its weight.
             let mut weights = Vec::new();
-            for c in m.choices() {
+            for c in m
+                .choices()
+                .or_else(|e| fail(format!("step(function): {e}")))?
+            {
                 let w = f.call_within_context::<Dynamic>(&ctx, (step_map(&c),))?;
                 weights.push(number(&w)?);
             }
@@ -391,9 +488,10 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
         if !(t.is_finite() && t >= 0.0) {
             return fail(format!("temperature({t}): must be 0 or more"));
         }
-        match &mut lock(&m.0).kind {
+        let mut s = lock(&m.0);
+        match &mut s.kind {
             Kind::Markov(k) => k.set_temperature(t as f32),
-            Kind::Rnn(r) => r.set_temperature(t as f32),
+            Kind::Rnn(_) => s.rnn_temperature = t as f32,
         }
         Ok(())
     });
@@ -413,8 +511,15 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_fn("seed", |m: &mut StepRef, n: i64| {
         lock(&m.0).rng = Rng::new(n as u64);
     });
-    engine.register_fn("reset", |m: &mut StepRef| {
-        lock(&m.0).model().reset();
+    engine.register_fn("reset", |m: &mut StepRef| -> Res<()> {
+        // A model still training starts from a fresh history anyway.
+        if let Some(model) = lock(&m.0)
+            .ready()
+            .or_else(|e| fail(format!("reset(): {e}")))?
+        {
+            model.reset();
+        }
+        Ok(())
     });
     engine.register_fn(
         "feed",
@@ -424,9 +529,12 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
                 label: label.to_string(),
                 ticks: ticks.max(0) as u32,
             };
-            match s.model().token_of(&event) {
+            let model = s
+                .model()
+                .or_else(|e| fail(format!("feed(\"{label}\", {ticks}): {e}")))?;
+            match model.token_of(&event) {
                 Some(t) => {
-                    s.model().commit(t);
+                    model.commit(t);
                     Ok(())
                 }
                 None => fail(format!(
@@ -437,33 +545,81 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
     );
 }
 
-/// A trained rhythm VAE as a script holds it.
+/// A rhythm VAE as a script holds it (perhaps still training).
 #[derive(Clone)]
-pub struct VaeRef(Arc<Mutex<crate::model::rhythm_vae::RhythmVae>>);
+pub struct VaeRef(Arc<Mutex<Trained<RhythmVae>>>, News);
+
+impl VaeRef {
+    /// `f` of the model once it is ready; `None` while it trains.
+    fn with<T>(&self, call: &str, f: impl FnOnce(&RhythmVae) -> T) -> Res<Option<T>> {
+        let mut t = lock(&self.0);
+        if let Some(news) = t.poll() {
+            lock(&self.1).push(news);
+        }
+        match t.ready() {
+            Ok(Some(m)) => Ok(Some(f(m))),
+            Ok(None) => Ok(None),
+            Err(e) => fail(format!("{call}: {e}")),
+        }
+    }
+}
 
 /// Trained models in scripts: `let v = vae_load("groove.model");`
 /// `live_loop("gen", v.decode([0.3, -1.2]));` `v.sample(seed)`,
-/// `v.decode(z, threshold)`, `v.latent_size()`.
+/// `v.decode(z, threshold)`, `v.latent_size()`; `vae_train("data.pat" [, dims])`
+/// trains in the background: its patterns rest until it is ready.
 fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
-    use crate::model::rhythm_vae::{DecodeOptions, RhythmVae};
     engine.register_type_with_name::<VaeRef>("RhythmVae");
     let s = shared.clone();
     engine.register_fn("vae_load", move |file: &str| -> Res<VaeRef> {
         let path = in_folder(&s, "vae_load", file)?;
         let vae = RhythmVae::load(&path).or_else(|e| fail(format!("vae_load: {e}")))?;
-        Ok(VaeRef(Arc::new(Mutex::new(vae))))
+        Ok(VaeRef(
+            Arc::new(Mutex::new(Trained::Ready(vae))),
+            s.trained.news.clone(),
+        ))
     });
+    for arity in 1..=2 {
+        let s = shared.clone();
+        let train = move |data: &str, dims: i64| -> Res<VaeRef> {
+            let path = in_folder(&s, "vae_train", data)?;
+            if !(2..=8).contains(&dims) {
+                return fail(format!("vae_train: {dims} latent dimensions; use 2 to 8"));
+            }
+            let dataset =
+                crate::data::Dataset::load(&path).or_else(|e| fail(format!("vae_train: {e}")))?;
+            let config = VaeConfig {
+                latent_dims: dims as usize,
+                ..VaeConfig::default()
+            };
+            let what = format!("vae_train(\"{data}\")");
+            let training = Trained::start(what, move || {
+                RhythmVae::train(&dataset, &config, &mut |_| {}).map_err(|e| e.to_string())
+            });
+            Ok(VaeRef(
+                Arc::new(Mutex::new(training)),
+                s.trained.news.clone(),
+            ))
+        };
+        if arity == 1 {
+            engine.register_fn("vae_train", move |d: &str| train(d, 2));
+        } else {
+            engine.register_fn("vae_train", move |d: &str, dims: i64| train(d, dims));
+        }
+    }
     fn latent(z: &rhai::Array) -> Res<Vec<f32>> {
         z.iter().map(|v| number(v).map(|x| x as f32)).collect()
     }
-    fn with<T>(v: &VaeRef, f: impl FnOnce(&RhythmVae) -> T) -> T {
-        f(&v.0.lock().unwrap_or_else(|p| p.into_inner()))
+    /// A pattern, or a rest while the model trains.
+    fn or_rest(p: Option<String>) -> String {
+        p.unwrap_or_else(|| "~".into())
     }
     engine.register_fn("decode", |v: &mut VaeRef, z: rhai::Array| -> Res<String> {
         let z = latent(&z)?;
-        Ok(with(v, |m| {
+        let p = v.with("decode", |m| {
             m.decode(&z, &DecodeOptions::default()).to_mini_notation()
-        }))
+        })?;
+        Ok(or_rest(p))
     });
     engine.register_fn(
         "decode",
@@ -473,17 +629,25 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
                 threshold: threshold as f32,
                 ..DecodeOptions::default()
             };
-            Ok(with(v, |m| m.decode(&z, &o).to_mini_notation()))
+            Ok(or_rest(
+                v.with("decode", |m| m.decode(&z, &o).to_mini_notation())?,
+            ))
         },
     );
-    engine.register_fn("sample", |v: &mut VaeRef, seed: i64| -> String {
-        with(v, |m| {
+    engine.register_fn("sample", |v: &mut VaeRef, seed: i64| -> Res<String> {
+        let p = v.with("sample", |m| {
             m.sample(seed as u64, &DecodeOptions::default())
                 .1
                 .to_mini_notation()
-        })
+        })?;
+        Ok(or_rest(p))
     });
-    engine.register_fn("latent_size", |v: &mut VaeRef| -> i64 {
-        with(v, |m| m.latent_dims() as i64)
+    engine.register_fn("latent_size", |v: &mut VaeRef| -> Res<i64> {
+        // While training: the size asked for is not known here; 0 says "not yet".
+        Ok(v.with("latent_size", |m| m.latent_dims() as i64)?
+            .unwrap_or(0))
+    });
+    engine.register_fn("ready", |v: &mut VaeRef| -> Res<bool> {
+        Ok(v.with("ready", |_| ())?.is_some())
     });
 }

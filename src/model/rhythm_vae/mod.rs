@@ -253,7 +253,9 @@ impl RhythmVae {
             {
                 break;
             }
-            if started.elapsed().as_secs_f32() > config.max_seconds {
+            if started.elapsed().as_secs_f32() > config.max_seconds
+                || crate::model::trained::stop_requested()
+            {
                 break;
             }
         }

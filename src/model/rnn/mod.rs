@@ -196,7 +196,9 @@ impl RnnModel {
                     loss: final_loss,
                 });
             }
-            if started.elapsed().as_secs_f32() > config.max_seconds {
+            if started.elapsed().as_secs_f32() > config.max_seconds
+                || crate::model::trained::stop_requested()
+            {
                 break;
             }
         }

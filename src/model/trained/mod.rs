@@ -65,6 +65,19 @@ pub struct Progress {
     pub loss: f32,
 }
 
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks every training in this process to finish at its next step (loam is
+/// quitting): libtorch must not be mid-step when the process ends.
+pub fn request_stop() {
+    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether training should end now.
+pub fn stop_requested() -> bool {
+    STOP.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Reads the `kind` a model file says it holds (`rhythm-vae`, `markov`, `rnn`).
 pub fn kind_of_file(path: &Path) -> Result<String, ModelError> {
     let (meta, _) = file::read(path)?;

@@ -1,0 +1,155 @@
+//! Models a script trains while the music plays. The VAE and the GRU take
+//! seconds, far longer than a bar may wait, so they train on a helper
+//! thread at lowered priority (the audio and control threads come first);
+//! the script holds the model from the start and it plays once it is ready.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, TryRecvError};
+
+/// Trainings running in this process.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Ends every training at its next step and waits (at most `wait`) for
+/// them: call before the process exits, which must not happen while
+/// libtorch is mid-step on another thread.
+pub fn stop_all(wait: Duration) {
+    crate::model::trained::request_stop();
+    let started = Instant::now();
+    while RUNNING.load(Ordering::Acquire) > 0 && started.elapsed() < wait {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Counts a training thread for as long as it lives.
+struct Running;
+
+impl Running {
+    fn enter() -> Running {
+        RUNNING.fetch_add(1, Ordering::AcqRel);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Where a model a script trains stands.
+pub enum Trained<T> {
+    Training {
+        result: Receiver<Result<T, String>>,
+        started: Instant,
+        what: String,
+    },
+    Ready(T),
+    Failed(String),
+}
+
+impl<T: Send + 'static> Trained<T> {
+    /// Starts `train` on a helper thread; `what` names it in messages.
+    pub fn start(
+        what: String,
+        train: impl FnOnce() -> Result<T, String> + Send + 'static,
+    ) -> Trained<T> {
+        let (tx, rx) = bounded(1);
+        let running = Running::enter();
+        let spawned = std::thread::Builder::new()
+            .name("loam-train".into())
+            .spawn(move || {
+                let _running = running;
+                lower_priority();
+                let _ = tx.send(train());
+            });
+        match spawned {
+            Ok(_) => Trained::Training {
+                result: rx,
+                started: Instant::now(),
+                what,
+            },
+            Err(e) => Trained::Failed(format!("{what}: cannot start training: {e}")),
+        }
+    }
+
+    /// Takes the model in if training finished; returns the news to tell
+    /// the performer when it just did.
+    pub fn poll(&mut self) -> Option<String> {
+        let Trained::Training {
+            result,
+            started,
+            what,
+        } = self
+        else {
+            return None;
+        };
+        let outcome = match result.try_recv() {
+            Err(TryRecvError::Empty) => return None,
+            Err(TryRecvError::Disconnected) => Err("the training thread ended".to_string()),
+            Ok(r) => r,
+        };
+        let seconds = started.elapsed().as_secs_f32();
+        let (next, news) = match outcome {
+            Ok(model) => (
+                Trained::Ready(model),
+                format!("{what}: trained in {seconds:.1} s; it plays from the next bar"),
+            ),
+            Err(e) => (
+                Trained::Failed(format!("{what}: {e}")),
+                format!("{what}: training failed: {e}"),
+            ),
+        };
+        *self = next;
+        Some(news)
+    }
+
+    /// The model once it is ready; `Ok(None)` while it trains.
+    pub fn ready(&mut self) -> Result<Option<&mut T>, String> {
+        match self {
+            Trained::Ready(m) => Ok(Some(m)),
+            Trained::Training { .. } => Ok(None),
+            Trained::Failed(e) => Err(e.clone()),
+        }
+    }
+}
+
+/// Nice 10 for the calling thread (on Linux `setpriority` on thread 0 is
+/// this thread alone), so training yields to everything that keeps time.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority takes plain integers and changes only this thread's nice value.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_model_is_pending_then_ready_and_a_failure_says_why() {
+        let mut t = Trained::start("test".into(), || {
+            std::thread::sleep(Duration::from_millis(50));
+            Ok(7)
+        });
+        assert!(matches!(t.ready(), Ok(None)));
+        let mut news = None;
+        for _ in 0..200 {
+            news = t.poll();
+            if news.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(news.unwrap().starts_with("test: trained in"));
+        assert_eq!(t.ready().unwrap().copied(), Some(7));
+        let mut f: Trained<i32> = Trained::start("bad".into(), || Err("too small".into()));
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(f.poll().unwrap(), "bad: training failed: too small");
+        assert_eq!(f.ready().unwrap_err(), "bad: too small");
+    }
+}
