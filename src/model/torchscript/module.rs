@@ -162,11 +162,20 @@ impl Module {
         let y = self.call_tensor(method, &x)?.contiguous();
         let numel = y.numel();
         out.resize(numel, 0.0);
-        y.f_copy_data(out, numel).map_err(|e| ModelError::Call {
-            path: self.path_buf(),
-            method: method.to_owned(),
-            message: e.to_string(),
-        })?;
+        if y.kind() == tch::Kind::Float && y.device() == tch::Device::Cpu {
+            // The common case, read in place: `f_copy_data` converts and
+            // copies through libtorch, which cost more than a small model's call.
+            // SAFETY: `y` is a contiguous CPU tensor of `numel` f32 values and
+            // outlives this borrow of its storage.
+            let values = unsafe { std::slice::from_raw_parts(y.data_ptr() as *const f32, numel) };
+            out.copy_from_slice(values);
+        } else {
+            y.f_copy_data(out, numel).map_err(|e| ModelError::Call {
+                path: self.path_buf(),
+                method: method.to_owned(),
+                message: e.to_string(),
+            })?;
+        }
         Ok(numel / m.out_channels.max(1))
     }
 
