@@ -27,7 +27,8 @@ fn a_trained_vae_plays_from_a_script() {
         "metre(\"2+2+3/8\");\ntempo(140);\nlet v = vae_load(\"groove.model\");\n\
          if v.latent_size() != 2 { throw \"latent size\"; }\n\
          live_loop(\"gen\", v.decode([0.0, 0.0], 0.3));\n\
-         fn bar(n) { if n == 2 { let w = vae_load(\"groove.model\"); live_loop(\"gen\", w.sample(n)); } }\n",
+         fn bar(n) { if n == 2 { let w = vae_load(\"groove.model\"); live_loop(\"gen\", w.sample(n)); }\n\
+         if n == 3 { let v = vae_load(\"groove.model\"); let a = v.decode([0.5, 0.5], 0.3, 0.8, 7); let b = v.decode([0.5, 0.5], 0.3, 0.8, 7); if a != b { throw \"noise is seeded\"; } } }\n",
     )
     .unwrap();
     let mut onsets = 0;

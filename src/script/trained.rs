@@ -3,7 +3,7 @@
 //!
 //! | call | gives |
 //! |---|---|
-//! | `vae_load("groove.model")` | a rhythm VAE: `.decode([z…] [, threshold])`, `.sample(seed)`, `.latent_size()` (patterns as strings for `live_loop`) |
+//! | `vae_load("groove.model")` | a rhythm VAE: `.decode([z…] [, threshold [, noise, seed]])`, `.sample(seed)`, `.latent_size()` (patterns as strings for `live_loop`) |
 //! | `markov_load("drums.model" [, "name"])` / `rnn_load("tunes.model" [, "name"])` | a step model (a Markov model or a GRU); with a name, OSC reaches it as `/model/NAME/step` and subscribers hear its steps |
 //! | `markov_train("patterns.pat" [, order [, "name"]])` | a Markov model learned now from a dataset file or folder in the script's folder (milliseconds); the VAE and the GRU take seconds and are trained with `loam train` |
 //! | `vae_train("data.pat" [, dims])` / `rnn_train("data.pat" [, "name"])` | train in the background while the music plays; the model's patterns rest (`"~"`) until it is ready, `.ready()` tells, and the performer hears when it is done |
@@ -628,6 +628,23 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
             let o = DecodeOptions {
                 threshold: threshold as f32,
                 ..DecodeOptions::default()
+            };
+            Ok(or_rest(
+                v.with("decode", |m| m.decode(&z, &o).to_mini_notation())?,
+            ))
+        },
+    );
+    engine.register_fn(
+        "decode",
+        |v: &mut VaeRef, z: rhai::Array, threshold: f64, noise: f64, seed: i64| -> Res<String> {
+            let z = latent(&z)?;
+            if !(noise.is_finite() && noise >= 0.0) {
+                return fail(format!("decode: noise {noise} must be 0 or more"));
+            }
+            let o = DecodeOptions {
+                threshold: threshold as f32,
+                noise: noise as f32,
+                seed: seed as u64,
             };
             Ok(or_rest(
                 v.with("decode", |m| m.decode(&z, &o).to_mini_notation())?,
