@@ -191,16 +191,28 @@ pub enum Notice {
     Latent { name: String, values: Vec<f32> },
 }
 
-/// Separates the arguments of an answer that is a list (each typed from its
-/// text: integer, float or string) instead of one string.
+/// Starts each argument of an answer that is a list instead of one string;
+/// the argument's type letter (`s`, `i`, `f`) follows, then its text.
 pub const ANSWER_LIST: char = '\u{1f}';
 
-/// An answer of several arguments (see [`ANSWER_LIST`]).
-pub fn answer_list(items: &[String]) -> String {
+/// One argument of a list answer, with its type said, never guessed (a
+/// melody step's label "60" is a string).
+pub enum AnswerArg {
+    Str(String),
+    Int(i32),
+    Float(f32),
+}
+
+/// An answer of several typed arguments (see [`ANSWER_LIST`]).
+pub fn answer_list(items: &[AnswerArg]) -> String {
     let mut s = String::new();
     for item in items {
         s.push(ANSWER_LIST);
-        s.push_str(item);
+        match item {
+            AnswerArg::Str(v) => s.push_str(&format!("s{v}")),
+            AnswerArg::Int(v) => s.push_str(&format!("i{v}")),
+            AnswerArg::Float(v) => s.push_str(&format!("f{v}")),
+        }
     }
     s
 }

@@ -137,9 +137,16 @@ impl Controller {
         match op {
             ModelOp::Step { name, count } => {
                 let r = self.session.script.step_model(&name, count).map(|steps| {
-                    let items: Vec<String> = steps
+                    use super::command::AnswerArg;
+                    let items: Vec<AnswerArg> = steps
                         .iter()
-                        .flat_map(|s| [s.label.clone(), s.ticks.to_string(), format!("{:.6}", s.p)])
+                        .flat_map(|s| {
+                            [
+                                AnswerArg::Str(s.label.clone()),
+                                AnswerArg::Int(s.ticks.min(i32::MAX as u32) as i32),
+                                AnswerArg::Float(s.p),
+                            ]
+                        })
                         .collect();
                     super::command::answer_list(&items)
                 });

@@ -9,7 +9,7 @@ pub mod models;
 pub mod watcher;
 
 pub use command::{
-    answer_list, Command, Notice, PlayRequest, StatusBoard, StatusReport, ANSWER_LIST,
+    answer_list, AnswerArg, Command, Notice, PlayRequest, StatusBoard, StatusReport, ANSWER_LIST,
 };
 pub use controller::Controller;
 pub use watcher::ScriptWatcher;

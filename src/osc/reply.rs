@@ -99,19 +99,48 @@ fn answer_args(text: &str) -> Vec<OscType> {
     if text.is_empty() {
         Vec::new()
     } else if let Some(list) = text.strip_prefix(ANSWER_LIST) {
-        // Several arguments, each typed from its text.
+        // Several arguments, each with its type letter.
         list.split(ANSWER_LIST)
             .map(|item| {
-                if let Ok(i) = item.parse::<i32>() {
-                    OscType::Int(i)
-                } else if let Ok(f) = item.parse::<f32>() {
-                    OscType::Float(f)
-                } else {
-                    OscType::String(item.to_string())
+                let (kind, text) = item.split_at(item.chars().next().map_or(0, char::len_utf8));
+                match kind {
+                    "i" => text
+                        .parse()
+                        .map_or(OscType::String(text.into()), OscType::Int),
+                    "f" => text
+                        .parse()
+                        .map_or(OscType::String(text.into()), OscType::Float),
+                    _ => OscType::String(text.to_string()),
                 }
             })
             .collect()
     } else {
         vec![OscType::String(text.to_string())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::{answer_list, AnswerArg};
+
+    #[test]
+    fn list_answers_keep_the_types_they_were_given() {
+        let text = answer_list(&[
+            AnswerArg::Str("60".into()),
+            AnswerArg::Int(24),
+            AnswerArg::Float(0.25),
+            AnswerArg::Str("nan".into()),
+        ]);
+        assert_eq!(
+            answer_args(&text),
+            vec![
+                OscType::String("60".into()),
+                OscType::Int(24),
+                OscType::Float(0.25),
+                OscType::String("nan".into()),
+            ]
+        );
+        assert_eq!(answer_args("plain"), vec![OscType::String("plain".into())]);
     }
 }

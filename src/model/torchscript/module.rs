@@ -162,7 +162,9 @@ impl Module {
         let y = self.call_tensor(method, &x)?.contiguous();
         let numel = y.numel();
         out.resize(numel, 0.0);
-        if y.kind() == tch::Kind::Float && y.device() == tch::Device::Cpu {
+        if numel == 0 {
+            // Nothing to read (and an empty tensor's data pointer may be null).
+        } else if y.kind() == tch::Kind::Float && y.device() == tch::Device::Cpu {
             // The common case, read in place: `f_copy_data` converts and
             // copies through libtorch, which cost more than a small model's call.
             // SAFETY: `y` is a contiguous CPU tensor of `numel` f32 values and
