@@ -1,18 +1,22 @@
-//! MIDI clock under `jackd -d dummy` with a 64-frame period (1.33 ms):
+//! MIDI clock under `jackd -d dummy` with a 256-frame period (5.3 ms, a
+//! common live setting; this 2-core machine cannot keep a 64-frame server
+//! free of xruns while it also runs loam and the test):
 //!
 //! - `clock_out_counts_and_times_100_bars_of_7_8`: 100 bars of 7/8 at 700
 //!   quarters a minute (30 s) must be exactly 8400 pulses (none lost or
 //!   doubled), starting on a bar line (Song Position a multiple of 14
 //!   sixteenths, or Start), spanning 30 s, each within 1 ms of the best
-//!   straight line (times on JACK's clock).
+//!   straight line (times on JACK's clock, from each pulse's frame).
 //! - `clock_in_is_followed_at_137_bpm`: a drum machine's clock at 137 BPM
 //!   (Start, then frame-exact pulses); loam starts at 120 and follows; its
 //!   own clock out is compared with the drum machine's over the last 5 s
 //!   of 45 s (shortened from a minute).
 //!
-//! midir's JACK backend stamps input per cycle and sends output at the
-//! start of the next cycle, so one period (1.33 ms) of quantisation is part
-//! of every number here; the limits add it to the 1 ms asked for.
+//! loam's JACK MIDI ports stamp input and write output at the event's own
+//! frame, so the period is not part of these numbers. A cycle jackd itself
+//! ran late (an xrun it reports) moves what it carries whatever loam does:
+//! the 99th percentile is asserted always, the worst case when jackd
+//! reported no xrun.
 #![cfg(all(feature = "jack", target_os = "linux"))]
 
 mod common;
@@ -23,23 +27,17 @@ use std::time::Duration;
 use common::jack::{JackServer, RATE};
 use midi_support::*;
 
-const PERIOD: u32 = 64;
+const PERIOD: u32 = 256;
 /// Pulses are computed this far ahead of the audio clock, so a control
 /// thread stalled by a busy machine (builds beside the tests) does not
 /// make them late; the sender thread times them.
 const LOOKAHEAD_MS: &str = "200";
-/// midir's JACK backend sends at the start of the next cycle: up to one
-/// period of quantisation on top of loam's own timing.
-const PERIOD_MS: f64 = PERIOD as f64 * 1000.0 / RATE as f64;
 
 /// Whether jackd ran without xruns; says so when it did not.
 fn quiet(server: &JackServer) -> bool {
     let x = server.xrun_lines().len();
     if x > 0 {
-        eprintln!(
-            "jackd reported {x} xrun lines (a busy machine): timing not asserted; \
-             run on a quiet machine (CI) for the timing checks"
-        );
+        eprintln!("jackd reported {x} xrun lines (a busy machine): the worst case is not asserted");
     }
     x == 0
 }
@@ -137,19 +135,15 @@ fn clock_out_counts_and_times_100_bars_of_7_8() {
     );
     // Stop went out when loam stopped.
     assert!(events.iter().any(|g| g.bytes == [0xFC]), "no Stop");
-    // NOTE: timing is asserted only when jackd ran without xruns: on an
-    // overloaded machine (builds beside the tests) JACK clients miss their
-    // cycles and MIDI waits in their buffers, whatever loam does.
+    // JACK's clock (CLOCK_MONOTONIC_RAW) and loam's (CLOCK_MONOTONIC)
+    // may differ in rate by NTP's slew (tens of ppm): 2 ms over 30 s. A
+    // pulse lost or doubled moves the fitted span by 3.6 ms.
+    let fitted_ms = slope * 8400.0 / 1000.0;
+    assert!((fitted_ms - 30_000.0).abs() <= 2.0, "span {fitted_ms} ms");
+    assert!(p99_ms <= 1.0, "99th percentile {p99_ms} ms");
     if quiet(&server) {
-        // JACK's clock (CLOCK_MONOTONIC_RAW) and loam's (CLOCK_MONOTONIC)
-        // may differ in rate by NTP's slew (tens of ppm): 2 ms over 30 s,
-        // plus one period. A pulse lost or doubled moves the span 3.6 ms.
         assert!(
-            (span_ms - 30_000.0).abs() <= 2.0 + PERIOD_MS,
-            "span {span_ms} ms"
-        );
-        assert!(
-            jitter_ms <= 1.0 + PERIOD_MS,
+            jitter_ms <= 1.0,
             "jitter {jitter_ms} ms (99th percentile {p99_ms} ms)"
         );
     }
@@ -225,8 +219,12 @@ fn clock_in_is_followed_at_137_bpm() {
     // nearest external pulse and the tempo over the last 96 pulses.
     for k in (96..ours.len()).step_by(96) {
         let f = ours[k];
-        let i = ext.partition_point(|e| *e < f).min(ext.len() - 1);
-        let d = (f as f64 - ext[i] as f64) * 1000.0 / RATE as f64;
+        let i = ext.partition_point(|e| *e < f);
+        let d = [i.saturating_sub(1), i.min(ext.len() - 1)]
+            .into_iter()
+            .map(|j| (f as f64 - ext[j] as f64) * 1000.0 / RATE as f64)
+            .min_by(|a, b| a.abs().total_cmp(&b.abs()))
+            .unwrap_or(f64::MAX);
         let bpm = 96.0 / 24.0 * 60.0 * RATE as f64 / (f - ours[k - 96]) as f64;
         eprintln!(
             "  t={:6.2}s phase {d:8.3} ms tempo {bpm:8.3}",
@@ -242,11 +240,15 @@ fn clock_in_is_followed_at_137_bpm() {
         "clock in: loam's pulses vs the drum machine's over the last 5 s of 45: mean {mean:.3} ms, \
          worst {worst:.3} ms; tempo {bpm:.3} BPM (want 137)"
     );
+    let mut abs: Vec<f64> = offsets.iter().map(|o| o.abs()).collect();
+    abs.sort_by(f64::total_cmp);
+    let p99 = abs[abs.len() * 99 / 100];
+    eprintln!("clock in: 99th percentile {p99:.3} ms");
+    assert!((bpm - 137.0).abs() < 0.1, "tempo {bpm}");
+    assert!(mean.abs() <= 1.0, "mean phase {mean} ms");
+    assert!(p99 <= 1.0, "99th percentile {p99} ms");
     if quiet(&server) {
-        assert!((bpm - 137.0).abs() < 0.1, "tempo {bpm}");
-        // One period of output quantisation on top of the 1 ms asked for.
-        assert!(mean.abs() <= 1.0 + PERIOD_MS, "mean phase {mean} ms");
-        assert!(worst <= 1.0 + 2.0 * PERIOD_MS, "worst {worst} ms");
+        assert!(worst <= 1.0, "worst {worst} ms");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -87,14 +87,26 @@ fn pads_and_controls_reach_sound_and_script() {
     assert_eq!(on.len(), 3, "onsets {on:?}");
     let d1 = on[1] as i64 - on[0] as i64;
     let d2 = on[2] as i64 - on[1] as i64;
-    // midir stamps JACK MIDI per cycle: one period (64 frames) of
-    // quantisation, plus onset detection slack. A cycle jackd ran late (an
-    // xrun it reports: a busy VM) moves a stamp by up to another period.
-    let xruns = server.xrun_lines().len();
-    let tol = if xruns == 0 { 64 + 48 } else { 2 * 64 + 48 };
-    eprintln!("jackd reported {xruns} xrun lines; tolerance {tol} frames");
-    eprintln!("pad spacing: {d1} (want 24000), {d2} (want 12000) frames");
-    assert!((d1 - 24_000).abs() <= tol, "{d1}");
-    assert!((d2 - 12_000).abs() <= tol, "{d2}");
+    // The pads' times as they left the controller, on JACK's clock. A busy
+    // machine makes jackd's dummy driver run a little off the wall clock
+    // (the recording's), so its frames are not the reference: its times are.
+    let pads: Vec<f64> = peer
+        .sent()
+        .iter()
+        .filter(|g| g.bytes.first() == Some(&0x99))
+        .map(|g| g.usecs)
+        .collect();
+    assert_eq!(pads.len(), 3, "{pads:?}");
+    let want = |a: f64, b: f64| ((b - a) * RATE as f64 / 1e6).round() as i64;
+    let (w1, w2) = (want(pads[0], pads[1]), want(pads[1], pads[2]));
+    // loam stamps each message with its frame's time: what is left is onset
+    // detection slack (the sample's attack) and the clocks' reading.
+    let tol = 48;
+    eprintln!(
+        "jackd reported {} xrun lines; pad spacing: {d1} (sent {w1}), {d2} (sent {w2}) frames; tolerance {tol}",
+        server.xrun_lines().len()
+    );
+    assert!((d1 - w1).abs() <= tol, "{d1} vs {w1}");
+    assert!((d2 - w2).abs() <= tol, "{d2} vs {w2}");
     let _ = std::fs::remove_dir_all(&dir);
 }

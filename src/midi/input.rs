@@ -2,9 +2,12 @@
 //! loam's clock, hands it to the [`Router`], and reconnects a port that
 //! went away when it comes back.
 //!
-//! midir calls back on its own thread (the JACK process thread with the
-//! `jack` feature); the callback only copies the bytes into a bounded queue
-//! (`try_send`: a full queue drops and counts) and returns.
+//! With the `jack` feature the port is loam's own JACK client
+//! ([`super::jack_port`]), which stamps each message with its frame's time;
+//! the thread drains its ring every millisecond. Otherwise midir calls back
+//! on its own thread; the callback only copies the bytes into a bounded
+//! queue (`try_send`: a full queue drops and counts) and returns, and the
+//! backend's stamp is converted by [`StampClock`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -12,21 +15,43 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
-use midir::{MidiInput, MidiInputConnection};
 
 use super::counters::MidiCounters;
-use super::ports::{find, no_midi, PortLister, PortSpec, INPUT_CLIENT};
+#[cfg(feature = "jack")]
+use super::jack_port::JackIn;
+use super::ports::{find, PortLister, PortSpec, INPUT_CLIENT};
 use super::router::Router;
+use super::stamped::Stamped;
 use super::timestamp::StampClock;
 use super::MidiCommand;
 use crate::control::Command;
+#[cfg(not(feature = "jack"))]
 use crate::time::wallclock;
 
 /// How often port lists are checked for a port that left or came back.
 pub const WATCH_INTERVAL: Duration = Duration::from_millis(300);
 
-/// (backend stamp in µs, arrival in monotonic ns, bytes).
-type Raw = (u64, u64, Vec<u8>);
+/// How often the thread looks for new messages: JACK's ring is polled (its
+/// callback never wakes a thread); midir's queue wakes the thread itself.
+const POLL: Duration = if cfg!(feature = "jack") {
+    Duration::from_millis(1)
+} else {
+    Duration::from_millis(50)
+};
+
+/// (backend stamp in µs, arrival in monotonic ns, the message) from midir.
+type Raw = (u64, u64, Stamped);
+
+/// An open input port.
+enum InPort {
+    #[cfg(not(feature = "jack"))]
+    /// Held open; midir's callback does the work.
+    Midir {
+        _open: midir::MidiInputConnection<()>,
+    },
+    #[cfg(feature = "jack")]
+    Jack(JackIn),
+}
 
 /// A running input thread; stops (and closes its port) on [`InputThread::stop`].
 pub struct InputThread {
@@ -91,13 +116,14 @@ fn say(commands: &Sender<Command>, text: String, error: bool) {
     });
 }
 
+#[cfg(not(feature = "jack"))]
 fn callback(
     tx: Sender<Raw>,
     counters: Arc<MidiCounters>,
 ) -> impl FnMut(u64, &[u8], &mut ()) + Send + 'static {
     move |stamp, bytes, _| {
         if tx
-            .try_send((stamp, wallclock::now_nanos(), bytes.to_vec()))
+            .try_send((stamp, wallclock::now_nanos(), Stamped::new(0, bytes)))
             .is_err()
         {
             MidiCounters::add(&counters.dropped, 1);
@@ -106,12 +132,10 @@ fn callback(
 }
 
 /// Connects to `name`.
-fn connect(
-    name: &str,
-    tx: &Sender<Raw>,
-    counters: &Arc<MidiCounters>,
-) -> Result<MidiInputConnection<()>, String> {
-    let input = MidiInput::new(INPUT_CLIENT).map_err(|e| no_midi(&e))?;
+#[cfg(not(feature = "jack"))]
+fn connect(name: &str, tx: &Sender<Raw>, counters: &Arc<MidiCounters>) -> Result<InPort, String> {
+    use midir::MidiInput;
+    let input = MidiInput::new(INPUT_CLIENT).map_err(|e| super::ports::no_midi(&e))?;
     let port = input
         .ports()
         .into_iter()
@@ -119,31 +143,63 @@ fn connect(
         .ok_or_else(|| format!("MIDI input '{name}' is gone"))?;
     input
         .connect(&port, "in", callback(tx.clone(), counters.clone()), ())
+        .map(|c| InPort::Midir { _open: c })
         .map_err(|e| format!("cannot connect MIDI input '{name}': {e}"))
 }
 
-#[cfg(unix)]
+/// Connects to `name`: a JACK client of loam's own.
+#[cfg(feature = "jack")]
+fn connect(name: &str, _tx: &Sender<Raw>, counters: &Arc<MidiCounters>) -> Result<InPort, String> {
+    JackIn::open(INPUT_CLIENT, "in", Some(name), counters.clone()).map(InPort::Jack)
+}
+
+#[cfg(feature = "jack")]
+fn make_virtual(
+    name: &str,
+    _tx: &Sender<Raw>,
+    counters: &Arc<MidiCounters>,
+) -> Result<InPort, String> {
+    JackIn::open(INPUT_CLIENT, name, None, counters.clone())
+        .map(InPort::Jack)
+        .map_err(|e| format!("cannot create the virtual MIDI input '{name}': {e}"))
+}
+
+#[cfg(all(unix, not(feature = "jack")))]
 fn make_virtual(
     name: &str,
     tx: &Sender<Raw>,
     counters: &Arc<MidiCounters>,
-) -> Result<MidiInputConnection<()>, String> {
+) -> Result<InPort, String> {
     use midir::os::unix::VirtualInput;
-    let input = MidiInput::new(INPUT_CLIENT).map_err(|e| no_midi(&e))?;
+    let input = midir::MidiInput::new(INPUT_CLIENT).map_err(|e| super::ports::no_midi(&e))?;
     input
         .create_virtual(name, callback(tx.clone(), counters.clone()), ())
+        .map(|c| InPort::Midir { _open: c })
         .map_err(|e| format!("cannot create the virtual MIDI input '{name}': {e}"))
 }
 
-#[cfg(not(unix))]
+#[cfg(all(not(unix), not(feature = "jack")))]
 fn make_virtual(
     name: &str,
     _tx: &Sender<Raw>,
     _counters: &Arc<MidiCounters>,
-) -> Result<MidiInputConnection<()>, String> {
+) -> Result<InPort, String> {
     Err(format!(
         "virtual MIDI port '{name}': this platform has none; give a port name pattern"
     ))
+}
+
+/// The full name of an open port.
+fn port_name(p: &InPort, virtual_name: &str) -> String {
+    match p {
+        #[cfg(not(feature = "jack"))]
+        InPort::Midir { .. } => format!("{INPUT_CLIENT}:{virtual_name}"),
+        #[cfg(feature = "jack")]
+        InPort::Jack(j) => {
+            let _ = virtual_name;
+            j.name.clone()
+        }
+    }
 }
 
 fn run(
@@ -158,12 +214,12 @@ fn run(
     let mut calibrated = Instant::now();
     // Boundary: midir's callback thread -> MIDI input thread.
     let (tx, rx): (Sender<Raw>, Receiver<Raw>) = bounded(4096);
-    let mut conn: Option<(String, MidiInputConnection<()>)> = None;
+    let mut conn: Option<(String, InPort)> = None;
     let mut lister = None;
     let pattern = match &spec {
         PortSpec::Virtual(name) => match make_virtual(name, &tx, &counters) {
             Ok(c) => {
-                let full = format!("{INPUT_CLIENT}:{name}");
+                let full = port_name(&c, name);
                 let _ = ready.send(Ok(Some(full.clone())));
                 conn = Some((full, c));
                 None
@@ -205,15 +261,23 @@ fn run(
     let mut was_connected = conn.is_some();
     let mut last_watch = Instant::now();
     while !stop.load(Ordering::Relaxed) {
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok((stamp, arrival, bytes)) => {
-                router.on_port_message(clock.to_nanos(stamp, arrival), &bytes);
+        match rx.recv_timeout(POLL) {
+            Ok((stamp, arrival, m)) => {
+                router.on_port_message(clock.to_nanos(stamp, arrival), m.bytes());
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
+        #[cfg(feature = "jack")]
+        if let Some((_, InPort::Jack(j))) = &mut conn {
+            j.drain(|m| router.on_port_message(m.nanos, m.bytes()));
+        }
         if calibrated.elapsed() >= Duration::from_secs(1) {
             clock.recalibrate();
+            #[cfg(feature = "jack")]
+            if let Some((_, InPort::Jack(j))) = &conn {
+                j.recalibrate();
+            }
             calibrated = Instant::now();
         }
         let (Some(p), Some(l)) = (&pattern, &lister) else {

@@ -24,6 +24,8 @@ pub mod clock_out;
 pub mod command;
 pub mod counters;
 pub mod input;
+#[cfg(feature = "jack")]
+pub mod jack_port;
 pub mod learn;
 pub mod link;
 pub mod mapping_file;
@@ -33,6 +35,7 @@ pub mod pads;
 pub mod ports;
 pub mod router;
 pub mod sender;
+pub mod stamped;
 pub mod timestamp;
 
 use std::path::PathBuf;

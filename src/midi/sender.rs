@@ -1,8 +1,11 @@
 //! The MIDI output thread: messages arrive stamped ahead of time (clock
 //! pulses, loop notes, computed from the timeline a lookahead early) and
-//! leave at their time. midir sends at once, so this thread keeps them in
-//! time order, sleeps until about [`SPIN`] before each is due, then spins
-//! to the exact moment. It also reconnects a port that went away.
+//! leave at their time. With the `jack` feature they go on at once to
+//! loam's own JACK port ([`super::jack_port`]), whose process callback
+//! writes each at its frame. midir (the other backends) sends at once, so
+//! there this thread keeps them in time order, sleeps until about [`SPIN`]
+//! before each is due, then spins to the exact moment. It also reconnects a
+//! port that went away.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -12,12 +15,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
-use midir::{MidiOutput, MidiOutputConnection};
 
 use super::counters::MidiCounters;
 use super::input::WATCH_INTERVAL;
+#[cfg(feature = "jack")]
+use super::jack_port::JackOut;
 use super::message::MidiMessage;
-use super::ports::{find, no_midi, PortLister, PortSpec, OUTPUT_CLIENT};
+use super::ports::{find, PortLister, PortSpec, OUTPUT_CLIENT};
 use super::MidiCommand;
 use crate::control::Command;
 use crate::time::wallclock;
@@ -133,27 +137,86 @@ fn say(commands: &Sender<Command>, text: String, error: bool) {
     });
 }
 
-fn connect(name: &str) -> Result<MidiOutputConnection, String> {
-    let out = MidiOutput::new(OUTPUT_CLIENT).map_err(|e| no_midi(&e))?;
+/// An open output port.
+enum OutPort {
+    #[cfg(not(feature = "jack"))]
+    Midir(midir::MidiOutputConnection),
+    #[cfg(feature = "jack")]
+    Jack(JackOut),
+}
+
+impl OutPort {
+    /// A port that times messages itself takes them as soon as they come.
+    fn times_itself(&self) -> bool {
+        cfg!(feature = "jack")
+    }
+
+    /// Sends now (midir) or queues for its time (JACK); `false` if it could not.
+    fn send(&mut self, s: &Scheduled) -> bool {
+        match self {
+            #[cfg(not(feature = "jack"))]
+            OutPort::Midir(c) => c.send(&s.bytes[..s.len as usize]).is_ok(),
+            #[cfg(feature = "jack")]
+            OutPort::Jack(j) => j.queue(*s),
+        }
+    }
+
+    fn recalibrate(&self) {
+        match self {
+            #[cfg(not(feature = "jack"))]
+            OutPort::Midir(_) => {}
+            #[cfg(feature = "jack")]
+            OutPort::Jack(j) => j.recalibrate(),
+        }
+    }
+
+    /// Closes the port; JACK sends its pending note-offs and Stop first.
+    fn close(self) {
+        match self {
+            #[cfg(not(feature = "jack"))]
+            OutPort::Midir(c) => drop(c),
+            #[cfg(feature = "jack")]
+            OutPort::Jack(j) => j.close(),
+        }
+    }
+}
+
+#[cfg(not(feature = "jack"))]
+fn connect(name: &str, _counters: &Arc<MidiCounters>) -> Result<OutPort, String> {
+    let out = midir::MidiOutput::new(OUTPUT_CLIENT).map_err(|e| super::ports::no_midi(&e))?;
     let port = out
         .ports()
         .into_iter()
         .find(|p| out.port_name(p).ok().as_deref() == Some(name))
         .ok_or_else(|| format!("MIDI output '{name}' is gone"))?;
     out.connect(&port, "out")
+        .map(OutPort::Midir)
         .map_err(|e| format!("cannot connect MIDI output '{name}': {e}"))
 }
 
-#[cfg(unix)]
-fn make_virtual(name: &str) -> Result<MidiOutputConnection, String> {
-    use midir::os::unix::VirtualOutput;
-    let out = MidiOutput::new(OUTPUT_CLIENT).map_err(|e| no_midi(&e))?;
-    out.create_virtual(name)
+#[cfg(feature = "jack")]
+fn connect(name: &str, counters: &Arc<MidiCounters>) -> Result<OutPort, String> {
+    JackOut::open(OUTPUT_CLIENT, "out", Some(name), counters.clone()).map(OutPort::Jack)
+}
+
+#[cfg(feature = "jack")]
+fn make_virtual(name: &str, counters: &Arc<MidiCounters>) -> Result<(String, OutPort), String> {
+    JackOut::open(OUTPUT_CLIENT, name, None, counters.clone())
+        .map(|j| (j.name.clone(), OutPort::Jack(j)))
         .map_err(|e| format!("cannot create the virtual MIDI output '{name}': {e}"))
 }
 
-#[cfg(not(unix))]
-fn make_virtual(name: &str) -> Result<MidiOutputConnection, String> {
+#[cfg(all(unix, not(feature = "jack")))]
+fn make_virtual(name: &str, _counters: &Arc<MidiCounters>) -> Result<(String, OutPort), String> {
+    use midir::os::unix::VirtualOutput;
+    let out = midir::MidiOutput::new(OUTPUT_CLIENT).map_err(|e| super::ports::no_midi(&e))?;
+    out.create_virtual(name)
+        .map(|c| (format!("{OUTPUT_CLIENT}:{name}"), OutPort::Midir(c)))
+        .map_err(|e| format!("cannot create the virtual MIDI output '{name}': {e}"))
+}
+
+#[cfg(all(not(unix), not(feature = "jack")))]
+fn make_virtual(name: &str, _counters: &Arc<MidiCounters>) -> Result<(String, OutPort), String> {
     Err(format!(
         "virtual MIDI port '{name}': this platform has none; give a port name pattern"
     ))
@@ -197,12 +260,11 @@ fn run(
     ready: Sender<Result<Option<String>, String>>,
 ) {
     realtime_priority();
-    let mut conn: Option<(String, MidiOutputConnection)> = None;
+    let mut conn: Option<(String, OutPort)> = None;
     let mut lister = None;
     let pattern = match &spec {
-        PortSpec::Virtual(name) => match make_virtual(name) {
-            Ok(c) => {
-                let full = format!("{OUTPUT_CLIENT}:{name}");
+        PortSpec::Virtual(name) => match make_virtual(name, &counters) {
+            Ok((full, c)) => {
                 let _ = ready.send(Ok(Some(full.clone())));
                 conn = Some((full, c));
                 None
@@ -215,7 +277,7 @@ fn run(
         PortSpec::Pattern(p) => match PortLister::new() {
             Ok(l) => {
                 let names = l.outputs();
-                match find(p, &names).map(|n| (n, connect(n))) {
+                match find(p, &names).map(|n| (n, connect(n, &counters))) {
                     Some((n, Ok(c))) => conn = Some((n.clone(), c)),
                     Some((_, Err(e))) => say(&commands, e, true),
                     None => say(
@@ -243,13 +305,18 @@ fn run(
     let mut was_connected = conn.is_some();
     let mut heap: BinaryHeap<Reverse<Scheduled>> = BinaryHeap::new();
     let mut last_watch = Instant::now();
-    let send = |conn: &mut Option<(String, MidiOutputConnection)>, s: &Scheduled| {
-        let ok = match conn {
-            Some((_, c)) => c.send(&s.bytes[..s.len as usize]).is_ok(),
-            None => false,
+    let mut calibrated = Instant::now();
+    // midir: counted when sent; JACK: counted by its callback, here only if refused.
+    let send = |conn: &mut Option<(String, OutPort)>, s: &Scheduled| {
+        let (ok, counts_itself) = match conn {
+            Some((_, c)) => (c.send(s), c.times_itself()),
+            None => (false, false),
         };
-        let counter = if ok { &counters.sent } else { &counters.unsent };
-        MidiCounters::add(counter, 1);
+        if !ok {
+            MidiCounters::add(&counters.unsent, 1);
+        } else if !counts_itself {
+            MidiCounters::add(&counters.sent, 1);
+        }
     };
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -258,14 +325,43 @@ fn run(
             while let Some(Reverse(s)) = heap.pop() {
                 let status = s.bytes[0];
                 if status & 0xF0 == 0x80 || status == 0xFC {
-                    send(&mut conn, &s);
+                    let now = Scheduled {
+                        nanos: wallclock::now_nanos(),
+                        ..s
+                    };
+                    send(&mut conn, &now);
                 }
+            }
+            if let Some((_, c)) = conn.take() {
+                c.close();
             }
             break;
         }
         heap.extend(rx.try_iter().map(Reverse));
+        if calibrated.elapsed() >= Duration::from_secs(1) {
+            if let Some((_, c)) = &conn {
+                c.recalibrate();
+            }
+            calibrated = Instant::now();
+        }
+        let port_times = conn.as_ref().is_some_and(|(_, c)| c.times_itself());
+        if port_times {
+            // The port times them: hand everything over in time order.
+            while let Some(Reverse(s)) = heap.pop() {
+                if let Some((_, c)) = conn.as_mut() {
+                    if !c.send(&s) {
+                        // Its ring is full: try again shortly.
+                        heap.push(Reverse(s));
+                        break;
+                    }
+                }
+            }
+        }
         let now = wallclock::now_nanos();
-        let due = heap.peek().map(|Reverse(s)| s.nanos);
+        let due = heap
+            .peek()
+            .filter(|_| !port_times)
+            .map(|Reverse(s)| s.nanos);
         match due {
             Some(t) if t <= now + SPIN.as_nanos() as u64 => {
                 wait_until(t);
@@ -278,10 +374,13 @@ fn run(
             }
             _ => {}
         }
-        let wait = due
-            .map(|t| Duration::from_nanos(t - now - SPIN.as_nanos() as u64))
-            .unwrap_or(Duration::from_millis(50))
-            .min(Duration::from_millis(50));
+        let wait = if port_times && !heap.is_empty() {
+            Duration::from_millis(2)
+        } else {
+            due.map(|t| Duration::from_nanos(t - now - SPIN.as_nanos() as u64))
+                .unwrap_or(Duration::from_millis(50))
+                .min(Duration::from_millis(50))
+        };
         match rx.recv_timeout(wait) {
             Ok(s) => heap.push(Reverse(s)),
             Err(RecvTimeoutError::Timeout) => {}
@@ -316,7 +415,7 @@ fn run(
         }
         if conn.is_none() {
             if let Some(n) = find(p, &names).cloned() {
-                match connect(&n) {
+                match connect(&n, &counters) {
                     Ok(c) => {
                         let verb = if was_connected {
                             "reconnected"

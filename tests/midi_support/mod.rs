@@ -35,6 +35,7 @@ struct Handler {
     to_send: Receiver<Event>,
     waiting: VecDeque<Event>,
     got: Sender<Got>,
+    sent: Sender<Got>,
 }
 
 impl jack::ProcessHandler for Handler {
@@ -72,6 +73,11 @@ impl jack::ProcessHandler for Handler {
                 time,
                 bytes: &bytes,
             });
+            let _ = self.sent.try_send(Got {
+                frame: start + time as u64,
+                usecs: t0 + time as f64 * per_frame,
+                bytes,
+            });
         }
         jack::Control::Continue
     }
@@ -82,6 +88,7 @@ pub struct Peer {
     client: Option<jack::AsyncClient<(), Handler>>,
     tx: Sender<Event>,
     rx: Receiver<Got>,
+    sent_rx: Receiver<Got>,
     pub name: String,
 }
 
@@ -97,18 +104,21 @@ impl Peer {
             .expect("MIDI in port");
         let (tx, to_send) = bounded(1 << 16);
         let (got, rx) = bounded(1 << 16);
+        let (sent, sent_rx) = bounded(1 << 16);
         let handler = Handler {
             out,
             inp,
             to_send,
             waiting: VecDeque::new(),
             got,
+            sent,
         };
         let active = client.activate_async((), handler).expect("activate");
         Peer {
             client: Some(active),
             tx,
             rx,
+            sent_rx,
             name: name.to_string(),
         }
     }
@@ -130,6 +140,12 @@ impl Peer {
     pub fn send(&self, bytes: &[u8]) {
         let f = self.frame_now();
         self.send_at(f, bytes);
+    }
+
+    /// Everything sent so far, with the frame and the time (on JACK's
+    /// clock) it went out at.
+    pub fn sent(&self) -> Vec<Got> {
+        self.sent_rx.try_iter().collect()
     }
 
     /// Everything received so far.

@@ -1,0 +1,394 @@
+//! loam's own JACK MIDI ports (the `jack` feature), frame-exact both ways.
+//!
+//! midir's JACK backend stamps each incoming message with the time its
+//! process callback happens to run, and writes outgoing ones at the start
+//! of the next cycle: a busy machine moves both by a period or more. Here
+//! each port is a JACK client of loam's own whose process callback is a
+//! thin adapter:
+//!
+//! - **in**: every event is stamped with the time of its frame, from the
+//!   cycle's times (`jack_get_cycle_times`) and its offset in the cycle,
+//!   converted to loam's clock, and pushed into a wait-free ring the MIDI
+//!   input thread drains;
+//! - **out**: messages arrive stamped ahead of time over a wait-free ring;
+//!   the callback keeps them in time order in a fixed-capacity list and
+//!   writes each one in the cycle that contains its time, at its frame.
+//!
+//! Neither callback allocates, locks or prints; a full ring or list is
+//! counted. JACK's clock (`jack_get_time`) and loam's are tied by an offset
+//! measured by the owning thread about once a second ([`JackClock`]).
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use jack::{AsyncClient, Client, ClientOptions, Control, MidiIn, MidiOut, ProcessScope, RawMidi};
+
+use super::counters::MidiCounters;
+use super::sender::Scheduled;
+use super::stamped::Stamped;
+use crate::time::wallclock;
+
+/// Incoming messages waiting for the input thread.
+const IN_RING: usize = 4096;
+/// Outgoing messages waiting for their cycle.
+const OUT_RING: usize = 8192;
+const OUT_PENDING: usize = 4096;
+
+/// JACK's clock minus loam's, in nanoseconds, shared with a process callback.
+#[derive(Debug, Default)]
+pub struct JackClock {
+    offset: AtomicI64,
+}
+
+impl JackClock {
+    /// Measures the offset: the reading with the tightest bracket of five.
+    pub fn calibrate(&self, client: &Client) {
+        let best = (0..5)
+            .map(|_| {
+                let a = wallclock::now_nanos();
+                let j = client.time() as i64 * 1000;
+                let b = wallclock::now_nanos();
+                (b - a, j - (a / 2 + b / 2) as i64)
+            })
+            .min_by_key(|(spread, _)| *spread);
+        if let Some((_, off)) = best {
+            // jack_get_time has microsecond steps: centre the reading.
+            self.offset.store(off + 500, Ordering::Relaxed);
+        }
+    }
+
+    /// Loam nanoseconds of JACK nanoseconds.
+    pub fn to_loam(&self, jack_nanos: i64) -> u64 {
+        (jack_nanos - self.offset.load(Ordering::Relaxed)).max(0) as u64
+    }
+
+    /// JACK nanoseconds of loam nanoseconds.
+    pub fn to_jack(&self, nanos: u64) -> i64 {
+        nanos as i64 + self.offset.load(Ordering::Relaxed)
+    }
+}
+
+/// A cycle's frames on JACK's clock: where frame offset `k` lies in time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cycle {
+    /// JACK nanoseconds of the cycle's first frame and of the next cycle's.
+    pub start: i64,
+    pub next: i64,
+    pub frames: u32,
+}
+
+impl Cycle {
+    fn of(ps: &ProcessScope) -> Cycle {
+        let frames = ps.n_frames();
+        match ps.cycle_times() {
+            Ok(c) if c.next_usecs > c.current_usecs => Cycle {
+                start: c.current_usecs as i64 * 1000,
+                next: c.next_usecs as i64 * 1000,
+                frames,
+            },
+            Ok(c) => Cycle {
+                start: c.current_usecs as i64 * 1000,
+                next: c.current_usecs as i64 * 1000 + c.period_usecs as i64 * 1000,
+                frames,
+            },
+            Err(_) => Cycle {
+                start: 0,
+                next: 0,
+                frames,
+            },
+        }
+    }
+
+    /// JACK nanoseconds of frame offset `k`.
+    pub fn time_of(&self, k: u32) -> i64 {
+        self.start + (self.next - self.start) * k as i64 / self.frames.max(1) as i64
+    }
+
+    /// The frame offset of JACK nanoseconds `t`, if it falls before the
+    /// next cycle (times before this cycle: offset 0).
+    pub fn offset_of(&self, t: i64) -> Option<u32> {
+        if t >= self.next {
+            return None;
+        }
+        let span = (self.next - self.start).max(1);
+        // The nearest frame.
+        let k = ((t - self.start).max(0) * self.frames as i64 + span / 2) / span;
+        Some((k as u32).min(self.frames.saturating_sub(1)))
+    }
+}
+
+/// Opens client `name` without starting a server.
+fn open(name: &str) -> Result<Client, String> {
+    Client::new(name, ClientOptions::NO_START_SERVER)
+        .map(|(c, _)| c)
+        .map_err(|e| super::ports::no_midi(&e))
+}
+
+struct InProcess {
+    port: jack::Port<MidiIn>,
+    ring: rtrb::Producer<Stamped>,
+    clock: Arc<JackClock>,
+    counters: Arc<MidiCounters>,
+}
+
+impl jack::ProcessHandler for InProcess {
+    fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
+        let cycle = Cycle::of(ps);
+        for e in self.port.iter(ps) {
+            let nanos = self.clock.to_loam(cycle.time_of(e.time));
+            if self.ring.push(Stamped::new(nanos, e.bytes)).is_err() {
+                MidiCounters::add(&self.counters.dropped, 1);
+            }
+        }
+        Control::Continue
+    }
+}
+
+/// An open JACK MIDI input: its messages come out of [`JackIn::drain`].
+pub struct JackIn {
+    client: AsyncClient<(), InProcess>,
+    ring: rtrb::Consumer<Stamped>,
+    clock: Arc<JackClock>,
+    /// The port's full name (`loam-in:in`).
+    pub name: String,
+}
+
+impl JackIn {
+    /// Client `client` with input port `port`, connected from `source` if given.
+    pub fn open(
+        client: &str,
+        port: &str,
+        source: Option<&str>,
+        counters: Arc<MidiCounters>,
+    ) -> Result<JackIn, String> {
+        let c = open(client)?;
+        let p = c
+            .register_port(port, MidiIn::default())
+            .map_err(|e| format!("cannot make the JACK MIDI input '{port}': {e}"))?;
+        let name = p.name().unwrap_or_else(|_| format!("{client}:{port}"));
+        let clock = Arc::new(JackClock::default());
+        clock.calibrate(&c);
+        // Boundary: JACK MIDI input callback -> MIDI input thread.
+        let (tx, rx) = rtrb::RingBuffer::new(IN_RING);
+        let process = InProcess {
+            port: p,
+            ring: tx,
+            clock: clock.clone(),
+            counters,
+        };
+        let active = c
+            .activate_async((), process)
+            .map_err(|e| format!("cannot start the JACK MIDI input: {e}"))?;
+        if let Some(src) = source {
+            active
+                .as_client()
+                .connect_ports_by_name(src, &name)
+                .map_err(|e| format!("cannot connect MIDI input '{src}': {e}"))?;
+        }
+        Ok(JackIn {
+            client: active,
+            ring: rx,
+            clock,
+            name,
+        })
+    }
+
+    /// Measures the clock offset again (call about once a second).
+    pub fn recalibrate(&self) {
+        self.clock.calibrate(self.client.as_client());
+    }
+
+    /// Hands every message received so far to `f`.
+    pub fn drain(&mut self, mut f: impl FnMut(&Stamped)) {
+        while let Ok(s) = self.ring.pop() {
+            f(&s);
+        }
+    }
+}
+
+/// What the output callback shares with its owner.
+#[derive(Debug, Default)]
+struct OutShared {
+    /// Send every pending note-off and Stop now, drop the rest.
+    flush: AtomicBool,
+    /// Cycles run since the flush was asked for.
+    flushed_cycles: AtomicU64,
+}
+
+struct OutProcess {
+    port: jack::Port<MidiOut>,
+    ring: rtrb::Consumer<(i64, Scheduled)>,
+    /// Sorted latest first: the next one due is at the end.
+    pending: Vec<(i64, Scheduled)>,
+    shared: Arc<OutShared>,
+    counters: Arc<MidiCounters>,
+}
+
+/// Note-offs and Stop: what must still go out when loam stops.
+fn ends_sound(s: &Scheduled) -> bool {
+    s.bytes[0] & 0xF0 == 0x80 || s.bytes[0] == 0xFC
+}
+
+impl OutProcess {
+    /// Moves queued messages into the time-ordered list while it has room.
+    fn take_queued(&mut self) {
+        while self.pending.len() < self.pending.capacity() {
+            let Ok(m) = self.ring.pop() else { break };
+            let key = (m.0, m.1.seq);
+            let at = self.pending.partition_point(|p| (p.0, p.1.seq) > key);
+            self.pending.insert(at, m);
+        }
+    }
+}
+
+impl jack::ProcessHandler for OutProcess {
+    fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
+        self.take_queued();
+        let cycle = Cycle::of(ps);
+        let flush = self.shared.flush.load(Ordering::Relaxed);
+        let mut w = self.port.writer(ps);
+        let mut last = 0;
+        while let Some(&(t, s)) = self.pending.last() {
+            let offset = if flush {
+                Some(last)
+            } else {
+                cycle.offset_of(t)
+            };
+            let Some(k) = offset else { break };
+            self.pending.pop();
+            if flush && !ends_sound(&s) {
+                continue;
+            }
+            if t < cycle.start && !flush {
+                let late = (cycle.start - t) as u64;
+                self.counters
+                    .worst_late_nanos
+                    .fetch_max(late, Ordering::Relaxed);
+            }
+            // Offsets never go back within a cycle.
+            let k = k.max(last);
+            last = k;
+            let raw = RawMidi {
+                time: k,
+                bytes: &s.bytes[..s.len as usize],
+            };
+            let counter = if w.write(&raw).is_ok() {
+                &self.counters.sent
+            } else {
+                &self.counters.unsent
+            };
+            MidiCounters::add(counter, 1);
+        }
+        if flush {
+            self.shared.flushed_cycles.fetch_add(1, Ordering::Relaxed);
+        }
+        Control::Continue
+    }
+}
+
+/// An open JACK MIDI output: messages queued with [`JackOut::queue`] leave
+/// at their frame.
+pub struct JackOut {
+    client: Option<AsyncClient<(), OutProcess>>,
+    ring: rtrb::Producer<(i64, Scheduled)>,
+    clock: Arc<JackClock>,
+    shared: Arc<OutShared>,
+    pub name: String,
+}
+
+impl JackOut {
+    /// Client `client` with output port `port`, connected to `dest` if given.
+    pub fn open(
+        client: &str,
+        port: &str,
+        dest: Option<&str>,
+        counters: Arc<MidiCounters>,
+    ) -> Result<JackOut, String> {
+        let c = open(client)?;
+        let p = c
+            .register_port(port, MidiOut::default())
+            .map_err(|e| format!("cannot make the JACK MIDI output '{port}': {e}"))?;
+        let name = p.name().unwrap_or_else(|_| format!("{client}:{port}"));
+        let clock = Arc::new(JackClock::default());
+        clock.calibrate(&c);
+        // Boundary: MIDI output thread -> JACK MIDI output callback.
+        let (tx, rx) = rtrb::RingBuffer::new(OUT_RING);
+        let shared = Arc::new(OutShared::default());
+        let process = OutProcess {
+            port: p,
+            ring: rx,
+            pending: Vec::with_capacity(OUT_PENDING),
+            shared: shared.clone(),
+            counters,
+        };
+        let active = c
+            .activate_async((), process)
+            .map_err(|e| format!("cannot start the JACK MIDI output: {e}"))?;
+        if let Some(d) = dest {
+            active
+                .as_client()
+                .connect_ports_by_name(&name, d)
+                .map_err(|e| format!("cannot connect MIDI output '{d}': {e}"))?;
+        }
+        Ok(JackOut {
+            client: Some(active),
+            ring: tx,
+            clock,
+            shared,
+            name,
+        })
+    }
+
+    /// Measures the clock offset again (call about once a second).
+    pub fn recalibrate(&self) {
+        if let Some(c) = &self.client {
+            self.clock.calibrate(c.as_client());
+        }
+    }
+
+    /// Queues a message for its time; `false` when the ring is full (try
+    /// again later).
+    pub fn queue(&mut self, s: Scheduled) -> bool {
+        self.ring.push((self.clock.to_jack(s.nanos), s)).is_ok()
+    }
+
+    /// Sends pending note-offs and Stop at once, drops the rest, and closes.
+    pub fn close(mut self) {
+        self.shared.flush.store(true, Ordering::Relaxed);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(200);
+        while self.shared.flushed_cycles.load(Ordering::Relaxed) < 2
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if let Some(c) = self.client.take() {
+            let _ = c.deactivate();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_place_times_on_frames() {
+        // 64 frames from 1 ms to 2.333 ms.
+        let c = Cycle {
+            start: 1_000_000,
+            next: 2_333_333,
+            frames: 64,
+        };
+        assert_eq!(c.time_of(0), 1_000_000);
+        assert_eq!(c.time_of(32), 1_666_666);
+        assert_eq!(c.offset_of(1_666_667), Some(32));
+        // Late: the first frame; beyond: a later cycle.
+        assert_eq!(c.offset_of(0), Some(0));
+        assert_eq!(c.offset_of(2_333_332), Some(63));
+        assert_eq!(c.offset_of(2_333_333), None);
+        // Round trip for every frame.
+        for k in 0..64 {
+            assert_eq!(c.offset_of(c.time_of(k)), Some(k), "frame {k}");
+        }
+    }
+}
