@@ -46,6 +46,11 @@ enum Command {
         /// How far ahead of the audio clock events are queued, in milliseconds.
         #[arg(long, default_value_t = 50)]
         lookahead_ms: u64,
+        /// Buffer of each TorchScript model, in model frames (rounded up to a
+        /// power of two ≥ the model's largest ratio). nn~'s default; smaller
+        /// answers latent changes sooner, larger is safer for heavy models.
+        #[arg(long, default_value_t = 4096)]
+        model_buffer: usize,
         /// Sample rate of the null sink.
         #[arg(long, default_value_t = 48_000)]
         sample_rate: u32,
@@ -106,6 +111,7 @@ fn run(cli: Cli) -> ExitCode {
             buffer,
             record,
             lookahead_ms,
+            model_buffer,
             sample_rate,
             duration,
             osc,
@@ -140,6 +146,7 @@ fn run(cli: Cli) -> ExitCode {
                 buffer,
                 record,
                 lookahead_ms,
+                model_buffer,
                 sample_rate,
                 duration,
                 osc,
@@ -189,6 +196,7 @@ struct ServeArgs {
     buffer: Option<u32>,
     record: Option<PathBuf>,
     lookahead_ms: u64,
+    model_buffer: usize,
     sample_rate: u32,
     duration: Option<f64>,
     osc: Option<cli::osc::OscPlan>,
@@ -329,6 +337,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     // Boundary: OSC (and later MIDI) threads -> control thread.
     let (commands, rx) = crossbeam_channel::bounded(1024);
     let mut controller = Controller::new(session, rx, lookahead);
+    controller.models.buffer = args.model_buffer;
     let mut code = ExitCode::SUCCESS;
     let midi = match args.midi.take() {
         Some(config) => match cli::midi::start(config, &mut controller, commands.clone()) {

@@ -7,10 +7,12 @@
 
 mod common;
 mod midi_support;
+mod model_support;
 
 use std::time::Duration;
 
 use common::jack::{JackServer, RATE};
+use common::process::spawn;
 use midi_support::*;
 
 const SCRIPT: &str = r#"tempo(120);
@@ -22,7 +24,8 @@ fn bar(n) {
 
 #[test]
 fn pads_and_controls_reach_sound_and_script() {
-    let Some(server) = JackServer::start(64) else {
+    const PERIOD: u32 = 256;
+    let Some(server) = JackServer::start(PERIOD) else {
         return;
     };
     let peer = Peer::start(&server, "pads");
@@ -100,13 +103,93 @@ fn pads_and_controls_reach_sound_and_script() {
     let want = |a: f64, b: f64| ((b - a) * RATE as f64 / 1e6).round() as i64;
     let (w1, w2) = (want(pads[0], pads[1]), want(pads[1], pads[2]));
     // loam stamps each message with its frame's time: what is left is onset
-    // detection slack (the sample's attack) and the clocks' reading.
-    let tol = 48;
+    // detection slack (the sample's attack) and the clocks' reading. A
+    // cycle a client missed (an xrun jackd reports) hands its events over a
+    // period late, whatever loam does.
+    let xruns = server.xrun_lines().len();
+    let tol = if xruns == 0 { 48 } else { 48 + PERIOD as i64 };
     eprintln!(
-        "jackd reported {} xrun lines; pad spacing: {d1} (sent {w1}), {d2} (sent {w2}) frames; tolerance {tol}",
-        server.xrun_lines().len()
+        "jackd reported {xruns} xrun lines; pad spacing: {d1} (sent {w1}), {d2} (sent {w2}) frames; tolerance {tol}"
     );
     assert!((d1 - w1).abs() <= tol, "{d1} vs {w1}");
     assert!((d2 - w2).abs() <= tol, "{d2} vs {w2}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A knob learned to a latent dimension of a playing decoder (left = z0 +
+/// z1): loam plays into JACK, a capture client records it, and the first
+/// frame where the sound follows the knob is compared with the frame the
+/// knob moved on. It must be within one block plus the lookahead.
+#[test]
+fn a_knob_moves_a_latent_dimension_within_a_block_and_the_lookahead() {
+    const PERIOD: u32 = 256;
+    const LOOKAHEAD_MS: u64 = 50;
+    const MODEL_BUFFER: &str = "256";
+    let Some(server) = JackServer::start(PERIOD) else {
+        return;
+    };
+    let dir = temp_dir("knob-latency");
+    if model_support::export(&dir).is_none() {
+        return;
+    }
+    std::fs::write(
+        dir.join("piece.rhai"),
+        "tempo(120);\nmodel_load(\"dc\", \"full.ts\", \"decode\");\nmidi_learn(\"latent:dc:0\", 0, 1);\nlive_loop(\"k\", \"~\");\n",
+    )
+    .unwrap();
+    let peer = Peer::start(&server, "knob");
+    let capture = AudioCapture::start(&server, "ears", 12.0);
+    let mut cmd = server.command(LOAM);
+    cmd.arg("serve")
+        .arg(dir.join("piece.rhai"))
+        .args(["--host", "jack", "--osc", "off", "--midi-in", "knob:out"])
+        .arg("--midi-map")
+        .arg(dir.join("map.json"))
+        .args(["--model-buffer", MODEL_BUFFER, "--duration", "7"])
+        .args(["--lookahead-ms", &LOOKAHEAD_MS.to_string()]);
+    let run = spawn(&mut cmd);
+    let outs = capture.outputs_of(run.pid());
+    capture.connect_from(&outs);
+    wait_for_port(&server, "loam-in");
+    // The model loads and warms up; the first move of CC 1 binds it.
+    std::thread::sleep(Duration::from_millis(2500));
+    let now = peer.frame_now();
+    peer.send_at(now + RATE as u64 / 10, &[0xB0, 1, 0]);
+    let moved = now + RATE as u64;
+    peer.send_at(moved, &[0xB0, 1, 127]);
+    let done = run.wait_timeout(Duration::from_secs(30));
+    let (first, left) = capture.finish();
+    assert!(done.status.success(), "loam failed:\n{}", done.stderr);
+    assert!(
+        done.stderr
+            .contains("MIDI learn: CC 1 on channel 1 → latent:dc:0"),
+        "{}",
+        done.stderr
+    );
+    assert!(first <= moved, "the capture started after the knob moved");
+    let at = (moved - first) as usize;
+    assert!(left.len() > at + RATE as usize, "capture too short");
+    // Before the move: silence (z = 0). After: z0 = 1 at master gain 0.5.
+    let before = left[at.saturating_sub(RATE as usize / 2)..at]
+        .iter()
+        .fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(before < 0.05, "sound before the knob moved: {before}");
+    let heard = left[at..]
+        .iter()
+        .position(|x| *x >= 0.25)
+        .unwrap_or_else(|| panic!("the knob never reached the sound\n{}", done.stderr));
+    let settled = left[at + heard..at + heard + RATE as usize / 4]
+        .iter()
+        .all(|x| (*x - 0.5).abs() < 0.02);
+    assert!(settled, "the sound did not settle at z0 = 1");
+    let bound = PERIOD as u64 + LOOKAHEAD_MS * RATE as u64 / 1000;
+    eprintln!(
+        "knob to sound: {heard} frames ({:.2} ms); bound one block + lookahead = {bound} frames ({:.2} ms); \
+         model buffer {MODEL_BUFFER} frames, JACK period {PERIOD}, jackd xrun lines {}",
+        heard as f64 * 1000.0 / RATE as f64,
+        bound as f64 * 1000.0 / RATE as f64,
+        server.xrun_lines().len()
+    );
+    assert!(heard as u64 <= bound, "{heard} frames > {bound}");
     let _ = std::fs::remove_dir_all(&dir);
 }

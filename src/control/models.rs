@@ -88,14 +88,27 @@ type Loading = Receiver<Result<(StreamHandle, StreamOutput), String>>;
 /// How often the latent frames of playing models are published.
 pub const LATENT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 
-#[derive(Default)]
 pub struct Models {
+    /// Each model's buffer in model frames (`loam serve --model-buffer`).
+    pub buffer: usize,
     loaded: BTreeMap<String, Loaded>,
     loading: Vec<(String, Loading, Option<Reply>)>,
     /// Operations for models still loading, applied once they play.
     waiting: Vec<ModelOp>,
     /// Sounds fed into models' inputs, by model name.
     inputs: BTreeMap<String, Feed>,
+}
+
+impl Default for Models {
+    fn default() -> Models {
+        Models {
+            buffer: 4096,
+            loaded: BTreeMap::new(),
+            loading: Vec::new(),
+            waiting: Vec::new(),
+            inputs: BTreeMap::new(),
+        }
+    }
 }
 
 fn route_for(module: &Module, route: Option<&str>) -> Result<Route, String> {
@@ -132,6 +145,7 @@ impl Models {
     ) {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let thread_name = format!("loam-load-{name}");
+        let buffer = self.buffer;
         let spawned = std::thread::Builder::new()
             .name(thread_name)
             .spawn(move || {
@@ -139,8 +153,9 @@ impl Models {
                     .map_err(|e| e.to_string())
                     .and_then(|m| {
                         let route = route_for(&m, route.as_deref())?;
-                        ModelStream::start(m, StreamConfig::new(route, engine_rate))
-                            .map_err(|e| e.to_string())
+                        let mut config = StreamConfig::new(route, engine_rate);
+                        config.buffer = buffer;
+                        ModelStream::start(m, config).map_err(|e| e.to_string())
                     });
                 let _ = tx.send(result);
             });

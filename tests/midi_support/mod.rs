@@ -270,3 +270,108 @@ pub fn wait_until(secs: f64, mut cond: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+struct CaptureProcess {
+    ins: [jack::Port<jack::AudioIn>; 2],
+    left: Vec<f32>,
+    first_frame: Option<u64>,
+    done: Sender<(u64, Vec<f32>)>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl jack::ProcessHandler for CaptureProcess {
+    fn process(&mut self, _: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
+        if self.stop.load(std::sync::atomic::Ordering::Acquire) {
+            if let Some(f) = self.first_frame.take() {
+                let _ = self.done.try_send((f, std::mem::take(&mut self.left)));
+            }
+            return jack::Control::Continue;
+        }
+        let x = self.ins[0].as_slice(ps);
+        if self.left.len() + x.len() <= self.left.capacity() {
+            self.first_frame.get_or_insert(ps.last_frame_time() as u64);
+            self.left.extend_from_slice(x);
+        }
+        jack::Control::Continue
+    }
+}
+
+/// Records the left channel of whatever is connected to its two inputs,
+/// with the JACK frame of the first sample (unbroken from there).
+pub struct AudioCapture {
+    client: jack::AsyncClient<(), CaptureProcess>,
+    done: Receiver<(u64, Vec<f32>)>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub inputs: [String; 2],
+}
+
+impl AudioCapture {
+    /// Starts recording at once, for at most `seconds`.
+    pub fn start(server: &JackServer, name: &str, seconds: f64) -> AudioCapture {
+        let client = server.open_client(name);
+        let ins = [0, 1].map(|i| {
+            client
+                .register_port(&format!("in_{i}"), jack::AudioIn::default())
+                .expect("capture port")
+        });
+        let inputs = ins.each_ref().map(|p| p.name().expect("capture port name"));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tx, done) = bounded(1);
+        let process = CaptureProcess {
+            ins,
+            left: Vec::with_capacity((seconds * crate::common::jack::RATE as f64) as usize),
+            first_frame: None,
+            done: tx,
+            stop: stop.clone(),
+        };
+        let client = client
+            .activate_async((), process)
+            .expect("activate capture");
+        AudioCapture {
+            client,
+            done,
+            stop,
+            inputs,
+        }
+    }
+
+    /// Connects JACK output ports to the capture's inputs, in order.
+    pub fn connect_from(&self, outputs: &[String]) {
+        for (o, i) in outputs.iter().zip(&self.inputs) {
+            self.client
+                .as_client()
+                .connect_ports_by_name(o, i)
+                .unwrap_or_else(|e| panic!("connect {o} -> {i}: {e}"));
+        }
+    }
+
+    /// The audio output ports of the process `pid` (cpal's JACK client).
+    pub fn outputs_of(&self, pid: u32) -> Vec<String> {
+        let pattern = format!("^cpal_client_{pid}_out:");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mut outs = self.client.as_client().ports(
+                Some(&pattern),
+                Some("audio"),
+                jack::PortFlags::IS_OUTPUT,
+            );
+            outs.sort();
+            if outs.len() >= 2 {
+                return outs;
+            }
+            assert!(Instant::now() < deadline, "no audio ports from {pid}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops and returns (first frame, left channel).
+    pub fn finish(self) -> (u64, Vec<f32>) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        let got = self
+            .done
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_default();
+        let _ = self.client.deactivate();
+        got
+    }
+}
