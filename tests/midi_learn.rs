@@ -1,8 +1,8 @@
 //! MIDI learn round trip under `jackd -d dummy`: a script asks to learn,
 //! the next CC moved binds, the binding is saved to the mappings file
 //! (atomically: no temporary file left), drives its target, and is loaded
-//! again by a new `loam serve`. A latent target answers "no model" until
-//! models are wired.
+//! again by a new `loam serve`. A latent target with no such model loaded
+//! says so (`tests/midi_controls.rs` moves a loaded model's latent).
 #![cfg(all(feature = "jack", target_os = "linux"))]
 
 mod common;
