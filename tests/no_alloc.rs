@@ -60,3 +60,41 @@ fn process_never_allocates() {
     let st = &handle.status;
     assert!(loam::audio::EngineStatus::get(&st.stolen_voices) > 0);
 }
+
+/// loam's JACK MIDI output callback places queued messages on their frames
+/// without allocating (`jack` feature).
+#[cfg(feature = "jack")]
+#[test]
+fn the_jack_midi_output_callback_never_allocates() {
+    use loam::midi::jack_port::{Cycle, OutQueue};
+    use loam::midi::sender::Scheduled;
+    use loam::midi::MidiCounters;
+    let counters = MidiCounters::default();
+    let (mut tx, mut q) = OutQueue::new(1024, 512);
+    let mut written = 0usize;
+    for cycle in 0..200i64 {
+        // Pulses and notes, out of order, some late, some for later cycles.
+        for i in 0..5i64 {
+            let t = (cycle + (i % 3)) * 5_333_333 + (7 - i) * 900_000 - 1_000_000;
+            let s = Scheduled {
+                nanos: t.max(0) as u64,
+                seq: (cycle * 5 + i) as u64,
+                bytes: [0xF8, 0, 0],
+                len: 1,
+            };
+            tx.push((t, s)).unwrap();
+        }
+        let c = Cycle {
+            start: cycle * 5_333_333,
+            next: (cycle + 1) * 5_333_333,
+            frames: 256,
+        };
+        assert_no_alloc(|| {
+            q.write_cycle(&c, false, &counters, |_, b| {
+                written += b.len();
+                true
+            })
+        });
+    }
+    assert!(written > 900, "{written}");
+}

@@ -215,21 +215,27 @@ struct OutShared {
     flushed_cycles: AtomicU64,
 }
 
-struct OutProcess {
-    port: jack::Port<MidiOut>,
+/// Outgoing messages on their way to their cycle: a wait-free ring from the
+/// output thread, and a fixed-capacity list in time order. Everything here
+/// runs in the JACK output callback: no allocation, no lock.
+pub struct OutQueue {
     ring: rtrb::Consumer<(i64, Scheduled)>,
     /// Sorted latest first: the next one due is at the end.
     pending: Vec<(i64, Scheduled)>,
-    shared: Arc<OutShared>,
-    counters: Arc<MidiCounters>,
 }
 
-/// Note-offs and Stop: what must still go out when loam stops.
-fn ends_sound(s: &Scheduled) -> bool {
-    s.bytes[0] & 0xF0 == 0x80 || s.bytes[0] == 0xFC
-}
+impl OutQueue {
+    /// A queue and its producer: messages keyed by JACK nanoseconds.
+    pub fn new(ring: usize, pending: usize) -> (rtrb::Producer<(i64, Scheduled)>, OutQueue) {
+        // Boundary: MIDI output thread -> JACK MIDI output callback.
+        let (tx, rx) = rtrb::RingBuffer::new(ring);
+        let q = OutQueue {
+            ring: rx,
+            pending: Vec::with_capacity(pending),
+        };
+        (tx, q)
+    }
 
-impl OutProcess {
     /// Moves queued messages into the time-ordered list while it has room.
     fn take_queued(&mut self) {
         while self.pending.len() < self.pending.capacity() {
@@ -239,14 +245,19 @@ impl OutProcess {
             self.pending.insert(at, m);
         }
     }
-}
 
-impl jack::ProcessHandler for OutProcess {
-    fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
+    /// Writes every message due in `cycle` at its frame offset, in time
+    /// order (one that is late: at offset 0, its lateness counted). When
+    /// `flush`, writes every note-off and Stop now and drops the rest.
+    /// `write` returns whether the port took the message.
+    pub fn write_cycle(
+        &mut self,
+        cycle: &Cycle,
+        flush: bool,
+        counters: &MidiCounters,
+        mut write: impl FnMut(u32, &[u8]) -> bool,
+    ) {
         self.take_queued();
-        let cycle = Cycle::of(ps);
-        let flush = self.shared.flush.load(Ordering::Relaxed);
-        let mut w = self.port.writer(ps);
         let mut last = 0;
         while let Some(&(t, s)) = self.pending.last() {
             let offset = if flush {
@@ -261,24 +272,42 @@ impl jack::ProcessHandler for OutProcess {
             }
             if t < cycle.start && !flush {
                 let late = (cycle.start - t) as u64;
-                self.counters
-                    .worst_late_nanos
-                    .fetch_max(late, Ordering::Relaxed);
+                counters.worst_late_nanos.fetch_max(late, Ordering::Relaxed);
             }
             // Offsets never go back within a cycle.
             let k = k.max(last);
             last = k;
-            let raw = RawMidi {
-                time: k,
-                bytes: &s.bytes[..s.len as usize],
-            };
-            let counter = if w.write(&raw).is_ok() {
-                &self.counters.sent
+            let counter = if write(k, &s.bytes[..s.len as usize]) {
+                &counters.sent
             } else {
-                &self.counters.unsent
+                &counters.unsent
             };
             MidiCounters::add(counter, 1);
         }
+    }
+}
+
+/// Note-offs and Stop: what must still go out when loam stops.
+fn ends_sound(s: &Scheduled) -> bool {
+    s.bytes[0] & 0xF0 == 0x80 || s.bytes[0] == 0xFC
+}
+
+struct OutProcess {
+    port: jack::Port<MidiOut>,
+    queue: OutQueue,
+    shared: Arc<OutShared>,
+    counters: Arc<MidiCounters>,
+}
+
+impl jack::ProcessHandler for OutProcess {
+    fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
+        let cycle = Cycle::of(ps);
+        let flush = self.shared.flush.load(Ordering::Relaxed);
+        let mut w = self.port.writer(ps);
+        self.queue
+            .write_cycle(&cycle, flush, &self.counters, |time, bytes| {
+                w.write(&RawMidi { time, bytes }).is_ok()
+            });
         if flush {
             self.shared.flushed_cycles.fetch_add(1, Ordering::Relaxed);
         }
@@ -311,13 +340,11 @@ impl JackOut {
         let name = p.name().unwrap_or_else(|_| format!("{client}:{port}"));
         let clock = Arc::new(JackClock::default());
         clock.calibrate(&c);
-        // Boundary: MIDI output thread -> JACK MIDI output callback.
-        let (tx, rx) = rtrb::RingBuffer::new(OUT_RING);
+        let (tx, queue) = OutQueue::new(OUT_RING, OUT_PENDING);
         let shared = Arc::new(OutShared::default());
         let process = OutProcess {
             port: p,
-            ring: rx,
-            pending: Vec::with_capacity(OUT_PENDING),
+            queue,
             shared: shared.clone(),
             counters,
         };
@@ -390,5 +417,80 @@ mod tests {
         for k in 0..64 {
             assert_eq!(c.offset_of(c.time_of(k)), Some(k), "frame {k}");
         }
+    }
+
+    fn msg(nanos: u64, seq: u64, bytes: [u8; 3]) -> Scheduled {
+        Scheduled {
+            nanos,
+            seq,
+            bytes,
+            len: 3,
+        }
+    }
+
+    #[test]
+    fn messages_leave_in_their_cycle_at_their_frame_in_order() {
+        let counters = MidiCounters::default();
+        let (mut tx, mut q) = OutQueue::new(64, 16);
+        let c = Cycle {
+            start: 10_000_000,
+            next: 15_333_333,
+            frames: 256,
+        };
+        // Out of order, one late, one for the next cycle, two at one time.
+        for (t, seq, b) in [
+            (12_000_000i64, 1, [0x90, 60, 100]),
+            (9_000_000, 2, [0xF8, 0, 0]),
+            (16_000_000, 3, [0x80, 60, 0]),
+            (11_000_000, 4, [0xF8, 0, 0]),
+            (11_000_000, 5, [0xFA, 0, 0]),
+        ] {
+            tx.push((t, msg(t as u64, seq, b))).unwrap();
+        }
+        let mut got = Vec::new();
+        q.write_cycle(&c, false, &counters, |k, b| {
+            got.push((k, b[0]));
+            true
+        });
+        // 1 ms into a 5.33 ms cycle of 256 frames is frame 48.
+        assert_eq!(got, [(0, 0xF8), (48, 0xF8), (48, 0xFA), (96, 0x90)]);
+        assert_eq!(counters.worst_late_nanos.load(Ordering::Relaxed), 1_000_000);
+        // The note-off waits for the cycle that holds it.
+        let next = Cycle {
+            start: 15_333_333,
+            next: 20_666_666,
+            frames: 256,
+        };
+        got.clear();
+        q.write_cycle(&next, false, &counters, |k, b| {
+            got.push((k, b[0]));
+            true
+        });
+        assert_eq!(got, [(32, 0x80)]);
+        assert_eq!(MidiCounters::get(&counters.sent), 5);
+    }
+
+    #[test]
+    fn a_flush_sends_what_ends_sound_and_drops_the_rest() {
+        let counters = MidiCounters::default();
+        let (mut tx, mut q) = OutQueue::new(64, 16);
+        let c = Cycle {
+            start: 0,
+            next: 5_333_333,
+            frames: 256,
+        };
+        for (t, seq, b) in [
+            (50_000_000i64, 1, [0x90, 60, 100]),
+            (60_000_000, 2, [0x80, 60, 0]),
+            (70_000_000, 3, [0xFC, 0, 0]),
+        ] {
+            tx.push((t, msg(t as u64, seq, b))).unwrap();
+        }
+        let mut got = Vec::new();
+        q.write_cycle(&c, true, &counters, |k, b| {
+            got.push((k, b[0]));
+            true
+        });
+        assert_eq!(got, [(0, 0x80), (0, 0xFC)]);
     }
 }
