@@ -7,11 +7,25 @@
 
 mod common;
 mod midi_support;
+mod osc_support;
 
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::process::Stdio;
 use std::time::Duration;
 
 use common::jack::{JackServer, RATE};
 use midi_support::*;
+use rosc::OscType;
+
+/// Stops a child by its process id if the test fails before it ends.
+struct StopOnPanic(u32);
+
+impl Drop for StopOnPanic {
+    fn drop(&mut self) {
+        common::process::sigterm(self.0);
+    }
+}
 
 fn run_once(server: &JackServer, peer: &Peer, script: &str, map: &str, sends: &[&[u8]]) -> String {
     let dir = temp_dir("learn-script");
@@ -103,5 +117,104 @@ midi_learn("latent:drums:2");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&map).unwrap()).unwrap();
     assert_eq!(json["mappings"].as_array().unwrap().len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// MIDI learn from the two other places a performer asks: the terminal
+/// running `loam serve` (a line on standard input) and OSC (`/midi/learn`,
+/// answered `/done`); each binding drives its target.
+#[test]
+fn learn_from_the_terminal_and_over_osc() {
+    let Some(server) = JackServer::start(256) else {
+        return;
+    };
+    let peer = Peer::start(&server, "faders");
+    let dir = temp_dir("learn-osc");
+    let map = dir.join("midi.json");
+    let script = dir.join("piece.rhai");
+    std::fs::write(
+        &script,
+        "tempo(120);\nfn bar(n) { print(`drive=${ctrl(\"drive\", -1.0)}`); }\n",
+    )
+    .unwrap();
+    let port = osc_support::free_port();
+    let mut cmd = server.command(LOAM);
+    cmd.arg("serve")
+        .arg(&script)
+        .args(["--host", "null", "--osc", &format!("127.0.0.1:{port}")])
+        .args(["--midi-in", "faders:out", "--duration", "7", "--midi-map"])
+        .arg(&map)
+        .env("XDG_CONFIG_HOME", dir.join("conf"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("loam serve starts");
+    let pid = child.id();
+    // The terminal: one line, then end of input.
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"learn tempo 90 150 exp\n")
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let guard = StopOnPanic(pid);
+    wait_for_port(&server, "loam-in");
+    let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let c = osc_support::Client::new();
+    assert!(
+        wait_until(10.0, || c
+            .try_request(to, "/status", vec![], Duration::from_millis(200))
+            .is_some()),
+        "loam never answered /status"
+    );
+    // Fader 9 binds to the tempo, then goes to the top: 150.
+    let f = peer.frame_now() + RATE as u64 / 10;
+    peer.send_at(f, &[0xB0, 9, 0]);
+    peer.send_at(f + RATE as u64 / 5, &[0xB0, 9, 127]);
+    assert!(
+        wait_until(3.0, || (osc_support::status(&c, to).tempo - 150.0).abs()
+            < 0.01),
+        "the tempo did not follow the fader: {}",
+        osc_support::status(&c, to).tempo
+    );
+    // Over OSC: the next control binds to `drive` (0 … 10).
+    let r = c.request(
+        to,
+        "/midi/learn",
+        vec![
+            osc_support::s("drive"),
+            OscType::Float(0.0),
+            OscType::Float(10.0),
+        ],
+    );
+    assert_eq!(r.addr, "/done", "{r:?}");
+    let f = peer.frame_now() + RATE as u64 / 10;
+    peer.send_at(f, &[0xB1, 11, 127]);
+    peer.send_at(f + RATE as u64 / 5, &[0xB1, 11, 64]);
+    let status = child.wait().expect("loam ends");
+    // Reaped: its id may be reused, so no signal from here on.
+    std::mem::forget(guard);
+    let err = log.join().unwrap_or_default();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("CC 9 on channel 1 → tempo"), "{err}");
+    assert!(err.contains("CC 11 on channel 2 → ctrl:drive"), "{err}");
+    let last = err
+        .lines()
+        .rfind(|l| l.contains("drive="))
+        .unwrap_or_default();
+    assert!(last.contains("drive=5.039"), "{last}\n{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&map).expect("saved")).unwrap();
+    assert_eq!(
+        json["mappings"].as_array().map(|a| a.len()),
+        Some(2),
+        "{json}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
