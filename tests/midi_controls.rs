@@ -134,7 +134,8 @@ fn a_knob_moves_a_latent_dimension_within_a_block_and_the_lookahead() {
     }
     std::fs::write(
         dir.join("piece.rhai"),
-        "tempo(120);\nmodel_load(\"dc\", \"full.ts\", \"decode\");\nmidi_learn(\"latent:dc:0\", 0, 1);\nlive_loop(\"k\", \"~\");\n",
+        "tempo(120);\nmodel_load(\"dc\", \"full.ts\", \"decode\");\nmodel_latent(\"dc\", [0.0, 0.2, 0.0, 0.0]);\n\
+         midi_learn(\"latent:dc:0\", 0, 1);\nlive_loop(\"k\", \"~\");\n",
     )
     .unwrap();
     let peer = Peer::start(&server, "knob");
@@ -145,18 +146,23 @@ fn a_knob_moves_a_latent_dimension_within_a_block_and_the_lookahead() {
         .args(["--host", "jack", "--osc", "off", "--midi-in", "knob:out"])
         .arg("--midi-map")
         .arg(dir.join("map.json"))
-        .args(["--model-buffer", MODEL_BUFFER, "--duration", "7"])
+        .args(["--model-buffer", MODEL_BUFFER, "--duration", "8"])
         .args(["--lookahead-ms", &LOOKAHEAD_MS.to_string()]);
     let run = spawn(&mut cmd);
     let outs = capture.outputs_of(run.pid());
     capture.connect_from(&outs);
     wait_for_port(&server, "loam-in");
-    // The model loads and warms up; the first move of CC 1 binds it.
-    std::thread::sleep(Duration::from_millis(2500));
+    // The first move of CC 1 binds it; then it goes up, down and up, a
+    // second apart. Moves made before the model plays are not measured.
+    std::thread::sleep(Duration::from_millis(1500));
     let now = peer.frame_now();
     peer.send_at(now + RATE as u64 / 10, &[0xB0, 1, 0]);
-    let moved = now + RATE as u64;
-    peer.send_at(moved, &[0xB0, 1, 127]);
+    let moves: Vec<(u64, f32)> = (1..=4u64)
+        .map(|k| (now + k * RATE as u64, if k % 2 == 1 { 1.0 } else { 0.0 }))
+        .collect();
+    for (f, z) in &moves {
+        peer.send_at(*f, &[0xB0, 1, (*z * 127.0) as u8]);
+    }
     let done = run.wait_timeout(Duration::from_secs(30));
     let (first, left) = capture.finish();
     assert!(done.status.success(), "loam failed:\n{}", done.stderr);
@@ -166,30 +172,41 @@ fn a_knob_moves_a_latent_dimension_within_a_block_and_the_lookahead() {
         "{}",
         done.stderr
     );
-    assert!(first <= moved, "the capture started after the knob moved");
-    let at = (moved - first) as usize;
-    assert!(left.len() > at + RATE as usize, "capture too short");
-    // Before the move: silence (z = 0). After: z0 = 1 at master gain 0.5.
-    let before = left[at.saturating_sub(RATE as usize / 2)..at]
-        .iter()
-        .fold(0.0f32, |m, x| m.max(x.abs()));
-    assert!(before < 0.05, "sound before the knob moved: {before}");
-    let heard = left[at..]
-        .iter()
-        .position(|x| *x >= 0.25)
-        .unwrap_or_else(|| panic!("the knob never reached the sound\n{}", done.stderr));
-    let settled = left[at + heard..at + heard + RATE as usize / 4]
-        .iter()
-        .all(|x| (*x - 0.5).abs() < 0.02);
-    assert!(settled, "the sound did not settle at z0 = 1");
+    // left = (z0 + z1) × master gain 0.5, with z1 = 0.2 from the script:
+    // 0.1 with the knob down, 0.6 with it up, 0 before the model plays.
+    let level = |z0: f32| (z0 + 0.2) * 0.5;
     let bound = PERIOD as u64 + LOOKAHEAD_MS * RATE as u64 / 1000;
+    let mut heard_ms = Vec::new();
+    for (moved, z) in &moves {
+        assert!(first <= *moved, "the capture started after the knob moved");
+        let at = (moved - first) as usize;
+        assert!(left.len() > at + RATE as usize / 2, "capture too short");
+        let was = level(1.0 - z);
+        let playing = left[at - RATE as usize / 10..at]
+            .iter()
+            .all(|x| (*x - was).abs() < 0.02);
+        if !playing {
+            eprintln!("the model was not playing yet when the knob moved at frame {moved}");
+            continue;
+        }
+        let mid = (level(*z) + was) / 2.0;
+        let heard = left[at..]
+            .iter()
+            .position(|x| (*x - mid) * (level(*z) - mid) > 0.0)
+            .unwrap_or_else(|| panic!("the knob never reached the sound\n{}", done.stderr));
+        let settled = left[at + heard..at + heard + RATE as usize / 4]
+            .iter()
+            .all(|x| (*x - level(*z)).abs() < 0.02);
+        assert!(settled, "the sound did not settle at z0 = {z}");
+        assert!(heard as u64 <= bound, "{heard} frames > {bound}");
+        heard_ms.push(heard as f64 * 1000.0 / RATE as f64);
+    }
     eprintln!(
-        "knob to sound: {heard} frames ({:.2} ms); bound one block + lookahead = {bound} frames ({:.2} ms); \
+        "knob to sound: {heard_ms:.2?} ms; bound one block + lookahead = {bound} frames ({:.2} ms); \
          model buffer {MODEL_BUFFER} frames, JACK period {PERIOD}, jackd xrun lines {}",
-        heard as f64 * 1000.0 / RATE as f64,
         bound as f64 * 1000.0 / RATE as f64,
         server.xrun_lines().len()
     );
-    assert!(heard as u64 <= bound, "{heard} frames > {bound}");
+    assert!(heard_ms.len() >= 2, "the model played for too few moves");
     let _ = std::fs::remove_dir_all(&dir);
 }
