@@ -236,6 +236,11 @@ enum Running {
 }
 
 fn serve(mut args: ServeArgs) -> ExitCode {
+    // Every thread serve starts keeps time (the null sink's clock, the
+    // control thread, MIDI, OSC, model workers): nice −10 where allowed, so
+    // other programs' load does not hold them off the CPU for longer than
+    // the lookahead. Threads inherit it; training lowers itself to 10.
+    loam::control::priority::raise_for_timing();
     let device = match args.host {
         HostChoice::Null => None,
         HostChoice::Default => match open_device(HostChoice::Default, args.buffer) {

@@ -6,6 +6,7 @@
 pub mod command;
 pub mod controller;
 pub mod models;
+pub mod priority;
 pub mod watcher;
 
 pub use command::{
