@@ -173,6 +173,10 @@ fn learn_from_the_terminal_and_over_osc() {
             .is_some()),
         "loam never answered /status"
     );
+    // `/eval` is answered by the control thread once it has run, so the
+    // terminal's learn request, queued before it, is armed by then.
+    let r = c.request(to, "/eval", vec![osc_support::s("let armed = true;")]);
+    assert_eq!(r.addr, "/done", "{r:?}");
     // Fader 9 binds to the tempo, then goes to the top: 150.
     let f = peer.frame_now() + RATE as u64 / 10;
     peer.send_at(f, &[0xB0, 9, 0]);

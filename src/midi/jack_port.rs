@@ -78,7 +78,7 @@ pub struct Cycle {
 }
 
 impl Cycle {
-    fn of(ps: &ProcessScope) -> Cycle {
+    fn of(client: &Client, ps: &ProcessScope) -> Cycle {
         let frames = ps.n_frames();
         match ps.cycle_times() {
             Ok(c) if c.next_usecs > c.current_usecs => Cycle {
@@ -86,16 +86,17 @@ impl Cycle {
                 next: c.next_usecs as i64 * 1000,
                 frames,
             },
-            Ok(c) => Cycle {
-                start: c.current_usecs as i64 * 1000,
-                next: c.current_usecs as i64 * 1000 + c.period_usecs as i64 * 1000,
-                frames,
-            },
-            Err(_) => Cycle {
-                start: 0,
-                next: 0,
-                frames,
-            },
+            // A server without cycle times: its frame-to-time estimate.
+            _ => {
+                let first = ps.last_frame_time();
+                let start = client.frames_to_time(first) as i64 * 1000;
+                let next = client.frames_to_time(first.wrapping_add(frames)) as i64 * 1000;
+                Cycle {
+                    start,
+                    next: next.max(start + 1),
+                    frames,
+                }
+            }
         }
     }
 
@@ -132,8 +133,8 @@ struct InProcess {
 }
 
 impl jack::ProcessHandler for InProcess {
-    fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
-        let cycle = Cycle::of(ps);
+    fn process(&mut self, client: &Client, ps: &ProcessScope) -> Control {
+        let cycle = Cycle::of(client, ps);
         for e in self.port.iter(ps) {
             let nanos = self.clock.to_loam(cycle.time_of(e.time));
             if self.ring.push(Stamped::new(nanos, e.bytes)).is_err() {
@@ -267,7 +268,7 @@ impl OutQueue {
             };
             let Some(k) = offset else { break };
             self.pending.pop();
-            if flush && !ends_sound(&s) {
+            if flush && !s.ends_sound() {
                 continue;
             }
             if t < cycle.start && !flush {
@@ -287,11 +288,6 @@ impl OutQueue {
     }
 }
 
-/// Note-offs and Stop: what must still go out when loam stops.
-fn ends_sound(s: &Scheduled) -> bool {
-    s.bytes[0] & 0xF0 == 0x80 || s.bytes[0] == 0xFC
-}
-
 struct OutProcess {
     port: jack::Port<MidiOut>,
     queue: OutQueue,
@@ -300,8 +296,8 @@ struct OutProcess {
 }
 
 impl jack::ProcessHandler for OutProcess {
-    fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
-        let cycle = Cycle::of(ps);
+    fn process(&mut self, client: &Client, ps: &ProcessScope) -> Control {
+        let cycle = Cycle::of(client, ps);
         let flush = self.shared.flush.load(Ordering::Relaxed);
         let mut w = self.port.writer(ps);
         self.queue

@@ -41,6 +41,13 @@ pub struct Scheduled {
     pub len: u8,
 }
 
+impl Scheduled {
+    /// A note-off or Stop: what must still go out when loam stops.
+    pub fn ends_sound(&self) -> bool {
+        self.bytes[0] & 0xF0 == 0x80 || self.bytes[0] == 0xFC
+    }
+}
+
 /// The control side of the output thread.
 pub struct OutputHandle {
     tx: Sender<Scheduled>,
@@ -323,8 +330,7 @@ fn run(
             // Whatever ends sound (note-offs, Stop) goes out now; the rest is dropped.
             heap.extend(rx.try_iter().map(Reverse));
             while let Some(Reverse(s)) = heap.pop() {
-                let status = s.bytes[0];
-                if status & 0xF0 == 0x80 || status == 0xFC {
+                if s.ends_sound() {
                     let now = Scheduled {
                         nanos: wallclock::now_nanos(),
                         ..s
