@@ -49,8 +49,12 @@ fn eval_changes_what_plays_and_reports_errors_with_positions() {
     let err = stderr(&bad);
     assert!(err.starts_with("<eval>:1:"), "{err}");
 
-    // From a file: its name and the line inside it.
-    let file = dir.join("selection.rhai");
+    // From a file: its name and the line inside it. (Not beside the
+    // script: a .rhai file saved there counts as an import, and the
+    // script's reload would stop the loops evaluated so far.)
+    let elsewhere = dir.join("notes");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let file = elsewhere.join("selection.rhai");
     std::fs::write(
         &file,
         "// a selection\nlive_loop(\"z\", \"click\");\ntempo(\"fast\");\n",
@@ -80,7 +84,12 @@ fn eval_changes_what_plays_and_reports_errors_with_positions() {
         let loops = status(&c, server.addr).loops;
         loops.contains(&"w".to_string()) && !loops.contains(&"x".to_string())
     }));
-    std::thread::sleep(Duration::from_millis(300));
+    // Loops start at their next bar: record two whole bars of them.
+    assert!(eventually(Duration::from_secs(10), || status(
+        &c,
+        server.addr
+    )
+    .bar >= 3));
     let log = server.stop();
     // The recording was silent before the first eval and clicks after it.
     let found = onsets(&read_wav(&wav));
