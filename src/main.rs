@@ -7,7 +7,6 @@ mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -334,10 +333,9 @@ fn serve(mut args: ServeArgs) -> ExitCode {
             .unwrap_or_default()
     );
 
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(sig, stop.clone());
-    }
+    let recorder: cli::signals::SharedRecorder = Arc::new(std::sync::Mutex::new(recorder));
+    let signals = cli::signals::watch(recorder.clone());
+    let stop = signals.stop.clone();
     let started = Instant::now();
     // Boundary: OSC (and later MIDI) threads -> control thread.
     let (commands, rx) = crossbeam_channel::bounded(1024);
@@ -385,6 +383,8 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         Running::Device(stream) => drop(stream),
         Running::Null(sink) => sink.stop(),
     }
+    let recorder = recorder.lock().unwrap_or_else(|p| p.into_inner()).take();
+    signals.done.store(true, std::sync::atomic::Ordering::Relaxed);
     if let Some(r) = recorder {
         match r.finish() {
             Ok(p) => eprintln!("loam: recording saved to {}", p.display()),

@@ -5,14 +5,15 @@ use std::path::Path;
 
 use crate::audio::{Engine, EngineConfig, EngineHandle};
 use crate::schedule::{BarHook, Change, Planner, Scheduler};
-use crate::script::{Script, ScriptError};
+use crate::script::{Script, ScriptError, ScriptJob, ScriptRunner};
 use crate::sound::SoundBank;
 
 /// The control side of a running performance.
 pub struct Session {
     pub scheduler: Scheduler,
     pub handle: EngineHandle,
-    pub script: Script,
+    /// The performer's script: inline until [`ScriptRunner::start_thread`].
+    pub script: ScriptRunner,
     pub sample_rate: u32,
     /// Model operations scripts asked for, for the control thread to carry out.
     pub model_ops: Vec<crate::control::models::ModelOp>,
@@ -41,7 +42,7 @@ impl Session {
             Session {
                 scheduler,
                 handle,
-                script,
+                script: ScriptRunner::inline(script),
                 sample_rate: config.sample_rate,
                 model_ops,
             },
@@ -80,15 +81,22 @@ impl Session {
     }
 
     /// Reloads the script file; on error the running version keeps playing.
+    /// Waits for the script (offline renders and tests; the live control
+    /// thread submits jobs instead).
     pub fn reload(&mut self) -> Result<(), ScriptError> {
-        let changes = self.script.reload_file()?;
+        let changes = self.script.run_now(ScriptJob::Reload { ticket: 0 })?;
         self.apply(changes);
         Ok(())
     }
 
-    /// Evaluates code against the running script.
+    /// Evaluates code against the running script, waiting for it (offline
+    /// renders and tests; the live control thread submits jobs instead).
     pub fn eval(&mut self, code: &str, origin: &str) -> Result<(), ScriptError> {
-        let changes = self.script.eval(code, origin)?;
+        let changes = self.script.run_now(ScriptJob::Eval {
+            code: code.to_string(),
+            origin: origin.to_string(),
+            ticket: 0,
+        })?;
         self.apply(changes);
         Ok(())
     }

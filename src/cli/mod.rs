@@ -4,4 +4,5 @@ pub mod devices;
 pub mod eval;
 pub mod midi;
 pub mod osc;
+pub mod signals;
 pub mod train;

@@ -118,6 +118,8 @@ pub struct StatusReport {
     pub xruns: u64,
     pub queue_full: u64,
     pub active_voices: u64,
+    /// Bars planned without their script's answer (it was late), since the start.
+    pub late_bars: u64,
     pub frames: u64,
 }
 

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::{Command, Notice, PlayRequest, ScriptWatcher, StatusBoard, StatusReport};
+use super::{Command, Notice, PlayRequest, StatusBoard, StatusReport};
 use crate::audio::{EngineCommand, EngineStatus, SoundEvent};
 use crate::schedule::Change;
+use crate::script::{EvalKind, ScriptJob};
 use crate::session::Session;
 use crate::time::{wallclock, Rational};
 
@@ -20,7 +21,8 @@ pub struct Controller {
     pub session: Session,
     commands: Receiver<Command>,
     notices: Vec<Sender<Notice>>,
-    watcher: Option<ScriptWatcher>,
+    /// Replies owed for evaluations the script thread is running, by ticket.
+    evaluations: std::collections::BTreeMap<u64, Option<super::command::Reply>>,
     lookahead: u64,
     /// The next beat to announce: (bar, index of its group).
     next_beat: (i64, usize),
@@ -38,13 +40,18 @@ pub struct Controller {
 }
 
 impl Controller {
-    pub fn new(session: Session, commands: Receiver<Command>, lookahead: u64) -> Controller {
-        let watcher = Some(ScriptWatcher::new(session.script.path()));
+    /// Takes over `session`, moving its script onto its own thread (which
+    /// also reloads it when its folder's `.rhai` files are saved): this
+    /// thread keeps time and never runs script code or reads files.
+    pub fn new(mut session: Session, commands: Receiver<Command>, lookahead: u64) -> Controller {
+        if let Err(e) = session.script.start_thread(true) {
+            eprintln!("loam: error: no thread for the script ({e}); it runs on the control thread");
+        }
         Controller {
             session,
             commands,
             notices: Vec::new(),
-            watcher,
+            evaluations: Default::default(),
             lookahead,
             next_beat: (0, 0),
             echo: true,
@@ -86,7 +93,7 @@ impl Controller {
 
     /// Stops watching the script file for saves.
     pub fn without_watcher(mut self) -> Controller {
-        self.watcher = None;
+        self.session.script.watch(false);
         self
     }
 
@@ -207,20 +214,7 @@ impl Controller {
             self.notify(n);
         }
         self.models.feed();
-        if self.watcher.as_mut().is_some_and(|w| w.changed()) {
-            let path = self.session.script.path().display().to_string();
-            match self.session.reload() {
-                Ok(()) => {
-                    let bar = self.session.scheduler.planner().next_bar();
-                    self.notify(Notice::Reloaded(format!(
-                        "reloaded {path}; it plays from bar {bar}"
-                    )));
-                }
-                Err(e) => self.notify(Notice::Error(format!(
-                    "{e} (the last good version keeps playing)"
-                ))),
-            }
-        }
+        self.apply_evaluations();
         let now = self.session.handle.frames();
         for m in self.session.tick(now + self.lookahead) {
             let notice = if m.contains("error")
@@ -243,6 +237,36 @@ impl Controller {
         }
         if let Some(board) = &self.board {
             board.publish(self.status());
+        }
+    }
+
+    /// Applies what finished evaluations asked for (all of it, or nothing
+    /// when the evaluation failed) and answers whoever asked.
+    fn apply_evaluations(&mut self) {
+        for (ticket, kind, result) in self.session.script.take_finished() {
+            let reply = self.evaluations.remove(&ticket).flatten();
+            let path = self.session.script.path().display().to_string();
+            let r = match result {
+                Ok(changes) => {
+                    self.session.apply(changes);
+                    let bar = self.session.scheduler.planner().next_bar();
+                    Ok(match &kind {
+                        EvalKind::Eval => "evaluated".to_string(),
+                        EvalKind::Reload => format!("reloaded {path}; it plays from bar {bar}"),
+                        EvalKind::Load(p) => format!("loaded {}", p.display()),
+                    })
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            match (&r, &kind, ticket) {
+                (Ok(m), EvalKind::Reload, 0) => self.notify(Notice::Reloaded(m.clone())),
+                (Err(e), EvalKind::Reload, 0) => self.notify(Notice::Error(format!(
+                    "{e} (the last good version keeps playing)"
+                ))),
+                (Err(e), EvalKind::Eval, _) => self.notify(Notice::Error(e.clone())),
+                _ => {}
+            }
+            answer(reply, r);
         }
     }
 
@@ -317,26 +341,21 @@ impl Controller {
                 origin,
                 reply,
             } => {
-                let r = self
-                    .session
-                    .eval(&code, &origin)
-                    .map(|_| "evaluated".to_string())
-                    .map_err(|e| e.to_string());
-                if let Err(e) = &r {
-                    self.notify(Notice::Error(e.clone()));
-                }
-                answer(reply, r);
+                let ticket = self.session.script.submit(ScriptJob::Eval {
+                    code,
+                    origin,
+                    ticket: 0,
+                });
+                self.evaluations.insert(ticket, reply);
+                self.apply_evaluations();
             }
             Command::Load { path, reply } => {
-                let r = match std::fs::read_to_string(&path) {
-                    Err(e) => Err(format!("{}: cannot read the script: {e}", path.display())),
-                    Ok(src) => self
-                        .session
-                        .eval(&src, &path.display().to_string())
-                        .map(|_| format!("loaded {}", path.display()))
-                        .map_err(|e| e.to_string()),
-                };
-                answer(reply, r);
+                let ticket = self
+                    .session
+                    .script
+                    .submit(ScriptJob::Load { path, ticket: 0 });
+                self.evaluations.insert(ticket, reply);
+                self.apply_evaluations();
             }
             Command::Change(c) => self.session.scheduler.apply(c),
             Command::ChangeNow(c) => {
@@ -359,7 +378,7 @@ impl Controller {
             Command::Mute { name, muted, reply } => {
                 let ok = self.session.scheduler.planner_mut().set_muted(&name, muted);
                 if ok {
-                    self.session.scheduler.drop_unsent();
+                    self.session.scheduler.drop_unsent(self.session.handle.frames());
                 }
                 answer(
                     reply,
@@ -377,7 +396,7 @@ impl Controller {
                     .planner_mut()
                     .set_solo(name.as_deref());
                 if ok {
-                    self.session.scheduler.drop_unsent();
+                    self.session.scheduler.drop_unsent(self.session.handle.frames());
                 }
                 let n = name.unwrap_or_default();
                 answer(
@@ -391,7 +410,7 @@ impl Controller {
             }
             Command::Hush => {
                 self.session.scheduler.planner_mut().clear_loops();
-                self.session.scheduler.drop_unsent();
+                self.session.scheduler.drop_unsent(self.session.handle.frames());
                 self.session.handle.command(EngineCommand::Hush);
             }
             Command::SetControl { name, value } => self.session.script.set_control(&name, value),
@@ -478,6 +497,7 @@ impl Controller {
             xruns: EngineStatus::get(&st.xruns),
             queue_full: EngineStatus::get(&st.queue_full),
             active_voices: EngineStatus::get(&st.active_voices),
+            late_bars: self.session.script.late_bars(),
             frames,
         }
     }

@@ -7,10 +7,9 @@ pub mod command;
 pub mod controller;
 pub mod models;
 pub mod priority;
-pub mod watcher;
 
 pub use command::{
     answer_list, AnswerArg, Command, Notice, PlayRequest, StatusBoard, StatusReport, ANSWER_LIST,
 };
 pub use controller::Controller;
-pub use watcher::ScriptWatcher;
+pub use crate::script::ScriptWatcher;

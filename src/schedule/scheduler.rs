@@ -15,6 +15,16 @@ use crate::audio::{EngineHandle, QueueFull, SoundEvent};
 pub trait BarHook: Send {
     /// The metre bar `on_bar` prepares starts in (told just before it).
     fn metre_for_bar(&mut self, _metre: &crate::time::Metre) {}
+    /// Bar `bar` will be planned soon: start working on it (a script on its
+    /// own thread is sent the job here). Called again until it is planned.
+    fn prepare(&mut self, _bar: i64) {}
+    /// True when [`BarHook::on_bar`] can answer for `bar` without waiting.
+    /// The scheduler waits for this only until the bar's planning deadline.
+    fn ready(&mut self, _bar: i64) -> bool {
+        true
+    }
+    /// The changes for bar `bar`, given now: never waits (a hook that is not
+    /// ready answers with no changes and says so in its messages).
     fn on_bar(&mut self, bar: i64) -> Vec<Change>;
     /// Messages for the performer (errors, prints).
     fn take_messages(&mut self) -> Vec<String> {
@@ -66,7 +76,11 @@ impl Scheduler {
     /// whose frame is before `until`. Stops early if the engine's ring is full
     /// (the rest goes next time).
     pub fn fill(&mut self, handle: &mut EngineHandle, until: u64, hook: Option<&mut dyn BarHook>) {
-        self.plan_until(until + self.plan_margin, hook);
+        // A bar is asked of the hook once it starts within the plan margin
+        // and planned as soon as the hook is ready, or at the latest when it
+        // starts within a fifth of the margin: the hook gets ~80 ms.
+        let deadline = until + self.plan_margin / 5;
+        self.plan_with_deadline(until + self.plan_margin, deadline, hook);
         while let Some(front) = self.queue.front() {
             if front.frame >= until {
                 break;
@@ -85,12 +99,29 @@ impl Scheduler {
 
     /// Plans every bar that starts before `until` (offline renders and tests
     /// use this directly).
-    pub fn plan_until(&mut self, until: u64, mut hook: Option<&mut dyn BarHook>) {
+    pub fn plan_until(&mut self, until: u64, hook: Option<&mut dyn BarHook>) {
+        self.plan_with_deadline(until, u64::MAX, hook);
+    }
+
+    /// Plans every bar that starts before `until`; a bar whose hook is not
+    /// [`BarHook::ready`] waits (for a later call) while it starts at or
+    /// after `deadline`, and is planned without waiting once it starts
+    /// before it.
+    pub fn plan_with_deadline(
+        &mut self,
+        until: u64,
+        deadline: u64,
+        mut hook: Option<&mut dyn BarHook>,
+    ) {
         while self.planner.next_bar_frame() < until {
             let bar = self.planner.next_bar();
             if let Some(hook) = hook.as_deref_mut() {
                 let start = crate::time::Rational::from_integer(bar as i128);
                 hook.metre_for_bar(self.planner.timeline().metre_at(start));
+                hook.prepare(bar);
+                if !hook.ready(bar) && self.planner.next_bar_frame() >= deadline {
+                    return;
+                }
                 for change in hook.on_bar(bar) {
                     self.planner.apply(change);
                 }
@@ -156,21 +187,24 @@ impl Scheduler {
         }
     }
 
-    /// Forgets planned events not yet sent, and replans from the next bar
-    /// not yet reached (after a mute, solo or hush that must be heard soon).
-    pub fn drop_unsent(&mut self) {
-        let Some(first) = self.queue.front().map(|e| e.frame) else {
-            return;
-        };
-        let pos = self.planner.timeline().position_at_frame(first);
-        let bar = pos.ceil().to_integer() as i64;
-        let bar_frame = self
-            .planner
-            .timeline()
-            .frame_at(crate::time::Rational::from_integer(bar as i128));
-        self.queue.retain(|e| e.frame < bar_frame);
-        self.planner.drop_midi_notes_from(bar_frame);
-        self.planner.rewind_to(bar);
+    /// Forgets planned events not yet sent to the engine and plans the rest
+    /// of the bar again, as the planner now stands (after a mute, solo or
+    /// hush that must be heard now): the change is heard within the
+    /// lookahead, not at the bar line. `now_frame` is the engine's clock.
+    pub fn drop_unsent(&mut self, now_frame: u64) {
+        let from = self.first_unsent(now_frame);
+        self.queue.retain(|e| e.frame < from);
+        self.planner.drop_midi_notes_from(from);
+        let pos = self.planner.timeline().position_at_frame(from);
+        let bar = pos.floor().to_integer() as i64;
+        if bar < self.planner.next_bar() {
+            let end = self.planner.timeline().bar_end(bar);
+            if pos < end {
+                let events = self.planner.plan_span(pos, end);
+                self.enqueue(events);
+            }
+            self.planner.rewind_to(bar + 1);
+        }
     }
 
     /// Messages from the planner, for the performer.

@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FnPtr, Module, Scope, AST};
 
@@ -22,6 +24,25 @@ use crate::schedule::{BarHook, Change, LoopDef};
 /// a huge string) with an error instead of stalling the scheduler.
 pub const MAX_OPERATIONS: u64 = 500_000;
 pub const MAX_CALL_DEPTH: usize = 48;
+
+/// Wall-clock limit for one bar's script work: `bar(n)` and every loop
+/// function together. Bars are asked for about 100 ms before they must be
+/// planned (see [`crate::schedule::Scheduler`]), so a bar whose code runs
+/// longer is cut off with an error and its loops keep their last patterns.
+pub const BAR_TIME_LIMIT: Duration = Duration::from_millis(60);
+
+/// Wall-clock limit for one evaluation: a version's top level (load, save,
+/// `/load`) or an `/eval` selection. It runs on the script thread, so the
+/// music never waits for it; bars due meanwhile play their last patterns.
+pub const EVAL_TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// How long reading a script file may take (a FIFO, a hung network mount)
+/// before it is reported as unreadable.
+pub const READ_TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// The operation count between two looks at the clock (a look costs ~20 ns;
+/// 256 operations take a few microseconds).
+const CLOCK_EVERY: u64 = 256;
 
 /// Calls `bar` or a loop's function inside the environment of the version
 /// that defined it, so the modules its top level imported are in reach
@@ -56,6 +77,45 @@ pub struct Script {
     generators: BTreeMap<String, Generator>,
     /// Loops the top level defines (a reload stops the ones that vanish).
     top_loops: BTreeSet<String>,
+    /// When the running job must end, in nanoseconds after `clock_base`.
+    deadline: Arc<AtomicU64>,
+    clock_base: Instant,
+}
+
+/// Stops a script at its wall-clock deadline: checked every
+/// [`CLOCK_EVERY`] operations from rhai's progress callback. The returned
+/// token makes rhai end the run with `ErrorTerminated`.
+fn watch_the_clock(engine: &mut Engine, deadline: Arc<AtomicU64>, base: Instant) {
+    engine.on_progress(move |ops| {
+        if ops % CLOCK_EVERY != 0 {
+            return None;
+        }
+        let now = base.elapsed().as_nanos() as u64;
+        (now > deadline.load(Ordering::Relaxed)).then(|| Dynamic::from(TIME_LIMIT_TOKEN))
+    });
+}
+
+/// What a run cut off by its wall-clock deadline carries.
+const TIME_LIMIT_TOKEN: &str = "loam: time limit";
+
+/// Turns rhai's `ErrorTerminated` (the clock) into a message that names the limit.
+fn explain(e: Box<EvalAltResult>, limit: Duration) -> Box<EvalAltResult> {
+    match *e {
+        EvalAltResult::ErrorTerminated(_, pos) => Box::new(EvalAltResult::ErrorRuntime(
+            Dynamic::from(format!(
+                "the script ran past its time limit of {} ms (loam never lets script code hold up the music)",
+                limit.as_millis()
+            )),
+            pos,
+        )),
+        EvalAltResult::ErrorInFunctionCall(f, src, inner, pos) => Box::new(
+            EvalAltResult::ErrorInFunctionCall(f, src, explain(inner, limit), pos),
+        ),
+        EvalAltResult::ErrorInModule(m, inner, pos) => {
+            Box::new(EvalAltResult::ErrorInModule(m, explain(inner, limit), pos))
+        }
+        other => Box::new(other),
+    }
 }
 
 fn new_engine(shared: &Arc<Shared>, dir: Option<&Path>) -> Engine {
@@ -70,8 +130,14 @@ fn new_engine(shared: &Arc<Shared>, dir: Option<&Path>) -> Engine {
     // `import "name"` reads name.rhai from the script's own folder, nowhere else.
     engine.set_module_resolver(super::imports::FolderImports::new(dir));
     api::register(&mut engine, shared);
+    // rhai's core package has a `sleep` that blocks the thread: a script
+    // never waits. Registered functions win over packages.
+    engine.register_fn("sleep", |_: f64| -> Result<(), Box<EvalAltResult>> { Err(NO_SLEEP.into()) });
+    engine.register_fn("sleep", |_: i64| -> Result<(), Box<EvalAltResult>> { Err(NO_SLEEP.into()) });
     engine
 }
+
+const NO_SLEEP: &str = "sleep() is not available: a script never waits (use bar(n) or a loop function to do things later)";
 
 fn compile(engine: &Engine, path: &Path, source: &str) -> Result<AST, ScriptError> {
     engine
@@ -93,7 +159,10 @@ impl Script {
         if let Some(dir) = path.parent() {
             *shared.base_dir.lock().unwrap_or_else(|p| p.into_inner()) = dir.to_path_buf();
         }
-        let engine = new_engine(&shared, path.parent());
+        let mut engine = new_engine(&shared, path.parent());
+        let deadline = Arc::new(AtomicU64::new(u64::MAX));
+        let clock_base = Instant::now();
+        watch_the_clock(&mut engine, deadline.clone(), clock_base);
         let ast = compile(&engine, path, source)?;
         let caller = engine
             .compile(CALLER_SOURCE)
@@ -109,6 +178,8 @@ impl Script {
             messages: Vec::new(),
             generators: BTreeMap::new(),
             top_loops: BTreeSet::new(),
+            deadline,
+            clock_base,
         };
         let changes = script.install(ast)?;
         Ok((script, changes))
@@ -116,6 +187,19 @@ impl Script {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The state the script's functions share with other threads (controls,
+    /// MIDI events and requests, step models).
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// Gives the work that starts now `limit` of wall-clock time.
+    fn start_clock(&self, limit: Duration) {
+        let end = self.clock_base.elapsed() + limit;
+        self.deadline
+            .store(end.as_nanos().min(u64::MAX as u128) as u64, Ordering::Relaxed);
     }
 
     /// Sets a named control that the script reads with `ctrl(name)`.
@@ -207,7 +291,7 @@ impl Script {
                 // function it called. The position that matters is inside
                 // the function, where the error happened.
                 let e = unwrap_call(*e, |f| f == CALLER);
-                unwrap_call(*e, |_| true)
+                explain(unwrap_call(*e, |_| true), BAR_TIME_LIMIT)
             })
     }
 
@@ -215,7 +299,9 @@ impl Script {
     /// the modules that top level imported.
     fn evaluate(&self, ast: &AST) -> Result<AST, Box<EvalAltResult>> {
         let ast = ast.merge(&self.caller);
-        let module = Module::eval_ast_as_new(Scope::new(), &ast, &self.engine)?;
+        self.start_clock(EVAL_TIME_LIMIT);
+        let module = Module::eval_ast_as_new(Scope::new(), &ast, &self.engine)
+            .map_err(|e| explain(e, EVAL_TIME_LIMIT))?;
         Ok(AST::new_from_module(module))
     }
 
@@ -331,13 +417,31 @@ fn unwrap_call(e: EvalAltResult, which: impl Fn(&str) -> bool) -> Box<EvalAltRes
     }
 }
 
-fn read(path: &Path) -> Result<String, ScriptError> {
-    std::fs::read_to_string(path).map_err(|e| ScriptError {
+/// Reads a script file, giving up after [`READ_TIME_LIMIT`] (a FIFO or a
+/// hung network mount would otherwise hold the script thread for good; the
+/// reader thread is left to finish or hang on its own).
+pub fn read(path: &Path) -> Result<String, ScriptError> {
+    let err = |message: String| ScriptError {
         file: path.to_path_buf(),
         line: 0,
         column: 0,
-        message: format!("cannot read the script: {e}"),
-    })
+        message,
+    };
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let owned = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("loam-script-read".into())
+        .spawn(move || {
+            let _ = tx.send(std::fs::read_to_string(owned));
+        })
+        .map_err(|e| err(format!("cannot read the script: no thread to read it ({e})")))?;
+    match rx.recv_timeout(READ_TIME_LIMIT) {
+        Ok(r) => r.map_err(|e| err(format!("cannot read the script: {e}"))),
+        Err(_) => Err(err(format!(
+            "cannot read the script: reading took longer than {} s (a pipe, or a folder that does not answer?)",
+            READ_TIME_LIMIT.as_secs()
+        ))),
+    }
 }
 
 impl BarHook for Script {
@@ -347,6 +451,7 @@ impl BarHook for Script {
 
     fn on_bar(&mut self, bar: i64) -> Vec<Change> {
         let mut changes = Vec::new();
+        self.start_clock(BAR_TIME_LIMIT);
         if self.has_bar_fn {
             *self.shared.collected() = Default::default();
             // Only `bar` runs: the top level ran once, when this version was

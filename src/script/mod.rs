@@ -1,6 +1,7 @@
 //! Performance scripts in rhai.
 //!
-//! A script runs on the scheduler's thread, never in the audio callback. Its
+//! A script runs on its own thread (see [`thread`]), never on the thread
+//! that keeps time and never in the audio callback. Its
 //! top level sets tempo, metre, octave and defines named loops; an optional
 //! `fn bar(n)` runs before each bar is planned and may change any of them.
 //! Everything a script does becomes plain [`Change`](crate::schedule::Change)
@@ -10,8 +11,15 @@ pub mod api;
 pub mod error;
 pub mod host;
 pub mod imports;
+pub mod job;
+pub mod runner;
+pub mod thread;
 pub mod trained;
 pub mod training;
+pub mod watcher;
 
 pub use error::ScriptError;
 pub use host::Script;
+pub use job::{EvalKind, ScriptJob};
+pub use runner::ScriptRunner;
+pub use watcher::ScriptWatcher;

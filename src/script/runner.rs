@@ -1,0 +1,355 @@
+//! The control thread's handle on the performer's script. Live, the script
+//! runs on its own thread ([`ScriptThread`]) and this handle only sends jobs
+//! and takes answers, never waiting: a bar whose code is not back by the
+//! time it must be planned plays its loops' last good patterns, and the
+//! performer is told. Offline (renders, tests) the same handle runs the
+//! script inline, so both paths share one set of rules.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::api::Shared;
+use super::job::{Answer, EvalKind, ScriptJob, ScriptOutcome};
+use super::thread::{perform, ScriptThread};
+use super::trained::StepInfo;
+use super::{Script, ScriptError};
+use crate::schedule::{BarHook, Change};
+use crate::time::Metre;
+
+/// An evaluation that finished: its ticket, kind and changes (or error).
+pub type Finished = (u64, EvalKind, Result<Vec<Change>, ScriptError>);
+
+enum Mode {
+    /// Runs each job when asked (offline renders, tests, before serving).
+    Inline(Box<Script>),
+    /// Sends jobs to the script thread.
+    Thread(ScriptThread),
+    /// Only while switching modes.
+    Moving,
+}
+
+/// The script as the control thread sees it.
+pub struct ScriptRunner {
+    path: PathBuf,
+    shared: Arc<Shared>,
+    mode: Mode,
+    /// Finished evaluations not yet taken by the control thread.
+    finished: VecDeque<Finished>,
+    messages: Vec<String>,
+    next_ticket: u64,
+    /// The metre the next asked-for bar starts in.
+    metre: Metre,
+    /// The bar the script thread is working on.
+    bar_in_flight: Option<i64>,
+    /// Evaluations sent and not yet answered.
+    evals_in_flight: usize,
+    /// A bar's answer, waiting to be planned.
+    answer: Option<(i64, Vec<Change>)>,
+    /// First bar of the current run of late bars.
+    late_since: Option<i64>,
+    late_bars: Arc<AtomicU64>,
+}
+
+impl ScriptRunner {
+    /// A runner that runs `script` inline.
+    pub fn inline(script: Script) -> ScriptRunner {
+        ScriptRunner {
+            path: script.path().to_path_buf(),
+            shared: script.shared(),
+            mode: Mode::Inline(Box::new(script)),
+            finished: VecDeque::new(),
+            messages: Vec::new(),
+            next_ticket: 1,
+            metre: Metre::default(),
+            bar_in_flight: None,
+            evals_in_flight: 0,
+            answer: None,
+            late_since: None,
+            late_bars: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Moves the script onto its own thread (live serving). With `watch`,
+    /// that thread reloads the script when its folder's `.rhai` files are
+    /// saved. Does nothing if it already runs on one.
+    pub fn start_thread(&mut self, watch: bool) -> std::io::Result<()> {
+        match std::mem::replace(&mut self.mode, Mode::Moving) {
+            Mode::Inline(script) => match ScriptThread::spawn(*script, watch) {
+                Ok(t) => self.mode = Mode::Thread(t),
+                Err(e) => {
+                    // The script was moved into the failed spawn's closure
+                    // and is gone: no way to play on.
+                    return Err(e);
+                }
+            },
+            other => self.mode = other,
+        }
+        Ok(())
+    }
+
+    /// Starts or stops reloading on save (thread mode only).
+    pub fn watch(&mut self, on: bool) {
+        if let Mode::Thread(t) = &self.mode {
+            let _ = t.jobs.try_send(ScriptJob::Watch(on));
+        }
+    }
+
+    /// True when the script runs on its own thread.
+    pub fn is_threaded(&self) -> bool {
+        matches!(self.mode, Mode::Thread(_))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bars planned without their script answer (counted since the start).
+    pub fn late_bars(&self) -> u64 {
+        self.late_bars.load(Ordering::Relaxed)
+    }
+
+    /// Asks for an evaluation; its answer comes from [`ScriptRunner::take_finished`]
+    /// with the returned ticket. `job` is `Eval`, `Reload` or `Load`; its
+    /// ticket is set here.
+    pub fn submit(&mut self, mut job: ScriptJob) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        let kind = match &mut job {
+            ScriptJob::Eval { ticket: t, .. } => {
+                *t = ticket;
+                EvalKind::Eval
+            }
+            ScriptJob::Reload { ticket: t } => {
+                *t = ticket;
+                EvalKind::Reload
+            }
+            ScriptJob::Load { ticket: t, path } => {
+                *t = ticket;
+                EvalKind::Load(path.clone())
+            }
+            ScriptJob::Bar { .. } | ScriptJob::Watch(_) => return 0,
+        };
+        match &mut self.mode {
+            Mode::Inline(script) => {
+                let outcome = perform(script, job);
+                self.messages.extend(script.take_messages());
+                self.take_outcome(outcome);
+            }
+            Mode::Thread(t) => match t.jobs.try_send(job) {
+                Ok(()) => self.evals_in_flight += 1,
+                Err(_) => self.finished.push_back((
+                    ticket,
+                    kind,
+                    Err(ScriptError {
+                        file: self.path.clone(),
+                        line: 0,
+                        column: 0,
+                        message: format!(
+                            "the script thread has {} jobs waiting; try again",
+                            super::thread::JOB_CAPACITY
+                        ),
+                    }),
+                )),
+            },
+            Mode::Moving => {}
+        }
+        ticket
+    }
+
+    /// Evaluations that finished since the last call, in order.
+    pub fn take_finished(&mut self) -> Vec<Finished> {
+        self.drain();
+        self.finished.drain(..).collect()
+    }
+
+    /// Runs an evaluation and waits for its answer (offline renders and
+    /// tests; the live control thread uses [`ScriptRunner::submit`]).
+    pub fn run_now(&mut self, job: ScriptJob) -> Result<Vec<Change>, ScriptError> {
+        let ticket = self.submit(job);
+        loop {
+            if let Some(i) = self.finished.iter().position(|f| f.0 == ticket) {
+                let (_, _, result) = self.finished.remove(i).unwrap_or_else(|| unreachable!());
+                return result;
+            }
+            let answer = match &self.mode {
+                Mode::Thread(t) => t.answers.recv().ok(),
+                _ => None,
+            };
+            match answer {
+                Some(a) => self.absorb(a),
+                None => {
+                    return Err(ScriptError {
+                        file: self.path.clone(),
+                        line: 0,
+                        column: 0,
+                        message: "the script thread is gone".into(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// Takes every answer the script thread has sent, without waiting.
+    fn drain(&mut self) {
+        loop {
+            let answer = match &self.mode {
+                Mode::Thread(t) => t.answers.try_recv().ok(),
+                _ => None,
+            };
+            match answer {
+                Some(a) => self.absorb(a),
+                None => return,
+            }
+        }
+    }
+
+    fn absorb(&mut self, answer: Answer) {
+        self.messages.extend(answer.messages);
+        self.take_outcome(answer.outcome);
+    }
+
+    fn take_outcome(&mut self, outcome: ScriptOutcome) {
+        match outcome {
+            ScriptOutcome::Bar { bar, changes } => {
+                if self.bar_in_flight == Some(bar) {
+                    self.bar_in_flight = None;
+                    self.answer = Some((bar, changes));
+                }
+            }
+            ScriptOutcome::Done {
+                ticket,
+                kind,
+                result,
+            } => {
+                if ticket != 0 {
+                    self.evals_in_flight = self.evals_in_flight.saturating_sub(1);
+                }
+                // A new version: a bar answered by the old one is asked again.
+                if result.is_ok() {
+                    self.answer = None;
+                }
+                self.finished.push_back((ticket, kind, result));
+            }
+        }
+    }
+
+    /// Sets a named control that the script reads with `ctrl(name)`.
+    pub fn set_control(&self, name: &str, value: f64) {
+        self.shared.controls().insert(name.to_string(), value);
+    }
+
+    /// Keeps a MIDI message for `midi_events()` (the oldest goes when full).
+    pub fn push_midi_event(&self, event: rhai::Map) {
+        let mut q = self.shared.midi_events();
+        if q.len() >= super::api::MAX_MIDI_EVENTS {
+            q.pop_front();
+        }
+        q.push_back(event);
+    }
+
+    /// MIDI requests (`midi_learn`, …) the script made since the last call.
+    pub fn take_midi_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.shared.midi_requests())
+    }
+
+    /// `count` steps of the step model the script loaded as `name`.
+    pub fn step_model(&self, name: &str, count: usize) -> Result<Vec<StepInfo>, String> {
+        self.shared.trained.step_named(name, count)
+    }
+
+    /// Steps named models took since the last call (for OSC subscribers).
+    pub fn take_model_steps(&self) -> Vec<(String, StepInfo)> {
+        self.shared.trained.take_steps()
+    }
+
+    /// The latent frames playing TorchScript models decode now, for
+    /// `model_latent_now`.
+    pub fn set_latents(&self, latents: BTreeMap<String, Vec<f32>>) {
+        self.shared.trained.set_latents(latents);
+    }
+}
+
+impl BarHook for ScriptRunner {
+    fn metre_for_bar(&mut self, metre: &Metre) {
+        match &mut self.mode {
+            Mode::Inline(script) => script.metre_for_bar(metre),
+            _ => self.metre = metre.clone(),
+        }
+    }
+
+    fn prepare(&mut self, bar: i64) {
+        let Mode::Thread(t) = &self.mode else {
+            return;
+        };
+        let t_jobs = t.jobs.clone();
+        self.drain();
+        if self.answer.as_ref().is_some_and(|(b, _)| *b != bar) {
+            self.answer = None;
+        }
+        if self.answer.is_some() || self.bar_in_flight.is_some() {
+            return;
+        }
+        let job = ScriptJob::Bar {
+            bar,
+            metre: self.metre.clone(),
+        };
+        if t_jobs.try_send(job).is_ok() {
+            self.bar_in_flight = Some(bar);
+        }
+    }
+
+    fn ready(&mut self, bar: i64) -> bool {
+        if !self.is_threaded() {
+            return true;
+        }
+        self.drain();
+        // Evaluations ahead of the bar apply first (the control thread takes
+        // them on its next step), so a save lands in the bar it was made for.
+        self.evals_in_flight == 0
+            && self.finished.is_empty()
+            && self.answer.as_ref().is_some_and(|(b, _)| *b == bar)
+    }
+
+    fn on_bar(&mut self, bar: i64) -> Vec<Change> {
+        if let Mode::Inline(script) = &mut self.mode {
+            return script.on_bar(bar);
+        }
+        self.drain();
+        if let Some((b, changes)) = self.answer.take() {
+            if b == bar {
+                if let Some(from) = self.late_since.take() {
+                    self.messages.push(format!(
+                        "the script is back in time from bar {bar} (bars {from}..{} played their last good patterns)",
+                        bar - 1
+                    ));
+                }
+                return changes;
+            }
+        }
+        self.late_bars.fetch_add(1, Ordering::Relaxed);
+        if self.late_since.is_none() {
+            self.late_since = Some(bar);
+            let why = match self.bar_in_flight {
+                Some(b) if b != bar => format!("it is still running bar {b}"),
+                Some(_) => "bar() and the loop functions did not finish in time".to_string(),
+                None if self.evals_in_flight > 0 => "an evaluation is still running".to_string(),
+                None => "it is busy".to_string(),
+            };
+            self.messages.push(format!(
+                "bar {bar}: the script was late ({why}); its loops play their last good patterns"
+            ));
+        }
+        Vec::new()
+    }
+
+    fn take_messages(&mut self) -> Vec<String> {
+        if let Mode::Inline(script) = &mut self.mode {
+            self.messages.extend(script.take_messages());
+        } else {
+            self.drain();
+        }
+        std::mem::take(&mut self.messages)
+    }
+}
