@@ -384,7 +384,9 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         Running::Null(sink) => sink.stop(),
     }
     let recorder = recorder.lock().unwrap_or_else(|p| p.into_inner()).take();
-    signals.done.store(true, std::sync::atomic::Ordering::Relaxed);
+    signals
+        .done
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     if let Some(r) = recorder {
         match r.finish() {
             Ok(p) => eprintln!("loam: recording saved to {}", p.display()),

@@ -378,7 +378,9 @@ impl Controller {
             Command::Mute { name, muted, reply } => {
                 let ok = self.session.scheduler.planner_mut().set_muted(&name, muted);
                 if ok {
-                    self.session.scheduler.drop_unsent(self.session.handle.frames());
+                    self.session
+                        .scheduler
+                        .drop_unsent(self.session.handle.frames());
                 }
                 answer(
                     reply,
@@ -396,7 +398,9 @@ impl Controller {
                     .planner_mut()
                     .set_solo(name.as_deref());
                 if ok {
-                    self.session.scheduler.drop_unsent(self.session.handle.frames());
+                    self.session
+                        .scheduler
+                        .drop_unsent(self.session.handle.frames());
                 }
                 let n = name.unwrap_or_default();
                 answer(
@@ -410,7 +414,9 @@ impl Controller {
             }
             Command::Hush => {
                 self.session.scheduler.planner_mut().clear_loops();
-                self.session.scheduler.drop_unsent(self.session.handle.frames());
+                self.session
+                    .scheduler
+                    .drop_unsent(self.session.handle.frames());
                 self.session.handle.command(EngineCommand::Hush);
             }
             Command::SetControl { name, value } => self.session.script.set_control(&name, value),

@@ -8,8 +8,8 @@ pub mod controller;
 pub mod models;
 pub mod priority;
 
+pub use crate::script::ScriptWatcher;
 pub use command::{
     answer_list, AnswerArg, Command, Notice, PlayRequest, StatusBoard, StatusReport, ANSWER_LIST,
 };
 pub use controller::Controller;
-pub use crate::script::ScriptWatcher;

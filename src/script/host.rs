@@ -132,8 +132,12 @@ fn new_engine(shared: &Arc<Shared>, dir: Option<&Path>) -> Engine {
     api::register(&mut engine, shared);
     // rhai's core package has a `sleep` that blocks the thread: a script
     // never waits. Registered functions win over packages.
-    engine.register_fn("sleep", |_: f64| -> Result<(), Box<EvalAltResult>> { Err(NO_SLEEP.into()) });
-    engine.register_fn("sleep", |_: i64| -> Result<(), Box<EvalAltResult>> { Err(NO_SLEEP.into()) });
+    engine.register_fn("sleep", |_: f64| -> Result<(), Box<EvalAltResult>> {
+        Err(NO_SLEEP.into())
+    });
+    engine.register_fn("sleep", |_: i64| -> Result<(), Box<EvalAltResult>> {
+        Err(NO_SLEEP.into())
+    });
     engine
 }
 
@@ -198,8 +202,10 @@ impl Script {
     /// Gives the work that starts now `limit` of wall-clock time.
     fn start_clock(&self, limit: Duration) {
         let end = self.clock_base.elapsed() + limit;
-        self.deadline
-            .store(end.as_nanos().min(u64::MAX as u128) as u64, Ordering::Relaxed);
+        self.deadline.store(
+            end.as_nanos().min(u64::MAX as u128) as u64,
+            Ordering::Relaxed,
+        );
     }
 
     /// Sets a named control that the script reads with `ctrl(name)`.
@@ -434,7 +440,11 @@ pub fn read(path: &Path) -> Result<String, ScriptError> {
         .spawn(move || {
             let _ = tx.send(std::fs::read_to_string(owned));
         })
-        .map_err(|e| err(format!("cannot read the script: no thread to read it ({e})")))?;
+        .map_err(|e| {
+            err(format!(
+                "cannot read the script: no thread to read it ({e})"
+            ))
+        })?;
     match rx.recv_timeout(READ_TIME_LIMIT) {
         Ok(r) => r.map_err(|e| err(format!("cannot read the script: {e}"))),
         Err(_) => Err(err(format!(
@@ -484,6 +494,43 @@ impl BarHook for Script {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sleep_is_refused_and_slow_code_is_cut_off_by_the_clock() {
+        let path = std::env::temp_dir().join("loam-host-clock.rhai");
+        let (mut script, _) = Script::from_source(&path, "let x = 1;").unwrap();
+        for code in ["sleep(4.0);", "sleep(1000000000);", "sleep(1e9);"] {
+            let e = script.eval(code, "<eval>").unwrap_err().to_string();
+            assert!(e.contains("sleep() is not available"), "{code}: {e}");
+        }
+        // Well under the operation limit, but each step copies 1 MB.
+        let slow =
+            "let big = \"x\"; big.pad(1000000, \"y\"); for i in 0..50000 { let t = big; t.replace(\"y\", \"z\"); }";
+        let started = Instant::now();
+        let e = script.eval(slow, "<eval>").unwrap_err();
+        let took = started.elapsed();
+        assert!(
+            e.message.contains("time limit of 2000 ms") && e.line == 1,
+            "{e}"
+        );
+        assert!(
+            took >= EVAL_TIME_LIMIT && took < EVAL_TIME_LIMIT * 2,
+            "{took:?}"
+        );
+        // The same code in bar() is cut at the bar's limit, with its line.
+        let source = format!("fn bar(n) {{\n  {slow}\n}}\n");
+        let (mut script, _) = Script::from_source(&path, &source).unwrap();
+        let started = Instant::now();
+        assert!(script.on_bar(0).is_empty());
+        assert!(started.elapsed() < EVAL_TIME_LIMIT);
+        let said = script.take_messages();
+        assert!(
+            said[0].starts_with("bar 0: ")
+                && said[0].contains("loam-host-clock.rhai")
+                && said[0].contains("time limit of 60 ms"),
+            "{said:?}"
+        );
+    }
 
     /// The top level runs once per version; each bar runs only `bar()` and
     /// the loop functions, and both still see the script's imports.

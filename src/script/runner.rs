@@ -353,3 +353,117 @@ impl BarHook for ScriptRunner {
         std::mem::take(&mut self.messages)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn loop_sources(changes: &[Change]) -> Vec<String> {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Loop(d) => Some(d.source.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Waits (polling, up to 20 s) until the script thread has answered `bar`.
+    fn wait_ready(runner: &mut ScriptRunner, bar: i64) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !runner.ready(bar) {
+            assert!(Instant::now() < deadline, "bar {bar} never answered");
+            runner.prepare(bar);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_bar_the_script_is_late_for_plays_on_and_is_counted() {
+        let path = std::env::temp_dir().join("loam-runner-late.rhai");
+        let source = "live_loop(\"a\", |n| if n == 2 { let s = \"x\"; s.pad(1000000, \"y\"); for i in 0..50000 { let t = s; t.replace(\"y\", \"z\"); } \"bd\" } else { `bd*${n + 1}` });";
+        let (script, _) = Script::from_source(&path, source).unwrap();
+        let mut runner = ScriptRunner::inline(script);
+        runner.start_thread(false).unwrap();
+        assert!(runner.is_threaded());
+        for bar in 0..2 {
+            runner.prepare(bar);
+            wait_ready(&mut runner, bar);
+            assert_eq!(
+                loop_sources(&runner.on_bar(bar)),
+                [format!("bd*{}", bar + 1)]
+            );
+        }
+        assert!(runner.take_messages().is_empty());
+        // Bar 2 runs long: planned at once, it gets nothing and says so.
+        runner.prepare(2);
+        assert!(runner.on_bar(2).is_empty());
+        runner.prepare(3);
+        assert!(runner.on_bar(3).is_empty());
+        assert_eq!(runner.late_bars(), 2);
+        let said = runner.take_messages();
+        assert_eq!(
+            said.len(),
+            1,
+            "one message for a run of late bars: {said:?}"
+        );
+        assert!(
+            said[0].starts_with("bar 2: the script was late")
+                && said[0].ends_with("its loops play their last good patterns"),
+            "{said:?}"
+        );
+        // Bar 4 is answered again; bar 2's loop error says which limit cut it.
+        runner.prepare(4);
+        wait_ready(&mut runner, 4);
+        assert_eq!(loop_sources(&runner.on_bar(4)), ["bd*5"]);
+        let said = runner.take_messages();
+        assert!(
+            said.iter()
+                .any(|m| m.starts_with("loop 'a', bar 2:") && m.contains("time limit of 60 ms")),
+            "{said:?}"
+        );
+        assert!(
+            said.iter()
+                .any(|m| m.starts_with("the script is back in time from bar 4")),
+            "{said:?}"
+        );
+        assert_eq!(runner.late_bars(), 2);
+    }
+
+    #[test]
+    fn evaluations_on_the_thread_answer_in_order_and_a_new_version_renews_the_bar() {
+        let path = std::env::temp_dir().join("loam-runner-order.rhai");
+        let (script, _) = Script::from_source(&path, "live_loop(\"a\", |n| \"bd\");").unwrap();
+        let mut runner = ScriptRunner::inline(script);
+        runner.start_thread(false).unwrap();
+        runner.prepare(0);
+        let first = runner.submit(ScriptJob::Eval {
+            code: "live_loop(\"a\", |n| \"sn\");".into(),
+            origin: "<eval>".into(),
+            ticket: 0,
+        });
+        let second = runner.submit(ScriptJob::Eval {
+            code: "live_loop(\"b\", ".into(),
+            origin: "<eval>".into(),
+            ticket: 0,
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut finished = Vec::new();
+        while finished.len() < 2 {
+            assert!(Instant::now() < deadline);
+            // Not ready while evaluations ahead of the bar are unapplied.
+            assert!(!runner.ready(0) || finished.len() == 2);
+            finished.extend(runner.take_finished());
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(finished[0].0, first);
+        assert!(finished[0].2.is_ok());
+        assert_eq!(finished[1].0, second);
+        let e = finished[1].2.as_ref().unwrap_err().to_string();
+        assert!(e.starts_with("<eval>:1:"), "{e}");
+        // Bar 0 was answered by the old version, then asked again of the new.
+        wait_ready(&mut runner, 0);
+        assert_eq!(loop_sources(&runner.on_bar(0)), ["sn"]);
+    }
+}

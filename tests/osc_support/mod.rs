@@ -110,12 +110,17 @@ impl Server {
     }
 
     /// Stops loam with SIGTERM (recordings are finalised) and returns its log.
-    pub fn stop(mut self) -> String {
+    pub fn stop(self) -> String {
+        self.stop_within(Duration::from_secs(10))
+    }
+
+    /// Stops loam with SIGTERM, killing it if it has not exited within `grace`.
+    pub fn stop_within(mut self, grace: Duration) -> String {
         if let Some(mut c) = self.child.take() {
             let _ = Command::new("kill")
                 .args(["-TERM", &c.id().to_string()])
                 .status();
-            let deadline = Instant::now() + Duration::from_secs(10);
+            let deadline = Instant::now() + grace;
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = c.try_wait() {
                     return self.log();
@@ -249,12 +254,14 @@ pub struct Status {
     pub late_bundles: i32,
     pub bad: i32,
     pub voices: i32,
+    /// Bars planned without their script's answer (0 from a loam that does not say).
+    pub late_bars: i32,
 }
 
 pub fn status(c: &Client, to: SocketAddr) -> Status {
     let m = c.request(to, "/status", vec![]);
     assert_eq!(m.addr, "/status", "{m:?}");
-    assert_eq!(m.args.len(), 13, "{m:?}");
+    assert_eq!(m.args.len(), 14, "{m:?}");
     let i = |k: usize| match &m.args[k] {
         OscType::Int(x) => *x,
         other => panic!("/status argument {k} should be an int: {other:?}"),
@@ -279,6 +286,7 @@ pub fn status(c: &Client, to: SocketAddr) -> Status {
         late_bundles: i(10),
         bad: i(11),
         voices: i(12),
+        late_bars: i(13),
     }
 }
 
