@@ -80,6 +80,37 @@ impl Session {
         }
     }
 
+    /// Silences everything now and stops every loop: what was planned but
+    /// not yet sent is dropped, so nothing sounds past the lookahead.
+    pub fn hush(&mut self) {
+        self.scheduler.planner_mut().clear_loops();
+        let now = self.handle.frames();
+        self.scheduler.drop_unsent(now);
+        self.handle.command(crate::audio::EngineCommand::Hush);
+    }
+
+    /// Mutes or unmutes a loop, heard within the lookahead. False if there
+    /// is no such loop.
+    pub fn set_muted(&mut self, name: &str, muted: bool) -> bool {
+        let ok = self.scheduler.planner_mut().set_muted(name, muted);
+        if ok {
+            let now = self.handle.frames();
+            self.scheduler.drop_unsent(now);
+        }
+        ok
+    }
+
+    /// Plays only loop `name` (`None`: all loops again), heard within the
+    /// lookahead. False if there is no such loop.
+    pub fn set_solo(&mut self, name: Option<&str>) -> bool {
+        let ok = self.scheduler.planner_mut().set_solo(name);
+        if ok {
+            let now = self.handle.frames();
+            self.scheduler.drop_unsent(now);
+        }
+        ok
+    }
+
     /// Reloads the script file; on error the running version keeps playing.
     /// Waits for the script (offline renders and tests; the live control
     /// thread submits jobs instead).

@@ -74,3 +74,78 @@ fn metre_now_cuts_the_bar_at_the_next_beat() {
     );
     assert!(onsets.iter().filter(|f| **f < cut).all(|f| f % 24_000 == 0));
 }
+
+/// Renders 4/4 at 30 BPM (an 8 s bar) with `body`; at `at` frames calls
+/// `act` on the session. Returns the click onsets.
+fn run_acting(tag: &str, body: &str, at: u64, total: u64, act: fn(&mut Session)) -> Vec<u64> {
+    let script = support::script_with_click(tag, &format!("metre(\"4/4\");\ntempo(30);\n{body}"));
+    let (mut session, mut engine) = Session::start(&script, &EngineConfig::new(48_000)).unwrap();
+    let mut audio = Vec::new();
+    let mut buf = vec![0.0f32; 512];
+    let mut done = false;
+    while engine.frame() < total {
+        let now = engine.frame();
+        if !done && now >= at {
+            act(&mut session);
+            done = true;
+        }
+        session.tick(now + 257);
+        engine.process(&mut buf);
+        audio.extend_from_slice(&buf);
+    }
+    support::onsets(&audio)
+}
+
+/// Lookahead (257 frames) plus the block the action lands in (512).
+const REACH: u64 = 257 + 512;
+
+#[test]
+fn hush_silences_within_the_lookahead_not_at_the_bar_line() {
+    // A click every half second; hush 2.3 s into an 8 s bar.
+    let at = 110_400;
+    let onsets = run_acting(
+        "hush-now",
+        "live_loop(\"c\", \"click*16\");\n",
+        at,
+        8 * 48_000,
+        |s| s.hush(),
+    );
+    let before: Vec<u64> = onsets.iter().copied().filter(|f| *f < at).collect();
+    assert_eq!(before, [0, 24_000, 48_000, 72_000, 96_000], "{onsets:?}");
+    let after: Vec<u64> = onsets
+        .iter()
+        .copied()
+        .filter(|f| *f >= at + REACH)
+        .collect();
+    assert!(after.is_empty(), "clicks after the hush: {after:?}");
+}
+
+#[test]
+fn mute_and_solo_act_within_the_lookahead_and_the_other_loops_play_on() {
+    // Loop a on whole seconds, loop b on the half seconds between them.
+    let body = "live_loop(\"a\", \"click*8\");\nlive_loop(\"b\", \"[~ click]*8\");\n";
+    let at = 110_400;
+    for (tag, act) in [
+        (
+            "mute-now",
+            (|s: &mut Session| assert!(s.set_muted("a", true))) as fn(&mut Session),
+        ),
+        ("solo-now", |s: &mut Session| assert!(s.set_solo(Some("b")))),
+    ] {
+        let onsets = run_acting(tag, body, at, 8 * 48_000, act);
+        let before: Vec<u64> = onsets.iter().copied().filter(|f| *f < at).collect();
+        assert_eq!(
+            before,
+            [0, 24_000, 48_000, 72_000, 96_000],
+            "{tag}: {onsets:?}"
+        );
+        let after: Vec<u64> = onsets
+            .iter()
+            .copied()
+            .filter(|f| *f >= at + REACH)
+            .collect();
+        // Only b (odd half seconds) from 2.5 s to the end of the bar.
+        let want: Vec<u64> = (5..16).step_by(2).map(|k| k * 24_000).collect();
+        assert_eq!(after, want, "{tag}: {onsets:?}");
+    }
+}

@@ -115,7 +115,8 @@ fn sleep_and_slow_code_are_cut_off_while_the_loops_keep_playing() {
     let audio = read_wav(&wav);
     let gap = longest_gap(&audio, 48_000.0);
     assert!(gap < 0.3, "a gap of {gap:.3} s in the clicks\n{log}");
-    assert!(onsets(&audio).len() > 40, "{log}");
+    // Four clicks a bar, at least five bars heard.
+    assert!(onsets(&audio).len() >= 20, "{log}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::{Command, Notice, PlayRequest, StatusBoard, StatusReport};
-use crate::audio::{EngineCommand, EngineStatus, SoundEvent};
+use crate::audio::{EngineStatus, SoundEvent};
 use crate::schedule::Change;
 use crate::script::{EvalKind, ScriptJob};
 use crate::session::Session;
@@ -376,12 +376,7 @@ impl Controller {
             }
             Command::Play { request, reply } => answer(reply, self.play(request)),
             Command::Mute { name, muted, reply } => {
-                let ok = self.session.scheduler.planner_mut().set_muted(&name, muted);
-                if ok {
-                    self.session
-                        .scheduler
-                        .drop_unsent(self.session.handle.frames());
-                }
+                let ok = self.session.set_muted(&name, muted);
                 answer(
                     reply,
                     if ok {
@@ -392,16 +387,7 @@ impl Controller {
                 );
             }
             Command::Solo { name, reply } => {
-                let ok = self
-                    .session
-                    .scheduler
-                    .planner_mut()
-                    .set_solo(name.as_deref());
-                if ok {
-                    self.session
-                        .scheduler
-                        .drop_unsent(self.session.handle.frames());
-                }
+                let ok = self.session.set_solo(name.as_deref());
                 let n = name.unwrap_or_default();
                 answer(
                     reply,
@@ -412,13 +398,7 @@ impl Controller {
                     },
                 );
             }
-            Command::Hush => {
-                self.session.scheduler.planner_mut().clear_loops();
-                self.session
-                    .scheduler
-                    .drop_unsent(self.session.handle.frames());
-                self.session.handle.command(EngineCommand::Hush);
-            }
+            Command::Hush => self.session.hush(),
             Command::SetControl { name, value } => self.session.script.set_control(&name, value),
             Command::Status(tx) => {
                 let _ = tx.try_send(self.status());
