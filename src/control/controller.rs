@@ -443,6 +443,7 @@ impl Controller {
         ev.pan = req.pan;
         ev.rate = req.rate;
         ev.length = req.length.map(|s| (s.max(0.0) * sr as f64).round() as u64);
+        ev.immediate = req.at_nanos.is_none();
         self.session
             .handle
             .send_direct(ev)
