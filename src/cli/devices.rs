@@ -12,6 +12,7 @@ pub struct DevicesArgs {}
 
 /// Prints audio outputs per host, then MIDI inputs and outputs.
 pub fn run(_args: DevicesArgs) -> ExitCode {
+    loam::output::alsa_quiet::silence();
     println!("audio outputs:");
     for id in cpal::available_hosts() {
         let name = id.name();
