@@ -185,8 +185,9 @@ fn sigterm_finalises_the_recording() {
             .arg(&rec),
     );
     serving.wait_playing();
-    // Bar 1 (2 s in at 120) is being planned: nearly two seconds have played.
-    serving.wait_line("planning bar 1");
+    // Bar 2 (4 s in at 120) is being planned, a little ahead of its
+    // time: more than bar 0 (2 s) has played.
+    serving.wait_line("planning bar 2");
     let pid = serving.child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
@@ -197,7 +198,7 @@ fn sigterm_finalises_the_recording() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("recording saved"), "{err}");
     let secs = wav_seconds(&rec);
-    assert!(secs >= 1.9, "recorded {secs} s");
+    assert!(secs >= 2.0, "recorded {secs} s");
     assert!(!rec.with_file_name("take.wav.part").exists());
 }
 

@@ -75,7 +75,7 @@ fn a_model_loads_over_osc_plays_and_follows_its_latent() {
                 if (a - 0.4).abs() < 1e-6 && (b - 0.2).abs() < 1e-6))
     };
     let latents: Vec<Vec<f32>> = listener
-        .collect_until(Duration::from_secs(20), |got| got.iter().any(is_dc))
+        .collect_until(Duration::from_secs(20), |got| got.iter().any(&is_dc))
         .into_iter()
         .filter_map(|p| match p {
             rosc::OscPacket::Message(m) if m.addr == "/model/dc/latent" => Some(
