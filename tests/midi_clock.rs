@@ -23,8 +23,6 @@
 mod common;
 mod midi_support;
 
-use std::time::Duration;
-
 use common::jack::{JackServer, RATE};
 use midi_support::*;
 
