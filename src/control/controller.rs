@@ -93,8 +93,8 @@ impl Controller {
     fn notify(&mut self, notice: Notice) {
         if self.echo {
             match &notice {
-                Notice::Error(m) => eprintln!("loam: error: {m}"),
-                Notice::Info(m) | Notice::Reloaded(m) => eprintln!("loam: {m}"),
+                Notice::Error(m) => crate::say!("loam: error: {m}"),
+                Notice::Info(m) | Notice::Reloaded(m) => crate::say!("loam: {m}"),
                 Notice::Beat { .. } | Notice::ModelStep { .. } | Notice::Latent { .. } => {}
             }
         }
