@@ -1,6 +1,7 @@
 pub mod audio;
 pub mod control;
 pub mod data;
+pub mod log;
 pub mod midi;
 pub mod model;
 pub mod osc;

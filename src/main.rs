@@ -119,14 +119,14 @@ fn run(cli: Cli) -> ExitCode {
             let midi = match midi.plan(lookahead_ms) {
                 Ok(plan) => plan,
                 Err(e) => {
-                    eprintln!("loam: {e}");
+                    loam::say!("loam: {e}");
                     return ExitCode::from(2);
                 }
             };
             let osc = match osc.plan(lookahead_ms) {
                 Ok(plan) => plan,
                 Err(e) => {
-                    eprintln!("loam: {e}");
+                    loam::say!("loam: {e}");
                     return ExitCode::from(2);
                 }
             };
@@ -135,7 +135,7 @@ fn run(cli: Cli) -> ExitCode {
                 "jack" => HostChoice::Jack,
                 "null" => HostChoice::Null,
                 other => {
-                    eprintln!("loam: unknown host '{other}': use default, jack or null");
+                    loam::say!("loam: unknown host '{other}': use default, jack or null");
                     return ExitCode::from(2);
                 }
             };
@@ -163,17 +163,17 @@ fn render(
     block: usize,
 ) -> ExitCode {
     if let Err(e) = loam::script::Script::load(script) {
-        eprintln!("loam: {e}");
+        loam::say!("loam: {e}");
         return ExitCode::from(EXIT_SCRIPT);
     }
     let started = Instant::now();
     match loam::output::render(script, bars, sample_rate, block, output) {
         Ok(report) => {
             for m in &report.messages {
-                eprintln!("loam: {m}");
+                loam::say!("loam: {m}");
             }
             let secs = report.frames as f64 / sample_rate as f64;
-            eprintln!(
+            loam::say!(
                 "loam: rendered {} bars ({secs:.2} s of audio) to {} in {:.2} s; late events: {}",
                 report.bars,
                 output.display(),
@@ -183,7 +183,7 @@ fn render(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("loam: {e}");
+            loam::say!("loam: {e}");
             ExitCode::from(EXIT_FILE)
         }
     }
@@ -213,14 +213,14 @@ type Parts = (
 fn build(args: &ServeArgs, sample_rate: u32) -> Result<Parts, ExitCode> {
     let config = EngineConfig::new(sample_rate);
     let (session, engine) = Session::start(&args.script, &config).map_err(|e| {
-        eprintln!("loam: {e}");
+        loam::say!("loam: {e}");
         ExitCode::from(EXIT_SCRIPT)
     })?;
     let (recorder, tap) = match &args.record {
         Some(path) => match Recorder::start(path, sample_rate, session.handle.status.clone()) {
             Ok((r, t)) => (Some(r), Some(t)),
             Err(e) => {
-                eprintln!("loam: {e}");
+                loam::say!("loam: {e}");
                 return Err(ExitCode::from(EXIT_FILE));
             }
         },
@@ -245,14 +245,14 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         HostChoice::Default => match open_device(HostChoice::Default, args.buffer) {
             Ok(d) => Some(d),
             Err(e) => {
-                eprintln!("loam: no audio device ({e}); playing on the null sink instead");
+                loam::say!("loam: no audio device ({e}); playing on the null sink instead");
                 None
             }
         },
         HostChoice::Jack => match open_device(HostChoice::Jack, args.buffer) {
             Ok(d) => Some(d),
             Err(e) => {
-                eprintln!("loam: {e}");
+                loam::say!("loam: {e}");
                 return ExitCode::from(EXIT_AUDIO);
             }
         },
@@ -270,7 +270,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     let lookahead = (args.lookahead_ms * sample_rate as u64 / 1000).max(1);
     // Queue the first events before the audio starts.
     for m in session.tick(lookahead) {
-        eprintln!("loam: {m}");
+        loam::say!("loam: {m}");
     }
     let mut pending = Some((session, engine, recorder, tap));
     let mut running = None;
@@ -282,7 +282,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
                 running = Some((Running::Device(stream), desc, s, r));
             }
             Err(e) if args.host == HostChoice::Default => {
-                eprintln!("loam: the audio device failed ({e}); playing on the null sink instead");
+                loam::say!("loam: the audio device failed ({e}); playing on the null sink instead");
                 drop(s);
                 if let Some(r) = r {
                     let _ = r.finish();
@@ -293,7 +293,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
                 }
             }
             Err(e) => {
-                eprintln!("loam: {e}");
+                loam::say!("loam: {e}");
                 return ExitCode::from(EXIT_AUDIO);
             }
         }
@@ -304,7 +304,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
             let (mut s, engine, r, tap) = pending.take().unwrap_or_else(|| unreachable!());
             let rate = s.sample_rate;
             for m in s.tick(lookahead) {
-                eprintln!("loam: {m}");
+                loam::say!("loam: {m}");
             }
             let block = args.buffer.unwrap_or(256) as usize;
             (
@@ -324,7 +324,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     let status = session.handle.status.clone();
     let sample_rate = session.sample_rate;
     let lookahead = (args.lookahead_ms * sample_rate as u64 / 1000).max(1);
-    eprintln!(
+    loam::say!(
         "loam: playing {} on {where_}{} — Ctrl-C to stop",
         args.script.display(),
         args.record
@@ -346,7 +346,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         Some(config) => match cli::midi::start(config, &mut controller, commands.clone()) {
             Ok(m) => Some(m),
             Err(e) => {
-                eprintln!("loam: {e}");
+                loam::say!("loam: {e}");
                 return ExitCode::from(2);
             }
         },
@@ -362,7 +362,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
             server
         }
         Err(e) => {
-            eprintln!("loam: {e}");
+            loam::say!("loam: {e}");
             code = ExitCode::from(2);
             None
         }
@@ -389,14 +389,14 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         .store(true, std::sync::atomic::Ordering::Relaxed);
     if let Some(r) = recorder {
         match r.finish() {
-            Ok(p) => eprintln!("loam: recording saved to {}", p.display()),
+            Ok(p) => loam::say!("loam: recording saved to {}", p.display()),
             Err(e) => {
-                eprintln!("loam: {e}");
+                loam::say!("loam: {e}");
                 code = ExitCode::from(EXIT_FILE);
             }
         }
     }
-    eprintln!(
+    loam::say!(
         "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={}{}{}",
         started.elapsed().as_secs_f64(),
         session.scheduler.planner().next_bar(),

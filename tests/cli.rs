@@ -6,7 +6,6 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::Duration;
 
 fn loam() -> Command {
     Command::new(env!("CARGO_BIN_EXE_loam"))
@@ -172,7 +171,11 @@ fn serve_on_the_null_sink_records_and_reports() {
 
 #[test]
 fn sigterm_finalises_the_recording() {
-    let s = script("sigterm", "live_loop(\"k\", \"kick*4\");");
+    // bar(n) runs as bar n is planned, within the lookahead before it.
+    let s = script(
+        "sigterm",
+        "live_loop(\"k\", \"kick*4\");\nfn bar(n) { print(`planning bar ${n}`); }\n",
+    );
     let rec = s.with_file_name("take.wav");
     let serving = support::Serving::start(
         loam()
@@ -182,7 +185,9 @@ fn sigterm_finalises_the_recording() {
             .arg(&rec),
     );
     serving.wait_playing();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Bar 2 (4 s in at 120) is being planned, a little ahead of its
+    // time: more than bar 0 (2 s) has played.
+    serving.wait_line("planning bar 2");
     let pid = serving.child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
@@ -193,7 +198,7 @@ fn sigterm_finalises_the_recording() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("recording saved"), "{err}");
     let secs = wav_seconds(&rec);
-    assert!(secs > 0.8, "recorded {secs} s");
+    assert!(secs >= 2.0, "recorded {secs} s");
     assert!(!rec.with_file_name("take.wav.part").exists());
 }
 
@@ -214,5 +219,11 @@ fn the_default_host_falls_back_to_the_null_sink_when_there_is_no_device() {
             "{err}"
         );
         assert!(err.contains("playing on the null sink"), "{err}");
+        // A newcomer's first screen is loam's words only: alsa-lib prints
+        // nothing of its own ("ALSA lib confmisc.c:…").
+        assert!(
+            err.lines().all(|l| l.starts_with("loam")),
+            "lines not from loam:\n{err}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! deleted loop, valid again — and the rendered audio shows exactly the
 //! expected switch points, the surviving loops, and no gap.
 
+mod common;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -190,22 +191,34 @@ fn the_live_server_hears_saves() {
         Command::new(env!("CARGO_BIN_EXE_loam"))
             .arg("serve")
             .arg(&path)
-            .args([
-                "--host",
-                "null",
-                "--osc",
-                "off",
-                "--duration",
-                "5.5",
-                "--record",
-            ])
+            .args(["--host", "null", "--osc", "off", "--record"])
             .arg(&rec),
     );
     serving.wait_playing();
-    std::thread::sleep(Duration::from_millis(1000));
+    // Each save is heard before the next: the error, then the reload.
     std::fs::write(&path, version("live_loop(\"a\", \"a*4\"\n")).unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    std::fs::write(&path, version("live_loop(\"b\", \"b*8\");\n")).unwrap();
+    serving.wait_line("live.rhai:5:");
+    std::fs::write(
+        &path,
+        version("live_loop(\"b\", \"b*8\");\nfn bar(n) { print(`planning bar ${n}`); }\n"),
+    )
+    .unwrap();
+    let reloaded = serving.wait_line("reloaded");
+    let from: u64 = reloaded
+        .rsplit("plays from bar ")
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no bar in {reloaded:?}"));
+    // b's first bar has played (but for the lookahead) once the bar after
+    // it is being planned.
+    loop {
+        let line = serving.wait_line("planning bar ");
+        let n: u64 = line.rsplit(' ').next().unwrap().trim().parse().unwrap();
+        if n > from {
+            break;
+        }
+    }
+    common::process::sigterm(serving.child.id());
     let (status, err) = serving.finish();
     assert!(status.success(), "{err}");
     assert!(

@@ -173,14 +173,15 @@ fn onset_attempt(
         .expect("cannot activate the capture client");
 
     // loam, then its output ports (cpal names its client cpal_client_<pid>_out).
-    let loam = spawn(server.command(LOAM).args(["serve"]).arg(script).args([
-        "--host",
-        "jack",
-        "--duration",
-        "9",
-        "--osc",
-        "off",
-    ]));
+    // It plays until the capture is done (however long it took to start),
+    // then gets SIGTERM.
+    let loam = spawn(
+        server
+            .command(LOAM)
+            .args(["serve"])
+            .arg(script)
+            .args(["--host", "jack", "--osc", "off"]),
+    );
     let pattern = format!("^cpal_client_{}_out:", loam.pid());
     let deadline = Instant::now() + Duration::from_secs(10);
     let outs = loop {
@@ -204,13 +205,17 @@ fn onset_attempt(
             .connect_ports_by_name(out, inp)
             .unwrap_or_else(|e| panic!("cannot connect {out} -> {inp}: {e}"));
     }
-    // Let the new connections reach the graph, then record.
-    std::thread::sleep(Duration::from_millis(200));
+    // The connections are in the graph: record.
+    for (out, inp) in outs.iter().zip(&in_names) {
+        let port = active.as_client().port_by_name(inp);
+        let linked = port.as_ref().and_then(|p| p.is_connected_to(out).ok());
+        assert_eq!(linked, Some(true), "{out} -> {inp} is not connected");
+    }
     recording.store(true, Ordering::Release);
     std::thread::sleep(Duration::from_secs_f64(CAPTURE_SECONDS));
     recording.store(false, Ordering::Release);
 
-    let run = loam.wait_timeout(Duration::from_secs(30));
+    let run = loam.stop();
     let (_, _, capture) = active
         .deactivate()
         .expect("cannot deactivate the capture client");
@@ -218,7 +223,7 @@ fn onset_attempt(
     println!("onset test (period 256): {line}");
     assert!(
         !run.timed_out,
-        "loam serve ran past its --duration:\n{}",
+        "loam serve did not stop on SIGTERM:\n{}",
         run.stderr
     );
     assert!(

@@ -23,8 +23,6 @@
 mod common;
 mod midi_support;
 
-use std::time::Duration;
-
 use common::jack::{JackServer, RATE};
 use midi_support::*;
 
@@ -79,17 +77,24 @@ fn clock_out_counts_and_times_100_bars_of_7_8() {
     let run = serve(
         &server,
         &script,
-        &[
-            "--midi-out",
-            "clk:in",
-            "--midi-clock-out",
-            "--duration",
-            "33",
-        ],
+        &["--midi-out", "clk:in", "--midi-clock-out"],
     );
-    let done = run.wait_timeout(Duration::from_secs(60));
+    // Until 100 bars of clock (and a bar more) have come, then stop.
+    let mut events = Vec::new();
+    wait_until(120.0, || {
+        events.extend(peer.received());
+        events
+            .iter()
+            .any(|g| g.bytes == [0xFA] || g.bytes == [0xFB])
+            && pulses_after_start(&events).1.len() > 8400 + 84
+    });
+    let done = run.stop();
     assert!(done.status.success(), "{}", done.stderr);
-    let events = peer.received();
+    // Stop goes out as loam stops.
+    wait_until(10.0, || {
+        events.extend(peer.received());
+        events.iter().any(|g| g.bytes == [0xFC])
+    });
     let (base, pulses) = pulses_after_start(&events);
     assert_eq!(
         base % 84,
@@ -174,26 +179,30 @@ fn clock_in_is_followed_at_137_bpm() {
             "--midi-out",
             "drums:in",
             "--midi-clock-out",
-            "--duration",
-            "62",
             "--lookahead-ms",
             LOOKAHEAD_MS,
         ],
     );
-    wait_for_port(&server, "loam-in");
-    std::thread::sleep(Duration::from_millis(300));
+    // loam listens to the drum machine and sends it its clock.
+    peer.wait_connected("out");
+    peer.wait_connected("in");
     // The drum machine: Start, then 24 pulses a quarter at 137, frame-exact.
     let per = RATE as f64 * 60.0 / 137.0 / 24.0;
     let s = peer.frame_now() + RATE as u64 / 5;
     peer.send_at(s - 100, &[0xFA]);
-    // 61 s of pulses; loam stops after 62.
+    // 61 s of pulses; loam stops once they have all gone out.
     let ext: Vec<u64> = (0..24 * 137 * 61 / 60)
         .map(|k| s + (k as f64 * per).round() as u64)
         .collect();
     for f in &ext {
         peer.send_at(*f, &[0xF8]);
     }
-    let done = run.wait_timeout(Duration::from_secs(90));
+    let last = *ext.last().unwrap() + RATE as u64 / 2;
+    assert!(
+        wait_until(120.0, || peer.frame_now() > last),
+        "JACK's clock stopped"
+    );
+    let done = run.stop();
     assert!(done.status.success(), "{}", done.stderr);
     let events = peer.received();
     let (_, ours) = pulses_after_start(&events);

@@ -33,20 +33,12 @@ fn pads_and_controls_reach_sound_and_script() {
     let script = dir.join("piece.rhai");
     std::fs::write(&script, SCRIPT).unwrap();
     let wav = dir.join("out.wav");
-    let run = serve(
+    let mut run = serve(
         &server,
         &script,
-        &[
-            "--midi-in",
-            "pads:out",
-            "--record",
-            wav.to_str().unwrap(),
-            "--duration",
-            "5",
-        ],
+        &["--midi-in", "pads:out", "--record", wav.to_str().unwrap()],
     );
-    wait_for_port(&server, "loam-in");
-    std::thread::sleep(Duration::from_millis(500));
+    peer.wait_connected("out");
     let f0 = peer.frame_now() + RATE as u64 / 2;
     // Controls, then garbage: a truncated note, stray data bytes, an
     // undefined status, a SysEx, and a note-on with running status.
@@ -63,7 +55,11 @@ fn pads_and_controls_reach_sound_and_script() {
     peer.send_at(t, &[0x99, 37, 127]);
     peer.send_at(t + 24_000, &[0x99, 42, 127]);
     peer.send_at(t + 36_000, &[0x99, 56, 127]);
-    let done = run.wait_timeout(Duration::from_secs(20));
+    // The script has seen the last pad, and a bar (2 s) later it has been
+    // heard and recorded: then stop.
+    let seen = |text: &str| text.lines().filter(|l| l.contains("note=56")).count();
+    run.wait_stderr(Duration::from_secs(60), |text| seen(text) >= 2);
+    let done = run.stop();
     assert!(done.status.success(), "loam failed:\n{}", done.stderr);
     let err = &done.stderr;
     let ctrl_line = err
@@ -139,22 +135,25 @@ fn a_knob_moves_a_latent_dimension_within_a_block_and_the_lookahead() {
     )
     .unwrap();
     let peer = Peer::start(&server, "knob");
-    let capture = AudioCapture::start(&server, "ears", 12.0);
+    // Room for a slow start; the capture ends when the moves are done.
+    let capture = AudioCapture::start(&server, "ears", 90.0);
     let mut cmd = server.command(LOAM);
     cmd.arg("serve")
         .arg(dir.join("piece.rhai"))
         .args(["--host", "jack", "--osc", "off", "--midi-in", "knob:out"])
         .arg("--midi-map")
         .arg(dir.join("map.json"))
-        .args(["--model-buffer", MODEL_BUFFER, "--duration", "8"])
+        .args(["--model-buffer", MODEL_BUFFER])
         .args(["--lookahead-ms", &LOOKAHEAD_MS.to_string()]);
-    let run = spawn(&mut cmd);
+    let mut run = spawn(&mut cmd);
     let outs = capture.outputs_of(run.pid());
     capture.connect_from(&outs);
-    wait_for_port(&server, "loam-in");
-    // The first move of CC 1 binds it; then it goes up, down and up, a
-    // second apart. Moves made before the model plays are not measured.
-    std::thread::sleep(Duration::from_millis(1500));
+    peer.wait_connected("out");
+    // The first move of CC 1 binds it once the model plays; then it goes
+    // up, down and up, a second apart. Moves made before the model plays
+    // are not measured.
+    let plays = run.wait_stderr(Duration::from_secs(60), |t| t.contains("model 'dc' plays"));
+    assert!(plays, "the model never played:\n{}", run.stderr_so_far());
     let now = peer.frame_now();
     peer.send_at(now + RATE as u64 / 10, &[0xB0, 1, 0]);
     let moves: Vec<(u64, f32)> = (1..=4u64)
@@ -163,7 +162,13 @@ fn a_knob_moves_a_latent_dimension_within_a_block_and_the_lookahead() {
     for (f, z) in &moves {
         peer.send_at(*f, &[0xB0, 1, (*z * 127.0) as u8]);
     }
-    let done = run.wait_timeout(Duration::from_secs(30));
+    // Half a second of JACK time after the last move has been played.
+    let last = moves.last().unwrap().0 + RATE as u64 / 2 + RATE as u64 / 10;
+    assert!(
+        wait_until(60.0, || peer.frame_now() > last),
+        "JACK's clock stopped"
+    );
+    let done = run.stop();
     let (first, left) = capture.finish();
     assert!(done.status.success(), "loam failed:\n{}", done.stderr);
     assert!(

@@ -9,7 +9,7 @@ mod common;
 mod midi_support;
 mod osc_support;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
@@ -27,32 +27,35 @@ impl Drop for StopOnPanic {
     }
 }
 
-fn run_once(server: &JackServer, peer: &Peer, script: &str, map: &str, sends: &[&[u8]]) -> String {
+/// Runs `script` against `peer`, sends `sends` once loam listens, and
+/// stops loam once what it printed satisfies `done`.
+fn run_once(
+    server: &JackServer,
+    peer: &Peer,
+    script: &str,
+    map: &str,
+    sends: &[&[u8]],
+    done: impl Fn(&str) -> bool,
+) -> String {
     let dir = temp_dir("learn-script");
     let path = dir.join("piece.rhai");
     std::fs::write(&path, script).unwrap();
-    let run = serve(
+    let mut run = serve(
         server,
         &path,
-        &[
-            "--midi-in",
-            "knobs:out",
-            "--midi-map",
-            map,
-            "--duration",
-            "4",
-        ],
+        &["--midi-in", "knobs:out", "--midi-map", map],
     );
-    wait_for_port(server, "loam-in");
-    std::thread::sleep(Duration::from_millis(600));
+    peer.wait_connected("out");
     let mut f = peer.frame_now() + RATE as u64 / 10;
     for s in sends {
         peer.send_at(f, s);
         f += RATE as u64 / 5;
     }
-    let done = run.wait_timeout(Duration::from_secs(20));
-    assert!(done.status.success(), "{}", done.stderr);
-    done.stderr
+    let finished = run.wait_stderr(Duration::from_secs(60), done);
+    let stopped = run.stop();
+    assert!(finished, "loam never got there:\n{}", stopped.stderr);
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    stopped.stderr
 }
 
 #[test]
@@ -75,6 +78,7 @@ fn bar(n) { print(`drive=${ctrl("drive", -1.0)}`); }
         learn,
         map_s,
         &[&[0xB2, 7, 127], &[0xB2, 7, 64]],
+        |t| t.contains("drive=5.039"),
     );
     assert!(
         err.contains("MIDI learn: CC 7 on channel 3 → ctrl:drive"),
@@ -97,7 +101,9 @@ fn bar(n) { print(`drive=${ctrl("drive", -1.0)}`); }
     let plain = r#"tempo(240);
 fn bar(n) { print(`drive=${ctrl("drive", -1.0)}`); }
 "#;
-    let err = run_once(&server, &peer, plain, map_s, &[&[0xB2, 7, 127]]);
+    let err = run_once(&server, &peer, plain, map_s, &[&[0xB2, 7, 127]], |t| {
+        t.contains("drive=10")
+    });
     let last = err.lines().rfind(|l| l.contains("drive=")).unwrap();
     assert!(last.contains("drive=10"), "{last}\n{err}");
 
@@ -111,6 +117,7 @@ midi_learn("latent:drums:2");
         latent,
         map_s,
         &[&[0xB0, 20, 1], &[0xB0, 20, 90]],
+        |t| t.contains("latent:drums:2") && t.contains("no model 'drums'"),
     );
     assert!(err.contains("latent:drums:2"), "{err}");
     assert!(err.contains("no model 'drums'"), "{err}");
@@ -142,7 +149,7 @@ fn learn_from_the_terminal_and_over_osc() {
     cmd.arg("serve")
         .arg(&script)
         .args(["--host", "null", "--osc", &format!("127.0.0.1:{port}")])
-        .args(["--midi-in", "faders:out", "--duration", "7", "--midi-map"])
+        .args(["--midi-in", "faders:out", "--midi-map"])
         .arg(&map)
         .env("XDG_CONFIG_HOME", dir.join("conf"))
         .stdin(Stdio::piped())
@@ -157,14 +164,22 @@ fn learn_from_the_terminal_and_over_osc() {
         .unwrap()
         .write_all(b"learn tempo 90 150 exp\n")
         .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let so_far = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let into = so_far.clone();
     let log = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let mut s = into.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
     });
     let guard = StopOnPanic(pid);
-    wait_for_port(&server, "loam-in");
+    peer.wait_connected("out");
     let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let c = osc_support::Client::new();
     assert!(
@@ -201,10 +216,14 @@ fn learn_from_the_terminal_and_over_osc() {
     let f = peer.frame_now() + RATE as u64 / 10;
     peer.send_at(f, &[0xB1, 11, 127]);
     peer.send_at(f + RATE as u64 / 5, &[0xB1, 11, 64]);
+    // The script reads the fader's last value at its next bar: then stop.
+    wait_until(60.0, || so_far.lock().unwrap().contains("drive=5.039"));
+    common::process::sigterm(pid);
     let status = child.wait().expect("loam ends");
     // Reaped: its id may be reused, so no signal from here on.
     std::mem::forget(guard);
-    let err = log.join().unwrap_or_default();
+    let _ = log.join();
+    let err = so_far.lock().unwrap().clone();
     assert!(status.success(), "{err}");
     assert!(err.contains("CC 9 on channel 1 → tempo"), "{err}");
     assert!(err.contains("CC 11 on channel 2 → ctrl:drive"), "{err}");

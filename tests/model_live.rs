@@ -69,8 +69,13 @@ fn a_model_loads_over_osc_plays_and_follows_its_latent() {
     assert_eq!(r.addr, "/done", "{r:?}");
     assert_eq!(models_in_status(&c, &server), "dc");
     // Subscribers hear the latent frame the model decodes once it changes.
+    let is_dc = |p: &rosc::OscPacket| {
+        matches!(p, rosc::OscPacket::Message(m) if m.addr == "/model/dc/latent"
+            && matches!(m.args.as_slice(), [OscType::Float(a), OscType::Float(b), ..]
+                if (a - 0.4).abs() < 1e-6 && (b - 0.2).abs() < 1e-6))
+    };
     let latents: Vec<Vec<f32>> = listener
-        .collect(Duration::from_millis(600))
+        .collect_until(Duration::from_secs(20), |got| got.iter().any(&is_dc))
         .into_iter()
         .filter_map(|p| match p {
             rosc::OscPacket::Message(m) if m.addr == "/model/dc/latent" => Some(
@@ -102,10 +107,19 @@ fn a_model_loads_over_osc_plays_and_follows_its_latent() {
     assert!(format!("{r:?}").contains("truncated.ts"), "{r:?}");
     let r = c.request(server.addr, "/model/nope/latent", vec![OscType::Float(1.0)]);
     assert_eq!(r.addr, "/fail");
-    std::thread::sleep(Duration::from_millis(700));
+    // The decoded frame is heard once the model's ring (4,096 frames) has
+    // played out: let 0.75 s of audio go by after it was announced, then
+    // unload, and let 0.3 s more play.
+    let announced = osc_support::engine_frame(&c, server.addr);
+    assert!(osc_support::eventually(Duration::from_secs(30), || {
+        osc_support::engine_frame(&c, server.addr) >= announced + 36_000
+    }));
     let r = c.request(server.addr, "/model/dc/unload", vec![]);
     assert_eq!(r.addr, "/done", "{r:?}");
-    std::thread::sleep(Duration::from_millis(300));
+    let unloaded = osc_support::engine_frame(&c, server.addr);
+    assert!(osc_support::eventually(Duration::from_secs(30), || {
+        osc_support::engine_frame(&c, server.addr) >= unloaded + 14_400
+    }));
     let log = server.stop();
     assert!(log.contains("late_events=0"), "{log}");
     let audio: Vec<f32> = hound::WavReader::open(&rec)
@@ -205,10 +219,13 @@ fn a_sound_fed_to_an_encoder_gives_a_latent_trajectory_scripts_and_subscribers_r
         }
     }
     // Subscribers hear the trajectory move.
+    let is_enc = |p: &rosc::OscPacket| matches!(p, rosc::OscPacket::Message(m) if m.addr == "/model/enc/latent");
     let heard = listener
-        .collect(Duration::from_millis(800))
-        .into_iter()
-        .filter(|p| matches!(p, rosc::OscPacket::Message(m) if m.addr == "/model/enc/latent"))
+        .collect_until(Duration::from_secs(20), |got| {
+            got.iter().filter(|p| is_enc(p)).count() >= 3
+        })
+        .iter()
+        .filter(|p| is_enc(p))
         .count();
     assert!(heard >= 3, "{heard} latent updates heard");
     // Over OSC: another sound, a sound that does not exist, and stop.

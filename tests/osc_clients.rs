@@ -39,7 +39,6 @@ fn oscsend_controls_loam_and_oscdump_hears_its_beats() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
     let send = |args: &[&str]| {
         let ok = Command::new("oscsend")
             .args(["127.0.0.1", &port])
@@ -57,13 +56,16 @@ fn oscsend_controls_loam_and_oscdump_hears_its_beats() {
     let changed = eventually(Duration::from_secs(5), || {
         status(&c, server.addr).tempo == 133.0
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    // oscdump writes a line per message (-L): wait for three beats.
+    let beats_in = |text: &str| text.lines().filter(|l| l.contains("/beat iii")).count();
+    let heard = eventually(Duration::from_secs(30), || {
+        beats_in(&std::fs::read_to_string(&dump_out).unwrap_or_default()) >= 3
+    });
     let _ = dump.kill();
     let _ = dump.wait();
     let dumped = std::fs::read_to_string(&dump_out).unwrap();
     assert!(changed, "tempo from oscsend never arrived");
-    let beats: Vec<&str> = dumped.lines().filter(|l| l.contains("/beat iii")).collect();
-    assert!(beats.len() >= 3, "oscdump saw no beats:\n{dumped}");
+    assert!(heard, "oscdump saw fewer than three beats:\n{dumped}");
     // The unknown address was answered (to oscsend's port) and counted.
     assert_eq!(status(&c, server.addr).bad, 1);
 }
@@ -115,7 +117,7 @@ fn pure_data_runs_loam_pd_and_follows_the_beat() {
     );
     let variant = dir.join("loam-test.pd");
     std::fs::write(&variant, text).unwrap();
-    let out = Command::new("timeout")
+    let mut out = Command::new("timeout")
         .args([
             "20", "pd", "-nogui", "-stderr", "-noaudio", "-nomidi", "-nosleep",
         ])
@@ -140,16 +142,31 @@ fn pure_data_runs_loam_pd_and_follows_the_beat() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let so_far = read_as_it_comes(out.stderr.take().unwrap());
     let c = Client::new();
     let changed = eventually(Duration::from_secs(8), || {
         let st = status(&c, server.addr);
         st.tempo == 133.0 && st.metre == "2+2+3/8"
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    // Until pd has printed every answer and three beats (or `timeout` ends it).
+    let answers = [
+        "loam: done /tempo",
+        "loam: done /metre",
+        "loam: done /play click",
+        "loam: done /loop/k/mute",
+        "loam: status ",
+        "loam: fail /loop/nothing/mute",
+    ];
+    let beats_in = |text: &str| text.lines().filter(|l| l.starts_with("loam-beat:")).count();
+    eventually(Duration::from_secs(20), || {
+        let text = so_far.lock().unwrap();
+        answers.iter().all(|a| text.contains(a)) && beats_in(&text) >= 3
+    });
     let _ = Command::new("kill")
         .args(["-TERM", &out.id().to_string()])
         .status();
-    let printed = String::from_utf8_lossy(&out.wait_with_output().unwrap().stderr).into_owned();
+    let _ = out.wait();
+    let printed = so_far.lock().unwrap().clone();
     assert!(changed, "pd's /tempo and /metre never arrived:\n{printed}");
     for answer in [
         "loam: done /tempo",
@@ -197,17 +214,20 @@ fn sclang_runs_the_setup_of_loam_scd_and_schedules_on_beats() {
     variant.push_str(
         r#"
 fork {
+	var beats = 0, tempo = 0;
 	~loamBeat = { |bar, beat, pulse, time|
 		"BEAT % % % ahead %".format(bar, beat, pulse, time - SystemClock.seconds).postln;
+		beats = beats + 1;
 	};
+	OSCdef(\loamTestTempo, { |msg| tempo = msg[1] }, '/status');
 	~loam.sendMsg("/tempo", 133);
 	~loam.sendBundle(0.2, ["/play", "click"]);
 	~loam.sendMsg("/eval", "live_loop(\"sc\", \"click*2\");");
 	~loam.sendMsg("/metre", "7/7");
-	// A tempo takes effect at the next bar not yet planned: up to a 2 s bar later.
-	4.5.wait;
-	~loam.sendMsg("/status");
-	0.5.wait;
+	// Wait for what is checked, not for a time: three beats, and the
+	// tempo (it takes effect at the next bar not yet planned) in /status.
+	while { beats < 3 } { 0.1.wait };
+	while { tempo != 133 } { ~loam.sendMsg("/status"); 0.25.wait };
 	"LOAM-SC-DONE".postln;
 	0.exit;
 };
@@ -314,4 +334,24 @@ fn the_max_patch_is_valid_json_with_udpsend_udpreceive_and_messages() {
             "{l}"
         );
     }
+}
+
+/// Collects what `stream` prints, line by line, while the test goes on.
+fn read_as_it_comes(
+    stream: impl std::io::Read + Send + 'static,
+) -> std::sync::Arc<std::sync::Mutex<String>> {
+    use std::io::BufRead;
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let into = text.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let mut t = into.lock().unwrap();
+            t.push_str(&line);
+            t.push('\n');
+        }
+    });
+    text
 }

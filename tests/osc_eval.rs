@@ -32,16 +32,33 @@ fn eval_changes_what_plays_and_reports_errors_with_positions() {
     let server = Server::start(&script, &["--record", wav.to_str().unwrap()]);
     let addr = server.addr.to_string();
     let c = Client::new();
-    std::thread::sleep(Duration::from_millis(500));
-
-    let ok = eval(&addr, &["-e", "live_loop(\"x\", \"click*4\");"]);
-    assert!(ok.status.success(), "{}", stderr(&ok));
-    assert!(eventually(Duration::from_secs(5), || status(
+    // Some silence is recorded before the first eval: bar 1 has begun.
+    assert!(eventually(Duration::from_secs(30), || status(
         &c,
         server.addr
     )
-    .loops
-    .contains(&"x".to_string())));
+    .bar >= 1));
+    let before = status(&c, server.addr).bar;
+
+    let ok = eval(&addr, &["-e", "live_loop(\"x\", \"click*4\");"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    // `/done` comes once the loop is added: it is listed, and it plays from
+    // the next bar not yet planned, at most two bars after the one playing
+    // now (the lookahead is shorter than a bar).
+    let listed = status(&c, server.addr);
+    assert!(
+        listed.loops.contains(&"x".to_string()),
+        "{:?}",
+        listed.loops
+    );
+    // Before stopping it, x must have played a whole bar: wait for the bar
+    // after its latest possible first bar to begin.
+    assert!(eventually(Duration::from_secs(30), || status(
+        &c,
+        server.addr
+    )
+    .bar >= listed.bar
+        + 3));
 
     // A syntax error: exit 3 and file:line:col.
     let bad = eval(&addr, &["-e", "live_loop(\"y\", "]);
@@ -84,22 +101,28 @@ fn eval_changes_what_plays_and_reports_errors_with_positions() {
         let loops = status(&c, server.addr).loops;
         loops.contains(&"w".to_string()) && !loops.contains(&"x".to_string())
     }));
-    // Loops start at their next bar: record two whole bars of them.
-    assert!(eventually(Duration::from_secs(10), || status(
-        &c,
-        server.addr
-    )
-    .bar >= 3));
     let log = server.stop();
-    // The recording was silent before the first eval and clicks after it.
+    // The recording was silent before the first eval, then x played a
+    // whole bar: four clicks a quarter (24,000 frames at 120) apart,
+    // starting on a bar line (96,000 frames) after the eval.
     let found = onsets(&read_wav(&wav));
     assert!(found.len() >= 4, "{found:?}\n{log}");
     assert!(
-        found[0] >= 48_000 * 4 / 10,
-        "sound before any eval at frame {}",
+        found[0] >= BAR * (before as u64 + 1),
+        "sound before any eval at frame {} (eval during bar {before})",
         found[0]
     );
+    assert_eq!(
+        found[0] % BAR,
+        0,
+        "x did not start on a bar line: {found:?}"
+    );
+    let gaps: Vec<u64> = found.windows(2).take(3).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps, [BAR / 4; 3], "{found:?}\n{log}");
 }
+
+/// A bar of 4/4 at 120, in frames at 48 kHz.
+const BAR: u64 = 96_000;
 
 #[test]
 fn eval_without_a_server_says_so() {

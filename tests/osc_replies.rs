@@ -251,17 +251,21 @@ fn every_address_answers_done_or_fail() {
     let m = c.request(to, "/subscribe", vec![OscType::Int(listener.port() as i32)]);
     done(&m, "/subscribe");
     assert_eq!(m.args.get(1), Some(&OscType::Int(listener.port() as i32)));
-    let got = listener.collect(Duration::from_millis(2500));
-    let beats: Vec<(rosc::OscTime, Vec<OscType>)> = got
-        .iter()
-        .filter_map(|p| match p {
-            OscPacket::Bundle(b) => match b.content.as_slice() {
-                [OscPacket::Message(m)] if m.addr == "/beat" => Some((b.timetag, m.args.clone())),
+    let beats_in = |got: &[OscPacket]| -> Vec<(rosc::OscTime, Vec<OscType>)> {
+        got.iter()
+            .filter_map(|p| match p {
+                OscPacket::Bundle(b) => match b.content.as_slice() {
+                    [OscPacket::Message(m)] if m.addr == "/beat" => {
+                        Some((b.timetag, m.args.clone()))
+                    }
+                    _ => None,
+                },
                 _ => None,
-            },
-            _ => None,
-        })
-        .collect();
+            })
+            .collect()
+    };
+    let got = listener.collect_until(Duration::from_secs(30), |got| beats_in(got).len() >= 4);
+    let beats = beats_in(&got);
     assert!(beats.len() >= 4, "beats: {got:?}");
     for w in beats.windows(2) {
         assert!(w[1].0 > w[0].0, "beat times go forward: {w:?}");
@@ -275,7 +279,10 @@ fn every_address_answers_done_or_fail() {
         "/eval",
         "<osc>:1:",
     );
-    let news = listener.collect(Duration::from_millis(500));
+    let news = listener.collect_until(Duration::from_secs(30), |got| {
+        got.iter()
+            .any(|p| matches!(p, OscPacket::Message(m) if m.addr == "/error"))
+    });
     assert!(
         news.iter()
             .any(|p| matches!(p, OscPacket::Message(m) if m.addr == "/error")),
@@ -472,21 +479,15 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
     let script = osc_support::script_with_click(&dir, "tempo(120);\n");
     let port = osc_support::free_port();
     let bind = format!("0.0.0.0:{port}");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
-        .arg("serve")
-        .arg(&script)
-        .args([
-            "--host",
-            "null",
-            "--osc",
-            &bind,
-            "--osc-public",
-            "--duration",
-            "20",
-        ])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Stopped(
+        std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+            .arg("serve")
+            .arg(&script)
+            .args(["--host", "null", "--osc", &bind, "--osc-public"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let to: std::net::SocketAddr = format!("{lan}:{port}").parse().unwrap();
     let remote = Client {
         socket: std::net::UdpSocket::bind((lan, 0)).unwrap(),
@@ -499,8 +500,7 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
     let tempo = remote.request(to, "/tempo", vec![OscType::Float(100.0)]);
     let eval = remote.request(to, "/eval", vec![s("tempo(90);")]);
     let load = remote.request(to, "/load", vec![s("/tmp/x.rhai")]);
-    let _ = child.kill();
-    let _ = child.wait();
+    child.stop();
     assert!(ready, "no /status from {lan}");
     done(&tempo, "/tempo");
     fails(&eval, "/eval", "--osc-allow-code");
@@ -510,23 +510,23 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
     // while this machine's loopback still is.
     let port = osc_support::free_port();
     let bind = format!("0.0.0.0:{port}");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
-        .arg("serve")
-        .arg(&script)
-        .args([
-            "--host",
-            "null",
-            "--osc",
-            &bind,
-            "--osc-public",
-            "--osc-allow",
-            "192.0.2.7",
-            "--duration",
-            "20",
-        ])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Stopped(
+        std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+            .arg("serve")
+            .arg(&script)
+            .args([
+                "--host",
+                "null",
+                "--osc",
+                &bind,
+                "--osc-public",
+                "--osc-allow",
+                "192.0.2.7",
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let local: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let lo = Client::new();
     let ready = eventually(Duration::from_secs(20), || {
@@ -540,9 +540,25 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
     } else {
         None
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    child.stop();
     assert!(ready);
     assert!(unheard.is_none(), "{unheard:?}");
     assert_eq!(st.unwrap().dropped, 1, "the refused packet is counted");
+}
+
+/// A server child stopped by its process id when the test is done with it,
+/// or when the test fails first.
+struct Stopped(std::process::Child);
+
+impl Stopped {
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

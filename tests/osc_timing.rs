@@ -51,13 +51,18 @@ fn a_bundle_200_ms_ahead_sounds_within_1_ms_of_its_time() {
     let wav = dir.join("out.wav");
     let server = Server::start(&script, &["--record", wav.to_str().unwrap()]);
     let c = Client::new();
-    // Let the null sink settle into its pace.
-    std::thread::sleep(Duration::from_millis(300));
-    let clock = c.request(server.addr, "/clock", vec![]);
-    let (frame0, time0) = match clock.args.as_slice() {
-        [OscType::Long(f), OscType::Time(t), OscType::Int(48_000)] => (*f as f64, unix(*t)),
-        other => panic!("{other:?}"),
+    let clock = || {
+        let clock = c.request(server.addr, "/clock", vec![]);
+        match clock.args.as_slice() {
+            [OscType::Long(f), OscType::Time(t), OscType::Int(48_000)] => (*f as f64, unix(*t)),
+            other => panic!("{other:?}"),
+        }
     };
+    // The null sink has kept its pace for 300 ms (14,400 frames).
+    assert!(osc_support::eventually(Duration::from_secs(30), || clock()
+        .0
+        >= 14_400.0));
+    let (frame0, time0) = clock();
     let out = Command::new("python3")
         .args(["-c", SENDER, &server.addr.port().to_string()])
         .output()
@@ -71,7 +76,14 @@ fn a_bundle_200_ms_ahead_sounds_within_1_ms_of_its_time() {
         .split_whitespace()
         .map(|t| t.parse().unwrap())
         .collect();
-    std::thread::sleep(Duration::from_millis(800));
+    // Both clicks have played, and a tenth of a second after the last.
+    let last = times
+        .iter()
+        .map(|t| frame0 + (t - time0) * 48_000.0)
+        .fold(0.0, f64::max);
+    assert!(osc_support::eventually(Duration::from_secs(30), || clock()
+        .0
+        >= last + 4_800.0));
     let late = osc_support::status(&c, server.addr).late_bundles;
     let log = server.stop();
     assert!(log.contains("recorder_dropped=0"), "{log}");

@@ -3,7 +3,8 @@
 //! Every event carries an absolute frame. `process` starts each event at its
 //! offset inside the block, rendering the voices up to that offset first, so
 //! output is sample-accurate and identical for any block size. An event whose
-//! frame has already passed starts at offset 0 and is counted late.
+//! frame has already passed starts at offset 0 and is counted late, unless
+//! it was sent to play immediately.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -182,8 +183,13 @@ impl Engine {
                     }
                 }
             };
+            // Only events due at a time count as late: an immediate play
+            // landing a block after the one it was stamped for is on time.
+            let immediate = from_direct.is_some_and(|i| self.waiting[i].immediate);
             let offset = if frame < start {
-                EngineStatus::count(&self.status.late_events);
+                if !immediate {
+                    EngineStatus::count(&self.status.late_events);
+                }
                 0
             } else {
                 frame - start

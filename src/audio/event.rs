@@ -19,6 +19,11 @@ pub struct SoundEvent {
     pub rate: f32,
     /// Frames to play before a short fade-out; `None` plays the whole sample.
     pub length: Option<u64>,
+    /// Asked to play now (an OSC `/play` without a time, or a bundle whose
+    /// time has passed): `frame` is the block the control side saw coming
+    /// next, and reaching the engine a block after it is not lateness, so
+    /// it is not counted in `late_events`.
+    pub immediate: bool,
 }
 
 impl SoundEvent {
@@ -30,6 +35,7 @@ impl SoundEvent {
             pan: 0.0,
             rate: 1.0,
             length: None,
+            immediate: false,
         }
     }
 }

@@ -9,6 +9,7 @@ pub struct EngineStatus {
     /// Frames rendered so far: the engine clock.
     pub frames: AtomicU64,
     /// Events that arrived after their frame had already been played; they start at offset 0.
+    /// Immediate plays (OSC `/play` without a time) are on time whenever they arrive.
     pub late_events: AtomicU64,
     /// Voices cut short because all voices were busy.
     pub stolen_voices: AtomicU64,

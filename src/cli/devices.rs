@@ -12,7 +12,8 @@ pub struct DevicesArgs {}
 
 /// Prints audio outputs per host, then MIDI inputs and outputs.
 pub fn run(_args: DevicesArgs) -> ExitCode {
-    println!("audio outputs:");
+    loam::output::alsa_quiet::silence();
+    loam::show!("audio outputs:");
     for id in cpal::available_hosts() {
         let name = id.name();
         match cpal::host_from_id(id) {
@@ -34,39 +35,39 @@ pub fn run(_args: DevicesArgs) -> ExitCode {
                             } else {
                                 ""
                             };
-                            println!("  {name}: {n}{mark}");
+                            loam::show!("  {name}: {n}{mark}");
                             any = true;
                         }
                         if !any {
-                            println!("  {name}: no devices");
+                            loam::show!("  {name}: no devices");
                         }
                     }
-                    Err(e) => println!("  {name}: cannot list devices ({e})"),
+                    Err(e) => loam::show!("  {name}: cannot list devices ({e})"),
                 }
             }
-            Err(e) => println!("  {name}: not available ({e})"),
+            Err(e) => loam::show!("  {name}: not available ({e})"),
         }
     }
-    println!("  null: the null sink (no sound card; `--host null`, records with --record)");
+    loam::show!("  null: the null sink (no sound card; `--host null`, records with --record)");
     match PortLister::new() {
         Ok(l) => {
             let (ins, outs) = (l.inputs(), l.outputs());
-            println!("MIDI inputs (for --midi-in PATTERN):");
+            loam::show!("MIDI inputs (for --midi-in PATTERN):");
             for p in &ins {
-                println!("  {p}");
+                loam::show!("  {p}");
             }
             if ins.is_empty() {
-                println!("  none (--midi-in virtual makes a port others can send to)");
+                loam::show!("  none (--midi-in virtual makes a port others can send to)");
             }
-            println!("MIDI outputs (for --midi-out PATTERN):");
+            loam::show!("MIDI outputs (for --midi-out PATTERN):");
             for p in &outs {
-                println!("  {p}");
+                loam::show!("  {p}");
             }
             if outs.is_empty() {
-                println!("  none (--midi-out virtual makes a port others can read)");
+                loam::show!("  none (--midi-out virtual makes a port others can read)");
             }
         }
-        Err(e) => println!("MIDI: {e}"),
+        Err(e) => loam::show!("MIDI: {e}"),
     }
     ExitCode::SUCCESS
 }

@@ -38,14 +38,14 @@ pub fn run(args: EvalArgs) -> ExitCode {
     let (code, origin) = match read_code(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("loam: {e}");
+            loam::say!("loam: {e}");
             return ExitCode::from(EXIT_FILE);
         }
     };
     let server = match super::osc::resolve(&args.osc) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("loam: {e}");
+            loam::say!("loam: {e}");
             return ExitCode::from(EXIT_ARGS);
         }
     };
@@ -56,7 +56,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
     let bytes = match rosc::encoder::encode(&packet) {
         Ok(b) if b.len() <= 65_000 => b,
         _ => {
-            eprintln!(
+            loam::say!(
                 "loam: the code is too long for one OSC packet (64 KB): evaluate a smaller part"
             );
             return ExitCode::from(EXIT_ARGS);
@@ -69,11 +69,11 @@ pub fn run(args: EvalArgs) -> ExitCode {
     ) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(message)) => {
-            eprintln!("{message}");
+            loam::say!("{message}");
             ExitCode::from(EXIT_SCRIPT)
         }
         Err(e) => {
-            eprintln!("loam: {e}");
+            loam::say!("loam: {e}");
             ExitCode::from(EXIT_NO_SERVER)
         }
     }

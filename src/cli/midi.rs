@@ -88,7 +88,7 @@ pub fn start(
     let (system, link) = MidiSystem::start(config, commands.clone())?;
     controller.attach_midi(link);
     if !system.ports.is_empty() {
-        eprintln!("loam: MIDI {}", system.ports.join(", "));
+        loam::say!("loam: MIDI {}", system.ports.join(", "));
     }
     terminal(commands);
     Ok(system)
@@ -109,7 +109,7 @@ fn terminal(commands: Sender<Command>) {
                 let command = match parse_request(&line) {
                     Ok(c) => c,
                     Err(e) => {
-                        eprintln!("loam: {e}");
+                        loam::say!("loam: {e}");
                         continue;
                     }
                 };
@@ -124,8 +124,8 @@ fn terminal(commands: Sender<Command>) {
                     return;
                 }
                 match rx.recv() {
-                    Ok(Ok(m)) if !m.is_empty() => eprintln!("loam: {m}"),
-                    Ok(Err(e)) => eprintln!("loam: error: {e}"),
+                    Ok(Ok(m)) if !m.is_empty() => loam::say!("loam: {m}"),
+                    Ok(Err(e)) => loam::say!("loam: error: {e}"),
                     _ => {}
                 }
             }

@@ -90,7 +90,7 @@ impl OscPlan {
             Ok(server) => {
                 controller.publish_status(board);
                 controller.subscribe(notices_tx);
-                eprintln!(
+                loam::say!(
                     "loam: OSC on {} (receive buffer {} KiB)",
                     server.local_addr(),
                     server.receive_buffer() / 1024
@@ -99,7 +99,7 @@ impl OscPlan {
             }
             Err(e) if self.explicit => Err(format!("cannot listen for OSC on {bind}: {e}")),
             Err(e) => {
-                eprintln!("loam: no OSC: cannot listen on {bind} ({e}); give --osc HOST:PORT for another port");
+                loam::say!("loam: no OSC: cannot listen on {bind} ({e}); give --osc HOST:PORT for another port");
                 Ok(None)
             }
         }

@@ -72,11 +72,11 @@ pub fn run(args: TrainArgs) -> ExitCode {
     let data = match Dataset::load(&args.dataset) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("loam: {e}");
+            loam::say!("loam: {e}");
             return ExitCode::from(EXIT_FILE);
         }
     };
-    eprintln!(
+    loam::say!(
         "loam: {} pattern(s), {} melody(ies) from {} file(s)",
         data.patterns.len(),
         data.melodies.len(),
@@ -84,7 +84,7 @@ pub fn run(args: TrainArgs) -> ExitCode {
     );
     let source = match args.source.as_deref().map(Source::parse) {
         Some(None) => {
-            eprintln!("loam: unknown --source: use drums or melody");
+            loam::say!("loam: unknown --source: use drums or melody");
             return ExitCode::from(EXIT_USAGE);
         }
         Some(s) => s,
@@ -101,7 +101,7 @@ pub fn run(args: TrainArgs) -> ExitCode {
     bar.finish();
     match result {
         Ok(usable) => {
-            eprintln!(
+            loam::say!(
                 "loam: wrote {} and {} in {:.2} s",
                 args.output.display(),
                 picture.display(),
@@ -114,7 +114,7 @@ pub fn run(args: TrainArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("loam: {e}");
+            loam::say!("loam: {e}");
             match e {
                 ModelError::Usage(_) => ExitCode::from(EXIT_USAGE),
                 _ => ExitCode::from(EXIT_FILE),
@@ -141,7 +141,7 @@ fn train_vae(
     let vae = RhythmVae::train(data, &config, &mut |p| bar.show(p))?;
     bar.finish();
     let r = &vae.info.report;
-    eprintln!(
+    loam::say!(
         "loam: rhythm VAE in {} with {} instrument(s), {} latent dims: {} pattern(s) \
          ({} left out in other metres), {} examples after augmentation, {} steps in {:.2} s; \
          reconstruction onset F1 {:.3} ({})",
@@ -165,7 +165,7 @@ fn train_vae(
     if args.torchscript {
         let ts = args.output.with_extension("ts");
         loam::model::rhythm_vae::export::export_torchscript(&vae, &ts)?;
-        eprintln!("loam: nn~ export {}", ts.display());
+        loam::say!("loam: nn~ export {}", ts.display());
     }
     Ok(r.usable())
 }
@@ -182,7 +182,7 @@ fn train_markov(
         source,
     };
     let model = MarkovModel::train(data, &config)?;
-    eprintln!(
+    loam::say!(
         "loam: Markov model of order {} over {} distinct event(s), learned in {:.1} ms",
         model.max_order(),
         loam::model::trained::StepModel::alphabet(&model).len(),
@@ -210,7 +210,7 @@ fn train_rnn(
     }
     let model = RnnModel::train(data, &config, &mut |p| bar.show(p))?;
     bar.finish();
-    eprintln!(
+    loam::say!(
         "loam: GRU over {} distinct event(s): {} steps in {:.2} s, final loss {:.3}",
         model.info.alphabet.len(),
         model.info.steps,
@@ -222,7 +222,7 @@ fn train_rnn(
     if args.torchscript {
         let ts = args.output.with_extension("ts");
         loam::model::rnn::export::export_torchscript(&model, &ts)?;
-        eprintln!("loam: nn~ export {}", ts.display());
+        loam::say!("loam: nn~ export {}", ts.display());
     }
     Ok(true)
 }
@@ -261,7 +261,7 @@ impl ProgressBar {
 
     fn finish(&mut self) {
         if self.shown {
-            eprintln!();
+            loam::say!();
             self.shown = false;
         }
     }

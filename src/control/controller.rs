@@ -100,8 +100,8 @@ impl Controller {
     fn notify(&mut self, notice: Notice) {
         if self.echo {
             match &notice {
-                Notice::Error(m) => eprintln!("loam: error: {m}"),
-                Notice::Info(m) | Notice::Reloaded(m) => eprintln!("loam: {m}"),
+                Notice::Error(m) => crate::say!("loam: error: {m}"),
+                Notice::Info(m) | Notice::Reloaded(m) => crate::say!("loam: {m}"),
                 Notice::Beat { .. } | Notice::ModelStep { .. } | Notice::Latent { .. } => {}
             }
         }
@@ -448,6 +448,7 @@ impl Controller {
         ev.pan = req.pan;
         ev.rate = req.rate;
         ev.length = req.length.map(|s| (s.max(0.0) * sr as f64).round() as u64);
+        ev.immediate = req.at_nanos.is_none();
         self.session
             .handle
             .send_direct(ev)

@@ -30,6 +30,9 @@ pub struct DeviceOutput {
 
 /// Finds the device for `host`. `Err` says why none can be used.
 pub fn open_device(host: HostChoice, buffer: Option<u32>) -> Result<DeviceOutput, String> {
+    // alsa-lib would print its own errors (nine lines on a machine without
+    // a sound card) before loam's message; cpal reports them to us anyway.
+    super::alsa_quiet::silence();
     let host = match host {
         HostChoice::Null => return Err("the null sink was asked for".into()),
         HostChoice::Default => cpal::default_host(),

@@ -2,6 +2,7 @@
 //! WASAPI, or JACK with the `jack` feature), a null sink that keeps real
 //! time without hardware, a WAV recording beside either, and offline renders.
 
+pub mod alsa_quiet;
 pub mod device;
 pub mod null_sink;
 pub mod offline;

@@ -373,6 +373,7 @@ impl Planner {
                     pan: def.pan,
                     rate: def.rate,
                     length,
+                    immediate: false,
                 });
             }
         }

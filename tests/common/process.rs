@@ -3,8 +3,9 @@
 //! still running when its handle is dropped (a failed assertion), gets SIGTERM
 //! by its process id, then SIGKILL after a grace period.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,8 @@ pub struct Running {
     child: Option<Child>,
     stdout: Option<JoinHandle<String>>,
     stderr: Option<JoinHandle<String>>,
+    /// What it printed to stderr so far, line by line.
+    stderr_so_far: Arc<Mutex<String>>,
 }
 
 /// What a finished child left behind.
@@ -36,19 +39,41 @@ pub fn spawn(cmd: &mut Command) -> Running {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    let stdout = child.stdout.take().map(read_all);
-    let stderr = child.stderr.take().map(read_all);
+    let stderr_so_far = Arc::new(Mutex::new(String::new()));
+    let stdout = child.stdout.take().map(|r| read_all(r, None));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|r| read_all(r, Some(stderr_so_far.clone())));
     Running {
         child: Some(child),
         stdout,
         stderr,
+        stderr_so_far,
     }
 }
 
-fn read_all<R: Read + Send + 'static>(mut r: R) -> JoinHandle<String> {
+/// Reads `r` to its end; with `so_far`, also shares each line as it comes.
+fn read_all<R: Read + Send + 'static>(
+    r: R,
+    so_far: Option<Arc<Mutex<String>>>,
+) -> JoinHandle<String> {
     std::thread::spawn(move || {
+        let mut reader = BufReader::new(r);
         let mut bytes = Vec::new();
-        let _ = r.read_to_end(&mut bytes);
+        loop {
+            let start = bytes.len();
+            match reader.read_until(b'\n', &mut bytes) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if let Some(s) = &so_far {
+                        s.lock()
+                            .unwrap()
+                            .push_str(&String::from_utf8_lossy(&bytes[start..]));
+                    }
+                }
+            }
+        }
         String::from_utf8_lossy(&bytes).into_owned()
     })
 }
@@ -89,6 +114,37 @@ pub fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
 impl Running {
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("child already reaped").id()
+    }
+
+    /// What the child printed to stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        self.stderr_so_far.lock().unwrap().clone()
+    }
+
+    /// Waits until what the child printed to stderr satisfies `done`, or
+    /// the child exits, or `timeout` passes; true when `done` held.
+    pub fn wait_stderr(&mut self, timeout: Duration, done: impl Fn(&str) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if done(&self.stderr_so_far()) {
+                return true;
+            }
+            if self.has_exited() || Instant::now() >= deadline {
+                // Lines written just before it exited may still be on their way.
+                std::thread::sleep(Duration::from_millis(50));
+                return done(&self.stderr_so_far());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the child with SIGTERM (SIGKILL after [`GRACE`]) and collects
+    /// what it left; `timed_out` says it needed SIGKILL.
+    pub fn stop(self) -> Finished {
+        sigterm(self.pid());
+        let mut f = self.wait_timeout(GRACE);
+        f.timed_out = f.timed_out || f.status.code().is_none();
+        f
     }
 
     /// Whether the child has exited already.

@@ -166,6 +166,20 @@ impl Peer {
         }
     }
 
+    /// Waits (up to 15 s) until someone is connected to this peer's port
+    /// `port` (`"out"` or `"in"`): loam has found the device. Messages sent
+    /// before that are lost, so a test waits for this, not for a pause.
+    pub fn wait_connected(&self, port: &str) {
+        let name = format!("{}:{port}", self.name);
+        let connected = wait_until(15.0, || {
+            self.client()
+                .port_by_name(&name)
+                .and_then(|p| p.connected_count().ok())
+                .is_some_and(|n| n > 0)
+        });
+        assert!(connected, "nothing connected to {name} within 15 s");
+    }
+
     /// Closes the client: its ports disappear from the graph.
     pub fn close(mut self) {
         if let Some(c) = self.client.take() {

@@ -217,6 +217,21 @@ impl Client {
         }
     }
 
+    /// Every packet that arrives until `enough` holds of them all (or
+    /// `timeout` passes): for waiting on news that comes at its own pace.
+    pub fn collect_until(
+        &self,
+        timeout: Duration,
+        enough: impl Fn(&[OscPacket]) -> bool,
+    ) -> Vec<OscPacket> {
+        let deadline = Instant::now() + timeout;
+        let mut got = Vec::new();
+        while !enough(&got) && Instant::now() < deadline {
+            got.extend(self.collect(Duration::from_millis(50)));
+        }
+        got
+    }
+
     /// Every packet that arrives within `window`.
     pub fn collect(&self, window: Duration) -> Vec<OscPacket> {
         let deadline = Instant::now() + window;
@@ -287,6 +302,17 @@ pub fn status(c: &Client, to: SocketAddr) -> Status {
         bad: i(11),
         voices: i(12),
         late_bars: i(13),
+    }
+}
+
+/// The engine's clock: the frame of the last block the output started
+/// (`/clock`). Waiting for it to pass a frame waits for that much audio to
+/// have played, however fast or slow the machine.
+pub fn engine_frame(c: &Client, to: SocketAddr) -> u64 {
+    let m = c.request(to, "/clock", vec![]);
+    match m.args.first() {
+        Some(OscType::Long(f)) => *f as u64,
+        other => panic!("/clock should start with the frame: {other:?} in {m:?}"),
     }
 }
 

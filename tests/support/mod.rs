@@ -73,10 +73,11 @@ pub fn round_half_up(num: i128, den: i128) -> u64 {
 }
 
 /// A `loam serve` child whose stderr is collected; `wait_playing` blocks
-/// until it says it plays (loading libtorch can take a while when busy).
+/// until it says it plays (loading libtorch can take a while when busy),
+/// `wait_line` until it prints a given line.
 pub struct Serving {
     pub child: std::process::Child,
-    playing: std::sync::mpsc::Receiver<()>,
+    lines: std::sync::mpsc::Receiver<String>,
     reader: Option<std::thread::JoinHandle<String>>,
 }
 
@@ -95,9 +96,7 @@ impl Serving {
                 .lines()
                 .map_while(Result::ok)
             {
-                if line.contains("Ctrl-C to stop") {
-                    let _ = tx.send(());
-                }
+                let _ = tx.send(line.clone());
                 all.push_str(&line);
                 all.push('\n');
             }
@@ -105,15 +104,27 @@ impl Serving {
         });
         Serving {
             child,
-            playing: rx,
+            lines: rx,
             reader: Some(reader),
         }
     }
 
     pub fn wait_playing(&self) {
-        self.playing
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("loam did not start playing");
+        self.wait_line("Ctrl-C to stop");
+    }
+
+    /// Waits (up to a minute) for the next line that contains `part` and
+    /// returns it; lines before it are skipped (`finish` still has them).
+    pub fn wait_line(&self, part: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(part) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("loam never printed a line with '{part}'"),
+            }
+        }
     }
 
     /// Waits for the process to end; its exit status and all it printed.
