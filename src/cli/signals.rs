@@ -42,7 +42,7 @@ pub fn watch(recorder: SharedRecorder) -> SignalWatch {
     let mut signals = match Signals::new([SIGINT, SIGTERM, SIGHUP]) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("loam: cannot watch for Ctrl-C and SIGTERM ({e})");
+            loam::say!("loam: cannot watch for Ctrl-C and SIGTERM ({e})");
             return watch;
         }
     };
@@ -69,14 +69,14 @@ pub fn watch(recorder: SharedRecorder) -> SignalWatch {
                 Some(Err(e)) => format!("; {e}"),
                 None => String::new(),
             };
-            eprintln!(
+            loam::say!(
                 "loam: signal {signal}: the control loop did not stop within {} ms, ending the process{saved}",
                 STOP_GRACE.as_millis()
             );
             std::process::exit(EXIT_FORCED);
         });
     if let Err(e) = spawned {
-        eprintln!("loam: cannot watch for Ctrl-C and SIGTERM ({e})");
+        loam::say!("loam: cannot watch for Ctrl-C and SIGTERM ({e})");
     }
     watch
 }

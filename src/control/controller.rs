@@ -45,7 +45,9 @@ impl Controller {
     /// thread keeps time and never runs script code or reads files.
     pub fn new(mut session: Session, commands: Receiver<Command>, lookahead: u64) -> Controller {
         if let Err(e) = session.script.start_thread(true) {
-            eprintln!("loam: error: no thread for the script ({e}); it runs on the control thread");
+            crate::say!(
+                "loam: error: no thread for the script ({e}); it runs on the control thread"
+            );
         }
         Controller {
             session,
