@@ -10,6 +10,7 @@ pub mod api;
 pub mod error;
 pub mod host;
 pub mod imports;
+pub mod store;
 pub mod trained;
 pub mod training;
 
