@@ -19,7 +19,7 @@ use rosc::{OscMessage, OscType};
 /// enough for loam with libtorch mapped, far below what any of these inputs
 /// asked for before (3.2 GB to 8.8 TB), so a regression fails here quickly
 /// instead of swapping the machine.
-const MEMORY_CAP_KIB: u64 = 6_000_000;
+const MEMORY_CAP_KIB: u64 = 3_000_000;
 
 /// The case files, committed beside this test.
 fn case(name: &str) -> PathBuf {

@@ -797,13 +797,9 @@ mod tests {
         assert!(e.message.contains("nested more than 100"), "{e}");
         // Tuples built with MARK/TUPLE nest the same way.
         let mut data = b"\x80\x02".to_vec();
-        for _ in 0..200 {
-            data.push(b'(');
-        }
+        data.extend(std::iter::repeat_n(b'(', 200));
         data.push(b'N');
-        for _ in 0..200 {
-            data.push(b't');
-        }
+        data.extend(std::iter::repeat_n(b't', 200));
         data.push(b'.');
         assert!(read(&data)
             .unwrap_err()
