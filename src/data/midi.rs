@@ -24,6 +24,13 @@ use crate::time::{q, Metre};
 /// The drum channel (10, counted from 1).
 const DRUM_CHANNEL: u8 = 9;
 
+/// The most bars loam reads from one MIDI file's drum channel (about five
+/// hours of 4/4 at 120). Bars are built one per bar length from the start,
+/// so a file whose last hit sits far away (two kicks 2^28 ticks apart at one
+/// tick a quarter would be 67 million bars, 3.2 GB) is refused before any
+/// bar is built.
+pub const MAX_MIDI_BARS: usize = 10_000;
+
 /// Everything musical in one MIDI file.
 #[derive(Debug, Default)]
 pub struct MidiContents {
@@ -122,7 +129,15 @@ pub fn parse_midi(bytes: &[u8], file: &Path) -> Result<MidiContents, DataError> 
         .unwrap_or_default();
     // A later event at the same tick refines an earlier one (marker after time signature).
     metres.sort_by_key(|(t, _)| *t);
-    let patterns = drum_bars(&drum_hits, &metres, tpq, &stem, &provenance);
+    let patterns = drum_bars(&drum_hits, &metres, tpq, &stem, &provenance).map_err(|far| {
+        DataError::file(
+            file,
+            format!(
+                "a drum hit at tick {} ({} ticks a quarter) lies past bar {MAX_MIDI_BARS}; loam reads at most {MAX_MIDI_BARS} bars from a MIDI file",
+                far.tick, tpq
+            ),
+        )
+    })?;
     let melodies = melodies
         .into_iter()
         .map(|((track, channel), mut notes)| {
@@ -141,6 +156,11 @@ pub fn parse_midi(bytes: &[u8], file: &Path) -> Result<MidiContents, DataError> 
     Ok(MidiContents { patterns, melodies })
 }
 
+/// The last drum hit lies past [`MAX_MIDI_BARS`] bars.
+struct TooManyBars {
+    tick: u64,
+}
+
 /// Cuts drum hits into bars by the metre in force.
 fn drum_bars(
     hits: &[(u64, &'static str, u8)],
@@ -148,9 +168,9 @@ fn drum_bars(
     tpq: i128,
     stem: &str,
     provenance: &Provenance,
-) -> Vec<Pattern> {
+) -> Result<Vec<Pattern>, TooManyBars> {
     let Some(&(last_tick, _, _)) = hits.iter().max_by_key(|h| h.0) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let metre_at = |tick: u64| -> Metre {
         metres
@@ -163,6 +183,9 @@ fn drum_bars(
     let mut bars: Vec<(u64, u64, Metre)> = Vec::new();
     let mut start = 0u64;
     while start <= last_tick {
+        if bars.len() >= MAX_MIDI_BARS {
+            return Err(TooManyBars { tick: last_tick });
+        }
         let metre = metre_at(start);
         // Ticks a bar: pulses * (4 tpq / unit), rounded (exact for usual resolutions).
         let length = ((metre.pulses() as i128 * 4 * tpq) / metre.unit() as i128).max(1) as u64;
@@ -213,7 +236,7 @@ fn drum_bars(
     for p in &mut patterns {
         p.sort();
     }
-    patterns
+    Ok(patterns)
 }
 
 /// Writes patterns as a one-track MIDI file on channel 10, one bar each, with
@@ -374,4 +397,69 @@ fn write_track(
     smf.write_std(&mut out)
         .expect("writing MIDI into memory cannot fail");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One tick a quarter; a kick at tick 0 and another 2^28 − 1 ticks later.
+    const FAR_HIT: &[u8] = include_bytes!("../../tests/cases/midi-far-hit-37-bytes.mid");
+
+    /// A drum track with kicks at the given ticks (one tick a quarter).
+    fn kicks(ticks: &[u32]) -> Vec<u8> {
+        let mut track: Vec<TrackEvent> = Vec::new();
+        let mut now = 0;
+        for &t in ticks {
+            track.push(TrackEvent {
+                delta: u28::new(t - now),
+                kind: TrackEventKind::Midi {
+                    channel: u4::new(DRUM_CHANNEL),
+                    message: MidiMessage::NoteOn {
+                        key: u7::new(36),
+                        vel: u7::new(100),
+                    },
+                },
+            });
+            now = t;
+        }
+        track.push(TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+        });
+        let mut smf = Smf::new(Header::new(
+            Format::SingleTrack,
+            Timing::Metrical(u15::new(1)),
+        ));
+        smf.tracks.push(track);
+        let mut out = Vec::new();
+        smf.write_std(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_hit_2_to_the_28_ticks_away_is_refused_before_bars_are_built() {
+        let e = parse_midi(FAR_HIT, Path::new("far.mid")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("far.mid: "), "{msg}");
+        assert!(msg.contains("tick 268435455"), "{msg}");
+        assert!(
+            msg.contains(&format!("at most {MAX_MIDI_BARS} bars")),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn the_last_bar_loam_reads_is_bar_max_midi_bars() {
+        // 4/4 at one tick a quarter: bar n starts at tick 4(n − 1).
+        let last = 4 * (MAX_MIDI_BARS as u32 - 1);
+        let contents = parse_midi(&kicks(&[0, last]), Path::new("edge.mid")).unwrap();
+        assert_eq!(contents.patterns.len(), 2);
+        assert_eq!(
+            contents.patterns[1].name,
+            format!("edge bar {MAX_MIDI_BARS}")
+        );
+        let e = parse_midi(&kicks(&[0, last + 4]), Path::new("edge.mid")).unwrap_err();
+        assert!(e.to_string().contains("at most"), "{e}");
+    }
 }

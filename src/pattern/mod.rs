@@ -62,7 +62,9 @@
 //! nested deeper than 16, more than 8 operators on one step, patterns that
 //! could hold more than 65536 events per cycle, and subdivisions fine enough
 //! to threaten `i128` arithmetic. A query's cost grows with its length in
-//! cycles; query a lookahead window, not an hour.
+//! cycles; query a lookahead window, not an hour. A loop's transforms are
+//! checked too ([`check_loop_size`]): at most [`MAX_TRANSFORMS`] of them and
+//! [`MAX_EVENTS_PER_CYCLE`] events a cycle after all of them.
 
 mod ast;
 mod chance;
@@ -79,7 +81,10 @@ use crate::time::Rational;
 pub use ast::{Accent, Node, Step};
 pub use euclid::euclid;
 pub use metre::{group_slots, GroupSlot};
-pub use transform::{query_transformed, Note, Transform, TransformError};
+pub use transform::{
+    check_loop_size, events_per_cycle, query_transformed, Note, Transform, TransformError,
+    MAX_EVENTS_PER_CYCLE, MAX_TRANSFORMS,
+};
 
 /// A parsed mini-notation pattern. Immutable and cheap to clone (the tree is shared).
 #[derive(Clone, Debug, PartialEq, Eq)]

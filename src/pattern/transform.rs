@@ -90,6 +90,20 @@ use crate::time::Rational;
 /// The largest `Fast`/`Slow` factor [`Transform::check`] accepts.
 pub const MAX_FACTOR: i128 = 256;
 
+/// The most events one cycle of a loop may hold after *all* its transforms
+/// (`fast` multiplies, `layer` adds, `every` counts as if it always applied).
+/// The same number as the parser's limit for one pattern, so
+/// `"hat*65536"` plays while `"hat*65536"` with `.fast(256)` (16.7 million a
+/// cycle, 2.7 GB a bar) is refused when the loop is defined. With the tempo
+/// octave at most +2 (four cycles a bar) a loop plays at most 262 144 events
+/// a bar.
+pub const MAX_EVENTS_PER_CYCLE: u128 = 1 << 16;
+
+/// The most transforms one loop may carry. Each query walks them
+/// recursively, so a script adding them in a loop must not reach the end of
+/// the stack.
+pub const MAX_TRANSFORMS: usize = 64;
+
 /// One transform of a loop's pattern. See the module documentation for the
 /// exact rule of each.
 #[derive(Clone, Debug, PartialEq)]
@@ -180,7 +194,61 @@ pub fn query_transformed(
     notes
 }
 
+/// A bound on the events one cycle of `pattern` holds under `transforms`
+/// (first innermost). Saturates instead of overflowing.
+pub fn events_per_cycle(pattern: &Pattern, transforms: &[Transform]) -> u128 {
+    transforms
+        .iter()
+        .fold(pattern.tree().density(), |n, t| t.events_bound(n))
+}
+
+/// Checks a loop's size before it is ever queried: at most
+/// [`MAX_TRANSFORMS`] transforms and [`MAX_EVENTS_PER_CYCLE`] events a cycle
+/// after all of them. The message says which limit and by how much.
+pub fn check_loop_size(pattern: &Pattern, transforms: &[Transform]) -> Result<(), TransformError> {
+    if transforms.len() > MAX_TRANSFORMS {
+        return Err(error(format!(
+            "{} transforms; a loop carries at most {MAX_TRANSFORMS}",
+            transforms.len()
+        )));
+    }
+    let n = events_per_cycle(pattern, transforms);
+    if n > MAX_EVENTS_PER_CYCLE {
+        let shown = if n == u128::MAX {
+            "more than 2^128".to_owned()
+        } else {
+            n.to_string()
+        };
+        return Err(error(format!(
+            "up to {shown} events a cycle after its transforms (the pattern alone: {}); a loop plays at most {MAX_EVENTS_PER_CYCLE} a cycle",
+            pattern.tree().density()
+        )));
+    }
+    Ok(())
+}
+
 impl Transform {
+    /// A bound on events a cycle after this transform, given `n` beneath it.
+    fn events_bound(&self, n: u128) -> u128 {
+        match self {
+            Transform::Fast(f) => {
+                let ceil = u128::try_from(f.ceil().to_integer()).unwrap_or(u128::MAX);
+                n.saturating_mul(ceil.max(1))
+            }
+            Transform::Every { transform, .. } => n.max(transform.events_bound(n)),
+            Transform::Layer(p) => n.saturating_add(p.tree().density()),
+            // Slow spreads a cycle over several; the others move, drop or
+            // rescale notes without adding any.
+            Transform::Slow(_)
+            | Transform::Shift(_)
+            | Transform::Rev
+            | Transform::Degrade(_)
+            | Transform::Humanise { .. }
+            | Transform::Swing(_)
+            | Transform::Gain(_) => n,
+        }
+    }
+
     /// Parses a positive factor for `Fast`, `Slow` or `Swing`: an integer
     /// (`2`), a decimal (`1.5`, at most 9 decimals) or a fraction (`3/2`),
     /// converted exactly. Errors say what was wrong, for the script's message.

@@ -24,6 +24,13 @@ pub struct LoopDef {
 }
 
 impl LoopDef {
+    /// Checks the loop's size (see [`crate::pattern::check_loop_size`])
+    /// before it is planned; the message names the loop.
+    pub fn check_size(&self) -> Result<(), String> {
+        crate::pattern::check_loop_size(&self.pattern, &self.transforms)
+            .map_err(|e| format!("loop '{}': {e}", self.name))
+    }
+
     pub fn new(name: &str, source: &str, pattern: Pattern) -> LoopDef {
         LoopDef {
             name: name.to_string(),

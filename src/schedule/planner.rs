@@ -215,6 +215,13 @@ impl Planner {
                 self.pending_octave = Some((at, k));
             }
             Change::Loop(def) => {
+                // Every way a loop comes in (scripts, loop functions) meets
+                // this size check before the loop is ever queried.
+                if let Err(e) = def.check_size() {
+                    self.messages
+                        .push(format!("{e} (keeps its last good version)"));
+                    return;
+                }
                 let new = self.octave_of(&def);
                 let name = def.name.clone();
                 let state = self.loops.entry(name).or_insert(LoopState {

@@ -49,7 +49,8 @@ pub struct Collected {
 #[derive(Default)]
 pub struct Shared {
     pub collected: Mutex<Collected>,
-    pub store: Mutex<BTreeMap<String, Dynamic>>,
+    /// `set`/`get` values, at most [`super::store::MAX_STORE_BYTES`] in all.
+    pub store: Mutex<super::store::Store>,
     /// Named controls set from outside (OSC `/set`, MIDI), read with `ctrl`.
     pub controls: Mutex<BTreeMap<String, f64>>,
     /// MIDI messages not yet read with `midi_events()` (oldest dropped past
@@ -71,7 +72,7 @@ impl Shared {
         self.collected.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn store(&self) -> MutexGuard<'_, BTreeMap<String, Dynamic>> {
+    fn store(&self) -> MutexGuard<'_, super::store::Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -188,6 +189,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
             let parsed = Pattern::parse(pattern)
                 .or_else(|e| fail(format!("pattern of loop '{name}': {e} in \"{pattern}\"")))?;
             let def = LoopDef::new(name, pattern, parsed);
+            def.check_size().or_else(fail)?;
             let entry = LoopEntry {
                 def,
                 generator: None,
@@ -250,13 +252,11 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     super::trained::register(engine, shared);
 
     let s = shared.clone();
-    engine.register_fn("set", move |key: &str, value: Dynamic| {
-        s.store().insert(key.to_string(), value);
+    engine.register_fn("set", move |key: &str, value: Dynamic| -> Res<()> {
+        s.store().set(key, value).or_else(|e| fail(e.to_string()))
     });
     let s = shared.clone();
-    engine.register_fn("get", move |key: &str| -> Dynamic {
-        s.store().get(key).cloned().unwrap_or(Dynamic::UNIT)
-    });
+    engine.register_fn("get", move |key: &str| -> Dynamic { s.store().get(key) });
     let s = shared.clone();
     engine.register_fn("ctrl", move |name: &str| -> f64 {
         s.controls().get(name).copied().unwrap_or(0.0)
@@ -379,6 +379,22 @@ pub(super) fn number(v: &Dynamic) -> Res<f64> {
         .or_else(|_| fail(format!("expected a number, got {}", v.type_name())))
 }
 
+/// Adds a transform to a loop, refusing it (and leaving the loop as it was)
+/// when the loop would pass [`crate::pattern::MAX_EVENTS_PER_CYCLE`] or
+/// [`crate::pattern::MAX_TRANSFORMS`].
+fn add_transform(s: &Shared, l: &LoopRef, t: Transform) -> Res<()> {
+    let mut collected = s.collected();
+    let Some(e) = collected.loops.get_mut(&l.name) else {
+        return Ok(());
+    };
+    e.def.transforms.push(t);
+    if let Err(message) = e.def.check_size() {
+        e.def.transforms.pop();
+        return fail(message);
+    }
+    Ok(())
+}
+
 fn checked(t: Transform) -> Res<Transform> {
     t.check().or_else(|e| fail(e.to_string()))?;
     Ok(t)
@@ -421,24 +437,22 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
     ];
     for (name, arity, make) in makers {
         let s = shared.clone();
-        let push = move |l: &LoopRef, t: Transform| -> LoopRef {
-            if let Some(e) = s.collected().loops.get_mut(&l.name) {
-                e.def.transforms.push(t);
-            }
-            l.clone()
+        let push = move |l: &LoopRef, t: Transform| -> Res<LoopRef> {
+            add_transform(&s, l, t)?;
+            Ok(l.clone())
         };
         match arity {
             0 => {
                 engine.register_fn(name, move || make(&[]));
                 engine.register_fn(name, move |l: &mut LoopRef| -> Res<LoopRef> {
-                    Ok(push(l, make(&[])?))
+                    push(l, make(&[])?)
                 });
             }
             1 => {
                 engine.register_fn(name, move |a: Dynamic| make(&[a]));
                 let push1 = push.clone();
                 engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic| -> Res<LoopRef> {
-                    Ok(push1(l, make(&[a])?))
+                    push1(l, make(&[a])?)
                 });
             }
             _ => {
@@ -446,7 +460,7 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
                 engine.register_fn(
                     name,
                     move |l: &mut LoopRef, a: Dynamic, b: Dynamic| -> Res<LoopRef> {
-                        Ok(push(l, make(&[a, b])?))
+                        push(l, make(&[a, b])?)
                     },
                 );
             }
@@ -461,9 +475,7 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
                 offset: 0,
                 transform: Box::new(t),
             })?;
-            if let Some(e) = s.collected().loops.get_mut(&l.name) {
-                e.def.transforms.push(every);
-            }
+            add_transform(&s, l, every)?;
             Ok(l.clone())
         },
     );
@@ -476,9 +488,7 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
                 offset,
                 transform: Box::new(t),
             })?;
-            if let Some(e) = s.collected().loops.get_mut(&l.name) {
-                e.def.transforms.push(every);
-            }
+            add_transform(&s, l, every)?;
             Ok(l.clone())
         },
     );

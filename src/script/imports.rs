@@ -1,12 +1,41 @@
 //! `import "name"` for performance scripts: modules come from `.rhai` files
 //! in the script's own folder (or below it), never from anywhere else.
+//!
+//! Importing runs the imported file, which may import others: a chain of
+//! files. rhai follows that chain by recursion, so a file importing itself,
+//! or `a.rhai` importing `b.rhai` importing `a.rhai`, would recurse until the
+//! stack ends and abort the process. The resolver keeps the chain it is in
+//! and refuses a file already on it ("import cycle: a.rhai → b.rhai →
+//! a.rhai"), and a chain deeper than [`MAX_IMPORT_DEPTH`], as script errors.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 
 use rhai::module_resolvers::FileModuleResolver;
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position};
 
 type SharedModule = std::sync::Arc<Module>;
 
-/// Resolves imports inside one folder; refuses absolute paths and `..`.
+/// The most files one chain of imports may hold below the script (a
+/// module importing a module importing a module…). Each level runs a file
+/// inside the one that imports it, on the same stack.
+pub const MAX_IMPORT_DEPTH: usize = 8;
+
+/// One file on the chain of imports being resolved.
+struct Link {
+    file: PathBuf,
+    /// The script that started the chain (not an import level itself).
+    script: bool,
+}
+
+thread_local! {
+    /// The files being imported on this thread, outermost first. Resolving
+    /// is recursive and stays on one thread, so the chain is this stack.
+    static CHAIN: RefCell<Vec<Link>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Resolves imports inside one folder; refuses absolute paths, `..`,
+/// cycles and chains deeper than [`MAX_IMPORT_DEPTH`].
 pub struct FolderImports {
     inner: FileModuleResolver,
 }
@@ -21,6 +50,81 @@ impl FolderImports {
     }
 }
 
+/// Takes a file off the chain when its import ends, however it ends.
+struct OnChain {
+    pushed: usize,
+}
+
+impl Drop for OnChain {
+    fn drop(&mut self) {
+        CHAIN.with(|c| {
+            let mut chain = c.borrow_mut();
+            let keep = chain.len().saturating_sub(self.pushed);
+            chain.truncate(keep);
+        });
+    }
+}
+
+/// `a.rhai → b.rhai → a.rhai`, by file name.
+fn describe<'a>(files: impl Iterator<Item = &'a PathBuf>) -> String {
+    files
+        .map(|p| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+impl FolderImports {
+    /// Puts `file` on the chain (and, on the first import, the importing
+    /// script when rhai names it), or says why it may not go there.
+    fn enter(&self, source: Option<&str>, file: PathBuf) -> Result<OnChain, String> {
+        CHAIN.with(|c| {
+            let mut chain = c.borrow_mut();
+            let mut pushed = 0;
+            if chain.is_empty() {
+                if let Some(script) = source.filter(|s| !s.is_empty()) {
+                    chain.push(Link {
+                        file: self.inner.get_file_path(script, None),
+                        script: true,
+                    });
+                    pushed = 1;
+                }
+            }
+            let refuse = |chain: &mut Vec<Link>, message: String| {
+                let keep = chain.len() - pushed;
+                chain.truncate(keep);
+                Err(message)
+            };
+            if let Some(start) = chain.iter().position(|l| l.file == file) {
+                let cycle = describe(
+                    chain[start..]
+                        .iter()
+                        .map(|l| &l.file)
+                        .chain(std::iter::once(&file)),
+                );
+                return refuse(&mut chain, format!("import cycle: {cycle}"));
+            }
+            let levels = chain.iter().filter(|l| !l.script).count();
+            if levels >= MAX_IMPORT_DEPTH {
+                let shown = describe(chain.iter().map(|l| &l.file).chain(std::iter::once(&file)));
+                return refuse(
+                    &mut chain,
+                    format!("imports nested more than {MAX_IMPORT_DEPTH} deep: {shown}"),
+                );
+            }
+            chain.push(Link {
+                file,
+                script: false,
+            });
+            Ok(OnChain { pushed: pushed + 1 })
+        })
+    }
+}
+
 impl ModuleResolver for FolderImports {
     fn resolve(
         &self,
@@ -29,7 +133,7 @@ impl ModuleResolver for FolderImports {
         path: &str,
         pos: Position,
     ) -> Result<SharedModule, Box<EvalAltResult>> {
-        let p = std::path::Path::new(path);
+        let p = Path::new(path);
         if p.is_absolute()
             || p.components()
                 .any(|c| matches!(c, std::path::Component::ParentDir))
@@ -40,6 +144,121 @@ impl ModuleResolver for FolderImports {
                 pos,
             )));
         }
+        let file = self.inner.get_file_path(path, None);
+        let _on_chain = self
+            .enter(source, file)
+            .map_err(|message| Box::new(EvalAltResult::ErrorRuntime(message.into(), pos)))?;
         self.inner.resolve(engine, source, path, pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(tag: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("loam-imports-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn run(dir: &Path, code: &str) -> Result<(), String> {
+        let mut engine = Engine::new();
+        engine.set_module_resolver(FolderImports::new(Some(dir)));
+        engine.run(code).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn two_files_importing_each_other_are_a_cycle_with_its_chain() {
+        let dir = folder(
+            "pair",
+            &[
+                ("a.rhai", "import \"b\" as b;\nfn x() { 1 }"),
+                ("b.rhai", "import \"a\" as a;\nfn y() { 2 }"),
+            ],
+        );
+        let e = run(&dir, "import \"a\" as a;").unwrap_err();
+        assert!(e.contains("import cycle: a.rhai → b.rhai → a.rhai"), "{e}");
+        // The chain is empty again afterwards: an honest import still works.
+        let dir2 = folder(
+            "pair-fixed",
+            &[("a.rhai", "import \"b\" as b;"), ("b.rhai", "fn y() { 2 }")],
+        );
+        run(&dir2, "import \"a\" as a;").unwrap();
+        CHAIN.with(|c| assert!(c.borrow().is_empty()));
+    }
+
+    #[test]
+    fn a_file_importing_itself_is_a_cycle() {
+        let dir = folder("self", &[("me.rhai", "import \"me\" as me;")]);
+        let e = run(&dir, "import \"me\" as m;").unwrap_err();
+        assert!(e.contains("import cycle: me.rhai → me.rhai"), "{e}");
+    }
+
+    #[test]
+    fn the_script_itself_counts_in_a_cycle_when_rhai_names_it() {
+        let dir = folder(
+            "named",
+            &[
+                ("main.rhai", "import \"b\" as b;"),
+                ("b.rhai", "import \"main\" as m;"),
+            ],
+        );
+        let mut engine = Engine::new();
+        engine.set_module_resolver(FolderImports::new(Some(&dir)));
+        let mut ast = engine.compile("import \"b\" as b;").unwrap();
+        ast.set_source("main");
+        let e = engine.run_ast(&ast).unwrap_err().to_string();
+        assert!(
+            e.contains("import cycle: main.rhai → b.rhai → main.rhai"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn chains_deeper_than_the_limit_are_refused() {
+        let files: Vec<(String, String)> = (0..=MAX_IMPORT_DEPTH)
+            .map(|i| {
+                let text = if i < MAX_IMPORT_DEPTH {
+                    format!("import \"m{}\" as next;", i + 1)
+                } else {
+                    "fn last() { 1 }".to_owned()
+                };
+                (format!("m{i}.rhai"), text)
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let dir = folder("deep", &refs);
+        // m0 … m8 is nine files: one more than the limit.
+        let e = run(&dir, "import \"m0\" as m;").unwrap_err();
+        assert!(
+            e.contains(&format!(
+                "imports nested more than {MAX_IMPORT_DEPTH} deep: m0.rhai → m1.rhai"
+            )),
+            "{e}"
+        );
+        // Starting one lower, the chain fits.
+        run(&dir, "import \"m1\" as m;").unwrap();
+    }
+
+    #[test]
+    fn a_file_imported_twice_along_two_paths_is_not_a_cycle() {
+        let dir = folder(
+            "diamond",
+            &[
+                ("a.rhai", "import \"b\" as b; import \"c\" as c;"),
+                ("b.rhai", "import \"d\" as d;"),
+                ("c.rhai", "import \"d\" as d;"),
+                ("d.rhai", "fn z() { 4 }"),
+            ],
+        );
+        run(&dir, "import \"a\" as a;").unwrap();
     }
 }

@@ -13,6 +13,7 @@ pub mod host;
 pub mod imports;
 pub mod job;
 pub mod runner;
+pub mod store;
 pub mod thread;
 pub mod trained;
 pub mod training;

@@ -23,7 +23,17 @@ use std::sync::Arc;
 
 use super::kit::drum_kit;
 use super::sample::{Sample, SoundError};
-use super::wav::load_wav;
+use super::wav::{load_wav_within, MAX_SAMPLE_FRAMES};
+
+/// The most WAV files one `samples("folder")` loads (Dirt-Samples, the
+/// largest common collection, has about 2 000). Counted before any is read.
+pub const MAX_FOLDER_FILES: usize = 4_096;
+
+/// The most audio one `samples("folder")` loads, in frames at the engine
+/// rate, all files together: one hour at 48 kHz (690 MB mono, 1.4 GB
+/// stereo). Each file's length is checked from its header against what is
+/// left before it is decoded.
+pub const MAX_FOLDER_FRAMES: u64 = 3 * MAX_SAMPLE_FRAMES;
 
 /// Named sounds, each with one or more variants. Names are kept sorted.
 #[derive(Debug, Clone, Default)]
@@ -69,32 +79,72 @@ impl SoundBank {
     ///
     /// NOTE: if both `dir/NAME/` (with WAVs in it) and `dir/NAME.wav` exist,
     /// the folder wins and the single file is ignored.
+    ///
+    /// Sizes are checked before they are loaded: at most
+    /// [`MAX_FOLDER_FILES`] WAV files, and at most [`MAX_FOLDER_FRAMES`] of
+    /// audio in all (each file judged from its header).
     pub fn load_folder(&mut self, dir: &Path, sample_rate: u32) -> Result<usize, SoundError> {
-        let mut loaded: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
+        // First the list of files, so their number is known before any loads.
+        let mut folders: Vec<(String, Vec<PathBuf>)> = Vec::new();
         let mut singles: Vec<(String, PathBuf)> = Vec::new();
+        let mut files = 0usize;
+        let too_many = |files: usize| SoundError::TooLarge {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "more than {files} WAV files; loam loads at most {MAX_FOLDER_FILES} from one folder"
+            ),
+        };
         for entry in sorted_entries(dir)? {
             let Some(stem) = visible_stem(&entry) else {
                 continue;
             };
             if entry.is_dir() {
-                let mut variants = Vec::new();
-                for file in sorted_entries(&entry)? {
-                    if file.is_file() && is_wav(&file) && visible_stem(&file).is_some() {
-                        let mut sample = load_wav(&file, sample_rate)?;
-                        sample.name = format!("{stem}:{}", variants.len());
-                        variants.push(sample);
-                    }
-                }
-                if !variants.is_empty() {
-                    loaded.insert(stem, variants);
+                let wavs: Vec<PathBuf> = sorted_entries(&entry)?
+                    .into_iter()
+                    .filter(|f| f.is_file() && is_wav(f) && visible_stem(f).is_some())
+                    .collect();
+                files += wavs.len();
+                if !wavs.is_empty() {
+                    folders.push((stem, wavs));
                 }
             } else if entry.is_file() && is_wav(&entry) {
+                files += 1;
                 singles.push((stem, entry));
             }
+            if files > MAX_FOLDER_FILES {
+                return Err(too_many(MAX_FOLDER_FILES));
+            }
+        }
+        let mut frames_left = MAX_FOLDER_FRAMES;
+        let mut load = |path: &Path| -> Result<Sample, SoundError> {
+            let sample = load_wav_within(path, sample_rate, frames_left).map_err(|e| match e {
+                SoundError::TooLarge { path, reason } if frames_left < MAX_SAMPLE_FRAMES => {
+                    SoundError::TooLarge {
+                        path,
+                        reason: format!(
+                            "{reason}; {} has {frames_left} of its {MAX_FOLDER_FRAMES} frames left (MAX_FOLDER_FRAMES)",
+                            dir.display()
+                        ),
+                    }
+                }
+                other => other,
+            })?;
+            frames_left -= sample.frames() as u64;
+            Ok(sample)
+        };
+        let mut loaded: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
+        for (stem, wavs) in folders {
+            let mut variants = Vec::with_capacity(wavs.len());
+            for file in wavs {
+                let mut sample = load(&file)?;
+                sample.name = format!("{stem}:{}", variants.len());
+                variants.push(sample);
+            }
+            loaded.insert(stem, variants);
         }
         for (stem, path) in singles {
             if let Entry::Vacant(slot) = loaded.entry(stem) {
-                let mut sample = load_wav(&path, sample_rate)?;
+                let mut sample = load(&path)?;
                 sample.name = slot.key().clone();
                 slot.insert(vec![sample]);
             }
@@ -176,6 +226,39 @@ mod tests {
             data: vec![value; 4],
             source: "test".into(),
         }
+    }
+
+    #[test]
+    fn a_folder_of_too_many_files_is_refused_before_any_is_read() {
+        let dir = temp_folder("too-many");
+        std::fs::create_dir(dir.join("hat")).unwrap();
+        // Not even WAVs inside: nothing may be read before the count is known.
+        for i in 0..=MAX_FOLDER_FILES {
+            std::fs::write(dir.join("hat").join(format!("{i:05}.wav")), b"").unwrap();
+        }
+        let mut bank = SoundBank::new();
+        let msg = bank.load_folder(&dir, 48000).unwrap_err().to_string();
+        assert!(msg.starts_with(&dir.display().to_string()), "{msg}");
+        assert!(msg.contains("at most 4096"), "{msg}");
+        assert!(bank.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_1_hz_file_in_a_folder_names_the_file() {
+        let dir = temp_folder("one-hz-folder");
+        std::fs::create_dir(dir.join("sr1")).unwrap();
+        write_sine(&dir.join("kick.wav"), 1, 48000, 16, false);
+        std::fs::write(
+            dir.join("sr1").join("n2000.wav"),
+            include_bytes!("../../tests/cases/wav-1-hz-2000-samples.wav"),
+        )
+        .unwrap();
+        let mut bank = SoundBank::new();
+        let msg = bank.load_folder(&dir, 48000).unwrap_err().to_string();
+        assert!(msg.contains("n2000.wav"), "{msg}");
+        assert!(msg.contains("sample rate 1 Hz"), "{msg}");
+        assert!(bank.is_empty(), "all or nothing");
     }
 
     #[test]

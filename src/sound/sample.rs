@@ -46,6 +46,12 @@ pub enum SoundError {
     Channels { path: PathBuf, channels: u16 },
     /// A valid WAV with no audio in it.
     Empty { path: PathBuf },
+    /// A size the file (or folder) declares is past one of loam's limits:
+    /// a sample rate outside [`super::wav::MIN_SAMPLE_RATE`]..=[`super::wav::MAX_SAMPLE_RATE`],
+    /// a length past [`super::wav::MAX_SAMPLE_FRAMES`], or a folder past
+    /// [`super::bank::MAX_FOLDER_FILES`] / [`super::bank::MAX_FOLDER_FRAMES`].
+    /// Checked before anything is decoded or allocated.
+    TooLarge { path: PathBuf, reason: String },
 }
 
 impl SoundError {
@@ -56,7 +62,8 @@ impl SoundError {
             | SoundError::NotWav { path, .. }
             | SoundError::Unsupported { path, .. }
             | SoundError::Channels { path, .. }
-            | SoundError::Empty { path } => path,
+            | SoundError::Empty { path }
+            | SoundError::TooLarge { path, .. } => path,
         }
     }
 }
@@ -74,6 +81,7 @@ impl fmt::Display for SoundError {
                 write!(f, "{path}: {channels} channels; loam plays mono or stereo")
             }
             SoundError::Empty { .. } => write!(f, "{path}: contains no audio"),
+            SoundError::TooLarge { reason, .. } => write!(f, "{path}: {reason}"),
         }
     }
 }

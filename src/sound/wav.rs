@@ -11,6 +11,19 @@ use hound::{SampleFormat, WavReader};
 use super::resample::resample;
 use super::sample::{Sample, SoundError};
 
+/// The lowest sample rate loam reads, in Hz. Lower rates are not audio (a
+/// header saying 1 Hz would make a 2 KB file resample into 366 MB).
+pub const MIN_SAMPLE_RATE: u32 = 1_000;
+
+/// The highest sample rate loam reads, in Hz (the highest common DXD/PCM rate).
+pub const MAX_SAMPLE_RATE: u32 = 768_000;
+
+/// The longest sample loam loads, in frames, both as the file declares it and
+/// once resampled to the engine rate: 20 minutes at 48 kHz (460 MB of
+/// stereo). Judged from the header before anything is decoded, so a 20 KB
+/// file declaring 1 Hz cannot ask for 3.84 GB.
+pub const MAX_SAMPLE_FRAMES: u64 = 20 * 60 * 48_000;
+
 /// Reads the WAV file at `path` and converts it to `sample_rate`. The
 /// sample's name is the file stem (callers such as the folder loader rename
 /// it); its source is the path.
@@ -19,7 +32,22 @@ use super::sample::{Sample, SoundError};
 /// overshoot slightly (Gibbs ripple). Either way the whole sample is scaled
 /// down to peak 1.0 rather than clipped; quieter files are left untouched.
 /// NaN or infinite samples in float files are replaced with silence.
+///
+/// Sizes from the header are checked before anything is decoded: the rate
+/// against [`MIN_SAMPLE_RATE`]..=[`MAX_SAMPLE_RATE`], the length (as
+/// declared and as resampled) against [`MAX_SAMPLE_FRAMES`].
 pub fn load_wav(path: &Path, sample_rate: u32) -> Result<Sample, SoundError> {
+    load_wav_within(path, sample_rate, MAX_SAMPLE_FRAMES)
+}
+
+/// [`load_wav`], refusing a file whose resampled length is past
+/// `frames_left` (at most [`MAX_SAMPLE_FRAMES`]); a folder load passes what
+/// its budget has left.
+pub(crate) fn load_wav_within(
+    path: &Path,
+    sample_rate: u32,
+    frames_left: u64,
+) -> Result<Sample, SoundError> {
     let mut reader = WavReader::open(path).map_err(|e| wav_error(path, e))?;
     let spec = reader.spec();
     if spec.channels == 0 || spec.channels > 2 {
@@ -34,19 +62,47 @@ pub fn load_wav(path: &Path, sample_rate: u32) -> Result<Sample, SoundError> {
             reason: "sample rate is 0".into(),
         });
     }
+    let too_large = |reason: String| SoundError::TooLarge {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&spec.sample_rate) {
+        return Err(too_large(format!(
+            "sample rate {} Hz; loam reads {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz",
+            spec.sample_rate
+        )));
+    }
     let channels = usize::from(spec.channels);
+    // The header's frame count (hound derives it from the data chunk's size).
+    let frames = u64::from(reader.duration());
+    let out_frames = resampled_frames(frames, spec.sample_rate, sample_rate);
+    let limit = frames_left.min(MAX_SAMPLE_FRAMES);
+    if frames > MAX_SAMPLE_FRAMES || out_frames > u128::from(limit) {
+        return Err(too_large(format!(
+            "{frames} frames at {} Hz ({out_frames} at {sample_rate} Hz); loam loads at most {limit} frames \
+             (MAX_SAMPLE_FRAMES is {MAX_SAMPLE_FRAMES}, 20 minutes at 48 kHz)",
+            spec.sample_rate
+        )));
+    }
+    // NOTE: capacity from the checked header, never more than the file can
+    // hold, and not from hound's size hint (a data chunk may claim 4 GB).
+    let file_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+    let bytes_per_sample = u64::from(spec.bits_per_sample.div_ceil(8).max(1));
+    let capacity = (frames * channels as u64).min(file_bytes / bytes_per_sample) as usize;
 
     let data: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
-        (SampleFormat::Float, 32) => reader
-            .samples::<f32>()
-            .map(|s| s.map(|v| if v.is_finite() { v } else { 0.0 }))
-            .collect::<Result<_, _>>(),
+        (SampleFormat::Float, 32) => collect_within(reader.samples::<f32>(), capacity, |v| {
+            if v.is_finite() {
+                v
+            } else {
+                0.0
+            }
+        }),
         (SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
             let scale = 1.0 / f64::from(1u32 << (bits - 1));
-            reader
-                .samples::<i32>()
-                .map(|s| s.map(|v| (f64::from(v) * scale) as f32))
-                .collect::<Result<_, _>>()
+            collect_within(reader.samples::<i32>(), capacity, |v| {
+                (f64::from(v) * scale) as f32
+            })
         }
         (format, bits) => {
             let kind = match format {
@@ -88,6 +144,29 @@ pub fn load_wav(path: &Path, sample_rate: u32) -> Result<Sample, SoundError> {
         data,
         source: path.display().to_string(),
     })
+}
+
+/// Frames after converting `frames` from `from` Hz to `to` Hz, as
+/// [`resample`] makes them (`ceil(frames × to / from)`), without overflow.
+pub fn resampled_frames(frames: u64, from: u32, to: u32) -> u128 {
+    if from == to || from == 0 || to == 0 {
+        return u128::from(frames);
+    }
+    (u128::from(frames) * u128::from(to)).div_ceil(u128::from(from))
+}
+
+/// Decodes at most `capacity` samples (the checked header length) into a
+/// vector reserved once.
+fn collect_within<S>(
+    samples: impl Iterator<Item = hound::Result<S>>,
+    capacity: usize,
+    convert: impl Fn(S) -> f32,
+) -> hound::Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(capacity);
+    for s in samples.take(capacity) {
+        out.push(convert(s?));
+    }
+    Ok(out)
 }
 
 /// Maps hound's errors onto [`SoundError`], keeping the path.
@@ -221,6 +300,115 @@ pub(crate) mod tests {
     fn reads_8_and_32_bit_integers() {
         check("eight.wav", 1, 22050, 8, false);
         check("thirtytwo.wav", 2, 48000, 32, false);
+    }
+
+    /// A 16-bit mono header at `rate` whose data chunk claims `data_bytes`,
+    /// followed by only `real` bytes of audio.
+    fn lying_header(rate: u32, data_bytes: u32, real: usize) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(b"RIFF");
+        b.extend_from_slice(&36u32.wrapping_add(data_bytes).to_le_bytes());
+        b.extend_from_slice(b"WAVEfmt ");
+        b.extend_from_slice(&16u32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        b.extend_from_slice(&1u16.to_le_bytes()); // mono
+        b.extend_from_slice(&rate.to_le_bytes());
+        b.extend_from_slice(&(rate * 2).to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&16u16.to_le_bytes());
+        b.extend_from_slice(b"data");
+        b.extend_from_slice(&data_bytes.to_le_bytes());
+        b.extend(std::iter::repeat_n(0x10u8, real));
+        b
+    }
+
+    #[test]
+    fn a_1_hz_wav_is_refused_before_resampling() {
+        // 8-bit mono, 2000 samples, declaring 1 Hz: 13.8 s and +366 MB before.
+        let dir = temp_folder("one-hz");
+        let path = dir.join("sr1_n2000.wav");
+        std::fs::write(
+            &path,
+            include_bytes!("../../tests/cases/wav-1-hz-2000-samples.wav"),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let msg = load_wav(&path, 48000).unwrap_err().to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(msg.contains("sr1_n2000.wav"), "{msg}");
+        assert!(msg.contains("sample rate 1 Hz"), "{msg}");
+        assert!(msg.contains("1000 to 768000 Hz"), "{msg}");
+
+        // 20 KB at 1 Hz would ask for 3.84 GB at 48 kHz.
+        let big = dir.join("big.wav");
+        std::fs::write(&big, lying_header(1, 20_000, 20_000)).unwrap();
+        let msg = load_wav(&big, 48000).unwrap_err().to_string();
+        assert!(msg.contains("sample rate 1 Hz"), "{msg}");
+    }
+
+    #[test]
+    fn sample_rates_at_the_limits() {
+        let dir = temp_folder("rates");
+        let low = dir.join("low.wav");
+        write_sine(&low, 1, MIN_SAMPLE_RATE, 16, false);
+        let s = load_wav(&low, 48000).unwrap();
+        assert_eq!(s.frames(), 48000);
+        let lower = dir.join("lower.wav");
+        std::fs::write(&lower, lying_header(MIN_SAMPLE_RATE - 1, 200, 200)).unwrap();
+        assert!(load_wav(&lower, 48000)
+            .unwrap_err()
+            .to_string()
+            .contains("sample rate 999 Hz"));
+        let high = dir.join("high.wav");
+        std::fs::write(&high, lying_header(MAX_SAMPLE_RATE + 1, 200, 200)).unwrap();
+        assert!(load_wav(&high, 48000)
+            .unwrap_err()
+            .to_string()
+            .contains("sample rate 768001 Hz"));
+    }
+
+    #[test]
+    fn resampled_lengths_are_checked_before_decoding() {
+        let dir = temp_folder("lengths");
+        let path = dir.join("one-second.wav");
+        write_sine(&path, 1, 1000, 16, false);
+        // One second at 1 kHz is 48000 frames at 48 kHz.
+        assert_eq!(
+            load_wav_within(&path, 48000, 48000).unwrap().frames(),
+            48000
+        );
+        let msg = load_wav_within(&path, 48000, 47999)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("one-second.wav"), "{msg}");
+        assert!(msg.contains("48000 at 48000 Hz"), "{msg}");
+        assert!(msg.contains("at most 47999 frames"), "{msg}");
+        assert_eq!(
+            resampled_frames(u64::from(u32::MAX), 1, 768_000),
+            3_298_534_882_560_000
+        );
+    }
+
+    #[test]
+    fn a_data_chunk_claiming_4_gb_reserves_nothing() {
+        let dir = temp_folder("claims");
+        // 4 GB claimed: past MAX_SAMPLE_FRAMES, refused from the header.
+        let path = dir.join("claims-4gb.wav");
+        std::fs::write(&path, lying_header(48000, 0xFFFF_FFF0, 64)).unwrap();
+        let msg = load_wav(&path, 48000).unwrap_err().to_string();
+        assert!(msg.contains("claims-4gb.wav"), "{msg}");
+        assert!(
+            msg.contains(&format!("MAX_SAMPLE_FRAMES is {MAX_SAMPLE_FRAMES}")),
+            "{msg}"
+        );
+        // 100 MB claimed, within the limit, 64 bytes there: read what is
+        // there (the capacity follows the file's size, not the claim).
+        let path = dir.join("claims-100mb.wav");
+        std::fs::write(&path, lying_header(48000, 100_000_000, 64)).unwrap();
+        match load_wav(&path, 48000) {
+            Ok(s) => assert_eq!(s.frames(), 32),
+            Err(e) => assert!(e.to_string().contains("claims-100mb.wav"), "{e}"),
+        }
     }
 
     #[test]

@@ -44,20 +44,30 @@ impl fmt::Display for MetreError {
 
 impl std::error::Error for MetreError {}
 
-const MAX_PULSES: u32 = 64;
+/// The most pulses one bar may hold, counted in pulse units (64 sixteenths,
+/// 64 eighths…). Every metre from a script, an OSC `/metre`, a MIDI file or a
+/// data file is checked against it before any group list is built, so a
+/// `/metre s 100000000/4` costs nothing.
+pub const MAX_PULSES: u32 = 64;
 
 impl Metre {
     /// Builds a metre from explicit groups. Groups must be 1..=64 pulses in total.
     pub fn from_groups(groups: Vec<u32>, unit: u32) -> Result<Metre, MetreError> {
-        let text = format!(
-            "{}/{}",
-            groups
-                .iter()
-                .map(|g| g.to_string())
-                .collect::<Vec<_>>()
-                .join("+"),
-            unit
-        );
+        let text = if groups.len() as u64 > u64::from(MAX_PULSES) {
+            // NOTE: a list this long is refused below; its text is not worth
+            // building in full.
+            format!("{} groups/{}", groups.len(), unit)
+        } else {
+            format!(
+                "{}/{}",
+                groups
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                unit
+            )
+        };
         let err = |reason: &str| MetreError {
             text: text.clone(),
             reason: reason.to_string(),
@@ -68,8 +78,12 @@ impl Metre {
         if groups.is_empty() || groups.contains(&0) {
             return Err(err("every group needs at least one pulse"));
         }
-        if groups.iter().sum::<u32>() > MAX_PULSES {
-            return Err(err("a bar holds at most 64 pulses"));
+        // Summed in u64: 4294967295+1 must not wrap to a 0-pulse bar.
+        let total: u64 = groups.iter().map(|&g| u64::from(g)).sum();
+        if total > u64::from(MAX_PULSES) {
+            return Err(err(&format!(
+                "a bar holds at most {MAX_PULSES} pulses (this one has {total})"
+            )));
         }
         Ok(Metre { groups, unit })
     }
@@ -92,6 +106,12 @@ impl Metre {
             numbers.map_err(|_| err("pulse counts must be whole numbers joined by '+'"))?;
         let groups = if numbers.len() > 1 {
             numbers
+        } else if numbers[0] > MAX_PULSES {
+            // Checked before `default_groups` builds one group per pulse.
+            return Err(err(&format!(
+                "a bar holds at most {MAX_PULSES} pulses (this one has {})",
+                numbers[0]
+            )));
         } else {
             default_groups(numbers[0], unit)
         };
@@ -227,6 +247,30 @@ mod tests {
             assert!(msg.contains(&format!("'{bad}'")), "{msg}");
             assert!(msg.contains("2+2+3/8"), "{msg}");
         }
+    }
+
+    #[test]
+    fn huge_pulse_counts_are_refused_before_any_group_is_built() {
+        // One group per pulse for 100000000/4 would be 400 MB of groups.
+        let e = Metre::parse("100000000/4").unwrap_err();
+        assert!(e.to_string().contains("at most 64 pulses"), "{e}");
+        assert!(e.to_string().contains("'100000000/4'"), "{e}");
+        let e = Metre::parse("4294967295/8").unwrap_err();
+        assert!(e.to_string().contains("at most 64 pulses"), "{e}");
+        assert_eq!(Metre::parse("64/16").unwrap().pulses(), 64);
+        assert!(Metre::parse("65/16").is_err());
+    }
+
+    #[test]
+    fn group_sums_do_not_wrap() {
+        // u32 arithmetic would make this 0 pulses and pass the check.
+        let e = Metre::parse("4294967295+1/4").unwrap_err();
+        assert!(e.to_string().contains("this one has 4294967296"), "{e}");
+        let e = Metre::parse("4294967295+4294967295+2/8").unwrap_err();
+        assert!(e.to_string().contains("at most 64 pulses"), "{e}");
+        assert!(Metre::from_groups(vec![u32::MAX, 1], 4).is_err());
+        assert!(Metre::from_groups(vec![1; 100_000], 4).is_err());
+        assert_eq!(Metre::parse("32+32/8").unwrap().pulses(), 64);
     }
 
     #[test]

@@ -14,6 +14,20 @@ use super::attribute::{AttrType, AttrValue, AttributeInfo};
 use super::error::ModelError;
 use super::pickle::Value;
 
+/// The most channels a method may declare, in or out (RAVE latents have 4 to
+/// 128; nn~'s multichannel exports a few dozen). Streams reserve buffers of
+/// channels × buffer frames, so a file claiming 2^40 is refused at load.
+pub const MAX_MODEL_CHANNELS: usize = 1024;
+
+/// The largest ratio a method may declare (audio frames per model frame;
+/// RAVE uses 2048). The stream buffer is a power of two at least this big.
+pub const MAX_MODEL_RATIO: usize = 1 << 16;
+
+/// The lowest and highest model sample rates loam streams, in Hz (the same
+/// range as WAV files; a model claiming 1 Hz would make the resampler's
+/// buffers 48 000 times a buffer).
+pub const MODEL_SAMPLE_RATES: std::ops::RangeInclusive<u32> = 1_000..=768_000;
+
 /// One method the model offers to a host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MethodInfo {
@@ -176,7 +190,7 @@ impl ModelInfo {
         let latent_size =
             scalar(archive, &state, "latent_size")?.and_then(|v| usize::try_from(v).ok());
 
-        Ok(ModelInfo {
+        let info = ModelInfo {
             path,
             class,
             methods,
@@ -185,7 +199,52 @@ impl ModelInfo {
             sample_rate,
             latent_size,
             nn_tilde,
-        })
+        };
+        info.check_sizes()?;
+        Ok(info)
+    }
+
+    /// Checks every size the file declares against [`MAX_MODEL_CHANNELS`],
+    /// [`MAX_MODEL_RATIO`] and [`MODEL_SAMPLE_RATES`], before any buffer is
+    /// sized from them. The error names the file, the method and the limit.
+    pub fn check_sizes(&self) -> Result<(), ModelError> {
+        let bad = |reason: String| ModelError::NotTorchScript {
+            path: self.path.clone(),
+            reason,
+        };
+        for m in &self.methods {
+            for (what, n) in [("input", m.in_channels), ("output", m.out_channels)] {
+                if n > MAX_MODEL_CHANNELS {
+                    return Err(bad(format!(
+                        "method '{}' declares {n} {what} channels; loam streams at most {MAX_MODEL_CHANNELS}",
+                        m.name
+                    )));
+                }
+            }
+            if m.max_ratio() > MAX_MODEL_RATIO {
+                return Err(bad(format!(
+                    "method '{}' declares a ratio of {}; loam streams ratios up to {MAX_MODEL_RATIO}",
+                    m.name,
+                    m.max_ratio()
+                )));
+            }
+        }
+        if let Some(n) = self.latent_size.filter(|&n| n > MAX_MODEL_CHANNELS) {
+            return Err(bad(format!(
+                "latent_size {n}; loam streams at most {MAX_MODEL_CHANNELS} latent dimensions"
+            )));
+        }
+        if let Some(sr) = self
+            .sample_rate
+            .filter(|sr| !MODEL_SAMPLE_RATES.contains(sr))
+        {
+            return Err(bad(format!(
+                "sample rate {sr} Hz; loam streams models at {} to {} Hz",
+                MODEL_SAMPLE_RATES.start(),
+                MODEL_SAMPLE_RATES.end()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -193,7 +252,7 @@ impl ModelInfo {
 fn scalar(archive: &mut Archive, state: &Value, key: &str) -> Result<Option<i64>, ModelError> {
     Ok(match state.get(key) {
         Some(Value::Int(v)) => Some(*v),
-        Some(Value::Tensor(t)) if t.shape.iter().product::<usize>() == 1 => {
+        Some(Value::Tensor(t)) if t.shape.iter().all(|&d| d == 1) => {
             let v = archive
                 .tensor_i64(t)
                 .map_err(|e| ModelError::NotTorchScript {

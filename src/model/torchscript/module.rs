@@ -17,6 +17,11 @@ use super::attribute::{AttrType, AttrValue};
 use super::error::{short, ModelError};
 use super::info::{MethodInfo, ModelInfo};
 
+/// How many times the frames its ratios promise a method may return before
+/// its output is refused (models that pad return a little more; none
+/// returns 4 times more).
+pub const MAX_OUTPUT_GROWTH: usize = 4;
+
 pub struct Module {
     cmodule: CModule,
     info: ModelInfo,
@@ -58,6 +63,8 @@ impl Module {
                 info.sample_rate = u32::try_from(sr).ok().filter(|&sr| sr > 0);
             }
         }
+        // The live answers are sizes from the file too.
+        info.check_sizes()?;
         module.info = info;
         Ok(module)
     }
@@ -124,6 +131,19 @@ impl Module {
             return Err(shape_err(format!(
                 "returned shape {out_size:?}, declared ({}, {}, frames)",
                 size[0], m.out_channels
+            )));
+        }
+        // Frames out follow frames in through the ratios; a model returning
+        // far more is refused before its output is copied anywhere.
+        let expected =
+            (size[2].max(1) as u128 * m.in_ratio as u128).div_ceil(m.out_ratio.max(1) as u128);
+        let most = expected
+            .saturating_mul(MAX_OUTPUT_GROWTH as u128)
+            .max(MAX_OUTPUT_GROWTH as u128);
+        if out_size[2] < 0 || out_size[2] as u128 > most {
+            return Err(shape_err(format!(
+                "returned {} frames for {} input frames ({expected} expected; loam takes at most {MAX_OUTPUT_GROWTH} times that)",
+                out_size[2], size[2]
             )));
         }
         if out.kind() != Kind::Float {

@@ -170,11 +170,25 @@ enum Item {
     Value(Value, Option<usize>),
 }
 
+/// The deepest nesting of lists, tuples, dicts and objects loam reads from a
+/// pickle. TorchScript state nests one level per submodule plus a few; the
+/// limit keeps cloning and dropping (which recurse) far from the stack's end.
+pub const MAX_NESTING: usize = 100;
+
+/// The most value parts (each list, string, number… counts one) a pickle may
+/// copy out of its memo in total. Values here are owned, so every GET is a
+/// copy; without a budget, 40 GETs of doubling lists would ask for 2^40 parts
+/// from a 400-byte file.
+pub const MAX_COPIED_VALUES: usize = 1 << 21;
+
 struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
     stack: Vec<Item>,
-    memo: Vec<Option<Value>>,
+    /// Memo slots by index: a map, so a sparse index costs one entry.
+    memo: std::collections::HashMap<usize, Value>,
+    /// Parts copied out of (or into) the memo so far.
+    copied: usize,
 }
 
 /// Reads one pickled value from `data`.
@@ -183,7 +197,8 @@ pub fn read(data: &[u8]) -> Result<Value, PickleError> {
         data,
         pos: 0,
         stack: Vec::new(),
-        memo: Vec::new(),
+        memo: std::collections::HashMap::new(),
+        copied: 0,
     };
     reader.run()
 }
@@ -197,7 +212,8 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], PickleError> {
-        if self.pos + n > self.data.len() {
+        // NOTE: `n` comes from the file (up to 2^64); compare without adding.
+        if n > self.data.len() - self.pos {
             return self.err("unexpected end of data");
         }
         let bytes = &self.data[self.pos..self.pos + n];
@@ -244,8 +260,35 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn push(&mut self, v: Value) {
+    fn push(&mut self, v: Value) -> Result<(), PickleError> {
+        self.check_nesting(&v, 0)?;
         self.stack.push(Item::Value(v, None));
+        Ok(())
+    }
+
+    /// Refuses a value nested deeper than [`MAX_NESTING`] (`extra` levels
+    /// above it are about to be added). Every value on the stack already
+    /// passed this check, so the walk itself is at most that deep.
+    fn check_nesting(&self, v: &Value, extra: usize) -> Result<(), PickleError> {
+        if nesting(v, MAX_NESTING + 1) + extra > MAX_NESTING {
+            return self.err(format!(
+                "values nested more than {MAX_NESTING} deep (the most loam reads)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts `v`'s parts against [`MAX_COPIED_VALUES`] before it is copied.
+    fn charge_copy(&mut self, v: &Value) -> Result<(), PickleError> {
+        let left = MAX_COPIED_VALUES - self.copied;
+        let parts = count_parts(v, left + 1);
+        if parts > left {
+            return self.err(format!(
+                "memoised values copied more than {MAX_COPIED_VALUES} times over (a pickle that multiplies itself)"
+            ));
+        }
+        self.copied += parts;
+        Ok(())
     }
 
     fn pop(&mut self) -> Result<Value, PickleError> {
@@ -284,11 +327,18 @@ impl<'a> Reader<'a> {
     }
 
     fn memo_put(&mut self, index: usize) -> Result<(), PickleError> {
-        let v = self.top()?.clone();
-        if self.memo.len() <= index {
-            self.memo.resize(index + 1, None);
+        // Every PUT takes at least two bytes, so a real pickle never needs a
+        // memo slot past its own length; a LONG_BINPUT of 4294967295 would
+        // otherwise resize the memo to 4 G slots.
+        if index >= self.data.len() {
+            return self.err(format!(
+                "memo slot {index} is past the end of a {}-byte pickle",
+                self.data.len()
+            ));
         }
-        self.memo[index] = Some(v);
+        let top = self.top()?.clone();
+        self.charge_copy(&top)?;
+        self.memo.insert(index, top);
         if let Some(Item::Value(_, slot)) = self.stack.last_mut() {
             *slot = Some(index);
         }
@@ -296,20 +346,30 @@ impl<'a> Reader<'a> {
     }
 
     /// After the top value changed in place, its memo copy follows.
-    fn refresh_memo(&mut self) {
+    fn refresh_memo(&mut self) -> Result<(), PickleError> {
         if let Some(Item::Value(v, Some(index))) = self.stack.last() {
-            self.memo[*index] = Some(v.clone());
+            let (v, index) = (v.clone(), *index);
+            self.charge_copy(&v)?;
+            self.memo.insert(index, v);
         }
+        Ok(())
     }
 
     fn memo_get(&mut self, index: usize) -> Result<(), PickleError> {
-        match self.memo.get(index).cloned().flatten() {
-            Some(v) => {
-                self.push(v);
-                Ok(())
-            }
-            None => self.err(format!("memo entry {index} is missing")),
+        let Some(v) = self.memo.get(&index) else {
+            return self.err(format!("memo entry {index} is missing"));
+        };
+        // Charged before the copy is made: each GET of a list holding two
+        // GETs of the one before doubles the data.
+        let parts = count_parts(v, MAX_COPIED_VALUES + 1);
+        if parts > MAX_COPIED_VALUES - self.copied {
+            return self.err(format!(
+                "memoised values copied more than {MAX_COPIED_VALUES} times over (a pickle that multiplies itself)"
+            ));
         }
+        self.copied += parts;
+        let v = v.clone();
+        self.push(v)
     }
 
     fn run(&mut self) -> Result<Value, PickleError> {
@@ -327,20 +387,20 @@ impl<'a> Reader<'a> {
                 }
                 b'.' => return self.pop(),
                 b'(' => self.stack.push(Item::Mark),
-                b'N' => self.push(Value::None),
-                0x88 => self.push(Value::Bool(true)),
-                0x89 => self.push(Value::Bool(false)),
+                b'N' => self.push(Value::None)?,
+                0x88 => self.push(Value::Bool(true))?,
+                0x89 => self.push(Value::Bool(false))?,
                 b'J' => {
                     let v = self.u32()? as i32;
-                    self.push(Value::Int(i64::from(v)));
+                    self.push(Value::Int(i64::from(v)))?;
                 }
                 b'K' => {
                     let v = self.u8()?;
-                    self.push(Value::Int(i64::from(v)));
+                    self.push(Value::Int(i64::from(v)))?;
                 }
                 b'M' => {
                     let v = self.u16()?;
-                    self.push(Value::Int(v as i64));
+                    self.push(Value::Int(v as i64))?;
                 }
                 0x8a => {
                     let n = usize::from(self.u8()?);
@@ -355,41 +415,41 @@ impl<'a> Reader<'a> {
                     if n > 0 && n < 8 && bytes[n - 1] & 0x80 != 0 {
                         v -= 1i64 << (8 * n);
                     }
-                    self.push(Value::Int(v));
+                    self.push(Value::Int(v))?;
                 }
                 b'G' => {
                     let bits = self.u64()?.swap_bytes(); // big-endian on the wire
-                    self.push(Value::Float(f64::from_bits(bits)));
+                    self.push(Value::Float(f64::from_bits(bits)))?;
                 }
                 b'X' => {
                     let n = self.u32()? as usize;
                     let v = self.string(n)?;
-                    self.push(v);
+                    self.push(v)?;
                 }
                 0x8c => {
                     let n = usize::from(self.u8()?);
                     let v = self.string(n)?;
-                    self.push(v);
+                    self.push(v)?;
                 }
                 0x8d => {
                     let n = self.u64()? as usize;
                     let v = self.string(n)?;
-                    self.push(v);
+                    self.push(v)?;
                 }
                 b'B' => {
                     let n = self.u32()? as usize;
                     let v = self.take(n)?.to_vec();
-                    self.push(Value::Bytes(v));
+                    self.push(Value::Bytes(v))?;
                 }
                 b'C' => {
                     let n = usize::from(self.u8()?);
                     let v = self.take(n)?.to_vec();
-                    self.push(Value::Bytes(v));
+                    self.push(Value::Bytes(v))?;
                 }
-                b')' => self.push(Value::Tuple(Vec::new())),
+                b')' => self.push(Value::Tuple(Vec::new()))?,
                 b't' => {
                     let items = self.pop_mark()?;
-                    self.push(Value::Tuple(items));
+                    self.push(Value::Tuple(items))?;
                 }
                 0x85..=0x87 => {
                     let n = usize::from(op - 0x84);
@@ -401,51 +461,60 @@ impl<'a> Reader<'a> {
                         items.push(self.pop()?);
                     }
                     items.reverse();
-                    self.push(Value::Tuple(items));
+                    self.push(Value::Tuple(items))?;
                 }
-                b']' => self.push(Value::List(Vec::new())),
+                b']' => self.push(Value::List(Vec::new()))?,
                 b'l' => {
                     let items = self.pop_mark()?;
-                    self.push(Value::List(items));
+                    self.push(Value::List(items))?;
                 }
                 b'a' => {
                     let v = self.pop()?;
+                    self.check_nesting(&v, 1)?;
                     match self.top()? {
                         Value::List(items) => items.push(v),
                         _ => return self.err("APPEND to a non-list"),
                     }
-                    self.refresh_memo();
+                    self.refresh_memo()?;
                 }
                 b'e' => {
                     let items = self.pop_mark()?;
+                    for v in &items {
+                        self.check_nesting(v, 1)?;
+                    }
                     match self.top()? {
                         Value::List(list) => list.extend(items),
                         _ => return self.err("APPENDS to a non-list"),
                     }
-                    self.refresh_memo();
+                    self.refresh_memo()?;
                 }
-                b'}' => self.push(Value::Dict(Vec::new())),
+                b'}' => self.push(Value::Dict(Vec::new()))?,
                 b'd' => {
                     let items = self.pop_mark()?;
                     let dict = pairs(items);
-                    self.push(Value::Dict(dict));
+                    self.push(Value::Dict(dict))?;
                 }
                 b's' => {
                     let v = self.pop()?;
                     let k = self.pop()?;
+                    self.check_nesting(&k, 1)?;
+                    self.check_nesting(&v, 1)?;
                     match self.top()? {
                         Value::Dict(d) => d.push((k, v)),
                         _ => return self.err("SETITEM on a non-dict"),
                     }
-                    self.refresh_memo();
+                    self.refresh_memo()?;
                 }
                 b'u' => {
                     let items = self.pop_mark()?;
+                    for v in &items {
+                        self.check_nesting(v, 1)?;
+                    }
                     match self.top()? {
                         Value::Dict(d) => d.extend(pairs(items)),
                         _ => return self.err("SETITEMS on a non-dict"),
                     }
-                    self.refresh_memo();
+                    self.refresh_memo()?;
                 }
                 b'q' => {
                     let i = usize::from(self.u8()?);
@@ -470,14 +539,14 @@ impl<'a> Reader<'a> {
                 b'c' => {
                     let module = self.line()?;
                     let name = self.line()?;
-                    self.push(Value::Global(format!("{module}.{name}")));
+                    self.push(Value::Global(format!("{module}.{name}")))?;
                 }
                 0x93 => {
                     let name = self.pop()?;
                     let module = self.pop()?;
                     match (module, name) {
                         (Value::Str(m), Value::Str(n)) => {
-                            self.push(Value::Global(format!("{m}.{n}")))
+                            self.push(Value::Global(format!("{m}.{n}")))?
                         }
                         _ => return self.err("STACK_GLOBAL needs two strings"),
                     }
@@ -491,15 +560,16 @@ impl<'a> Reader<'a> {
                     self.push(Value::Object {
                         class,
                         state: Box::new(Value::None),
-                    });
+                    })?;
                 }
                 b'b' => {
                     let new_state = self.pop()?;
+                    self.check_nesting(&new_state, 1)?;
                     match self.top()? {
                         Value::Object { state, .. } => **state = new_state,
                         _ => return self.err("BUILD on a non-object"),
                     }
-                    self.refresh_memo();
+                    self.refresh_memo()?;
                 }
                 b'R' => {
                     let args = self.pop()?;
@@ -508,12 +578,12 @@ impl<'a> Reader<'a> {
                         return self.err("REDUCE of a non-global");
                     };
                     let v = self.reduce(callable, args)?;
-                    self.push(v);
+                    self.push(v)?;
                 }
                 b'Q' => {
                     let pid = self.pop()?;
                     let v = self.storage(pid)?;
-                    self.push(v);
+                    self.push(v)?;
                 }
                 other => return self.err(format!("unsupported pickle opcode 0x{other:02x}")),
             }
@@ -577,6 +647,44 @@ impl<'a> Reader<'a> {
             _ => self.err("persistent id is not a tensor storage"),
         }
     }
+}
+
+/// The children of a container value.
+fn children(v: &Value) -> Box<dyn Iterator<Item = &Value> + '_> {
+    match v {
+        Value::Tuple(items) | Value::List(items) => Box::new(items.iter()),
+        Value::Dict(entries) => Box::new(entries.iter().flat_map(|(k, v)| [k, v])),
+        Value::Object { state, .. } => Box::new(std::iter::once(state.as_ref())),
+        Value::Call { args, .. } => Box::new(std::iter::once(args.as_ref())),
+        _ => Box::new(std::iter::empty()),
+    }
+}
+
+/// How deep `v` nests (a scalar is 0), counting no further than `limit`.
+fn nesting(v: &Value, limit: usize) -> usize {
+    let mut deepest = 0;
+    for child in children(v) {
+        if limit == 0 {
+            return 1;
+        }
+        deepest = deepest.max(1 + nesting(child, limit - 1));
+        if deepest >= limit {
+            return deepest;
+        }
+    }
+    deepest
+}
+
+/// How many parts `v` has (itself included), counting no further than `limit`.
+fn count_parts(v: &Value, limit: usize) -> usize {
+    let mut n = 1;
+    for child in children(v) {
+        if n >= limit {
+            break;
+        }
+        n += count_parts(child, limit - n);
+    }
+    n
 }
 
 fn pairs(items: Vec<Value>) -> Vec<(Value, Value)> {
@@ -645,6 +753,64 @@ mod tests {
             read(b"\x80\x02\x8a\x06\x00\x00\x00\x00\x00\xff.").unwrap(),
             Value::Int(-(1 << 40))
         );
+    }
+
+    #[test]
+    fn claimed_lengths_past_the_end_are_errors_not_overflows() {
+        // SHORT_BINUNICODE8 claiming 2^64 - 1 bytes.
+        let e = read(b"\x80\x02\x8d\xff\xff\xff\xff\xff\xff\xff\xffab.").unwrap_err();
+        assert!(e.message.contains("end of data"), "{e}");
+        // BINBYTES claiming 4 GiB.
+        let e = read(b"\x80\x02B\xff\xff\xff\xffab.").unwrap_err();
+        assert!(e.message.contains("end of data"), "{e}");
+    }
+
+    #[test]
+    fn a_memo_slot_past_the_pickle_is_refused_before_the_memo_grows() {
+        // LONG_BINPUT 4294967295 would resize the memo to 4 G slots.
+        let e = read(b"\x80\x02Nr\xff\xff\xff\xff.").unwrap_err();
+        assert!(e.message.contains("memo slot 4294967295"), "{e}");
+        // Slot 3 in a short pickle is fine.
+        assert_eq!(read(b"\x80\x02Nq\x03.").unwrap(), Value::None);
+    }
+
+    #[test]
+    fn a_pickle_that_doubles_itself_is_refused() {
+        // l0 = [None]; l(k+1) = [l(k), l(k)] via GET, 40 times: 2^40 parts.
+        let mut data = b"\x80\x02]q\x00Na".to_vec();
+        for k in 0u8..40 {
+            data.extend_from_slice(&[b'h', k, b'h', k, 0x86, b'q', k + 1]);
+        }
+        data.push(b'.');
+        let e = read(&data).unwrap_err();
+        assert!(e.message.contains(&MAX_COPIED_VALUES.to_string()), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_it_can_overflow_the_stack() {
+        // 100 000 empty lists, each appended into the one below.
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat_n(b']', 100_000));
+        data.extend(std::iter::repeat_n(b'a', 99_999));
+        data.push(b'.');
+        let e = read(&data).unwrap_err();
+        assert!(e.message.contains("nested more than 100"), "{e}");
+        // Tuples built with MARK/TUPLE nest the same way.
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat_n(b'(', 200));
+        data.push(b'N');
+        data.extend(std::iter::repeat_n(b't', 200));
+        data.push(b'.');
+        assert!(read(&data)
+            .unwrap_err()
+            .message
+            .contains("nested more than"));
+        // 50 levels read fine.
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat_n(b']', 50));
+        data.extend(std::iter::repeat_n(b'a', 49));
+        data.push(b'.');
+        assert!(read(&data).is_ok());
     }
 
     #[test]

@@ -335,6 +335,14 @@ pub(crate) fn layout(module: &Module, config: &StreamConfig) -> Result<StreamLay
         return Err(err("engine rate is 0".into()));
     }
     let model_rate = module.sample_rate().unwrap_or(config.engine_rate);
+    let rates = &super::info::MODEL_SAMPLE_RATES;
+    if !rates.contains(&model_rate) {
+        return Err(err(format!(
+            "the model says its sample rate is {model_rate} Hz; loam streams models at {} to {} Hz",
+            rates.start(),
+            rates.end()
+        )));
+    }
     let latency_frames =
         (buffer as u64 * u64::from(config.engine_rate)).div_ceil(u64::from(model_rate)) as usize;
     Ok(StreamLayout {
