@@ -284,3 +284,53 @@ fn a_bad_bundle_element_is_refused_alone() {
     }));
     assert_eq!(status(&c, server.addr).bad, 7);
 }
+
+/// sclang as it sends: symbols as strings, `true` and `nil` as ints, an
+/// array as a blob (a nested message), and a Char as a bare type tag of that
+/// letter (`$a` becomes the tag `a`, `$N` the tag `N`).
+#[test]
+fn sclang_symbols_chars_and_arrays_are_read_or_answered() {
+    if !have(
+        "SuperCollider (sclang)",
+        Command::new("sh").args(["-c", "command -v sclang"]),
+    ) {
+        return;
+    }
+    let dir = osc_support::temp_dir("types-sclang");
+    let script = osc_support::script_with_click(&dir, PIECE);
+    let server = Server::start(&script, &[]);
+    let code = format!(
+        "n = NetAddr(\"127.0.0.1\", {});\n\
+         n.sendMsg('/metre', '7/8');\n\
+         n.sendMsg(\"/set\", \\vol, true);\n\
+         n.sendMsg(\"/set\", \"vol\", nil);\n\
+         n.sendMsg(\"/set\", \"vol\", [1, 2.5]);\n\
+         n.sendMsg(\"/set\", \"vol\", $a);\n\
+         n.sendMsg(\"/set\", \"vol\", $N);\n\
+         \"LOAM-SC-SENT\".postln;\n0.exit;\n",
+        server.addr.port()
+    );
+    let file = dir.join("types.scd");
+    std::fs::write(&file, code).unwrap();
+    let out = Command::new("timeout")
+        .args(["60", "sclang"])
+        .arg(&file)
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .env("QTWEBENGINE_DISABLE_SANDBOX", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(printed.contains("LOAM-SC-SENT"), "{printed}");
+    let c = Client::new();
+    // The blob, the bare 'a' and the nil are answered /fail and counted.
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            let st = status(&c, server.addr);
+            st.metre == "2+2+3/8" && st.bad == 3
+        }),
+        "metre {} bad {}",
+        status(&c, server.addr).metre,
+        status(&c, server.addr).bad
+    );
+}
