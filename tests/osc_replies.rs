@@ -321,11 +321,17 @@ fn every_address_answers_done_or_fail() {
         "/tempi",
         "unknown address /tempi",
     );
-    fails(
-        &c.request(to, "/status", vec![OscType::Int(1)]),
-        "/status",
-        "takes no arguments",
-    );
+    // `/status` with arguments is loam's own reply shape: never answered
+    // (two servers would answer each other for ever), so the plain request
+    // after it is the next thing answered.
+    c.socket
+        .send_to(&osc_support::message("/status", vec![OscType::Int(1)]), to)
+        .unwrap();
+    c.socket
+        .send_to(&osc_support::message("/status", vec![]), to)
+        .unwrap();
+    let (m, _) = c.next_message(Duration::from_secs(5)).unwrap();
+    assert_eq!((m.addr.as_str(), m.args.len()), ("/status", 13), "{m:?}");
     c.socket.send_to(b"/tempo\0\0,f\0\0\x42", to).unwrap();
     let m = c
         .answer("/tempo", Duration::from_secs(5))
@@ -339,7 +345,7 @@ fn every_address_answers_done_or_fail() {
         .is_empty()));
 
     let st = status(&c, to);
-    assert!(st.bad >= 15, "bad packets are counted: {}", st.bad);
+    assert!(st.bad >= 14, "bad packets are counted: {}", st.bad);
     assert_eq!(st.xruns, 0);
     assert_eq!(st.dropped, 0);
     let log = server.stop();

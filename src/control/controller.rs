@@ -173,8 +173,9 @@ impl Controller {
                     match bank.get(base, variant).cloned() {
                         Some(sample) => self.models.set_input(&name, Some(sample)),
                         None => Err(format!(
-                            "unknown sound '{sound}' (known: {})",
-                            bank.names().join(", ")
+                            "unknown sound '{}' (known: {})",
+                            crate::osc::reply::quote(&sound),
+                            crate::osc::reply::list(&bank.names())
                         )),
                     }
                 };
@@ -436,8 +437,8 @@ impl Controller {
         let sample = bank.get(&req.sound, req.variant).cloned().ok_or_else(|| {
             format!(
                 "unknown sound '{}' (known: {})",
-                req.sound,
-                bank.names().join(", ")
+                crate::osc::reply::quote(&req.sound),
+                crate::osc::reply::list(&bank.names())
             )
         })?;
         let frame = match req.at_nanos {

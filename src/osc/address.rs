@@ -51,6 +51,8 @@ pub struct Context<'a> {
     pub subscribers: &'a Subscribers,
     pub access: &'a Access,
     pub from: SocketAddr,
+    /// Where loam's own socket is bound.
+    pub local: SocketAddr,
 }
 
 /// The answer to one message.
@@ -215,6 +217,11 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
         "/subscribe" => {
             a.count(0, 1, "[port]")?;
             let to = subscriber(&a, cx.from)?;
+            if super::echo::is_own(to, cx.local) {
+                return Err(Refusal::Bad(format!(
+                    "/subscribe: {to} is loam's own socket; loam would answer its own beats"
+                )));
+            }
             cx.subscribers
                 .add(to)
                 .map_err(|e| format!("/subscribe: {e}"))?;
@@ -376,11 +383,7 @@ fn loop_switch(addr: &str) -> Option<(&str, &str)> {
 }
 
 fn short(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s.to_string()
-    }
+    super::reply::quote(s)
 }
 
 fn may_send_code(cx: &Context) -> Result<(), Refusal> {
@@ -439,7 +442,10 @@ fn play_request(a: &Args, when: When) -> Result<PlayRequest, String> {
         Some((s, v)) => (
             s,
             v.parse::<u32>().map_err(|_| {
-                format!("/play: '{name}': the variant after ':' must be a whole number")
+                format!(
+                    "/play: '{}': the variant after ':' must be a whole number",
+                    short(name)
+                )
             })?,
         ),
         None => (name, 0),

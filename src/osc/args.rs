@@ -117,10 +117,7 @@ pub fn describe(a: &OscType) -> String {
         OscType::Float(x) => format!("the float {x}"),
         OscType::Double(x) => format!("the double {x}"),
         OscType::Long(x) => format!("the long {x}"),
-        OscType::String(s) => {
-            let short: String = s.chars().take(40).collect();
-            format!("the string \"{short}\"")
-        }
+        OscType::String(s) => format!("the string \"{}\"", super::reply::quote(s)),
         OscType::Blob(b) => format!("a blob of {} bytes", b.len()),
         OscType::Time(_) => "a timetag".to_string(),
         OscType::Char(c) => format!("the char {c:?}"),

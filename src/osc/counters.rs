@@ -20,6 +20,13 @@ pub struct OscCounters {
     pub refused: AtomicU64,
     /// Replies or notices the socket would not send.
     pub send_errors: AtomicU64,
+    /// Answers and notices that arrived (`/done`, `/fail`, `/beat`, a
+    /// `/status` reply…) and packets from loam's own socket: ignored, never
+    /// answered, so that two servers cannot answer each other for ever.
+    pub answers_ignored: AtomicU64,
+    /// `/fail` answers not sent because their client passed
+    /// [`FAIL_RATE`](super::fail_limit::FAIL_RATE) (the mistakes still count as bad).
+    pub fails_unsent: AtomicU64,
 }
 
 impl OscCounters {
@@ -34,12 +41,15 @@ impl OscCounters {
     /// One line for the log.
     pub fn summary(&self) -> String {
         format!(
-            "osc_packets={} osc_bad={} osc_late_bundles={} osc_dropped={} osc_refused={}",
+            "osc_packets={} osc_bad={} osc_late_bundles={} osc_dropped={} osc_refused={} \
+             osc_answers_ignored={} osc_fails_unsent={}",
             Self::get(&self.packets),
             Self::get(&self.bad),
             Self::get(&self.late_bundles),
             Self::get(&self.dropped),
             Self::get(&self.refused),
+            Self::get(&self.answers_ignored),
+            Self::get(&self.fails_unsent),
         )
     }
 }

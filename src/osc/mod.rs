@@ -18,13 +18,20 @@
 //! - the **notifier** ([`subscribers`]) sends `/beat` bundles (timetagged
 //!   with the beat's time), reloads and script errors to subscribers.
 //!
-//! Bad input is answered with `/fail ADDRESS REASON` and counted
-//! ([`counters`]); nothing in here panics on what arrives from the network.
+//! Packets are read by loam's own tolerant decoder ([`decode`]): every type
+//! a real client sends, and a bundle element by element. Bad input is
+//! answered with `/fail ADDRESS REASON` (at most [`fail_limit::FAIL_RATE`]
+//! a second per client, each fitting one datagram) and counted
+//! ([`counters`]); answers that come back are never answered ([`echo`]);
+//! nothing in here panics on what arrives from the network.
 
 pub mod address;
 pub mod args;
 pub mod counters;
 pub mod datagrams;
+pub mod decode;
+pub mod echo;
+pub mod fail_limit;
 pub mod reply;
 pub mod security;
 pub mod server;

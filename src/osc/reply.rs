@@ -12,31 +12,95 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use rosc::{encoder, OscMessage, OscPacket, OscType};
 
+use super::fail_limit::FailLimit;
 use super::OscCounters;
 
 /// How long an answer from the control thread may take (an `/eval` of a
 /// heavy snippet included) before the client is told it timed out.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Input quoted in an answer (a sound name, an address, a key) is cut to
+/// this many characters and an ellipsis, so an answer repeats at most this
+/// much of what it was sent.
+pub const MAX_QUOTED_CHARS: usize = 64;
+
+/// Lists in an answer (the known sounds) name at most this many items, then
+/// say how many more there are.
+pub const MAX_LISTED: usize = 32;
+
+/// An answer's reason, and each text argument of a `/done`, keeps at most
+/// this many characters (its start and its end, an ellipsis between): at
+/// most 16 KB of UTF-8, so every answer fits one UDP datagram (64 KB).
+pub const MAX_TEXT_CHARS: usize = 4000;
+
+/// `text` cut to [`MAX_QUOTED_CHARS`] characters and "…".
+pub fn quote(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// `items` joined with ", ": the first [`MAX_LISTED`], each quoted, then
+/// "… and N more".
+pub fn list<S: AsRef<str>>(items: &[S]) -> String {
+    let mut out = items
+        .iter()
+        .take(MAX_LISTED)
+        .map(|s| quote(s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > MAX_LISTED {
+        out += &format!(" … and {} more", items.len() - MAX_LISTED);
+    }
+    out
+}
+
+/// `text` kept whole up to [`MAX_TEXT_CHARS`] characters; longer, its
+/// first and last halves with " … " between.
+pub fn fit(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= MAX_TEXT_CHARS {
+        return text.to_string();
+    }
+    let half = MAX_TEXT_CHARS / 2;
+    let head: String = text.chars().take(half).collect();
+    let tail: String = text.chars().skip(n - half).collect();
+    format!("{head} … {tail}")
+}
+
 /// `/done ADDRESS args…`
 pub fn done(address: &str, args: Vec<OscType>) -> OscMessage {
     let mut all = Vec::with_capacity(args.len() + 1);
-    all.push(OscType::String(address.to_string()));
-    all.extend(args);
+    all.push(OscType::String(quote_address(address)));
+    all.extend(args.into_iter().map(|a| match a {
+        OscType::String(s) => OscType::String(fit(&s)),
+        other => other,
+    }));
     OscMessage {
         addr: "/done".into(),
         args: all,
     }
 }
 
-/// `/fail ADDRESS REASON`
+/// `/fail ADDRESS REASON`, fitting one datagram whatever it was sent.
 pub fn fail(address: &str, reason: &str) -> OscMessage {
     OscMessage {
         addr: "/fail".into(),
         args: vec![
-            OscType::String(address.to_string()),
-            OscType::String(reason.to_string()),
+            OscType::String(quote_address(address)),
+            OscType::String(fit(reason)),
         ],
+    }
+}
+
+/// The address an answer is about: whole when it is of a sane length (a
+/// client matches answers by it), else quoted.
+fn quote_address(address: &str) -> String {
+    if address.len() <= 256 {
+        address.to_string()
+    } else {
+        quote(address)
     }
 }
 
@@ -69,6 +133,7 @@ pub fn spawn_replier(
     socket: Arc<UdpSocket>,
     pending: Receiver<Pending>,
     counters: Arc<OscCounters>,
+    fails: Arc<FailLimit>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
@@ -88,6 +153,10 @@ pub fn spawn_replier(
                     }
                     Err(RecvTimeoutError::Disconnected) => fail(&p.address, "loam is stopping"),
                 };
+                if msg.addr == "/fail" && !fails.allow(p.to, std::time::Instant::now()) {
+                    OscCounters::add(&counters.fails_unsent);
+                    continue;
+                }
                 send_message(&socket, p.to, msg, &counters);
             }
         })
@@ -142,5 +211,29 @@ mod tests {
             ]
         );
         assert_eq!(answer_args("plain"), vec![OscType::String("plain".into())]);
+    }
+
+    #[test]
+    fn answers_fit_a_datagram_whatever_they_quote() {
+        let name = "a".repeat(65_400);
+        assert_eq!(quote(&name).chars().count(), MAX_QUOTED_CHARS + 1);
+        assert!(quote(&name).ends_with('…'));
+        assert_eq!(quote("kick"), "kick");
+        let sounds: Vec<String> = (0..5000).map(|i| format!("sound{i}")).collect();
+        let listed = list(&sounds);
+        assert!(listed.starts_with("sound0, sound1, "), "{listed}");
+        assert!(listed.ends_with(&format!("… and {} more", 5000 - MAX_LISTED)));
+        assert_eq!(list(&["a", "b"]), "a, b");
+        // Even a reason and an address built from whole input fit.
+        let reason = format!("unknown sound '{name}' (known: {})", sounds.join(", "));
+        let m = fail(&format!("/loop/{name}/mute"), &reason);
+        let bytes = encoder::encode(&OscPacket::Message(m.clone())).unwrap();
+        assert!(bytes.len() < 20_000, "{}", bytes.len());
+        let OscType::String(r) = &m.args[1] else {
+            panic!()
+        };
+        assert!(r.starts_with("unknown sound 'aaa") && r.ends_with("sound4999)"));
+        let d = done("/eval", vec![OscType::String("x".repeat(100_000))]);
+        assert!(encoder::encode(&OscPacket::Message(d)).unwrap().len() < 20_000);
     }
 }

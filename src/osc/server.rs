@@ -16,6 +16,9 @@ use rosc::{OscMessage, OscPacket, OscTime};
 
 use super::address::{dispatch, Context, Outcome};
 use super::datagrams::send_all;
+use super::decode::{self, Element};
+use super::echo;
+use super::fail_limit::FailLimit;
 use super::reply::{self, Pending};
 use super::subscribers::{self, Subscribers};
 use super::timetag::{self, When};
@@ -89,6 +92,7 @@ impl OscServer {
         let counters = Arc::new(OscCounters::default());
         let stop = Arc::new(AtomicBool::new(false));
         let subscribers = Arc::new(Subscribers::default());
+        let fails = Arc::new(FailLimit::default());
         // Boundary: reader -> handler (OSC threads only).
         let (datagrams_tx, datagrams_rx) = crossbeam_channel::bounded(QUEUE);
         // Boundary: handler -> replier (OSC threads only).
@@ -102,6 +106,8 @@ impl OscServer {
         )?);
         let handler = Handler {
             socket: socket.clone(),
+            local,
+            fails: fails.clone(),
             commands,
             board,
             counters: counters.clone(),
@@ -117,10 +123,12 @@ impl OscServer {
             socket.clone(),
             pending_rx,
             counters.clone(),
+            fails,
             stop.clone(),
         )?);
         threads.push(subscribers::spawn_notifier(
             socket,
+            local,
             subscribers,
             notices,
             counters.clone(),
@@ -263,6 +271,10 @@ fn spawn_handler(
 /// Everything the handler thread owns.
 pub struct Handler {
     socket: Arc<UdpSocket>,
+    /// Where loam's socket is bound: packets from there are never handled.
+    local: SocketAddr,
+    /// The per-client `/fail` budget.
+    fails: Arc<FailLimit>,
     commands: Sender<Command>,
     board: Arc<StatusBoard>,
     counters: Arc<OscCounters>,
@@ -283,27 +295,21 @@ impl Handler {
             OscCounters::add(&self.counters.refused);
             return;
         }
-        if timetag::too_deep(bytes, timetag::MAX_DEPTH) {
-            self.fail_packet(
-                bytes,
-                from,
-                &format!("bundles nested more than {} deep", timetag::MAX_DEPTH),
-            );
+        if echo::is_own(from, self.local) {
+            // loam's own answer come back (or a forged source): never answered.
+            OscCounters::add(&self.counters.answers_ignored);
             return;
         }
-        match rosc::decoder::decode_udp(bytes) {
-            Ok((_, packet)) => self.walk(&packet, When::Now, from),
-            Err(e) => self.fail_packet(bytes, from, &format!("malformed packet: {e}")),
-        }
+        self.walk(&decode::decode(bytes), When::Now, from);
     }
 
-    fn fail_packet(&self, bytes: &[u8], from: SocketAddr, reason: &str) {
-        OscCounters::add(&self.counters.bad);
-        self.answer(from, reply::fail(&address_of(bytes), reason));
-    }
-
-    /// Queues an answer for the end of the batch.
+    /// Queues an answer for the end of the batch; a `/fail` only while its
+    /// client is within [`FAIL_RATE`](super::fail_limit::FAIL_RATE).
     fn answer(&self, to: SocketAddr, msg: OscMessage) {
+        if msg.addr == "/fail" && !self.fails.allow(to, std::time::Instant::now()) {
+            OscCounters::add(&self.counters.fails_unsent);
+            return;
+        }
         match rosc::encoder::encode(&OscPacket::Message(msg)) {
             Ok(bytes) => self.outbox.borrow_mut().push((to, bytes)),
             Err(_) => OscCounters::add(&self.counters.send_errors),
@@ -342,14 +348,21 @@ impl Handler {
     }
 
     /// Dispatches every message of a packet, with its bundle's time.
-    fn walk(&self, packet: &OscPacket, when: When, from: SocketAddr) {
-        match packet {
-            OscPacket::Message(msg) if msg.addr == "/status" && msg.args.is_empty() => {
+    fn walk(&self, element: &Element, when: When, from: SocketAddr) {
+        match element {
+            Element::Refused { address, reason } => {
+                OscCounters::add(&self.counters.bad);
+                self.answer(from, reply::fail(address, reason));
+            }
+            Element::Message(msg) if echo::is_answer(msg) => {
+                OscCounters::add(&self.counters.answers_ignored);
+            }
+            Element::Message(msg) if msg.addr == "/status" && msg.args.is_empty() => {
                 OscCounters::add(&self.counters.messages);
                 let bytes = self.status_bytes();
                 self.outbox.borrow_mut().push((from, bytes));
             }
-            OscPacket::Message(msg) => {
+            Element::Message(msg) => {
                 OscCounters::add(&self.counters.messages);
                 let cx = Context {
                     commands: &self.commands,
@@ -358,6 +371,7 @@ impl Handler {
                     subscribers: &self.subscribers,
                     access: &self.access,
                     from,
+                    local: self.local,
                 };
                 match dispatch(msg, when, &cx) {
                     Outcome::Reply(m) => self.answer(from, m),
@@ -373,8 +387,8 @@ impl Handler {
                     }
                 }
             }
-            OscPacket::Bundle(b) => {
-                let inner = match self.bundle_time(b.timetag, when) {
+            Element::Bundle { timetag, content } => {
+                let inner = match self.bundle_time(*timetag, when) {
                     Ok(w) => w,
                     Err(reason) => {
                         OscCounters::add(&self.counters.bad);
@@ -382,8 +396,8 @@ impl Handler {
                         return;
                     }
                 };
-                for p in &b.content {
-                    self.walk(p, inner, from);
+                for e in content {
+                    self.walk(e, inner, from);
                 }
             }
         }
@@ -395,14 +409,5 @@ impl Handler {
             OscCounters::add(&self.counters.late_bundles);
         }
         Ok(w)
-    }
-}
-
-/// The address a packet starts with, for a `/fail` about it; "?" if none.
-fn address_of(bytes: &[u8]) -> String {
-    let end = bytes.iter().take(256).position(|b| *b == 0).unwrap_or(0);
-    match std::str::from_utf8(&bytes[..end]) {
-        Ok(s) if s.starts_with('/') || s == "#bundle" => s.to_string(),
-        _ => "?".to_string(),
     }
 }

@@ -109,6 +109,7 @@ pub fn packet(notice: &Notice) -> OscPacket {
 /// Starts the notifier: every notice goes to every subscriber.
 pub fn spawn_notifier(
     socket: Arc<UdpSocket>,
+    local: SocketAddr,
     subscribers: Arc<Subscribers>,
     notices: Receiver<Notice>,
     counters: Arc<OscCounters>,
@@ -132,6 +133,10 @@ pub fn spawn_notifier(
                     continue;
                 };
                 for addr in to {
+                    if super::echo::is_own(addr, local) {
+                        // Refused at /subscribe; never sent, whatever the list holds.
+                        continue;
+                    }
                     if socket.send_to(&bytes, addr).is_err() {
                         OscCounters::add(&counters.send_errors);
                     }

@@ -1,6 +1,5 @@
 //! Bundle timetags to times on loam's monotonic clock, through the one
-//! wall-clock mapping in [`crate::time::wallclock`]; and a guard against
-//! bundles nested deeper than anyone sends.
+//! wall-clock mapping in [`crate::time::wallclock`].
 
 use rosc::OscTime;
 
@@ -15,9 +14,6 @@ pub const IMMEDIATE: OscTime = OscTime {
 /// Timetags further ahead than this are refused (the engine holds timed
 /// events in a fixed-size list; an hour-ahead typo should not fill it).
 pub const MAX_AHEAD_NANOS: u64 = 60_000_000_000;
-
-/// Bundles nested deeper than this are refused before decoding.
-pub const MAX_DEPTH: usize = 8;
 
 /// When a bundle's messages act.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,62 +59,9 @@ pub fn resolve(tag: OscTime, outer: When, now: u64, lookahead: u64) -> Result<Wh
     Ok(When::At(at))
 }
 
-/// True when `bytes` holds bundles nested more than `limit` deep (checked
-/// before decoding, so a hostile packet cannot recurse the decoder deeply).
-pub fn too_deep(bytes: &[u8], limit: usize) -> bool {
-    const TAG: &[u8] = b"#bundle\0";
-    if !bytes.starts_with(TAG) {
-        return false;
-    }
-    if limit == 0 {
-        return true;
-    }
-    let mut pos = 16;
-    while pos + 4 <= bytes.len() {
-        let size = u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]])
-            as usize;
-        let start = pos + 4;
-        let Some(end) = start.checked_add(size).filter(|e| *e <= bytes.len()) else {
-            // Truncated: the decoder rejects it without recursing further.
-            return false;
-        };
-        if too_deep(&bytes[start..end], limit - 1) {
-            return true;
-        }
-        pos = end;
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rosc::{encoder, OscBundle, OscMessage, OscPacket};
-
-    fn nest(depth: usize) -> Vec<u8> {
-        let mut p = OscPacket::Message(OscMessage {
-            addr: "/status".into(),
-            args: vec![],
-        });
-        for _ in 0..depth {
-            p = OscPacket::Bundle(OscBundle {
-                timetag: IMMEDIATE,
-                content: vec![p],
-            });
-        }
-        encoder::encode(&p).unwrap()
-    }
-
-    #[test]
-    fn depth_is_counted_without_decoding() {
-        assert!(!too_deep(&nest(0), MAX_DEPTH));
-        assert!(!too_deep(&nest(MAX_DEPTH), MAX_DEPTH));
-        assert!(too_deep(&nest(MAX_DEPTH + 1), MAX_DEPTH));
-        assert!(!too_deep(
-            b"#bundle\0\0\0\0\0\0\0\0\x01\xff\xff\xff\xff",
-            MAX_DEPTH
-        ));
-    }
 
     #[test]
     fn timetags_resolve_to_now_later_or_late() {

@@ -375,3 +375,70 @@ pub fn read_wav(path: &Path) -> Vec<f32> {
         }
     }
 }
+
+/// A number from loam's exit summary (`osc_bad=3` → 3), if it printed one.
+pub fn summary_value(log: &str, key: &str) -> Option<u64> {
+    let at = log.rfind(&format!("{key}="))? + key.len() + 1;
+    let digits: String = log[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+impl Client {
+    /// Sends raw bytes.
+    pub fn send_raw(&self, to: SocketAddr, bytes: &[u8]) {
+        self.socket.send_to(bytes, to).expect("send");
+    }
+
+    /// The next message that arrives (the first one of a bundle), with the
+    /// size of its datagram.
+    pub fn next_message(&self, timeout: Duration) -> Option<(OscMessage, usize)> {
+        let mut buf = vec![0u8; 65_536];
+        self.socket.set_read_timeout(Some(timeout)).ok()?;
+        loop {
+            let n = self.socket.recv(&mut buf).ok()?;
+            match rosc::decoder::decode_udp(&buf[..n]) {
+                Ok((_, OscPacket::Message(m))) => return Some((m, n)),
+                Ok((_, OscPacket::Bundle(mut b))) if !b.content.is_empty() => {
+                    if let OscPacket::Message(m) = b.content.remove(0) {
+                        return Some((m, n));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Raw OSC: an address, a type tag string and the argument bytes, each
+/// padded as OSC pads them (for packets no encoder would write).
+pub fn raw_message(addr: &str, tags: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for s in [addr, tags] {
+        out.extend_from_slice(s.as_bytes());
+        out.push(0);
+        while out.len() % 4 != 0 {
+            out.push(0);
+        }
+    }
+    out.extend_from_slice(data);
+    out
+}
+
+/// An immediate bundle of already-sized elements.
+pub fn raw_bundle(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// One bundle element: its size, then its bytes.
+pub fn sized(bytes: &[u8]) -> Vec<u8> {
+    let mut out = (bytes.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(bytes);
+    out
+}
