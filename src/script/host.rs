@@ -99,8 +99,8 @@ fn watch_the_clock(engine: &mut Engine, deadline: Arc<AtomicU64>, base: Instant)
 const TIME_LIMIT_TOKEN: &str = "loam: time limit";
 
 /// Turns rhai's `ErrorTerminated` (the clock) into a message that names the limit.
-fn explain(e: Box<EvalAltResult>, limit: Duration) -> Box<EvalAltResult> {
-    match *e {
+fn explain(e: EvalAltResult, limit: Duration) -> Box<EvalAltResult> {
+    match e {
         EvalAltResult::ErrorTerminated(_, pos) => Box::new(EvalAltResult::ErrorRuntime(
             Dynamic::from(format!(
                 "the script ran past its time limit of {} ms (loam never lets script code hold up the music)",
@@ -109,10 +109,10 @@ fn explain(e: Box<EvalAltResult>, limit: Duration) -> Box<EvalAltResult> {
             pos,
         )),
         EvalAltResult::ErrorInFunctionCall(f, src, inner, pos) => Box::new(
-            EvalAltResult::ErrorInFunctionCall(f, src, explain(inner, limit), pos),
+            EvalAltResult::ErrorInFunctionCall(f, src, explain(*inner, limit), pos),
         ),
         EvalAltResult::ErrorInModule(m, inner, pos) => {
-            Box::new(EvalAltResult::ErrorInModule(m, explain(inner, limit), pos))
+            Box::new(EvalAltResult::ErrorInModule(m, explain(*inner, limit), pos))
         }
         other => Box::new(other),
     }
@@ -297,7 +297,7 @@ impl Script {
                 // function it called. The position that matters is inside
                 // the function, where the error happened.
                 let e = unwrap_call(*e, |f| f == CALLER);
-                explain(unwrap_call(*e, |_| true), BAR_TIME_LIMIT)
+                explain(*unwrap_call(*e, |_| true), BAR_TIME_LIMIT)
             })
     }
 
@@ -307,7 +307,7 @@ impl Script {
         let ast = ast.merge(&self.caller);
         self.start_clock(EVAL_TIME_LIMIT);
         let module = Module::eval_ast_as_new(Scope::new(), &ast, &self.engine)
-            .map_err(|e| explain(e, EVAL_TIME_LIMIT))?;
+            .map_err(|e| explain(*e, EVAL_TIME_LIMIT))?;
         Ok(AST::new_from_module(module))
     }
 
