@@ -15,7 +15,7 @@ use crate::schedule::BarHook;
 pub const JOB_CAPACITY: usize = 256;
 
 /// How often the thread looks for saved files when it has nothing to do.
-const WATCH_EVERY: Duration = Duration::from_millis(50);
+const WATCH_EVERY: Duration = Duration::from_millis(20);
 
 /// The control side's ends of the script thread's channels.
 pub struct ScriptThread {

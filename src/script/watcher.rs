@@ -26,7 +26,7 @@ impl ScriptWatcher {
             dir,
             seen: BTreeMap::new(),
             last_poll: Instant::now(),
-            interval: Duration::from_millis(50),
+            interval: Duration::from_millis(20),
         };
         w.seen = w.scan();
         w
@@ -49,7 +49,7 @@ impl ScriptWatcher {
     }
 
     /// True when a watched file changed since the last call (checked at most
-    /// every 50 ms).
+    /// every 20 ms).
     pub fn changed(&mut self) -> bool {
         if self.last_poll.elapsed() < self.interval {
             return false;
