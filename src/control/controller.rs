@@ -207,6 +207,15 @@ impl Controller {
             self.notify(n);
         }
         self.models.feed();
+        // Sources the engine muted before the mix (audio/guard.rs), told once each.
+        let models = &self.models;
+        for line in self
+            .session
+            .handle
+            .muted_sources(|slot| models.slot_name(slot))
+        {
+            self.notify(Notice::Error(line));
+        }
         if self.watcher.as_mut().is_some_and(|w| w.changed()) {
             let path = self.session.script.path().display().to_string();
             match self.session.reload() {
@@ -404,6 +413,7 @@ impl Controller {
                 }
             }
             Command::Model { op, reply } => self.model_op(op, reply),
+            Command::Tell(notice) => self.notify(notice),
             Command::Midi { command, reply } => {
                 let r = match self.midi.as_mut() {
                     Some(m) => m.handle(command, &mut self.session),
@@ -478,6 +488,8 @@ impl Controller {
             xruns: EngineStatus::get(&st.xruns),
             queue_full: EngineStatus::get(&st.queue_full),
             active_voices: EngineStatus::get(&st.active_voices),
+            muted_sources: EngineStatus::get(&st.muted_sources),
+            muted: self.session.handle.muted.list(),
             frames,
         }
     }

@@ -486,7 +486,7 @@ fn status(cx: &Context) -> OscMessage {
 }
 
 /// `/status tempo metre octave bar beat loops models late_events xruns
-/// dropped_packets late_bundles bad_packets voices`
+/// dropped_packets late_bundles bad_packets voices muted_sources muted`
 pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
     let r = board.read();
     OscMessage {
@@ -505,6 +505,8 @@ pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
             int(OscCounters::get(&c.late_bundles)),
             int(OscCounters::get(&c.bad)),
             int(r.active_voices),
+            int(r.muted_sources),
+            OscType::String(r.muted.join("; ")),
         ],
     }
 }

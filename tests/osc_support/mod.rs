@@ -249,12 +249,16 @@ pub struct Status {
     pub late_bundles: i32,
     pub bad: i32,
     pub voices: i32,
+    /// Sources muted before the mix (NaN, infinite, too loud).
+    pub muted_sources: i32,
+    /// What is muted now, `; `-separated.
+    pub muted: String,
 }
 
 pub fn status(c: &Client, to: SocketAddr) -> Status {
     let m = c.request(to, "/status", vec![]);
     assert_eq!(m.addr, "/status", "{m:?}");
-    assert_eq!(m.args.len(), 13, "{m:?}");
+    assert_eq!(m.args.len(), 15, "{m:?}");
     let i = |k: usize| match &m.args[k] {
         OscType::Int(x) => *x,
         other => panic!("/status argument {k} should be an int: {other:?}"),
@@ -279,6 +283,8 @@ pub fn status(c: &Client, to: SocketAddr) -> Status {
         late_bundles: i(10),
         bad: i(11),
         voices: i(12),
+        muted_sources: i(13),
+        muted: st(14),
     }
 }
 
