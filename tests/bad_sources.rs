@@ -157,7 +157,7 @@ fn models_whose_output_shape_or_length_is_wrong_are_refused_at_load() {
         (
             "half",
             "model-outputs-half-length.ts",
-            "returned 256 frames",
+            "its declared ratios",
         ),
     ];
     let files: Vec<&str> = cases.iter().map(|b| b.1).collect();

@@ -47,7 +47,7 @@ fn refused(what: &str, out: &process::Finished, mentions: &[&str]) {
         );
     }
     assert!(
-        !out.stderr.contains("playing"),
+        !out.stderr.contains("Ctrl-C to stop"),
         "{what}: it started\n{}",
         out.stderr
     );
@@ -167,9 +167,10 @@ fn errors(packets: &[OscPacket]) -> Vec<String> {
 }
 
 /// Plays with the recording going to `target` on a disk that fills: the
-/// failure is told while playing, bars keep advancing, the summary counts
-/// what was lost.
-fn a_full_disk_is_told_at_once_and_counted(dir: &Path, target: &Path) {
+/// failure is told while playing (on the terminal, and as `/error` when
+/// `subscribed_first`: the disk fills only after the subscriber is in),
+/// bars keep advancing, the summary counts what was lost.
+fn a_full_disk_is_told_at_once_and_counted(dir: &Path, target: &Path, subscribed_first: bool) {
     let script = osc_support::script_with_click(dir, "live_loop(\"c\", \"click*4\");\n");
     let server = Server::start(&script, &["--record", target.to_str().unwrap()]);
     let c = Client::new();
@@ -178,16 +179,26 @@ fn a_full_disk_is_told_at_once_and_counted(dir: &Path, target: &Path) {
         listener.request(server.addr, "/subscribe", vec![]).addr,
         "/done"
     );
-    let mut got = Vec::new();
+    // Told while it plays, not at the stop.
     let told = osc_support::eventually(Duration::from_secs(60), || {
-        got.extend(listener.collect(Duration::from_millis(50)));
-        errors(&got).iter().any(|e| e.contains("recording to"))
+        server.log().contains("error: recording to")
     });
-    let e = errors(&got);
-    assert!(told, "no /error about the recording:\n{}", server.log());
-    let failure = e.iter().find(|e| e.contains("recording to")).unwrap();
-    assert!(failure.contains("No space left on device"), "{failure}");
-    assert!(failure.contains("the music goes on"), "{failure}");
+    assert!(
+        told,
+        "the failure was not told while playing:\n{}",
+        server.log()
+    );
+    let log = server.log();
+    assert!(log.contains("No space left on device"), "{log}");
+    assert!(log.contains("the music goes on"), "{log}");
+    if subscribed_first {
+        let mut got = Vec::new();
+        let heard = osc_support::eventually(Duration::from_secs(60), || {
+            got.extend(listener.collect(Duration::from_millis(50)));
+            errors(&got).iter().any(|e| e.contains("recording to"))
+        });
+        assert!(heard, "no /error about the recording:\n{}", server.log());
+    }
     // The music goes on.
     let bar = osc_support::status(&c, server.addr).bar;
     assert!(osc_support::eventually(Duration::from_secs(30), || {
@@ -223,7 +234,8 @@ fn a_recording_to_a_full_device_is_told_while_playing() {
     let dir = osc_support::temp_dir("dev-full");
     let target = dir.join("take.wav");
     std::os::unix::fs::symlink("/dev/full", dir.join("take.wav.part")).unwrap();
-    a_full_disk_is_told_at_once_and_counted(&dir, &target);
+    // It fails on the first write, before a subscriber can be in.
+    a_full_disk_is_told_at_once_and_counted(&dir, &target, false);
 }
 
 /// Unmounts a test's tmpfs when the test ends, pass or fail.
@@ -237,13 +249,14 @@ impl Drop for Mounted {
 
 #[test]
 fn a_recording_on_a_small_disk_that_fills_is_told_while_playing() {
-    // A real filesystem filling: a 256 KiB tmpfs (under a second of
-    // recording), only where the test may mount one (root, mount works).
+    // A real filesystem filling: a 4 MiB tmpfs (about 11 s of 48 kHz stereo
+    // float, so the subscriber is in long before), only where the test may
+    // mount one (root, mount works).
     let dir = osc_support::temp_dir("tmpfs");
     let disk = dir.join("disk");
     std::fs::create_dir_all(&disk).unwrap();
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
         .arg(&disk)
         .stderr(std::process::Stdio::null())
         .status()
@@ -254,5 +267,5 @@ fn a_recording_on_a_small_disk_that_fills_is_told_while_playing() {
         return;
     }
     let _unmount = Mounted(disk.clone());
-    a_full_disk_is_told_at_once_and_counted(&dir, &disk.join("take.wav"));
+    a_full_disk_is_told_at_once_and_counted(&dir, &disk.join("take.wav"), true);
 }

@@ -180,7 +180,8 @@ impl Writer {
                     Err(e) => {
                         self.lose(frames);
                         let message = format!(
-                            "recording to {} failed after {:.1} s: {e}; the music goes on, the                              rest of the recording is lost (counted in recorder_dropped)",
+                            "recording to {} failed after {:.1} s: {e}; the music goes on, the rest \
+                             of the recording is lost (counted in recorder_dropped)",
                             self.target.display(),
                             written as f64 / f64::from(self.sample_rate)
                         );
