@@ -103,11 +103,9 @@ pub fn scan_scaled(block: &[f32], gain: f32) -> Option<Fault> {
         match check(x).or_else(|| check(x * gain)) {
             None => {}
             Some(Fault::NotANumber) => return Some(Fault::NotANumber),
-            Some(f) => {
-                if worst != Some(Fault::Infinite) {
-                    worst = Some(f);
-                }
-            }
+            // An infinity stays the worst seen unless a NaN comes.
+            Some(_) if worst == Some(Fault::Infinite) => {}
+            Some(f) => worst = Some(f),
         }
     }
     worst
