@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 
 use loam::audio::{EngineConfig, EngineStatus};
 use loam::control::Controller;
-use loam::output::{open_device, HostChoice, NullSink, Recorder};
+use loam::output::{open_device, HostChoice, NullSink, Recorder, Sources};
 use loam::session::Session;
 
 #[derive(Parser)]
@@ -217,7 +217,16 @@ fn build(args: &ServeArgs, sample_rate: u32) -> Result<Parts, ExitCode> {
         ExitCode::from(EXIT_SCRIPT)
     })?;
     let (recorder, tap) = match &args.record {
-        Some(path) => match Recorder::start(path, sample_rate, session.handle.status.clone()) {
+        Some(path) => match Recorder::start_checked(
+            path,
+            &Sources::of(
+                &args.script,
+                session.scheduler.planner().bank(),
+                &session.model_ops,
+            ),
+            sample_rate,
+            session.handle.status.clone(),
+        ) {
             Ok((r, t)) => (Some(r), Some(t)),
             Err(e) => {
                 loam::say!("loam: {e}");
@@ -339,6 +348,9 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     let started = Instant::now();
     // Boundary: OSC (and later MIDI) threads -> control thread.
     let (commands, rx) = crossbeam_channel::bounded(1024);
+    if let Some(r) = &recorder {
+        r.on_failure(loam::control::Command::teller(commands.clone()));
+    }
     let mut controller = Controller::new(session, rx, lookahead);
     controller.models.buffer = args.model_buffer;
     let mut code = ExitCode::SUCCESS;
@@ -397,7 +409,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         }
     }
     loam::say!(
-        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={}{}{}",
+        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={}{}{}",
         started.elapsed().as_secs_f64(),
         session.scheduler.planner().next_bar(),
         EngineStatus::get(&status.late_events),
@@ -405,6 +417,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         EngineStatus::get(&status.queue_full),
         EngineStatus::get(&status.stolen_voices),
         EngineStatus::get(&status.recorder_dropped),
+        EngineStatus::get(&status.muted_sources),
         osc_summary.unwrap_or_default(),
         midi_summary.unwrap_or_default(),
     );

@@ -61,6 +61,78 @@ fn process_never_allocates() {
     assert!(loam::audio::EngineStatus::get(&st.stolen_voices) > 0);
 }
 
+/// The guard that mutes a bad source before the mix never allocates: a
+/// model slot making NaN, another making 10⁶, sounds holding NaN and
+/// infinity and one played at an absurd gain, more muted voices than the
+/// fault ring holds, and a model attached again into a muted slot.
+#[test]
+fn muting_bad_sources_never_allocates() {
+    use loam::audio::guard::FAULT_CAPACITY;
+    use loam::audio::model_slots::ModelMsg;
+    use loam::model::torchscript::StreamOutput;
+    use loam::sound::Sample;
+
+    let (mut engine, mut handle) = Engine::new(&EngineConfig::new(48_000));
+    let model = |value: f32| {
+        let (mut tx, rx) = rtrb::RingBuffer::new(48_000);
+        while tx.push(value).is_ok() {}
+        Box::new(StreamOutput::from_ring(rx, 1))
+    };
+    let attach = |handle: &mut loam::audio::EngineHandle, slot: usize, value: f32| {
+        let msg = ModelMsg::Attach {
+            slot,
+            output: model(value),
+            gain: 1.0,
+            pan: 0.0,
+        };
+        assert!(handle.model(msg).is_ok());
+    };
+    attach(&mut handle, 0, f32::NAN);
+    attach(&mut handle, 1, 1e6);
+    let sound = |name: &str, bad: f32| {
+        let mut data = vec![0.5f32; 256];
+        data[40] = bad;
+        Arc::new(Sample {
+            name: name.into(),
+            channels: 1,
+            data,
+            source: "test".into(),
+        })
+    };
+    let nan = sound("nan", f32::NAN);
+    let inf = sound("inf", f32::INFINITY);
+    let fine = sound("fine", 0.5);
+    let mut buf = vec![0.0f32; 2 * 64];
+    let mut frame = 0u64;
+    for round in 0..100u64 {
+        for i in 0..4u64 {
+            handle
+                .send(SoundEvent::new(frame + i * 16, nan.clone()))
+                .unwrap();
+            handle
+                .send(SoundEvent::new(frame + i * 16 + 1, inf.clone()))
+                .unwrap();
+            let mut loud = SoundEvent::new(frame + i * 16 + 2, fine.clone());
+            loud.gain = 1e30;
+            handle.send(loud).unwrap();
+        }
+        if round == 50 {
+            attach(&mut handle, 0, 0.25);
+        }
+        assert_no_alloc(|| engine.process(&mut buf));
+        frame += 64;
+        if round % 4 == 0 {
+            handle.collect_garbage();
+        }
+    }
+    assert!(buf.iter().all(|x| x.is_finite()));
+    let muted = loam::audio::EngineStatus::get(&handle.status.muted_sources);
+    // Two models, then 12 voices a block for 100 blocks, less the 4 of the
+    // last block that had not reached their bad value (frame 40) by its end.
+    assert_eq!(muted, 2 + 1200 - 4);
+    assert!(muted as usize > FAULT_CAPACITY);
+}
+
 /// loam's JACK MIDI output callback places queued messages on their frames
 /// without allocating (`jack` feature).
 #[cfg(feature = "jack")]

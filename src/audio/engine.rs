@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
+use super::guard::{FaultReport, SourceFault};
 use super::limiter::Limiter;
 use super::model_slots::{ModelMsg, ModelSlots};
+use super::muted::MutedSources;
 use super::voices::VoicePool;
 use super::{EngineStatus, SoundEvent};
 use crate::model::torchscript::StreamOutput;
@@ -67,6 +69,7 @@ pub struct Engine {
     pool: VoicePool,
     models: ModelSlots,
     limiter: Limiter,
+    faults: FaultReport,
     status: Arc<EngineStatus>,
     master_gain: f32,
     frame: u64,
@@ -80,6 +83,9 @@ pub struct EngineHandle {
     returns: Consumer<Arc<Sample>>,
     models: Producer<ModelMsg>,
     model_returns: Consumer<Box<StreamOutput>>,
+    faults: Consumer<SourceFault>,
+    /// The sources the engine muted, as told to the performer.
+    pub muted: MutedSources,
     pub status: Arc<EngineStatus>,
 }
 
@@ -93,6 +99,7 @@ impl Engine {
         let (model_tx, model_rx) = RingBuffer::new(64);
         let (model_ret_tx, model_ret_rx) = RingBuffer::new(64);
         let status = Arc::new(EngineStatus::default());
+        let (faults, fault_rx) = FaultReport::new(status.clone());
         // A 2 ms fade ends voices that have a length.
         let fade = (config.sample_rate / 500).max(1);
         let engine = Engine {
@@ -104,6 +111,7 @@ impl Engine {
             pool: VoicePool::new(config.voices, fade),
             models: ModelSlots::new(model_rx, model_ret_tx),
             limiter: Limiter::new(config.sample_rate, 0.98, 0.08),
+            faults,
             status: status.clone(),
             master_gain: config.master_gain,
             frame: 0,
@@ -115,6 +123,8 @@ impl Engine {
             returns: ret_rx,
             models: model_tx,
             model_returns: model_ret_rx,
+            faults: fault_rx,
+            muted: MutedSources::new(config.sample_rate),
             status,
         };
         (engine, handle)
@@ -145,6 +155,7 @@ impl Engine {
         }
         let start = self.frame;
         let end = start + frames;
+        self.faults.frame = start;
         // Direct events join the waiting list (fixed capacity; overflow is counted).
         while self.waiting.len() < self.waiting.capacity() {
             match self.direct.pop() {
@@ -198,6 +209,7 @@ impl Engine {
                 self.pool.render(
                     &mut out[(cursor * 2) as usize..(offset * 2) as usize],
                     &mut self.returns,
+                    &mut self.faults,
                 );
                 cursor = offset;
             }
@@ -210,10 +222,13 @@ impl Engine {
             }
         }
         if cursor < frames {
-            self.pool
-                .render(&mut out[(cursor * 2) as usize..], &mut self.returns);
+            self.pool.render(
+                &mut out[(cursor * 2) as usize..],
+                &mut self.returns,
+                &mut self.faults,
+            );
         }
-        self.models.process(out);
+        self.models.process(out, &mut self.faults);
         if self.master_gain != 1.0 {
             for x in out.iter_mut() {
                 *x *= self.master_gain;
@@ -255,9 +270,33 @@ impl EngineHandle {
         self.events.slots()
     }
 
-    /// Sends a model stream to, or takes one from, the mixer.
+    /// Sends a model stream to, or takes one from, the mixer. Attaching or
+    /// detaching a slot ends what [`MutedSources`] says about it.
     pub fn model(&mut self, msg: ModelMsg) -> Result<(), ModelMsg> {
-        self.models.push(msg).map_err(|rtrb::PushError::Full(m)| m)
+        let slot = match &msg {
+            ModelMsg::Attach { slot, .. } | ModelMsg::Detach(slot) => Some(*slot),
+            ModelMsg::Gain { .. } => None,
+        };
+        self.models
+            .push(msg)
+            .map_err(|rtrb::PushError::Full(m)| m)?;
+        if let Some(slot) = slot {
+            self.muted.slot_cleared(slot);
+        }
+        Ok(())
+    }
+
+    /// Sources the engine muted since the last call, each told once: one
+    /// line per source saying which and why (`model_name` names a model
+    /// slot). Control side.
+    pub fn muted_sources(&mut self, model_name: impl Fn(usize) -> Option<String>) -> Vec<String> {
+        let mut told = Vec::new();
+        while let Ok(fault) = self.faults.pop() {
+            if let Some(line) = self.muted.tell(fault, &model_name) {
+                told.push(line);
+            }
+        }
+        told
     }
 
     pub fn command(&mut self, cmd: EngineCommand) -> bool {

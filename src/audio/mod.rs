@@ -7,8 +7,10 @@
 
 pub mod engine;
 pub mod event;
+pub mod guard;
 pub mod limiter;
 pub mod model_slots;
+pub mod muted;
 pub mod status;
 pub mod voice;
 pub mod voices;
@@ -16,3 +18,6 @@ pub mod voices;
 pub use engine::{Engine, EngineCommand, EngineConfig, EngineHandle, QueueFull};
 pub use event::SoundEvent;
 pub use status::EngineStatus;
+
+#[cfg(test)]
+mod guard_test;

@@ -1,8 +1,15 @@
 //! Model voices in the mixer: each loaded model's stream output plays
 //! through a slot with its own gain and pan. Streams arrive and leave over a
 //! ring; a detached stream goes back to the control side to be dropped there.
+//!
+//! Each slot's block is checked before it is mixed ([`super::guard`]): a
+//! model that produces NaN, infinities or values past
+//! [`super::guard::SOURCE_LIMIT`] is muted until a stream is attached to its
+//! slot again (a reload) or it is detached, and reported once.
 
 use rtrb::{Consumer, Producer};
+
+use super::guard::{scan_scaled, Fault, FaultReport, Source};
 
 use crate::model::torchscript::StreamOutput;
 
@@ -32,6 +39,8 @@ struct Slot {
     output: Box<StreamOutput>,
     gain_l: f32,
     gain_r: f32,
+    /// Set when the slot was muted for a bad value; it stays silent.
+    muted: Option<Fault>,
 }
 
 fn gains(gain: f32, pan: f32) -> (f32, f32) {
@@ -73,11 +82,13 @@ impl ModelSlots {
     }
 
     /// Applies waiting messages, then adds every model's audio into `out`
-    /// (interleaved stereo).
+    /// (interleaved stereo). A slot whose block holds a bad value is muted
+    /// (none of that block is mixed) and reported to `faults`; a muted slot's
+    /// stream is still read, so its worker keeps its clock.
     ///
     /// Audio thread: no allocation, no locks; streams that leave are returned,
     /// never dropped here (if the return ring is full, they wait a block).
-    pub fn process(&mut self, out: &mut [f32]) {
+    pub fn process(&mut self, out: &mut [f32], faults: &mut FaultReport) {
         while let Ok(peek) = self.messages.peek() {
             let needs_return = match peek {
                 // An attach to a bad slot sends its stream straight back.
@@ -106,6 +117,7 @@ impl ModelSlots {
                         output,
                         gain_l,
                         gain_r,
+                        muted: None,
                     });
                 }
                 ModelMsg::Detach(slot) => {
@@ -118,12 +130,21 @@ impl ModelSlots {
                 }
             }
         }
-        for slot in self.slots.iter_mut().flatten() {
+        for (index, entry) in self.slots.iter_mut().enumerate() {
+            let Some(slot) = entry else { continue };
             let ch = slot.output.channels().max(1);
             for block in out.chunks_mut(SCRATCH_FRAMES * 2) {
                 let frames = block.len() / 2;
                 let buf = &mut self.scratch[..frames * ch];
                 slot.output.process(buf);
+                if slot.muted.is_some() {
+                    continue;
+                }
+                if let Some(fault) = scan_scaled(buf, slot.gain_l.max(slot.gain_r)) {
+                    slot.muted = Some(fault);
+                    faults.report(Source::Model { slot: index }, fault);
+                    continue;
+                }
                 for (i, o) in block.chunks_exact_mut(2).enumerate() {
                     let (l, r) = if ch == 1 {
                         (buf[i], buf[i])

@@ -19,8 +19,12 @@ pub struct EngineStatus {
     pub xruns: AtomicU64,
     /// Voices currently sounding.
     pub active_voices: AtomicU64,
-    /// Frames the recorder could not keep (its ring was full).
+    /// Frames the recording lost: its ring was full, or writing the file
+    /// failed (after a failed write the rest of the take is lost).
     pub recorder_dropped: AtomicU64,
+    /// Sources (model slots, voices) muted before the mix because they
+    /// produced NaN, infinities or values past [`crate::audio::guard::SOURCE_LIMIT`].
+    pub muted_sources: AtomicU64,
     /// The last block the output started: its first frame, and when
     /// (nanoseconds on [`crate::time::wallclock`]'s monotonic clock). A
     /// sequence number makes the pair readable without locks (odd: being written).

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::guard::{check, Fault};
 use super::SoundEvent;
 use crate::sound::Sample;
 
@@ -19,6 +20,8 @@ pub struct Voice {
     fade_left: u32,
     fade_len: u32,
     finished: bool,
+    /// Set when the voice was muted for a bad value (see [`super::guard`]).
+    fault: Option<Fault>,
     /// When the voice started, in start order (for stealing the oldest).
     pub order: u64,
 }
@@ -73,6 +76,7 @@ impl Voice {
         self.fade_left = fade_len.max(1);
         self.fade_len = fade_len.max(1);
         self.finished = false;
+        self.fault = None;
         self.order = order;
         previous
     }
@@ -84,6 +88,16 @@ impl Voice {
         }
     }
 
+    /// Why the voice was muted, once: the next call returns `None`.
+    pub fn take_fault(&mut self) -> Option<Fault> {
+        self.fault.take()
+    }
+
+    /// The sound playing (or last played) in this slot.
+    pub fn sample(&self) -> Option<&Arc<Sample>> {
+        self.sample.as_ref()
+    }
+
     /// Takes the sample out, leaving the slot free.
     pub fn take_sample(&mut self) -> Option<Arc<Sample>> {
         self.finished = false;
@@ -93,7 +107,10 @@ impl Voice {
     /// Adds this voice into interleaved stereo `out`.
     ///
     /// Audio thread: no allocation, no locks. Sample-by-sample, so the result
-    /// does not depend on how a block is split.
+    /// does not depend on how a block is split. A value that is NaN,
+    /// infinite or past [`super::guard::SOURCE_LIMIT`] (after gain) is not
+    /// added: the voice ends there and keeps the fault for
+    /// [`Voice::take_fault`].
     #[inline]
     pub fn render(&mut self, out: &mut [f32]) {
         if self.finished {
@@ -134,8 +151,14 @@ impl Voice {
                     data[a + 1] + (data[b + 1] - data[a + 1]) * frac,
                 )
             };
-            frame[0] += l * self.gain_l * amp;
-            frame[1] += r * self.gain_r * amp;
+            let (l, r) = (l * self.gain_l * amp, r * self.gain_r * amp);
+            if let Some(fault) = check(l).or(check(r)) {
+                self.fault = Some(fault);
+                self.finished = true;
+                return;
+            }
+            frame[0] += l;
+            frame[1] += r;
             self.pos += self.rate;
             if self.pos as usize >= frames {
                 self.finished = true;

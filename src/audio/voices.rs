@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rtrb::Producer;
 
+use super::guard::{FaultReport, Source};
 use super::voice::Voice;
 use super::{EngineStatus, SoundEvent};
 use crate::sound::Sample;
@@ -76,15 +77,26 @@ impl VoicePool {
         }
     }
 
-    /// Adds every voice into `out` (interleaved stereo) and retires finished ones.
+    /// Adds every voice into `out` (interleaved stereo) and retires finished
+    /// ones. A voice muted for a bad value is reported to `faults`.
     ///
     /// Audio thread: no allocation, no locks.
-    pub fn render(&mut self, out: &mut [f32], returns: &mut Producer<Arc<Sample>>) {
+    pub fn render(
+        &mut self,
+        out: &mut [f32],
+        returns: &mut Producer<Arc<Sample>>,
+        faults: &mut FaultReport,
+    ) {
         for v in self.voices.iter_mut() {
             if v.is_free() {
                 continue;
             }
             v.render(out);
+            if let Some(fault) = v.take_fault() {
+                if let Some(sample) = v.sample() {
+                    faults.report(Source::Voice(Arc::clone(sample)), fault);
+                }
+            }
             if v.is_finished() && !returns.is_full() {
                 if let Some(s) = v.take_sample() {
                     let _ = returns.push(s);

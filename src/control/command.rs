@@ -102,6 +102,19 @@ pub enum Command {
         command: crate::midi::MidiCommand,
         reply: Option<Reply>,
     },
+    /// A notice from another thread (the recorder's writer) for the
+    /// terminal and subscribers.
+    Tell(Notice),
+}
+
+impl Command {
+    /// A function other threads call to tell the performer of an error
+    /// through the control thread (dropped if its queue is full).
+    pub fn teller(commands: Sender<Command>) -> impl Fn(String) + Send + 'static {
+        move |message| {
+            let _ = commands.try_send(Command::Tell(Notice::Error(message)));
+        }
+    }
 }
 
 /// The state of the performance, for `/status`.
@@ -121,6 +134,10 @@ pub struct StatusReport {
     /// Bars planned without their script's answer (it was late), since the start.
     pub late_bars: u64,
     pub frames: u64,
+    /// Sources muted before the mix so far (see `audio::guard`).
+    pub muted_sources: u64,
+    /// What is muted now, e.g. `model dc: NaN`, `sound kick: too loud`.
+    pub muted: Vec<String>,
 }
 
 /// The latest [`StatusReport`], published by the control thread after every

@@ -217,6 +217,15 @@ impl Controller {
             self.notify(n);
         }
         self.models.feed();
+        // Sources the engine muted before the mix (audio/guard.rs), told once each.
+        let models = &self.models;
+        for line in self
+            .session
+            .handle
+            .muted_sources(|slot| models.slot_name(slot))
+        {
+            self.notify(Notice::Error(line));
+        }
         self.apply_evaluations();
         let now = self.session.handle.frames();
         for m in self.session.tick(now + self.lookahead) {
@@ -412,6 +421,7 @@ impl Controller {
                 }
             }
             Command::Model { op, reply } => self.model_op(op, reply),
+            Command::Tell(notice) => self.notify(notice),
             Command::Midi { command, reply } => {
                 let r = match self.midi.as_mut() {
                     Some(m) => m.handle(command, &mut self.session),
@@ -488,6 +498,8 @@ impl Controller {
             queue_full: EngineStatus::get(&st.queue_full),
             active_voices: EngineStatus::get(&st.active_voices),
             late_bars: self.session.script.late_bars(),
+            muted_sources: EngineStatus::get(&st.muted_sources),
+            muted: self.session.handle.muted.list(),
             frames,
         }
     }

@@ -251,6 +251,14 @@ impl Models {
             .ok_or_else(|| format!("no model '{name}' is loaded"))
     }
 
+    /// The model playing in mixer slot `slot`.
+    pub fn slot_name(&self, slot: usize) -> Option<String> {
+        self.loaded
+            .iter()
+            .find(|(_, l)| l.slot == slot)
+            .map(|(name, _)| name.clone())
+    }
+
     /// The latent frame each playing model decodes now.
     pub fn latents(&self) -> BTreeMap<String, Vec<f32>> {
         self.loaded

@@ -492,7 +492,8 @@ fn status(cx: &Context) -> OscMessage {
 }
 
 /// `/status tempo metre octave bar beat loops models late_events xruns
-/// dropped_packets late_bundles bad_packets voices late_bars`
+/// dropped_packets late_bundles bad_packets voices late_bars muted_sources
+/// muted`
 pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
     let r = board.read();
     OscMessage {
@@ -512,6 +513,8 @@ pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
             int(OscCounters::get(&c.bad)),
             int(r.active_voices),
             int(r.late_bars),
+            int(r.muted_sources),
+            OscType::String(r.muted.join("; ")),
         ],
     }
 }

@@ -6,12 +6,14 @@ pub mod alsa_quiet;
 pub mod device;
 pub mod null_sink;
 pub mod offline;
+pub mod record_target;
 pub mod recorder;
 pub mod wav_file;
 
 pub use device::{open_device, DeviceOutput, HostChoice};
 pub use null_sink::NullSink;
 pub use offline::{render, RenderReport};
+pub use record_target::{check_target, Sources};
 pub use recorder::{RecordTap, Recorder};
 
 /// Interleaved stereo frames the callback renders at a time.

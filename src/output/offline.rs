@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
+use super::record_target::{check_target, Sources};
 use super::wav_file::AtomicWav;
-use crate::audio::{EngineConfig, EngineStatus};
+use crate::audio::{Engine, EngineConfig, EngineStatus};
 use crate::session::Session;
 use crate::time::Rational;
 
@@ -25,10 +26,21 @@ pub fn render_samples(
     bars: i64,
     sample_rate: u32,
     block: usize,
-    mut sink: impl FnMut(&[f32]) -> Result<(), String>,
+    sink: impl FnMut(&[f32]) -> Result<(), String>,
 ) -> Result<RenderReport, String> {
     let config = EngineConfig::new(sample_rate);
-    let (mut session, mut engine) = Session::start(script, &config).map_err(|e| e.to_string())?;
+    let (session, engine) = Session::start(script, &config).map_err(|e| e.to_string())?;
+    render_session(session, engine, bars, block, sink)
+}
+
+/// Renders `bars` bars of a started session.
+fn render_session(
+    mut session: Session,
+    mut engine: Engine,
+    bars: i64,
+    block: usize,
+    mut sink: impl FnMut(&[f32]) -> Result<(), String>,
+) -> Result<RenderReport, String> {
     let block = block.max(1);
     let mut buf = vec![0.0f32; block * 2];
     let mut messages = Vec::new();
@@ -65,6 +77,8 @@ pub fn render_samples(
 }
 
 /// Renders `bars` bars of `script` to a 32-bit float stereo WAV, atomically.
+/// `out` is checked first ([`check_target`]): never the script, another
+/// script, a sound folder or a model the script reads.
 pub fn render(
     script: &Path,
     bars: i64,
@@ -72,8 +86,16 @@ pub fn render(
     block: usize,
     out: &Path,
 ) -> Result<RenderReport, String> {
+    let config = EngineConfig::new(sample_rate);
+    let (session, engine) = Session::start(script, &config).map_err(|e| e.to_string())?;
+    let sources = Sources::of(
+        script,
+        session.scheduler.planner().bank(),
+        &session.model_ops,
+    );
+    check_target(out, &sources)?;
     let mut wav = AtomicWav::create(out, sample_rate)?;
-    let report = render_samples(script, bars, sample_rate, block, |s| wav.write(s))?;
+    let report = render_session(session, engine, bars, block, |s| wav.write(s))?;
     wav.finish()?;
     Ok(report)
 }

@@ -269,14 +269,18 @@ pub struct Status {
     pub late_bundles: i32,
     pub bad: i32,
     pub voices: i32,
-    /// Bars planned without their script's answer (0 from a loam that does not say).
+    /// Bars planned without their script's answer (the script was late).
     pub late_bars: i32,
+    /// Sources muted before the mix (NaN, infinite, too loud).
+    pub muted_sources: i32,
+    /// What is muted now, `; `-separated.
+    pub muted: String,
 }
 
 pub fn status(c: &Client, to: SocketAddr) -> Status {
     let m = c.request(to, "/status", vec![]);
     assert_eq!(m.addr, "/status", "{m:?}");
-    assert_eq!(m.args.len(), 14, "{m:?}");
+    assert_eq!(m.args.len(), 16, "{m:?}");
     let i = |k: usize| match &m.args[k] {
         OscType::Int(x) => *x,
         other => panic!("/status argument {k} should be an int: {other:?}"),
@@ -302,6 +306,8 @@ pub fn status(c: &Client, to: SocketAddr) -> Status {
         bad: i(11),
         voices: i(12),
         late_bars: i(13),
+        muted_sources: i(14),
+        muted: st(15),
     }
 }
 

@@ -58,6 +58,15 @@ impl MethodInfo {
     pub fn max_ratio(&self) -> usize {
         self.in_ratio.max(self.out_ratio)
     }
+
+    /// The output frames the method must return for `in_frames` input
+    /// frames: `in_frames × in_ratio / out_ratio` (nn~'s contract), `None`
+    /// when that is not a whole number or does not fit.
+    pub fn out_frames_for(&self, in_frames: usize) -> Option<usize> {
+        let audio = in_frames.checked_mul(self.in_ratio.max(1))?;
+        let ratio = self.out_ratio.max(1);
+        audio.is_multiple_of(ratio).then_some(audio / ratio)
+    }
 }
 
 /// Everything a model file declares.

@@ -210,34 +210,63 @@ impl Module {
 
     /// Calls every method `times` times on silence of `frames` audio frames:
     /// the profiling executor makes the first calls slow (100–220 ms for a
-    /// RAVE export with libtorch 2.13), later ones fast.
+    /// RAVE export with libtorch 2.13), later ones fast. Each call's output
+    /// is checked as [`Module::check_output`] says.
     pub fn warm_up(&self, frames: usize, times: usize) -> Result<(), ModelError> {
-        for m in &self.info.methods {
-            let n = (frames / m.in_ratio).max(1);
-            let zeros = vec![0.0f32; n * m.in_channels];
-            for _ in 0..times {
-                self.call(&m.name, &zeros)?;
-            }
-        }
-        Ok(())
+        let names: Vec<&str> = self.info.methods.iter().map(|m| m.name.as_str()).collect();
+        self.warm_up_methods(&names, frames, times)
     }
 
-    /// Warms up only the named methods.
+    /// Warms up only the named methods (checking their output).
     pub fn warm_up_methods(
         &self,
         methods: &[&str],
         frames: usize,
         times: usize,
     ) -> Result<(), ModelError> {
+        let mut out = Vec::new();
         for name in methods {
             let m = self.method(name)?;
             let n = (frames / m.in_ratio).max(1);
             let zeros = vec![0.0f32; n * m.in_channels];
             for _ in 0..times {
-                self.call(name, &zeros)?;
+                let got = self.call_into(name, &zeros, &mut out)?;
+                self.check_output(name, n, got)?;
             }
         }
         Ok(())
+    }
+
+    /// What can be checked of a method's output before it plays: the shape
+    /// `(batch, out_channels, frames)` and float32 are checked on every call
+    /// ([`Module::call_tensor`]); here, that `out_frames` is what the
+    /// declared ratios promise for `in_frames` input frames. (Whether the
+    /// values are finite and in range depends on the input, so that is
+    /// checked as the model plays, in the mixer: `audio::guard`.)
+    pub fn check_output(
+        &self,
+        method: &str,
+        in_frames: usize,
+        out_frames: usize,
+    ) -> Result<(), ModelError> {
+        let m = self.method(method)?;
+        let expected = m.out_frames_for(in_frames);
+        if expected == Some(out_frames) {
+            return Ok(());
+        }
+        Err(ModelError::Shape {
+            path: self.path_buf(),
+            method: method.to_owned(),
+            message: format!(
+                "returned {out_frames} frames for {in_frames} input frames; its declared \
+                 ratios (in {}, out {}) say {}",
+                m.in_ratio,
+                m.out_ratio,
+                expected
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "a whole number, which they cannot give".into())
+            ),
+        })
     }
 
     /// The model's own rate (live `get_sample_rate()` for nn-tilde exports,

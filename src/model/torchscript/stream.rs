@@ -136,6 +136,24 @@ pub(crate) struct Shared {
     pub latent: LatentControls,
 }
 
+impl Shared {
+    fn new(latent_dims: usize) -> Shared {
+        Shared {
+            playing: AtomicBool::new(false),
+            underruns: AtomicU64::new(0),
+            missed_frames: AtomicU64::new(0),
+            skip: AtomicU64::new(0),
+            buffers: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            latent_overflows: AtomicU64::new(0),
+            last_compute_us: AtomicU64::new(0),
+            max_compute_us: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+            latent: LatentControls::new(latent_dims),
+        }
+    }
+}
+
 pub(crate) enum Command {
     Play,
     Pause,
@@ -188,19 +206,7 @@ impl ModelStream {
         let (latent_out_tx, latent_out_rx) = rtrb::RingBuffer::<f32>::new(
             config.latent_capacity.max(64) * layout.latent_dims.max(1),
         );
-        let shared = Arc::new(Shared {
-            playing: AtomicBool::new(false),
-            underruns: AtomicU64::new(0),
-            missed_frames: AtomicU64::new(0),
-            skip: AtomicU64::new(0),
-            buffers: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-            latent_overflows: AtomicU64::new(0),
-            last_compute_us: AtomicU64::new(0),
-            max_compute_us: AtomicU64::new(0),
-            last_error: Mutex::new(None),
-            latent: LatentControls::new(layout.latent_dims),
-        });
+        let shared = Arc::new(Shared::new(layout.latent_dims));
         // Control <-> worker commands: a handful in flight at most.
         let (commands, command_rx) = bounded::<Command>(64);
         let (ready_tx, ready_rx) = bounded::<Result<(), ModelError>>(1);
@@ -365,6 +371,19 @@ pub struct StreamOutput {
 }
 
 impl StreamOutput {
+    /// An output that plays whatever another thread pushes into `ring`
+    /// (interleaved, `channels` per frame), with no model behind it: for
+    /// driving the mixer offline in tests, or any generator that fills a
+    /// ring. It is never "playing", so a short ring is silence, not an
+    /// underrun.
+    pub fn from_ring(ring: rtrb::Consumer<f32>, channels: usize) -> StreamOutput {
+        StreamOutput {
+            ring,
+            channels: channels.max(1),
+            shared: Arc::new(Shared::new(0)),
+        }
+    }
+
     /// Interleaved output channels.
     pub fn channels(&self) -> usize {
         self.channels

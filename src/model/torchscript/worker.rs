@@ -269,8 +269,19 @@ impl Worker {
             s.planar_out.resize(b * ch, 0.0);
         }
         // Planar → interleaved; a method that returned fewer frames than the
-        // buffer is padded with silence so the stream keeps its clock.
+        // buffer is padded with silence so the stream keeps its clock (and
+        // the mismatch, checked at load on silence, is reported now).
         let frames = s.planar_out.len() / ch;
+        if frames != b {
+            let method = self.route.methods().last().map(|m| m.to_string());
+            self.record_error(ModelError::Shape {
+                path: self.module.path().to_owned(),
+                method: method.unwrap_or_default(),
+                message: format!(
+                    "returned {frames} frames for a {b}-frame buffer; what is missing is silence"
+                ),
+            });
+        }
         s.interleaved.clear();
         s.interleaved.resize(b * ch, 0.0);
         for c in 0..ch {
