@@ -342,15 +342,15 @@ fn serve(mut args: ServeArgs) -> ExitCode {
             .unwrap_or_default()
     );
 
-    let recorder: cli::signals::SharedRecorder = Arc::new(std::sync::Mutex::new(recorder));
-    let signals = cli::signals::watch(recorder.clone());
-    let stop = signals.stop.clone();
     let started = Instant::now();
     // Boundary: OSC (and later MIDI) threads -> control thread.
     let (commands, rx) = crossbeam_channel::bounded(1024);
     if let Some(r) = &recorder {
         r.on_failure(loam::control::Command::teller(commands.clone()));
     }
+    let recorder: cli::signals::SharedRecorder = Arc::new(std::sync::Mutex::new(recorder));
+    let signals = cli::signals::watch(recorder.clone());
+    let stop = signals.stop.clone();
     let mut controller = Controller::new(session, rx, lookahead);
     controller.models.buffer = args.model_buffer;
     let mut code = ExitCode::SUCCESS;
