@@ -23,6 +23,9 @@ impl Session {
     /// Loads `script` and builds everything for `config.sample_rate`. The
     /// returned [`Engine`] goes to the audio callback (or an offline loop).
     pub fn start(script: &Path, config: &EngineConfig) -> Result<(Session, Engine), ScriptError> {
+        // The folder as it was before the script was read: a save from
+        // here on is heard once the performance runs.
+        let watcher = crate::script::ScriptWatcher::new(script);
         let (script, changes) = Script::load(script)?;
         let bank = SoundBank::with_drum_kit(config.sample_rate);
         let mut planner = Planner::new(config.sample_rate, bank);
@@ -42,7 +45,7 @@ impl Session {
             Session {
                 scheduler,
                 handle,
-                script: ScriptRunner::inline(script),
+                script: ScriptRunner::inline(script).with_watcher(watcher),
                 sample_rate: config.sample_rate,
                 model_ops,
             },

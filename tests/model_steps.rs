@@ -100,9 +100,10 @@ fn bar(n) { print(`metre ${current_metre()}`); }
     assert!((total - 1.0).abs() < 1e-4, "{first}");
     assert!(out.iter().any(|m| m.starts_with("gru ")), "{out:?}");
     // Two steps of OSC's view of the named model.
-    let steps = script.step_model("drums", 2).unwrap();
+    let steps = script.shared().step_model("drums", 2).unwrap();
     assert_eq!(steps.len(), 2);
     assert!(script
+        .shared()
         .step_model("nope", 1)
         .unwrap_err()
         .contains("no step model 'nope'"));
@@ -137,7 +138,7 @@ fn bar(n) { print(`metre ${current_metre()}`); }
         .to_string();
     assert!(e.contains("broken.pat") && e.contains(":3"), "{e}");
     // Every step of the named model is there for subscribers; none of the unnamed GRU's.
-    let steps = script.take_model_steps();
+    let steps = script.shared().take_model_steps();
     assert!(
         steps.iter().all(|(n, _)| n == "drums"),
         "only the named model reports"
@@ -277,6 +278,6 @@ live_loop("tiny", |n| t.sample(n));
         "{said}"
     );
     // The named GRU answers OSC's steps once ready.
-    assert_eq!(script.step_model("gru", 2).unwrap().len(), 2);
+    assert_eq!(script.shared().step_model("gru", 2).unwrap().len(), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,10 +8,21 @@ use loam::session::Session;
 
 /// Renders 4/4 at 120 with a click on every quarter; at `at` frames evaluates `code`.
 fn run(tag: &str, code: &str, at: u64, total: u64) -> Vec<u64> {
-    let script = support::script_with_click(
-        tag,
-        "metre(\"4/4\");\ntempo(120);\nlive_loop(\"c\", \"click*4\");\n",
-    );
+    let body = "metre(\"4/4\");\ntempo(120);\nlive_loop(\"c\", \"click*4\");\n";
+    render_acting(tag, body, at, total, |s| s.eval(code, "<eval>").unwrap())
+}
+
+/// Renders the script `body` in 512-frame blocks with a 257-frame
+/// lookahead; at `at` frames calls `act` on the session. Returns the click
+/// onsets.
+fn render_acting(
+    tag: &str,
+    body: &str,
+    at: u64,
+    total: u64,
+    mut act: impl FnMut(&mut Session),
+) -> Vec<u64> {
+    let script = support::script_with_click(tag, body);
     let (mut session, mut engine) = Session::start(&script, &EngineConfig::new(48_000)).unwrap();
     let mut audio = Vec::new();
     let mut buf = vec![0.0f32; 512];
@@ -19,7 +30,7 @@ fn run(tag: &str, code: &str, at: u64, total: u64) -> Vec<u64> {
     while engine.frame() < total {
         let now = engine.frame();
         if !done && now >= at {
-            session.eval(code, "<eval>").unwrap();
+            act(&mut session);
             done = true;
         }
         session.tick(now + 257);
@@ -75,25 +86,10 @@ fn metre_now_cuts_the_bar_at_the_next_beat() {
     assert!(onsets.iter().filter(|f| **f < cut).all(|f| f % 24_000 == 0));
 }
 
-/// Renders 4/4 at 30 BPM (an 8 s bar) with `body`; at `at` frames calls
-/// `act` on the session. Returns the click onsets.
-fn run_acting(tag: &str, body: &str, at: u64, total: u64, act: fn(&mut Session)) -> Vec<u64> {
-    let script = support::script_with_click(tag, &format!("metre(\"4/4\");\ntempo(30);\n{body}"));
-    let (mut session, mut engine) = Session::start(&script, &EngineConfig::new(48_000)).unwrap();
-    let mut audio = Vec::new();
-    let mut buf = vec![0.0f32; 512];
-    let mut done = false;
-    while engine.frame() < total {
-        let now = engine.frame();
-        if !done && now >= at {
-            act(&mut session);
-            done = true;
-        }
-        session.tick(now + 257);
-        engine.process(&mut buf);
-        audio.extend_from_slice(&buf);
-    }
-    support::onsets(&audio)
+/// 4/4 at 30 BPM (an 8 s bar) with `loops`; at `at` frames calls `act`.
+fn run_acting(tag: &str, loops: &str, at: u64, total: u64, act: fn(&mut Session)) -> Vec<u64> {
+    let body = format!("metre(\"4/4\");\ntempo(30);\n{loops}");
+    render_acting(tag, &body, at, total, act)
 }
 
 /// Lookahead (257 frames) plus the block the action lands in (512).

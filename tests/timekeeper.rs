@@ -162,3 +162,138 @@ fn sigterm_ends_the_performance_within_two_seconds_while_the_script_is_busy() {
     assert!(log.contains("recording saved"), "pid {pid}\n{log}");
     assert!(!onsets(&read_wav(&wav)).is_empty());
 }
+
+#[test]
+fn loading_a_file_that_never_answers_is_refused_and_the_bars_go_on() {
+    let dir = osc_support::temp_dir("timekeeper-fifo");
+    let script =
+        osc_support::script_with_click(&dir, "tempo(480);\nlive_loop(\"c\", \"click*4\");\n");
+    // A named pipe nobody writes to: reading it blocks for ever.
+    let fifo = dir.join("never.rhai");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let mut server = Server::start(&script, &[]);
+    let c = Client::new();
+    let watcher = Client::new();
+    let before = status(&watcher, server.addr).bar;
+    c.socket
+        .send_to(
+            &osc_support::message("/load", vec![s(fifo.to_str().unwrap())]),
+            server.addr,
+        )
+        .unwrap();
+    // The bars keep advancing while the read hangs.
+    assert!(eventually(Duration::from_secs(10), || status(
+        &watcher,
+        server.addr
+    )
+    .bar >= before + 2));
+    let m = c
+        .answer("/load", Duration::from_secs(20))
+        .expect("an answer to /load of a pipe");
+    assert_eq!(m.addr, "/fail", "{m:?}");
+    assert!(text(&m).contains("reading took longer than 2 s"), "{m:?}");
+    // The script thread is free again: an evaluation is answered.
+    let m = c.request(server.addr, "/eval", vec![s("let x = 1;")]);
+    assert_eq!(m.addr, "/done", "{m:?}");
+    assert!(server.alive());
+    server.stop();
+}
+
+#[test]
+fn a_closed_terminal_sighup_finalises_the_recording() {
+    let dir = osc_support::temp_dir("timekeeper-hup");
+    let script =
+        osc_support::script_with_click(&dir, "tempo(480);\nlive_loop(\"c\", \"click*4\");\n");
+    let wav = dir.join("hup.wav");
+    let mut server = Server::start(&script, &["--record", wav.to_str().unwrap()]);
+    let c = Client::new();
+    assert!(eventually(Duration::from_secs(20), || status(
+        &c,
+        server.addr
+    )
+    .bar >= 2));
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status();
+    assert!(
+        eventually(Duration::from_secs(5), || !server.alive()),
+        "still running after SIGHUP"
+    );
+    let log = server.stop();
+    assert!(log.contains("recording saved"), "{log}");
+    assert!(!dir.join("hup.wav.part").exists(), "{log}");
+    assert!(onsets(&read_wav(&wav)).len() >= 4, "{log}");
+}
+
+/// The downbeat time (loam's clock, ns) of the first bar ≥ `from` that a
+/// subscriber hears announced.
+fn downbeat(c: &Client, from: i32) -> (i32, u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut buf = vec![0u8; 65_536];
+    while Instant::now() < deadline {
+        c.socket
+            .set_read_timeout(Some(Duration::from_secs(1)))
+            .unwrap();
+        let Ok(n) = c.socket.recv(&mut buf) else {
+            continue;
+        };
+        let Ok((_, rosc::OscPacket::Bundle(b))) = rosc::decoder::decode_udp(&buf[..n]) else {
+            continue;
+        };
+        for p in &b.content {
+            if let rosc::OscPacket::Message(m) = p {
+                if m.addr == "/beat" {
+                    if let [OscType::Int(bar), OscType::Int(0), ..] = m.args[..] {
+                        if bar >= from {
+                            let at = loam::time::wallclock::ntp_to_nanos(
+                                b.timetag.seconds,
+                                b.timetag.fractional,
+                            )
+                            .expect("a timetag");
+                            return (bar, at);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    panic!("no downbeat of bar {from} or later announced");
+}
+
+#[test]
+fn a_save_200_ms_before_a_bar_line_is_heard_from_that_bar() {
+    let dir = osc_support::temp_dir("timekeeper-save");
+    // 4/4 at 60: a bar every 4 s, a beat every second.
+    let script = osc_support::script_with_click(&dir, "tempo(60);\nlive_loop(\"c\", \"click\");\n");
+    let server = Server::start(&script, &[]);
+    let c = Client::new();
+    let m = c.request(server.addr, "/subscribe", vec![]);
+    assert_eq!(m.addr, "/done", "{m:?}");
+    let (bar, at) = downbeat(&c, 1);
+    // The next bar line, 200 ms before it: save a new version then.
+    let line = at + 4_000_000_000;
+    let save_at = line - 200_000_000;
+    let now = loam::time::wallclock::now_nanos();
+    assert!(save_at > now, "the downbeat came too late to test");
+    std::thread::sleep(Duration::from_nanos(save_at - now));
+    std::fs::write(
+        &script,
+        "samples(\"samples\");\ntempo(60);\nlive_loop(\"c\", \"click*2\");\n",
+    )
+    .unwrap();
+    let want = format!("it plays from bar {}", bar + 1);
+    assert!(
+        eventually(Duration::from_secs(10), || server
+            .log()
+            .contains("reloaded")),
+        "{}",
+        server.log()
+    );
+    let log = server.stop();
+    assert!(
+        log.contains(&want),
+        "saved 200 ms before bar {}:\n{log}",
+        bar + 1
+    );
+}

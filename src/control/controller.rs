@@ -145,20 +145,25 @@ impl Controller {
         use super::models::ModelOp;
         match op {
             ModelOp::Step { name, count } => {
-                let r = self.session.script.step_model(&name, count).map(|steps| {
-                    use super::command::AnswerArg;
-                    let items: Vec<AnswerArg> = steps
-                        .iter()
-                        .flat_map(|s| {
-                            [
-                                AnswerArg::Str(s.label.clone()),
-                                AnswerArg::Int(s.ticks.min(i32::MAX as u32) as i32),
-                                AnswerArg::Float(s.p),
-                            ]
-                        })
-                        .collect();
-                    super::command::answer_list(&items)
-                });
+                let r = self
+                    .session
+                    .script
+                    .shared()
+                    .step_model(&name, count)
+                    .map(|steps| {
+                        use super::command::AnswerArg;
+                        let items: Vec<AnswerArg> = steps
+                            .iter()
+                            .flat_map(|s| {
+                                [
+                                    AnswerArg::Str(s.label.clone()),
+                                    AnswerArg::Int(s.ticks.min(i32::MAX as u32) as i32),
+                                    AnswerArg::Float(s.p),
+                                ]
+                            })
+                            .collect();
+                        super::command::answer_list(&items)
+                    });
                 answer(reply, r);
             }
             ModelOp::Input { name, sound } => {
@@ -286,7 +291,7 @@ impl Controller {
     /// latent frames playing models decode: to the script
     /// (`model_latent_now`) and, when changed, to subscribers.
     fn announce_models(&mut self) {
-        for (name, s) in self.session.script.take_model_steps() {
+        for (name, s) in self.session.script.shared().take_model_steps() {
             self.notify(Notice::ModelStep {
                 name,
                 label: s.label,
@@ -307,7 +312,7 @@ impl Controller {
                 });
             }
         }
-        self.session.script.set_latents(latents.clone());
+        self.session.script.shared().set_latents(latents.clone());
         self.latents_sent = latents;
     }
 
@@ -411,7 +416,9 @@ impl Controller {
                 );
             }
             Command::Hush => self.session.hush(),
-            Command::SetControl { name, value } => self.session.script.set_control(&name, value),
+            Command::SetControl { name, value } => {
+                self.session.script.shared().set_control(&name, value)
+            }
             Command::Status(tx) => {
                 let _ = tx.try_send(self.status());
             }

@@ -111,7 +111,10 @@ impl MidiLink {
                 Ok(format!("tempo {bpm:.2}"))
             }
             MidiCommand::Event { message, nanos } => {
-                session.script.push_midi_event(event_map(&message, nanos));
+                session
+                    .script
+                    .shared()
+                    .push_midi_event(event_map(&message, nanos));
                 Ok(String::new())
             }
             MidiCommand::ClockIn { message, nanos } => {
@@ -167,7 +170,7 @@ impl MidiLink {
     /// After every control step: script requests, clock out, loop notes,
     /// clock following. `until` is the frame up to which events are sent.
     pub fn step(&mut self, session: &mut Session, until: u64) -> Vec<Notice> {
-        for text in session.script.take_midi_requests() {
+        for text in session.script.shared().take_midi_requests() {
             let r = parse_request(&text).and_then(|c| self.handle(c, session));
             match r {
                 Ok(m) if !m.is_empty() => self.notices.push(Notice::Info(m)),

@@ -68,6 +68,45 @@ pub struct Shared {
 pub const MAX_MIDI_EVENTS: usize = 1024;
 
 impl Shared {
+    /// Sets a named control that the script reads with `ctrl(name)`.
+    pub fn set_control(&self, name: &str, value: f64) {
+        self.controls().insert(name.to_string(), value);
+    }
+
+    /// Keeps a MIDI message for `midi_events()` (the oldest goes when full).
+    pub fn push_midi_event(&self, event: rhai::Map) {
+        let mut q = self.midi_events();
+        if q.len() >= MAX_MIDI_EVENTS {
+            q.pop_front();
+        }
+        q.push_back(event);
+    }
+
+    /// MIDI requests (`midi_learn`, …) the script made since the last call.
+    pub fn take_midi_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.midi_requests())
+    }
+
+    /// `count` steps of the step model the script loaded as `name`.
+    pub fn step_model(
+        &self,
+        name: &str,
+        count: usize,
+    ) -> Result<Vec<super::trained::StepInfo>, String> {
+        self.trained.step_named(name, count)
+    }
+
+    /// Steps named models took since the last call (for OSC subscribers).
+    pub fn take_model_steps(&self) -> Vec<(String, super::trained::StepInfo)> {
+        self.trained.take_steps()
+    }
+
+    /// The latent frames playing TorchScript models decode now, for
+    /// `model_latent_now`.
+    pub fn set_latents(&self, latents: std::collections::BTreeMap<String, Vec<f32>>) {
+        self.trained.set_latents(latents);
+    }
+
     pub fn collected(&self) -> MutexGuard<'_, Collected> {
         self.collected.lock().unwrap_or_else(|p| p.into_inner())
     }

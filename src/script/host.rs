@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FnPtr, Module, Scope, AST};
 
 use super::api::{self, Shared};
-use super::trained::StepInfo;
 use super::ScriptError;
 use crate::pattern::Pattern;
 use crate::schedule::{BarHook, Change, LoopDef};
@@ -206,41 +205,6 @@ impl Script {
             end.as_nanos().min(u64::MAX as u128) as u64,
             Ordering::Relaxed,
         );
-    }
-
-    /// Sets a named control that the script reads with `ctrl(name)`.
-    pub fn set_control(&self, name: &str, value: f64) {
-        self.shared.controls().insert(name.to_string(), value);
-    }
-
-    /// Keeps a MIDI message for `midi_events()` (the oldest goes when full).
-    pub fn push_midi_event(&self, event: rhai::Map) {
-        let mut q = self.shared.midi_events();
-        if q.len() >= api::MAX_MIDI_EVENTS {
-            q.pop_front();
-        }
-        q.push_back(event);
-    }
-
-    /// MIDI requests (`midi_learn`, …) the script made since the last call.
-    pub fn take_midi_requests(&self) -> Vec<String> {
-        std::mem::take(&mut *self.shared.midi_requests())
-    }
-
-    /// `count` steps of the step model the script loaded as `name`.
-    pub fn step_model(&self, name: &str, count: usize) -> Result<Vec<StepInfo>, String> {
-        self.shared.trained.step_named(name, count)
-    }
-
-    /// Steps named models took since the last call (for OSC subscribers).
-    pub fn take_model_steps(&self) -> Vec<(String, StepInfo)> {
-        self.shared.trained.take_steps()
-    }
-
-    /// The latent frames playing TorchScript models decode now, for
-    /// `model_latent_now`.
-    pub fn set_latents(&self, latents: BTreeMap<String, Vec<f32>>) {
-        self.shared.trained.set_latents(latents);
     }
 
     /// Loop names the running version defines at its top level.
@@ -552,11 +516,11 @@ fn bar(n) { print(`bar ${n} ${g::kick(2)}`); }
             "a function loop plays from its first bar"
         );
         assert_eq!(script.take_messages(), ["top level"]);
-        assert_eq!(script.take_midi_requests(), ["learn drive"]);
+        assert_eq!(script.shared().take_midi_requests(), ["learn drive"]);
         for n in 0..3 {
             let changes = script.on_bar(n);
             assert_eq!(script.take_messages(), [format!("bar {n} bd*2")]);
-            assert!(script.take_midi_requests().is_empty(), "bar {n}");
+            assert!(script.shared().take_midi_requests().is_empty(), "bar {n}");
             let sources: Vec<_> = changes
                 .iter()
                 .map(|c| match c {

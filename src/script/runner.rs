@@ -5,7 +5,7 @@
 //! performer is told. Offline (renders, tests) the same handle runs the
 //! script inline, so both paths share one set of rules.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,8 +13,7 @@ use std::sync::Arc;
 use super::api::Shared;
 use super::job::{Answer, EvalKind, ScriptJob, ScriptOutcome};
 use super::thread::{perform, ScriptThread};
-use super::trained::StepInfo;
-use super::{Script, ScriptError};
+use super::{Script, ScriptError, ScriptWatcher};
 use crate::schedule::{BarHook, Change};
 use crate::time::Metre;
 
@@ -50,6 +49,9 @@ pub struct ScriptRunner {
     /// First bar of the current run of late bars.
     late_since: Option<i64>,
     late_bars: Arc<AtomicU64>,
+    /// What the script's folder looked like when the script was read, so a
+    /// save made before the thread starts is still heard.
+    watcher: Option<ScriptWatcher>,
 }
 
 impl ScriptRunner {
@@ -68,7 +70,15 @@ impl ScriptRunner {
             answer: None,
             late_since: None,
             late_bars: Arc::new(AtomicU64::new(0)),
+            watcher: None,
         }
+    }
+
+    /// Saves are looked for against `watcher`'s view of the folder (taken
+    /// before the script was read) once the script runs on its thread.
+    pub fn with_watcher(mut self, watcher: ScriptWatcher) -> ScriptRunner {
+        self.watcher = Some(watcher);
+        self
     }
 
     /// Moves the script onto its own thread (live serving). With `watch`,
@@ -76,14 +86,25 @@ impl ScriptRunner {
     /// saved. Does nothing if it already runs on one.
     pub fn start_thread(&mut self, watch: bool) -> std::io::Result<()> {
         match std::mem::replace(&mut self.mode, Mode::Moving) {
-            Mode::Inline(script) => match ScriptThread::spawn(*script, watch) {
-                Ok(t) => self.mode = Mode::Thread(t),
-                Err(e) => {
-                    // The script was moved into the failed spawn's closure
-                    // and is gone: no way to play on.
-                    return Err(e);
+            Mode::Inline(script) => {
+                let watcher = if watch {
+                    Some(
+                        self.watcher
+                            .take()
+                            .unwrap_or_else(|| ScriptWatcher::new(&self.path)),
+                    )
+                } else {
+                    None
+                };
+                match ScriptThread::spawn(*script, watcher) {
+                    Ok(t) => self.mode = Mode::Thread(t),
+                    Err(e) => {
+                        // The script was moved into the failed spawn's closure
+                        // and is gone: no way to play on.
+                        return Err(e);
+                    }
                 }
-            },
+            }
             other => self.mode = other,
         }
         Ok(())
@@ -235,39 +256,10 @@ impl ScriptRunner {
         }
     }
 
-    /// Sets a named control that the script reads with `ctrl(name)`.
-    pub fn set_control(&self, name: &str, value: f64) {
-        self.shared.controls().insert(name.to_string(), value);
-    }
-
-    /// Keeps a MIDI message for `midi_events()` (the oldest goes when full).
-    pub fn push_midi_event(&self, event: rhai::Map) {
-        let mut q = self.shared.midi_events();
-        if q.len() >= super::api::MAX_MIDI_EVENTS {
-            q.pop_front();
-        }
-        q.push_back(event);
-    }
-
-    /// MIDI requests (`midi_learn`, …) the script made since the last call.
-    pub fn take_midi_requests(&self) -> Vec<String> {
-        std::mem::take(&mut *self.shared.midi_requests())
-    }
-
-    /// `count` steps of the step model the script loaded as `name`.
-    pub fn step_model(&self, name: &str, count: usize) -> Result<Vec<StepInfo>, String> {
-        self.shared.trained.step_named(name, count)
-    }
-
-    /// Steps named models took since the last call (for OSC subscribers).
-    pub fn take_model_steps(&self) -> Vec<(String, StepInfo)> {
-        self.shared.trained.take_steps()
-    }
-
-    /// The latent frames playing TorchScript models decode now, for
-    /// `model_latent_now`.
-    pub fn set_latents(&self, latents: BTreeMap<String, Vec<f32>>) {
-        self.shared.trained.set_latents(latents);
+    /// The state the script shares with the control thread: controls, MIDI
+    /// events and requests, step models, latent frames.
+    pub fn shared(&self) -> &Shared {
+        &self.shared
     }
 }
 

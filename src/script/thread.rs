@@ -26,22 +26,27 @@ pub struct ScriptThread {
 }
 
 impl ScriptThread {
-    /// Moves `script` onto a new thread named `loam-script`. With `watch`,
-    /// the thread also reloads the script when its folder's `.rhai` files
-    /// are saved (answered as a [`EvalKind::Reload`] with ticket 0).
-    pub fn spawn(script: Script, watch: bool) -> std::io::Result<ScriptThread> {
+    /// Moves `script` onto a new thread named `loam-script`. With a
+    /// `watcher`, the thread also reloads the script when its folder's
+    /// `.rhai` files are saved (answered as a [`EvalKind::Reload`] with
+    /// ticket 0).
+    pub fn spawn(script: Script, watcher: Option<ScriptWatcher>) -> std::io::Result<ScriptThread> {
         let (jobs, job_rx) = crossbeam_channel::bounded(JOB_CAPACITY);
         let (answer_tx, answers) = crossbeam_channel::bounded(JOB_CAPACITY * 2);
         std::thread::Builder::new()
             .name("loam-script".into())
-            .spawn(move || run(script, job_rx, answer_tx, watch))?;
+            .spawn(move || run(script, job_rx, answer_tx, watcher))?;
         Ok(ScriptThread { jobs, answers })
     }
 }
 
 /// Runs jobs until the control side goes away.
-fn run(mut script: Script, jobs: Receiver<ScriptJob>, answers: Sender<Answer>, watch: bool) {
-    let mut watcher = watch.then(|| ScriptWatcher::new(script.path()));
+fn run(
+    mut script: Script,
+    jobs: Receiver<ScriptJob>,
+    answers: Sender<Answer>,
+    mut watcher: Option<ScriptWatcher>,
+) {
     loop {
         match jobs.recv_timeout(WATCH_EVERY) {
             Ok(ScriptJob::Watch(on)) => {
