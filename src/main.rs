@@ -395,10 +395,15 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         Running::Device(stream) => drop(stream),
         Running::Null(sink) => sink.stop(),
     }
-    let recorder = recorder.lock().unwrap_or_else(|p| p.into_inner()).take();
-    signals
-        .done
-        .store(true, std::sync::atomic::Ordering::Relaxed);
+    // Under the recording's lock, so the signal watcher either finalises it
+    // itself or sees that this thread does.
+    let recorder = {
+        let mut held = recorder.lock().unwrap_or_else(|p| p.into_inner());
+        signals
+            .done
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        held.take()
+    };
     if let Some(r) = recorder {
         match r.finish() {
             Ok(p) => loam::say!("loam: recording saved to {}", p.display()),

@@ -60,10 +60,13 @@ pub fn watch(recorder: SharedRecorder) -> SignalWatch {
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
-            if done.load(Ordering::Relaxed) {
-                return;
-            }
-            let taken = recorder.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let taken = {
+                let mut held = recorder.lock().unwrap_or_else(|p| p.into_inner());
+                if done.load(Ordering::Relaxed) {
+                    return;
+                }
+                held.take()
+            };
             let saved = match taken.map(Recorder::finish) {
                 Some(Ok(p)) => format!("; recording saved to {}", p.display()),
                 Some(Err(e)) => format!("; {e}"),

@@ -46,7 +46,7 @@ impl Controller {
     pub fn new(mut session: Session, commands: Receiver<Command>, lookahead: u64) -> Controller {
         if let Err(e) = session.script.start_thread(true) {
             crate::say!(
-                "loam: error: no thread for the script ({e}); it runs on the control thread"
+                "loam: error: no thread could be started for the script ({e}): its code cannot run, loops play as they are"
             );
         }
         Controller {

@@ -35,9 +35,29 @@ pub const BAR_TIME_LIMIT: Duration = Duration::from_millis(60);
 /// music never waits for it; bars due meanwhile play their last patterns.
 pub const EVAL_TIME_LIMIT: Duration = Duration::from_secs(2);
 
-/// How long reading a script file may take (a FIFO, a hung network mount)
-/// before it is reported as unreadable.
+/// How long reading a script file may take (a hung network mount) before it
+/// is reported as unreadable.
 pub const READ_TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// The largest script file loam reads (bytes); rhai's own string limit is
+/// 1 MiB, and a performance script is a few kilobytes.
+pub const MAX_SCRIPT_BYTES: u64 = 4 << 20;
+
+/// Checks that `path` is a regular file of at most [`MAX_SCRIPT_BYTES`],
+/// without opening it (opening a FIFO blocks until someone writes to it).
+pub fn check_script_file(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file (a pipe, a device or a folder?)".into());
+    }
+    if meta.len() > MAX_SCRIPT_BYTES {
+        return Err(format!(
+            "{} bytes, more than a script may have ({MAX_SCRIPT_BYTES})",
+            meta.len()
+        ));
+    }
+    Ok(())
+}
 
 /// The operation count between two looks at the clock (a look costs ~20 ns;
 /// 256 operations take a few microseconds).
@@ -402,7 +422,15 @@ pub fn read(path: &Path) -> Result<String, ScriptError> {
     std::thread::Builder::new()
         .name("loam-script-read".into())
         .spawn(move || {
-            let _ = tx.send(std::fs::read_to_string(owned));
+            let read = check_script_file(&owned).and_then(|()| {
+                use std::io::Read;
+                let mut text = String::new();
+                std::fs::File::open(&owned)
+                    .and_then(|f| f.take(MAX_SCRIPT_BYTES).read_to_string(&mut text))
+                    .map(|_| text)
+                    .map_err(|e| e.to_string())
+            });
+            let _ = tx.send(read);
         })
         .map_err(|e| {
             err(format!(
@@ -412,7 +440,7 @@ pub fn read(path: &Path) -> Result<String, ScriptError> {
     match rx.recv_timeout(READ_TIME_LIMIT) {
         Ok(r) => r.map_err(|e| err(format!("cannot read the script: {e}"))),
         Err(_) => Err(err(format!(
-            "cannot read the script: reading took longer than {} s (a pipe, or a folder that does not answer?)",
+            "cannot read the script: reading took longer than {} s (a folder that does not answer?)",
             READ_TIME_LIMIT.as_secs()
         ))),
     }

@@ -145,6 +145,14 @@ impl ModuleResolver for FolderImports {
             )));
         }
         let file = self.inner.get_file_path(path, None);
+        if file.exists() {
+            if let Err(why) = super::host::check_script_file(&file) {
+                return Err(Box::new(EvalAltResult::ErrorRuntime(
+                    format!("import \"{path}\": {}: {why}", file.display()).into(),
+                    pos,
+                )));
+            }
+        }
         let _on_chain = self
             .enter(source, file)
             .map_err(|message| Box::new(EvalAltResult::ErrorRuntime(message.into(), pos)))?;

@@ -52,6 +52,11 @@ pub struct ScriptRunner {
     /// What the script's folder looked like when the script was read, so a
     /// save made before the thread starts is still heard.
     watcher: Option<ScriptWatcher>,
+    /// The last bar whose changes were given (or found late): a bar planned
+    /// again after a mute or a change "now" already has them in the planner.
+    planned_through: Option<i64>,
+    /// The script thread has ended (it never should; said once).
+    gone: bool,
 }
 
 impl ScriptRunner {
@@ -71,6 +76,8 @@ impl ScriptRunner {
             late_since: None,
             late_bars: Arc::new(AtomicU64::new(0)),
             watcher: None,
+            planned_through: None,
+            gone: false,
         }
     }
 
@@ -160,23 +167,39 @@ impl ScriptRunner {
             }
             Mode::Thread(t) => match t.jobs.try_send(job) {
                 Ok(()) => self.evals_in_flight += 1,
-                Err(_) => self.finished.push_back((
-                    ticket,
-                    kind,
-                    Err(ScriptError {
-                        file: self.path.clone(),
-                        line: 0,
-                        column: 0,
-                        message: format!(
+                Err(e) => {
+                    let message = if e.is_full() {
+                        format!(
                             "the script thread has {} jobs waiting; try again",
                             super::thread::JOB_CAPACITY
-                        ),
-                    }),
-                )),
+                        )
+                    } else {
+                        "the script thread has ended: script code cannot run".to_string()
+                    };
+                    self.refuse(ticket, kind, message);
+                }
             },
-            Mode::Moving => {}
+            Mode::Moving => self.refuse(
+                ticket,
+                kind,
+                "no thread could be started for the script: its code cannot run".into(),
+            ),
         }
         ticket
+    }
+
+    /// Answers an evaluation that could not be sent with `message`.
+    fn refuse(&mut self, ticket: u64, kind: EvalKind, message: String) {
+        self.finished.push_back((
+            ticket,
+            kind,
+            Err(ScriptError {
+                file: self.path.clone(),
+                line: 0,
+                column: 0,
+                message,
+            }),
+        ));
     }
 
     /// Evaluations that finished since the last call, in order.
@@ -216,12 +239,23 @@ impl ScriptRunner {
     fn drain(&mut self) {
         loop {
             let answer = match &self.mode {
-                Mode::Thread(t) => t.answers.try_recv().ok(),
-                _ => None,
+                Mode::Thread(t) => t.answers.try_recv(),
+                _ => return,
             };
             match answer {
-                Some(a) => self.absorb(a),
-                None => return,
+                Ok(a) => self.absorb(a),
+                Err(crossbeam_channel::TryRecvError::Empty) => return,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    if !self.gone {
+                        self.gone = true;
+                        self.bar_in_flight = None;
+                        self.messages.push(
+                            "the script thread has ended: loops play as they are and script code cannot run"
+                                .into(),
+                        );
+                    }
+                    return;
+                }
             }
         }
     }
@@ -276,6 +310,9 @@ impl BarHook for ScriptRunner {
             return;
         };
         let t_jobs = t.jobs.clone();
+        if self.planned_through.is_some_and(|p| bar <= p) {
+            return;
+        }
         self.drain();
         if self.answer.as_ref().is_some_and(|(b, _)| *b != bar) {
             self.answer = None;
@@ -293,7 +330,7 @@ impl BarHook for ScriptRunner {
     }
 
     fn ready(&mut self, bar: i64) -> bool {
-        if !self.is_threaded() {
+        if !self.is_threaded() || self.planned_through.is_some_and(|p| bar <= p) {
             return true;
         }
         self.drain();
@@ -308,8 +345,17 @@ impl BarHook for ScriptRunner {
         if let Mode::Inline(script) = &mut self.mode {
             return script.on_bar(bar);
         }
+        if self.planned_through.is_some_and(|p| bar <= p) {
+            // Planned again (a mute, a change "now"): its changes are in
+            // the planner already, and bar() does not run twice.
+            return Vec::new();
+        }
+        self.planned_through = Some(bar);
         self.drain();
-        if let Some((b, changes)) = self.answer.take() {
+        // Evaluations that finished ahead of this answer apply first; the
+        // control thread takes them at its next step, so this bar is late.
+        let evaluations_first = !self.finished.is_empty();
+        if let Some((b, changes)) = self.answer.take().filter(|_| !evaluations_first) {
             if b == bar {
                 if let Some(from) = self.late_since.take() {
                     self.messages.push(format!(
@@ -324,6 +370,8 @@ impl BarHook for ScriptRunner {
         if self.late_since.is_none() {
             self.late_since = Some(bar);
             let why = match self.bar_in_flight {
+                _ if evaluations_first => "an evaluation finished just before it".to_string(),
+                _ if self.gone => "its thread has ended".to_string(),
                 Some(b) if b != bar => format!("it is still running bar {b}"),
                 Some(_) => "bar() and the loop functions did not finish in time".to_string(),
                 None if self.evals_in_flight > 0 => "an evaluation is still running".to_string(),

@@ -54,7 +54,7 @@ fn run(
                 continue;
             }
             Ok(job) => {
-                let outcome = perform(&mut script, job);
+                let outcome = perform_caught(&mut script, job);
                 if !reply(&mut script, &answers, outcome) {
                     return;
                 }
@@ -79,6 +79,38 @@ fn run(
 fn reply(script: &mut Script, answers: &Sender<Answer>, outcome: ScriptOutcome) -> bool {
     let messages = script.take_messages();
     answers.send(Answer { outcome, messages }).is_ok()
+}
+
+/// Does one job, turning a panic inside it (a bug in loam or a library)
+/// into an error for that job: the thread, and the script, go on.
+fn perform_caught(script: &mut Script, job: ScriptJob) -> ScriptOutcome {
+    let answer_for = match &job {
+        ScriptJob::Bar { bar, .. } => Err(*bar),
+        ScriptJob::Eval { ticket, .. } => Ok((*ticket, EvalKind::Eval)),
+        ScriptJob::Reload { ticket } => Ok((*ticket, EvalKind::Reload)),
+        ScriptJob::Load { path, ticket } => Ok((*ticket, EvalKind::Load(path.clone()))),
+        ScriptJob::Watch(_) => Err(i64::MIN),
+    };
+    let path = script.path().to_path_buf();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| perform(script, job))) {
+        Ok(outcome) => outcome,
+        Err(_) => match answer_for {
+            Err(bar) => ScriptOutcome::Bar {
+                bar,
+                changes: Vec::new(),
+            },
+            Ok((ticket, kind)) => ScriptOutcome::Done {
+                ticket,
+                kind,
+                result: Err(super::ScriptError {
+                    file: path,
+                    line: 0,
+                    column: 0,
+                    message: "loam failed inside this evaluation (a bug: please report it); nothing of it was applied".into(),
+                }),
+            },
+        },
+    }
 }
 
 /// Does one job on the script thread.

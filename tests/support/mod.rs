@@ -138,3 +138,14 @@ impl Serving {
         (status, err)
     }
 }
+
+impl Drop for Serving {
+    /// A test that fails before `finish` still stops its server (by process
+    /// id), so no `loam serve` outlives the test run.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
