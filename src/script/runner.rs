@@ -414,6 +414,7 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !runner.ready(bar) {
             assert!(Instant::now() < deadline, "bar {bar} never answered");
+            runner.take_finished();
             runner.prepare(bar);
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -436,7 +437,14 @@ mod tests {
             );
         }
         assert!(runner.take_messages().is_empty());
-        // Bar 2 runs long: planned at once, it gets nothing and says so.
+        // Bar 2 waits behind a 2 s evaluation (and then runs long itself):
+        // planned at once, it gets nothing and says so, however fast the
+        // machine is.
+        runner.submit(ScriptJob::Eval {
+            code: "let big = \"x\"; big.pad(1000000, \"y\"); for i in 0..50000 { let t = big; t.replace(\"y\", \"z\"); }".into(),
+            origin: "<eval>".into(),
+            ticket: 0,
+        });
         runner.prepare(2);
         assert!(runner.on_bar(2).is_empty());
         runner.prepare(3);
