@@ -350,7 +350,8 @@ mod tests {
         );
         assert!(LearnRequest::parse("tempo 0 120").is_err());
         assert!(LearnRequest::parse("octave -3 2").is_err());
-        assert!(LearnRequest::parse("octave -2.4 2.4").is_ok());
+        assert!(LearnRequest::parse("octave -1.5 1.5").is_ok());
+        assert!(LearnRequest::parse("octave -2.4 2").is_err());
         assert!(LearnRequest::parse("latent:drums:0 -100 0").is_err());
         assert!(LearnRequest::parse("loop:kick:mute 0 20").is_ok());
         let m = r.bind(Source::Cc {

@@ -348,9 +348,9 @@ impl Parser<'_> {
                     let probability = if self.peek().is_some_and(|b| b.is_ascii_digit()) {
                         let p_at = self.pos;
                         let p = self.number('?')?;
-                        if p > Rational::from_integer(1) {
-                            return Err(error(p_at, "probability must be between 0 and 1"));
-                        }
+                        values::DEGRADE
+                            .check(as_f64(p))
+                            .map_err(|e| error(p_at, e.to_string()))?;
                         p
                     } else {
                         Rational::new(1, 2)
