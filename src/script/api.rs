@@ -406,9 +406,10 @@ fn octave(k: i64) -> Result<TempoOctave, String> {
 }
 
 /// A number from a script checked by `rule`, as an exact rational (`2`,
-/// `1.5`, `"3/2"`). Floats are kept to a millionth; write `"1/3"` for an
-/// exact third. The rule is checked on the number given, so every entry
-/// refuses the same values with the same message.
+/// `1.5`, `"3/2"`). A float is read as the decimal it prints as (up to 9
+/// decimals, so `0.00390625` is exactly 1/256), else to a billionth; write
+/// `"1/3"` for an exact third. The rule is checked on the number given, so
+/// every entry refuses the same values with the same message.
 fn exact(v: &Dynamic, rule: values::Rule) -> Res<crate::time::Rational> {
     let text = v.clone().try_cast::<String>();
     let decimal = match &text {
@@ -417,7 +418,11 @@ fn exact(v: &Dynamic, rule: values::Rule) -> Res<crate::time::Rational> {
     };
     if let Some(f) = decimal {
         let f = rule.check(f).or_else(|e| fail(e.to_string()))?;
-        return Ok(crate::time::q((f * 1e6).round() as i128, 1_000_000));
+        if f == 0.0 {
+            return Ok(crate::time::q(0, 1));
+        }
+        return Ok(Transform::parse_factor(&f.to_string())
+            .unwrap_or_else(|_| crate::time::q((f * 1e9).round() as i128, 1_000_000_000)));
     }
     let text = text.unwrap_or_default();
     Transform::parse_factor(&text).or_else(|e| fail(format!("{}: {e}", rule.name)))
