@@ -105,6 +105,22 @@ fn a_negative_rate_in_a_script_plays_the_sample_reversed() {
 }
 
 #[test]
+fn reversed_playback_does_not_depend_on_the_block_size() {
+    let script = support::script_with_click(
+        "rev-blocks",
+        "tempo(120);\nlive_loop(\"r\", \"ramp ramp:0 ~ ramp\").rate(-1.5).legato(0.02);\n",
+    );
+    write_ramp(script.parent().unwrap());
+    let renders: Vec<Vec<f32>> = [1, 64, 1000]
+        .iter()
+        .map(|b| support::render(&script, 1, *b))
+        .collect();
+    assert!(renders[0].iter().any(|x| *x != 0.0));
+    assert_eq!(renders[0], renders[1]);
+    assert_eq!(renders[1], renders[2]);
+}
+
+#[test]
 fn a_negative_rate_over_osc_plays_the_sample_reversed() {
     let dir = osc_support::temp_dir("same-values-rev");
     let script = osc_support::script_with_click(&dir, "tempo(120);\n");

@@ -7,7 +7,7 @@
 //! | `/tempo` | `f bpm [s note-value]` | tempo at the next bar |
 //! | `/metre` | `s metre` | metre at the next bar |
 //! | `/octave` | `i k [s loop]` | tempo octave (global, or one loop's) |
-//! | `/play` | `s sound [s key, f value]…` | play a sound now or at the bundle's time |
+//! | `/play` | `s sound [s key, f value]…` | play a sound now or at the bundle's time; `gain`, `pan`, `rate`/`speed` (negative: reversed), `length`/`sustain`, `n` follow [`crate::pattern::values`] |
 //! | `/set` | `s name, f value` | a named control scripts read with `ctrl(name)` |
 //! | `/loop/NAME/mute`, `…/unmute`, `…/solo`, `/unsolo` | | loop switches |
 //! | `/hush` | | silence and stop every loop |

@@ -9,7 +9,7 @@
 //! | `seed(n)` | seed for every random choice in patterns |
 //! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`) |
 //! | `live_loop("name", "pattern")` | define or replace a loop; returns it for chaining |
-//! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings |
+//! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings, each checked by its rule in [`crate::pattern::values`] (a negative rate plays reversed); a value out of range is an error naming the loop |
 //! | `live_loop("name", \|n\| …)` | a loop whose function returns its pattern before each bar `n` |
 //! | `.fast(x)` `.slow(x)` `.shift(pulses)` `.rev()` `.degrade(p)` `.humanise(pulses, vel)` `.swing(a)` `.layer("pattern")` `.velocity(g)` | pattern transforms, applied in order |
 //! | `.every(n, fast(2))` / `.every(n, offset, rev())` | a transform on every n-th cycle |
