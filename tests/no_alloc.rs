@@ -29,7 +29,9 @@ fn process_never_allocates() {
         for i in 0..100u64 {
             let s = Arc::clone(bank.get(&names[(i as usize) % names.len()], 0).unwrap());
             let mut ev = SoundEvent::new(frame + i % 64, s);
-            ev.rate = 0.5 + (i % 7) as f32 * 0.25;
+            // Every other sound reversed (a negative rate reads from the end).
+            let way = if i % 2 == 0 { 1.0 } else { -1.0 };
+            ev.rate = way * (0.5 + (i % 7) as f32 * 0.25);
             ev.pan = (i % 5) as f32 * 0.4 - 0.8;
             ev.length = if i % 3 == 0 { Some(500) } else { None };
             handle.send(ev).unwrap();

@@ -15,7 +15,8 @@ pub struct SoundEvent {
     pub gain: f32,
     /// −1 (left) … 1 (right).
     pub pan: f32,
-    /// Playback rate: 2 = an octave up and twice as short. Must be > 0.
+    /// Playback rate: 2 = an octave up and twice as short; negative plays
+    /// the sound reversed from its end (see [`crate::pattern::values::RATE`]).
     pub rate: f32,
     /// Frames to play before a short fade-out; `None` plays the whole sample.
     pub length: Option<u64>,

@@ -1,10 +1,12 @@
 //! One playing sound: a sample read at a rate, panned, with an optional
-//! length that ends in a short fade.
+//! length that ends in a short fade. A negative rate reads the sample
+//! backwards from its last frame, as SuperDirt plays a negative `speed`.
 
 use std::sync::Arc;
 
 use super::guard::{check, Fault};
 use super::SoundEvent;
+use crate::pattern::values::MAX_RATE;
 use crate::sound::Sample;
 
 /// A voice slot. Empty when `sample` is `None`.
@@ -62,20 +64,23 @@ impl Voice {
             // Balance for stereo samples.
             (gain * (1.0 - pan).min(1.0), gain * (1.0 + pan).min(1.0))
         };
-        let rate = if rate.is_finite() && rate > 0.0 {
-            rate.min(64.0) as f64
-        } else {
-            1.0
-        };
+        // NOTE: every entry (script, pattern, OSC, MIDI) refuses a rate
+        // outside `values::RATE` with a message before it gets here; a rate
+        // that is 0 or not finite could never end, so such an event is not
+        // played rather than played at some other rate.
+        let rate = rate as f64;
+        let playable = rate.is_finite() && rate != 0.0;
+        let frames = (sample.data.len() / sample.channels.max(1)) as f64;
         let previous = self.sample.replace(sample);
-        self.pos = 0.0;
-        self.rate = rate;
+        // A negative rate plays the sound reversed, from its last frame.
+        self.pos = if rate < 0.0 { frames - 1.0 } else { 0.0 };
+        self.rate = rate.clamp(-MAX_RATE, MAX_RATE);
         self.gain_l = gain_l;
         self.gain_r = gain_r;
         self.until_fade = length.unwrap_or(u64::MAX);
         self.fade_left = fade_len.max(1);
         self.fade_len = fade_len.max(1);
-        self.finished = false;
+        self.finished = !playable;
         self.fault = None;
         self.order = order;
         previous
@@ -134,6 +139,10 @@ impl Voice {
             } else if self.until_fade != u64::MAX {
                 self.until_fade -= 1;
             }
+            if self.pos < 0.0 {
+                self.finished = true;
+                return;
+            }
             let idx = self.pos as usize;
             if idx >= frames {
                 self.finished = true;
@@ -160,7 +169,7 @@ impl Voice {
             frame[0] += l;
             frame[1] += r;
             self.pos += self.rate;
-            if self.pos as usize >= frames {
+            if self.pos < 0.0 || self.pos as usize >= frames {
                 self.finished = true;
                 return;
             }

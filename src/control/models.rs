@@ -290,6 +290,12 @@ impl Models {
             ModelOp::Step { .. } => Err("step models live in the script".into()),
             ModelOp::Input { .. } => Err("inputs go through Models::set_input".into()),
             ModelOp::Latent { name, values } => {
+                // The same rule as OSC and MIDI learn, whoever sent it.
+                for v in &values {
+                    crate::pattern::values::LATENT
+                        .check(*v)
+                        .map_err(|e| format!("model '{name}': {e}"))?;
+                }
                 let l = self.get(&name)?;
                 for (d, v) in values.iter().enumerate() {
                     l.handle
@@ -321,6 +327,11 @@ impl Models {
                 Ok(format!("{name} {attr}"))
             }
             ModelOp::Gain { name, gain, pan } => {
+                // The same rules as a loop's gain and pan, whoever sent it.
+                use crate::pattern::values::{GAIN, PAN};
+                GAIN.check(gain as f64)
+                    .and_then(|_| PAN.check(pan as f64))
+                    .map_err(|e| format!("model '{name}': {e}"))?;
                 let slot = self.get(&name)?.slot;
                 engine
                     .model(ModelMsg::Gain { slot, gain, pan })

@@ -14,12 +14,16 @@
 //! | `latent:MODEL:DIM` | dimension `DIM` of a loaded model's latent vector | −3 … 3 |
 //!
 //! Optional `RANGE` and `CURVE` follow the target: `tempo 90 150 exp`.
+//! A range must lie inside the target's rule ([`Target::rule`], the same
+//! rule scripts and OSC follow): `loop:kick:gain 0 20` is refused when
+//! learning starts, naming the target, since gain goes to 16 at most.
 //! `exp` is exponential (`min·(max/min)^x`, for positive ranges; otherwise
 //! `x²` shaped), `lin` linear (the default).
 
 use serde::{Deserialize, Serialize};
 
 use super::message::MidiMessage;
+use crate::pattern::values;
 
 /// What a control drives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +68,36 @@ loop:NAME:gain, loop:NAME:mute or latent:MODEL:DIM)"
                     .map_err(|_| format!("latent:{m}:{d}: the dimension must be a whole number"))?,
             }),
             _ => Err(bad()),
+        }
+    }
+
+    /// The rule the target's values follow ([`crate::pattern::values`]);
+    /// `None` for a mute, which has no value.
+    pub fn rule(&self) -> Option<values::Rule> {
+        match self {
+            Target::Control { .. } => Some(values::CONTROL),
+            Target::Tempo => Some(values::TEMPO),
+            // The control's value is rounded to the nearest octave, so the
+            // ends need not be whole; they must lie in −2 … 2.
+            Target::Octave => Some(values::Rule {
+                whole: false,
+                ..values::OCTAVE
+            }),
+            Target::LoopGain { .. } => Some(values::GAIN),
+            Target::LoopMute { .. } => None,
+            Target::Latent { .. } => Some(values::LATENT),
+        }
+    }
+
+    /// Refuses a range whose ends (or anything between) lie outside the
+    /// target's rule, naming the target: `learn loop:kick:gain: gain 20 is
+    /// out of range: give 0 to 16 (…)`.
+    pub fn check_range(&self, min: f64, max: f64) -> Result<(), String> {
+        match self.rule() {
+            Some(rule) => rule
+                .check_span(min, max)
+                .map_err(|e| format!("learn {self}: {e}")),
+            None => Ok(()),
         }
     }
 
@@ -177,6 +211,12 @@ pub struct Mapping {
 }
 
 impl Mapping {
+    /// Refuses a mapping (read from a file, say) whose range lies outside
+    /// its target's rule, as [`LearnRequest::parse`] does.
+    pub fn check(&self) -> Result<(), String> {
+        self.target.check_range(self.min, self.max)
+    }
+
     /// The target value for a control at `x` (0 … 1) of its travel.
     pub fn value(&self, x: f64) -> f64 {
         let x = if x.is_finite() {
@@ -221,7 +261,10 @@ impl LearnRequest {
         }
         let range = match numbers.as_slice() {
             [] => None,
-            [a, b] => Some((*a, *b)),
+            [a, b] => {
+                target.check_range(*a, *b)?;
+                Some((*a, *b))
+            }
             _ => {
                 return Err(format!(
                     "learn {target}: give a range as two numbers, MIN MAX"
@@ -276,12 +319,41 @@ mod tests {
     }
 
     #[test]
+    fn default_ranges_follow_the_rules() {
+        for t in [
+            "tempo",
+            "octave",
+            "ctrl:cutoff",
+            "loop:kick:gain",
+            "loop:kick:mute",
+            "latent:drums:3",
+        ] {
+            let t = Target::parse(t).unwrap();
+            let (a, b) = t.default_range();
+            assert_eq!(t.check_range(a, b), Ok(()), "{t}");
+        }
+    }
+
+    #[test]
     fn requests_with_range_and_curve() {
         let r = LearnRequest::parse("tempo 90 150 exp").unwrap();
         assert_eq!(r.range, Some((90.0, 150.0)));
         assert_eq!(r.curve, Curve::Exponential);
         assert!(LearnRequest::parse("tempo 90").is_err());
         assert!(LearnRequest::parse("tempo 90 nan").is_err());
+        assert_eq!(
+            LearnRequest::parse("loop:kick:gain 0 20").unwrap_err(),
+            format!(
+                "learn loop:kick:gain: {}",
+                values::GAIN.check(20.0).unwrap_err()
+            )
+        );
+        assert!(LearnRequest::parse("tempo 0 120").is_err());
+        assert!(LearnRequest::parse("octave -3 2").is_err());
+        assert!(LearnRequest::parse("octave -1.5 1.5").is_ok());
+        assert!(LearnRequest::parse("octave -2.4 2").is_err());
+        assert!(LearnRequest::parse("latent:drums:0 -100 0").is_err());
+        assert!(LearnRequest::parse("loop:kick:mute 0 20").is_ok());
         let m = r.bind(Source::Cc {
             channel: 0,
             controller: 1,

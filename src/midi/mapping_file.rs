@@ -50,11 +50,21 @@ pub fn default_path() -> PathBuf {
 }
 
 impl MappingFile {
-    /// Reads `path`; a missing file is an empty one (GM pads).
+    /// Reads `path`; a missing file is an empty one (GM pads). A mapping
+    /// whose range lies outside its target's rule is refused.
     pub fn load(path: &Path) -> Result<MappingFile, String> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a loam MIDI mapping file: {e}", path.display())),
+            Ok(text) => {
+                let file: MappingFile = serde_json::from_str(&text).map_err(|e| {
+                    format!("{}: not a loam MIDI mapping file: {e}", path.display())
+                })?;
+                // A range edited by hand follows the same rule as one learned.
+                for m in &file.mappings {
+                    m.check()
+                        .map_err(|e| format!("{}: {} ({e})", path.display(), m.source))?;
+                }
+                Ok(file)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(MappingFile {
                 version: 1,
                 ..Default::default()

@@ -7,7 +7,7 @@
 //! | `/tempo` | `f bpm [s note-value]` | tempo at the next bar |
 //! | `/metre` | `s metre` | metre at the next bar |
 //! | `/octave` | `i k [s loop]` | tempo octave (global, or one loop's) |
-//! | `/play` | `s sound [s key, f value]…` | play a sound now or at the bundle's time |
+//! | `/play` | `s sound [s key, f value]…` | play a sound now or at the bundle's time; `gain`, `pan`, `rate`/`speed` (negative: reversed), `length`/`sustain`, `n` follow [`crate::pattern::values`] |
 //! | `/set` | `s name, f value` | a named control scripts read with `ctrl(name)` |
 //! | `/loop/NAME/mute`, `…/unmute`, `…/solo`, `/unsolo` | | loop switches |
 //! | `/hush` | | silence and stop every loop |
@@ -32,6 +32,7 @@ use super::subscribers::Subscribers;
 use super::timetag::When;
 use super::{Access, OscCounters};
 use crate::control::{Command, PlayRequest, StatusBoard};
+use crate::pattern::values;
 use crate::schedule::Change;
 use crate::time::{wallclock, Metre, NoteValue, Tempo, TempoOctave};
 
@@ -129,7 +130,10 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
         }
         "/octave" => {
             a.count(1, 2, "k [loop]")?;
-            let octave = TempoOctave::new(a.int(0, "k")?).map_err(|e| format!("/octave: {e}"))?;
+            let k = values::OCTAVE
+                .check(a.number(0, "k")?)
+                .map_err(|e| format!("/octave: {e}"))?;
+            let octave = TempoOctave::new(k as i64).map_err(|e| format!("/octave: {e}"))?;
             if a.len() == 2 {
                 let name = a.string(1, "loop")?.to_string();
                 pending(cx, |reply| Command::LoopOctave {
@@ -289,10 +293,18 @@ fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal>
     let op = match action {
         "latent" => {
             a.count(1, 64, "value…")?;
-            let values = (0..a.len())
-                .map(|i| a.number(i, "latent value"))
+            let latent = (0..a.len())
+                .map(|i| {
+                    let v = a.number(i, "latent value")?;
+                    values::LATENT
+                        .check(v)
+                        .map_err(|e| format!("/model/{name}/latent: argument {}: {e}", i + 1))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
-            ModelOp::Latent { name, values }
+            ModelOp::Latent {
+                name,
+                values: latent,
+            }
         }
         "shape" => {
             a.count(3, 3, "dim offset scale")?;
@@ -328,16 +340,19 @@ fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal>
         }
         "gain" => {
             a.count(1, 2, "gain [pan]")?;
+            let rule = |i: usize, rule: values::Rule| -> Result<f32, String> {
+                let v = a.number(i, rule.name)?;
+                rule.check(v)
+                    .map(|v| v as f32)
+                    .map_err(|e| format!("/model/{name}/gain: {e}"))
+            };
             let pan = if a.len() == 2 {
-                a.number(1, "pan")? as f32
+                rule(1, values::PAN)?
             } else {
                 0.0
             };
-            ModelOp::Gain {
-                name,
-                gain: a.number(0, "gain")? as f32,
-                pan,
-            }
+            let gain = rule(0, values::GAIN)?;
+            ModelOp::Gain { name, gain, pan }
         }
         "unload" => {
             a.count(0, 0, "")?;
@@ -457,20 +472,17 @@ fn play_request(a: &Args, when: When) -> Result<PlayRequest, String> {
     req.variant = variant;
     for i in (1..a.len()).step_by(2) {
         let key = a.string(i, "key")?;
-        let range = |lo: f64, hi: f64| -> Result<f64, String> {
+        // Each value by its one rule (see [`crate::pattern::values`]).
+        let value = |rule: values::Rule| -> Result<f64, String> {
             let v = a.number(i + 1, key)?;
-            if (lo..=hi).contains(&v) {
-                Ok(v)
-            } else {
-                Err(format!("/play: {key} {v} is out of range ({lo} to {hi})"))
-            }
+            rule.check(v).map_err(|e| format!("/play: {e}"))
         };
         match key {
-            "gain" => req.gain = range(0.0, 16.0)? as f32,
-            "pan" => req.pan = range(-1.0, 1.0)? as f32,
-            "rate" | "speed" => req.rate = range(1.0 / 64.0, 64.0)? as f32,
-            "length" | "sustain" => req.length = Some(range(0.0, 3600.0)?),
-            "n" | "variant" => req.variant = range(0.0, 1e6)? as u32,
+            "gain" => req.gain = value(values::GAIN)? as f32,
+            "pan" => req.pan = value(values::PAN)? as f32,
+            "rate" | "speed" => req.rate = value(values::RATE)? as f32,
+            "length" | "sustain" => req.length = Some(value(values::LENGTH)?),
+            "n" | "variant" => req.variant = value(values::VARIANT)? as u32,
             other => {
                 return Err(format!(
                     "/play: unknown key '{}' (use gain, pan, rate, length or n)",

@@ -73,6 +73,7 @@ mod metre;
 mod parse;
 mod query;
 pub mod transform;
+pub mod values;
 
 use std::fmt;
 use std::sync::Arc;

@@ -6,6 +6,7 @@
 //! stack overflow or an arithmetic overflow at query time.
 
 use super::ast::{Accent, Node, Step};
+use super::values;
 use super::PatternError;
 use crate::time::Rational;
 
@@ -347,9 +348,9 @@ impl Parser<'_> {
                     let probability = if self.peek().is_some_and(|b| b.is_ascii_digit()) {
                         let p_at = self.pos;
                         let p = self.number('?')?;
-                        if p > Rational::from_integer(1) {
-                            return Err(error(p_at, "probability must be between 0 and 1"));
-                        }
+                        values::DEGRADE
+                            .check(as_f64(p))
+                            .map_err(|e| error(p_at, e.to_string()))?;
                         p
                     } else {
                         Rational::new(1, 2)
@@ -432,17 +433,20 @@ impl Parser<'_> {
             if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
                 return Err(error(at, "expected a variant number after ':'"));
             }
-            variant = u32::try_from(self.integer()?)
-                .map_err(|_| error(at, "variant number too large"))?;
+            let n = self.integer()?;
+            values::VARIANT
+                .check(n as f64)
+                .map_err(|e| error(at, e.to_string()))?;
+            variant = n as u32;
         }
         let mut accent = Accent::default();
         if self.peek() == Some(b'^') {
             self.pos += 1;
             let at = self.pos;
             accent.velocity = self.number('^')?;
-            if accent.velocity > Rational::from_integer(2) {
-                return Err(error(at, "velocity must be between 0 and 2"));
-            }
+            values::VELOCITY
+                .check(as_f64(accent.velocity))
+                .map_err(|e| error(at, e.to_string()))?;
         }
         if self.peek() == Some(b'\'') {
             self.pos += 1;
@@ -452,10 +456,11 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             let n = self.number('\'')?;
-            if n > Rational::from_integer(1) {
-                return Err(error(at, "a nudge must be between -1 and 1 pulse"));
-            }
-            accent.nudge = if negative { -n } else { n };
+            let n = if negative { -n } else { n };
+            values::NUDGE
+                .check(as_f64(n))
+                .map_err(|e| error(at, e.to_string()))?;
+            accent.nudge = n;
         }
         Ok(Node::Sound {
             name,
@@ -463,6 +468,11 @@ impl Parser<'_> {
             accent,
         })
     }
+}
+
+/// An exact number as a float, for checking it against its rule.
+fn as_f64(r: Rational) -> f64 {
+    *r.numer() as f64 / *r.denom() as f64
 }
 
 /// Closes the current sequence: `a b . c d` becomes `[a b] [c d]`.

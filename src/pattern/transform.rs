@@ -84,7 +84,7 @@ mod apply;
 
 use std::fmt;
 
-use super::{Pattern, QueryContext};
+use super::{values, Pattern, QueryContext};
 use crate::time::Rational;
 
 /// The largest `Fast`/`Slow` factor [`Transform::check`] accepts.
@@ -276,60 +276,38 @@ impl Transform {
         Ok(value)
     }
 
-    /// Whether the parameters are in the range a script should allow:
-    /// `Fast`/`Slow` in `(0, 256]`, `Every` with `n >= 1`, `Degrade` in
-    /// `[0, 1]`, `Humanise` timing in `[0, 1]` pulses and velocity in
-    /// `[0, 1]`, `Swing` in `[0, 1]`, `Gain` finite and `>= 0`.
-    /// Out-of-range values still query safely (they are clamped).
+    /// Whether the parameters are in the range a script should allow, by
+    /// the rules of [`super::values`]: `Fast` by [`values::FAST`], `Slow` by
+    /// [`values::SLOW`], `Shift` by [`values::SHIFT`], `Every` with
+    /// `n >= 1`, `Degrade` by [`values::DEGRADE`], `Humanise` by
+    /// [`values::HUMANISE_TIMING`] and [`values::HUMANISE_VELOCITY`],
+    /// `Swing` by [`values::SWING`], `Gain` (`.velocity(g)`) by
+    /// [`values::VELOCITY`]. Out-of-range values still query safely (they
+    /// are clamped), but every entry refuses them with this message.
     pub fn check(&self) -> Result<(), TransformError> {
-        let zero = Rational::from_integer(0);
-        let one = Rational::from_integer(1);
-        let unit = |x: f64| (0.0..=1.0).contains(&x);
+        let exact = |r: &Rational| *r.numer() as f64 / *r.denom() as f64;
+        let rule = |rule: values::Rule, v: f64| {
+            rule.check(v).map(|_| ()).map_err(|e| error(e.to_string()))
+        };
         match self {
-            Transform::Fast(n) | Transform::Slow(n) => {
-                let name = if matches!(self, Transform::Fast(_)) {
-                    "fast"
-                } else {
-                    "slow"
-                };
-                if *n <= zero || *n > Rational::from_integer(MAX_FACTOR) {
-                    return Err(error(format!(
-                        "{name} {n}: the factor must be greater than 0 and at most {MAX_FACTOR}"
-                    )));
-                }
-            }
+            Transform::Fast(n) => rule(values::FAST, exact(n)),
+            Transform::Slow(n) => rule(values::SLOW, exact(n)),
+            Transform::Shift(k) => rule(values::SHIFT, *k as f64),
             Transform::Every { n, transform, .. } => {
                 if *n < 1 {
                     return Err(error(format!("every {n}: n must be at least 1")));
                 }
-                transform.check()?;
+                transform.check()
             }
-            Transform::Degrade(p) if !unit(*p) => {
-                return Err(error(format!(
-                    "degrade {p}: the probability must be in 0..1"
-                )));
-            }
+            Transform::Degrade(p) => rule(values::DEGRADE, *p),
             Transform::Humanise { timing, velocity } => {
-                if *timing < zero || *timing > one {
-                    return Err(error(format!(
-                        "humanise timing {timing}: must be in 0..1 pulse"
-                    )));
-                }
-                if !unit(*velocity) {
-                    return Err(error(format!(
-                        "humanise velocity {velocity}: must be in 0..1"
-                    )));
-                }
+                rule(values::HUMANISE_TIMING, exact(timing))?;
+                rule(values::HUMANISE_VELOCITY, *velocity)
             }
-            Transform::Swing(a) if *a < zero || *a > one => {
-                return Err(error(format!("swing {a}: the amount must be in 0..1")));
-            }
-            Transform::Gain(g) if !(g.is_finite() && *g >= 0.0) => {
-                return Err(error(format!("gain {g}: must be a number >= 0")));
-            }
-            _ => {}
+            Transform::Swing(a) => rule(values::SWING, exact(a)),
+            Transform::Gain(g) => rule(values::VELOCITY, *g),
+            Transform::Rev | Transform::Layer(_) => Ok(()),
         }
-        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@
 //! | `seed(n)` | seed for every random choice in patterns |
 //! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`) |
 //! | `live_loop("name", "pattern")` | define or replace a loop; returns it for chaining |
-//! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings |
+//! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings, each checked by its rule in [`crate::pattern::values`] (a negative rate plays reversed); a value out of range is an error naming the loop |
 //! | `live_loop("name", \|n\| …)` | a loop whose function returns its pattern before each bar `n` |
 //! | `.fast(x)` `.slow(x)` `.shift(pulses)` `.rev()` `.degrade(p)` `.humanise(pulses, vel)` `.swing(a)` `.layer("pattern")` `.velocity(g)` | pattern transforms, applied in order |
 //! | `.every(n, fast(2))` / `.every(n, offset, rev())` | a transform on every n-th cycle |
@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Position};
 
-use crate::pattern::{Pattern, Transform};
+use crate::pattern::{values, Pattern, Transform};
 use crate::schedule::{Change, LoopDef};
 use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 
@@ -199,7 +199,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     });
     let s = shared.clone();
     engine.register_fn("octave", move |k: i64| -> Res<()> {
-        let k = TempoOctave::new(k).or_else(fail)?;
+        let k = octave(k).or_else(fail)?;
         s.collected().changes.push(Change::Octave(k));
         Ok(())
     });
@@ -267,19 +267,13 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     });
 
     engine.register_type_with_name::<LoopRef>("Loop");
-    register_setter(engine, shared, "gain", |d, v| d.gain = v.max(0.0) as f32);
-    register_setter(engine, shared, "pan", |d, v| {
-        d.pan = v.clamp(-1.0, 1.0) as f32
-    });
-    register_setter(engine, shared, "rate", |d, v| {
-        d.rate = if v > 0.0 { v as f32 } else { 1.0 }
-    });
-    register_setter(engine, shared, "legato", |d, v| {
-        d.legato = (v > 0.0).then_some(v)
-    });
+    register_setter(engine, shared, values::GAIN, |d, v| d.gain = v as f32);
+    register_setter(engine, shared, values::PAN, |d, v| d.pan = v as f32);
+    register_setter(engine, shared, values::RATE, |d, v| d.rate = v as f32);
+    register_setter(engine, shared, values::LEGATO, |d, v| d.legato = Some(v));
     let s = shared.clone();
     engine.register_fn("octave", move |l: &mut LoopRef, k: i64| -> Res<LoopRef> {
-        let k = TempoOctave::new(k).or_else(fail)?;
+        let k = octave(k).or_else(|e| fail(l.in_loop(e)))?;
         if let Some(e) = s.collected().loops.get_mut(&l.name) {
             e.def.octave = k;
         }
@@ -374,42 +368,64 @@ fn register_midi(engine: &mut Engine, shared: &Arc<Shared>) {
     }
 }
 
+/// A loop setting checked by its rule ([`values`]): a value outside it is
+/// refused with the loop's name, the value and the range, and the loop
+/// keeps its previous setting.
 fn register_setter(
     engine: &mut Engine,
     shared: &Arc<Shared>,
-    name: &'static str,
+    rule: values::Rule,
     apply: fn(&mut LoopDef, f64),
 ) {
     let s = shared.clone();
-    engine.register_fn(name, move |l: &mut LoopRef, v: f64| -> LoopRef {
+    let set = move |l: &LoopRef, v: f64| -> Res<LoopRef> {
+        let v = rule.check(v).or_else(|e| fail(l.in_loop(e)))?;
         if let Some(e) = s.collected().loops.get_mut(&l.name) {
             apply(&mut e.def, v);
         }
-        l.clone()
-    });
-    let s = shared.clone();
-    engine.register_fn(name, move |l: &mut LoopRef, v: i64| -> LoopRef {
-        if let Some(e) = s.collected().loops.get_mut(&l.name) {
-            apply(&mut e.def, v as f64);
-        }
-        l.clone()
+        Ok(l.clone())
+    };
+    let set_int = set.clone();
+    engine.register_fn(rule.name, move |l: &mut LoopRef, v: f64| set(l, v));
+    engine.register_fn(rule.name, move |l: &mut LoopRef, v: i64| {
+        set_int(l, v as f64)
     });
 }
 
-/// A number from a script as an exact factor (`2`, `1.5`, `"3/2"`).
-fn factor(v: &Dynamic) -> Res<crate::time::Rational> {
-    let text = if let Ok(i) = v.as_int() {
-        i.to_string()
-    } else if let Ok(f) = v.as_float() {
-        // Floats are kept to a millionth; write "1/3" for an exact third.
-        let t = format!("{f:.6}");
-        t.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else if let Some(s) = v.clone().try_cast::<String>() {
-        s
-    } else {
-        return fail(format!("expected a number, got {}", v.type_name()));
+impl LoopRef {
+    /// `loop 'NAME': ` in front of a message.
+    fn in_loop(&self, e: impl std::fmt::Display) -> String {
+        format!("loop '{}': {e}", self.name)
+    }
+}
+
+/// A tempo octave by [`values::OCTAVE`].
+fn octave(k: i64) -> Result<TempoOctave, String> {
+    values::OCTAVE.check(k as f64).map_err(|e| e.to_string())?;
+    TempoOctave::new(k)
+}
+
+/// A number from a script checked by `rule`, as an exact rational (`2`,
+/// `1.5`, `"3/2"`). A float is read as the decimal it prints as (up to 9
+/// decimals, so `0.00390625` is exactly 1/256), else to a billionth; write
+/// `"1/3"` for an exact third. The rule is checked on the number given, so
+/// every entry refuses the same values with the same message.
+fn exact(v: &Dynamic, rule: values::Rule) -> Res<crate::time::Rational> {
+    let text = v.clone().try_cast::<String>();
+    let decimal = match &text {
+        Some(t) => t.trim().parse::<f64>().ok(),
+        None => Some(number(v)?),
     };
-    Transform::parse_factor(&text).or_else(|e| fail(e.to_string()))
+    if let Some(f) = decimal {
+        let f = rule.check(f).or_else(|e| fail(e.to_string()))?;
+        if f == 0.0 {
+            return Ok(crate::time::q(0, 1));
+        }
+        return Ok(Transform::parse_factor(&f.to_string())
+            .unwrap_or_else(|_| crate::time::q((f * 1e9).round() as i128, 1_000_000_000)));
+    }
+    let text = text.unwrap_or_default();
+    Transform::parse_factor(&text).or_else(|e| fail(format!("{}: {e}", rule.name)))
 }
 
 pub(super) fn number(v: &Dynamic) -> Res<f64> {
@@ -434,6 +450,14 @@ fn add_transform(s: &Shared, l: &LoopRef, t: Transform) -> Res<()> {
     Ok(())
 }
 
+/// The text of a runtime error made by [`fail`].
+fn message(e: &EvalAltResult) -> String {
+    match e {
+        EvalAltResult::ErrorRuntime(d, _) => d.to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn checked(t: Transform) -> Res<Transform> {
     t.check().or_else(|e| fail(e.to_string()))?;
     Ok(t)
@@ -445,24 +469,31 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_type_with_name::<Transform>("Transform");
     type Make = fn(&[Dynamic]) -> Res<Transform>;
     let makers: [(&str, usize, Make); 9] = [
-        ("fast", 1, |a| checked(Transform::Fast(factor(&a[0])?))),
-        ("slow", 1, |a| checked(Transform::Slow(factor(&a[0])?))),
+        ("fast", 1, |a| {
+            checked(Transform::Fast(exact(&a[0], values::FAST)?))
+        }),
+        ("slow", 1, |a| {
+            checked(Transform::Slow(exact(&a[0], values::SLOW)?))
+        }),
         ("shift", 1, |a| {
-            Ok(Transform::Shift(number(&a[0])?.round() as i64))
+            let k = values::SHIFT
+                .check(number(&a[0])?)
+                .or_else(|e| fail(e.to_string()))?;
+            checked(Transform::Shift(k as i64))
         }),
         ("rev", 0, |_| Ok(Transform::Rev)),
         ("degrade", 1, |a| {
             checked(Transform::Degrade(number(&a[0])?))
         }),
         ("humanise", 2, |a| {
-            let timing = factor(&Dynamic::from(format!("{}", number(&a[0])?)))
-                .or_else(|_| Ok::<_, Box<EvalAltResult>>(crate::time::q(0, 1)))?;
             checked(Transform::Humanise {
-                timing,
+                timing: exact(&a[0], values::HUMANISE_TIMING)?,
                 velocity: number(&a[1])?,
             })
         }),
-        ("swing", 1, |a| checked(Transform::Swing(factor(&a[0])?))),
+        ("swing", 1, |a| {
+            checked(Transform::Swing(exact(&a[0], values::SWING)?))
+        }),
         ("layer", 1, |a| {
             let text = a[0]
                 .clone()
@@ -476,32 +507,27 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
     ];
     for (name, arity, make) in makers {
         let s = shared.clone();
-        let push = move |l: &LoopRef, t: Transform| -> Res<LoopRef> {
+        // On a loop, a refused value names the loop.
+        let push = move |l: &LoopRef, args: &[Dynamic]| -> Res<LoopRef> {
+            let t = make(args).or_else(|e| fail(l.in_loop(message(&e))))?;
             add_transform(&s, l, t)?;
             Ok(l.clone())
         };
         match arity {
             0 => {
                 engine.register_fn(name, move || make(&[]));
-                engine.register_fn(name, move |l: &mut LoopRef| -> Res<LoopRef> {
-                    push(l, make(&[])?)
-                });
+                engine.register_fn(name, move |l: &mut LoopRef| push(l, &[]));
             }
             1 => {
                 engine.register_fn(name, move |a: Dynamic| make(&[a]));
                 let push1 = push.clone();
-                engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic| -> Res<LoopRef> {
-                    push1(l, make(&[a])?)
-                });
+                engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic| push1(l, &[a]));
             }
             _ => {
                 engine.register_fn(name, move |a: Dynamic, b: Dynamic| make(&[a, b]));
-                engine.register_fn(
-                    name,
-                    move |l: &mut LoopRef, a: Dynamic, b: Dynamic| -> Res<LoopRef> {
-                        push(l, make(&[a, b])?)
-                    },
-                );
+                engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic, b: Dynamic| {
+                    push(l, &[a, b])
+                });
             }
         }
     }
@@ -513,7 +539,8 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
                 n,
                 offset: 0,
                 transform: Box::new(t),
-            })?;
+            })
+            .or_else(|e| fail(l.in_loop(message(&e))))?;
             add_transform(&s, l, every)?;
             Ok(l.clone())
         },
@@ -526,7 +553,8 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
                 n,
                 offset,
                 transform: Box::new(t),
-            })?;
+            })
+            .or_else(|e| fail(l.in_loop(message(&e))))?;
             add_transform(&s, l, every)?;
             Ok(l.clone())
         },

@@ -2,6 +2,7 @@
 
 use super::parse;
 use crate::pattern::ast::{Node, Step};
+use crate::pattern::values;
 use crate::time::{q, Rational};
 
 fn s(name: &str) -> Node {
@@ -234,10 +235,7 @@ fn operator_errors_point_at_the_operand() {
     assert_eq!(err("a*x"), (2, "expected a number after '*'".into()));
     assert_eq!(err("a/0"), (2, "factor must be greater than zero".into()));
     assert_eq!(err("a@0"), (2, "weight must be greater than zero".into()));
-    assert_eq!(
-        err("a?1.5"),
-        (2, "probability must be between 0 and 1".into())
-    );
+    assert_eq!(err("a?1.5"), (2, rule(values::DEGRADE, 1.5)));
     assert_eq!(
         err("a *2"),
         (2, "'*' must directly follow a step, e.g. 'a*2'".into())
@@ -248,7 +246,7 @@ fn operator_errors_point_at_the_operand() {
     );
     assert_eq!(
         err("hat:99999999999"),
-        (4, "variant number too large".into())
+        (4, rule(values::VARIANT, 99999999999.0))
     );
     assert_eq!(err("a*1234567890123456789"), (2, "number too large".into()));
     assert_eq!(
@@ -371,10 +369,14 @@ fn accents_set_velocity_and_nudge() {
             },
         }
     );
-    assert_eq!(err("a^3"), (2, "velocity must be between 0 and 2".into()));
-    assert_eq!(
-        err("a'1.5"),
-        (2, "a nudge must be between -1 and 1 pulse".into())
-    );
+    assert_eq!(err("a^3"), (2, rule(values::VELOCITY, 3.0)));
+    assert_eq!(err("a'1.5"), (2, rule(values::NUDGE, 1.5)));
+    assert_eq!(err("a'-1.5"), (2, rule(values::NUDGE, -1.5)));
+    assert_eq!(err("a:1000001"), (2, rule(values::VARIANT, 1000001.0)));
     assert_eq!(err("a^"), (2, "expected a number after '^'".into()));
+}
+
+/// The message a value's rule gives (the same one scripts and OSC give).
+fn rule(rule: values::Rule, v: f64) -> String {
+    rule.check(v).unwrap_err().to_string()
 }

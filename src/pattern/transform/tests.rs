@@ -363,10 +363,12 @@ fn check_names_out_of_range_parameters() {
                 timing: q(-1, 2),
                 velocity: 0.0,
             },
-            "humanise timing -1/2",
+            "humanise timing -0.5",
         ),
-        (Transform::Swing(q(3, 2)), "swing 3/2"),
-        (Transform::Gain(f64::INFINITY), "gain inf"),
+        (Transform::Swing(q(3, 2)), "swing 1.5"),
+        (Transform::Gain(f64::INFINITY), "velocity inf"),
+        (Transform::Gain(2.5), "velocity 2.5"),
+        (Transform::Shift(1025), "shift 1025"),
     ];
     for (t, message) in bad {
         let err = t.check().unwrap_err();
