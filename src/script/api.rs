@@ -7,7 +7,7 @@
 //! | `tempo_now(bpm)` / `metre_now("7/8")` | from `loam eval` or a reload: now, with no phase jump (a metre cuts the bar at the next group boundary) |
 //! | `octave(k)` | global tempo octave −2..2 (next bar where the grids meet) |
 //! | `seed(n)` | seed for every random choice in patterns |
-//! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`) |
+//! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`); a folder that cannot be read fails the version |
 //! | `live_loop("name", "pattern")` | define or replace a loop; returns it for chaining |
 //! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings |
 //! | `live_loop("name", \|n\| …)` | a loop whose function returns its pattern before each bar `n` |
@@ -19,7 +19,7 @@
 //! | `model_set("name", "attr", value)` `model_gain("name", g)` `model_unload("name")` | attributes, level, unload |
 //! | `model_input("name", "sound")` | loop a sound into the model's input (`forward`, `encode-decode`: its latent is then read with `model_latent_now`); `""` stops |
 //! | `quantum(bars)` | loop changes wait for a multiple of this many bars |
-//! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads |
+//! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads (writes of code that fails are dropped) |
 //! | `ctrl("name")` / `ctrl("name", default)` | a named control set over OSC or MIDI |
 //! | `midi_events()` | MIDI messages since the last call: maps with `type`, `channel`, `note`, `velocity`, `cc`, `value`, `time` |
 //! | `midi_learn("target")` / `midi_learn("target", min, max[, "exp"])` / `midi_forget("target")` | bind the next control moved (see [`crate::midi::learn`]) |

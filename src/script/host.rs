@@ -5,6 +5,17 @@
 //! Reloading keeps the last good version whenever the new one fails to
 //! compile or its top level fails; loops the new top level no longer defines
 //! stop at their next boundary; the `set`/`get` store survives.
+//!
+//! All or nothing: a version (a reload, an `/eval` selection, a `/load`)
+//! applies only if it succeeds as a whole. Until then its store writes are
+//! pending, its MIDI requests, model operations, `samples()` folders and
+//! named step models are held, and a failure drops all of them (the MIDI
+//! messages it read go back for the next reader). The same holds for each
+//! bar: a failing `bar(n)` changes nothing; a failing loop function (an
+//! error, or no valid pattern) keeps its last pattern and nothing else it
+//! did applies; the other loops go on. What cannot be undone: a step
+//! model's own history and random draws, and trainings a failed version
+//! started (they finish unheard).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
