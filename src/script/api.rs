@@ -7,7 +7,7 @@
 //! | `tempo_now(bpm)` / `metre_now("7/8")` | from `loam eval` or a reload: now, with no phase jump (a metre cuts the bar at the next group boundary) |
 //! | `octave(k)` | global tempo octave −2..2 (next bar where the grids meet) |
 //! | `seed(n)` | seed for every random choice in patterns |
-//! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`) |
+//! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`); a folder that cannot be read fails the version |
 //! | `live_loop("name", "pattern")` | define or replace a loop; returns it for chaining |
 //! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings, each checked by its rule in [`crate::pattern::values`] (a negative rate plays reversed); a value out of range is an error naming the loop |
 //! | `live_loop("name", \|n\| …)` | a loop whose function returns its pattern before each bar `n` |
@@ -19,7 +19,7 @@
 //! | `model_set("name", "attr", value)` `model_gain("name", g)` `model_unload("name")` | attributes, level, unload |
 //! | `model_input("name", "sound")` | loop a sound into the model's input (`forward`, `encode-decode`: its latent is then read with `model_latent_now`); `""` stops |
 //! | `quantum(bars)` | loop changes wait for a multiple of this many bars |
-//! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads |
+//! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads (writes of code that fails are dropped) |
 //! | `ctrl("name")` / `ctrl("name", default)` | a named control set over OSC or MIDI |
 //! | `midi_events()` | MIDI messages since the last call: maps with `type`, `channel`, `note`, `velocity`, `cc`, `value`, `time` |
 //! | `midi_learn("target")` / `midi_learn("target", min, max[, "exp"])` / `midi_forget("target")` | bind the next control moved (see [`crate::midi::learn`]) |
@@ -37,12 +37,19 @@ use crate::schedule::{Change, LoopDef};
 use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 
 /// What running script code produced: changes, loops defined, messages.
+/// Nothing here acts before the code has finished: the host applies it
+/// when the code succeeded and drops it (but the messages) when it failed.
 #[derive(Default, Debug)]
 pub struct Collected {
     pub changes: Vec<Change>,
     /// Loops defined (by name) during this evaluation, with their final settings.
     pub loops: BTreeMap<String, LoopEntry>,
     pub messages: Vec<String>,
+    /// `midi_learn`, `midi_forget`, … requests, passed on by [`Shared::finish`].
+    pub midi_requests: Vec<String>,
+    /// MIDI messages `midi_events()` gave, put back by [`Shared::finish`]
+    /// if the code fails.
+    pub midi_events_read: Vec<rhai::Map>,
 }
 
 /// State shared between the registered functions and the host.
@@ -56,7 +63,8 @@ pub struct Shared {
     /// MIDI messages not yet read with `midi_events()` (oldest dropped past
     /// [`MAX_MIDI_EVENTS`]).
     pub midi_events: Mutex<std::collections::VecDeque<rhai::Map>>,
-    /// `midi_learn`, `midi_follow`, … requests for the MIDI part of the control thread.
+    /// `midi_learn`, `midi_follow`, … requests for the MIDI part of the
+    /// control thread, from script code that succeeded.
     pub midi_requests: Mutex<Vec<String>>,
     /// The script's folder: models and data are read from here.
     pub base_dir: Mutex<PathBuf>,
@@ -105,6 +113,43 @@ impl Shared {
     /// `model_latent_now`.
     pub fn set_latents(&self, latents: std::collections::BTreeMap<String, Vec<f32>>) {
         self.trained.set_latents(latents);
+    }
+
+    /// Starts a run of script code (a version's top level, an `/eval`,
+    /// `bar(n)`, one loop function): nothing is collected or staged yet.
+    pub fn begin(&self) {
+        *self.collected() = Collected::default();
+        self.store().discard();
+        self.trained.discard();
+    }
+
+    /// Ends the run [`Shared::begin`] started and gives what it collected.
+    /// With `succeeded`, its store writes, named models, steps and MIDI
+    /// requests apply; otherwise they are dropped and the MIDI messages it
+    /// read are given back, so a failed run changes nothing outside what
+    /// it returns (whose changes the host then drops).
+    pub fn finish(&self, succeeded: bool) -> Collected {
+        let mut collected = std::mem::take(&mut *self.collected());
+        if succeeded {
+            self.store().commit();
+            self.trained.commit();
+            self.midi_requests().append(&mut collected.midi_requests);
+        } else {
+            self.store().discard();
+            self.trained.discard();
+            collected.midi_requests.clear();
+            let mut queue = self.midi_events();
+            for event in std::mem::take(&mut collected.midi_events_read)
+                .into_iter()
+                .rev()
+            {
+                if queue.len() >= MAX_MIDI_EVENTS {
+                    break;
+                }
+                queue.push_front(event);
+            }
+        }
+        collected
     }
 
     pub fn collected(&self) -> MutexGuard<'_, Collected> {
@@ -218,6 +263,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
                 "samples: '{dir}' leaves the script's folder; give a folder inside it"
             ));
         }
+        check_samples_folder(&s, &path)?;
         s.collected().changes.push(Change::Samples(path));
         Ok(())
     });
@@ -303,22 +349,64 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.on_print(move |text| s.collected().messages.push(text.to_string()));
 }
 
+/// Fails the evaluation that asked for `samples(path)` when the folder
+/// cannot be read (missing, not a folder, no permission), naming it, so the
+/// version is refused before anything of it applies. The sounds themselves
+/// are read when the change is applied.
+fn check_samples_folder(s: &Shared, path: &std::path::Path) -> Res<()> {
+    let dir = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        s.base_dir
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .join(path)
+    };
+    match std::fs::read_dir(&dir) {
+        Ok(_) => Ok(()),
+        Err(e) => fail(format!(
+            "samples: cannot read the folder {}: {e}",
+            dir.display()
+        )),
+    }
+}
+
+/// Fails the evaluation that asked for `model_load(name, file)` when the
+/// file is not a regular file in the script's folder, naming it. A file
+/// that is there but is not a TorchScript model only fails when the
+/// control thread loads it (an error notice; the version has applied).
+fn check_model_file(s: &Shared, path: &std::path::Path) -> Res<()> {
+    let file = s
+        .base_dir
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .join(path);
+    match std::fs::metadata(&file) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => fail(format!("model_load: {} is not a file", file.display())),
+        Err(e) => fail(format!("model_load: cannot read {}: {e}", file.display())),
+    }
+}
+
 /// `midi_events()`, `midi_learn(…)`, `midi_forget`, `midi_follow`,
 /// `midi_clock`, and the loop methods `.midi(ch[, note])`, `.midi_only(ch[, note])`.
 fn register_midi(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("midi_events", move || -> rhai::Array {
-        s.midi_events().drain(..).map(Dynamic::from).collect()
+        let read: Vec<rhai::Map> = s.midi_events().drain(..).collect();
+        s.collected().midi_events_read.extend(read.iter().cloned());
+        read.into_iter().map(Dynamic::from).collect()
     });
     let s = shared.clone();
     engine.register_fn("midi_learn", move |target: &str| {
-        s.midi_requests().push(format!("learn {target}"));
+        s.collected().midi_requests.push(format!("learn {target}"));
     });
     for curve in [false, true] {
         let s = shared.clone();
         let f = move |target: &str, min: Dynamic, max: Dynamic, c: &str| -> Res<()> {
             let (a, b) = (number(&min)?, number(&max)?);
-            s.midi_requests()
+            s.collected()
+                .midi_requests
                 .push(format!("learn {target} {a} {b} {c}"));
             Ok(())
         };
@@ -332,15 +420,15 @@ fn register_midi(engine: &mut Engine, shared: &Arc<Shared>) {
     }
     let s = shared.clone();
     engine.register_fn("midi_forget", move |target: &str| {
-        s.midi_requests().push(format!("forget {target}"));
+        s.collected().midi_requests.push(format!("forget {target}"));
     });
     let s = shared.clone();
     engine.register_fn("midi_follow", move |on: bool| {
-        s.midi_requests().push(format!("follow {on}"));
+        s.collected().midi_requests.push(format!("follow {on}"));
     });
     let s = shared.clone();
     engine.register_fn("midi_clock", move |on: bool| {
-        s.midi_requests().push(format!("clock {on}"));
+        s.collected().midi_requests.push(format!("clock {on}"));
     });
     for (name, voices) in [("midi", true), ("midi_only", false)] {
         let s = shared.clone();
@@ -585,6 +673,7 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("model_load", move |name: &str, file: &str| -> Res<()> {
         let path = model_path(file)?;
+        check_model_file(&s, &path)?;
         push(
             &s,
             ModelOp::Load {
@@ -600,6 +689,7 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
         "model_load",
         move |name: &str, file: &str, route: &str| -> Res<()> {
             let path = model_path(file)?;
+            check_model_file(&s, &path)?;
             push(
                 &s,
                 ModelOp::Load {

@@ -5,6 +5,17 @@
 //! Reloading keeps the last good version whenever the new one fails to
 //! compile or its top level fails; loops the new top level no longer defines
 //! stop at their next boundary; the `set`/`get` store survives.
+//!
+//! All or nothing: a version (a reload, an `/eval` selection, a `/load`)
+//! applies only if it succeeds as a whole. Until then its store writes are
+//! pending, its MIDI requests, model operations, `samples()` folders and
+//! named step models are held, and a failure drops all of them (the MIDI
+//! messages it read go back for the next reader). The same holds for each
+//! bar: a failing `bar(n)` changes nothing; a failing loop function (an
+//! error, or no valid pattern) keeps its last pattern and nothing else it
+//! did applies; the other loops go on. What cannot be undone: a step
+//! model's own history and random draws, and trainings a failed version
+//! started (they finish unheard).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -15,6 +26,7 @@ use std::time::{Duration, Instant};
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FnPtr, Module, Scope, AST};
 
 use super::api::{self, Shared};
+use super::whereabouts::{note_each_step, Whereabouts};
 use super::ScriptError;
 use crate::pattern::Pattern;
 use crate::schedule::{BarHook, Change, LoopDef};
@@ -59,6 +71,37 @@ pub fn check_script_file(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The most lines a script (a file, an import, an `/eval` selection) may
+/// have: rhai keeps a position's line in 16 bits, so an error past this
+/// line could not say where it is. Such a script is refused before it is
+/// compiled.
+pub const MAX_SCRIPT_LINES: usize = u16::MAX as usize;
+
+/// The most characters one line of a script may have, for the same reason
+/// (rhai keeps a position's column in 16 bits).
+pub const MAX_LINE_CHARS: usize = u16::MAX as usize;
+
+/// Checks that every error in `source` can say its line and column: at
+/// most [`MAX_SCRIPT_LINES`] lines of at most [`MAX_LINE_CHARS`]
+/// characters. The message names the line and the limit.
+pub fn check_script_size(source: &str) -> Result<(), String> {
+    for (i, line) in source.lines().enumerate() {
+        let number = i + 1;
+        if number > MAX_SCRIPT_LINES {
+            return Err(format!(
+                "more than {MAX_SCRIPT_LINES} lines, the most a script may have (MAX_SCRIPT_LINES: past it, errors could not say their line)"
+            ));
+        }
+        // Counting stops at the limit: a 4 MiB line costs no more than that.
+        if line.chars().nth(MAX_LINE_CHARS).is_some() {
+            return Err(format!(
+                "line {number} has more than {MAX_LINE_CHARS} characters, the most a line may have (MAX_LINE_CHARS: past it, errors could not say their column)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The operation count between two looks at the clock (a look costs ~20 ns;
 /// 256 operations take a few microseconds).
 const CLOCK_EVERY: u64 = 256;
@@ -99,6 +142,11 @@ pub struct Script {
     /// When the running job must end, in nanoseconds after `clock_base`.
     deadline: Arc<AtomicU64>,
     clock_base: Instant,
+    /// Where the running code is, for errors rhai gives no position.
+    whereabouts: Arc<Whereabouts>,
+    /// [`BAR_TIME_LIMIT`], longer only in tests that must reach the
+    /// operation limit first.
+    bar_time_limit: Duration,
 }
 
 /// Stops a script at its wall-clock deadline: checked every
@@ -163,6 +211,12 @@ fn new_engine(shared: &Arc<Shared>, dir: Option<&Path>) -> Engine {
 const NO_SLEEP: &str = "sleep() is not available: a script never waits (use bar(n) or a loop function to do things later)";
 
 fn compile(engine: &Engine, path: &Path, source: &str) -> Result<AST, ScriptError> {
+    check_script_size(source).map_err(|message| ScriptError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message,
+    })?;
     engine
         .compile(source)
         .map_err(|e| ScriptError::from_position(path, e.position(), e.err_type().to_string()))
@@ -186,6 +240,8 @@ impl Script {
         let deadline = Arc::new(AtomicU64::new(u64::MAX));
         let clock_base = Instant::now();
         watch_the_clock(&mut engine, deadline.clone(), clock_base);
+        let whereabouts = Arc::new(Whereabouts::default());
+        note_each_step(&mut engine, whereabouts.clone());
         let ast = compile(&engine, path, source)?;
         let caller = engine
             .compile(CALLER_SOURCE)
@@ -203,6 +259,8 @@ impl Script {
             top_loops: BTreeSet::new(),
             deadline,
             clock_base,
+            whereabouts,
+            bar_time_limit: BAR_TIME_LIMIT,
         };
         let changes = script.install(ast)?;
         Ok((script, changes))
@@ -251,14 +309,32 @@ impl Script {
         let label = PathBuf::from(origin);
         let snippet = compile(&self.engine, &label, code)?;
         let ast = self.ast.clone_functions_only().merge(&snippet);
-        *self.shared.collected() = Default::default();
+        self.shared.begin();
         let result = self.evaluate(&ast);
-        let collected = std::mem::take(&mut *self.shared.collected());
-        let running = result.map_err(|e| ScriptError::from_eval(&label, &e))?;
+        let collected = self.shared.finish(result.is_ok());
+        let running = result.map_err(|e| self.script_error(&label, &e))?;
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
         self.absorb_loops(collected.loops, &running, &mut changes);
         Ok(changes)
+    }
+
+    /// The error `e` that code from `file` gave, at the step that failed
+    /// when rhai lost its position (limits: operations, call depth, time),
+    /// in the imported file when the step was in one.
+    fn script_error(&self, file: &Path, e: &EvalAltResult) -> ScriptError {
+        let mut err = ScriptError::from_eval(file, e);
+        if e.is_system_exception() || err.line == 0 {
+            let (line, column, source) = self.whereabouts.last();
+            if line > 0 {
+                err.line = line;
+                err.column = column;
+                if !source.is_empty() {
+                    err.file = PathBuf::from(source);
+                }
+            }
+        }
+        err
     }
 
     /// Calls `function(bar)` in the environment of the evaluated `version`.
@@ -268,6 +344,7 @@ impl Script {
         function: FnPtr,
         bar: i64,
     ) -> Result<Dynamic, Box<EvalAltResult>> {
+        self.whereabouts.forget();
         self.engine
             .call_fn_with_options::<Dynamic>(
                 CallFnOptions::new().eval_ast(false),
@@ -281,7 +358,7 @@ impl Script {
                 // function it called. The position that matters is inside
                 // the function, where the error happened.
                 let e = unwrap_call(*e, |f| f == CALLER);
-                explain(*unwrap_call(*e, |_| true), BAR_TIME_LIMIT)
+                explain(*unwrap_call(*e, |_| true), self.bar_time_limit)
             })
     }
 
@@ -290,17 +367,20 @@ impl Script {
     fn evaluate(&self, ast: &AST) -> Result<AST, Box<EvalAltResult>> {
         let ast = ast.merge(&self.caller);
         self.start_clock(EVAL_TIME_LIMIT);
+        self.whereabouts.forget();
         let module = Module::eval_ast_as_new(Scope::new(), &ast, &self.engine)
             .map_err(|e| explain(*e, EVAL_TIME_LIMIT))?;
         Ok(AST::new_from_module(module))
     }
 
     /// Runs `ast`'s top level; if it succeeds, it becomes the running version.
+    /// All or nothing: on an error nothing the top level did applies (see
+    /// [`Shared::finish`]).
     fn install(&mut self, ast: AST) -> Result<Vec<Change>, ScriptError> {
-        *self.shared.collected() = Default::default();
+        self.shared.begin();
         let result = self.evaluate(&ast);
-        let collected = std::mem::take(&mut *self.shared.collected());
-        let running = result.map_err(|e| ScriptError::from_eval(&self.path, &e))?;
+        let collected = self.shared.finish(result.is_ok());
+        let running = result.map_err(|e| self.script_error(&self.path, &e))?;
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
         let names: BTreeSet<String> = collected.loops.keys().cloned().collect();
@@ -344,55 +424,64 @@ impl Script {
         }
     }
 
-    /// Takes what the last evaluation produced.
-    fn drain(&mut self, running: &AST) -> Vec<Change> {
-        let collected = std::mem::take(&mut *self.shared.collected());
+    /// Ends a run of script code begun with [`Shared::begin`]: on success
+    /// gives what it asked for; on failure drops all of it (its prints are
+    /// still said).
+    fn finish(&mut self, succeeded: bool, running: &AST) -> Vec<Change> {
+        let collected = self.shared.finish(succeeded);
         self.messages.extend(collected.messages);
+        if !succeeded {
+            return Vec::new();
+        }
         let mut changes = collected.changes;
         self.absorb_loops(collected.loops, running, &mut changes);
         changes
     }
 
-    /// Runs each loop function for bar `bar`. A loop whose function fails
-    /// keeps its last good pattern; the others go on.
+    /// Runs each loop function for bar `bar`, each all or nothing: a loop
+    /// whose function fails (an error, or no valid pattern) keeps its last
+    /// good pattern and nothing else it did applies (tempo, `set`, MIDI
+    /// requests, …); the others go on.
     fn run_generators(&mut self, bar: i64, changes: &mut Vec<Change>) {
         let names: Vec<String> = self.generators.keys().cloned().collect();
         for name in names {
             let Some(g) = self.generators.get(&name).cloned() else {
                 continue;
             };
-            *self.shared.collected() = Default::default();
+            self.shared.begin();
             let result = self.call(&g.running, g.function, bar);
-            // Anything else the function asked for (tempo, …) still counts.
-            changes.extend(self.drain(&g.running));
-            let text = match result {
-                Ok(v) if v.is_string() => v.into_string().unwrap_or_default(),
-                Ok(v) if v.is_unit() => continue,
-                Ok(v) => {
-                    self.messages.push(format!(
-                        "loop '{name}', bar {bar}: the function gave {} instead of a pattern string (keeps its last good version)",
-                        v.type_name()
-                    ));
-                    continue;
+            let outcome = match result {
+                Ok(v) if v.is_string() => {
+                    let text = v.into_string().unwrap_or_default();
+                    match Pattern::parse(&text) {
+                        Ok(p) => {
+                            let mut def = g.template.clone();
+                            def.pattern = p;
+                            def.source = text;
+                            Ok(Some(def))
+                        }
+                        Err(e) => Err(format!(
+                            "loop '{name}', bar {bar}: pattern {e} in \"{text}\" (keeps its last good version)"
+                        )),
+                    }
                 }
+                Ok(v) if v.is_unit() => Ok(None),
+                Ok(v) => Err(format!(
+                    "loop '{name}', bar {bar}: the function gave {} instead of a pattern string (keeps its last good version)",
+                    v.type_name()
+                )),
                 Err(e) => {
-                    let err = ScriptError::from_eval(&self.path, &e);
-                    self.messages.push(format!(
+                    let err = self.script_error(&self.path, &e);
+                    Err(format!(
                         "loop '{name}', bar {bar}: {err} (keeps its last good version; the other loops go on)"
-                    ));
-                    continue;
+                    ))
                 }
             };
-            match Pattern::parse(&text) {
-                Ok(p) => {
-                    let mut def = g.template.clone();
-                    def.pattern = p;
-                    def.source = text;
-                    changes.push(Change::Loop(def));
-                }
-                Err(e) => self.messages.push(format!(
-                    "loop '{name}', bar {bar}: pattern {e} in \"{text}\" (keeps its last good version)"
-                )),
+            changes.extend(self.finish(outcome.is_ok(), &g.running));
+            match outcome {
+                Ok(Some(def)) => changes.push(Change::Loop(def)),
+                Ok(None) => {}
+                Err(message) => self.messages.push(message),
             }
         }
     }
@@ -453,20 +542,21 @@ impl BarHook for Script {
 
     fn on_bar(&mut self, bar: i64) -> Vec<Change> {
         let mut changes = Vec::new();
-        self.start_clock(BAR_TIME_LIMIT);
+        self.start_clock(self.bar_time_limit);
         if self.has_bar_fn {
-            *self.shared.collected() = Default::default();
+            self.shared.begin();
             // Only `bar` runs: the top level ran once, when this version was
             // installed, and its tempo, loops, model loads and MIDI learn
             // requests are not repeated.
             let bar_fn = FnPtr::new("bar").expect("a valid name");
             let result = self.call(&self.running, bar_fn, bar);
             let running = self.running.clone();
-            let produced = self.drain(&running);
+            // All or nothing: a failing bar(n) changes nothing.
+            changes.extend(self.finish(result.is_ok(), &running));
             match result {
-                Ok(_) => changes.extend(produced),
+                Ok(_) => {}
                 Err(e) => {
-                    let err = ScriptError::from_eval(&self.path, &e);
+                    let err = self.script_error(&self.path, &e);
                     self.messages
                         .push(format!("bar {bar}: {err} (bar() skipped, music goes on)"));
                 }
@@ -518,7 +608,7 @@ mod tests {
         let said = script.take_messages();
         assert!(
             said[0].starts_with("bar 0: ")
-                && said[0].contains("loam-host-clock.rhai")
+                && said[0].contains("loam-host-clock.rhai:2:")
                 && said[0].contains("time limit of 60 ms"),
             "{said:?}"
         );
@@ -579,6 +669,134 @@ fn bar(n) { print(`bar ${n} ${g::kick(2)}`); }
         assert!(
             errors[1].starts_with("loop 'a', bar 1: ") && errors[1].contains("piece.rhai:1:"),
             "{errors:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Runs `source`'s bar 0 and gives what it said.
+    fn bar_zero(source: &str, bar_limit: Duration) -> Vec<String> {
+        let path = std::env::temp_dir().join("loam-host-limits.rhai");
+        let (mut script, _) = Script::from_source(&path, source).unwrap();
+        script.bar_time_limit = bar_limit;
+        script.on_bar(0);
+        script.take_messages()
+    }
+
+    /// Limit errors inside `bar()` and loop functions say where they
+    /// happened (rhai gives them no position there: see `Whereabouts`).
+    #[test]
+    fn limit_errors_in_bar_and_loop_functions_say_where() {
+        let spin = "  let x = 0;\n  loop { x += 1; }\n";
+        let deep = "fn deep(k) {\n  deep(k + 1)\n}\n";
+        let slow = "  let big = \"x\"; big.pad(1000000, \"y\");\n  for i in 0..50000 { let t = big; t.replace(\"y\", \"z\"); }\n";
+        // The operation limit, with the clock far off.
+        let long = Duration::from_secs(60);
+        let cases = [
+            (
+                format!("fn bar(n) {{\n{spin}}}\n"),
+                long,
+                "bar 0: ",
+                3,
+                "Too many operations",
+            ),
+            (
+                format!("live_loop(\"a\", |n| {{\n{spin}}});\n"),
+                long,
+                "loop 'a', bar 0: ",
+                3,
+                "Too many operations",
+            ),
+            (
+                format!("{deep}fn bar(n) {{\n  deep(0);\n}}\n"),
+                BAR_TIME_LIMIT,
+                "bar 0: ",
+                2,
+                "Stack overflow",
+            ),
+            (
+                format!("{deep}live_loop(\"a\", |n| deep(0));\n"),
+                BAR_TIME_LIMIT,
+                "loop 'a', bar 0: ",
+                2,
+                "Stack overflow",
+            ),
+            (
+                format!("fn bar(n) {{\n{slow}}}\n"),
+                BAR_TIME_LIMIT,
+                "bar 0: ",
+                3,
+                "time limit of 60 ms",
+            ),
+            (
+                format!("live_loop(\"a\", |n| {{\n{slow}}});\n"),
+                BAR_TIME_LIMIT,
+                "loop 'a', bar 0: ",
+                3,
+                "time limit of 60 ms",
+            ),
+        ];
+        for (source, limit, start, line, message) in cases {
+            let said = bar_zero(&source, limit);
+            let at = format!("loam-host-limits.rhai:{line}:");
+            assert!(
+                said.len() == 1
+                    && said[0].starts_with(start)
+                    && said[0].contains(&at)
+                    && said[0].contains(message),
+                "{source}\n{said:?}"
+            );
+        }
+        // At the top level too, the innermost step, not the outermost call.
+        let path = std::env::temp_dir().join("loam-host-limits.rhai");
+        let (mut script, _) = Script::from_source(&path, "let a = 1;").unwrap();
+        let e = script
+            .eval(&format!("{deep}deep(0);"), "<eval>")
+            .unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (2, "Stack overflow"), "{e}");
+        let e = script
+            .eval(&format!("let y = 1;\n{spin}"), "<eval>")
+            .unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "Too many operations"),
+            "{e}"
+        );
+    }
+
+    /// Past rhai's 16-bit lines and columns an error could not say where it
+    /// is: such a script, import or selection is refused, by name.
+    #[test]
+    fn scripts_past_the_positions_rhai_keeps_are_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("loam-host-size-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("long.rhai");
+        let lines = |n: usize| "1;\n".repeat(n);
+        assert!(Script::from_source(&path, &lines(MAX_SCRIPT_LINES)).is_ok());
+        let e = Script::from_source(&path, &lines(MAX_SCRIPT_LINES + 1))
+            .err()
+            .expect("refused");
+        assert_eq!(e.file, path);
+        assert!(
+            e.message.contains("more than 65535 lines") && e.message.contains("MAX_SCRIPT_LINES"),
+            "{e}"
+        );
+        let wide = format!("let a = 1;\nlet s = \"{}\";\n", "x".repeat(MAX_LINE_CHARS));
+        let e = Script::from_source(&path, &wide).err().expect("refused");
+        assert!(
+            e.to_string()
+                .contains("long.rhai: line 2 has more than 65535 characters")
+                && e.message.contains("MAX_LINE_CHARS"),
+            "{e}"
+        );
+        let (mut script, _) = Script::from_source(&path, "let a = 1;").unwrap();
+        let e = script.eval(&wide, "<eval>").unwrap_err();
+        assert!(e.to_string().starts_with("<eval>: line 2 has more"), "{e}");
+        assert!(script.reload(&lines(MAX_SCRIPT_LINES + 1)).is_err());
+        std::fs::write(dir.join("wide.rhai"), &wide).unwrap();
+        let e = script.eval("import \"wide\" as w;", "<eval>").unwrap_err();
+        assert!(
+            e.message.contains("wide.rhai") && e.message.contains("MAX_LINE_CHARS"),
+            "{e}"
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -146,7 +146,13 @@ impl ModuleResolver for FolderImports {
         }
         let file = self.inner.get_file_path(path, None);
         if file.exists() {
-            if let Err(why) = super::host::check_script_file(&file) {
+            let checked = super::host::check_script_file(&file).and_then(|()| {
+                // Read once more here (at most MAX_SCRIPT_BYTES) so a file
+                // whose errors could not say their line is refused by name.
+                let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
+                super::host::check_script_size(&text)
+            });
+            if let Err(why) = checked {
                 return Err(Box::new(EvalAltResult::ErrorRuntime(
                     format!("import \"{path}\": {}: {why}", file.display()).into(),
                     pos,

@@ -18,6 +18,7 @@ pub mod thread;
 pub mod trained;
 pub mod training;
 pub mod watcher;
+pub mod whereabouts;
 
 pub use error::ScriptError;
 pub use host::Script;

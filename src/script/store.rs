@@ -7,6 +7,12 @@
 //! refused with the sizes in its message; the store is left as it was.
 //! `set("key", ())` removes a key and frees its space. Values nested deeper
 //! than [`MAX_STORE_NESTING`] are refused.
+//!
+//! All or nothing: writes made while script code runs are held in a
+//! pending layer that `get` reads through; the host commits them when the
+//! code (a version's top level, an `/eval`, `bar(n)`, one loop function)
+//! succeeds and drops them when it fails, so a failed version leaves the
+//! store as it was.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +31,12 @@ pub const PART_BYTES: usize = 16;
 #[derive(Default)]
 pub struct Store {
     values: BTreeMap<String, (Dynamic, usize)>,
+    /// The measured total of `values`.
+    committed_bytes: usize,
+    /// Writes not yet committed: a value with its size, or `None` for a
+    /// removed key.
+    pending: BTreeMap<String, Option<(Dynamic, usize)>>,
+    /// The measured total with the pending writes applied.
     bytes: usize,
 }
 
@@ -63,10 +75,11 @@ impl std::error::Error for StoreFull {}
 impl Store {
     /// Stores `value` under `key` (a unit value removes the key), unless the
     /// total would pass [`MAX_STORE_BYTES`].
+    /// The write is pending until [`Store::commit`].
     pub fn set(&mut self, key: &str, value: Dynamic) -> Result<(), StoreFull> {
-        let old = self.values.get(key).map_or(0, |(_, size)| *size);
+        let old = self.entry(key).map_or(0, |(_, size)| *size);
         if value.is_unit() {
-            self.values.remove(key);
+            self.pending.insert(key.to_owned(), None);
             self.bytes -= old;
             return Ok(());
         }
@@ -81,21 +94,45 @@ impl Store {
                 held_bytes: self.bytes,
             });
         }
-        self.values.insert(key.to_owned(), (value, size));
+        self.pending.insert(key.to_owned(), Some((value, size)));
         self.bytes = held_without + size;
         Ok(())
     }
 
-    /// The value under `key`, or unit.
+    /// The value and size under `key`, pending writes first.
+    fn entry(&self, key: &str) -> Option<&(Dynamic, usize)> {
+        match self.pending.get(key) {
+            Some(write) => write.as_ref(),
+            None => self.values.get(key),
+        }
+    }
+
+    /// The value under `key` (a pending write if there is one), or unit.
     pub fn get(&self, key: &str) -> Dynamic {
-        self.values
-            .get(key)
+        self.entry(key)
             .map_or(Dynamic::UNIT, |(value, _)| value.clone())
     }
 
-    /// The measured total, in bytes.
+    /// The measured total with pending writes, in bytes.
     pub fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// The code that wrote succeeded: its writes become the store.
+    pub fn commit(&mut self) {
+        for (key, write) in std::mem::take(&mut self.pending) {
+            match write {
+                Some(entry) => self.values.insert(key, entry),
+                None => self.values.remove(&key),
+            };
+        }
+        self.committed_bytes = self.bytes;
+    }
+
+    /// The code that wrote failed: its writes are forgotten.
+    pub fn discard(&mut self) {
+        self.pending.clear();
+        self.bytes = self.committed_bytes;
     }
 }
 
@@ -219,6 +256,34 @@ mod tests {
         let limit = 5 << 20;
         let m = measure(&Dynamic::from(wide), limit);
         assert!(m >= limit && m < limit + (2 << 20), "{m}");
+    }
+
+    #[test]
+    fn pending_writes_are_read_through_and_apply_only_when_committed() {
+        let mut store = Store::default();
+        store.set("section", Dynamic::from(1_i64)).unwrap();
+        store.commit();
+        let held = store.bytes();
+        store.set("section", Dynamic::from(2_i64)).unwrap();
+        store.set("fresh", string(100)).unwrap();
+        assert_eq!(store.get("section").as_int(), Ok(2), "read through");
+        assert!(store.bytes() > held);
+        store.discard();
+        assert_eq!(store.get("section").as_int(), Ok(1));
+        assert!(store.get("fresh").is_unit());
+        assert_eq!(store.bytes(), held);
+        // A removal is pending too.
+        store.set("section", Dynamic::UNIT).unwrap();
+        assert!(store.get("section").is_unit());
+        store.discard();
+        assert_eq!(store.get("section").as_int(), Ok(1));
+        store.set("section", Dynamic::UNIT).unwrap();
+        store.set("fresh", string(100)).unwrap();
+        store.commit();
+        store.discard();
+        assert!(store.get("section").is_unit());
+        assert_eq!(store.get("fresh").into_string().unwrap().len(), 100);
+        assert_eq!(store.bytes(), PART_BYTES + 5 + PART_BYTES + 100);
     }
 
     #[test]

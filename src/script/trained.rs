@@ -52,6 +52,15 @@ pub struct TrainedShared {
     metre: Mutex<Option<Metre>>,
     /// Models trained in the background tell the performer when they are ready.
     news: News,
+    /// What the script code running now did, applied only if it succeeds.
+    staged: Mutex<Staged>,
+}
+
+/// Named models and steps of script code that has not finished yet.
+#[derive(Default)]
+struct Staged {
+    named: Vec<(String, StepRef)>,
+    steps: Vec<(String, StepInfo)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -93,6 +102,40 @@ impl TrainedShared {
             out.push(step);
         }
         Ok(out)
+    }
+
+    /// Names `model` for OSC once the running code succeeds.
+    fn stage_named(&self, name: &str, model: &StepRef) {
+        lock(&self.staged)
+            .named
+            .push((name.to_string(), model.clone()));
+    }
+
+    /// Tells subscribers of `step` once the running code succeeds.
+    fn stage_step(&self, name: &str, step: &StepInfo) {
+        let mut staged = lock(&self.staged);
+        // A runaway loop of steps: the newest are kept, as in `record`.
+        if staged.steps.len() >= 4096 {
+            staged.steps.drain(..1024);
+        }
+        staged.steps.push((name.to_string(), step.clone()));
+    }
+
+    /// The script code succeeded: its named models and steps apply.
+    pub fn commit(&self) {
+        let staged = std::mem::take(&mut *lock(&self.staged));
+        lock(&self.named).extend(staged.named);
+        for (name, step) in staged.steps {
+            self.record(&name, &step);
+        }
+    }
+
+    /// The script code failed: its named models and steps are forgotten.
+    /// NOTE: a model's own history and random draws, advanced by steps the
+    /// failed code took, stay advanced (undoing them would mean copying
+    /// every model before each bar).
+    pub fn discard(&self) {
+        *lock(&self.staged) = Staged::default();
     }
 
     fn record(&self, name: &str, step: &StepInfo) {
@@ -284,7 +327,7 @@ fn bar_pattern(model: &StepRef, metre: &Metre, shared: &Shared) -> Res<String> {
             .draw(|_, _| 1.0)
             .or_else(|e| fail(format!("pattern(): {e}")))?;
         if let Some(n) = &name {
-            shared.trained.record(n, &step);
+            shared.trained.stage_step(n, &step);
         }
         if step.label != "." {
             for part in step.label.split('+') {
@@ -339,7 +382,7 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
                 let model = StepRef::new(kind, &s.trained.news);
                 if let Some(n) = name {
                     lock(&model.0).name = Some(n.to_string());
-                    lock(&s.trained.named).insert(n.to_string(), model.clone());
+                    s.trained.stage_named(n, &model);
                 }
                 Ok(model)
             }
@@ -372,7 +415,7 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             let model = StepRef::new(Kind::Markov(m), &s.trained.news);
             if let Some(n) = name {
                 lock(&model.0).name = Some(n.to_string());
-                lock(&s.trained.named).insert(n.to_string(), model.clone());
+                s.trained.stage_named(n, &model);
             }
             Ok(model)
         };
@@ -399,7 +442,7 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             let model = StepRef::new(Kind::Rnn(training), &s.trained.news);
             if let Some(n) = name {
                 lock(&model.0).name = Some(n.to_string());
-                lock(&s.trained.named).insert(n.to_string(), model.clone());
+                s.trained.stage_named(n, &model);
             }
             Ok(model)
         };
@@ -420,7 +463,7 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
     });
     let record = |s: &Arc<Shared>, m: &StepRef, step: StepInfo| -> Map {
         if let Some(n) = &lock(&m.0).name {
-            s.trained.record(n, &step);
+            s.trained.stage_step(n, &step);
         }
         step_map(&step)
     };
