@@ -19,6 +19,7 @@ mod kit;
 mod resample;
 mod sample;
 mod wav;
+mod wav_header;
 
 pub use bank::SoundBank;
 pub use kit::{drum_kit, KIT_NAMES, KIT_SOURCE};
