@@ -29,7 +29,10 @@ enum Store {
     /// Unsigned 8-bit.
     U8,
     /// Signed, `valid` high bits of a `bytes`-byte container.
-    Int { bytes: u16, valid: u16 },
+    Int {
+        bytes: u16,
+        valid: u16,
+    },
     F32,
     F64,
 }
@@ -180,10 +183,38 @@ fn valid_bits_below_the_container_are_the_high_bits() {
     let dir = temp_folder("valid-bits");
     let frames = sine(480, 0.25);
     for (name, store, tol) in [
-        ("24-in-32.wav", Store::Int { bytes: 4, valid: 24 }, 1e-6),
-        ("20-in-24.wav", Store::Int { bytes: 3, valid: 20 }, 1e-5),
-        ("12-in-16.wav", Store::Int { bytes: 2, valid: 12 }, 1e-3),
-        ("18-in-24.wav", Store::Int { bytes: 3, valid: 18 }, 1e-4),
+        (
+            "24-in-32.wav",
+            Store::Int {
+                bytes: 4,
+                valid: 24,
+            },
+            1e-6,
+        ),
+        (
+            "20-in-24.wav",
+            Store::Int {
+                bytes: 3,
+                valid: 20,
+            },
+            1e-5,
+        ),
+        (
+            "12-in-16.wav",
+            Store::Int {
+                bytes: 2,
+                valid: 12,
+            },
+            1e-3,
+        ),
+        (
+            "18-in-24.wav",
+            Store::Int {
+                bytes: 3,
+                valid: 18,
+            },
+            1e-4,
+        ),
     ] {
         for channels in [1u16, 2] {
             let mask = if channels == 1 { 0x4 } else { 0x3 };
@@ -212,9 +243,30 @@ fn every_container_and_sub_format_loads_at_its_amplitude() {
     let frames = sine(480, 0.25);
     for (name, store, tol) in [
         ("u8", Store::U8, 0.01),
-        ("s16", Store::Int { bytes: 2, valid: 16 }, 1e-4),
-        ("s24", Store::Int { bytes: 3, valid: 24 }, 1e-6),
-        ("s32", Store::Int { bytes: 4, valid: 32 }, 1e-6),
+        (
+            "s16",
+            Store::Int {
+                bytes: 2,
+                valid: 16,
+            },
+            1e-4,
+        ),
+        (
+            "s24",
+            Store::Int {
+                bytes: 3,
+                valid: 24,
+            },
+            1e-6,
+        ),
+        (
+            "s32",
+            Store::Int {
+                bytes: 4,
+                valid: 32,
+            },
+            1e-6,
+        ),
         ("f32", Store::F32, 1e-7),
         ("f64", Store::F64, 1e-7),
     ] {
@@ -233,13 +285,16 @@ fn every_container_and_sub_format_loads_at_its_amplitude() {
 #[test]
 fn chunks_before_fmt_and_data_and_odd_padding_are_skipped() {
     let dir = temp_folder("chunks");
-    let store = Store::Int { bytes: 2, valid: 16 };
+    let store = Store::Int {
+        bytes: 2,
+        valid: 16,
+    };
     let frames = sine(480, 0.25);
     let mut fact = 480u32.to_le_bytes().to_vec();
     fact.truncate(4);
     let bytes = riff(&[
         chunk(b"LIST", b"INFOISFT\x05\x00\x00\x00loam\x00"), // odd: 17 bytes + pad
-        chunk(b"JUNK", &[0u8; 27]),                           // odd
+        chunk(b"JUNK", &[0u8; 27]),                          // odd
         chunk(b"fact", &fact),
         chunk(b"fmt ", &fmt_body(store, 1, 48000, None)),
         chunk(b"bext", &[1u8; 3]), // odd, between fmt and data
@@ -254,7 +309,10 @@ fn chunks_before_fmt_and_data_and_odd_padding_are_skipped() {
 #[test]
 fn a_recording_left_unfinished_by_a_crashed_recorder_loads_what_it_holds() {
     let dir = temp_folder("crashed");
-    let store = Store::Int { bytes: 3, valid: 24 };
+    let store = Store::Int {
+        bytes: 3,
+        valid: 24,
+    };
     let frames = sine(480, 0.25);
     for (name, riff_size, data_size) in [
         ("zeros.wav", 0u32, 0u32),
@@ -312,7 +370,10 @@ fn rf64_files_use_the_ds64_sizes() {
 #[test]
 fn encodings_loam_does_not_read_are_refused_naming_file_and_format() {
     let dir = temp_folder("refused");
-    let store = Store::Int { bytes: 2, valid: 16 };
+    let store = Store::Int {
+        bytes: 2,
+        valid: 16,
+    };
     let data = audio(store, 1, &sine(48, 0.25));
 
     // A-law (tag 6).
@@ -370,5 +431,75 @@ fn encodings_loam_does_not_read_are_refused_naming_file_and_format() {
     let msg = load_wav(&path, 48000).unwrap_err().to_string();
     assert!(msg.contains("nofmt.wav"), "{msg}");
     assert!(msg.contains("data chunk before the fmt chunk"), "{msg}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Renders `script` for `bars` bars at 48 kHz: the audio and loam's messages.
+fn render(script: &Path, bars: i64) -> (Vec<f32>, Vec<String>) {
+    let mut out = Vec::new();
+    let report = loam::output::offline::render_samples(script, bars, 48_000, 256, |s| {
+        out.extend_from_slice(s);
+        Ok(())
+    })
+    .expect("render");
+    (out, report.messages)
+}
+
+#[test]
+fn one_unreadable_wav_leaves_the_good_sound_beside_it_playing() {
+    let dir = temp_folder("folder-render");
+    let samples = dir.join("samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    // The good sound: a 24-in-32 tone as a recorder writes it.
+    let store = Store::Int {
+        bytes: 4,
+        valid: 24,
+    };
+    let good = riff(&[
+        chunk(b"fmt ", &fmt_body(store, 1, 48000, Some(4))),
+        chunk(b"data", &audio(store, 1, &sine(4800, 0.25))),
+    ]);
+    write(&samples, "tone.wav", &good);
+    // Beside it, one the recorder never finished writing the header of.
+    write(&samples, "broken.wav", b"RIFF\x00\x00\x00\x00WAVEfmt ");
+    let script = dir.join("piece.rhai");
+    std::fs::write(
+        &script,
+        "samples(\"samples\");\ntempo(120);\nlive_loop(\"t\", \"tone\");\n",
+    )
+    .unwrap();
+    let (audio, messages) = render(&script, 1);
+    // One 4/4 bar at 120 BPM: the tone plays from frame 0 for 4800 frames.
+    assert_eq!(audio.len(), 2 * 96_000);
+    let peak = audio[..2 * 4800].iter().fold(0.0f32, |p, v| p.max(v.abs()));
+    // 0.25 through the default gain and centre pan is about 0.088.
+    assert!(peak > 0.05, "the good sound is silent: peak {peak}");
+    let said = messages.join("\n");
+    assert!(said.contains("loaded 1 sounds from"), "{said}");
+    assert!(
+        said.contains("broken.wav: not a WAV file (no fmt chunk)"),
+        "{said}"
+    );
+    assert!(!said.contains("unknown sound"), "{said}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_folder_with_no_readable_wav_is_an_error_naming_it() {
+    let dir = temp_folder("folder-none");
+    let samples = dir.join("samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    write(&samples, "broken.wav", b"RIFF\x00\x00\x00\x00WAVEfmt ");
+    let script = dir.join("piece.rhai");
+    std::fs::write(&script, "samples(\"samples\");\ntempo(120);\n").unwrap();
+    let (_, messages) = render(&script, 1);
+    let said = messages.join("\n");
+    assert!(
+        said.contains(&format!(
+            "samples: {}: none of its 1 WAV files could be read; ",
+            samples.display()
+        )),
+        "{said}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

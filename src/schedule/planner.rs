@@ -262,9 +262,16 @@ impl Planner {
                 };
                 let rate = self.timeline.sample_rate();
                 match self.bank.load_folder(&dir, rate) {
-                    Ok(n) => self
-                        .messages
-                        .push(format!("loaded {n} sounds from {}", dir.display())),
+                    Ok(load) => {
+                        self.messages.push(format!(
+                            "loaded {} sounds from {}",
+                            load.sounds,
+                            dir.display()
+                        ));
+                        for e in load.refused {
+                            self.messages.push(format!("samples: left out {e}"));
+                        }
+                    }
                     Err(e) => self.messages.push(format!("samples: {e}")),
                 }
             }

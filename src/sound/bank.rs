@@ -35,6 +35,15 @@ pub const MAX_FOLDER_FILES: usize = 4_096;
 /// left before it is decoded.
 pub const MAX_FOLDER_FRAMES: u64 = 3 * MAX_SAMPLE_FRAMES;
 
+/// What [`SoundBank::load_folder`] did.
+#[derive(Debug)]
+pub struct FolderLoad {
+    /// Sounds (names, not files) added or replaced.
+    pub sounds: usize,
+    /// The WAV files left out, each naming the file and why.
+    pub refused: Vec<SoundError>,
+}
+
 /// Named sounds, each with one or more variants. Names are kept sorted.
 #[derive(Debug, Clone, Default)]
 pub struct SoundBank {
@@ -70,12 +79,15 @@ impl SoundBank {
     }
 
     /// Loads every sound in `dir` (layout in the module docs) at
-    /// `sample_rate` and returns how many sounds (names, not files) it added
-    /// or replaced.
+    /// `sample_rate`: how many sounds (names, not files) it added or
+    /// replaced, and the files it refused.
     ///
-    /// All or nothing: files are read in sorted order and the first
-    /// unreadable WAV is returned as the error, naming the file; the bank is
-    /// then left exactly as it was.
+    /// As SuperDirt does, an unreadable WAV does not fail the folder: it is
+    /// left out (a sound's later variants move up one), and [`FolderLoad`]
+    /// names it with the reason so the performer is told. The folder itself
+    /// is an error, and the bank is left exactly as it was, when it is
+    /// missing or cannot be listed, holds too many files, or has WAV files
+    /// none of which could be read ([`SoundError::NoneReadable`]).
     ///
     /// NOTE: if both `dir/NAME/` (with WAVs in it) and `dir/NAME.wav` exist,
     /// the folder wins and the single file is ignored.
@@ -83,7 +95,7 @@ impl SoundBank {
     /// Sizes are checked before they are loaded: at most
     /// [`MAX_FOLDER_FILES`] WAV files, and at most [`MAX_FOLDER_FRAMES`] of
     /// audio in all (each file judged from its header).
-    pub fn load_folder(&mut self, dir: &Path, sample_rate: u32) -> Result<usize, SoundError> {
+    pub fn load_folder(&mut self, dir: &Path, sample_rate: u32) -> Result<FolderLoad, SoundError> {
         // First the list of files, so their number is known before any loads.
         let mut folders: Vec<(String, Vec<PathBuf>)> = Vec::new();
         let mut singles: Vec<(String, PathBuf)> = Vec::new();
@@ -133,27 +145,44 @@ impl SoundBank {
             Ok(sample)
         };
         let mut loaded: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
+        let mut refused = Vec::new();
         for (stem, wavs) in folders {
             let mut variants = Vec::with_capacity(wavs.len());
             for file in wavs {
-                let mut sample = load(&file)?;
-                sample.name = format!("{stem}:{}", variants.len());
-                variants.push(sample);
+                match load(&file) {
+                    Ok(mut sample) => {
+                        sample.name = format!("{stem}:{}", variants.len());
+                        variants.push(sample);
+                    }
+                    Err(e) => refused.push(e),
+                }
             }
-            loaded.insert(stem, variants);
+            if !variants.is_empty() {
+                loaded.insert(stem, variants);
+            }
         }
         for (stem, path) in singles {
             if let Entry::Vacant(slot) = loaded.entry(stem) {
-                let mut sample = load(&path)?;
-                sample.name = slot.key().clone();
-                slot.insert(vec![sample]);
+                match load(&path) {
+                    Ok(mut sample) => {
+                        sample.name = slot.key().clone();
+                        slot.insert(vec![sample]);
+                    }
+                    Err(e) => refused.push(e),
+                }
             }
         }
-        let count = loaded.len();
+        if loaded.is_empty() && !refused.is_empty() {
+            return Err(SoundError::NoneReadable {
+                path: dir.to_path_buf(),
+                refused,
+            });
+        }
+        let sounds = loaded.len();
         for (name, variants) in loaded {
             self.insert(&name, variants);
         }
-        Ok(count)
+        Ok(FolderLoad { sounds, refused })
     }
 
     /// Variant `variant` of `name`, wrapping modulo the number of variants
@@ -255,10 +284,13 @@ mod tests {
         )
         .unwrap();
         let mut bank = SoundBank::new();
-        let msg = bank.load_folder(&dir, 48000).unwrap_err().to_string();
+        let load = bank.load_folder(&dir, 48000).unwrap();
+        assert_eq!(load.sounds, 1);
+        assert_eq!(load.refused.len(), 1);
+        let msg = load.refused[0].to_string();
         assert!(msg.contains("n2000.wav"), "{msg}");
         assert!(msg.contains("sample rate 1 Hz"), "{msg}");
-        assert!(bank.is_empty(), "all or nothing");
+        assert_eq!(bank.names(), vec!["kick"]);
     }
 
     #[test]
@@ -316,7 +348,8 @@ mod tests {
 
         let mut bank = SoundBank::with_drum_kit(48000);
         let before = bank.len();
-        assert_eq!(bank.load_folder(&dir, 48000).unwrap(), 2);
+        let load = bank.load_folder(&dir, 48000).unwrap();
+        assert_eq!((load.sounds, load.refused.len()), (2, 0));
         assert_eq!(bank.len(), before + 2);
         assert_eq!(bank.variant_count("bd"), 3);
         let sources: Vec<String> = (0..3)
@@ -332,24 +365,65 @@ mod tests {
     }
 
     #[test]
-    fn bad_file_fails_the_whole_folder_and_names_the_file() {
+    fn a_bad_file_is_left_out_and_named_and_the_rest_loads() {
         let dir = temp_folder("badfolder");
         std::fs::create_dir(dir.join("hh")).unwrap();
         write_sine(&dir.join("hh").join("0.wav"), 1, 44100, 16, false);
-        std::fs::write(dir.join("hh").join("1.wav"), "not a wav").unwrap();
+        std::fs::write(dir.join("hh").join("1.wav"), "not a wav file at all").unwrap();
+        write_sine(&dir.join("hh").join("2.wav"), 2, 44100, 16, false);
         write_sine(&dir.join("ok.wav"), 1, 44100, 16, false);
+        std::fs::write(dir.join("broken.wav"), "RIFF").unwrap();
 
         let mut bank = SoundBank::new();
-        let err = bank.load_folder(&dir, 48000).unwrap_err();
-        assert!(err.to_string().contains("1.wav"), "{err}");
-        assert!(bank.is_empty());
+        let load = bank.load_folder(&dir, 48000).unwrap();
+        assert_eq!(load.sounds, 2);
+        let refused: Vec<String> = load.refused.iter().map(|e| e.to_string()).collect();
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert!(
+            refused[0].ends_with("1.wav: not a WAV file (no RIFF tag found)"),
+            "{refused:?}"
+        );
+        assert!(
+            refused[1].ends_with("broken.wav: not a WAV file (file ends early)"),
+            "{refused:?}"
+        );
+        // hh keeps its two good files, in order, renumbered.
+        assert_eq!(bank.variant_count("hh"), 2);
+        assert!(bank.get("hh", 1).unwrap().source.ends_with("2.wav"));
+        assert_eq!(bank.get("hh", 1).unwrap().name, "hh:1");
+        assert_eq!(bank.get("ok", 0).unwrap().frames(), 48000);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
+    #[test]
+    fn a_missing_or_wholly_unreadable_folder_is_an_error_naming_it() {
+        let dir = temp_folder("unreadable");
+        let mut bank = SoundBank::with_drum_kit(48000);
+        let before = bank.len();
         let missing = dir.join("nope");
-        assert!(bank
-            .load_folder(&missing, 48000)
-            .unwrap_err()
-            .to_string()
-            .contains("nope"));
+        let msg = bank.load_folder(&missing, 48000).unwrap_err().to_string();
+        assert!(msg.starts_with(&missing.display().to_string()), "{msg}");
+        assert!(msg.contains("cannot read"), "{msg}");
+
+        let bad = dir.join("bad");
+        std::fs::create_dir_all(bad.join("bd")).unwrap();
+        std::fs::write(bad.join("bd").join("0.wav"), "junk").unwrap();
+        std::fs::write(bad.join("sn.wav"), "junk").unwrap();
+        let msg = bank.load_folder(&bad, 48000).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "{}: none of its 2 WAV files could be read; ",
+                bad.display()
+            )),
+            "{msg}"
+        );
+        assert!(msg.contains("0.wav: not a WAV file"), "{msg}");
+        assert_eq!(bank.len(), before, "the bank is left as it was");
+
+        // A file where a folder should be.
+        let file = dir.join("file.wav");
+        write_sine(&file, 1, 48000, 16, false);
+        assert!(bank.load_folder(&file, 48000).is_err());
         let _ = std::fs::remove_dir_all(dir);
     }
 }

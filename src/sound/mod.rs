@@ -21,7 +21,7 @@ mod sample;
 mod wav;
 mod wav_header;
 
-pub use bank::SoundBank;
+pub use bank::{FolderLoad, SoundBank};
 pub use kit::{drum_kit, KIT_NAMES, KIT_SOURCE};
 pub use resample::resample;
 pub use sample::{Sample, SoundError};

@@ -311,6 +311,9 @@ fn guid_text(g: &[u8]) -> String {
         u16::from_le_bytes([g[6], g[7]]),
         g[8],
         g[9],
-        g[10..].iter().map(|b| format!("{b:02x}")).collect::<String>()
+        g[10..]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     )
 }
