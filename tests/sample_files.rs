@@ -503,3 +503,83 @@ fn a_folder_with_no_readable_wav_is_an_error_naming_it() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The mark Windows Notepad puts at the start of a UTF-8 file.
+const BOM: &str = "\u{feff}";
+
+#[test]
+fn a_pat_file_saved_by_notepad_is_read_like_the_same_file_without_the_mark() {
+    let dir = temp_folder("bom-pat");
+    let plain = "title: Test\nauthor: A. Person\nlicence: CC0\n\
+                 pattern one\nmetre 2+2+3/8\n\
+                 kick  x . | x . | x . x\n\
+                 snare . . | X . | . . .\n";
+    write(&dir, "plain.pat", plain.as_bytes());
+    let want = loam::data::Dataset::load(&dir.join("plain.pat")).unwrap();
+    for (name, text) in [
+        ("bom.pat", format!("{BOM}{plain}")),
+        ("crlf.pat", plain.replace('\n', "\r\n")),
+        (
+            "bom-crlf.pat",
+            format!("{BOM}{}", plain.replace('\n', "\r\n")),
+        ),
+    ] {
+        let path = write(&dir, name, text.as_bytes());
+        let got = loam::data::Dataset::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got.patterns.len(), 1, "{name}");
+        assert_eq!(got.patterns[0].hits, want.patterns[0].hits, "{name}");
+        assert_eq!(got.patterns[0].name, "one", "{name}");
+        assert_eq!(got.patterns[0].provenance.author, "A. Person", "{name}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_midi_mapping_file_saved_by_notepad_is_read() {
+    let dir = temp_folder("bom-midi");
+    let path = dir.join("midi.json");
+    let mut f = loam::midi::mapping_file::MappingFile::load(&path).unwrap();
+    f.bind(
+        loam::midi::learn::LearnRequest::parse("tempo 80 160")
+            .unwrap()
+            .bind(loam::midi::learn::Source::Cc {
+                channel: 0,
+                controller: 7,
+            }),
+    );
+    f.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    for edited in [
+        format!("{BOM}{text}"),
+        format!("{BOM}{}", text.replace('\n', "\r\n")),
+    ] {
+        std::fs::write(&path, edited).unwrap();
+        let back = loam::midi::mapping_file::MappingFile::load(&path).unwrap();
+        assert_eq!(back, f);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_script_saved_by_notepad_is_read() {
+    let dir = temp_folder("bom-script");
+    let script = dir.join("piece.rhai");
+    std::fs::write(
+        &script,
+        format!("{BOM}tempo(93);\r\nlive_loop(\"k\", \"kick*4\");\r\n"),
+    )
+    .unwrap();
+    let (audio, messages) = render(&script, 1);
+    assert!(
+        messages.iter().all(|m| !m.contains("error")),
+        "{messages:?}"
+    );
+    // 4/4 at 93 BPM: a bar of 4 × 60/93 s (tempo() was read).
+    let frames = (audio.len() / 2) as f64;
+    assert!(
+        (frames - 4.0 * 60.0 / 93.0 * 48000.0).abs() <= 1.0,
+        "{frames}"
+    );
+    assert!(audio.iter().any(|v| v.abs() > 0.1), "the kicks are silent");
+    let _ = std::fs::remove_dir_all(dir);
+}

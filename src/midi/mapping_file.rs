@@ -53,7 +53,7 @@ impl MappingFile {
     /// Reads `path`; a missing file is an empty one (GM pads).
     pub fn load(path: &Path) -> Result<MappingFile, String> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
+            Ok(text) => serde_json::from_str(crate::data::text::without_bom(&text))
                 .map_err(|e| format!("{}: not a loam MIDI mapping file: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(MappingFile {
                 version: 1,

@@ -64,6 +64,16 @@ pub struct Shared {
     pub trained: super::trained::TrainedShared,
 }
 
+/// `written` where it really lies, by loam's one path rule
+/// ([`crate::data::paths`]): relative to the script's folder, inside it or
+/// a `--library` folder once links are followed, and existing.
+fn read_path(s: &Shared, call: &str, written: &str) -> Res<PathBuf> {
+    let base = s.base_dir.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    crate::data::paths::ReadRoots::for_script(&base)
+        .resolve(call, written)
+        .or_else(fail)
+}
+
 /// MIDI events kept for a script that does not read them.
 pub const MAX_MIDI_EVENTS: usize = 1024;
 
@@ -209,15 +219,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     });
     let s = shared.clone();
     engine.register_fn("samples", move |dir: &str| -> Res<()> {
-        let path = PathBuf::from(dir);
-        if path
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return fail(format!(
-                "samples: '{dir}' leaves the script's folder; give a folder inside it"
-            ));
-        }
+        let path = read_path(&s, "samples", dir)?;
         s.collected().changes.push(Change::Samples(path));
         Ok(())
     });
@@ -541,22 +543,14 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     fn push(s: &Shared, op: ModelOp) {
         s.collected().changes.push(Change::Model(op));
     }
-    fn model_path(file: &str) -> Res<PathBuf> {
-        let path = PathBuf::from(file);
-        if path.is_absolute()
-            || path
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return fail(format!(
-                "model_load: '{file}' is outside the script's folder; give a path inside it"
-            ));
-        }
-        Ok(path)
+    /// `file` where it really lies, by loam's one path rule
+    /// ([`crate::data::paths`]).
+    fn model_path(s: &Shared, file: &str) -> Res<PathBuf> {
+        read_path(s, "model_load", file)
     }
     let s = shared.clone();
     engine.register_fn("model_load", move |name: &str, file: &str| -> Res<()> {
-        let path = model_path(file)?;
+        let path = model_path(&s, file)?;
         push(
             &s,
             ModelOp::Load {
@@ -571,7 +565,7 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_fn(
         "model_load",
         move |name: &str, file: &str, route: &str| -> Res<()> {
-            let path = model_path(file)?;
+            let path = model_path(&s, file)?;
             push(
                 &s,
                 ModelOp::Load {

@@ -427,7 +427,7 @@ pub fn read(path: &Path) -> Result<String, ScriptError> {
                 let mut text = String::new();
                 std::fs::File::open(&owned)
                     .and_then(|f| f.take(MAX_SCRIPT_BYTES).read_to_string(&mut text))
-                    .map(|_| text)
+                    .map(|_| crate::data::text::without_bom(&text).to_string())
                     .map_err(|e| e.to_string())
             });
             let _ = tx.send(read);
