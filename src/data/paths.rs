@@ -63,6 +63,12 @@ impl ReadRoots {
     /// The script's folder `script_dir` and `libraries` as roots. A root
     /// that does not exist (yet) is kept as written.
     pub fn new(script_dir: &Path, libraries: &[PathBuf]) -> ReadRoots {
+        // NOTE: `piece.rhai` has the folder "", which is the working folder.
+        let script_dir = if script_dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            script_dir
+        };
         let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let mut roots = vec![canonical(script_dir)];
         roots.extend(libraries.iter().map(|l| canonical(l)));

@@ -1,5 +1,6 @@
 //! `import "name"` for performance scripts: modules come from `.rhai` files
-//! in the script's own folder (or below it), never from anywhere else.
+//! found by loam's one path rule ([`crate::data::paths`]): relative to the
+//! script's folder, and really inside it or a `--library` folder.
 //!
 //! Importing runs the imported file, which may import others: a chain of
 //! files. rhai follows that chain by recursion, so a file importing itself,
@@ -133,18 +134,11 @@ impl ModuleResolver for FolderImports {
         path: &str,
         pos: Position,
     ) -> Result<SharedModule, Box<EvalAltResult>> {
-        let p = Path::new(path);
-        if p.is_absolute()
-            || p.components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return Err(Box::new(EvalAltResult::ErrorRuntime(
-                format!("import \"{path}\": scripts may only import files from their own folder")
-                    .into(),
-                pos,
-            )));
-        }
         let file = self.inner.get_file_path(path, None);
+        let base = self.inner.base_path().unwrap_or(Path::new(""));
+        crate::data::paths::ReadRoots::for_script(base)
+            .resolve(&format!("import \"{path}\""), &file.to_string_lossy())
+            .map_err(|message| Box::new(EvalAltResult::ErrorRuntime(message.into(), pos)))?;
         if file.exists() {
             if let Err(why) = super::host::check_script_file(&file) {
                 return Err(Box::new(EvalAltResult::ErrorRuntime(
