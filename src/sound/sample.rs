@@ -40,7 +40,7 @@ pub enum SoundError {
     Io { path: PathBuf, source: io::Error },
     /// The file is not a (readable) RIFF/WAVE file.
     NotWav { path: PathBuf, reason: String },
-    /// A WAV encoding hound or loam does not handle (e.g. 12-bit, A-law).
+    /// A WAV encoding loam does not decode (A-law, µ-law, ADPCM, 16-bit float, …).
     Unsupported { path: PathBuf, reason: String },
     /// More than two channels.
     Channels { path: PathBuf, channels: u16 },

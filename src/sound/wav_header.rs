@@ -33,6 +33,11 @@ use super::sample::SoundError;
 /// than read chunk after chunk.
 pub const MAX_HEADER_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The largest `fmt ` chunk loam reads, in bytes (WAVE_FORMAT_EXTENSIBLE
+/// needs 40; the rest is room for writers that pad it). Read whole into
+/// memory, so a header claiming gigabytes is refused, not allocated.
+pub const MAX_FMT_BYTES: u32 = 1024;
+
 /// The last 14 bytes shared by the `KSDATAFORMAT_SUBTYPE_*` GUIDs; the first
 /// two bytes are the format tag (1 PCM, 3 IEEE float).
 const GUID_TAIL: [u8; 14] = [
@@ -141,7 +146,7 @@ pub fn read_header(path: &Path) -> Result<(WavHeader, BufReader<File>), SoundErr
         let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
         match &id {
             b"fmt " => {
-                if len < 16 || len > 1024 {
+                if !(16..=MAX_FMT_BYTES).contains(&len) {
                     return Err(not_wav(&format!("fmt chunk of {len} bytes")));
                 }
                 let mut body = vec![0u8; len as usize];
