@@ -148,9 +148,33 @@ impl ModuleResolver for FolderImports {
             }
         }
         let _on_chain = self
-            .enter(source, file)
+            .enter(source, file.clone())
             .map_err(|message| Box::new(EvalAltResult::ErrorRuntime(message.into(), pos)))?;
-        self.inner.resolve(engine, source, path, pos)
+        // NOTE: read here rather than by rhai's resolver, so a file saved
+        // with a byte-order mark (Windows Notepad) imports like any other.
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            Box::new(if e.kind() == std::io::ErrorKind::NotFound {
+                EvalAltResult::ErrorModuleNotFound(path.to_string(), pos)
+            } else {
+                EvalAltResult::ErrorRuntime(
+                    format!("import \"{path}\": {}: cannot read ({e})", file.display()).into(),
+                    pos,
+                )
+            })
+        })?;
+        let mut ast = engine
+            .compile(crate::data::text::without_bom(&text))
+            .map_err(|e| {
+                Box::new(EvalAltResult::ErrorInModule(
+                    path.to_string(),
+                    e.into(),
+                    pos,
+                ))
+            })?;
+        ast.set_source(path);
+        let module = Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
+        Ok(module.into())
     }
 }
 
@@ -262,5 +286,21 @@ mod tests {
             ],
         );
         run(&dir, "import \"a\" as a;").unwrap();
+    }
+
+    #[test]
+    fn a_file_saved_with_a_byte_order_mark_and_crlf_imports() {
+        let dir = folder(
+            "bom",
+            &[(
+                "grooves.rhai",
+                "\u{feff}fn groove() {\r\n  \"a*8\"\r\n}\r\n",
+            )],
+        );
+        run(
+            &dir,
+            "import \"grooves\" as g;\nif g::groove() != \"a*8\" { throw \"wrong\"; }",
+        )
+        .unwrap();
     }
 }
