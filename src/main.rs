@@ -56,6 +56,11 @@ enum Command {
         /// Stop after this many seconds.
         #[arg(long)]
         duration: Option<f64>,
+        /// A folder outside the script's that scripts may read samples,
+        /// models and data from (a sample library, a model collection).
+        /// Repeatable. Everything else outside the script's folder is refused.
+        #[arg(long = "library", value_name = "DIR")]
+        library: Vec<PathBuf>,
         #[command(flatten)]
         osc: cli::osc::OscArgs,
         #[command(flatten)]
@@ -78,6 +83,11 @@ enum Command {
         sample_rate: u32,
         #[arg(long, default_value_t = 256)]
         block_size: usize,
+        /// A folder outside the script's that scripts may read samples,
+        /// models and data from (a sample library, a model collection).
+        /// Repeatable. Everything else outside the script's folder is refused.
+        #[arg(long = "library", value_name = "DIR")]
+        library: Vec<PathBuf>,
     },
 }
 
@@ -100,7 +110,14 @@ fn run(cli: Cli) -> ExitCode {
             output,
             sample_rate,
             block_size,
-        } => render(&script, bars, &output, sample_rate, block_size),
+            library,
+        } => match loam::data::paths::set_libraries(&library) {
+            Ok(()) => render(&script, bars, &output, sample_rate, block_size),
+            Err(e) => {
+                loam::say!("loam: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Eval(args) => cli::eval::run(args),
         Command::Train(args) => cli::train::run(args),
         Command::Devices(args) => cli::devices::run(args),
@@ -113,9 +130,14 @@ fn run(cli: Cli) -> ExitCode {
             model_buffer,
             sample_rate,
             duration,
+            library,
             osc,
             midi,
         } => {
+            if let Err(e) = loam::data::paths::set_libraries(&library) {
+                loam::say!("loam: {e}");
+                return ExitCode::from(2);
+            }
             let midi = match midi.plan(lookahead_ms) {
                 Ok(plan) => plan,
                 Err(e) => {

@@ -26,12 +26,9 @@ impl Session {
         // The folder as it was before the script was read: a save from
         // here on is heard once the performance runs.
         let watcher = crate::script::ScriptWatcher::new(script);
-        let (script, changes) = Script::load(script)?;
+        let (script, changes) = Script::load_at(script, config.sample_rate)?;
         let bank = SoundBank::with_drum_kit(config.sample_rate);
-        let mut planner = Planner::new(config.sample_rate, bank);
-        if let Some(dir) = script.path().parent() {
-            planner.set_base_dir(dir.to_path_buf());
-        }
+        let planner = Planner::new(config.sample_rate, bank);
         let mut scheduler = Scheduler::new(planner);
         let mut model_ops = Vec::new();
         for change in changes {

@@ -100,7 +100,31 @@ fn unknown_sounds_and_bad_wavs_are_named_and_the_music_goes_on() {
     let dir = s.parent().unwrap().join("samples");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("broken.wav"), b"not a wav at all").unwrap();
+    // A folder with nothing readable fails the script that asks for it.
     let out = s.with_file_name("out.wav");
+    let (code, err) = run(loam()
+        .arg("render")
+        .arg(&s)
+        .args(["--bars", "2", "-o"])
+        .arg(&out));
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("samples") && err.contains("none of its 1 WAV files could be read"),
+        "{err}"
+    );
+    // With a good sound beside it, the bad one is left out and named.
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(dir.join("tone.wav"), spec).unwrap();
+    for i in 0..4800 {
+        w.write_sample(((i as f32 * 0.05).sin() * 16_000.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
     let (code, err) = run(loam()
         .arg("render")
         .arg(&s)
@@ -108,9 +132,10 @@ fn unknown_sounds_and_bad_wavs_are_named_and_the_music_goes_on() {
         .arg(&out));
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("broken.wav") && err.contains("not a WAV"),
+        err.contains("left out") && err.contains("broken.wav") && err.contains("not a WAV"),
         "{err}"
     );
+    assert!(err.contains("loaded 1 sounds"), "{err}");
     assert!(err.contains("unknown sound 'kik'"), "{err}");
     // The kick still plays.
     let r = hound::WavReader::open(&out).unwrap();

@@ -263,10 +263,19 @@ fn imports_come_from_the_script_folder_only_and_are_watched() {
     std::thread::sleep(Duration::from_millis(60));
     assert!(w.changed());
     session.reload().unwrap();
-    // Escaping the folder is refused.
-    std::fs::write(&path, version("import \"../outside\" as o;\n")).unwrap();
-    let e = session.reload().unwrap_err().to_string();
-    assert!(e.contains("only import files from their own folder"), "{e}");
+    // Escaping the folder is refused (loam's one path rule).
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(dir.join("outside.rhai"), "fn x() { 1 }\n").unwrap();
+    let inner = sub.join("piece.rhai");
+    std::fs::write(&inner, "import \"../outside\" as o;\n").unwrap();
+    let e = Session::start(&inner, &EngineConfig::new(48_000))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("import \"../outside\": '"), "{e}");
+    assert!(e.contains("outside the folders loam reads from"), "{e}");
     std::fs::write(&path, version("import \"/etc/passwd\" as o;\n")).unwrap();
-    assert!(session.reload().is_err());
+    let e = session.reload().unwrap_err().to_string();
+    assert!(e.contains("/etc/passwd.rhai' does not exist"), "{e}");
 }

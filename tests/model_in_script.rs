@@ -52,11 +52,16 @@ fn a_trained_vae_plays_from_a_script() {
         onsets >= 4,
         "the decoded grooves should sound: {onsets} onsets"
     );
-    // A model file outside the folder is refused with a clear message.
+    // A model file outside the script's folder is refused with a clear
+    // message: a script one folder down reaching up for it.
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    let script = sub.join("piece.rhai");
     std::fs::write(&script, "let v = vae_load(\"../groove.model\");\n").unwrap();
     let e = loam::script::Script::load(&script)
         .err()
         .unwrap()
         .to_string();
-    assert!(e.contains("outside the script's folder"), "{e}");
+    assert!(e.contains("vae_load: '../groove.model' leads to"), "{e}");
+    assert!(e.contains("outside the folders loam reads from"), "{e}");
 }

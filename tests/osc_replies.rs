@@ -243,8 +243,11 @@ fn every_address_answers_done_or_fail() {
     fails(
         &c.request(to, "/load", vec![s("/no/such/script.rhai")]),
         "/load",
-        "cannot read",
+        "/load: '/no/such/script.rhai' does not exist",
     );
+    // A relative path is read from the script's folder, not loam's
+    // working folder (loam's one path rule).
+    done(&c.request(to, "/load", vec![s("other.rhai")]), "/load");
 
     // Subscriptions: beats arrive as timetagged bundles, one per beat of 7/8 (2+2+3: 3 beats a bar).
     let listener = Client::new();

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use rosc::{OscMessage, OscPacket, OscType};
 
+use loam::data::text::without_bom;
 use loam::osc::DEFAULT_ADDRESS;
 
 #[derive(clap::Args, Debug)]
@@ -86,14 +87,14 @@ fn read_code(args: &EvalArgs) -> Result<(String, String), String> {
     }
     match &args.file {
         Some(p) if p.as_os_str() != "-" => std::fs::read_to_string(p)
-            .map(|c| (c, p.display().to_string()))
+            .map(|c| (without_bom(&c).to_string(), p.display().to_string()))
             .map_err(|e| format!("{}: {e}", p.display())),
         _ => {
             let mut code = String::new();
             std::io::stdin()
                 .read_to_string(&mut code)
                 .map_err(|e| format!("reading standard input: {e}"))?;
-            Ok((code, "<stdin>".into()))
+            Ok((without_bom(&code).to_string(), "<stdin>".into()))
         }
     }
 }

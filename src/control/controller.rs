@@ -190,15 +190,17 @@ impl Controller {
                 answer(reply, r);
             }
             ModelOp::Load { name, path, route } => {
-                let path = if path.is_absolute() {
-                    path
-                } else {
-                    self.session
-                        .script
-                        .path()
-                        .parent()
-                        .map(|d| d.join(&path))
-                        .unwrap_or(path)
+                // loam's one path rule (crate::data::paths).
+                let path = match self
+                    .read_roots()
+                    .resolve("/model/load", &path.to_string_lossy())
+                {
+                    Ok(path) => path,
+                    Err(e) => {
+                        self.notify(Notice::Error(e.clone()));
+                        answer(reply, Err(e));
+                        return;
+                    }
                 };
                 let rate = self.session.sample_rate;
                 self.models.load(name, path, route, rate, reply);
@@ -349,6 +351,14 @@ impl Controller {
         }
     }
 
+    /// The folders files may be read from: the running script's and the
+    /// `--library` ones.
+    fn read_roots(&self) -> crate::data::paths::ReadRoots {
+        let script = self.session.script.path();
+        let dir = script.parent().unwrap_or(std::path::Path::new(""));
+        crate::data::paths::ReadRoots::for_script(dir)
+    }
+
     /// Handles one command; false means stop.
     pub fn handle(&mut self, cmd: Command) -> bool {
         match cmd {
@@ -367,6 +377,15 @@ impl Controller {
                 self.apply_evaluations();
             }
             Command::Load { path, reply } => {
+                // loam's one path rule (crate::data::paths): a relative path
+                // is read from the running script's folder.
+                let path = match self.read_roots().resolve("/load", &path.to_string_lossy()) {
+                    Ok(path) => path,
+                    Err(e) => {
+                        answer(reply, Err(e));
+                        return true;
+                    }
+                };
                 let ticket = self
                     .session
                     .script

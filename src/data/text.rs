@@ -9,9 +9,24 @@ use super::pattern::{
 use super::DataError;
 use crate::time::Metre;
 
+/// The byte-order mark Windows Notepad (and other editors) put at the start
+/// of a UTF-8 file.
+pub const BYTE_ORDER_MARK: char = '\u{feff}';
+
+/// `text` without a leading UTF-8 byte-order mark. Every text file loam
+/// reads (scripts, `.pat` files, MIDI mapping files, code for `loam eval`)
+/// goes through this, so a file saved by Notepad reads as the same file
+/// without the mark. (CRLF line endings need nothing: every reader splits
+/// lines with `str::lines`, and rhai and JSON treat `\r` as space.)
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text)
+}
+
 /// Reads every pattern in `text`; `file` names the source in errors and
-/// provenance.
+/// provenance. A leading byte-order mark and CRLF line endings are read as
+/// nothing and LF.
 pub fn parse_patterns(text: &str, file: &Path) -> Result<Vec<Pattern>, DataError> {
+    let text = without_bom(text);
     let mut reader = Reader {
         file,
         defaults: Provenance::default(),

@@ -55,9 +55,10 @@ impl MappingFile {
     pub fn load(path: &Path) -> Result<MappingFile, String> {
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                let file: MappingFile = serde_json::from_str(&text).map_err(|e| {
-                    format!("{}: not a loam MIDI mapping file: {e}", path.display())
-                })?;
+                let file: MappingFile = serde_json::from_str(crate::data::text::without_bom(&text))
+                    .map_err(|e| {
+                        format!("{}: not a loam MIDI mapping file: {e}", path.display())
+                    })?;
                 // A range edited by hand follows the same rule as one learned.
                 for m in &file.mappings {
                     m.check()

@@ -6,10 +6,15 @@
 //! 48 kHz). Past [`MAX_WAV_DATA_BYTES`] the file is completed and the
 //! recording goes on in `NAME-2.wav`, `NAME-3.wav`, … with not a frame lost
 //! between them, instead of wrapping the header's sizes.
+//!
+//! The header is the one the RIFF specification gives non-PCM data:
+//! `WAVE_FORMAT_IEEE_FLOAT` with the extended `fmt ` part (`cbSize` = 0) and
+//! a `fact` chunk holding the frame count, so sox, ffmpeg and DAWs read it
+//! without a warning (hound writes neither).
 
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-
-use hound::{SampleFormat, WavSpec, WavWriter};
 
 /// The most audio bytes one WAV file holds before the recording continues
 /// in the next numbered file: 4 GiB less 1 MiB, leaving room for the header
@@ -22,13 +27,77 @@ const SAMPLE_BYTES: u64 = 4;
 /// Channels written (stereo).
 const CHANNELS: u64 = 2;
 
-/// 32-bit float stereo, bit-exact with what the engine rendered.
-pub fn spec(sample_rate: u32) -> WavSpec {
-    WavSpec {
-        channels: CHANNELS as u16,
-        sample_rate,
-        bits_per_sample: (SAMPLE_BYTES * 8) as u16,
-        sample_format: SampleFormat::Float,
+/// Bytes before the audio: RIFF header (12), `fmt ` with `cbSize` (8 + 18),
+/// `fact` (8 + 4), `data` header (8).
+const HEADER_BYTES: u64 = 12 + 26 + 12 + 8;
+
+/// Where the `fact` chunk's frame count lies in the header.
+const FACT_FRAMES_AT: u64 = 12 + 26 + 8;
+
+/// A 32-bit float stereo WAV being written (bit-exact with what the engine
+/// rendered); its sizes are written when flushed or finished.
+struct FloatWavWriter {
+    file: BufWriter<File>,
+    /// Audio bytes written so far.
+    data_bytes: u64,
+}
+
+impl FloatWavWriter {
+    fn create(path: &Path, sample_rate: u32) -> std::io::Result<FloatWavWriter> {
+        let mut file = BufWriter::new(File::create(path)?);
+        let block = (CHANNELS * SAMPLE_BYTES) as u16;
+        let mut h = Vec::with_capacity(HEADER_BYTES as usize);
+        h.extend_from_slice(b"RIFF");
+        h.extend_from_slice(&((HEADER_BYTES - 8) as u32).to_le_bytes());
+        h.extend_from_slice(b"WAVEfmt ");
+        h.extend_from_slice(&18u32.to_le_bytes());
+        h.extend_from_slice(&3u16.to_le_bytes()); // WAVE_FORMAT_IEEE_FLOAT
+        h.extend_from_slice(&(CHANNELS as u16).to_le_bytes());
+        h.extend_from_slice(&sample_rate.to_le_bytes());
+        h.extend_from_slice(&(sample_rate * u32::from(block)).to_le_bytes());
+        h.extend_from_slice(&block.to_le_bytes());
+        h.extend_from_slice(&((SAMPLE_BYTES * 8) as u16).to_le_bytes());
+        h.extend_from_slice(&0u16.to_le_bytes()); // cbSize: no more format bytes
+        h.extend_from_slice(b"fact");
+        h.extend_from_slice(&4u32.to_le_bytes());
+        h.extend_from_slice(&0u32.to_le_bytes()); // frames, written later
+        h.extend_from_slice(b"data");
+        h.extend_from_slice(&0u32.to_le_bytes()); // bytes, written later
+        debug_assert_eq!(h.len() as u64, HEADER_BYTES);
+        file.write_all(&h)?;
+        Ok(FloatWavWriter {
+            file,
+            data_bytes: 0,
+        })
+    }
+
+    fn write_samples(&mut self, samples: &[f32]) -> std::io::Result<()> {
+        for s in samples {
+            self.file.write_all(&s.to_le_bytes())?;
+        }
+        self.data_bytes += samples.len() as u64 * SAMPLE_BYTES;
+        Ok(())
+    }
+
+    /// Writes the sizes into the header (the file is then complete as it
+    /// stands) and returns to the end.
+    fn flush(&mut self) -> std::io::Result<()> {
+        // Within 32 bits: a segment holds at most MAX_WAV_DATA_BYTES.
+        let data = self.data_bytes as u32;
+        let frames = (self.data_bytes / (CHANNELS * SAMPLE_BYTES)) as u32;
+        let riff = (HEADER_BYTES - 8) as u32 + data;
+        self.file.seek(SeekFrom::Start(4))?;
+        self.file.write_all(&riff.to_le_bytes())?;
+        self.file.seek(SeekFrom::Start(FACT_FRAMES_AT))?;
+        self.file.write_all(&frames.to_le_bytes())?;
+        self.file.seek(SeekFrom::Start(HEADER_BYTES - 4))?;
+        self.file.write_all(&data.to_le_bytes())?;
+        self.file.seek(SeekFrom::End(0))?;
+        self.file.flush()
+    }
+
+    fn finalize(mut self) -> std::io::Result<()> {
+        self.flush()
     }
 }
 
@@ -58,7 +127,7 @@ fn part_path(target: &Path) -> PathBuf {
 /// A WAV being written to a temporary name (and, past
 /// [`MAX_WAV_DATA_BYTES`], the numbered files that continue it).
 pub struct AtomicWav {
-    writer: WavWriter<std::io::BufWriter<std::fs::File>>,
+    writer: FloatWavWriter,
     part: PathBuf,
     target: PathBuf,
     sample_rate: u32,
@@ -88,7 +157,7 @@ impl AtomicWav {
         let frame = SAMPLE_BYTES * CHANNELS;
         let limit = (limit.min(MAX_WAV_DATA_BYTES) / frame).max(1) * frame;
         let part = part_path(target);
-        let writer = WavWriter::create(&part, spec(sample_rate))
+        let writer = FloatWavWriter::create(&part, sample_rate)
             .map_err(|e| format!("{}: cannot create: {e}", part.display()))?;
         Ok(AtomicWav {
             writer,
@@ -112,11 +181,9 @@ impl AtomicWav {
                 continue;
             }
             let (now, later) = samples.split_at(room.min(samples.len()));
-            for &s in now {
-                self.writer
-                    .write_sample(s)
-                    .map_err(|e| format!("{}: write failed: {e}", self.part.display()))?;
-            }
+            self.writer
+                .write_samples(now)
+                .map_err(|e| format!("{}: write failed: {e}", self.part.display()))?;
             self.written += now.len() as u64 * SAMPLE_BYTES;
             samples = later;
         }
@@ -127,7 +194,7 @@ impl AtomicWav {
     fn next_segment(&mut self) -> Result<(), String> {
         let next_target = segment_path(&self.target, self.segment + 1);
         let next_part = part_path(&next_target);
-        let writer = WavWriter::create(&next_part, spec(self.sample_rate))
+        let writer = FloatWavWriter::create(&next_part, self.sample_rate)
             .map_err(|e| format!("{}: cannot create: {e}", next_part.display()))?;
         let full = std::mem::replace(&mut self.writer, writer);
         let part = std::mem::replace(&mut self.part, next_part);
@@ -165,11 +232,7 @@ impl AtomicWav {
 }
 
 /// Finalises a writer and renames its `.part` file to `target`.
-fn complete(
-    writer: WavWriter<std::io::BufWriter<std::fs::File>>,
-    part: &Path,
-    target: &Path,
-) -> Result<PathBuf, String> {
+fn complete(writer: FloatWavWriter, part: &Path, target: &Path) -> Result<PathBuf, String> {
     writer
         .finalize()
         .map_err(|e| format!("{}: cannot finalise: {e}", part.display()))?;
@@ -236,7 +299,10 @@ mod tests {
         assert_eq!(joined, all);
         for f in &files {
             let r = hound::WavReader::open(f).unwrap();
-            assert_eq!(r.spec(), spec(48000));
+            assert_eq!(r.spec().channels, 2);
+            assert_eq!(r.spec().sample_rate, 48000);
+            assert_eq!(r.spec().sample_format, hound::SampleFormat::Float);
+            assert_eq!(header_len(f), HEADER_BYTES);
             // Every header's size agrees with the file's length.
             let bytes = std::fs::metadata(f).unwrap().len();
             assert_eq!(u64::from(r.len()) * 4 + header_len(f), bytes);
@@ -285,5 +351,49 @@ mod tests {
         wav.write(&[0.25; 200]).unwrap();
         let files = wav.finish_all().unwrap();
         assert_eq!(files, vec![target]);
+    }
+
+    #[test]
+    fn a_recording_carries_the_extended_fmt_part_and_a_fact_chunk() {
+        let dir = folder("header");
+        let target = dir.join("take.wav");
+        let mut wav = AtomicWav::create(&target, 44100).unwrap();
+        let samples: Vec<f32> = (0..200).map(|i| (i as f32 / 100.0) - 1.0).collect();
+        wav.write(&samples).unwrap();
+        let path = wav.finish().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        // fmt: 18 bytes, IEEE float, stereo, 44.1 kHz, cbSize 0.
+        assert_eq!(&bytes[12..20], b"fmt \x12\0\0\0");
+        assert_eq!(&bytes[20..24], &[3, 0, 2, 0]);
+        assert_eq!(&bytes[36..38], &[0, 0]);
+        // fact: 100 frames; data: 800 bytes; RIFF: the file less 8.
+        assert_eq!(&bytes[38..46], b"fact\x04\0\0\0");
+        assert_eq!(u32::from_le_bytes(bytes[46..50].try_into().unwrap()), 100);
+        assert_eq!(&bytes[50..54], b"data");
+        assert_eq!(u32::from_le_bytes(bytes[54..58].try_into().unwrap()), 800);
+        assert_eq!(
+            u64::from(u32::from_le_bytes(bytes[4..8].try_into().unwrap())),
+            bytes.len() as u64 - 8
+        );
+        assert_eq!(read(&path), samples);
+        // loam reads its own recording back, sample for sample.
+        let back = crate::sound::load_wav(&path, 44100).unwrap();
+        assert_eq!(back.data, samples);
+        // sox (where installed) reads it without a warning.
+        if let Ok(out) = std::process::Command::new("sox")
+            .arg("--i")
+            .arg(&path)
+            .output()
+        {
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(out.status.success(), "{text}");
+            assert!(!text.contains("WARN"), "{text}");
+            assert!(text.contains("32-bit Floating Point PCM"), "{text}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

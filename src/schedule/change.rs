@@ -1,7 +1,5 @@
 //! Changes a script (or, later, OSC and MIDI) asks the scheduler to make.
 
-use std::path::PathBuf;
-
 use super::LoopDef;
 use crate::time::{Metre, Tempo, TempoOctave};
 
@@ -27,8 +25,9 @@ pub enum Change {
     Quantum(i64),
     /// Seed for every random choice in patterns.
     Seed(u64),
-    /// Load a folder of samples (SuperDirt layout) into the sound bank.
-    Samples(PathBuf),
+    /// Add a sample folder (SuperDirt layout), already read at the engine's
+    /// rate on the script thread, to the sound bank.
+    Samples(std::sync::Arc<crate::sound::SampleFolder>),
     /// A model operation, carried out by the control thread (live only).
     Model(crate::control::models::ModelOp),
 }

@@ -6,7 +6,6 @@
 //! grids meet (see [`TempoOctave::meeting_bar`]), so downbeats never move.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{Change, LoopDef};
@@ -38,7 +37,6 @@ pub struct Planner {
     seed: u64,
     quantum: i64,
     next_bar: i64,
-    base_dir: PathBuf,
     messages: Vec<String>,
     /// Model operations for the control thread (models play only live).
     model_ops: Vec<crate::control::models::ModelOp>,
@@ -65,18 +63,12 @@ impl Planner {
             seed: 0,
             quantum: 1,
             next_bar: 0,
-            base_dir: PathBuf::from("."),
             messages: Vec::new(),
             model_ops: Vec::new(),
             warned: Default::default(),
             midi_notes: Default::default(),
             pads: Default::default(),
         }
-    }
-
-    /// Folder that relative sample paths are read from (the script's folder).
-    pub fn set_base_dir(&mut self, dir: PathBuf) {
-        self.base_dir = dir;
     }
 
     pub fn timeline(&self) -> &Timeline {
@@ -254,18 +246,21 @@ impl Planner {
             Change::Model(op) => self.model_ops.push(op),
             Change::Seed(seed) => self.seed = seed,
             Change::Quantum(q) => self.quantum = q.max(1),
-            Change::Samples(path) => {
-                let dir = if path.is_absolute() {
-                    path
-                } else {
-                    self.base_dir.join(path)
-                };
+            Change::Samples(folder) => {
                 let rate = self.timeline.sample_rate();
-                match self.bank.load_folder(&dir, rate) {
-                    Ok(n) => self
-                        .messages
-                        .push(format!("loaded {n} sounds from {}", dir.display())),
-                    Err(e) => self.messages.push(format!("samples: {e}")),
+                if folder.sample_rate != rate {
+                    self.messages.push(format!(
+                        "samples: {} was read at {} Hz for an engine at {rate} Hz; not added",
+                        folder.dir.display(),
+                        folder.sample_rate
+                    ));
+                    return;
+                }
+                let n = self.bank.add(&folder);
+                self.messages
+                    .push(format!("loaded {n} sounds from {}", folder.dir.display()));
+                for e in &folder.refused {
+                    self.messages.push(format!("samples: left out {e}"));
                 }
             }
         }

@@ -70,6 +70,26 @@ pub struct Shared {
     pub base_dir: Mutex<PathBuf>,
     /// Step models, latent frames and the metre, for [`super::trained`].
     pub trained: super::trained::TrainedShared,
+    /// The engine's sample rate in Hz: `samples()` reads folders at it (0
+    /// until [`super::Script`] sets it).
+    pub sample_rate: std::sync::atomic::AtomicU32,
+    /// Sample folders read so far, by resolved path: a folder whose files
+    /// are unchanged is not decoded again on the next save.
+    pub sample_folders: Mutex<BTreeMap<PathBuf, Arc<crate::sound::SampleFolder>>>,
+    /// When the running script code must end, in nanoseconds after the
+    /// script's clock base (see [`super::host`]); time spent reading sample
+    /// folders is added to it, since that is not the script's own time.
+    pub deadline: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// `written` where it really lies, by loam's one path rule
+/// ([`crate::data::paths`]): relative to the script's folder, inside it or
+/// a `--library` folder once links are followed, and existing.
+fn read_path(s: &Shared, call: &str, written: &str) -> Res<PathBuf> {
+    let base = s.base_dir.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    crate::data::paths::ReadRoots::for_script(&base)
+        .resolve(call, written)
+        .or_else(fail)
 }
 
 /// MIDI events kept for a script that does not read them.
@@ -254,17 +274,9 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     });
     let s = shared.clone();
     engine.register_fn("samples", move |dir: &str| -> Res<()> {
-        let path = PathBuf::from(dir);
-        if path
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return fail(format!(
-                "samples: '{dir}' leaves the script's folder; give a folder inside it"
-            ));
-        }
-        check_samples_folder(&s, &path)?;
-        s.collected().changes.push(Change::Samples(path));
+        let path = read_path(&s, "samples", dir)?;
+        let folder = read_samples_folder(&s, &path)?;
+        s.collected().changes.push(Change::Samples(folder));
         Ok(())
     });
     let s = shared.clone();
@@ -349,39 +361,56 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.on_print(move |text| s.collected().messages.push(text.to_string()));
 }
 
-/// Fails the evaluation that asked for `samples(path)` when the folder
-/// cannot be read (missing, not a folder, no permission), naming it, so the
-/// version is refused before anything of it applies. The sounds themselves
-/// are read when the change is applied.
-fn check_samples_folder(s: &Shared, path: &std::path::Path) -> Res<()> {
-    let dir = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        s.base_dir
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .join(path)
+/// The most sample folders kept read between versions (each may hold up
+/// to [`crate::sound::bank::MAX_FOLDER_FRAMES`] of audio); past it the
+/// kept ones are let go and read again when asked for.
+pub const MAX_KEPT_FOLDERS: usize = 16;
+
+/// Reads the sample folder `dir` (resolved) at the engine's rate on the
+/// script thread, so the version that asked for it fails, naming it, when
+/// it cannot be read; a folder whose files are unchanged since the last
+/// read is not decoded again. The time spent reading is not counted
+/// against the script's time limit (it is not script code). Files left out
+/// of a readable folder are said when the folder is added.
+fn read_samples_folder(s: &Shared, dir: &std::path::Path) -> Res<Arc<crate::sound::SampleFolder>> {
+    use crate::sound::SampleFolder;
+    use std::sync::atomic::Ordering;
+    let started = std::time::Instant::now();
+    let rate = match s.sample_rate.load(Ordering::Relaxed) {
+        0 => crate::sound::DEFAULT_SAMPLE_RATE,
+        r => r,
     };
-    match std::fs::read_dir(&dir) {
-        Ok(_) => Ok(()),
-        Err(e) => fail(format!(
-            "samples: cannot read the folder {}: {e}",
-            dir.display()
-        )),
+    let known = s
+        .sample_folders
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(dir)
+        .cloned();
+    let read = match known {
+        Some(folder) => SampleFolder::reread(&folder, rate),
+        None => SampleFolder::read(dir, rate),
+    };
+    let spent = started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
+    let _ = s
+        .deadline
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| {
+            Some(d.saturating_add(spent))
+        });
+    let folder = Arc::new(read.or_else(|e| fail(format!("samples: {e}")))?);
+    let mut kept = s.sample_folders.lock().unwrap_or_else(|p| p.into_inner());
+    if kept.len() >= MAX_KEPT_FOLDERS && !kept.contains_key(dir) {
+        kept.clear();
     }
+    kept.insert(dir.to_path_buf(), folder.clone());
+    Ok(folder)
 }
 
 /// Fails the evaluation that asked for `model_load(name, file)` when the
-/// file is not a regular file in the script's folder, naming it. A file
-/// that is there but is not a TorchScript model only fails when the
-/// control thread loads it (an error notice; the version has applied).
-fn check_model_file(s: &Shared, path: &std::path::Path) -> Res<()> {
-    let file = s
-        .base_dir
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .join(path);
-    match std::fs::metadata(&file) {
+/// resolved `file` is not a regular file, naming it. A file that is there
+/// but is not a TorchScript model only fails when the control thread loads
+/// it (an error notice; the version has applied).
+fn check_model_file(file: &std::path::Path) -> Res<()> {
+    match std::fs::metadata(file) {
         Ok(m) if m.is_file() => Ok(()),
         Ok(_) => fail(format!("model_load: {} is not a file", file.display())),
         Err(e) => fail(format!("model_load: cannot read {}: {e}", file.display())),
@@ -657,23 +686,15 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     fn push(s: &Shared, op: ModelOp) {
         s.collected().changes.push(Change::Model(op));
     }
-    fn model_path(file: &str) -> Res<PathBuf> {
-        let path = PathBuf::from(file);
-        if path.is_absolute()
-            || path
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return fail(format!(
-                "model_load: '{file}' is outside the script's folder; give a path inside it"
-            ));
-        }
-        Ok(path)
+    /// `file` where it really lies, by loam's one path rule
+    /// ([`crate::data::paths`]).
+    fn model_path(s: &Shared, file: &str) -> Res<PathBuf> {
+        read_path(s, "model_load", file)
     }
     let s = shared.clone();
     engine.register_fn("model_load", move |name: &str, file: &str| -> Res<()> {
-        let path = model_path(file)?;
-        check_model_file(&s, &path)?;
+        let path = model_path(&s, file)?;
+        check_model_file(&path)?;
         push(
             &s,
             ModelOp::Load {
@@ -688,8 +709,8 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_fn(
         "model_load",
         move |name: &str, file: &str, route: &str| -> Res<()> {
-            let path = model_path(file)?;
-            check_model_file(&s, &path)?;
+            let path = model_path(&s, file)?;
+            check_model_file(&path)?;
             push(
                 &s,
                 ModelOp::Load {

@@ -225,19 +225,38 @@ fn compile(engine: &Engine, path: &Path, source: &str) -> Result<AST, ScriptErro
 impl Script {
     /// Reads, compiles and runs a script file; returns the script and the
     /// changes its top level asked for (tempo, metre, loops, …).
+    /// Sample folders are read at [`crate::sound::DEFAULT_SAMPLE_RATE`].
     pub fn load(path: &Path) -> Result<(Script, Vec<Change>), ScriptError> {
-        let source = read(path)?;
-        Script::from_source(path, &source)
+        Script::load_at(path, crate::sound::DEFAULT_SAMPLE_RATE)
     }
 
-    /// Compiles and runs `source`, reporting errors against `path`.
+    /// [`Script::load`] for an engine at `sample_rate` (Hz): the rate
+    /// `samples()` reads folders at.
+    pub fn load_at(path: &Path, sample_rate: u32) -> Result<(Script, Vec<Change>), ScriptError> {
+        let source = read(path)?;
+        Script::from_source_at(path, &source, sample_rate)
+    }
+
+    /// Compiles and runs `source`, reporting errors against `path`; sample
+    /// folders are read at [`crate::sound::DEFAULT_SAMPLE_RATE`].
     pub fn from_source(path: &Path, source: &str) -> Result<(Script, Vec<Change>), ScriptError> {
+        Script::from_source_at(path, source, crate::sound::DEFAULT_SAMPLE_RATE)
+    }
+
+    /// [`Script::from_source`] for an engine at `sample_rate` (Hz).
+    pub fn from_source_at(
+        path: &Path,
+        source: &str,
+        sample_rate: u32,
+    ) -> Result<(Script, Vec<Change>), ScriptError> {
         let shared = Arc::new(Shared::default());
+        shared.sample_rate.store(sample_rate, Ordering::Relaxed);
         if let Some(dir) = path.parent() {
             *shared.base_dir.lock().unwrap_or_else(|p| p.into_inner()) = dir.to_path_buf();
         }
         let mut engine = new_engine(&shared, path.parent());
-        let deadline = Arc::new(AtomicU64::new(u64::MAX));
+        let deadline = shared.deadline.clone();
+        deadline.store(u64::MAX, Ordering::Relaxed);
         let clock_base = Instant::now();
         watch_the_clock(&mut engine, deadline.clone(), clock_base);
         let whereabouts = Arc::new(Whereabouts::default());
@@ -516,7 +535,7 @@ pub fn read(path: &Path) -> Result<String, ScriptError> {
                 let mut text = String::new();
                 std::fs::File::open(&owned)
                     .and_then(|f| f.take(MAX_SCRIPT_BYTES).read_to_string(&mut text))
-                    .map(|_| text)
+                    .map(|_| crate::data::text::without_bom(&text).to_string())
                     .map_err(|e| e.to_string())
             });
             let _ = tx.send(read);

@@ -1,5 +1,6 @@
 //! `import "name"` for performance scripts: modules come from `.rhai` files
-//! in the script's own folder (or below it), never from anywhere else.
+//! found by loam's one path rule ([`crate::data::paths`]): relative to the
+//! script's folder, and really inside it or a `--library` folder.
 //!
 //! Importing runs the imported file, which may import others: a chain of
 //! files. rhai follows that chain by recursion, so a file importing itself,
@@ -133,18 +134,11 @@ impl ModuleResolver for FolderImports {
         path: &str,
         pos: Position,
     ) -> Result<SharedModule, Box<EvalAltResult>> {
-        let p = Path::new(path);
-        if p.is_absolute()
-            || p.components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return Err(Box::new(EvalAltResult::ErrorRuntime(
-                format!("import \"{path}\": scripts may only import files from their own folder")
-                    .into(),
-                pos,
-            )));
-        }
         let file = self.inner.get_file_path(path, None);
+        let base = self.inner.base_path().unwrap_or(Path::new(""));
+        crate::data::paths::ReadRoots::for_script(base)
+            .resolve(&format!("import \"{path}\""), &file.to_string_lossy())
+            .map_err(|message| Box::new(EvalAltResult::ErrorRuntime(message.into(), pos)))?;
         if file.exists() {
             let checked = super::host::check_script_file(&file).and_then(|()| {
                 // Read once more here (at most MAX_SCRIPT_BYTES) so a file
@@ -160,9 +154,33 @@ impl ModuleResolver for FolderImports {
             }
         }
         let _on_chain = self
-            .enter(source, file)
+            .enter(source, file.clone())
             .map_err(|message| Box::new(EvalAltResult::ErrorRuntime(message.into(), pos)))?;
-        self.inner.resolve(engine, source, path, pos)
+        // NOTE: read here rather than by rhai's resolver, so a file saved
+        // with a byte-order mark (Windows Notepad) imports like any other.
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            Box::new(if e.kind() == std::io::ErrorKind::NotFound {
+                EvalAltResult::ErrorModuleNotFound(path.to_string(), pos)
+            } else {
+                EvalAltResult::ErrorRuntime(
+                    format!("import \"{path}\": {}: cannot read ({e})", file.display()).into(),
+                    pos,
+                )
+            })
+        })?;
+        let mut ast = engine
+            .compile(crate::data::text::without_bom(&text))
+            .map_err(|e| {
+                Box::new(EvalAltResult::ErrorInModule(
+                    path.to_string(),
+                    e.into(),
+                    pos,
+                ))
+            })?;
+        ast.set_source(path);
+        let module = Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
+        Ok(module.into())
     }
 }
 
@@ -274,5 +292,21 @@ mod tests {
             ],
         );
         run(&dir, "import \"a\" as a;").unwrap();
+    }
+
+    #[test]
+    fn a_file_saved_with_a_byte_order_mark_and_crlf_imports() {
+        let dir = folder(
+            "bom",
+            &[(
+                "grooves.rhai",
+                "\u{feff}fn groove() {\r\n  \"a*8\"\r\n}\r\n",
+            )],
+        );
+        run(
+            &dir,
+            "import \"grooves\" as g;\nif g::groove() != \"a*8\" { throw \"wrong\"; }",
+        )
+        .unwrap();
     }
 }

@@ -15,7 +15,7 @@
 //! | `current_metre()` | the metre of the bar being prepared, as text |
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
@@ -283,17 +283,13 @@ fn step_map(s: &StepInfo) -> Map {
     m
 }
 
-/// A file in the script's folder (no absolute paths, no `..`).
+/// `file` where it really lies, by loam's one path rule
+/// ([`crate::data::paths`]).
 fn in_folder(shared: &Shared, call: &str, file: &str) -> Res<PathBuf> {
-    let rel = Path::new(file);
-    if rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-    {
-        return fail(format!("{call}: '{file}' is outside the script's folder"));
-    }
-    Ok(lock(&shared.base_dir).join(rel))
+    let base = lock(&shared.base_dir).clone();
+    crate::data::paths::ReadRoots::for_script(&base)
+        .resolve(call, file)
+        .or_else(fail)
 }
 
 /// One bar of `metre` from the model's next steps, as a pattern string.

@@ -35,6 +35,206 @@ pub const MAX_FOLDER_FILES: usize = 4_096;
 /// left before it is decoded.
 pub const MAX_FOLDER_FRAMES: u64 = 3 * MAX_SAMPLE_FRAMES;
 
+/// What [`SoundBank::load_folder`] did.
+#[derive(Debug)]
+pub struct FolderLoad {
+    /// Sounds (names, not files) added or replaced.
+    pub sounds: usize,
+    /// The WAV files left out, each as `FILE: REASON`.
+    pub refused: Vec<String>,
+}
+
+/// A sample folder read into memory at one engine rate, ready to be added
+/// to a [`SoundBank`] whole. Read on the script thread (decoding takes
+/// time the timekeeper never waits for), then handed over in a
+/// [`crate::schedule::Change`]; cloning shares the samples.
+#[derive(Clone)]
+pub struct SampleFolder {
+    /// The folder as resolved (absolute).
+    pub dir: PathBuf,
+    /// The rate every sample was resampled to, in Hz.
+    pub sample_rate: u32,
+    /// Sound names and their variants.
+    pub sounds: BTreeMap<String, Vec<Arc<Sample>>>,
+    /// The WAV files left out, as `FILE: REASON`.
+    pub refused: Vec<String>,
+    /// Each WAV file's path, size in bytes and modification time when it
+    /// was listed: a folder whose stamp is unchanged need not be read again.
+    pub stamp: FolderStamp,
+}
+
+/// The WAV files of a sample folder with their sizes and modification
+/// times, in the order they are read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FolderStamp(Vec<(PathBuf, u64, Option<std::time::SystemTime>)>);
+
+/// A sample folder's WAV files, listed and counted before any is read.
+struct FolderListing {
+    dir: PathBuf,
+    /// `dir/NAME/*.wav`: name and files in order.
+    folders: Vec<(String, Vec<PathBuf>)>,
+    /// `dir/NAME.wav`.
+    singles: Vec<(String, PathBuf)>,
+}
+
+impl FolderListing {
+    /// Lists `dir` (layout in the module docs); at most
+    /// [`MAX_FOLDER_FILES`] WAV files.
+    fn read(dir: &Path) -> Result<FolderListing, SoundError> {
+        let mut folders: Vec<(String, Vec<PathBuf>)> = Vec::new();
+        let mut singles: Vec<(String, PathBuf)> = Vec::new();
+        let mut files = 0usize;
+        for entry in sorted_entries(dir)? {
+            let Some(stem) = visible_stem(&entry) else {
+                continue;
+            };
+            if entry.is_dir() {
+                let wavs: Vec<PathBuf> = sorted_entries(&entry)?
+                    .into_iter()
+                    .filter(|f| f.is_file() && is_wav(f) && visible_stem(f).is_some())
+                    .collect();
+                files += wavs.len();
+                if !wavs.is_empty() {
+                    folders.push((stem, wavs));
+                }
+            } else if entry.is_file() && is_wav(&entry) {
+                files += 1;
+                singles.push((stem, entry));
+            }
+            if files > MAX_FOLDER_FILES {
+                return Err(SoundError::TooLarge {
+                    path: dir.to_path_buf(),
+                    reason: format!(
+                        "more than {MAX_FOLDER_FILES} WAV files; loam loads at most {MAX_FOLDER_FILES} from one folder"
+                    ),
+                });
+            }
+        }
+        Ok(FolderListing {
+            dir: dir.to_path_buf(),
+            folders,
+            singles,
+        })
+    }
+
+    /// Every listed file's size and modification time.
+    fn stamp(&self) -> FolderStamp {
+        let files = self
+            .folders
+            .iter()
+            .flat_map(|(_, wavs)| wavs.iter())
+            .chain(self.singles.iter().map(|(_, p)| p));
+        FolderStamp(
+            files
+                .map(|p| {
+                    let meta = fs::metadata(p).ok();
+                    let len = meta.as_ref().map_or(0, |m| m.len());
+                    (p.clone(), len, meta.and_then(|m| m.modified().ok()))
+                })
+                .collect(),
+        )
+    }
+
+    /// Decodes the listed files at `sample_rate` (see
+    /// [`SoundBank::load_folder`] for what is left out and what fails).
+    fn load(self, sample_rate: u32, stamp: FolderStamp) -> Result<SampleFolder, SoundError> {
+        let dir = self.dir.as_path();
+        let mut frames_left = MAX_FOLDER_FRAMES;
+        let mut load = |path: &Path| -> Result<Sample, SoundError> {
+            let sample = load_wav_within(path, sample_rate, frames_left).map_err(|e| match e {
+                SoundError::TooLarge { path, reason } if frames_left < MAX_SAMPLE_FRAMES => {
+                    SoundError::TooLarge {
+                        path,
+                        reason: format!(
+                            "{reason}; {} has {frames_left} of its {MAX_FOLDER_FRAMES} frames left (MAX_FOLDER_FRAMES)",
+                            dir.display()
+                        ),
+                    }
+                }
+                other => other,
+            })?;
+            frames_left -= sample.frames() as u64;
+            Ok(sample)
+        };
+        let mut loaded: BTreeMap<String, Vec<Arc<Sample>>> = BTreeMap::new();
+        let mut refused = Vec::new();
+        for (stem, wavs) in self.folders {
+            let mut variants = Vec::with_capacity(wavs.len());
+            for file in wavs {
+                match load(&file) {
+                    Ok(mut sample) => {
+                        sample.name = format!("{stem}:{}", variants.len());
+                        variants.push(Arc::new(sample));
+                    }
+                    Err(e) => refused.push(e),
+                }
+            }
+            if !variants.is_empty() {
+                loaded.insert(stem, variants);
+            }
+        }
+        for (stem, path) in self.singles {
+            if let Entry::Vacant(slot) = loaded.entry(stem) {
+                match load(&path) {
+                    Ok(mut sample) => {
+                        sample.name = slot.key().clone();
+                        slot.insert(vec![Arc::new(sample)]);
+                    }
+                    Err(e) => refused.push(e),
+                }
+            }
+        }
+        if loaded.is_empty() && !refused.is_empty() {
+            return Err(SoundError::NoneReadable {
+                path: self.dir,
+                refused,
+            });
+        }
+        Ok(SampleFolder {
+            dir: self.dir,
+            sample_rate,
+            sounds: loaded,
+            refused: refused.iter().map(|e| e.to_string()).collect(),
+            stamp,
+        })
+    }
+}
+
+impl std::fmt::Debug for SampleFolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SampleFolder({}, {} sounds at {} Hz, {} left out)",
+            self.dir.display(),
+            self.sounds.len(),
+            self.sample_rate,
+            self.refused.len()
+        )
+    }
+}
+
+impl SampleFolder {
+    /// Reads every sound in `dir` at `sample_rate` (layout in the module
+    /// docs; what is left out and what fails as in [`SoundBank::load_folder`]).
+    pub fn read(dir: &Path, sample_rate: u32) -> Result<SampleFolder, SoundError> {
+        let listing = FolderListing::read(dir)?;
+        let stamp = listing.stamp();
+        listing.load(sample_rate, stamp)
+    }
+
+    /// `folder` again if none of its files changed since it was read (same
+    /// files, sizes and modification times) and it is at `sample_rate`;
+    /// otherwise the folder read afresh.
+    pub fn reread(folder: &SampleFolder, sample_rate: u32) -> Result<SampleFolder, SoundError> {
+        let listing = FolderListing::read(&folder.dir)?;
+        let stamp = listing.stamp();
+        if folder.sample_rate == sample_rate && stamp == folder.stamp {
+            return Ok(folder.clone());
+        }
+        listing.load(sample_rate, stamp)
+    }
+}
+
 /// Named sounds, each with one or more variants. Names are kept sorted.
 #[derive(Debug, Clone, Default)]
 pub struct SoundBank {
@@ -70,12 +270,15 @@ impl SoundBank {
     }
 
     /// Loads every sound in `dir` (layout in the module docs) at
-    /// `sample_rate` and returns how many sounds (names, not files) it added
-    /// or replaced.
+    /// `sample_rate`: how many sounds (names, not files) it added or
+    /// replaced, and the files it refused.
     ///
-    /// All or nothing: files are read in sorted order and the first
-    /// unreadable WAV is returned as the error, naming the file; the bank is
-    /// then left exactly as it was.
+    /// As SuperDirt does, an unreadable WAV does not fail the folder: it is
+    /// left out (a sound's later variants move up one), and [`FolderLoad`]
+    /// names it with the reason so the performer is told. The folder itself
+    /// is an error, and the bank is left exactly as it was, when it is
+    /// missing or cannot be listed, holds too many files, or has WAV files
+    /// none of which could be read ([`SoundError::NoneReadable`]).
     ///
     /// NOTE: if both `dir/NAME/` (with WAVs in it) and `dir/NAME.wav` exist,
     /// the folder wins and the single file is ignored.
@@ -83,77 +286,21 @@ impl SoundBank {
     /// Sizes are checked before they are loaded: at most
     /// [`MAX_FOLDER_FILES`] WAV files, and at most [`MAX_FOLDER_FRAMES`] of
     /// audio in all (each file judged from its header).
-    pub fn load_folder(&mut self, dir: &Path, sample_rate: u32) -> Result<usize, SoundError> {
-        // First the list of files, so their number is known before any loads.
-        let mut folders: Vec<(String, Vec<PathBuf>)> = Vec::new();
-        let mut singles: Vec<(String, PathBuf)> = Vec::new();
-        let mut files = 0usize;
-        let too_many = |files: usize| SoundError::TooLarge {
-            path: dir.to_path_buf(),
-            reason: format!(
-                "more than {files} WAV files; loam loads at most {MAX_FOLDER_FILES} from one folder"
-            ),
-        };
-        for entry in sorted_entries(dir)? {
-            let Some(stem) = visible_stem(&entry) else {
-                continue;
-            };
-            if entry.is_dir() {
-                let wavs: Vec<PathBuf> = sorted_entries(&entry)?
-                    .into_iter()
-                    .filter(|f| f.is_file() && is_wav(f) && visible_stem(f).is_some())
-                    .collect();
-                files += wavs.len();
-                if !wavs.is_empty() {
-                    folders.push((stem, wavs));
-                }
-            } else if entry.is_file() && is_wav(&entry) {
-                files += 1;
-                singles.push((stem, entry));
-            }
-            if files > MAX_FOLDER_FILES {
-                return Err(too_many(MAX_FOLDER_FILES));
-            }
+    pub fn load_folder(&mut self, dir: &Path, sample_rate: u32) -> Result<FolderLoad, SoundError> {
+        let folder = SampleFolder::read(dir, sample_rate)?;
+        let sounds = self.add(&folder);
+        Ok(FolderLoad {
+            sounds,
+            refused: folder.refused,
+        })
+    }
+
+    /// Adds (or replaces) every sound of `folder`; how many names.
+    pub fn add(&mut self, folder: &SampleFolder) -> usize {
+        for (name, variants) in &folder.sounds {
+            self.sounds.insert(name.clone(), variants.clone());
         }
-        let mut frames_left = MAX_FOLDER_FRAMES;
-        let mut load = |path: &Path| -> Result<Sample, SoundError> {
-            let sample = load_wav_within(path, sample_rate, frames_left).map_err(|e| match e {
-                SoundError::TooLarge { path, reason } if frames_left < MAX_SAMPLE_FRAMES => {
-                    SoundError::TooLarge {
-                        path,
-                        reason: format!(
-                            "{reason}; {} has {frames_left} of its {MAX_FOLDER_FRAMES} frames left (MAX_FOLDER_FRAMES)",
-                            dir.display()
-                        ),
-                    }
-                }
-                other => other,
-            })?;
-            frames_left -= sample.frames() as u64;
-            Ok(sample)
-        };
-        let mut loaded: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
-        for (stem, wavs) in folders {
-            let mut variants = Vec::with_capacity(wavs.len());
-            for file in wavs {
-                let mut sample = load(&file)?;
-                sample.name = format!("{stem}:{}", variants.len());
-                variants.push(sample);
-            }
-            loaded.insert(stem, variants);
-        }
-        for (stem, path) in singles {
-            if let Entry::Vacant(slot) = loaded.entry(stem) {
-                let mut sample = load(&path)?;
-                sample.name = slot.key().clone();
-                slot.insert(vec![sample]);
-            }
-        }
-        let count = loaded.len();
-        for (name, variants) in loaded {
-            self.insert(&name, variants);
-        }
-        Ok(count)
+        folder.sounds.len()
     }
 
     /// Variant `variant` of `name`, wrapping modulo the number of variants
@@ -255,10 +402,13 @@ mod tests {
         )
         .unwrap();
         let mut bank = SoundBank::new();
-        let msg = bank.load_folder(&dir, 48000).unwrap_err().to_string();
+        let load = bank.load_folder(&dir, 48000).unwrap();
+        assert_eq!(load.sounds, 1);
+        assert_eq!(load.refused.len(), 1);
+        let msg = load.refused[0].to_string();
         assert!(msg.contains("n2000.wav"), "{msg}");
         assert!(msg.contains("sample rate 1 Hz"), "{msg}");
-        assert!(bank.is_empty(), "all or nothing");
+        assert_eq!(bank.names(), vec!["kick"]);
     }
 
     #[test]
@@ -316,7 +466,8 @@ mod tests {
 
         let mut bank = SoundBank::with_drum_kit(48000);
         let before = bank.len();
-        assert_eq!(bank.load_folder(&dir, 48000).unwrap(), 2);
+        let load = bank.load_folder(&dir, 48000).unwrap();
+        assert_eq!((load.sounds, load.refused.len()), (2, 0));
         assert_eq!(bank.len(), before + 2);
         assert_eq!(bank.variant_count("bd"), 3);
         let sources: Vec<String> = (0..3)
@@ -332,24 +483,65 @@ mod tests {
     }
 
     #[test]
-    fn bad_file_fails_the_whole_folder_and_names_the_file() {
+    fn a_bad_file_is_left_out_and_named_and_the_rest_loads() {
         let dir = temp_folder("badfolder");
         std::fs::create_dir(dir.join("hh")).unwrap();
         write_sine(&dir.join("hh").join("0.wav"), 1, 44100, 16, false);
-        std::fs::write(dir.join("hh").join("1.wav"), "not a wav").unwrap();
+        std::fs::write(dir.join("hh").join("1.wav"), "not a wav file at all").unwrap();
+        write_sine(&dir.join("hh").join("2.wav"), 2, 44100, 16, false);
         write_sine(&dir.join("ok.wav"), 1, 44100, 16, false);
+        std::fs::write(dir.join("broken.wav"), "RIFF").unwrap();
 
         let mut bank = SoundBank::new();
-        let err = bank.load_folder(&dir, 48000).unwrap_err();
-        assert!(err.to_string().contains("1.wav"), "{err}");
-        assert!(bank.is_empty());
+        let load = bank.load_folder(&dir, 48000).unwrap();
+        assert_eq!(load.sounds, 2);
+        let refused: Vec<String> = load.refused.iter().map(|e| e.to_string()).collect();
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert!(
+            refused[0].ends_with("1.wav: not a WAV file (no RIFF tag found)"),
+            "{refused:?}"
+        );
+        assert!(
+            refused[1].ends_with("broken.wav: not a WAV file (file ends early)"),
+            "{refused:?}"
+        );
+        // hh keeps its two good files, in order, renumbered.
+        assert_eq!(bank.variant_count("hh"), 2);
+        assert!(bank.get("hh", 1).unwrap().source.ends_with("2.wav"));
+        assert_eq!(bank.get("hh", 1).unwrap().name, "hh:1");
+        assert_eq!(bank.get("ok", 0).unwrap().frames(), 48000);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
+    #[test]
+    fn a_missing_or_wholly_unreadable_folder_is_an_error_naming_it() {
+        let dir = temp_folder("unreadable");
+        let mut bank = SoundBank::with_drum_kit(48000);
+        let before = bank.len();
         let missing = dir.join("nope");
-        assert!(bank
-            .load_folder(&missing, 48000)
-            .unwrap_err()
-            .to_string()
-            .contains("nope"));
+        let msg = bank.load_folder(&missing, 48000).unwrap_err().to_string();
+        assert!(msg.starts_with(&missing.display().to_string()), "{msg}");
+        assert!(msg.contains("cannot read"), "{msg}");
+
+        let bad = dir.join("bad");
+        std::fs::create_dir_all(bad.join("bd")).unwrap();
+        std::fs::write(bad.join("bd").join("0.wav"), "junk").unwrap();
+        std::fs::write(bad.join("sn.wav"), "junk").unwrap();
+        let msg = bank.load_folder(&bad, 48000).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "{}: none of its 2 WAV files could be read; ",
+                bad.display()
+            )),
+            "{msg}"
+        );
+        assert!(msg.contains("0.wav: not a WAV file"), "{msg}");
+        assert_eq!(bank.len(), before, "the bank is left as it was");
+
+        // A file where a folder should be.
+        let file = dir.join("file.wav");
+        write_sine(&file, 1, 48000, 16, false);
+        assert!(bank.load_folder(&file, 48000).is_err());
         let _ = std::fs::remove_dir_all(dir);
     }
 }

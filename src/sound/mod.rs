@@ -19,8 +19,14 @@ mod kit;
 mod resample;
 mod sample;
 mod wav;
+mod wav_header;
 
-pub use bank::SoundBank;
+pub use bank::{FolderLoad, SampleFolder, SoundBank};
+
+/// The sample rate, in Hz, sounds are read at when no engine has said its
+/// own (a script evaluated on its own, as in tests and benches); `loam
+/// serve` and `loam render` default to it too.
+pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
 pub use kit::{drum_kit, KIT_NAMES, KIT_SOURCE};
 pub use resample::resample;
 pub use sample::{Sample, SoundError};

@@ -40,7 +40,7 @@ pub enum SoundError {
     Io { path: PathBuf, source: io::Error },
     /// The file is not a (readable) RIFF/WAVE file.
     NotWav { path: PathBuf, reason: String },
-    /// A WAV encoding hound or loam does not handle (e.g. 12-bit, A-law).
+    /// A WAV encoding loam does not decode (A-law, µ-law, ADPCM, 16-bit float, …).
     Unsupported { path: PathBuf, reason: String },
     /// More than two channels.
     Channels { path: PathBuf, channels: u16 },
@@ -52,6 +52,12 @@ pub enum SoundError {
     /// [`super::bank::MAX_FOLDER_FILES`] / [`super::bank::MAX_FOLDER_FRAMES`].
     /// Checked before anything is decoded or allocated.
     TooLarge { path: PathBuf, reason: String },
+    /// A folder with WAV files none of which could be read; `refused` says
+    /// why for each.
+    NoneReadable {
+        path: PathBuf,
+        refused: Vec<SoundError>,
+    },
 }
 
 impl SoundError {
@@ -63,7 +69,8 @@ impl SoundError {
             | SoundError::Unsupported { path, .. }
             | SoundError::Channels { path, .. }
             | SoundError::Empty { path }
-            | SoundError::TooLarge { path, .. } => path,
+            | SoundError::TooLarge { path, .. }
+            | SoundError::NoneReadable { path, .. } => path,
         }
     }
 }
@@ -82,6 +89,20 @@ impl fmt::Display for SoundError {
             }
             SoundError::Empty { .. } => write!(f, "{path}: contains no audio"),
             SoundError::TooLarge { reason, .. } => write!(f, "{path}: {reason}"),
+            SoundError::NoneReadable { refused, .. } => {
+                write!(
+                    f,
+                    "{path}: none of its {} WAV files could be read",
+                    refused.len()
+                )?;
+                for e in refused.iter().take(3) {
+                    write!(f, "; {e}")?;
+                }
+                if refused.len() > 3 {
+                    write!(f, "; …")?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -1,15 +1,19 @@
-//! Reading WAV files (through `hound`) into [`Sample`]s at the engine rate.
+//! Reading WAV files into [`Sample`]s at the engine rate.
 //!
-//! Accepts 8/16/24/32-bit integer and 32-bit float PCM, mono or stereo, at
-//! any sample rate; other rates are converted with the windowed-sinc
-//! resampler in [`super::resample`]. Runs on a loading thread only.
+//! The header is read by [`super::wav_header`] (which lists the encodings
+//! loam reads: 8- to 32-bit integer in any container, 32- and 64-bit float,
+//! `WAVE_FORMAT_EXTENSIBLE`, RF64); this file checks it against loam's limits
+//! and decodes the samples. Mono or stereo, at any sample rate from
+//! [`MIN_SAMPLE_RATE`] to [`MAX_SAMPLE_RATE`]; other rates than the
+//! engine's are converted with the windowed-sinc resampler in
+//! [`super::resample`]. Runs on a loading thread only.
 
+use std::io::Read;
 use std::path::Path;
-
-use hound::{SampleFormat, WavReader};
 
 use super::resample::resample;
 use super::sample::{Sample, SoundError};
+use super::wav_header::{read_header, Encoding};
 
 /// The lowest sample rate loam reads, in Hz. Lower rates are not audio (a
 /// header saying 1 Hz would make a 2 KB file resample into 366 MB).
@@ -48,15 +52,14 @@ pub(crate) fn load_wav_within(
     sample_rate: u32,
     frames_left: u64,
 ) -> Result<Sample, SoundError> {
-    let mut reader = WavReader::open(path).map_err(|e| wav_error(path, e))?;
-    let spec = reader.spec();
-    if spec.channels == 0 || spec.channels > 2 {
+    let (header, mut reader) = read_header(path)?;
+    if header.channels == 0 || header.channels > 2 {
         return Err(SoundError::Channels {
             path: path.to_path_buf(),
-            channels: spec.channels,
+            channels: header.channels,
         });
     }
-    if spec.sample_rate == 0 {
+    if header.sample_rate == 0 {
         return Err(SoundError::NotWav {
             path: path.to_path_buf(),
             reason: "sample rate is 0".into(),
@@ -66,69 +69,45 @@ pub(crate) fn load_wav_within(
         path: path.to_path_buf(),
         reason,
     };
-    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&spec.sample_rate) {
+    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&header.sample_rate) {
         return Err(too_large(format!(
             "sample rate {} Hz; loam reads {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz",
-            spec.sample_rate
+            header.sample_rate
         )));
     }
-    let channels = usize::from(spec.channels);
-    // The header's frame count (hound derives it from the data chunk's size).
-    let frames = u64::from(reader.duration());
-    let out_frames = resampled_frames(frames, spec.sample_rate, sample_rate);
+    let channels = usize::from(header.channels);
+    // Whole frames the file declares and holds (never more than its size).
+    let frames = header.frames;
+    let out_frames = resampled_frames(frames, header.sample_rate, sample_rate);
     let limit = frames_left.min(MAX_SAMPLE_FRAMES);
     if frames > MAX_SAMPLE_FRAMES || out_frames > u128::from(limit) {
         return Err(too_large(format!(
             "{frames} frames at {} Hz ({out_frames} at {sample_rate} Hz); loam loads at most {limit} frames \
              (MAX_SAMPLE_FRAMES is {MAX_SAMPLE_FRAMES}, 20 minutes at 48 kHz)",
-            spec.sample_rate
+            header.sample_rate
         )));
     }
-    // NOTE: capacity from the checked header, never more than the file can
-    // hold, and not from hound's size hint (a data chunk may claim 4 GB).
-    let file_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
-    let bytes_per_sample = u64::from(spec.bits_per_sample.div_ceil(8).max(1));
-    let capacity = (frames * channels as u64).min(file_bytes / bytes_per_sample) as usize;
-
-    let data: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
-        (SampleFormat::Float, 32) => collect_within(reader.samples::<f32>(), capacity, |v| {
-            if v.is_finite() {
-                v
-            } else {
-                0.0
-            }
-        }),
-        (SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
-            let scale = 1.0 / f64::from(1u32 << (bits - 1));
-            collect_within(reader.samples::<i32>(), capacity, |v| {
-                (f64::from(v) * scale) as f32
-            })
-        }
-        (format, bits) => {
-            let kind = match format {
-                SampleFormat::Float => "float",
-                SampleFormat::Int => "integer",
-            };
-            return Err(SoundError::Unsupported {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "{bits}-bit {kind}; loam reads 8/16/24/32-bit integer or 32-bit float"
-                ),
-            });
-        }
-    }
-    .map_err(|e| wav_error(path, e))?;
-
-    // A truncated last frame is dropped rather than misaligning the channels.
-    let mut data = data;
-    data.truncate(data.len() / channels * channels);
-    if data.is_empty() {
+    if frames == 0 {
         return Err(SoundError::Empty {
             path: path.to_path_buf(),
         });
     }
 
-    let mut data = resample(&data, channels, spec.sample_rate, sample_rate);
+    let data = decode(&mut reader, header.encoding, frames as usize * channels).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            SoundError::NotWav {
+                path: path.to_path_buf(),
+                reason: "file ends early".into(),
+            }
+        } else {
+            SoundError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    })?;
+
+    let mut data = resample(&data, channels, header.sample_rate, sample_rate);
     let peak = data.iter().fold(0.0f32, |p, v| p.max(v.abs()));
     if peak > 1.0 {
         data.iter_mut().for_each(|v| *v /= peak);
@@ -146,6 +125,59 @@ pub(crate) fn load_wav_within(
     })
 }
 
+/// Decodes `count` samples (the checked header length, all of which the
+/// file holds) into a vector reserved once, reading a block at a time.
+fn decode(reader: &mut impl Read, encoding: Encoding, count: usize) -> std::io::Result<Vec<f32>> {
+    const BLOCK: usize = 1 << 16;
+    let width = usize::from(encoding.bytes());
+    let mut out = Vec::with_capacity(count);
+    let mut bytes = vec![0u8; BLOCK * width];
+    while out.len() < count {
+        let n = (count - out.len()).min(BLOCK);
+        let buf = &mut bytes[..n * width];
+        reader.read_exact(buf)?;
+        out.extend(buf.chunks_exact(width).map(|s| to_f32(s, encoding)));
+    }
+    Ok(out)
+}
+
+/// One sample's bytes as a float in -1.0..1.0 (floats as stored; NaN and
+/// infinities become silence).
+///
+/// NOTE: integers are scaled by their *container*: the valid bits of a
+/// `WAVE_FORMAT_EXTENSIBLE` sample are its high bits (24 valid bits in a
+/// 32-bit container are the top three bytes), so the sample is shifted to
+/// the top of an `i32`, the unused low bits cleared, and divided by 2³¹.
+fn to_f32(s: &[u8], encoding: Encoding) -> f32 {
+    match encoding {
+        Encoding::Unsigned8 => (f32::from(s[0]) - 128.0) / 128.0,
+        Encoding::Signed { bytes, valid_bits } => {
+            let mut word = [0u8; 4];
+            let shift = 4 - usize::from(bytes);
+            word[shift..].copy_from_slice(s);
+            let unused = 32 - u32::from(valid_bits);
+            let v = i32::from_le_bytes(word) & (!0i32 << unused);
+            (f64::from(v) / 2_147_483_648.0) as f32
+        }
+        Encoding::Float32 => {
+            let v = f32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+            if v.is_finite() {
+                v
+            } else {
+                0.0
+            }
+        }
+        Encoding::Float64 => {
+            let v = f64::from_le_bytes(s.try_into().unwrap_or([0; 8])) as f32;
+            if v.is_finite() {
+                v
+            } else {
+                0.0
+            }
+        }
+    }
+}
+
 /// Frames after converting `frames` from `from` Hz to `to` Hz, as
 /// [`resample`] makes them (`ceil(frames × to / from)`), without overflow.
 pub fn resampled_frames(frames: u64, from: u32, to: u32) -> u128 {
@@ -155,46 +187,10 @@ pub fn resampled_frames(frames: u64, from: u32, to: u32) -> u128 {
     (u128::from(frames) * u128::from(to)).div_ceil(u128::from(from))
 }
 
-/// Decodes at most `capacity` samples (the checked header length) into a
-/// vector reserved once.
-fn collect_within<S>(
-    samples: impl Iterator<Item = hound::Result<S>>,
-    capacity: usize,
-    convert: impl Fn(S) -> f32,
-) -> hound::Result<Vec<f32>> {
-    let mut out = Vec::with_capacity(capacity);
-    for s in samples.take(capacity) {
-        out.push(convert(s?));
-    }
-    Ok(out)
-}
-
-/// Maps hound's errors onto [`SoundError`], keeping the path.
-fn wav_error(path: &Path, err: hound::Error) -> SoundError {
-    let path = path.to_path_buf();
-    match err {
-        hound::Error::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            SoundError::NotWav {
-                path,
-                reason: "file ends early".into(),
-            }
-        }
-        hound::Error::IoError(source) => SoundError::Io { path, source },
-        hound::Error::FormatError(reason) => SoundError::NotWav {
-            path,
-            reason: reason.into(),
-        },
-        other => SoundError::Unsupported {
-            path,
-            reason: other.to_string(),
-        },
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use hound::{WavSpec, WavWriter};
+    use hound::{SampleFormat, WavSpec, WavWriter};
     use std::f64::consts::PI;
     use std::path::PathBuf;
 
@@ -390,25 +386,32 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_data_chunk_claiming_4_gb_reserves_nothing() {
+    fn a_data_chunk_claiming_more_than_the_file_holds_reads_what_is_there() {
         let dir = temp_folder("claims");
-        // 4 GB claimed: past MAX_SAMPLE_FRAMES, refused from the header.
+        // 4 GB claimed, 64 bytes there: the 32 frames there, nothing reserved
+        // for the claim.
         let path = dir.join("claims-4gb.wav");
         std::fs::write(&path, lying_header(48000, 0xFFFF_FFF0, 64)).unwrap();
+        assert_eq!(load_wav(&path, 48000).unwrap().frames(), 32);
+        let path = dir.join("claims-100mb.wav");
+        std::fs::write(&path, lying_header(48000, 100_000_000, 64)).unwrap();
+        assert_eq!(load_wav(&path, 48000).unwrap().frames(), 32);
+        // A file really past MAX_SAMPLE_FRAMES (sparse, so it costs no disk)
+        // is refused from its header before anything is decoded.
+        let path = dir.join("too-long.wav");
+        let bytes = (MAX_SAMPLE_FRAMES + 1) * 2;
+        std::fs::write(&path, lying_header(48000, bytes as u32, 0)).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(44 + bytes).unwrap();
+        let started = std::time::Instant::now();
         let msg = load_wav(&path, 48000).unwrap_err().to_string();
-        assert!(msg.contains("claims-4gb.wav"), "{msg}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(msg.contains("too-long.wav"), "{msg}");
         assert!(
             msg.contains(&format!("MAX_SAMPLE_FRAMES is {MAX_SAMPLE_FRAMES}")),
             "{msg}"
         );
-        // 100 MB claimed, within the limit, 64 bytes there: read what is
-        // there (the capacity follows the file's size, not the claim).
-        let path = dir.join("claims-100mb.wav");
-        std::fs::write(&path, lying_header(48000, 100_000_000, 64)).unwrap();
-        match load_wav(&path, 48000) {
-            Ok(s) => assert_eq!(s.frames(), 32),
-            Err(e) => assert!(e.to_string().contains("claims-100mb.wav"), "{e}"),
-        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
