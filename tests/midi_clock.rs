@@ -43,6 +43,53 @@ fn quiet(server: &JackServer) -> bool {
 
 /// The pulse count of the first pulse after Start/Continue, and every
 /// pulse after it until Stop.
+/// One run of a timing test: what it measured out of bounds, and how many
+/// xrun lines jackd reported meanwhile.
+struct Attempt {
+    failures: Vec<String>,
+    xruns: usize,
+}
+
+/// The most runs of a timing test when jackd reports xruns.
+const ATTEMPTS: usize = 3;
+
+/// Runs a timing test until one run is within bounds. A run out of bounds
+/// on a quiet server fails at once (that is loam). A run out of bounds while
+/// jackd reported xruns (the machine starved jackd or its clients: a cycle a
+/// client misses hands its events over a period late, whatever loam does)
+/// is run again, up to [`ATTEMPTS`] times; if every run was disturbed, the
+/// test fails and says so.
+fn until_undisturbed(name: &str, mut run: impl FnMut() -> Option<Attempt>) {
+    let mut seen = Vec::new();
+    for k in 1..=ATTEMPTS {
+        let Some(a) = run() else {
+            return;
+        };
+        if a.failures.is_empty() {
+            return;
+        }
+        assert!(
+            a.xruns > 0,
+            "{name}, run {k} on a quiet server: {}",
+            a.failures.join("; ")
+        );
+        eprintln!(
+            "{name}, run {k}: jackd reported {} xrun lines and {}; running it again",
+            a.xruns,
+            a.failures.join("; ")
+        );
+        seen.push(format!(
+            "run {k} ({} xrun lines): {}",
+            a.xruns,
+            a.failures.join("; ")
+        ));
+    }
+    panic!(
+        "{name}: every one of {ATTEMPTS} runs was disturbed by xruns and out of bounds (a machine this busy cannot show the timing):\n{}",
+        seen.join("\n")
+    );
+}
+
 fn pulses_after_start(events: &[Got]) -> (i64, Vec<Got>) {
     let mut base = None;
     let mut spp = 0i64;
@@ -63,8 +110,12 @@ fn pulses_after_start(events: &[Got]) -> (i64, Vec<Got>) {
 
 #[test]
 fn clock_out_counts_and_times_100_bars_of_7_8() {
+    until_undisturbed("clock out", clock_out_once);
+}
+
+fn clock_out_once() -> Option<Attempt> {
     let Some(server) = JackServer::start(PERIOD) else {
-        return;
+        return None;
     };
     let peer = Peer::start(&server, "clk");
     let dir = temp_dir("clock-out");
@@ -145,21 +196,31 @@ fn clock_out_counts_and_times_100_bars_of_7_8() {
     // may differ in rate by NTP's slew (tens of ppm): 2 ms over 30 s. A
     // pulse lost or doubled moves the fitted span by 3.6 ms.
     let fitted_ms = slope * 8400.0 / 1000.0;
-    assert!((fitted_ms - 30_000.0).abs() <= 2.0, "span {fitted_ms} ms");
-    assert!(p99_ms <= 1.0, "99th percentile {p99_ms} ms");
-    if quiet(&server) {
-        assert!(
-            jitter_ms <= 1.0,
+    let mut failures = Vec::new();
+    if (fitted_ms - 30_000.0).abs() > 2.0 {
+        failures.push(format!("span {fitted_ms} ms"));
+    }
+    if p99_ms > 1.0 {
+        failures.push(format!("99th percentile {p99_ms} ms"));
+    }
+    let xruns = server.xrun_lines().len();
+    if quiet(&server) && jitter_ms > 1.0 {
+        failures.push(format!(
             "jitter {jitter_ms} ms (99th percentile {p99_ms} ms)"
-        );
+        ));
     }
     let _ = std::fs::remove_dir_all(&dir);
+    Some(Attempt { failures, xruns })
 }
 
 #[test]
 fn clock_in_is_followed_at_137_bpm() {
+    until_undisturbed("clock in", clock_in_once);
+}
+
+fn clock_in_once() -> Option<Attempt> {
     let Some(server) = JackServer::start(PERIOD) else {
-        return;
+        return None;
     };
     let peer = Peer::start(&server, "drums");
     let dir = temp_dir("clock-in");
@@ -255,11 +316,20 @@ fn clock_in_is_followed_at_137_bpm() {
     abs.sort_by(f64::total_cmp);
     let p99 = abs[abs.len() * 99 / 100];
     eprintln!("clock in: 99th percentile {p99:.3} ms");
-    assert!((bpm - 137.0).abs() < 0.1, "tempo {bpm}");
-    assert!(mean.abs() <= 1.0, "mean phase {mean} ms");
-    assert!(p99 <= 1.0, "99th percentile {p99} ms");
-    if quiet(&server) {
-        assert!(worst <= 1.0, "worst {worst} ms");
+    let mut failures = Vec::new();
+    if (bpm - 137.0).abs() >= 0.1 {
+        failures.push(format!("tempo {bpm}"));
+    }
+    if mean.abs() > 1.0 {
+        failures.push(format!("mean phase {mean} ms"));
+    }
+    if p99 > 1.0 {
+        failures.push(format!("99th percentile {p99} ms"));
+    }
+    let xruns = server.xrun_lines().len();
+    if quiet(&server) && worst > 1.0 {
+        failures.push(format!("worst {worst} ms"));
     }
     let _ = std::fs::remove_dir_all(&dir);
+    Some(Attempt { failures, xruns })
 }
