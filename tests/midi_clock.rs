@@ -114,9 +114,7 @@ fn clock_out_counts_and_times_100_bars_of_7_8() {
 }
 
 fn clock_out_once() -> Option<Attempt> {
-    let Some(server) = JackServer::start(PERIOD) else {
-        return None;
-    };
+    let server = JackServer::start(PERIOD)?;
     let peer = Peer::start(&server, "clk");
     let dir = temp_dir("clock-out");
     let script = dir.join("piece.rhai");
@@ -219,9 +217,7 @@ fn clock_in_is_followed_at_137_bpm() {
 }
 
 fn clock_in_once() -> Option<Attempt> {
-    let Some(server) = JackServer::start(PERIOD) else {
-        return None;
-    };
+    let server = JackServer::start(PERIOD)?;
     let peer = Peer::start(&server, "drums");
     let dir = temp_dir("clock-in");
     let script = dir.join("piece.rhai");
