@@ -248,6 +248,30 @@ fn every_address_answers_done_or_fail() {
     // A relative path is read from the script's folder, not loam's
     // working folder (loam's one path rule).
     done(&c.request(to, "/load", vec![s("other.rhai")]), "/load");
+    // The paths of /load and /model/load are resolved off the timekeeper
+    // (on the script thread and the loading thread), with the same rule
+    // and the same words.
+    fails(
+        &c.request(to, "/load", vec![s("missing.rhai")]),
+        "/load",
+        "/load: 'missing.rhai' does not exist (looked for",
+    );
+    fails(
+        &c.request(to, "/model/load", vec![s("m"), s("missing.ts")]),
+        "/model/load",
+        "/model/load: 'missing.ts' does not exist (looked for",
+    );
+    let outside = osc_support::temp_dir("replies-outside").join("m.ts");
+    std::fs::write(&outside, b"not read").unwrap();
+    fails(
+        &c.request(
+            to,
+            "/model/load",
+            vec![s("m"), s(outside.to_str().unwrap())],
+        ),
+        "/model/load",
+        "outside the folders loam reads from",
+    );
 
     // Subscriptions: beats arrive as timetagged bundles, one per beat of 7/8 (2+2+3: 3 beats a bar).
     let listener = Client::new();

@@ -190,20 +190,13 @@ impl Controller {
                 answer(reply, r);
             }
             ModelOp::Load { name, path, route } => {
-                // loam's one path rule (crate::data::paths).
-                let path = match self
-                    .read_roots()
-                    .resolve("/model/load", &path.to_string_lossy())
-                {
-                    Ok(path) => path,
-                    Err(e) => {
-                        self.notify(Notice::Error(e.clone()));
-                        answer(reply, Err(e));
-                        return;
-                    }
-                };
+                // The loading thread applies loam's one path rule
+                // (crate::data::paths): the timekeeper never waits on the disk.
+                let script = self.session.script.path();
+                let dir = script.parent().unwrap_or(std::path::Path::new(""));
                 let rate = self.session.sample_rate;
-                self.models.load(name, path, route, rate, reply);
+                self.models
+                    .load(name, dir.to_path_buf(), path, route, rate, reply);
             }
             other => {
                 let r = self.models.apply(other, &mut self.session.handle);
@@ -351,14 +344,6 @@ impl Controller {
         }
     }
 
-    /// The folders files may be read from: the running script's and the
-    /// `--library` ones.
-    fn read_roots(&self) -> crate::data::paths::ReadRoots {
-        let script = self.session.script.path();
-        let dir = script.parent().unwrap_or(std::path::Path::new(""));
-        crate::data::paths::ReadRoots::for_script(dir)
-    }
-
     /// Handles one command; false means stop.
     pub fn handle(&mut self, cmd: Command) -> bool {
         match cmd {
@@ -377,15 +362,8 @@ impl Controller {
                 self.apply_evaluations();
             }
             Command::Load { path, reply } => {
-                // loam's one path rule (crate::data::paths): a relative path
-                // is read from the running script's folder.
-                let path = match self.read_roots().resolve("/load", &path.to_string_lossy()) {
-                    Ok(path) => path,
-                    Err(e) => {
-                        answer(reply, Err(e));
-                        return true;
-                    }
-                };
+                // The script thread applies loam's one path rule
+                // (crate::data::paths): the timekeeper never waits on the disk.
                 let ticket = self
                     .session
                     .script

@@ -134,10 +134,14 @@ impl Models {
         self.loaded.keys().cloned().collect()
     }
 
-    /// Starts loading on a helper thread; the reply comes when it plays.
+    /// Starts loading on a helper thread, which also resolves `path` by
+    /// loam's one path rule against `script_dir` and the `--library`
+    /// folders ([`crate::data::paths`]); the reply comes when it plays, or
+    /// names the path and why it was refused.
     pub fn load(
         &mut self,
         name: String,
+        script_dir: PathBuf,
         path: PathBuf,
         route: Option<String>,
         engine_rate: u32,
@@ -149,8 +153,10 @@ impl Models {
         let spawned = std::thread::Builder::new()
             .name(thread_name)
             .spawn(move || {
-                let result = Module::load(&path)
-                    .map_err(|e| e.to_string())
+                // loam's one path rule (crate::data::paths), off the timekeeper.
+                let result = crate::data::paths::ReadRoots::for_script(&script_dir)
+                    .resolve("/model/load", &path.to_string_lossy())
+                    .and_then(|path| Module::load(&path).map_err(|e| e.to_string()))
                     .and_then(|m| {
                         let route = route_for(&m, route.as_deref())?;
                         let mut config = StreamConfig::new(route, engine_rate);

@@ -16,6 +16,11 @@ pub struct ScriptError {
 
 impl fmt::Display for ScriptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // An error before any file was read (a path refused by the path
+        // rule) names its call and path in the message itself.
+        if self.file.as_os_str().is_empty() {
+            return write!(f, "{}", self.message);
+        }
         write!(f, "{}", self.file.display())?;
         if self.line > 0 {
             write!(f, ":{}", self.line)?;

@@ -136,8 +136,32 @@ pub fn perform(script: &mut Script, job: ScriptJob) -> ScriptOutcome {
             result: script.reload_file(),
         },
         ScriptJob::Load { path, ticket } => {
-            let result = super::host::read(&path)
-                .and_then(|src| script.eval(&src, &path.display().to_string()));
+            // loam's one path rule (crate::data::paths), applied here on the
+            // script thread: a relative path is read from the running
+            // script's folder, and the timekeeper never waits on the disk.
+            let dir = script
+                .path()
+                .parent()
+                .unwrap_or(std::path::Path::new(""))
+                .to_path_buf();
+            let resolved = crate::data::paths::ReadRoots::for_script(&dir)
+                .resolve("/load", &path.to_string_lossy());
+            let (path, result) = match resolved {
+                Ok(path) => {
+                    let result = super::host::read(&path)
+                        .and_then(|src| script.eval(&src, &path.display().to_string()));
+                    (path, result)
+                }
+                Err(message) => (
+                    path,
+                    Err(super::ScriptError {
+                        file: std::path::PathBuf::new(),
+                        line: 0,
+                        column: 0,
+                        message,
+                    }),
+                ),
+            };
             ScriptOutcome::Done {
                 ticket,
                 kind: EvalKind::Load(path),
