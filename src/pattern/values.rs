@@ -102,6 +102,18 @@ fn number(x: f64) -> String {
 }
 
 impl Rule {
+    /// A fraction from 0 to 1 inclusive (a probability, an amount).
+    pub const fn fraction(name: &'static str, meaning: &'static str) -> Rule {
+        Rule {
+            name,
+            min: 0.0,
+            max: 1.0,
+            least: 0.0,
+            whole: false,
+            meaning,
+        }
+    }
+
     /// The allowed values in words: `0 to 16`, `-64 to -1/64 or 1/64 to 64`,
     /// `more than 0, at most 64`, `whole numbers -2 to 2`.
     pub fn range(&self) -> String {
@@ -249,44 +261,25 @@ pub const SHIFT: Rule = Rule {
 };
 
 /// Swing amount, in half-pulses.
-pub const SWING: Rule = Rule {
-    name: "swing",
-    min: 0.0,
-    max: 1.0,
-    least: 0.0,
-    whole: false,
-    meaning: "half-pulses the off-beat is delayed: 1/3 is triplet swing",
-};
+pub const SWING: Rule = Rule::fraction(
+    "swing",
+    "half-pulses the off-beat is delayed: 1/3 is triplet swing",
+);
 
 /// Degrade probability.
-pub const DEGRADE: Rule = Rule {
-    name: "degrade",
-    min: 0.0,
-    max: 1.0,
-    least: 0.0,
-    whole: false,
-    meaning: "the probability each event is dropped",
-};
+pub const DEGRADE: Rule = Rule::fraction("degrade", "the probability each event is dropped");
 
 /// Humanise timing, in pulses.
-pub const HUMANISE_TIMING: Rule = Rule {
-    name: "humanise timing",
-    min: 0.0,
-    max: 1.0,
-    least: 0.0,
-    whole: false,
-    meaning: "the most pulses an onset moves either way",
-};
+pub const HUMANISE_TIMING: Rule = Rule::fraction(
+    "humanise timing",
+    "the most pulses an onset moves either way",
+);
 
 /// Humanise velocity.
-pub const HUMANISE_VELOCITY: Rule = Rule {
-    name: "humanise velocity",
-    min: 0.0,
-    max: 1.0,
-    least: 0.0,
-    whole: false,
-    meaning: "the most an event's velocity changes either way",
-};
+pub const HUMANISE_VELOCITY: Rule = Rule::fraction(
+    "humanise velocity",
+    "the most an event's velocity changes either way",
+);
 
 /// `fast` factor: cycles of the pattern per cycle.
 pub const FAST: Rule = Rule {
