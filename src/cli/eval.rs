@@ -3,8 +3,9 @@
 //! an editor can evaluate a selection. A script error is printed as
 //! `file:line:col: message` and exits with status 3.
 
+use std::fmt;
 use std::io::Read;
-use std::net::UdpSocket;
+use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -27,6 +28,53 @@ pub struct EvalArgs {
     /// Seconds to wait for the answer.
     #[arg(long, default_value_t = 5.0)]
     pub timeout: f64,
+}
+
+/// Why `loam eval` could not read its code or reach the server.
+#[derive(Debug)]
+enum EvalError {
+    /// The code's file could not be read.
+    File {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// Standard input could not be read.
+    Stdin(std::io::Error),
+    /// No UDP socket could be opened.
+    Socket(std::io::Error),
+    /// The socket could not be pointed at the server.
+    Connect {
+        server: SocketAddr,
+        error: std::io::Error,
+    },
+    /// The socket's wait could not be set.
+    Wait(std::io::Error),
+    /// Nothing answered in time.
+    NoServer(SocketAddr),
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvalError::File { path, error } => write!(f, "{}: {error}", path.display()),
+            EvalError::Stdin(e) => write!(f, "reading standard input: {e}"),
+            EvalError::Socket(e) => write!(f, "cannot open a UDP socket: {e}"),
+            EvalError::Connect { server, error } => write!(f, "{server}: {error}"),
+            EvalError::Wait(e) => write!(f, "{e}"),
+            EvalError::NoServer(server) => write!(
+                f,
+                "no answer from {server}: is `loam serve` running (with --osc {server})?"
+            ),
+        }
+    }
+}
+
+/// What the server said to the code.
+enum Verdict {
+    /// `/done /eval`.
+    Done,
+    /// `/fail /eval REASON`: the script error, as the server wrote it.
+    Failed(String),
 }
 
 const EXIT_ARGS: u8 = 2;
@@ -68,8 +116,8 @@ pub fn run(args: EvalArgs) -> ExitCode {
         &bytes,
         Duration::from_secs_f64(args.timeout.max(0.01)),
     ) {
-        Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(message)) => {
+        Ok(Verdict::Done) => ExitCode::SUCCESS,
+        Ok(Verdict::Failed(message)) => {
             loam::say!("{message}");
             ExitCode::from(EXIT_SCRIPT)
         }
@@ -81,43 +129,41 @@ pub fn run(args: EvalArgs) -> ExitCode {
 }
 
 /// The code and the name errors will carry.
-fn read_code(args: &EvalArgs) -> Result<(String, String), String> {
+fn read_code(args: &EvalArgs) -> Result<(String, String), EvalError> {
     if let Some(code) = &args.code {
         return Ok((code.clone(), "<eval>".into()));
     }
     match &args.file {
         Some(p) if p.as_os_str() != "-" => std::fs::read_to_string(p)
             .map(|c| (without_bom(&c).to_string(), p.display().to_string()))
-            .map_err(|e| format!("{}: {e}", p.display())),
+            .map_err(|error| EvalError::File {
+                path: p.clone(),
+                error,
+            }),
         _ => {
             let mut code = String::new();
             std::io::stdin()
                 .read_to_string(&mut code)
-                .map_err(|e| format!("reading standard input: {e}"))?;
+                .map_err(EvalError::Stdin)?;
             Ok((without_bom(&code).to_string(), "<stdin>".into()))
         }
     }
 }
 
-/// Sends `/eval` and waits for its answer: `Ok(Ok)` on `/done`,
-/// `Ok(Err(message))` on `/fail`, `Err` when no server answers.
-fn request(
-    server: std::net::SocketAddr,
-    bytes: &[u8],
-    timeout: Duration,
-) -> Result<Result<(), String>, String> {
+/// Sends `/eval` and waits for its answer: `Ok` with `/done` or `/fail`,
+/// `Err` when no server answers.
+fn request(server: SocketAddr, bytes: &[u8], timeout: Duration) -> Result<Verdict, EvalError> {
     let local = if server.is_ipv4() {
         "0.0.0.0:0"
     } else {
         "[::]:0"
     };
-    let socket = UdpSocket::bind(local).map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+    let socket = UdpSocket::bind(local).map_err(EvalError::Socket)?;
     // Connected: only the server's answers arrive, and "nobody listening" is reported.
     socket
         .connect(server)
-        .map_err(|e| format!("{server}: {e}"))?;
-    let no_server =
-        || format!("no answer from {server}: is `loam serve` running (with --osc {server})?");
+        .map_err(|error| EvalError::Connect { server, error })?;
+    let no_server = || EvalError::NoServer(server);
     socket.send(bytes).map_err(|_| no_server())?;
     let deadline = Instant::now() + timeout;
     let mut buf = vec![0u8; 65_536];
@@ -128,7 +174,7 @@ fn request(
         }
         socket
             .set_read_timeout(Some(left))
-            .map_err(|e| e.to_string())?;
+            .map_err(EvalError::Wait)?;
         let n = match socket.recv(&mut buf) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Err(no_server()),
@@ -139,13 +185,13 @@ fn request(
         };
         let about_eval = matches!(m.args.first(), Some(OscType::String(a)) if a == "/eval");
         match (m.addr.as_str(), about_eval) {
-            ("/done", true) => return Ok(Ok(())),
+            ("/done", true) => return Ok(Verdict::Done),
             ("/fail", true) => {
                 let reason = match m.args.get(1) {
                     Some(OscType::String(s)) => s.clone(),
                     _ => "the server refused the code".into(),
                 };
-                return Ok(Err(reason));
+                return Ok(Verdict::Failed(reason));
             }
             _ => continue,
         }

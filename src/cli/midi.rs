@@ -2,12 +2,13 @@
 //! beside the control thread; and MIDI requests typed into the terminal
 //! (`learn tempo 90 150`, `forget tempo`, `mappings`, `follow on`, `clock off`).
 
+use std::fmt;
 use std::io::BufRead;
 use std::path::PathBuf;
 
 use crossbeam_channel::Sender;
 
-use loam::control::{Command, Controller};
+use loam::control::{Answer, Command, Controller};
 use loam::midi::link::parse_request;
 use loam::midi::{MidiConfig, MidiSystem, PortSpec};
 
@@ -35,37 +36,84 @@ pub struct MidiArgs {
     pub latency_ms: Option<f64>,
 }
 
+/// A MIDI flag loam cannot use, or MIDI that would not start; each names
+/// the flag.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MidiSetupError {
+    /// A clock flag without the port it runs on: `flag` needs `port`.
+    ClockWithoutPort {
+        flag: &'static str,
+        port: &'static str,
+    },
+    /// `--midi-latency-ms` outside 0 to 2000.
+    Latency(f64),
+    /// A port pattern `flag` (`--midi-in`, `--midi-out`) that does not parse.
+    Port { flag: &'static str, reason: String },
+    /// The ports or the MIDI thread could not be started.
+    Start(String),
+}
+
+impl fmt::Display for MidiSetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MidiSetupError::ClockWithoutPort { flag, port } => {
+                write!(f, "{flag} needs {port} PATTERN")
+            }
+            MidiSetupError::Latency(ms) => write!(f, "--midi-latency-ms {ms}: give 0 to 2000"),
+            MidiSetupError::Port { flag, reason } => write!(f, "{flag}: {reason}"),
+            MidiSetupError::Start(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl std::error::Error for MidiSetupError {}
+
+const CLOCK_OUT: MidiSetupError = MidiSetupError::ClockWithoutPort {
+    flag: "--midi-clock-out",
+    port: "--midi-out",
+};
+const CLOCK_IN: MidiSetupError = MidiSetupError::ClockWithoutPort {
+    flag: "--midi-clock-in",
+    port: "--midi-in",
+};
+
 impl MidiArgs {
     /// Checks the flags; `None` when MIDI is off.
-    pub fn plan(&self, lookahead_ms: u64) -> Result<Option<MidiConfig>, String> {
+    pub fn plan(&self, lookahead_ms: u64) -> Result<Option<MidiConfig>, MidiSetupError> {
         if self.input.is_none() && self.output.is_none() {
             if self.clock_out {
-                return Err("--midi-clock-out needs --midi-out PATTERN".into());
+                return Err(CLOCK_OUT);
             }
             if self.clock_in {
-                return Err("--midi-clock-in needs --midi-in PATTERN".into());
+                return Err(CLOCK_IN);
             }
             return Ok(None);
         }
         if self.clock_out && self.output.is_none() {
-            return Err("--midi-clock-out needs --midi-out PATTERN".into());
+            return Err(CLOCK_OUT);
         }
         if self.clock_in && self.input.is_none() {
-            return Err("--midi-clock-in needs --midi-in PATTERN".into());
+            return Err(CLOCK_IN);
         }
         let latency_ms = self.latency_ms.unwrap_or(lookahead_ms as f64);
         if !(0.0..=2000.0).contains(&latency_ms) {
-            return Err(format!("--midi-latency-ms {latency_ms}: give 0 to 2000"));
+            return Err(MidiSetupError::Latency(latency_ms));
         }
+        let port = |flag: &'static str, pattern: &str, name: &str| {
+            PortSpec::parse(pattern, name).map_err(|e| MidiSetupError::Port {
+                flag,
+                reason: e.to_string(),
+            })
+        };
         let input = self
             .input
             .as_deref()
-            .map(|p| PortSpec::parse(p, "midi_in").map_err(|e| format!("--midi-in: {e}")))
+            .map(|p| port("--midi-in", p, "midi_in"))
             .transpose()?;
         let output = self
             .output
             .as_deref()
-            .map(|p| PortSpec::parse(p, "midi_out").map_err(|e| format!("--midi-out: {e}")))
+            .map(|p| port("--midi-out", p, "midi_out"))
             .transpose()?;
         Ok(Some(MidiConfig {
             input,
@@ -84,8 +132,9 @@ pub fn start(
     config: MidiConfig,
     controller: &mut Controller,
     commands: Sender<Command>,
-) -> Result<MidiSystem, String> {
-    let (system, link) = MidiSystem::start(config, commands.clone())?;
+) -> Result<MidiSystem, MidiSetupError> {
+    let (system, link) = MidiSystem::start(config, commands.clone())
+        .map_err(|e| MidiSetupError::Start(e.to_string()))?;
     controller.attach_midi(link);
     if !system.ports.is_empty() {
         loam::say!("loam: MIDI {}", system.ports.join(", "));
@@ -124,8 +173,8 @@ fn terminal(commands: Sender<Command>) {
                     return;
                 }
                 match rx.recv() {
-                    Ok(Ok(m)) if !m.is_empty() => loam::say!("loam: {m}"),
-                    Ok(Err(e)) => loam::say!("loam: error: {e}"),
+                    Ok(Answer::Text(m)) if !m.is_empty() => loam::say!("loam: {m}"),
+                    Ok(Answer::Failed(e)) => loam::say!("loam: error: {e}"),
                     _ => {}
                 }
             }

@@ -1,12 +1,13 @@
 //! `loam serve`'s OSC flags, checked before anything starts, and starting
 //! the OSC server beside the control thread.
 
+use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 
 use loam::audio::EngineStatus;
 use loam::control::{Controller, StatusBoard};
-use loam::osc::security::check_bind;
+use loam::osc::security::{check_bind, AccessError};
 use loam::osc::{Access, AllowEntry, OscConfig, OscServer, DEFAULT_ADDRESS};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -26,6 +27,44 @@ pub struct OscArgs {
     pub allow: Vec<String>,
 }
 
+/// An OSC flag loam cannot use, or an asked address it cannot listen on;
+/// each names the flag and its text.
+#[derive(Debug)]
+pub enum OscSetupError {
+    /// `--osc TEXT` does not resolve: the resolver's reason.
+    Resolve { text: String, reason: String },
+    /// `--osc TEXT` resolves to nothing.
+    NoAddress(String),
+    /// A public address without `--osc-public`.
+    Public(AccessError),
+    /// An `--osc-allow` entry that is not an address or network.
+    Allow(AccessError),
+    /// The asked address cannot be bound.
+    Listen {
+        bind: SocketAddr,
+        error: std::io::Error,
+    },
+}
+
+impl fmt::Display for OscSetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OscSetupError::Resolve { text, reason } => write!(
+                f,
+                "--osc {text}: {reason} (give HOST:PORT, e.g. 127.0.0.1:57130)"
+            ),
+            OscSetupError::NoAddress(text) => write!(f, "--osc {text}: no such address"),
+            OscSetupError::Public(e) => write!(f, "{e}"),
+            OscSetupError::Allow(e) => write!(f, "--osc-allow {e}"),
+            OscSetupError::Listen { bind, error } => {
+                write!(f, "cannot listen for OSC on {bind}: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for OscSetupError {}
+
 /// A checked OSC setup, started once the session exists.
 pub struct OscPlan {
     config: OscConfig,
@@ -34,29 +73,29 @@ pub struct OscPlan {
 }
 
 /// Resolves `HOST:PORT` (names too: `localhost:57130`).
-pub fn resolve(text: &str) -> Result<SocketAddr, String> {
+pub fn resolve(text: &str) -> Result<SocketAddr, OscSetupError> {
     text.to_socket_addrs()
-        .map_err(|e| format!("--osc {text}: {e} (give HOST:PORT, e.g. 127.0.0.1:57130)"))?
+        .map_err(|e| OscSetupError::Resolve {
+            text: text.to_string(),
+            reason: e.to_string(),
+        })?
         .next()
-        .ok_or_else(|| format!("--osc {text}: no such address"))
+        .ok_or_else(|| OscSetupError::NoAddress(text.to_string()))
 }
 
 impl OscArgs {
     /// Checks the flags; `None` when OSC is off.
-    pub fn plan(&self, lookahead_ms: u64) -> Result<Option<OscPlan>, String> {
+    pub fn plan(&self, lookahead_ms: u64) -> Result<Option<OscPlan>, OscSetupError> {
         let text = self.address.as_deref().unwrap_or(DEFAULT_ADDRESS);
         if text == "off" {
             return Ok(None);
         }
         let bind = resolve(text)?;
-        check_bind(bind, self.osc_public)?;
+        check_bind(bind, self.osc_public).map_err(OscSetupError::Public)?;
         let allow = self
             .allow
             .iter()
-            .map(|a| {
-                a.parse::<AllowEntry>()
-                    .map_err(|e| format!("--osc-allow {e}"))
-            })
+            .map(|a| a.parse::<AllowEntry>().map_err(OscSetupError::Allow))
             .collect::<Result<Vec<_>, _>>()?;
         let mut config = OscConfig::new(bind);
         config.access = Access {
@@ -81,7 +120,7 @@ impl OscPlan {
         commands: crossbeam_channel::Sender<loam::control::Command>,
         engine: Arc<EngineStatus>,
         sample_rate: u32,
-    ) -> Result<Option<OscServer>, String> {
+    ) -> Result<Option<OscServer>, OscSetupError> {
         let board = Arc::new(StatusBoard::new(engine, sample_rate));
         // Boundary: control thread -> OSC notifier. A full queue drops notices.
         let (notices_tx, notices_rx) = crossbeam_channel::bounded(1024);
@@ -97,7 +136,7 @@ impl OscPlan {
                 );
                 Ok(Some(server))
             }
-            Err(e) if self.explicit => Err(format!("cannot listen for OSC on {bind}: {e}")),
+            Err(error) if self.explicit => Err(OscSetupError::Listen { bind, error }),
             Err(e) => {
                 loam::say!("loam: no OSC: cannot listen on {bind} ({e}); give --osc HOST:PORT for another port");
                 Ok(None)

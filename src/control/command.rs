@@ -37,8 +37,7 @@ impl PlayRequest {
     }
 }
 
-/// A reply: `Ok(text)` or `Err(reason)`.
-pub type Reply = Sender<Result<String, String>>;
+pub use super::answer::Reply;
 
 /// A request to the control thread.
 #[derive(Debug)]
@@ -208,30 +207,4 @@ pub enum Notice {
     },
     /// The latent frame a playing model decodes now (sent when it changes).
     Latent { name: String, values: Vec<f32> },
-}
-
-/// Starts each argument of an answer that is a list instead of one string;
-/// the argument's type letter (`s`, `i`, `f`) follows, then its text.
-pub const ANSWER_LIST: char = '\u{1f}';
-
-/// One argument of a list answer, with its type said, never guessed (a
-/// melody step's label "60" is a string).
-pub enum AnswerArg {
-    Str(String),
-    Int(i32),
-    Float(f32),
-}
-
-/// An answer of several typed arguments (see [`ANSWER_LIST`]).
-pub fn answer_list(items: &[AnswerArg]) -> String {
-    let mut s = String::new();
-    for item in items {
-        s.push(ANSWER_LIST);
-        match item {
-            AnswerArg::Str(v) => s.push_str(&format!("s{v}")),
-            AnswerArg::Int(v) => s.push_str(&format!("i{v}")),
-            AnswerArg::Float(v) => s.push_str(&format!("f{v}")),
-        }
-    }
-    s
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::{Command, Notice, PlayRequest, StatusBoard, StatusReport};
+use super::{Answer, AnswerArg, Command, ControlError, Notice, PlayRequest, Reply};
+use super::{StatusBoard, StatusReport};
 use crate::audio::{EngineStatus, SoundEvent};
 use crate::schedule::Change;
 use crate::script::{EvalKind, ScriptJob};
@@ -22,7 +23,7 @@ pub struct Controller {
     commands: Receiver<Command>,
     notices: Vec<Sender<Notice>>,
     /// Replies owed for evaluations the script thread is running, by ticket.
-    evaluations: std::collections::BTreeMap<u64, Option<super::command::Reply>>,
+    evaluations: std::collections::BTreeMap<u64, Option<Reply>>,
     lookahead: u64,
     /// The next beat to announce: (bar, index of its group).
     next_beat: (i64, usize),
@@ -141,18 +142,13 @@ impl Controller {
         }
     }
 
-    fn model_op(&mut self, op: super::models::ModelOp, reply: Option<super::command::Reply>) {
+    fn model_op(&mut self, op: super::models::ModelOp, reply: Option<Reply>) {
         use super::models::ModelOp;
         match op {
             ModelOp::Step { name, count } => {
-                let r = self
-                    .session
-                    .script
-                    .shared()
-                    .step_model(&name, count)
-                    .map(|steps| {
-                        use super::command::AnswerArg;
-                        let items: Vec<AnswerArg> = steps
+                let a = match self.session.script.shared().step_model(&name, count) {
+                    Ok(steps) => Answer::List(
+                        steps
                             .iter()
                             .flat_map(|s| {
                                 [
@@ -161,14 +157,17 @@ impl Controller {
                                     AnswerArg::Float(s.p),
                                 ]
                             })
-                            .collect();
-                        super::command::answer_list(&items)
-                    });
-                answer(reply, r);
+                            .collect(),
+                    ),
+                    Err(e) => Answer::Failed(ControlError::Model(e)),
+                };
+                send_answer(reply, a);
             }
             ModelOp::Input { name, sound } => {
                 let r = if sound.is_empty() {
-                    self.models.set_input(&name, None)
+                    self.models
+                        .set_input(&name, None)
+                        .map_err(ControlError::Model)
                 } else {
                     let (base, variant) = match sound.split_once(':') {
                         Some((b, v)) => (b, v.parse().unwrap_or(0)),
@@ -176,16 +175,18 @@ impl Controller {
                     };
                     let bank = self.session.scheduler.planner().bank();
                     match bank.get(base, variant).cloned() {
-                        Some(sample) => self.models.set_input(&name, Some(sample)),
-                        None => Err(format!(
-                            "unknown sound '{}' (known: {})",
-                            crate::osc::reply::quote(&sound),
-                            crate::osc::reply::list(&bank.names())
-                        )),
+                        Some(sample) => self
+                            .models
+                            .set_input(&name, Some(sample))
+                            .map_err(ControlError::Model),
+                        None => Err(ControlError::UnknownSound {
+                            name: sound.clone(),
+                            known: bank.names().into_iter().map(String::from).collect(),
+                        }),
                     }
                 };
                 if let Err(e) = &r {
-                    self.notify(Notice::Error(e.clone()));
+                    self.notify(Notice::Error(e.to_string()));
                 }
                 answer(reply, r);
             }
@@ -203,7 +204,7 @@ impl Controller {
                 if let Err(e) = &r {
                     self.notify(Notice::Error(e.clone()));
                 }
-                answer(reply, r);
+                answer(reply, r.map_err(ControlError::Model));
             }
         }
     }
@@ -268,14 +269,14 @@ impl Controller {
                         EvalKind::Load(p) => format!("loaded {}", p.display()),
                     })
                 }
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(ControlError::Script(e)),
             };
             match (&r, &kind, ticket) {
                 (Ok(m), EvalKind::Reload, 0) => self.notify(Notice::Reloaded(m.clone())),
                 (Err(e), EvalKind::Reload, 0) => self.notify(Notice::Error(format!(
                     "{e} (the last good version keeps playing)"
                 ))),
-                (Err(e), EvalKind::Eval, _) => self.notify(Notice::Error(e.clone())),
+                (Err(e), EvalKind::Eval, _) => self.notify(Notice::Error(e.to_string())),
                 _ => {}
             }
             answer(reply, r);
@@ -386,7 +387,7 @@ impl Controller {
                     .scheduler
                     .planner_mut()
                     .set_loop_octave(&name, octave);
-                answer(reply, r.map(|_| name));
+                answer(reply, r.map(|_| name).map_err(ControlError::Loop));
             }
             Command::Play { request, reply } => answer(reply, self.play(request)),
             Command::Mute { name, muted, reply } => {
@@ -396,7 +397,7 @@ impl Controller {
                     if ok {
                         Ok(name)
                     } else {
-                        Err(format!("no loop named '{name}'"))
+                        Err(ControlError::NoLoop(name))
                     },
                 );
             }
@@ -408,7 +409,7 @@ impl Controller {
                     if ok {
                         Ok(n)
                     } else {
-                        Err(format!("no loop named '{n}'"))
+                        Err(ControlError::NoLoop(n))
                     },
                 );
             }
@@ -428,14 +429,14 @@ impl Controller {
             Command::Tell(notice) => self.notify(notice),
             Command::Midi { command, reply } => {
                 let r = match self.midi.as_mut() {
-                    Some(m) => m.handle(command, &mut self.session),
-                    None => {
-                        Err("MIDI is off: start loam serve with --midi-in or --midi-out".into())
-                    }
+                    Some(m) => m
+                        .handle(command, &mut self.session)
+                        .map_err(ControlError::Midi),
+                    None => Err(ControlError::MidiOff),
                 };
                 if let (Some(m), Err(e)) = (self.midi.as_mut(), &r) {
                     if reply.is_none() {
-                        m.say_error(e.clone());
+                        m.say_error(e.to_string());
                     }
                 }
                 answer(reply, r);
@@ -444,16 +445,15 @@ impl Controller {
         true
     }
 
-    fn play(&mut self, req: PlayRequest) -> Result<String, String> {
+    fn play(&mut self, req: PlayRequest) -> Result<String, ControlError> {
         let sr = self.session.sample_rate;
         let status = self.session.handle.status.clone();
         let bank = self.session.scheduler.planner().bank();
         let sample = bank.get(&req.sound, req.variant).cloned().ok_or_else(|| {
-            format!(
-                "unknown sound '{}' (known: {})",
-                crate::osc::reply::quote(&req.sound),
-                crate::osc::reply::list(&bank.names())
-            )
+            ControlError::UnknownSound {
+                name: req.sound.clone(),
+                known: bank.names().into_iter().map(String::from).collect(),
+            }
         })?;
         let frame = match req.at_nanos {
             Some(n) => wallclock::frame_at(&status, sr, n),
@@ -470,7 +470,7 @@ impl Controller {
             .handle
             .send_direct(ev)
             .map(|_| req.sound.clone())
-            .map_err(|_| "the engine's queue is full".to_string())
+            .map_err(|_| ControlError::QueueFull)
     }
 
     /// The state of the performance now.
@@ -514,8 +514,13 @@ impl Controller {
     }
 }
 
-fn answer(reply: Option<super::command::Reply>, r: Result<String, String>) {
+/// Sends `Ok(text)` as done, `Err` as failed, to whoever asked.
+fn answer(reply: Option<Reply>, r: Result<String, ControlError>) {
+    send_answer(reply, Answer::from(r));
+}
+
+fn send_answer(reply: Option<Reply>, a: Answer) {
     if let Some(tx) = reply {
-        let _ = tx.try_send(r);
+        let _ = tx.try_send(a);
     }
 }

@@ -3,13 +3,13 @@
 //! keeps the scheduler ahead of the audio clock and tells subscribers what
 //! happens ([`Notice`]).
 
+pub mod answer;
 pub mod command;
 pub mod controller;
 pub mod models;
 pub mod priority;
 
 pub use crate::script::ScriptWatcher;
-pub use command::{
-    answer_list, AnswerArg, Command, Notice, PlayRequest, StatusBoard, StatusReport, ANSWER_LIST,
-};
+pub use answer::{Answer, AnswerArg, ControlError, Reply};
+pub use command::{Command, Notice, PlayRequest, StatusBoard, StatusReport};
 pub use controller::Controller;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
-use super::command::Reply;
+use super::answer::{Answer, ControlError, Reply};
 use super::Notice;
 use crate::audio::model_slots::{ModelMsg, MODEL_SLOTS};
 use crate::audio::EngineHandle;
@@ -167,7 +167,9 @@ impl Models {
             });
         if let Err(e) = spawned {
             if let Some(r) = reply {
-                let _ = r.try_send(Err(format!("cannot start loading: {e}")));
+                let _ = r.try_send(Answer::Failed(ControlError::Model(format!(
+                    "cannot start loading: {e}"
+                ))));
             }
             return;
         }
@@ -209,7 +211,7 @@ impl Models {
                 ))),
             }
             if let Some(r) = reply {
-                let _ = r.try_send(outcome);
+                let _ = r.try_send(outcome.map_err(ControlError::Model).into());
             }
         }
         self.loading = still;

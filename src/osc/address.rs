@@ -31,7 +31,7 @@ use super::reply::{done, fail};
 use super::subscribers::Subscribers;
 use super::timetag::When;
 use super::{Access, OscCounters};
-use crate::control::{Command, PlayRequest, StatusBoard};
+use crate::control::{Answer, Command, PlayRequest, Reply, StatusBoard};
 use crate::pattern::values;
 use crate::schedule::Change;
 use crate::time::{wallclock, Metre, NoteValue, Tempo, TempoOctave};
@@ -61,7 +61,7 @@ pub enum Outcome {
     /// Send this now.
     Reply(OscMessage),
     /// The control thread will answer (`/done` or `/fail`).
-    Pending(Receiver<Result<String, String>>),
+    Pending(Receiver<Answer>),
 }
 
 /// Acts on one message; a message inside a bundle comes with the bundle's time.
@@ -95,6 +95,12 @@ enum Refusal {
 impl From<String> for Refusal {
     fn from(s: String) -> Refusal {
         Refusal::Bad(s)
+    }
+}
+
+impl From<super::args::ArgError> for Refusal {
+    fn from(e: super::args::ArgError) -> Refusal {
+        Refusal::Bad(e.to_string())
     }
 }
 
@@ -296,9 +302,9 @@ fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal>
             let latent = (0..a.len())
                 .map(|i| {
                     let v = a.number(i, "latent value")?;
-                    values::LATENT
-                        .check(v)
-                        .map_err(|e| format!("/model/{name}/latent: argument {}: {e}", i + 1))
+                    values::LATENT.check(v).map_err(|e| {
+                        Refusal::Bad(format!("/model/{name}/latent: argument {}: {e}", i + 1))
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             ModelOp::Latent {
@@ -340,11 +346,11 @@ fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal>
         }
         "gain" => {
             a.count(1, 2, "gain [pan]")?;
-            let rule = |i: usize, rule: values::Rule| -> Result<f32, String> {
+            let rule = |i: usize, rule: values::Rule| -> Result<f32, Refusal> {
                 let v = a.number(i, rule.name)?;
                 rule.check(v)
                     .map(|v| v as f32)
-                    .map_err(|e| format!("/model/{name}/gain: {e}"))
+                    .map_err(|e| Refusal::Bad(format!("/model/{name}/gain: {e}")))
             };
             let pan = if a.len() == 2 {
                 rule(1, values::PAN)?
@@ -412,13 +418,15 @@ fn may_send_code(cx: &Context) -> Result<(), Refusal> {
     }
 }
 
-fn subscriber(a: &Args, from: SocketAddr) -> Result<SocketAddr, String> {
+fn subscriber(a: &Args, from: SocketAddr) -> Result<SocketAddr, Refusal> {
     if a.is_empty() {
         return Ok(from);
     }
     let port = a.int(0, "port")?;
     if !(1..=65535).contains(&port) {
-        return Err(format!("port {port} is not a UDP port (1 to 65535)"));
+        return Err(Refusal::Bad(format!(
+            "port {port} is not a UDP port (1 to 65535)"
+        )));
     }
     Ok(SocketAddr::new(from.ip(), port as u16))
 }
@@ -434,48 +442,46 @@ fn send(cx: &Context, cmd: Command) -> Result<(), Refusal> {
         })
 }
 
-fn pending(
-    cx: &Context,
-    make: impl FnOnce(Option<crate::control::command::Reply>) -> Command,
-) -> Result<Outcome, Refusal> {
+fn pending(cx: &Context, make: impl FnOnce(Option<Reply>) -> Command) -> Result<Outcome, Refusal> {
     let (tx, rx) = crossbeam_channel::bounded(1);
     send(cx, make(Some(tx)))?;
     Ok(Outcome::Pending(rx))
 }
 
 /// `/play s sound [s key, value]…`; `sound` may name a variant (`hat:2`).
-fn play_request(a: &Args, when: When) -> Result<PlayRequest, String> {
+fn play_request(a: &Args, when: When) -> Result<PlayRequest, Refusal> {
     if a.is_empty() || a.len().is_multiple_of(2) {
-        return Err(format!(
+        return Err(Refusal::Bad(format!(
             "/play takes a sound and key-value pairs (gain, pan, rate, length, n), got {} argument{}",
             a.len(),
             if a.len() == 1 { "" } else { "s" }
-        ));
+        )));
     }
     let name = a.string(0, "sound")?;
     let (sound, variant) = match name.rsplit_once(':') {
         Some((s, v)) => (
             s,
             v.parse::<u32>().map_err(|_| {
-                format!(
+                Refusal::Bad(format!(
                     "/play: '{}': the variant after ':' must be a whole number",
                     short(name)
-                )
+                ))
             })?,
         ),
         None => (name, 0),
     };
     if sound.is_empty() {
-        return Err("/play: the sound name is empty".into());
+        return Err(Refusal::Bad("/play: the sound name is empty".into()));
     }
     let mut req = PlayRequest::new(sound);
     req.variant = variant;
     for i in (1..a.len()).step_by(2) {
         let key = a.string(i, "key")?;
         // Each value by its one rule (see [`crate::pattern::values`]).
-        let value = |rule: values::Rule| -> Result<f64, String> {
+        let value = |rule: values::Rule| -> Result<f64, Refusal> {
             let v = a.number(i + 1, key)?;
-            rule.check(v).map_err(|e| format!("/play: {e}"))
+            rule.check(v)
+                .map_err(|e| Refusal::Bad(format!("/play: {e}")))
         };
         match key {
             "gain" => req.gain = value(values::GAIN)? as f32,
@@ -484,10 +490,10 @@ fn play_request(a: &Args, when: When) -> Result<PlayRequest, String> {
             "length" | "sustain" => req.length = Some(value(values::LENGTH)?),
             "n" | "variant" => req.variant = value(values::VARIANT)? as u32,
             other => {
-                return Err(format!(
+                return Err(Refusal::Bad(format!(
                     "/play: unknown key '{}' (use gain, pan, rate, length or n)",
                     short(other)
-                ))
+                )))
             }
         }
     }

@@ -3,7 +3,90 @@
 //! Numbers are accepted as int, float, double or long, since Max, Pd and
 //! SuperCollider each send a different kind.
 
+use std::fmt;
+
 use rosc::{OscMessage, OscType};
+
+/// A message's arguments that are not what its address takes; each kind
+/// names the address, and the argument by its number (1-based) and role.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArgError {
+    /// Too few or too many arguments: `wanted` says how many
+    /// ("1 argument", "1 to 2 arguments"), `names` what they are.
+    Count {
+        address: String,
+        wanted: String,
+        names: String,
+        got: usize,
+    },
+    /// Argument `index` (`what`) is not there.
+    Missing {
+        address: String,
+        index: usize,
+        what: String,
+    },
+    /// Argument `index` (`what`) is of the wrong type: it must be `kind`
+    /// ("a number"), and `got` describes what came ([`describe`]).
+    Type {
+        address: String,
+        index: usize,
+        what: String,
+        kind: &'static str,
+        got: String,
+    },
+    /// Argument `index` (`what`) is a number but infinite or NaN.
+    NotFinite {
+        address: String,
+        index: usize,
+        what: String,
+        value: f64,
+    },
+}
+
+impl fmt::Display for ArgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgError::Count {
+                address,
+                wanted,
+                names,
+                got,
+            } => {
+                write!(f, "{address} takes {wanted}")?;
+                if !names.is_empty() {
+                    write!(f, " ({names})")?;
+                }
+                write!(f, ", got {got}")
+            }
+            ArgError::Missing {
+                address,
+                index,
+                what,
+            } => write!(f, "{address}: argument {index} ({what}) is missing"),
+            ArgError::Type {
+                address,
+                index,
+                what,
+                kind,
+                got,
+            } => write!(
+                f,
+                "{address}: argument {index} ({what}) must be {kind}, got {got}"
+            ),
+            ArgError::NotFinite {
+                address,
+                index,
+                what,
+                value,
+            } => write!(
+                f,
+                "{address}: argument {index} ({what}) must be finite, got {value}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ArgError {}
 
 /// The arguments of one message.
 pub struct Args<'a> {
@@ -29,7 +112,7 @@ impl<'a> Args<'a> {
 
     /// Refuses fewer than `min` or more than `max` arguments; `names` lists
     /// them for the message ("bpm [note-value]").
-    pub fn count(&self, min: usize, max: usize, names: &str) -> Result<(), String> {
+    pub fn count(&self, min: usize, max: usize, names: &str) -> Result<(), ArgError> {
         let n = self.args.len();
         if (min..=max).contains(&n) {
             return Ok(());
@@ -39,31 +122,34 @@ impl<'a> Args<'a> {
             (a, b) if a == b => format!("{a} argument{}", if a == 1 { "" } else { "s" }),
             (a, b) => format!("{a} to {b} arguments"),
         };
-        let names = if names.is_empty() {
-            String::new()
-        } else {
-            format!(" ({names})")
-        };
-        Err(format!("{} takes {wanted}{names}, got {n}", self.address))
+        Err(ArgError::Count {
+            address: self.address.to_string(),
+            wanted,
+            names: names.to_string(),
+            got: n,
+        })
     }
 
-    fn get(&self, i: usize, what: &str) -> Result<&'a OscType, String> {
-        self.args
-            .get(i)
-            .ok_or_else(|| format!("{}: argument {} ({what}) is missing", self.address, i + 1))
+    fn get(&self, i: usize, what: &str) -> Result<&'a OscType, ArgError> {
+        self.args.get(i).ok_or_else(|| ArgError::Missing {
+            address: self.address.to_string(),
+            index: i + 1,
+            what: what.to_string(),
+        })
     }
 
-    fn wrong(&self, i: usize, what: &str, kind: &str, got: &OscType) -> String {
-        format!(
-            "{}: argument {} ({what}) must be {kind}, got {}",
-            self.address,
-            i + 1,
-            describe(got)
-        )
+    fn wrong(&self, i: usize, what: &str, kind: &'static str, got: &OscType) -> ArgError {
+        ArgError::Type {
+            address: self.address.to_string(),
+            index: i + 1,
+            what: what.to_string(),
+            kind,
+            got: describe(got),
+        }
     }
 
     /// A number of any OSC numeric type.
-    pub fn number(&self, i: usize, what: &str) -> Result<f64, String> {
+    pub fn number(&self, i: usize, what: &str) -> Result<f64, ArgError> {
         let a = self.get(i, what)?;
         let x = match a {
             OscType::Float(x) => *x as f64,
@@ -75,16 +161,17 @@ impl<'a> Args<'a> {
         if x.is_finite() {
             Ok(x)
         } else {
-            Err(format!(
-                "{}: argument {} ({what}) must be finite, got {x}",
-                self.address,
-                i + 1
-            ))
+            Err(ArgError::NotFinite {
+                address: self.address.to_string(),
+                index: i + 1,
+                what: what.to_string(),
+                value: x,
+            })
         }
     }
 
     /// A whole number; floats are accepted when they are whole (Max and Pd send floats).
-    pub fn int(&self, i: usize, what: &str) -> Result<i64, String> {
+    pub fn int(&self, i: usize, what: &str) -> Result<i64, ArgError> {
         let a = self.get(i, what)?;
         match a {
             OscType::Int(x) => Ok(*x as i64),
@@ -96,7 +183,7 @@ impl<'a> Args<'a> {
     }
 
     /// A string (symbols from SuperCollider and Pd arrive as strings too).
-    pub fn string(&self, i: usize, what: &str) -> Result<&'a str, String> {
+    pub fn string(&self, i: usize, what: &str) -> Result<&'a str, ArgError> {
         let a = self.get(i, what)?;
         match a {
             OscType::String(s) => Ok(s.as_str()),
@@ -147,16 +234,16 @@ mod tests {
         let a = Args::new(&m);
         assert_eq!(a.number(0, "bpm"), Ok(120.0));
         assert_eq!(a.string(1, "note value"), Ok("q."));
-        let e = a.number(1, "bpm").unwrap_err();
+        let e = a.number(1, "bpm").unwrap_err().to_string();
         assert_eq!(
             e,
             "/tempo: argument 2 (bpm) must be a number, got the string \"q.\""
         );
         assert_eq!(
-            a.count(1, 1, "bpm").unwrap_err(),
+            a.count(1, 1, "bpm").unwrap_err().to_string(),
             "/tempo takes 1 argument (bpm), got 2"
         );
-        assert!(a.int(2, "x").unwrap_err().contains("missing"));
+        assert!(a.int(2, "x").unwrap_err().to_string().contains("missing"));
         let f = msg(vec![OscType::Float(2.0), OscType::Float(f32::NAN)]);
         assert_eq!(Args::new(&f).int(0, "k"), Ok(2));
         assert!(Args::new(&f).number(1, "k").is_err());

@@ -9,6 +9,8 @@
 //! Nothing here panics or allocates more than the datagram holds: every
 //! size is checked against what is left before it is used.
 
+use std::fmt;
+
 use rosc::{OscArray, OscColor, OscMessage, OscMidiMessage, OscTime, OscType};
 
 /// Bundles nested deeper than this are refused (no client nests them; the
@@ -36,6 +38,78 @@ pub enum Element {
         reason: String,
     },
 }
+
+/// Why a message could not be read; arguments are named by their number
+/// (1-based) and type tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MalformedMessage {
+    /// Bytes after the address but no `,` type tag string to read them by.
+    NoTypeTags { bytes: usize },
+    /// A string argument with no bytes left for it.
+    Missing { index: usize, tag: char },
+    /// An argument that needs more bytes than are left.
+    Short {
+        index: usize,
+        tag: char,
+        needs: usize,
+        left: usize,
+    },
+    /// A blob whose size is negative.
+    BlobSize { index: usize, size: i32 },
+    /// A `c` argument whose code is not a Unicode scalar value.
+    NotChar { index: usize, code: u32 },
+    /// Arrays nested deeper than [`MAX_ARRAY_DEPTH`].
+    ArrayDepth,
+    /// A `]` with no `[` open.
+    ClosesNoArray { index: usize },
+    /// A type tag loam does not read.
+    UnknownTag { index: usize, tag: char },
+    /// A `[` never closed.
+    OpenArray,
+}
+
+impl fmt::Display for MalformedMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MalformedMessage::NoTypeTags { bytes } => write!(
+                f,
+                "no type tag string (',…') after the address, and {bytes} bytes of arguments that cannot be read without one"
+            ),
+            MalformedMessage::Missing { index, tag } => {
+                write!(f, "argument {index} ('{tag}') is missing")
+            }
+            MalformedMessage::Short {
+                index,
+                tag,
+                needs,
+                left,
+            } => write!(
+                f,
+                "argument {index} ('{tag}') needs {needs} bytes, {left} are left"
+            ),
+            MalformedMessage::BlobSize { index, size } => {
+                write!(f, "argument {index} (blob) has size {size}")
+            }
+            MalformedMessage::NotChar { index, code } => {
+                write!(f, "argument {index} ('c') {code:#x} is not a character")
+            }
+            MalformedMessage::ArrayDepth => {
+                write!(f, "arrays nested more than {MAX_ARRAY_DEPTH} deep")
+            }
+            MalformedMessage::ClosesNoArray { index } => {
+                write!(f, "type tag {index} ']' closes no array")
+            }
+            MalformedMessage::UnknownTag { index, tag } => write!(
+                f,
+                "unknown type tag '{}' (argument {index}); loam reads i f s S b h t d c r m T F N I [ ]",
+                tag.escape_debug()
+            ),
+            MalformedMessage::OpenArray => f.write_str("an array ('[') is never closed (']')"),
+        }
+    }
+}
+
+impl std::error::Error for MalformedMessage {}
 
 /// Decodes one datagram.
 pub fn decode(bytes: &[u8]) -> Element {
@@ -148,7 +222,7 @@ fn be_u32(b: &[u8]) -> u32 {
 
 /// The address a message starts with, if it is one.
 fn address_of(bytes: &[u8]) -> Option<String> {
-    let (text, _) = string(bytes, 0).ok()?;
+    let (text, _) = string(bytes, 0);
     text.starts_with('/').then_some(text)
 }
 
@@ -156,12 +230,12 @@ fn address_of(bytes: &[u8]) -> Option<String> {
 /// (past the terminating zero and padding). A string that runs to the end
 /// of the data without a zero or full padding is accepted, as minimal
 /// clients send it. Bytes that are not UTF-8 become U+FFFD.
-fn string(bytes: &[u8], pos: usize) -> Result<(String, usize), String> {
+fn string(bytes: &[u8], pos: usize) -> (String, usize) {
     let rest = bytes.get(pos..).unwrap_or_default();
     let len = rest.iter().position(|b| *b == 0).unwrap_or(rest.len());
     let text = String::from_utf8_lossy(&rest[..len]).into_owned();
     let next = (pos + len + 4) & !3;
-    Ok((text, next.min(bytes.len())))
+    (text, next.min(bytes.len()))
 }
 
 /// Reads `n` bytes at `*pos`, or says which argument ran out.
@@ -171,15 +245,15 @@ fn take<'a>(
     n: usize,
     tag: char,
     index: usize,
-) -> Result<&'a [u8], String> {
+) -> Result<&'a [u8], MalformedMessage> {
     let end = pos
         .checked_add(n)
         .filter(|e| *e <= bytes.len())
-        .ok_or_else(|| {
-            format!(
-                "argument {index} ('{tag}') needs {n} bytes, {} are left",
-                bytes.len().saturating_sub(*pos)
-            )
+        .ok_or_else(|| MalformedMessage::Short {
+            index,
+            tag,
+            needs: n,
+            left: bytes.len().saturating_sub(*pos),
         })?;
     let out = &bytes[*pos..end];
     *pos = end;
@@ -187,19 +261,18 @@ fn take<'a>(
 }
 
 /// One message: address, type tags (if any), arguments.
-fn message(bytes: &[u8]) -> Result<OscMessage, String> {
-    let (addr, mut pos) = string(bytes, 0)?;
+fn message(bytes: &[u8]) -> Result<OscMessage, MalformedMessage> {
+    let (addr, mut pos) = string(bytes, 0);
     if pos >= bytes.len() {
         // No type tag string: an old or minimal client's message without arguments.
         return Ok(OscMessage { addr, args: vec![] });
     }
     if bytes[pos] != b',' {
-        return Err(format!(
-            "no type tag string (',…') after the address, and {} bytes of arguments that cannot be read without one",
-            bytes.len() - pos
-        ));
+        return Err(MalformedMessage::NoTypeTags {
+            bytes: bytes.len() - pos,
+        });
     }
-    let (tags, next) = string(bytes, pos)?;
+    let (tags, next) = string(bytes, pos);
     pos = next;
     // Arrays under construction: the outermost list is the message's own.
     let mut stack: Vec<Vec<OscType>> = vec![Vec::new()];
@@ -223,25 +296,25 @@ fn message(bytes: &[u8]) -> Result<OscMessage, String> {
             }
             's' | 'S' => {
                 if pos >= bytes.len() {
-                    return Err(format!("argument {index} ('{tag}') is missing"));
+                    return Err(MalformedMessage::Missing { index, tag });
                 }
-                let (text, next) = string(bytes, pos)?;
+                let (text, next) = string(bytes, pos);
                 pos = next;
                 OscType::String(text)
             }
             'b' => {
                 let size = be_u32(take(bytes, &mut pos, 4, tag, index)?) as i32;
                 let size = usize::try_from(size)
-                    .map_err(|_| format!("argument {index} (blob) has size {size}"))?;
+                    .map_err(|_| MalformedMessage::BlobSize { index, size })?;
                 let data = take(bytes, &mut pos, size, tag, index)?.to_vec();
                 pos = ((pos + 3) & !3).min(bytes.len());
                 OscType::Blob(data)
             }
             'c' => {
                 let code = be_u32(take(bytes, &mut pos, 4, tag, index)?);
-                OscType::Char(char::from_u32(code).ok_or_else(|| {
-                    format!("argument {index} ('c') {code:#x} is not a character")
-                })?)
+                OscType::Char(
+                    char::from_u32(code).ok_or(MalformedMessage::NotChar { index, code })?,
+                )
             }
             'r' => {
                 let b = take(bytes, &mut pos, 4, tag, index)?;
@@ -267,31 +340,26 @@ fn message(bytes: &[u8]) -> Result<OscMessage, String> {
             'I' => OscType::Inf,
             '[' => {
                 if stack.len() > MAX_ARRAY_DEPTH {
-                    return Err(format!("arrays nested more than {MAX_ARRAY_DEPTH} deep"));
+                    return Err(MalformedMessage::ArrayDepth);
                 }
                 stack.push(Vec::new());
                 continue;
             }
             ']' => {
                 if stack.len() < 2 {
-                    return Err(format!("type tag {index} ']' closes no array"));
+                    return Err(MalformedMessage::ClosesNoArray { index });
                 }
                 let content = stack.pop().unwrap_or_default();
                 OscType::Array(OscArray { content })
             }
-            other => {
-                return Err(format!(
-                    "unknown type tag '{}' (argument {index}); loam reads i f s S b h t d c r m T F N I [ ]",
-                    other.escape_debug()
-                ))
-            }
+            other => return Err(MalformedMessage::UnknownTag { index, tag: other }),
         };
         if let Some(top) = stack.last_mut() {
             top.push(value);
         }
     }
     if stack.len() > 1 {
-        return Err("an array ('[') is never closed (']')".into());
+        return Err(MalformedMessage::OpenArray);
     }
     let args = stack.pop().unwrap_or_default();
     Ok(OscMessage { addr, args })

@@ -14,6 +14,7 @@ use rosc::{encoder, OscMessage, OscPacket, OscType};
 
 use super::fail_limit::FailLimit;
 use super::OscCounters;
+use crate::control::{Answer, AnswerArg};
 
 /// How long an answer from the control thread may take (an `/eval` of a
 /// heavy snippet included) before the client is told it timed out.
@@ -125,7 +126,7 @@ pub fn send_message(socket: &UdpSocket, to: SocketAddr, msg: OscMessage, counter
 pub struct Pending {
     pub to: SocketAddr,
     pub address: String,
-    pub answer: Receiver<Result<String, String>>,
+    pub answer: Receiver<Answer>,
 }
 
 /// Starts the replier: it sends each pending answer as it arrives, in order.
@@ -146,8 +147,7 @@ pub fn spawn_replier(
                     Err(RecvTimeoutError::Disconnected) => return,
                 };
                 let msg = match p.answer.recv_timeout(ANSWER_TIMEOUT) {
-                    Ok(Ok(text)) => done(&p.address, answer_args(&text)),
-                    Ok(Err(reason)) => fail(&p.address, &reason),
+                    Ok(answer) => answer_message(&p.address, answer),
                     Err(RecvTimeoutError::Timeout) => {
                         fail(&p.address, "the control thread did not answer in time")
                     }
@@ -162,47 +162,50 @@ pub fn spawn_replier(
         })
 }
 
-/// The extra arguments of a `/done`: the control thread's text, if any.
-fn answer_args(text: &str) -> Vec<OscType> {
-    use crate::control::ANSWER_LIST;
-    if text.is_empty() {
-        Vec::new()
-    } else if let Some(list) = text.strip_prefix(ANSWER_LIST) {
-        // Several arguments, each with its type letter.
-        list.split(ANSWER_LIST)
-            .map(|item| {
-                let (kind, text) = item.split_at(item.chars().next().map_or(0, char::len_utf8));
-                match kind {
-                    "i" => text
-                        .parse()
-                        .map_or(OscType::String(text.into()), OscType::Int),
-                    "f" => text
-                        .parse()
-                        .map_or(OscType::String(text.into()), OscType::Float),
-                    _ => OscType::String(text.to_string()),
-                }
-            })
-            .collect()
-    } else {
-        vec![OscType::String(text.to_string())]
+/// `/done ADDRESS …` or `/fail ADDRESS REASON` for the control thread's
+/// answer: a text is one string argument (none when empty), a list keeps
+/// each argument's type.
+pub fn answer_message(address: &str, answer: Answer) -> OscMessage {
+    match answer {
+        Answer::Text(text) if text.is_empty() => done(address, Vec::new()),
+        Answer::Text(text) => done(address, vec![OscType::String(text)]),
+        Answer::List(items) => done(
+            address,
+            items
+                .into_iter()
+                .map(|item| match item {
+                    AnswerArg::Str(s) => OscType::String(s),
+                    AnswerArg::Int(i) => OscType::Int(i),
+                    AnswerArg::Float(f) => OscType::Float(f),
+                })
+                .collect(),
+        ),
+        Answer::Failed(e) => fail(address, &e.to_string()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::control::{answer_list, AnswerArg};
+    use crate::control::ControlError;
+
+    /// The arguments after the address of a `/done`.
+    fn answer_args(answer: Answer) -> Vec<OscType> {
+        let m = answer_message("/x", answer);
+        assert_eq!(m.addr, "/done");
+        m.args[1..].to_vec()
+    }
 
     #[test]
     fn list_answers_keep_the_types_they_were_given() {
-        let text = answer_list(&[
+        let list = Answer::List(vec![
             AnswerArg::Str("60".into()),
             AnswerArg::Int(24),
             AnswerArg::Float(0.25),
             AnswerArg::Str("nan".into()),
         ]);
         assert_eq!(
-            answer_args(&text),
+            answer_args(list),
             vec![
                 OscType::String("60".into()),
                 OscType::Int(24),
@@ -210,7 +213,20 @@ mod tests {
                 OscType::String("nan".into()),
             ]
         );
-        assert_eq!(answer_args("plain"), vec![OscType::String("plain".into())]);
+        assert_eq!(
+            answer_args(Answer::Text("plain".into())),
+            vec![OscType::String("plain".into())]
+        );
+        assert_eq!(answer_args(Answer::Text(String::new())), vec![]);
+        // A text that looks like a list stays one string.
+        assert_eq!(
+            answer_args(Answer::Text("\u{1f}i3".into())),
+            vec![OscType::String("\u{1f}i3".into())]
+        );
+        assert_eq!(
+            answer_message("/play", Answer::Failed(ControlError::QueueFull)),
+            fail("/play", "the engine's queue is full")
+        );
     }
 
     #[test]

@@ -3,8 +3,41 @@
 //! (`/eval`, `/load`) from another machine is refused unless allowed, and an
 //! allow-list can restrict which clients are heard at all.
 
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
+
+/// An access setting loam refuses, naming the flag's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessError {
+    /// An `--osc-allow` entry that is not an IP address.
+    NotAnAddress(String),
+    /// An `--osc-allow` network whose prefix length is above `max` (32 or 128).
+    Prefix { text: String, max: u8 },
+    /// A bind address other machines can reach, without `--osc-public`.
+    Public(SocketAddr),
+}
+
+impl fmt::Display for AccessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccessError::NotAnAddress(text) => write!(
+                f,
+                "'{text}' is not an IP address (give 192.168.1.20 or 10.0.0.0/8)"
+            ),
+            AccessError::Prefix { text, max } => {
+                write!(f, "'{text}': the prefix length must be 0 to {max}")
+            }
+            AccessError::Public(addr) => write!(
+                f,
+                "--osc {addr} would let other machines control loam; add --osc-public to allow it \
+                 (and --osc-allow ADDRESS to list the clients you trust)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AccessError {}
 
 /// One allowed client address or network: `192.168.1.20`, `10.0.0.0/8`, `fe80::/10`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,23 +47,29 @@ pub struct AllowEntry {
 }
 
 impl FromStr for AllowEntry {
-    type Err = String;
+    type Err = AccessError;
 
-    fn from_str(text: &str) -> Result<AllowEntry, String> {
+    fn from_str(text: &str) -> Result<AllowEntry, AccessError> {
         let (ip, prefix) = match text.split_once('/') {
             Some((ip, p)) => (ip, Some(p)),
             None => (text, None),
         };
-        let net: IpAddr = ip.trim().parse().map_err(|_| {
-            format!("'{text}' is not an IP address (give 192.168.1.20 or 10.0.0.0/8)")
-        })?;
+        let net: IpAddr = ip
+            .trim()
+            .parse()
+            .map_err(|_| AccessError::NotAnAddress(text.to_string()))?;
         let net = net.to_canonical();
         let max = if net.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
             Some(p) => match p.trim().parse::<u8>() {
                 Ok(n) if n <= max => n,
-                _ => return Err(format!("'{text}': the prefix length must be 0 to {max}")),
+                _ => {
+                    return Err(AccessError::Prefix {
+                        text: text.to_string(),
+                        max,
+                    })
+                }
             },
         };
         Ok(AllowEntry { net, prefix })
@@ -84,14 +123,11 @@ impl Access {
 }
 
 /// Refuses a non-loopback bind address unless `public` was asked for.
-pub fn check_bind(addr: SocketAddr, public: bool) -> Result<(), String> {
+pub fn check_bind(addr: SocketAddr, public: bool) -> Result<(), AccessError> {
     if addr.ip().to_canonical().is_loopback() || public {
         Ok(())
     } else {
-        Err(format!(
-            "--osc {addr} would let other machines control loam; add --osc-public to allow it \
-             (and --osc-allow ADDRESS to list the clients you trust)"
-        ))
+        Err(AccessError::Public(addr))
     }
 }
 

@@ -392,7 +392,7 @@ impl Handler {
                     Ok(w) => w,
                     Err(reason) => {
                         OscCounters::add(&self.counters.bad);
-                        self.answer(from, reply::fail("#bundle", &reason));
+                        self.answer(from, reply::fail("#bundle", &reason.to_string()));
                         return;
                     }
                 };
@@ -403,7 +403,7 @@ impl Handler {
         }
     }
 
-    fn bundle_time(&self, tag: OscTime, outer: When) -> Result<When, String> {
+    fn bundle_time(&self, tag: OscTime, outer: When) -> Result<When, timetag::TooFarAhead> {
         let w = timetag::resolve(tag, outer, wallclock::now_nanos(), self.lookahead)?;
         if w == When::Late && outer != When::Late {
             OscCounters::add(&self.counters.late_bundles);

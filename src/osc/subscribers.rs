@@ -19,6 +19,18 @@ use crate::time::wallclock;
 /// At most this many subscribers (each costs a datagram per beat).
 pub const MAX_SUBSCRIBERS: usize = 64;
 
+/// A `/subscribe` refused: there are already [`MAX_SUBSCRIBERS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubscribersFull;
+
+impl std::fmt::Display for SubscribersFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "already {MAX_SUBSCRIBERS} subscribers")
+    }
+}
+
+impl std::error::Error for SubscribersFull {}
+
 /// The subscribed addresses.
 #[derive(Debug, Default)]
 pub struct Subscribers {
@@ -27,13 +39,13 @@ pub struct Subscribers {
 
 impl Subscribers {
     /// Adds `addr` (already there: nothing changes).
-    pub fn add(&self, addr: SocketAddr) -> Result<(), String> {
+    pub fn add(&self, addr: SocketAddr) -> Result<(), SubscribersFull> {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         if list.contains(&addr) {
             return Ok(());
         }
         if list.len() >= MAX_SUBSCRIBERS {
-            return Err(format!("already {MAX_SUBSCRIBERS} subscribers"));
+            return Err(SubscribersFull);
         }
         list.push(addr);
         Ok(())

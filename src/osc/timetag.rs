@@ -36,9 +36,29 @@ impl When {
     }
 }
 
+/// A bundle timetagged more than [`MAX_AHEAD_NANOS`] ahead; `nanos` is how
+/// far ahead it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooFarAhead {
+    pub nanos: u64,
+}
+
+impl std::fmt::Display for TooFarAhead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "timetag {:.3} s ahead: bundles may be at most {} s ahead",
+            self.nanos as f64 / 1e9,
+            MAX_AHEAD_NANOS / 1_000_000_000
+        )
+    }
+}
+
+impl std::error::Error for TooFarAhead {}
+
 /// Resolves a bundle's timetag. `outer` is the enclosing bundle's time (an
 /// immediate inner bundle inherits it); `now` and `lookahead` are nanoseconds.
-pub fn resolve(tag: OscTime, outer: When, now: u64, lookahead: u64) -> Result<When, String> {
+pub fn resolve(tag: OscTime, outer: When, now: u64, lookahead: u64) -> Result<When, TooFarAhead> {
     if tag.seconds == 0 && tag.fractional <= 1 {
         return Ok(outer);
     }
@@ -50,11 +70,7 @@ pub fn resolve(tag: OscTime, outer: When, now: u64, lookahead: u64) -> Result<Wh
         return Ok(When::Late);
     }
     if at > now + MAX_AHEAD_NANOS {
-        return Err(format!(
-            "timetag {:.3} s ahead: bundles may be at most {} s ahead",
-            (at - now) as f64 / 1e9,
-            MAX_AHEAD_NANOS / 1_000_000_000
-        ));
+        return Err(TooFarAhead { nanos: at - now });
     }
     Ok(When::At(at))
 }

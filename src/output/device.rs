@@ -5,7 +5,7 @@
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample, StreamConfig};
 
-use super::{RecordTap, CHUNK_FRAMES};
+use super::{DeviceError, RecordTap, CHUNK_FRAMES};
 use crate::audio::{Engine, EngineStatus};
 use std::sync::Arc;
 
@@ -29,21 +29,21 @@ pub struct DeviceOutput {
 }
 
 /// Finds the device for `host`. `Err` says why none can be used.
-pub fn open_device(host: HostChoice, buffer: Option<u32>) -> Result<DeviceOutput, String> {
+pub fn open_device(host: HostChoice, buffer: Option<u32>) -> Result<DeviceOutput, DeviceError> {
     // alsa-lib would print its own errors (nine lines on a machine without
     // a sound card) before loam's message; cpal reports them to us anyway.
     super::alsa_quiet::silence();
     let host = match host {
-        HostChoice::Null => return Err("the null sink was asked for".into()),
+        HostChoice::Null => return Err(DeviceError::NullAsked),
         HostChoice::Default => cpal::default_host(),
         HostChoice::Jack => jack_host()?,
     };
     let device = host
         .default_output_device()
-        .ok_or_else(|| format!("no default output device on {:?}", host.id()))?;
+        .ok_or_else(|| DeviceError::NoDevice(host.id()))?;
     let supported = device
         .default_output_config()
-        .map_err(|e| format!("the output device has no usable configuration: {e}"))?;
+        .map_err(DeviceError::Config)?;
     let format = supported.sample_format();
     let mut config: StreamConfig = supported.into();
     if host.id() != jack_id() {
@@ -80,13 +80,13 @@ fn jack_id() -> cpal::HostId {
 }
 
 #[cfg(all(feature = "jack", target_os = "linux"))]
-fn jack_host() -> Result<cpal::Host, String> {
-    cpal::host_from_id(cpal::HostId::Jack).map_err(|e| format!("JACK is not available: {e}"))
+fn jack_host() -> Result<cpal::Host, DeviceError> {
+    cpal::host_from_id(cpal::HostId::Jack).map_err(DeviceError::Jack)
 }
 
 #[cfg(not(all(feature = "jack", target_os = "linux")))]
-fn jack_host() -> Result<cpal::Host, String> {
-    Err("this loam was built without JACK: rebuild with `--features jack`".into())
+fn jack_host() -> Result<cpal::Host, DeviceError> {
+    Err(DeviceError::NoJack)
 }
 
 impl DeviceOutput {
@@ -100,13 +100,13 @@ impl DeviceOutput {
         engine: Engine,
         tap: Option<RecordTap>,
         status: Arc<EngineStatus>,
-    ) -> Result<cpal::Stream, String> {
+    ) -> Result<cpal::Stream, DeviceError> {
         match self.format {
             SampleFormat::F32 => self.build::<f32>(engine, tap, status),
             SampleFormat::I16 => self.build::<i16>(engine, tap, status),
             SampleFormat::I32 => self.build::<i32>(engine, tap, status),
             SampleFormat::U16 => self.build::<u16>(engine, tap, status),
-            other => Err(format!("sample format {other} is not supported")),
+            other => Err(DeviceError::Format(other)),
         }
     }
 
@@ -115,7 +115,7 @@ impl DeviceOutput {
         mut engine: Engine,
         mut tap: Option<RecordTap>,
         status: Arc<EngineStatus>,
-    ) -> Result<cpal::Stream, String> {
+    ) -> Result<cpal::Stream, DeviceError> {
         let channels = self.config.channels.max(1) as usize;
         let mut scratch = vec![0.0f32; CHUNK_FRAMES * 2];
         let err_status = status.clone();
@@ -153,10 +153,8 @@ impl DeviceOutput {
                 },
                 None,
             )
-            .map_err(|e| format!("cannot open the output stream: {e}"))?;
-        stream
-            .play()
-            .map_err(|e| format!("cannot start the output stream: {e}"))?;
+            .map_err(DeviceError::Open)?;
+        stream.play().map_err(DeviceError::Start)?;
         Ok(stream)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod alsa_quiet;
 pub mod device;
+pub mod error;
 pub mod null_sink;
 pub mod offline;
 pub mod record_target;
@@ -11,6 +12,7 @@ pub mod recorder;
 pub mod wav_file;
 
 pub use device::{open_device, DeviceOutput, HostChoice};
+pub use error::{DeviceError, RecordError, RenderError, TargetError, WavError};
 pub use null_sink::NullSink;
 pub use offline::{render, RenderReport};
 pub use record_target::{check_target, Sources};

@@ -33,14 +33,14 @@ pub fn render_samples(
     render_session(session, engine, bars, block, sink)
 }
 
-/// Renders `bars` bars of a started session.
-fn render_session(
+/// Renders `bars` bars of a started session; the sink's error stops it.
+fn render_session<E>(
     mut session: Session,
     mut engine: Engine,
     bars: i64,
     block: usize,
-    mut sink: impl FnMut(&[f32]) -> Result<(), String>,
-) -> Result<RenderReport, String> {
+    mut sink: impl FnMut(&[f32]) -> Result<(), E>,
+) -> Result<RenderReport, E> {
     let block = block.max(1);
     let mut buf = vec![0.0f32; block * 2];
     let mut messages = Vec::new();
@@ -85,9 +85,9 @@ pub fn render(
     sample_rate: u32,
     block: usize,
     out: &Path,
-) -> Result<RenderReport, String> {
+) -> Result<RenderReport, super::RenderError> {
     let config = EngineConfig::new(sample_rate);
-    let (session, engine) = Session::start(script, &config).map_err(|e| e.to_string())?;
+    let (session, engine) = Session::start(script, &config).map_err(super::RenderError::Script)?;
     let sources = Sources::of(
         script,
         session.scheduler.planner().bank(),

@@ -103,23 +103,19 @@ impl Sources {
 /// Refuses a target a recording or render must not be written to (see the
 /// module docs), before anything is created. The error names the target
 /// and what it would have replaced.
-pub fn check_target(target: &Path, sources: &Sources) -> Result<(), String> {
-    let shown = target.display();
+pub fn check_target(target: &Path, sources: &Sources) -> Result<(), super::TargetError> {
+    use super::TargetError;
+    let owned = || target.to_path_buf();
     let text = target.as_os_str().to_string_lossy();
     if text.is_empty() {
-        return Err("the recording needs a file name, e.g. take.wav".into());
+        return Err(TargetError::NoName);
     }
     if target.is_dir() || text.ends_with('/') {
-        return Err(format!(
-            "{shown} is a folder: name a WAV file, e.g. {}",
-            target.join("take.wav").display()
-        ));
+        return Err(TargetError::Folder(owned()));
     }
     if let Ok(meta) = std::fs::metadata(target) {
         if !meta.is_file() {
-            return Err(format!(
-                "{shown} is not a regular file (a device, a pipe or a socket): name a WAV file"
-            ));
+            return Err(TargetError::NotAFile(owned()));
         }
     }
     let folder = match target.parent() {
@@ -127,40 +123,35 @@ pub fn check_target(target: &Path, sources: &Sources) -> Result<(), String> {
         _ => Path::new("."),
     };
     if !folder.is_dir() {
-        return Err(format!(
-            "cannot write {shown}: the folder {} does not exist",
-            folder.display()
-        ));
+        return Err(TargetError::NoFolder {
+            target: owned(),
+            folder: folder.to_path_buf(),
+        });
     }
     if target
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("rhai"))
     {
-        return Err(format!(
-            "will not write a recording to {shown}: .rhai names are scripts (the one playing, or \
-             one it may import); name a WAV file"
-        ));
+        return Err(TargetError::ScriptName(owned()));
     }
     let target_forms = forms(target);
     if target_forms.iter().any(|t| sources.scripts.contains(t)) {
-        return Err(format!(
-            "will not write a recording over {shown}: it is the script being played"
-        ));
+        return Err(TargetError::PlayingScript(owned()));
     }
     for (file, what) in &sources.files {
         if target_forms.contains(file) {
-            return Err(format!(
-                "will not write a recording over {shown}: it is {what}"
-            ));
+            return Err(TargetError::Source {
+                target: owned(),
+                what: what.clone(),
+            });
         }
     }
     for dir in &sources.sample_folders {
         if target_forms.iter().any(|t| t.starts_with(dir)) {
-            return Err(format!(
-                "will not write a recording to {shown}: it is inside {}, a folder the script \
-                 loads sounds from; record somewhere else",
-                dir.display()
-            ));
+            return Err(TargetError::InSoundFolder {
+                target: owned(),
+                folder: dir.clone(),
+            });
         }
     }
     Ok(())
@@ -221,17 +212,25 @@ mod tests {
     fn the_script_and_other_scripts_are_refused() {
         let dir = temp("scripts");
         let s = sources(&dir);
-        let e = check_target(&dir.join("piece.rhai"), &s).unwrap_err();
+        let e = check_target(&dir.join("piece.rhai"), &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("piece.rhai"), "{e}");
         // Another spelling of the same file.
-        let e = check_target(&dir.join("samples/../piece.rhai"), &s).unwrap_err();
+        let e = check_target(&dir.join("samples/../piece.rhai"), &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(".rhai"), "{e}");
-        let e = check_target(&dir.join("drums.rhai"), &s).unwrap_err();
+        let e = check_target(&dir.join("drums.rhai"), &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("scripts"), "{e}");
         // A script with another extension is still the script.
         let odd = dir.join("piece.txt");
         std::fs::write(&odd, "").unwrap();
-        let e = check_target(&odd, &Sources::new(&odd)).unwrap_err();
+        let e = check_target(&odd, &Sources::new(&odd))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("the script being played"), "{e}");
     }
 
@@ -239,11 +238,17 @@ mod tests {
     fn sample_folders_and_models_are_refused() {
         let dir = temp("sources");
         let s = sources(&dir);
-        let e = check_target(&dir.join("samples/click.wav"), &s).unwrap_err();
+        let e = check_target(&dir.join("samples/click.wav"), &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("loads sounds from"), "{e}");
-        let e = check_target(&dir.join("samples/bd/new.wav"), &s).unwrap_err();
+        let e = check_target(&dir.join("samples/bd/new.wav"), &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("loads sounds from"), "{e}");
-        let e = check_target(&dir.join("dc.ts"), &s).unwrap_err();
+        let e = check_target(&dir.join("dc.ts"), &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("the model 'dc'"), "{e}");
     }
 
@@ -251,11 +256,15 @@ mod tests {
     fn folders_devices_and_missing_folders_are_refused() {
         let dir = temp("paths");
         let s = sources(&dir);
-        let e = check_target(&dir, &s).unwrap_err();
+        let e = check_target(&dir, &s).unwrap_err().to_string();
         assert!(e.contains("is a folder"), "{e}");
-        let e = check_target(Path::new("/dev/null"), &s).unwrap_err();
+        let e = check_target(Path::new("/dev/null"), &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a regular file"), "{e}");
-        let e = check_target(&dir.join("nowhere/take.wav"), &s).unwrap_err();
+        let e = check_target(&dir.join("nowhere/take.wav"), &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("does not exist"), "{e}");
     }
 

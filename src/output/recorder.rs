@@ -56,7 +56,7 @@ type FailureReport = Arc<Mutex<Reporting>>;
 /// The control side of a recording.
 pub struct Recorder {
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Result<PathBuf, String>>>,
+    thread: Option<JoinHandle<Result<PathBuf, super::RecordError>>>,
     on_failure: FailureReport,
 }
 
@@ -66,7 +66,7 @@ impl Recorder {
         path: &Path,
         sample_rate: u32,
         status: Arc<EngineStatus>,
-    ) -> Result<(Recorder, RecordTap), String> {
+    ) -> Result<(Recorder, RecordTap), super::RecordError> {
         let wav = AtomicWav::create(path, sample_rate)?;
         // Eight seconds of stereo: far more than the writer ever falls behind.
         let (tx, rx): (Producer<f32>, Consumer<f32>) =
@@ -85,7 +85,7 @@ impl Recorder {
         let thread = std::thread::Builder::new()
             .name("loam-recorder".into())
             .spawn(move || writer.run())
-            .map_err(|e| format!("cannot start the recorder thread: {e}"))?;
+            .map_err(super::RecordError::Thread)?;
         Ok((
             Recorder {
                 stop,
@@ -104,7 +104,7 @@ impl Recorder {
         sources: &Sources,
         sample_rate: u32,
         status: Arc<EngineStatus>,
-    ) -> Result<(Recorder, RecordTap), String> {
+    ) -> Result<(Recorder, RecordTap), super::RecordError> {
         check_target(path, sources)?;
         Recorder::start(path, sample_rate, status)
     }
@@ -122,12 +122,12 @@ impl Recorder {
     }
 
     /// Drains what is left and finalises the file. Call after the audio has stopped.
-    pub fn finish(mut self) -> Result<PathBuf, String> {
+    pub fn finish(mut self) -> Result<PathBuf, super::RecordError> {
         self.stop.store(true, Ordering::Release);
         match self.thread.take().map(|t| t.join()) {
             Some(Ok(r)) => r,
-            Some(Err(_)) => Err("the recorder thread panicked".into()),
-            None => Err("the recorder was already finished".into()),
+            Some(Err(_)) => Err(super::RecordError::Panicked),
+            None => Err(super::RecordError::Finished),
         }
     }
 }
@@ -145,11 +145,12 @@ struct Writer {
 }
 
 impl Writer {
-    fn run(mut self) -> Result<PathBuf, String> {
+    fn run(mut self) -> Result<PathBuf, super::RecordError> {
+        use super::error::{RecordError, WriteFailure};
         let mut buf = Vec::with_capacity(8192);
         let mut since_flush = 0usize;
         let mut written: u64 = 0;
-        let mut failure: Option<String> = None;
+        let mut failure: Option<WriteFailure> = None;
         loop {
             let stopping = self.stop.load(Ordering::Acquire);
             buf.clear();
@@ -177,16 +178,15 @@ impl Writer {
                 }
                 match result {
                     Ok(()) => written += frames,
-                    Err(e) => {
+                    Err(error) => {
                         self.lose(frames);
-                        let message = format!(
-                            "recording to {} failed after {:.1} s: {e}; the music goes on, the rest \
-                             of the recording is lost (counted in recorder_dropped)",
-                            self.target.display(),
-                            written as f64 / f64::from(self.sample_rate)
-                        );
-                        self.tell(message.clone());
-                        failure = Some(message);
+                        let told = WriteFailure {
+                            target: self.target.clone(),
+                            after: written as f64 / f64::from(self.sample_rate),
+                            error,
+                        };
+                        self.tell(told.to_string());
+                        failure = Some(told);
                         // NOTE: dropping the writer tries once more to
                         // complete the header of what was written; its
                         // errors have nowhere to go.
@@ -197,13 +197,13 @@ impl Writer {
             }
             if stopping {
                 return match (self.wav.take(), failure) {
-                    (Some(wav), _) => wav.finish(),
-                    (None, Some(message)) => Err(format!(
-                        "{message}: {:.1} s lost",
-                        EngineStatus::get(&self.status.recorder_dropped) as f64
-                            / f64::from(self.sample_rate)
-                    )),
-                    (None, None) => Err("the recording was not written".into()),
+                    (Some(wav), _) => Ok(wav.finish()?),
+                    (None, Some(failure)) => Err(RecordError::Failed {
+                        failure,
+                        lost: EngineStatus::get(&self.status.recorder_dropped) as f64
+                            / f64::from(self.sample_rate),
+                    }),
+                    (None, None) => Err(RecordError::NotWritten),
                 };
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -277,7 +277,7 @@ mod tests {
         assert!(message.contains("the music goes on"), "{message}");
         // The writer keeps draining: the tap never finds its ring full.
         play(&mut tap, 2 * 48_000);
-        let end = recorder.finish().unwrap_err();
+        let end = recorder.finish().unwrap_err().to_string();
         assert!(end.contains("3.0 s lost"), "{end}");
         // Nothing reached the disk: every frame played is counted as lost.
         assert_eq!(EngineStatus::get(&status.recorder_dropped), 3 * 48_000);

@@ -16,6 +16,8 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::error::{WavError, WavStep};
+
 /// The most audio bytes one WAV file holds before the recording continues
 /// in the next numbered file: 4 GiB less 1 MiB, leaving room for the header
 /// under the RIFF size field's 32-bit limit. A whole number of frames.
@@ -142,7 +144,7 @@ pub struct AtomicWav {
 }
 
 impl AtomicWav {
-    pub fn create(target: &Path, sample_rate: u32) -> Result<AtomicWav, String> {
+    pub fn create(target: &Path, sample_rate: u32) -> Result<AtomicWav, WavError> {
         AtomicWav::create_with_limit(target, sample_rate, MAX_WAV_DATA_BYTES)
     }
 
@@ -153,12 +155,12 @@ impl AtomicWav {
         target: &Path,
         sample_rate: u32,
         limit: u64,
-    ) -> Result<AtomicWav, String> {
+    ) -> Result<AtomicWav, WavError> {
         let frame = SAMPLE_BYTES * CHANNELS;
         let limit = (limit.min(MAX_WAV_DATA_BYTES) / frame).max(1) * frame;
         let part = part_path(target);
         let writer = FloatWavWriter::create(&part, sample_rate)
-            .map_err(|e| format!("{}: cannot create: {e}", part.display()))?;
+            .map_err(|e| failed(&part, WavStep::Create, e))?;
         Ok(AtomicWav {
             writer,
             part,
@@ -173,7 +175,7 @@ impl AtomicWav {
 
     /// Writes interleaved stereo samples, moving on to the next numbered
     /// file where the current one is full.
-    pub fn write(&mut self, mut samples: &[f32]) -> Result<(), String> {
+    pub fn write(&mut self, mut samples: &[f32]) -> Result<(), WavError> {
         while !samples.is_empty() {
             let room = ((self.limit - self.written) / SAMPLE_BYTES) as usize;
             if room == 0 {
@@ -183,7 +185,7 @@ impl AtomicWav {
             let (now, later) = samples.split_at(room.min(samples.len()));
             self.writer
                 .write_samples(now)
-                .map_err(|e| format!("{}: write failed: {e}", self.part.display()))?;
+                .map_err(|e| failed(&self.part, WavStep::Write, e))?;
             self.written += now.len() as u64 * SAMPLE_BYTES;
             samples = later;
         }
@@ -191,11 +193,11 @@ impl AtomicWav {
     }
 
     /// Completes the current file and opens the next numbered one.
-    fn next_segment(&mut self) -> Result<(), String> {
+    fn next_segment(&mut self) -> Result<(), WavError> {
         let next_target = segment_path(&self.target, self.segment + 1);
         let next_part = part_path(&next_target);
         let writer = FloatWavWriter::create(&next_part, self.sample_rate)
-            .map_err(|e| format!("{}: cannot create: {e}", next_part.display()))?;
+            .map_err(|e| failed(&next_part, WavStep::Create, e))?;
         let full = std::mem::replace(&mut self.writer, writer);
         let part = std::mem::replace(&mut self.part, next_part);
         let done = complete(full, &part, &segment_path(&self.target, self.segment))?;
@@ -206,21 +208,21 @@ impl AtomicWav {
     }
 
     /// Updates the header so the partial file is playable if we die.
-    pub fn flush(&mut self) -> Result<(), String> {
+    pub fn flush(&mut self) -> Result<(), WavError> {
         self.writer
             .flush()
-            .map_err(|e| format!("{}: flush failed: {e}", self.part.display()))
+            .map_err(|e| failed(&self.part, WavStep::Flush, e))
     }
 
     /// Completes the header and moves the file into place. Returns the
     /// target; a recording past [`MAX_WAV_DATA_BYTES`] continues in
     /// [`segment_path`]`(target, 2)` and on.
-    pub fn finish(self) -> Result<PathBuf, String> {
+    pub fn finish(self) -> Result<PathBuf, WavError> {
         Ok(self.finish_all()?.swap_remove(0))
     }
 
     /// Completes the last file and gives every file written, in order.
-    pub fn finish_all(mut self) -> Result<Vec<PathBuf>, String> {
+    pub fn finish_all(mut self) -> Result<Vec<PathBuf>, WavError> {
         let last = complete(
             self.writer,
             &self.part,
@@ -232,18 +234,25 @@ impl AtomicWav {
 }
 
 /// Finalises a writer and renames its `.part` file to `target`.
-fn complete(writer: FloatWavWriter, part: &Path, target: &Path) -> Result<PathBuf, String> {
+fn complete(writer: FloatWavWriter, part: &Path, target: &Path) -> Result<PathBuf, WavError> {
     writer
         .finalize()
-        .map_err(|e| format!("{}: cannot finalise: {e}", part.display()))?;
-    std::fs::rename(part, target).map_err(|e| {
-        format!(
-            "cannot move {} to {}: {e}",
-            part.display(),
-            target.display()
-        )
+        .map_err(|e| failed(part, WavStep::Finalise, e))?;
+    std::fs::rename(part, target).map_err(|error| WavError::Move {
+        from: part.to_path_buf(),
+        to: target.to_path_buf(),
+        error,
     })?;
     Ok(target.to_path_buf())
+}
+
+/// `step` failed on the file at `path`.
+fn failed(path: &Path, step: WavStep, error: std::io::Error) -> WavError {
+    WavError::File {
+        path: path.to_path_buf(),
+        step,
+        error,
+    }
 }
 
 #[cfg(test)]

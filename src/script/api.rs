@@ -121,7 +121,9 @@ impl Shared {
         name: &str,
         count: usize,
     ) -> Result<Vec<super::trained::StepInfo>, String> {
-        self.trained.step_named(name, count)
+        self.trained
+            .step_named(name, count)
+            .map_err(|e| e.to_string())
     }
 
     /// Steps named models took since the last call (for OSC subscribers).

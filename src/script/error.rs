@@ -59,3 +59,45 @@ impl ScriptError {
         ScriptError::from_position(file, pos, message)
     }
 }
+
+/// A script file (or an import) refused before it is compiled: unreadable,
+/// not a file, or past a limit. The caller names the file.
+#[derive(Debug)]
+pub enum ScriptFileError {
+    /// The file could not be looked at or read.
+    Unreadable(std::io::Error),
+    /// A pipe, a device or a folder.
+    NotAFile,
+    /// More bytes than [`super::host::MAX_SCRIPT_BYTES`].
+    TooBig(u64),
+    /// More lines than [`super::host::MAX_SCRIPT_LINES`].
+    TooManyLines,
+    /// This line (1-based) has more characters than [`super::host::MAX_LINE_CHARS`].
+    LineTooLong(usize),
+}
+
+impl fmt::Display for ScriptFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use super::host::{MAX_LINE_CHARS, MAX_SCRIPT_BYTES, MAX_SCRIPT_LINES};
+        match self {
+            ScriptFileError::Unreadable(e) => write!(f, "{e}"),
+            ScriptFileError::NotAFile => {
+                f.write_str("not a regular file (a pipe, a device or a folder?)")
+            }
+            ScriptFileError::TooBig(bytes) => write!(
+                f,
+                "{bytes} bytes, more than a script may have ({MAX_SCRIPT_BYTES})"
+            ),
+            ScriptFileError::TooManyLines => write!(
+                f,
+                "more than {MAX_SCRIPT_LINES} lines, the most a script may have (MAX_SCRIPT_LINES: past it, errors could not say their line)"
+            ),
+            ScriptFileError::LineTooLong(number) => write!(
+                f,
+                "line {number} has more than {MAX_LINE_CHARS} characters, the most a line may have (MAX_LINE_CHARS: past it, errors could not say their column)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ScriptFileError {}

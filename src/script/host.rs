@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FnPtr, Module, Scope, AST};
 
 use super::api::{self, Shared};
+use super::error::ScriptFileError;
 use super::whereabouts::{note_each_step, Whereabouts};
 use super::ScriptError;
 use crate::pattern::Pattern;
@@ -57,16 +58,13 @@ pub const MAX_SCRIPT_BYTES: u64 = 4 << 20;
 
 /// Checks that `path` is a regular file of at most [`MAX_SCRIPT_BYTES`],
 /// without opening it (opening a FIFO blocks until someone writes to it).
-pub fn check_script_file(path: &Path) -> Result<(), String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+pub fn check_script_file(path: &Path) -> Result<(), ScriptFileError> {
+    let meta = std::fs::metadata(path).map_err(ScriptFileError::Unreadable)?;
     if !meta.is_file() {
-        return Err("not a regular file (a pipe, a device or a folder?)".into());
+        return Err(ScriptFileError::NotAFile);
     }
     if meta.len() > MAX_SCRIPT_BYTES {
-        return Err(format!(
-            "{} bytes, more than a script may have ({MAX_SCRIPT_BYTES})",
-            meta.len()
-        ));
+        return Err(ScriptFileError::TooBig(meta.len()));
     }
     Ok(())
 }
@@ -84,19 +82,15 @@ pub const MAX_LINE_CHARS: usize = u16::MAX as usize;
 /// Checks that every error in `source` can say its line and column: at
 /// most [`MAX_SCRIPT_LINES`] lines of at most [`MAX_LINE_CHARS`]
 /// characters. The message names the line and the limit.
-pub fn check_script_size(source: &str) -> Result<(), String> {
+pub fn check_script_size(source: &str) -> Result<(), ScriptFileError> {
     for (i, line) in source.lines().enumerate() {
         let number = i + 1;
         if number > MAX_SCRIPT_LINES {
-            return Err(format!(
-                "more than {MAX_SCRIPT_LINES} lines, the most a script may have (MAX_SCRIPT_LINES: past it, errors could not say their line)"
-            ));
+            return Err(ScriptFileError::TooManyLines);
         }
         // Counting stops at the limit: a 4 MiB line costs no more than that.
         if line.chars().nth(MAX_LINE_CHARS).is_some() {
-            return Err(format!(
-                "line {number} has more than {MAX_LINE_CHARS} characters, the most a line may have (MAX_LINE_CHARS: past it, errors could not say their column)"
-            ));
+            return Err(ScriptFileError::LineTooLong(number));
         }
     }
     Ok(())
@@ -211,11 +205,11 @@ fn new_engine(shared: &Arc<Shared>, dir: Option<&Path>) -> Engine {
 const NO_SLEEP: &str = "sleep() is not available: a script never waits (use bar(n) or a loop function to do things later)";
 
 fn compile(engine: &Engine, path: &Path, source: &str) -> Result<AST, ScriptError> {
-    check_script_size(source).map_err(|message| ScriptError {
+    check_script_size(source).map_err(|e| ScriptError {
         file: path.to_path_buf(),
         line: 0,
         column: 0,
-        message,
+        message: e.to_string(),
     })?;
     engine
         .compile(source)
@@ -536,7 +530,7 @@ pub fn read(path: &Path) -> Result<String, ScriptError> {
                 std::fs::File::open(&owned)
                     .and_then(|f| f.take(MAX_SCRIPT_BYTES).read_to_string(&mut text))
                     .map(|_| crate::data::text::without_bom(&text).to_string())
-                    .map_err(|e| e.to_string())
+                    .map_err(ScriptFileError::Unreadable)
             });
             let _ = tx.send(read);
         })

@@ -79,10 +79,33 @@ fn describe<'a>(files: impl Iterator<Item = &'a PathBuf>) -> String {
         .join(" → ")
 }
 
+/// Why a file may not go on the import chain; each shows the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ChainRefusal {
+    /// The file is already on the chain: the chain from it back to itself.
+    Cycle(String),
+    /// More than [`MAX_IMPORT_DEPTH`] imports deep: the whole chain.
+    TooDeep(String),
+}
+
+impl std::fmt::Display for ChainRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainRefusal::Cycle(chain) => write!(f, "import cycle: {chain}"),
+            ChainRefusal::TooDeep(chain) => {
+                write!(
+                    f,
+                    "imports nested more than {MAX_IMPORT_DEPTH} deep: {chain}"
+                )
+            }
+        }
+    }
+}
+
 impl FolderImports {
     /// Puts `file` on the chain (and, on the first import, the importing
     /// script when rhai names it), or says why it may not go there.
-    fn enter(&self, source: Option<&str>, file: PathBuf) -> Result<OnChain, String> {
+    fn enter(&self, source: Option<&str>, file: PathBuf) -> Result<OnChain, ChainRefusal> {
         CHAIN.with(|c| {
             let mut chain = c.borrow_mut();
             let mut pushed = 0;
@@ -95,10 +118,10 @@ impl FolderImports {
                     pushed = 1;
                 }
             }
-            let refuse = |chain: &mut Vec<Link>, message: String| {
+            let refuse = |chain: &mut Vec<Link>, why: ChainRefusal| {
                 let keep = chain.len() - pushed;
                 chain.truncate(keep);
-                Err(message)
+                Err(why)
             };
             if let Some(start) = chain.iter().position(|l| l.file == file) {
                 let cycle = describe(
@@ -107,15 +130,12 @@ impl FolderImports {
                         .map(|l| &l.file)
                         .chain(std::iter::once(&file)),
                 );
-                return refuse(&mut chain, format!("import cycle: {cycle}"));
+                return refuse(&mut chain, ChainRefusal::Cycle(cycle));
             }
             let levels = chain.iter().filter(|l| !l.script).count();
             if levels >= MAX_IMPORT_DEPTH {
                 let shown = describe(chain.iter().map(|l| &l.file).chain(std::iter::once(&file)));
-                return refuse(
-                    &mut chain,
-                    format!("imports nested more than {MAX_IMPORT_DEPTH} deep: {shown}"),
-                );
+                return refuse(&mut chain, ChainRefusal::TooDeep(shown));
             }
             chain.push(Link {
                 file,
@@ -143,7 +163,8 @@ impl ModuleResolver for FolderImports {
             let checked = super::host::check_script_file(&file).and_then(|()| {
                 // Read once more here (at most MAX_SCRIPT_BYTES) so a file
                 // whose errors could not say their line is refused by name.
-                let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
+                let text = std::fs::read_to_string(&file)
+                    .map_err(super::error::ScriptFileError::Unreadable)?;
                 super::host::check_script_size(&text)
             });
             if let Err(why) = checked {
@@ -155,7 +176,7 @@ impl ModuleResolver for FolderImports {
         }
         let _on_chain = self
             .enter(source, file.clone())
-            .map_err(|message| Box::new(EvalAltResult::ErrorRuntime(message.into(), pos)))?;
+            .map_err(|why| Box::new(EvalAltResult::ErrorRuntime(why.to_string().into(), pos)))?;
         // NOTE: read here rather than by rhai's resolver, so a file saved
         // with a byte-order mark (Windows Notepad) imports like any other.
         let text = std::fs::read_to_string(&file).map_err(|e| {

@@ -20,7 +20,7 @@ pub mod training;
 pub mod watcher;
 pub mod whereabouts;
 
-pub use error::ScriptError;
+pub use error::{ScriptError, ScriptFileError};
 pub use host::Script;
 pub use job::{EvalKind, ScriptJob};
 pub use runner::ScriptRunner;

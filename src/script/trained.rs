@@ -86,14 +86,11 @@ impl TrainedShared {
     }
 
     /// `count` steps of the step model loaded as `name` (OSC `/model/NAME/step`).
-    pub fn step_named(&self, name: &str, count: usize) -> Result<Vec<StepInfo>, String> {
+    pub fn step_named(&self, name: &str, count: usize) -> Result<Vec<StepInfo>, StepError> {
         let found = lock(&self.named).get(name).cloned();
-        let model = found.ok_or_else(|| {
-            let known: Vec<String> = lock(&self.named).keys().cloned().collect();
-            format!(
-                "no step model '{name}' (a script loads one with markov_load or rnn_load and a name; loaded: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
-            )
+        let model = found.ok_or_else(|| StepError::NoModel {
+            name: name.to_string(),
+            loaded: lock(&self.named).keys().cloned().collect(),
         })?;
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
@@ -168,12 +165,40 @@ struct Stepper {
 /// Messages for the performer from models that finished training.
 pub type News = Arc<Mutex<Vec<String>>>;
 
-/// Why a step model cannot step yet.
-const STILL_TRAINING: &str = "the model is still training";
+/// Why a step model could not step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepError {
+    /// No step model loaded under this name (OSC `/model/NAME/step`);
+    /// `loaded` names those there are.
+    NoModel { name: String, loaded: Vec<String> },
+    /// A GRU still being trained.
+    StillTraining,
+    /// Its training failed: what was trained, and why.
+    TrainingFailed(String),
+    /// Every choice of the step had weight 0.
+    RuledOut,
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepError::NoModel { name, loaded } => write!(
+                f,
+                "no step model '{name}' (a script loads one with markov_load or rnn_load and a name; loaded: {})",
+                if loaded.is_empty() { "none".to_string() } else { loaded.join(", ") }
+            ),
+            StepError::StillTraining => f.write_str("the model is still training"),
+            StepError::TrainingFailed(why) => f.write_str(why),
+            StepError::RuledOut => f.write_str("every choice of this step was ruled out"),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
 
 impl Stepper {
     /// The model, once ready (a GRU still training gives `Ok(None)`).
-    fn ready(&mut self) -> Result<Option<&mut dyn StepModel>, String> {
+    fn ready(&mut self) -> Result<Option<&mut dyn StepModel>, StepError> {
         match &mut self.kind {
             Kind::Markov(m) => Ok(Some(m)),
             Kind::Rnn(t) => {
@@ -181,7 +206,7 @@ impl Stepper {
                     lock(&self.news).push(news);
                 }
                 let temperature = self.rnn_temperature;
-                Ok(t.ready()?.map(|m| {
+                Ok(t.ready().map_err(StepError::TrainingFailed)?.map(|m| {
                     m.set_temperature(temperature);
                     m as &mut dyn StepModel
                 }))
@@ -190,8 +215,8 @@ impl Stepper {
     }
 
     /// The model, or why there is none to step.
-    fn model(&mut self) -> Result<&mut dyn StepModel, String> {
-        self.ready()?.ok_or_else(|| STILL_TRAINING.to_string())
+    fn model(&mut self) -> Result<&mut dyn StepModel, StepError> {
+        self.ready()?.ok_or(StepError::StillTraining)
     }
 }
 
@@ -212,12 +237,12 @@ impl StepRef {
     }
 
     /// Whether the model can step (a GRU being trained cannot yet).
-    fn is_ready(&self) -> Result<bool, String> {
+    fn is_ready(&self) -> Result<bool, StepError> {
         Ok(lock(&self.0).ready()?.is_some())
     }
 
     /// The next step's choices, re-weighted by `weight(token, p)`; drawn and committed.
-    fn draw(&self, mut weight: impl FnMut(usize, f32) -> f32) -> Result<StepInfo, String> {
+    fn draw(&self, mut weight: impl FnMut(usize, f32) -> f32) -> Result<StepInfo, StepError> {
         let mut guard = lock(&self.0);
         let s = &mut *guard;
         let mut scratch = std::mem::take(&mut s.scratch);
@@ -226,7 +251,7 @@ impl StepRef {
         let token = scratch.draw(&mut s.rng);
         let p = token.map_or(0.0, |t| scratch.probability(t));
         s.scratch = scratch;
-        let token = token.ok_or("every choice of this step was ruled out")?;
+        let token = token.ok_or(StepError::RuledOut)?;
         let model = s.model()?;
         model.commit(token);
         let e = &model.alphabet()[token];
@@ -239,7 +264,7 @@ impl StepRef {
     }
 
     /// The next step's choices; none while the model trains.
-    fn choices(&self) -> Result<Vec<StepInfo>, String> {
+    fn choices(&self) -> Result<Vec<StepInfo>, StepError> {
         let mut guard = lock(&self.0);
         let s = &mut *guard;
         let mut scratch = std::mem::take(&mut s.scratch);
@@ -265,7 +290,7 @@ impl StepRef {
         Ok(out)
     }
 
-    fn is_melody(&self) -> Result<bool, String> {
+    fn is_melody(&self) -> Result<bool, StepError> {
         Ok(lock(&self.0)
             .model()?
             .alphabet()
