@@ -228,7 +228,7 @@ type Parts = (
     Session,
     loam::audio::Engine,
     Option<Recorder>,
-    Option<loam::output::RecordTap>,
+    Option<loam::audio::RecordTap>,
 );
 
 /// Loads the script and, if asked, opens the recording, at `sample_rate`.

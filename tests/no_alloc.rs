@@ -71,7 +71,7 @@ fn process_never_allocates() {
 fn muting_bad_sources_never_allocates() {
     use loam::audio::guard::FAULT_CAPACITY;
     use loam::audio::model_slots::ModelMsg;
-    use loam::model::torchscript::StreamOutput;
+    use loam::audio::StreamOutput;
     use loam::sound::Sample;
 
     let (mut engine, mut handle) = Engine::new(&EngineConfig::new(48_000));

@@ -15,9 +15,9 @@ use super::guard::{FaultReport, SourceFault};
 use super::limiter::Limiter;
 use super::model_slots::{ModelMsg, ModelSlots};
 use super::muted::MutedSources;
+use super::stream_output::StreamOutput;
 use super::voices::VoicePool;
 use super::{EngineStatus, SoundEvent};
-use crate::model::torchscript::StreamOutput;
 use crate::sound::Sample;
 
 /// Fixed capacities and levels, chosen before the audio starts.

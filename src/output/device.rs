@@ -5,8 +5,8 @@
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample, StreamConfig};
 
-use super::{RecordTap, CHUNK_FRAMES};
-use crate::audio::{Engine, EngineStatus};
+use super::CHUNK_FRAMES;
+use crate::audio::{Engine, EngineStatus, RecordTap};
 use std::sync::Arc;
 
 /// Which audio host to use.

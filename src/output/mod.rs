@@ -14,7 +14,7 @@ pub use device::{open_device, DeviceOutput, HostChoice};
 pub use null_sink::NullSink;
 pub use offline::{render, RenderReport};
 pub use record_target::{check_target, Sources};
-pub use recorder::{RecordTap, Recorder};
+pub use recorder::Recorder;
 
 /// Interleaved stereo frames the callback renders at a time.
 pub const CHUNK_FRAMES: usize = 4096;

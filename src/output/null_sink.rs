@@ -7,8 +7,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::RecordTap;
-use crate::audio::Engine;
+use crate::audio::{Engine, RecordTap};
 
 /// A running null sink.
 pub struct NullSink {
