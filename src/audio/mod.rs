@@ -20,6 +20,7 @@ pub mod guard;
 pub mod limiter;
 pub mod model_slots;
 pub mod muted;
+pub mod no_alloc;
 pub mod record_tap;
 pub mod status;
 pub mod stream_output;
