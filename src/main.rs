@@ -5,6 +5,13 @@
 
 mod cli;
 
+/// With the `check-no-alloc` feature (tests only), every allocation goes
+/// through assert_no_alloc's allocator, so one made inside the audio
+/// callback ends the process (see `loam::audio::no_alloc`).
+#[cfg(feature = "check-no-alloc")]
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -228,7 +235,7 @@ type Parts = (
     Session,
     loam::audio::Engine,
     Option<Recorder>,
-    Option<loam::output::RecordTap>,
+    Option<loam::audio::RecordTap>,
 );
 
 /// Loads the script and, if asked, opens the recording, at `sample_rate`.

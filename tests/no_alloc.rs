@@ -1,6 +1,8 @@
 //! The engine's process call never allocates: checked by `assert_no_alloc`
 //! around it, with 64 busy voices, voice stealing, late events, a hush and
-//! a full return ring.
+//! a full return ring; nor do the model slots with streams attached, a
+//! recording's tap, or the null sink's real callback (`check-no-alloc`
+//! feature), and an allocation inside the callback's check ends the process.
 
 use std::sync::Arc;
 
@@ -171,4 +173,242 @@ fn the_jack_midi_output_callback_never_allocates() {
         });
     }
     assert!(written > 900, "{written}");
+}
+
+/// Stream outputs on rings filled ahead, as a model worker fills them:
+/// `channels` per frame, `frames` of `value`, sharing `playback`.
+fn filled_stream(
+    channels: usize,
+    frames: usize,
+    value: f32,
+    playback: Arc<loam::audio::StreamPlayback>,
+) -> Box<loam::audio::StreamOutput> {
+    let (mut tx, rx) = rtrb::RingBuffer::new(frames * channels);
+    while tx.push(value).is_ok() {}
+    Box::new(loam::audio::StreamOutput::new(rx, channels, playback))
+}
+
+/// The model slots with streams attached never allocate: all eight slots
+/// sounding (mono and stereo), one stream playing past the end of its ring
+/// (underruns counted), gains moved, a block longer than a slot's scratch
+/// buffer, a stream attached over another and one to a slot that does not
+/// exist (both sent back), and detaches while the return ring is full (the
+/// streams wait a block there, never dropped).
+#[test]
+fn model_slots_with_streams_attached_never_allocate() {
+    use loam::audio::guard::FaultReport;
+    use loam::audio::model_slots::{ModelMsg, ModelSlots, MODEL_SLOTS};
+    use loam::audio::{EngineStatus, StreamPlayback};
+    use std::sync::atomic::Ordering;
+
+    let (mut messages, message_rx) = rtrb::RingBuffer::new(64);
+    // Room for two returned streams: the full-ring path runs too.
+    let (return_tx, mut returns) = rtrb::RingBuffer::new(2);
+    let mut slots = ModelSlots::new(message_rx, return_tx);
+    let status = Arc::new(EngineStatus::default());
+    let (mut faults, _told) = FaultReport::new(status.clone());
+    let short = Arc::new(StreamPlayback::default());
+    short.playing.store(true, Ordering::Relaxed);
+    for slot in 0..MODEL_SLOTS {
+        let output = if slot == MODEL_SLOTS - 1 {
+            // Playing, with 1,000 frames computed: then underruns.
+            filled_stream(2, 1_000, 0.01, short.clone())
+        } else {
+            filled_stream(1 + slot % 2, 48_000, 0.01, Arc::default())
+        };
+        let attach = ModelMsg::Attach {
+            slot,
+            output,
+            gain: 0.5,
+            pan: 0.0,
+        };
+        assert!(messages.push(attach).is_ok());
+    }
+    let mut buf = vec![0.0f32; 2 * 5_000];
+    let mut returned = 0;
+    for round in 0..200usize {
+        if round % 10 == 3 {
+            let gain = ModelMsg::Gain {
+                slot: round % MODEL_SLOTS,
+                gain: 0.25,
+                pan: -0.5,
+            };
+            assert!(messages.push(gain).is_ok());
+        }
+        if round == 50 {
+            let over = ModelMsg::Attach {
+                slot: 2,
+                output: filled_stream(1, 48_000, 0.01, Arc::default()),
+                gain: 1.0,
+                pan: 0.5,
+            };
+            let nowhere = ModelMsg::Attach {
+                slot: MODEL_SLOTS,
+                output: filled_stream(1, 64, 0.01, Arc::default()),
+                gain: 1.0,
+                pan: 0.0,
+            };
+            assert!(messages.push(over).is_ok() && messages.push(nowhere).is_ok());
+        }
+        if round == 60 {
+            for slot in [0, 1, 3] {
+                assert!(messages.push(ModelMsg::Detach(slot)).is_ok());
+            }
+        }
+        // One block longer than a slot renders at a time (4,096 frames).
+        let frames = if round == 100 { 5_000 } else { 64 };
+        let block = &mut buf[..2 * frames];
+        block.fill(0.0);
+        assert_no_alloc(|| slots.process(block, &mut faults));
+        assert!(block.iter().all(|x| x.is_finite()));
+        // Streams that left are dropped here, on this (control) side,
+        // only every fifth block, so the return ring fills.
+        if round % 5 == 0 {
+            while let Ok(stream) = returns.pop() {
+                drop(stream);
+                returned += 1;
+            }
+        }
+    }
+    assert!(
+        buf[..128].iter().any(|x| *x != 0.0),
+        "the slots were silent"
+    );
+    // Over slot 2, to no slot, and three detached.
+    assert_eq!(returned, 5);
+    assert!(short.underruns.load(Ordering::Relaxed) > 0);
+    assert!(short.missed_frames.load(Ordering::Relaxed) > 0);
+    assert_eq!(EngineStatus::get(&status.muted_sources), 0);
+}
+
+/// A recording's tap never allocates: the real one from `Recorder::start`
+/// while its writer thread drains it to a WAV file (every frame arrives),
+/// and one whose ring is full (frames dropped and counted, never waited for).
+#[test]
+fn a_record_tap_never_allocates() {
+    use loam::audio::{EngineStatus, RecordTap};
+    use loam::output::Recorder;
+
+    let dir = std::env::temp_dir().join(format!("loam-no-alloc-tap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tap.wav");
+    let status = Arc::new(EngineStatus::default());
+    let (recorder, mut tap) = Recorder::start(&path, 48_000, status.clone()).unwrap();
+    let block: Vec<f32> = (0..128).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+    // 2,000 blocks of 64 frames: under the ring's eight seconds.
+    for _ in 0..2_000 {
+        assert_no_alloc(|| tap.write(&block));
+    }
+    drop(tap);
+    let written = recorder.finish().unwrap();
+    let frames = hound::WavReader::open(&written).unwrap().duration();
+    assert_eq!(frames, 2_000 * 64);
+    assert_eq!(EngineStatus::get(&status.recorder_dropped), 0);
+
+    // A ring with room for two blocks: the next two are dropped, counted.
+    let (ring, _writer_side) = rtrb::RingBuffer::new(256);
+    let mut full = RecordTap::new(ring, status.clone());
+    for _ in 0..4 {
+        assert_no_alloc(|| full.write(&block));
+    }
+    assert_eq!(EngineStatus::get(&status.recorder_dropped), 2 * 64);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The null sink's real callback (engine, model slot and recording tap)
+/// runs under the check: an allocation or free there would end this test
+/// process. Half a second of 64-frame blocks with events arriving from this
+/// thread, scheduled and direct, and a model stream attached.
+#[cfg(feature = "check-no-alloc")]
+#[test]
+fn the_null_sink_callback_runs_checked() {
+    use loam::audio::model_slots::ModelMsg;
+    use loam::output::{NullSink, Recorder};
+    use std::time::{Duration, Instant};
+
+    let dir = std::env::temp_dir().join(format!("loam-no-alloc-sink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (engine, mut handle) = Engine::new(&EngineConfig::new(48_000));
+    let status = handle.status.clone();
+    let stream = filled_stream(1, 48_000, 0.05, Arc::default());
+    let attach = ModelMsg::Attach {
+        slot: 0,
+        output: stream,
+        gain: 1.0,
+        pan: 0.0,
+    };
+    assert!(handle.model(attach).is_ok());
+    let (recorder, tap) = Recorder::start(&dir.join("sink.wav"), 48_000, status.clone()).unwrap();
+    let sink = NullSink::start(engine, 48_000, 64, Some(tap), status.clone());
+    let bank = SoundBank::with_drum_kit(48_000);
+    let rim = bank.get("rim", 0).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut sent = 0u64;
+    while status.frames() < 24_000 {
+        assert!(Instant::now() < deadline, "the null sink did not play");
+        let ahead = status.frames() + 2_048;
+        if handle.send(SoundEvent::new(ahead, Arc::clone(rim))).is_ok() {
+            sent += 1;
+        }
+        let _ = handle.send_direct(SoundEvent::new(ahead + 7, Arc::clone(rim)));
+        handle.collect_garbage();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    sink.stop();
+    let written = recorder.finish().unwrap();
+    assert!(hound::WavReader::open(&written).unwrap().duration() >= 24_000);
+    assert!(sent > 10, "{sent}");
+    handle.collect_garbage();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Set in the child process of `an_allocation_inside_the_callback_check_aborts`.
+#[cfg(feature = "check-no-alloc")]
+const ALLOCATING_CHILD: &str = "LOAM_NO_ALLOC_CHILD";
+
+/// With `check-no-alloc`, an allocation inside the check the real
+/// callbacks run in ends the process, saying so (run in a child process,
+/// since the abort takes the whole test binary with it). Without the check
+/// working, the child allocates, exits 0, and this fails.
+#[cfg(feature = "check-no-alloc")]
+#[test]
+fn an_allocation_inside_the_callback_check_aborts() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "allocating_inside_the_callback_check",
+            "--nocapture",
+        ])
+        .env(ALLOCATING_CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("running 1 test"),
+        "the child ran no test:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        !out.status.success(),
+        "an allocation inside the check went unnoticed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("memory allocation of 4096 bytes failed"),
+        "{:?}\n{stdout}\n{stderr}",
+        out.status
+    );
+}
+
+/// The child of `an_allocation_inside_the_callback_check_aborts`: allocates
+/// inside the callback's check. Does nothing unless run by that test.
+#[cfg(feature = "check-no-alloc")]
+#[test]
+#[ignore = "run in a child process by an_allocation_inside_the_callback_check_aborts"]
+fn allocating_inside_the_callback_check() {
+    if std::env::var_os(ALLOCATING_CHILD).is_none() {
+        return;
+    }
+    let block = loam::audio::no_alloc::check(|| vec![0u8; 4096]);
+    std::hint::black_box(block);
 }

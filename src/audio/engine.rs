@@ -15,9 +15,10 @@ use super::guard::{FaultReport, SourceFault};
 use super::limiter::Limiter;
 use super::model_slots::{ModelMsg, ModelSlots};
 use super::muted::MutedSources;
+use super::stream_output::StreamOutput;
 use super::voices::VoicePool;
+use super::waiting_events::WaitingEvents;
 use super::{EngineStatus, SoundEvent};
-use crate::model::torchscript::StreamOutput;
 use crate::sound::Sample;
 
 /// Fixed capacities and levels, chosen before the audio starts.
@@ -46,7 +47,11 @@ impl EngineConfig {
     }
 }
 
-/// Events sent directly (OSC, MIDI) that can wait inside the engine.
+/// Direct (OSC, MIDI) events that can wait inside the engine for their
+/// frame; the ring that brings them holds as many again. While both are
+/// full, each block counts one `queue_full` and a send is refused (counted
+/// too). Events, because each one is a voice start the engine keeps in
+/// frame order.
 pub const DIRECT_CAPACITY: usize = 1024;
 
 /// Control messages for the engine (not frame-stamped: applied at the next block).
@@ -61,9 +66,10 @@ pub enum EngineCommand {
 /// The audio-side processor. Owned by the audio callback (or an offline renderer).
 pub struct Engine {
     events: Consumer<SoundEvent>,
-    /// Events from OSC and MIDI: any order, held in `waiting` until due.
+    /// Events from OSC and MIDI: any order, held in `waiting` (in frame
+    /// order) until due.
     direct: Consumer<SoundEvent>,
-    waiting: Vec<SoundEvent>,
+    waiting: WaitingEvents,
     commands: Consumer<EngineCommand>,
     returns: Producer<Arc<Sample>>,
     pool: VoicePool,
@@ -105,7 +111,7 @@ impl Engine {
         let engine = Engine {
             events: ev_rx,
             direct: direct_rx,
-            waiting: Vec::with_capacity(DIRECT_CAPACITY),
+            waiting: WaitingEvents::with_capacity(DIRECT_CAPACITY),
             commands: cmd_rx,
             returns: ret_tx,
             pool: VoicePool::new(config.voices, fade),
@@ -156,14 +162,9 @@ impl Engine {
         let start = self.frame;
         let end = start + frames;
         self.faults.frame = start;
-        // Direct events join the waiting list (fixed capacity; overflow is counted).
-        while self.waiting.len() < self.waiting.capacity() {
-            match self.direct.pop() {
-                Ok(ev) => self.waiting.push(ev),
-                Err(_) => break,
-            }
-        }
-        if !self.direct.is_empty() {
+        // Direct events join the waiting ones in frame order (fixed
+        // capacity; what does not fit waits in the ring and is counted).
+        if self.waiting.take_from(&mut self.direct) {
             EngineStatus::count(&self.status.queue_full);
         }
         let mut cursor = 0u64;
@@ -177,26 +178,23 @@ impl Engine {
                 .filter(|f| *f < end);
             let direct = self
                 .waiting
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.frame < end)
-                .min_by_key(|(_, e)| e.frame)
-                .map(|(i, e)| (i, e.frame));
-            let (frame, from_direct) = match (scheduled, direct) {
+                .next_before(end)
+                .map(|e| (e.frame, e.immediate));
+            // At the same frame a scheduled event goes first.
+            let (frame, from_direct, immediate) = match (scheduled, direct) {
                 (None, None) => break,
-                (Some(f), None) => (f, None),
-                (None, Some((i, f))) => (f, Some(i)),
-                (Some(f), Some((i, g))) => {
+                (Some(f), None) => (f, false, false),
+                (None, Some((g, now))) => (g, true, now),
+                (Some(f), Some((g, now))) => {
                     if g < f {
-                        (g, Some(i))
+                        (g, true, now)
                     } else {
-                        (f, None)
+                        (f, false, false)
                     }
                 }
             };
             // Only events due at a time count as late: an immediate play
             // landing a block after the one it was stamped for is on time.
-            let immediate = from_direct.is_some_and(|i| self.waiting[i].immediate);
             let offset = if frame < start {
                 if !immediate {
                     EngineStatus::count(&self.status.late_events);
@@ -213,9 +211,10 @@ impl Engine {
                 );
                 cursor = offset;
             }
-            let event = match from_direct {
-                Some(i) => Some(self.waiting.swap_remove(i)),
-                None => self.events.pop().ok(),
+            let event = if from_direct {
+                self.waiting.pop()
+            } else {
+                self.events.pop().ok()
             };
             if let Some(event) = event {
                 self.pool.start(event, &mut self.returns, &self.status);

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::model_slots::ModelMsg;
+use super::stream_output::StreamOutput;
 use super::{Engine, EngineConfig, EngineHandle, EngineStatus, SoundEvent};
-use crate::model::torchscript::StreamOutput;
 use crate::sound::Sample;
 
 const RATE: u32 = 48_000;

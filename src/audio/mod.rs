@@ -1,5 +1,21 @@
 //! The real-time side: the engine the audio callback calls, its voices, its
-//! limiter, and the counters it reports through.
+//! limiter, the counters it reports through, and the audio ends of the rings
+//! that other threads fill or drain (a model stream's output, a recording's
+//! tap).
+//!
+//! Which thread runs each file (the threads on the other end of its rings
+//! live higher up: a model's worker in `model/`, a recording's writer in
+//! `output/`; nothing here imports from those layers):
+//!
+//! | file | thread |
+//! |---|---|
+//! | `engine.rs` | audio (`Engine`); control (`EngineHandle`) |
+//! | `voices.rs`, `voice.rs`, `limiter.rs`, `guard.rs`, `model_slots.rs`, `waiting_events.rs` | audio |
+//! | `stream_output.rs` | audio (the reader of a model stream's ring) |
+//! | `record_tap.rs` | audio (the writer of a recording's ring) |
+//! | `no_alloc.rs` | audio (the check around the real callbacks) |
+//! | `muted.rs` | control (tells the performer what the audio side muted) |
+//! | `event.rs`, `status.rs` | plain data and atomics, built or read anywhere |
 //!
 //! [`Engine::new`] returns the processor (owned by the audio callback) and an
 //! [`EngineHandle`] (owned by the control side). They talk only through
@@ -11,13 +27,19 @@ pub mod guard;
 pub mod limiter;
 pub mod model_slots;
 pub mod muted;
+pub mod no_alloc;
+pub mod record_tap;
 pub mod status;
+pub mod stream_output;
 pub mod voice;
 pub mod voices;
+pub mod waiting_events;
 
 pub use engine::{Engine, EngineCommand, EngineConfig, EngineHandle, QueueFull};
 pub use event::SoundEvent;
+pub use record_tap::RecordTap;
 pub use status::EngineStatus;
+pub use stream_output::{StreamOutput, StreamPlayback};
 
 #[cfg(test)]
 mod guard_test;

@@ -10,8 +10,7 @@
 use rtrb::{Consumer, Producer};
 
 use super::guard::{scan_scaled, Fault, FaultReport, Source};
-
-use crate::model::torchscript::StreamOutput;
+use super::stream_output::StreamOutput;
 
 /// How many models can sound at once.
 pub const MODEL_SLOTS: usize = 8;

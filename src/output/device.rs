@@ -5,8 +5,8 @@
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample, StreamConfig};
 
-use super::{DeviceError, RecordTap, CHUNK_FRAMES};
-use crate::audio::{Engine, EngineStatus};
+use super::{DeviceError, CHUNK_FRAMES};
+use crate::audio::{no_alloc, Engine, EngineStatus, RecordTap};
 use std::sync::Arc;
 
 /// Which audio host to use.
@@ -124,27 +124,30 @@ impl DeviceOutput {
             .build_output_stream::<T, _, _>(
                 self.config,
                 move |data: &mut [T], _| {
-                    // Audio thread: no allocation, locks, prints or waits.
-                    status.stamp_clock(engine.frame(), crate::time::wallclock::now_nanos());
-                    for out in data.chunks_mut(CHUNK_FRAMES * channels) {
-                        let frames = out.len() / channels;
-                        let buf = &mut scratch[..frames * 2];
-                        engine.process(buf);
-                        if let Some(t) = tap.as_mut() {
-                            t.write(buf);
-                        }
-                        for (dst, src) in out.chunks_mut(channels).zip(buf.chunks_exact(2)) {
-                            if channels == 1 {
-                                dst[0] = T::from_sample((src[0] + src[1]) * 0.5);
-                            } else {
-                                dst[0] = T::from_sample(src[0]);
-                                dst[1] = T::from_sample(src[1]);
-                                for d in dst.iter_mut().skip(2) {
-                                    *d = T::from_sample(0.0);
+                    // Audio thread: no allocation, locks, prints or waits
+                    // (checked with the `check-no-alloc` feature).
+                    no_alloc::check(|| {
+                        status.stamp_clock(engine.frame(), crate::time::wallclock::now_nanos());
+                        for out in data.chunks_mut(CHUNK_FRAMES * channels) {
+                            let frames = out.len() / channels;
+                            let buf = &mut scratch[..frames * 2];
+                            engine.process(buf);
+                            if let Some(t) = tap.as_mut() {
+                                t.write(buf);
+                            }
+                            for (dst, src) in out.chunks_mut(channels).zip(buf.chunks_exact(2)) {
+                                if channels == 1 {
+                                    dst[0] = T::from_sample((src[0] + src[1]) * 0.5);
+                                } else {
+                                    dst[0] = T::from_sample(src[0]);
+                                    dst[1] = T::from_sample(src[1]);
+                                    for d in dst.iter_mut().skip(2) {
+                                        *d = T::from_sample(0.0);
+                                    }
                                 }
                             }
                         }
-                    }
+                    })
                 },
                 move |err: cpal::Error| {
                     if err.kind() == cpal::ErrorKind::Xrun {

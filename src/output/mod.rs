@@ -16,7 +16,7 @@ pub use error::{DeviceError, RecordError, RenderError, TargetError, WavError};
 pub use null_sink::NullSink;
 pub use offline::{render, RenderReport};
 pub use record_target::{check_target, Sources};
-pub use recorder::{RecordTap, Recorder};
+pub use recorder::Recorder;
 
 /// Interleaved stereo frames the callback renders at a time.
 pub const CHUNK_FRAMES: usize = 4096;

@@ -7,8 +7,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::RecordTap;
-use crate::audio::Engine;
+use crate::audio::{no_alloc, Engine, RecordTap};
 
 /// A running null sink.
 pub struct NullSink {
@@ -37,11 +36,15 @@ impl NullSink {
                 while !stop2.load(Ordering::Acquire) {
                     // The block's ideal start time: the null sink's clock is exact.
                     let at = origin + (frames as u128 * 1_000_000_000 / sample_rate as u128) as u64;
-                    status.stamp_clock(frames, at);
-                    engine.process(&mut buf);
-                    if let Some(t) = tap.as_mut() {
-                        t.write(&buf);
-                    }
+                    // The block is the audio callback's work: no allocation,
+                    // locks, prints or waits (checked with `check-no-alloc`).
+                    no_alloc::check(|| {
+                        status.stamp_clock(frames, at);
+                        engine.process(&mut buf);
+                        if let Some(t) = tap.as_mut() {
+                            t.write(&buf);
+                        }
+                    });
                     frames += block as u64;
                     let due = started + Duration::from_secs_f64(frames as f64 / sample_rate as f64);
                     let now = Instant::now();

@@ -1,6 +1,7 @@
 //! Recording what is played, from any output, without touching the disk on
-//! the audio thread: the callback pushes frames into a ring ([`RecordTap`]),
-//! a writer thread drains it into an [`AtomicWav`]. Stopping (including on
+//! the audio thread: the callback pushes frames into a ring ([`RecordTap`],
+//! in `audio/record_tap.rs` with the audio thread's other parts), a writer
+//! thread (here) drains it into an [`AtomicWav`]. Stopping (including on
 //! Ctrl-C or SIGTERM) drains the ring and finalises the file.
 //!
 //! A write that fails (a full disk, a removed drive) is told at once, from
@@ -19,29 +20,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::record_target::{check_target, Sources};
 use super::wav_file::AtomicWav;
-use crate::audio::EngineStatus;
-
-/// The audio side of a recording.
-pub struct RecordTap {
-    ring: Producer<f32>,
-    status: Arc<EngineStatus>,
-}
-
-impl RecordTap {
-    /// Pushes interleaved stereo samples. Audio thread: never blocks; frames
-    /// that do not fit are counted in `recorder_dropped`.
-    pub fn write(&mut self, samples: &[f32]) {
-        if self.ring.slots() < samples.len() {
-            self.status
-                .recorder_dropped
-                .fetch_add((samples.len() / 2) as u64, Ordering::Relaxed);
-            return;
-        }
-        for &s in samples {
-            let _ = self.ring.push(s);
-        }
-    }
-}
+use crate::audio::{EngineStatus, RecordTap};
 
 /// Who hears about a failed write (set once the control side exists), and
 /// a failure that came before anyone was listening.
@@ -92,7 +71,7 @@ impl Recorder {
                 thread: Some(thread),
                 on_failure,
             },
-            RecordTap { ring: tx, status },
+            RecordTap::new(tx, status),
         ))
     }
 

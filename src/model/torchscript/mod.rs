@@ -7,9 +7,10 @@
 //!   codes, sample rate, latent size). `call`, `attribute`,
 //!   `set_attribute`, `sample_rate`, `set_sample_rate`, `warm_up`.
 //! - `ModelStream::start(module, StreamConfig)` → `(StreamHandle,
-//!   StreamOutput)`: the worker keeps the output ring filled one buffer
-//!   ahead; the audio thread calls `StreamOutput::process`; the control
-//!   side writes input audio or latent trajectories, sets/offsets/scales
+//!   StreamOutput)`: the worker (`worker.rs`) keeps the output ring filled
+//!   one buffer ahead; the audio thread calls `StreamOutput::process`
+//!   ([`crate::audio::stream_output`]); the control side
+//!   (`stream_handle.rs`) writes input audio or latent trajectories, sets/offsets/scales
 //!   latent dimensions, reads the latent in use, gets/sets attributes, and
 //!   reloads the file without stopping the audio.
 //!
@@ -38,13 +39,16 @@ pub mod module;
 pub mod pickle;
 pub mod resample;
 pub mod stream;
+pub mod stream_handle;
 mod worker;
 
+/// The audio side of a stream lives with the audio thread's code; named
+/// here too because `ModelStream::start` returns it.
+pub use crate::audio::stream_output::StreamOutput;
 pub use attribute::{AttrType, AttrValue, AttributeInfo};
 pub use error::ModelError;
 pub use info::{read_info, MethodInfo, ModelInfo};
 pub use latent::LatentControls;
 pub use module::Module;
-pub use stream::{
-    ModelStream, Route, StreamConfig, StreamHandle, StreamLayout, StreamOutput, StreamStats,
-};
+pub use stream::{ModelStream, Route, StreamConfig, StreamLayout, StreamStats};
+pub use stream_handle::StreamHandle;

@@ -1,10 +1,16 @@
 //! Streaming a model: a worker thread per model instance keeps a ring of
-//! output audio filled ahead of playback, the nn~ way.
+//! output audio filled ahead of playback, the nn~ way. This file sets a
+//! stream up (on the control thread) and holds what its three sides share.
 //!
-//! `ModelStream::start` returns a `StreamHandle` (control side: input,
-//! latent controls, attributes, reload, stats) and a `StreamOutput` (audio
-//! side: `process` only pops from an SPSC ring; it never waits, locks or
-//! allocates). The worker owns the `Module`.
+//! Which thread runs what:
+//! - `ModelStream::start` (here, control thread) checks the route, spawns
+//!   the worker and waits for its warm-up, then returns a `StreamHandle` and
+//!   a [`StreamOutput`].
+//! - `worker.rs` (the model's worker thread) owns the `Module` and computes.
+//! - `stream_handle.rs` (control side): input, latent controls,
+//!   attributes, reload, stats.
+//! - [`crate::audio::stream_output`] (audio thread): `process` only pops
+//!   from an SPSC ring; it never waits, locks or allocates.
 //!
 //! Timing. The buffer `B` (model frames) is a power of two ≥ the largest
 //! ratio of the route's methods. When playback starts the worker first
@@ -28,20 +34,21 @@
 //! build this also sets MKL's process-wide thread count; code that trains
 //! on several cores sets its own count on its own thread.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{bounded, Sender};
 
 use super::attribute::AttrValue;
 use super::error::ModelError;
-use super::info::{MethodInfo, ModelInfo};
+use super::info::MethodInfo;
 use super::latent::LatentControls;
 use super::module::Module;
+use super::stream_handle::StreamHandle;
 use super::worker::Worker;
+use crate::audio::stream_output::{StreamOutput, StreamPlayback};
 
 /// Which method(s) a stream runs, and so what goes in and comes out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,13 +127,10 @@ pub struct StreamStats {
     pub last_error: Option<String>,
 }
 
-/// State shared by the three sides (audio, control, worker).
-pub(crate) struct Shared {
-    pub playing: AtomicBool,
-    pub underruns: AtomicU64,
-    pub missed_frames: AtomicU64,
-    /// Missed frames the worker has not yet skipped.
-    pub skip: AtomicU64,
+/// State the control side and the worker share. What the audio side
+/// shares too (playing, underruns, frames to skip) is `playback`.
+pub(crate) struct StreamState {
+    pub playback: Arc<StreamPlayback>,
     pub buffers: AtomicU64,
     pub errors: AtomicU64,
     pub latent_overflows: AtomicU64,
@@ -136,13 +140,10 @@ pub(crate) struct Shared {
     pub latent: LatentControls,
 }
 
-impl Shared {
-    fn new(latent_dims: usize) -> Shared {
-        Shared {
-            playing: AtomicBool::new(false),
-            underruns: AtomicU64::new(0),
-            missed_frames: AtomicU64::new(0),
-            skip: AtomicU64::new(0),
+impl StreamState {
+    fn new(latent_dims: usize) -> StreamState {
+        StreamState {
+            playback: Arc::default(),
             buffers: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             latent_overflows: AtomicU64::new(0),
@@ -154,7 +155,8 @@ impl Shared {
     }
 }
 
-pub(crate) enum Command {
+/// What the control side asks of the worker (between two buffers).
+pub(crate) enum WorkerCommand {
     Play,
     Pause,
     Stop,
@@ -206,9 +208,9 @@ impl ModelStream {
         let (latent_out_tx, latent_out_rx) = rtrb::RingBuffer::<f32>::new(
             config.latent_capacity.max(64) * layout.latent_dims.max(1),
         );
-        let shared = Arc::new(Shared::new(layout.latent_dims));
+        let shared = Arc::new(StreamState::new(layout.latent_dims));
         // Control <-> worker commands: a handful in flight at most.
-        let (commands, command_rx) = bounded::<Command>(64);
+        let (commands, command_rx) = bounded::<WorkerCommand>(64);
         let (ready_tx, ready_rx) = bounded::<Result<(), ModelError>>(1);
         let worker = Worker {
             module,
@@ -243,12 +245,13 @@ impl ModelStream {
                 });
             }
         }
+        let output = StreamOutput::new(out_rx, layout.out_channels, Arc::clone(&shared.playback));
         let handle = StreamHandle {
             path,
             info,
             route: config.route.clone(),
-            layout: layout.clone(),
-            shared: Arc::clone(&shared),
+            layout,
+            shared,
             commands,
             thread: Some(thread),
             input: input_tx,
@@ -258,11 +261,6 @@ impl ModelStream {
         if !config.paused {
             handle.play();
         }
-        let output = StreamOutput {
-            ring: out_rx,
-            channels: layout.out_channels,
-            shared,
-        };
         Ok((handle, output))
     }
 }
@@ -361,303 +359,6 @@ pub(crate) fn layout(module: &Module, config: &StreamConfig) -> Result<StreamLay
         latent_dims,
         latent_ratio,
     })
-}
-
-/// The audio side of a stream: pops computed audio.
-pub struct StreamOutput {
-    ring: rtrb::Consumer<f32>,
-    channels: usize,
-    shared: Arc<Shared>,
-}
-
-impl StreamOutput {
-    /// An output that plays whatever another thread pushes into `ring`
-    /// (interleaved, `channels` per frame), with no model behind it: for
-    /// driving the mixer offline in tests, or any generator that fills a
-    /// ring. It is never "playing", so a short ring is silence, not an
-    /// underrun.
-    pub fn from_ring(ring: rtrb::Consumer<f32>, channels: usize) -> StreamOutput {
-        StreamOutput {
-            ring,
-            channels: channels.max(1),
-            shared: Arc::new(Shared::new(0)),
-        }
-    }
-
-    /// Interleaved output channels.
-    pub fn channels(&self) -> usize {
-        self.channels
-    }
-
-    /// Frames ready to play now.
-    pub fn available(&self) -> usize {
-        self.ring.slots() / self.channels.max(1)
-    }
-
-    /// Fills `out` (interleaved, `channels()` per frame) from the ring.
-    /// Called on the audio thread: never waits, locks, allocates or prints.
-    /// What the ring lacks is silence; while playing that is an underrun,
-    /// counted, and the worker skips the missed frames to stay on time.
-    pub fn process(&mut self, out: &mut [f32]) {
-        let ch = self.channels.max(1);
-        let want = out.len() / ch * ch;
-        let n = want.min(self.ring.slots() / ch * ch);
-        if n > 0 {
-            if let Ok(chunk) = self.ring.read_chunk(n) {
-                let (a, b) = chunk.as_slices();
-                out[..a.len()].copy_from_slice(a);
-                out[a.len()..a.len() + b.len()].copy_from_slice(b);
-                chunk.commit_all();
-            }
-        }
-        out[n..].fill(0.0);
-        if n < want && self.shared.playing.load(Ordering::Relaxed) {
-            let missed = ((want - n) / ch) as u64;
-            self.shared.underruns.fetch_add(1, Ordering::Relaxed);
-            self.shared
-                .missed_frames
-                .fetch_add(missed, Ordering::Relaxed);
-            self.shared.skip.fetch_add(missed, Ordering::Relaxed);
-        }
-    }
-}
-
-/// The control side of a stream.
-pub struct StreamHandle {
-    path: PathBuf,
-    info: ModelInfo,
-    route: Route,
-    layout: StreamLayout,
-    shared: Arc<Shared>,
-    commands: Sender<Command>,
-    thread: Option<JoinHandle<()>>,
-    input: rtrb::Producer<f32>,
-    latent_in: rtrb::Producer<f32>,
-    latent_out: rtrb::Consumer<f32>,
-}
-
-impl StreamHandle {
-    /// The model file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// What the model declares.
-    pub fn info(&self) -> &ModelInfo {
-        &self.info
-    }
-
-    pub fn route(&self) -> &Route {
-        &self.route
-    }
-
-    /// Buffer, latency, rates and channel counts.
-    pub fn layout(&self) -> &StreamLayout {
-        &self.layout
-    }
-
-    /// Added latency in engine frames (one buffer).
-    pub fn latency_frames(&self) -> usize {
-        self.layout.latency_frames
-    }
-
-    fn send(&self, c: Command) -> Result<(), ModelError> {
-        self.commands.send(c).map_err(|_| self.stopped())
-    }
-
-    fn stopped(&self) -> ModelError {
-        ModelError::Stream {
-            path: self.path.clone(),
-            message: "the stream has stopped".into(),
-        }
-    }
-
-    /// Starts (or resumes) computing; the first buffer played is silence.
-    /// (The worker marks the stream as playing once that silence is queued,
-    /// so the start is never counted as an underrun.)
-    pub fn play(&self) {
-        let _ = self.send(Command::Play);
-    }
-
-    /// Stops computing; what is in the ring still plays, then silence
-    /// (not counted as underruns).
-    pub fn pause(&self) {
-        self.shared.playing.store(false, Ordering::Relaxed);
-        let _ = self.send(Command::Pause);
-    }
-
-    pub fn is_playing(&self) -> bool {
-        self.shared.playing.load(Ordering::Relaxed)
-    }
-
-    /// Queues audio input (interleaved engine-rate frames of the route's
-    /// input channels). Returns the frames accepted (fewer when the queue is
-    /// full).
-    pub fn write_input(&mut self, frames: &[f32]) -> usize {
-        push_frames(&mut self.input, frames, self.layout.in_channels)
-    }
-
-    /// Queues latent frames (`latent_dims` values each) for `decode`, one
-    /// per `latent_ratio` model frames. Returns the frames accepted.
-    pub fn write_latent(&mut self, frames: &[f32]) -> usize {
-        push_frames(&mut self.latent_in, frames, self.layout.latent_dims)
-    }
-
-    /// The latent controls: set / offset / scale per dimension.
-    pub fn latent(&self) -> &LatentControls {
-        &self.shared.latent
-    }
-
-    /// Holds latent dimension `d` at `value` (`None` releases it).
-    pub fn set_latent(&self, d: usize, value: Option<f32>) -> Result<(), ModelError> {
-        self.shared
-            .latent
-            .set(d, value)
-            .map_err(|m| self.stream_err(m))
-    }
-
-    /// Adds `offset` to latent dimension `d`.
-    pub fn offset_latent(&self, d: usize, offset: f32) -> Result<(), ModelError> {
-        self.shared
-            .latent
-            .offset(d, offset)
-            .map_err(|m| self.stream_err(m))
-    }
-
-    /// Multiplies latent dimension `d` by `scale`.
-    pub fn scale_latent(&self, d: usize, scale: f32) -> Result<(), ModelError> {
-        self.shared
-            .latent
-            .scale(d, scale)
-            .map_err(|m| self.stream_err(m))
-    }
-
-    /// The latent frame in use now (after set/offset/scale).
-    pub fn current_latent(&self) -> Vec<f32> {
-        self.shared.latent.current()
-    }
-
-    /// Drains the latent trajectory the stream produced or used since the
-    /// last call into `out` (interleaved frames); returns the frame count.
-    pub fn read_latents(&mut self, out: &mut Vec<f32>) -> usize {
-        let n = self.latent_out.slots();
-        if let Ok(chunk) = self.latent_out.read_chunk(n) {
-            let (a, b) = chunk.as_slices();
-            out.extend_from_slice(a);
-            out.extend_from_slice(b);
-            chunk.commit_all();
-        }
-        n / self.layout.latent_dims.max(1)
-    }
-
-    fn stream_err(&self, message: String) -> ModelError {
-        ModelError::Stream {
-            path: self.path.clone(),
-            message,
-        }
-    }
-
-    /// The live value of an attribute (asked between two buffers).
-    pub fn attribute(&self, name: &str) -> Result<Vec<AttrValue>, ModelError> {
-        let (tx, rx) = bounded(1);
-        self.send(Command::GetAttribute(name.to_owned(), tx))?;
-        rx.recv().map_err(|_| self.stopped())?
-    }
-
-    /// Sets an attribute (between two buffers), typed from its type codes.
-    pub fn set_attribute(&self, name: &str, values: &[AttrValue]) -> Result<(), ModelError> {
-        let (tx, rx) = bounded(1);
-        self.send(Command::SetAttribute(name.to_owned(), values.to_vec(), tx))?;
-        rx.recv().map_err(|_| self.stopped())?
-    }
-
-    /// Loads `path` again (or another file with the same route), warms it up
-    /// on a helper thread, and swaps it in between two buffers without
-    /// stopping the audio. On any error the old model keeps playing.
-    pub fn reload(&mut self, path: impl AsRef<Path>) -> Result<(), ModelError> {
-        let path = path.as_ref().to_owned();
-        let route = self.route.clone();
-        let frames = self.layout.buffer;
-        let module = std::thread::spawn(move || -> Result<Module, ModelError> {
-            tch::set_num_threads(1);
-            let module = Module::load(&path)?;
-            module.warm_up_methods(&route.methods(), frames, 2)?;
-            Ok(module)
-        })
-        .join()
-        .map_err(|_| self.stream_err("model loading panicked".into()))??;
-        let config = StreamConfig {
-            buffer: self.layout.buffer,
-            ..StreamConfig::new(self.route.clone(), self.layout.engine_rate)
-        };
-        let new = layout(&module, &config)?;
-        if new != self.layout {
-            return Err(ModelError::Stream {
-                path: module.path().to_owned(),
-                message: format!(
-                    "cannot replace the playing model: its layout {new:?} differs from {:?}",
-                    self.layout
-                ),
-            });
-        }
-        let info = module.info().clone();
-        let (tx, rx) = bounded(1);
-        self.send(Command::Replace(Box::new(module), tx))?;
-        rx.recv().map_err(|_| self.stopped())??;
-        self.path = info.path.clone();
-        self.info = info;
-        Ok(())
-    }
-
-    /// Counters and the last error.
-    pub fn stats(&self) -> StreamStats {
-        let s = &self.shared;
-        StreamStats {
-            underruns: s.underruns.load(Ordering::Relaxed),
-            missed_frames: s.missed_frames.load(Ordering::Relaxed),
-            buffers: s.buffers.load(Ordering::Relaxed),
-            errors: s.errors.load(Ordering::Relaxed),
-            latent_overflows: s.latent_overflows.load(Ordering::Relaxed),
-            last_compute_us: s.last_compute_us.load(Ordering::Relaxed),
-            max_compute_us: s.max_compute_us.load(Ordering::Relaxed),
-            last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
-        }
-    }
-
-    /// Stops the worker and waits for it (at most one buffer's computation).
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        self.shared.playing.store(false, Ordering::Relaxed);
-        let _ = self.commands.send(Command::Stop);
-        if let Some(t) = self.thread.take() {
-            t.thread().unpark();
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for StreamHandle {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-/// Pushes whole frames of `channels` values; returns the frames pushed.
-fn push_frames(ring: &mut rtrb::Producer<f32>, data: &[f32], channels: usize) -> usize {
-    if channels == 0 {
-        return 0;
-    }
-    let frames = (ring.slots() / channels).min(data.len() / channels);
-    if frames == 0 {
-        return 0;
-    }
-    match ring.write_chunk_uninit(frames * channels) {
-        Ok(chunk) => chunk.fill_from_iter(data[..frames * channels].iter().copied()) / channels,
-        Err(_) => 0,
-    }
 }
 
 /// How long the worker sleeps when it has nothing to do.

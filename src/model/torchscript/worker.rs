@@ -1,7 +1,9 @@
 //! The thread that runs one model instance for one stream: warms the
 //! route's methods up, then computes a buffer whenever the output ring has
 //! room for one, between buffers answering attribute requests and swapping
-//! in a reloaded model. See `stream.rs` for the timing contract.
+//! in a reloaded model. Runs on the model's worker thread only (the audio
+//! side is `audio/stream_output.rs`, the control side `stream_handle.rs`).
+//! See `stream.rs` for the timing contract.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -12,15 +14,15 @@ use crossbeam_channel::{Receiver, Sender};
 use super::error::ModelError;
 use super::module::Module;
 use super::resample::StreamResampler;
-use super::stream::{poll_interval, Command, Route, Shared, StreamLayout};
+use super::stream::{poll_interval, Route, StreamLayout, StreamState, WorkerCommand};
 
 pub(crate) struct Worker {
     pub module: Module,
     pub route: Route,
     pub layout: StreamLayout,
     pub warm_up_calls: usize,
-    pub shared: Arc<Shared>,
-    pub commands: Receiver<Command>,
+    pub shared: Arc<StreamState>,
+    pub commands: Receiver<WorkerCommand>,
     pub output: rtrb::Producer<f32>,
     pub input: rtrb::Consumer<f32>,
     pub latent_in: rtrb::Consumer<f32>,
@@ -45,7 +47,7 @@ struct Scratch {
 }
 
 impl Worker {
-    /// Runs until `Command::Stop` or the handle is dropped. Reports the
+    /// Runs until `WorkerCommand::Stop` or the handle is dropped. Reports the
     /// warm-up result on `ready` first.
     pub fn run(mut self, ready: Sender<Result<(), ModelError>>) {
         // One intra-op thread per model: inference never takes every core.
@@ -79,7 +81,7 @@ impl Worker {
         loop {
             while let Ok(command) = self.commands.try_recv() {
                 match command {
-                    Command::Play => {
+                    WorkerCommand::Play => {
                         if !playing
                             && makes_audio
                             && self.output.slots() == self.output.buffer().capacity()
@@ -91,17 +93,17 @@ impl Worker {
                             }
                         }
                         playing = true;
-                        self.shared.playing.store(true, Ordering::Relaxed);
+                        self.shared.playback.playing.store(true, Ordering::Relaxed);
                     }
-                    Command::Pause => playing = false,
-                    Command::Stop => return,
-                    Command::GetAttribute(name, reply) => {
+                    WorkerCommand::Pause => playing = false,
+                    WorkerCommand::Stop => return,
+                    WorkerCommand::GetAttribute(name, reply) => {
                         let _ = reply.send(self.module.attribute(&name));
                     }
-                    Command::SetAttribute(name, values, reply) => {
+                    WorkerCommand::SetAttribute(name, values, reply) => {
                         let _ = reply.send(self.module.set_attribute(&name, &values));
                     }
-                    Command::Replace(module, reply) => {
+                    WorkerCommand::Replace(module, reply) => {
                         self.module = *module;
                         let _ = reply.send(Ok(()));
                     }
@@ -293,10 +295,11 @@ impl Worker {
         s.out_resampler.process(&s.interleaved, &mut s.resampled);
         // Frames the audio side already played as silence are dropped.
         let made = s.resampled.len() / ch;
-        let skip = self.shared.skip.swap(0, Ordering::Relaxed) as usize;
+        let skip = self.shared.playback.skip.swap(0, Ordering::Relaxed) as usize;
         let dropped = skip.min(made);
         if skip > made {
             self.shared
+                .playback
                 .skip
                 .fetch_add((skip - made) as u64, Ordering::Relaxed);
         }

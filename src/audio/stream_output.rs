@@ -1,0 +1,98 @@
+//! The audio side of a model stream: the mixer's model slots pop, from an
+//! SPSC ring, the audio a model worker computed one buffer ahead of
+//! playback. Audio thread only.
+//!
+//! The other sides are the model's: the worker thread that fills the ring
+//! and the control handle that starts, steers and stops it
+//! (`model::torchscript`: `stream.rs` sets a stream up, `worker.rs` runs on
+//! the worker thread, `stream_handle.rs` on the control side). They reach
+//! this side only through the ring and a [`StreamPlayback`].
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// What the audio side and a stream's worker share about playback: whether
+/// the stream is playing, and the underruns the audio side counted. Atomics
+/// only, so the audio side never waits.
+#[derive(Debug, Default)]
+pub struct StreamPlayback {
+    /// Set by the worker once the first buffer (of silence) is queued;
+    /// cleared by the control side on pause and stop. A short ring is an
+    /// underrun only while this is set.
+    pub playing: AtomicBool,
+    /// `process` calls that found the ring short while playing.
+    pub underruns: AtomicU64,
+    /// Frames played as silence because of underruns.
+    pub missed_frames: AtomicU64,
+    /// Missed frames the worker has not yet skipped (it drops them from its
+    /// next output so the stream stays on time).
+    pub skip: AtomicU64,
+}
+
+/// The audio side of a stream: pops computed audio.
+pub struct StreamOutput {
+    ring: rtrb::Consumer<f32>,
+    channels: usize,
+    playback: Arc<StreamPlayback>,
+}
+
+impl StreamOutput {
+    /// The reader of `ring` (interleaved, `channels` per frame), counting
+    /// underruns in `playback`, which the worker filling `ring` shares.
+    pub fn new(
+        ring: rtrb::Consumer<f32>,
+        channels: usize,
+        playback: Arc<StreamPlayback>,
+    ) -> StreamOutput {
+        StreamOutput {
+            ring,
+            channels,
+            playback,
+        }
+    }
+
+    /// An output that plays whatever another thread pushes into `ring`
+    /// (interleaved, `channels` per frame), with no model behind it: for
+    /// driving the mixer offline in tests, or any generator that fills a
+    /// ring. It is never "playing", so a short ring is silence, not an
+    /// underrun.
+    pub fn from_ring(ring: rtrb::Consumer<f32>, channels: usize) -> StreamOutput {
+        StreamOutput::new(ring, channels.max(1), Arc::default())
+    }
+
+    /// Interleaved output channels.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Frames ready to play now.
+    pub fn available(&self) -> usize {
+        self.ring.slots() / self.channels.max(1)
+    }
+
+    /// Fills `out` (interleaved, `channels()` per frame) from the ring.
+    /// Called on the audio thread: never waits, locks, allocates or prints.
+    /// What the ring lacks is silence; while playing that is an underrun,
+    /// counted, and the worker skips the missed frames to stay on time.
+    pub fn process(&mut self, out: &mut [f32]) {
+        let ch = self.channels.max(1);
+        let want = out.len() / ch * ch;
+        let n = want.min(self.ring.slots() / ch * ch);
+        if n > 0 {
+            if let Ok(chunk) = self.ring.read_chunk(n) {
+                let (a, b) = chunk.as_slices();
+                out[..a.len()].copy_from_slice(a);
+                out[a.len()..a.len() + b.len()].copy_from_slice(b);
+                chunk.commit_all();
+            }
+        }
+        out[n..].fill(0.0);
+        let p = &self.playback;
+        if n < want && p.playing.load(Ordering::Relaxed) {
+            let missed = ((want - n) / ch) as u64;
+            p.underruns.fetch_add(1, Ordering::Relaxed);
+            p.missed_frames.fetch_add(missed, Ordering::Relaxed);
+            p.skip.fetch_add(missed, Ordering::Relaxed);
+        }
+    }
+}
