@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use crossbeam_channel::Sender;
 
+use loam::control::midi::parse_request;
 use loam::control::{Command, Controller};
-use loam::midi::link::parse_request;
 use loam::midi::{MidiConfig, MidiSystem, PortSpec};
 
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -85,8 +85,8 @@ pub fn start(
     controller: &mut Controller,
     commands: Sender<Command>,
 ) -> Result<MidiSystem, String> {
-    let (system, link) = MidiSystem::start(config, commands.clone())?;
-    controller.attach_midi(link);
+    let (system, desk) = MidiSystem::start(config, commands.clone())?;
+    controller.attach_midi(desk);
     if !system.ports.is_empty() {
         loam::say!("loam: MIDI {}", system.ports.join(", "));
     }

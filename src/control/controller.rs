@@ -31,7 +31,7 @@ pub struct Controller {
     /// Where the status is published after every step (OSC `/status`).
     board: Option<Arc<StatusBoard>>,
     /// MIDI clock, loop notes, learn and clock following (`None`: no MIDI).
-    midi: Option<crate::midi::MidiLink>,
+    midi: Option<super::midi::MidiDesk>,
     /// Loaded models and models being loaded.
     pub models: super::models::Models,
     /// When latent frames were last published, and what was sent.
@@ -66,8 +66,8 @@ impl Controller {
     }
 
     /// Runs MIDI (clock, loop notes, learn, following) with this controller.
-    pub fn attach_midi(&mut self, link: crate::midi::MidiLink) {
-        self.midi = Some(link);
+    pub fn attach_midi(&mut self, desk: super::midi::MidiDesk) {
+        self.midi = Some(desk);
     }
 
     /// Stops MIDI clock out (Stop) before the ports close.
@@ -78,7 +78,7 @@ impl Controller {
     }
 
     /// The MIDI part, if attached (tests).
-    pub fn midi_mut(&mut self) -> Option<&mut crate::midi::MidiLink> {
+    pub fn midi_mut(&mut self) -> Option<&mut super::midi::MidiDesk> {
         self.midi.as_mut()
     }
 
@@ -141,8 +141,8 @@ impl Controller {
         }
     }
 
-    fn model_op(&mut self, op: super::models::ModelOp, reply: Option<super::command::Reply>) {
-        use super::models::ModelOp;
+    fn model_op(&mut self, op: crate::schedule::ModelOp, reply: Option<super::command::Reply>) {
+        use crate::schedule::ModelOp;
         match op {
             ModelOp::Step { name, count } => {
                 let r = self
@@ -179,8 +179,8 @@ impl Controller {
                         Some(sample) => self.models.set_input(&name, Some(sample)),
                         None => Err(format!(
                             "unknown sound '{}' (known: {})",
-                            crate::osc::reply::quote(&sound),
-                            crate::osc::reply::list(&bank.names())
+                            super::quote::quote(&sound),
+                            super::quote::list(&bank.names())
                         )),
                     }
                 };
@@ -340,7 +340,11 @@ impl Controller {
                 return;
             }
             let pulse: u32 = metre.groups()[..group].iter().sum();
-            let nanos = wallclock::nanos_at(&self.session.handle.status, sr, frame);
+            let nanos = wallclock::nanos_at(
+                super::audio_clock::stamp(&self.session.handle.status),
+                sr,
+                frame,
+            );
             self.next_beat = (bar, group + 1);
             self.notify(Notice::Beat {
                 bar,
@@ -473,12 +477,12 @@ impl Controller {
         let sample = bank.get(&req.sound, req.variant).cloned().ok_or_else(|| {
             format!(
                 "unknown sound '{}' (known: {})",
-                crate::osc::reply::quote(&req.sound),
-                crate::osc::reply::list(&bank.names())
+                super::quote::quote(&req.sound),
+                super::quote::list(&bank.names())
             )
         })?;
         let frame = match req.at_nanos {
-            Some(n) => wallclock::frame_at(&status, sr, n),
+            Some(n) => wallclock::frame_at(super::audio_clock::stamp(&status), sr, n),
             // Now: the next block the engine renders.
             None => status.frames(),
         };

@@ -3,10 +3,13 @@
 //! keeps the scheduler ahead of the audio clock and tells subscribers what
 //! happens ([`Notice`]).
 
+pub mod audio_clock;
 pub mod command;
 pub mod controller;
+pub mod midi;
 pub mod models;
 pub mod priority;
+pub mod quote;
 
 pub use crate::script::ScriptWatcher;
 pub use command::{
