@@ -10,8 +10,8 @@
 //!   pads played at the message's time plus a fixed latency, learned
 //!   bindings ([`learn`](crate::control::midi::learn), saved in the
 //!   [`mapping_file`]), script events and the external clock;
-//! - the **control thread** runs the [`MidiDesk`] (in
-//!   [`control::midi`](crate::control::midi)): it computes clock pulses
+//! - the **control thread** runs the
+//!   [`MidiDesk`](crate::control::midi::MidiDesk): it computes clock pulses
 //!   and sends the loop notes the planner made
 //!   ([`midi_notes`](crate::schedule::midi_notes)) as exact frames from the
 //!   timeline, converted to wall-clock times, and steers the tempo when
@@ -48,11 +48,11 @@ pub use pads::PadMap;
 // What the port threads speak lives below them, with the control thread's
 // MIDI part; the names stay in reach here.
 pub use crate::control::midi::{
-    message, Curve, LearnRequest, Mapping, MidiCommand, MidiDesk, MidiMessage, Parser, Target,
+    message, Curve, LearnRequest, Mapping, MidiCommand, MidiMessage, Parser, Target,
 };
 pub use ports::PortSpec;
 
-use crate::control::midi::MidiOut;
+use crate::control::midi::{MidiDesk, MidiOut};
 use crate::control::Command;
 use input::InputThread;
 use router::{Bindings, Router, SharedBindings};
