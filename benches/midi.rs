@@ -14,8 +14,8 @@
 use std::sync::Arc;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use loam::midi::clock_in::ClockFollower;
-use loam::midi::clock_out::ClockOut;
+use loam::control::midi::clock_in::ClockFollower;
+use loam::control::midi::clock_out::ClockOut;
 use loam::midi::router::{Bindings, Router, SharedBindings};
 use loam::midi::{MidiCounters, MidiMessage};
 use loam::time::{Metre, Rational, Tempo, Timeline};

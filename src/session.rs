@@ -16,7 +16,7 @@ pub struct Session {
     pub script: ScriptRunner,
     pub sample_rate: u32,
     /// Model operations scripts asked for, for the control thread to carry out.
-    pub model_ops: Vec<crate::control::models::ModelOp>,
+    pub model_ops: Vec<crate::schedule::ModelOp>,
 }
 
 impl Session {

@@ -542,9 +542,9 @@ fn a_midi_mapping_file_saved_by_notepad_is_read() {
     let path = dir.join("midi.json");
     let mut f = loam::midi::mapping_file::MappingFile::load(&path).unwrap();
     f.bind(
-        loam::midi::learn::LearnRequest::parse("tempo 80 160")
+        loam::control::midi::learn::LearnRequest::parse("tempo 80 160")
             .unwrap()
-            .bind(loam::midi::learn::Source::Cc {
+            .bind(loam::control::midi::learn::Source::Cc {
                 channel: 0,
                 controller: 7,
             }),

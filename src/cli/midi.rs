@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use crossbeam_channel::Sender;
 
+use loam::control::midi::parse_request;
 use loam::control::{Answer, Command, Controller};
-use loam::midi::link::parse_request;
 use loam::midi::{MidiConfig, MidiSystem, PortSpec};
 
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -133,9 +133,9 @@ pub fn start(
     controller: &mut Controller,
     commands: Sender<Command>,
 ) -> Result<MidiSystem, MidiSetupError> {
-    let (system, link) = MidiSystem::start(config, commands.clone())
+    let (system, desk) = MidiSystem::start(config, commands.clone())
         .map_err(|e| MidiSetupError::Start(e.to_string()))?;
-    controller.attach_midi(link);
+    controller.attach_midi(desk);
     if !system.ports.is_empty() {
         loam::say!("loam: MIDI {}", system.ports.join(", "));
     }

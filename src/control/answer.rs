@@ -73,7 +73,7 @@ pub enum ControlError {
 
 impl fmt::Display for ControlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::osc::reply::{list, quote};
+        use super::quote::{list, quote};
         match self {
             ControlError::UnknownSound { name, known } => {
                 write!(

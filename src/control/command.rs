@@ -93,12 +93,12 @@ pub enum Command {
     },
     /// Load, steer or unload a model (OSC `/model/…`, scripts).
     Model {
-        op: super::models::ModelOp,
+        op: crate::schedule::ModelOp,
         reply: Option<Reply>,
     },
-    /// MIDI learn, clock in/out switches, MIDI events (see [`crate::midi`]).
+    /// MIDI learn, clock in/out switches, MIDI events (see [`super::midi`]).
     Midi {
-        command: crate::midi::MidiCommand,
+        command: super::midi::MidiCommand,
         reply: Option<Reply>,
     },
     /// A notice from another thread (the recorder's writer) for the

@@ -32,7 +32,7 @@ pub struct Controller {
     /// Where the status is published after every step (OSC `/status`).
     board: Option<Arc<StatusBoard>>,
     /// MIDI clock, loop notes, learn and clock following (`None`: no MIDI).
-    midi: Option<crate::midi::MidiLink>,
+    midi: Option<super::midi::MidiDesk>,
     /// Loaded models and models being loaded.
     pub models: super::models::Models,
     /// When latent frames were last published, and what was sent.
@@ -67,8 +67,8 @@ impl Controller {
     }
 
     /// Runs MIDI (clock, loop notes, learn, following) with this controller.
-    pub fn attach_midi(&mut self, link: crate::midi::MidiLink) {
-        self.midi = Some(link);
+    pub fn attach_midi(&mut self, desk: super::midi::MidiDesk) {
+        self.midi = Some(desk);
     }
 
     /// Stops MIDI clock out (Stop) before the ports close.
@@ -79,7 +79,7 @@ impl Controller {
     }
 
     /// The MIDI part, if attached (tests).
-    pub fn midi_mut(&mut self) -> Option<&mut crate::midi::MidiLink> {
+    pub fn midi_mut(&mut self) -> Option<&mut super::midi::MidiDesk> {
         self.midi.as_mut()
     }
 
@@ -142,8 +142,8 @@ impl Controller {
         }
     }
 
-    fn model_op(&mut self, op: super::models::ModelOp, reply: Option<Reply>) {
-        use super::models::ModelOp;
+    fn model_op(&mut self, op: crate::schedule::ModelOp, reply: Option<Reply>) {
+        use crate::schedule::ModelOp;
         match op {
             ModelOp::Step { name, count } => {
                 let a = match self.session.script.shared().step_model(&name, count) {
@@ -334,7 +334,11 @@ impl Controller {
                 return;
             }
             let pulse: u32 = metre.groups()[..group].iter().sum();
-            let nanos = wallclock::nanos_at(&self.session.handle.status, sr, frame);
+            let nanos = wallclock::nanos_at(
+                super::audio_clock::stamp(&self.session.handle.status),
+                sr,
+                frame,
+            );
             self.next_beat = (bar, group + 1);
             self.notify(Notice::Beat {
                 bar,
@@ -456,7 +460,7 @@ impl Controller {
             }
         })?;
         let frame = match req.at_nanos {
-            Some(n) => wallclock::frame_at(&status, sr, n),
+            Some(n) => wallclock::frame_at(super::audio_clock::stamp(&status), sr, n),
             // Now: the next block the engine renders.
             None => status.frames(),
         };

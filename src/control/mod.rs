@@ -4,10 +4,13 @@
 //! happens ([`Notice`]).
 
 pub mod answer;
+pub mod audio_clock;
 pub mod command;
 pub mod controller;
+pub mod midi;
 pub mod models;
 pub mod priority;
+pub mod quote;
 
 pub use crate::script::ScriptWatcher;
 pub use answer::{Answer, AnswerArg, ControlError, Reply};

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::message::ParseCounts;
+use crate::control::midi::message::ParseCounts;
 
 /// Counters shared by the MIDI threads.
 #[derive(Debug, Default)]

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::learn::{Mapping, Source};
 use super::pads::PadMap;
+use crate::control::midi::learn::{Mapping, Source};
 
 /// Everything the file holds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -121,8 +121,8 @@ impl MappingFile {
 
 #[cfg(test)]
 mod tests {
-    use super::super::learn::{LearnRequest, Target};
     use super::*;
+    use crate::control::midi::learn::{LearnRequest, Target};
 
     #[test]
     fn save_and_load_round_trip() {

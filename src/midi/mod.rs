@@ -8,29 +8,28 @@
 //!   ([`message`]; garbage is counted, never a panic) and turns it into
 //!   [`Command`](crate::control::Command)s ([`router`]): named controls,
 //!   pads played at the message's time plus a fixed latency, learned
-//!   bindings ([`learn`], saved in the [`mapping_file`]), script events and
-//!   the external clock;
-//! - the **control thread** runs the [`MidiLink`]: it computes clock pulses
-//!   ([`clock_out`]) and loop notes ([`note_out`]) as exact frames from the
-//!   timeline, converts them to wall-clock times, and steers the tempo when
-//!   following an external clock ([`clock_in`]);
+//!   bindings ([`learn`](crate::control::midi::learn), saved in the
+//!   [`mapping_file`]), script events and the external clock;
+//! - the **control thread** runs the
+//!   [`MidiDesk`](crate::control::midi::MidiDesk): it computes clock pulses
+//!   and sends the loop notes the planner made
+//!   ([`midi_notes`](crate::schedule::midi_notes)) as exact frames from the
+//!   timeline, converted to wall-clock times, and steers the tempo when
+//!   following an external clock;
 //! - the **output thread** ([`sender`]) sends each message at its time.
+//!
+//! This folder holds the ports and their threads; the vocabulary they speak
+//! (messages, learn targets, requests to the control thread) lives below
+//! them, in [`control::midi`](crate::control::midi).
 //!
 //! Both port threads watch their port: one that goes away is said so, the
 //! music goes on, and it is reconnected when it comes back ([`ports`]).
 
-pub mod clock_in;
-pub mod clock_out;
-pub mod command;
 pub mod counters;
 pub mod input;
 #[cfg(feature = "jack")]
 pub mod jack_port;
-pub mod learn;
-pub mod link;
 pub mod mapping_file;
-pub mod message;
-pub mod note_out;
 pub mod pads;
 pub mod ports;
 pub mod router;
@@ -43,16 +42,17 @@ use std::sync::Arc;
 
 use crossbeam_channel::Sender;
 
-pub use command::MidiCommand;
 pub use counters::MidiCounters;
-pub use learn::{Curve, LearnRequest, Mapping, Target};
-pub use link::MidiLink;
 pub use mapping_file::MappingFile;
-pub use message::{MidiMessage, Parser};
-pub use note_out::{LoopMidi, MidiNote};
 pub use pads::PadMap;
+// What the port threads speak lives below them, with the control thread's
+// MIDI part; the names stay in reach here.
+pub use crate::control::midi::{
+    message, Curve, LearnRequest, Mapping, MidiCommand, MidiMessage, Parser, Target,
+};
 pub use ports::PortSpec;
 
+use crate::control::midi::{MidiDesk, MidiOut};
 use crate::control::Command;
 use input::InputThread;
 use router::{Bindings, Router, SharedBindings};
@@ -84,13 +84,13 @@ pub struct MidiSystem {
 
 impl MidiSystem {
     /// Opens the ports, loads the bindings, and starts the threads. The
-    /// [`MidiLink`] goes to the control thread
+    /// [`MidiDesk`] goes to the control thread
     /// ([`Controller::attach_midi`](crate::control::Controller::attach_midi)).
     /// `commands` is the control thread's queue.
     pub fn start(
         config: MidiConfig,
         commands: Sender<Command>,
-    ) -> Result<(MidiSystem, MidiLink), String> {
+    ) -> Result<(MidiSystem, MidiDesk), String> {
         let counters = Arc::new(MidiCounters::default());
         let path = config
             .mappings
@@ -136,12 +136,11 @@ impl MidiSystem {
             }
             None => (None, None),
         };
-        let link = MidiLink::new(
-            handle,
+        let desk = MidiDesk::new(
+            handle.map(|h| Box::new(h) as Box<dyn MidiOut>),
             config.clock_out,
             config.follow,
-            bindings,
-            counters.clone(),
+            Box::new(bindings),
         );
         Ok((
             MidiSystem {
@@ -150,7 +149,7 @@ impl MidiSystem {
                 counters,
                 ports,
             },
-            link,
+            desk,
         ))
     }
 
@@ -162,5 +161,12 @@ impl MidiSystem {
         if let Some(o) = self.output.take() {
             o.stop();
         }
+    }
+}
+
+/// The desk's messages go to the output thread's queue.
+impl MidiOut for sender::OutputHandle {
+    fn send_at(&mut self, nanos: u64, message: MidiMessage) {
+        sender::OutputHandle::send_at(self, nanos, message)
     }
 }

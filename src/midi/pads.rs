@@ -111,4 +111,21 @@ mod tests {
         assert_eq!(pads.note_of("snare"), Some(38));
         assert_eq!(pads.note_of("rim"), Some(37));
     }
+
+    /// Loops that play MIDI send a kit sound as its GM drum note, which the
+    /// planner takes from `data::pattern::gm_drum_note`: the same note the
+    /// default pad map plays the sound from, for every sound.
+    #[test]
+    fn loops_send_the_note_the_default_pads_play() {
+        let pads = PadMap::default();
+        let mut names: Vec<&str> = GM_DRUMS.iter().map(|(_, s)| *s).collect();
+        names.extend(["tabla", "", "Kick", "60"]);
+        for name in names {
+            assert_eq!(
+                crate::data::pattern::gm_drum_note(name),
+                pads.note_of(name),
+                "{name}"
+            );
+        }
+    }
 }

@@ -25,10 +25,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crossbeam_channel::Sender;
 
 use super::counters::MidiCounters;
-use super::learn::{LearnRequest, Mapping, Source, Target};
 use super::mapping_file::MappingFile;
-use super::message::{MidiMessage, Parser};
-use super::MidiCommand;
+use crate::control::midi::learn::{LearnRequest, Mapping, Source, Target};
+use crate::control::midi::message::{MidiMessage, Parser};
+use crate::control::midi::{LearnedBindings, MidiCommand};
 use crate::control::{Command, PlayRequest};
 use crate::schedule::Change;
 use crate::time::TempoOctave;
@@ -59,6 +59,25 @@ impl SharedBindings {
 
     pub fn lock(&self) -> MutexGuard<'_, Bindings> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The control thread's MIDI part arms learning, forgets and lists through
+/// these; the input thread sees each change at its next message.
+impl LearnedBindings for SharedBindings {
+    fn learn(&self, request: LearnRequest) {
+        self.lock().pending = Some(request);
+    }
+
+    fn forget(&self, target: &str) -> Result<usize, String> {
+        let mut b = self.lock();
+        let n = b.file.forget(target);
+        b.save()?;
+        Ok(n)
+    }
+
+    fn mappings(&self) -> Vec<Mapping> {
+        self.lock().file.mappings.clone()
     }
 }
 

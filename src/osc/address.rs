@@ -17,8 +17,8 @@
 //! | `/clock` | | answered with `/clock h frame, t time, i sample-rate` |
 //! | `/subscribe`, `/unsubscribe` | `[i port]` | beats and script news |
 
-use crate::control::models::ModelOp;
 use crate::model::torchscript::AttrValue;
+use crate::schedule::ModelOp;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -193,9 +193,9 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
                 text += " ";
                 text += a.string(a.len() - 1, "curve")?;
             }
-            let req = crate::midi::LearnRequest::parse(&text)?;
+            let req = crate::control::midi::LearnRequest::parse(&text)?;
             pending(cx, |reply| Command::Midi {
-                command: crate::midi::MidiCommand::Learn(req),
+                command: crate::control::midi::MidiCommand::Learn(req),
                 reply,
             })
         }

@@ -15,47 +15,17 @@ use rosc::{encoder, OscMessage, OscPacket, OscType};
 use super::fail_limit::FailLimit;
 use super::OscCounters;
 use crate::control::{Answer, AnswerArg};
+// The control thread quotes input in its answers by the same rule.
+pub use crate::control::quote::{list, quote, MAX_LISTED, MAX_QUOTED_CHARS};
 
 /// How long an answer from the control thread may take (an `/eval` of a
 /// heavy snippet included) before the client is told it timed out.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Input quoted in an answer (a sound name, an address, a key) is cut to
-/// this many characters and an ellipsis, so an answer repeats at most this
-/// much of what it was sent.
-pub const MAX_QUOTED_CHARS: usize = 64;
-
-/// Lists in an answer (the known sounds) name at most this many items, then
-/// say how many more there are.
-pub const MAX_LISTED: usize = 32;
-
 /// An answer's reason, and each text argument of a `/done`, keeps at most
 /// this many characters (its start and its end, an ellipsis between): at
 /// most 16 KB of UTF-8, so every answer fits one UDP datagram (64 KB).
 pub const MAX_TEXT_CHARS: usize = 4000;
-
-/// `text` cut to [`MAX_QUOTED_CHARS`] characters and "…".
-pub fn quote(text: &str) -> String {
-    match text.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
-}
-
-/// `items` joined with ", ": the first [`MAX_LISTED`], each quoted, then
-/// "… and N more".
-pub fn list<S: AsRef<str>>(items: &[S]) -> String {
-    let mut out = items
-        .iter()
-        .take(MAX_LISTED)
-        .map(|s| quote(s.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if items.len() > MAX_LISTED {
-        out += &format!(" … and {} more", items.len() - MAX_LISTED);
-    }
-    out
-}
 
 /// `text` kept whole up to [`MAX_TEXT_CHARS`] characters; longer, its
 /// first and last halves with " … " between.

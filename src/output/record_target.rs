@@ -20,7 +20,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::control::models::ModelOp;
+use crate::schedule::ModelOp;
 use crate::sound::SoundBank;
 
 /// What a performance reads from disk and a recording must not replace.

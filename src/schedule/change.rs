@@ -29,5 +29,5 @@ pub enum Change {
     /// rate on the script thread, to the sound bank.
     Samples(std::sync::Arc<crate::sound::SampleFolder>),
     /// A model operation, carried out by the control thread (live only).
-    Model(crate::control::models::ModelOp),
+    Model(super::ModelOp),
 }

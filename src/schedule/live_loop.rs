@@ -19,8 +19,8 @@ pub struct LoopDef {
     pub octave: TempoOctave,
     /// Transforms applied to the pattern, in order (first = innermost).
     pub transforms: Vec<Transform>,
-    /// Send the loop's events as MIDI notes (see [`crate::midi::note_out`]).
-    pub midi: Option<crate::midi::note_out::LoopMidi>,
+    /// Send the loop's events as MIDI notes (see [`super::midi_notes`]).
+    pub midi: Option<super::LoopMidi>,
 }
 
 impl LoopDef {

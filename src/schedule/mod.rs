@@ -8,10 +8,14 @@
 
 pub mod change;
 pub mod live_loop;
+pub mod midi_notes;
+pub mod model_op;
 pub mod planner;
 pub mod scheduler;
 
 pub use change::Change;
 pub use live_loop::LoopDef;
+pub use midi_notes::{LoopMidi, PlannedNote};
+pub use model_op::ModelOp;
 pub use planner::Planner;
 pub use scheduler::{BarHook, Scheduler};

@@ -39,12 +39,10 @@ pub struct Planner {
     next_bar: i64,
     messages: Vec<String>,
     /// Model operations for the control thread (models play only live).
-    model_ops: Vec<crate::control::models::ModelOp>,
+    model_ops: Vec<super::ModelOp>,
     warned: std::collections::BTreeSet<String>,
     /// Notes of loops that play MIDI, sorted by frame, until taken.
-    midi_notes: std::collections::VecDeque<crate::midi::MidiNote>,
-    /// Which note a kit sound sends (GM drums).
-    pads: crate::midi::PadMap,
+    midi_notes: std::collections::VecDeque<super::PlannedNote>,
 }
 
 impl Planner {
@@ -67,7 +65,6 @@ impl Planner {
             model_ops: Vec::new(),
             warned: Default::default(),
             midi_notes: Default::default(),
-            pads: Default::default(),
         }
     }
 
@@ -141,7 +138,7 @@ impl Planner {
     }
 
     /// MIDI notes of loops that play MIDI, due before `frame`, in order.
-    pub fn take_midi_notes_before(&mut self, frame: u64) -> Vec<crate::midi::MidiNote> {
+    pub fn take_midi_notes_before(&mut self, frame: u64) -> Vec<super::PlannedNote> {
         let n = self.midi_notes.partition_point(|m| m.frame < frame);
         self.midi_notes.drain(..n).collect()
     }
@@ -175,7 +172,7 @@ impl Planner {
     }
 
     /// Model operations asked for since the last call.
-    pub fn take_model_ops(&mut self) -> Vec<crate::control::models::ModelOp> {
+    pub fn take_model_ops(&mut self) -> Vec<super::ModelOp> {
         std::mem::take(&mut self.model_ops)
     }
 
@@ -331,20 +328,21 @@ impl Planner {
                 if let Some(m) = &def.midi {
                     let note = m
                         .note
-                        .or_else(|| crate::midi::note_out::note_number(&e.sound))
-                        .or_else(|| self.pads.note_of(&e.sound));
+                        .or_else(|| super::midi_notes::note_number(&e.sound))
+                        // Which note a kit sound sends: its GM drum note.
+                        .or_else(|| crate::data::pattern::gm_drum_note(&e.sound));
                     if let Some(note) = note {
                         let frame = self.timeline.frame_at(pos);
                         let end = self.timeline.frame_at(pos + e.duration / cpb);
                         let len = (end.saturating_sub(frame) as f64 * def.legato.unwrap_or(1.0))
                             .round()
                             .max(1.0) as u64;
-                        let n = crate::midi::MidiNote {
+                        let n = super::PlannedNote {
                             frame,
                             end: frame + len,
                             channel: m.channel.clamp(1, 16) - 1,
                             note,
-                            velocity: crate::midi::note_out::velocity_of(e.velocity * gain as f64),
+                            velocity: super::midi_notes::velocity_of(e.velocity * gain as f64),
                         };
                         let at = self.midi_notes.partition_point(|q| q.frame <= frame);
                         self.midi_notes.insert(at, n);

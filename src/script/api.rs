@@ -22,7 +22,7 @@
 //! | `set("key", value)` / `get("key")` | a store that keeps values between bars and reloads (writes of code that fails are dropped) |
 //! | `ctrl("name")` / `ctrl("name", default)` | a named control set over OSC or MIDI |
 //! | `midi_events()` | MIDI messages since the last call: maps with `type`, `channel`, `note`, `velocity`, `cc`, `value`, `time` |
-//! | `midi_learn("target")` / `midi_learn("target", min, max[, "exp"])` / `midi_forget("target")` | bind the next control moved (see [`crate::midi::learn`]) |
+//! | `midi_learn("target")` / `midi_learn("target", min, max[, "exp"])` / `midi_forget("target")` | bind the next control moved (the targets of OSC `/midi/learn`) |
 //! | `midi_follow(true)` / `midi_clock(true)` | follow an external clock; send clock out |
 //! | `.midi(ch)` `.midi(ch, note)` `.midi_only(ch)` | a loop's events as MIDI notes, beside or instead of its voices |
 
@@ -471,7 +471,7 @@ fn register_midi(engine: &mut Engine, shared: &Arc<Shared>) {
                 return fail(format!("{name}: notes are 0 to 127"));
             }
             if let Some(e) = s.collected().loops.get_mut(&l.name) {
-                e.def.midi = Some(crate::midi::LoopMidi {
+                e.def.midi = Some(crate::schedule::LoopMidi {
                     channel: ch as u8,
                     note: note.map(|n| n as u8),
                     voices,
@@ -683,8 +683,8 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
 /// Model functions: each becomes a [`ModelOp`] the control thread carries out
 /// (models play only live).
 fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
-    use crate::control::models::ModelOp;
     use crate::model::torchscript::AttrValue;
+    use crate::schedule::ModelOp;
     fn push(s: &Shared, op: ModelOp) {
         s.collected().changes.push(Change::Model(op));
     }

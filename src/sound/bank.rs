@@ -46,8 +46,8 @@ pub struct FolderLoad {
 
 /// A sample folder read into memory at one engine rate, ready to be added
 /// to a [`SoundBank`] whole. Read on the script thread (decoding takes
-/// time the timekeeper never waits for), then handed over in a
-/// [`crate::schedule::Change`]; cloning shares the samples.
+/// time the timekeeper never waits for), then handed over to the scheduler
+/// as a change; cloning shares the samples.
 #[derive(Clone)]
 pub struct SampleFolder {
     /// The folder as resolved (absolute).

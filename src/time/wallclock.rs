@@ -2,14 +2,23 @@
 //! timetags and MIDI timestamps.
 //!
 //! Outputs stamp each block with the monotonic time it starts playing
-//! ([`EngineStatus::stamp_clock`]); a wall-clock instant converts to a frame
-//! from the latest stamp. NTP times (OSC) convert through one offset between
+//! (the audio engine's status keeps the latest stamp); a wall-clock instant
+//! converts to a frame from a [`ClockStamp`], a value read from that status
+//! by whoever converts. NTP times (OSC) convert through one offset between
 //! the system clock and the monotonic clock, taken at start.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::audio::EngineStatus;
+/// One point where the audio clock and the monotonic clock meet: `frame`
+/// plays at `nanos`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockStamp {
+    /// A frame of the audio clock.
+    pub frame: u64,
+    /// When it plays, in nanoseconds on loam's monotonic clock ([`now_nanos`]).
+    pub nanos: u64,
+}
 
 struct Origin {
     instant: Instant,
@@ -59,12 +68,10 @@ pub fn nanos_to_ntp(nanos: u64) -> (u32, u32) {
     (secs as u32, frac)
 }
 
-/// The frame that plays at monotonic time `nanos`, from the output's latest
-/// stamp; before any stamp, from the engine's frame count now.
-pub fn frame_at(status: &EngineStatus, sample_rate: u32, nanos: u64) -> u64 {
-    let (frame, at) = status
-        .clock()
-        .unwrap_or_else(|| (status.frames(), now_nanos()));
+/// The frame that plays at monotonic time `nanos`, counted from `stamp`
+/// (the output's latest; before any, the engine's frame count now).
+pub fn frame_at(stamp: ClockStamp, sample_rate: u32, nanos: u64) -> u64 {
+    let ClockStamp { frame, nanos: at } = stamp;
     if nanos >= at {
         frame + ((nanos - at) as u128 * sample_rate as u128 / 1_000_000_000) as u64
     } else {
@@ -72,11 +79,12 @@ pub fn frame_at(status: &EngineStatus, sample_rate: u32, nanos: u64) -> u64 {
     }
 }
 
-/// The monotonic time at which `frame` plays.
-pub fn nanos_at(status: &EngineStatus, sample_rate: u32, frame: u64) -> u64 {
-    let (f0, at) = status
-        .clock()
-        .unwrap_or_else(|| (status.frames(), now_nanos()));
+/// The monotonic time at which `frame` plays, counted from `stamp`.
+pub fn nanos_at(stamp: ClockStamp, sample_rate: u32, frame: u64) -> u64 {
+    let ClockStamp {
+        frame: f0,
+        nanos: at,
+    } = stamp;
     if frame >= f0 {
         at + ((frame - f0) as u128 * 1_000_000_000 / sample_rate as u128) as u64
     } else {
@@ -98,10 +106,12 @@ mod tests {
 
     #[test]
     fn frames_follow_the_stamp() {
-        let st = EngineStatus::default();
-        st.stamp_clock(48_000, 2_000_000_000);
-        assert_eq!(frame_at(&st, 48_000, 2_500_000_000), 72_000);
-        assert_eq!(frame_at(&st, 48_000, 1_500_000_000), 24_000);
-        assert_eq!(nanos_at(&st, 48_000, 72_000), 2_500_000_000);
+        let st = ClockStamp {
+            frame: 48_000,
+            nanos: 2_000_000_000,
+        };
+        assert_eq!(frame_at(st, 48_000, 2_500_000_000), 72_000);
+        assert_eq!(frame_at(st, 48_000, 1_500_000_000), 24_000);
+        assert_eq!(nanos_at(st, 48_000, 72_000), 2_500_000_000);
     }
 }

@@ -1,5 +1,5 @@
 //! What the MIDI threads, OSC, scripts and the terminal ask of the control
-//! thread's MIDI part ([`super::MidiLink`]), through
+//! thread's MIDI part ([`super::MidiDesk`]), through
 //! [`Command::Midi`](crate::control::Command::Midi).
 
 use super::learn::LearnRequest;

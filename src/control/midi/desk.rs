@@ -3,21 +3,40 @@
 //! [`Controller`](crate::control::Controller) after every step and for
 //! every [`MidiCommand`]. Everything here runs on the control thread, with
 //! the live [`Session`] at hand.
-
-use std::sync::Arc;
+//!
+//! The port threads (loam's `midi` folder, above this layer) plug in
+//! through two seams: a [`MidiOut`] that queues messages for the output
+//! thread, and the [`LearnedBindings`] the input thread plays from.
 
 use super::clock_in::{nudge, ClockFollower};
 use super::clock_out::{ClockOut, PER_WHOLE};
-use super::counters::MidiCounters;
-use super::learn::LearnRequest;
+use super::learn::{LearnRequest, Mapping};
 use super::message::MidiMessage;
-use super::router::SharedBindings;
-use super::sender::OutputHandle;
 use super::MidiCommand;
+use crate::control::audio_clock;
 use crate::control::Notice;
 use crate::schedule::Change;
 use crate::session::Session;
 use crate::time::{wallclock, NoteValue, Rational, Tempo};
+
+/// Where the desk's messages go: the queue to the MIDI output thread.
+pub trait MidiOut: Send {
+    /// Queues `message` to go out at `nanos` on loam's monotonic clock
+    /// ([`wallclock`]).
+    fn send_at(&mut self, nanos: u64, message: MidiMessage);
+}
+
+/// The learned bindings the MIDI input thread plays from, as requests to
+/// the desk change them.
+pub trait LearnedBindings: Send {
+    /// Binds the next control moved as `request` says.
+    fn learn(&self, request: LearnRequest);
+    /// Forgets every binding to `target` (its text form, e.g. `tempo`) and
+    /// saves the bindings file; how many bindings went.
+    fn forget(&self, target: &str) -> Result<usize, String>;
+    /// The bindings now, in the file's order.
+    fn mappings(&self) -> Vec<Mapping>;
+}
 
 /// Where an external clock's bar lines meet loam's.
 #[derive(Clone, Copy, Debug)]
@@ -31,29 +50,29 @@ struct Anchor {
 }
 
 /// The control thread's MIDI state.
-pub struct MidiLink {
-    out: Option<OutputHandle>,
+pub struct MidiDesk {
+    out: Option<Box<dyn MidiOut>>,
     clock: ClockOut,
     follower: ClockFollower,
     following: bool,
     anchor: Option<Anchor>,
     last_correction: i64,
-    bindings: SharedBindings,
-    pub counters: Arc<MidiCounters>,
+    bindings: Box<dyn LearnedBindings>,
     notices: Vec<Notice>,
     /// The last phase error measured while following, in seconds (loam ahead: positive).
     pub phase_error: Option<f64>,
 }
 
-impl MidiLink {
+impl MidiDesk {
+    /// A desk sending on `out` (`None`: no output port), with clock out
+    /// and clock following as `loam serve`'s flags asked.
     pub fn new(
-        out: Option<OutputHandle>,
+        out: Option<Box<dyn MidiOut>>,
         clock_out: bool,
         follow: bool,
-        bindings: SharedBindings,
-        counters: Arc<MidiCounters>,
-    ) -> MidiLink {
-        MidiLink {
+        bindings: Box<dyn LearnedBindings>,
+    ) -> MidiDesk {
+        MidiDesk {
             out,
             clock: ClockOut::new(clock_out),
             follower: ClockFollower::new(),
@@ -61,7 +80,6 @@ impl MidiLink {
             anchor: None,
             last_correction: i64::MIN,
             bindings,
-            counters,
             notices: Vec::new(),
             phase_error: None,
         }
@@ -72,19 +90,16 @@ impl MidiLink {
         match cmd {
             MidiCommand::Learn(req) => {
                 let t = req.target.to_string();
-                self.bindings.lock().pending = Some(req);
+                self.bindings.learn(req);
                 Ok(format!("MIDI learn: move a control to bind it to {t}"))
             }
             MidiCommand::Forget(target) => {
-                let mut b = self.bindings.lock();
-                let n = b.file.forget(&target);
-                b.save()?;
+                let n = self.bindings.forget(&target)?;
                 Ok(format!("forgot {n} MIDI binding(s) to {target}"))
             }
             MidiCommand::Mappings => {
-                let b = self.bindings.lock();
-                Ok(b.file
-                    .mappings
+                let mappings = self.bindings.mappings();
+                Ok(mappings
                     .iter()
                     .map(|m| {
                         format!(
@@ -143,7 +158,7 @@ impl MidiLink {
                     let out = &mut self.out;
                     self.clock.stop(timeline, &mut |f, m| {
                         if let Some(o) = out.as_mut() {
-                            o.send_at(wallclock::nanos_at(&st, sr, f), m);
+                            o.send_at(wallclock::nanos_at(audio_clock::stamp(&st), sr, f), m);
                         }
                     });
                     Ok("MIDI clock out stopped".into())
@@ -185,7 +200,7 @@ impl MidiLink {
             let out = &mut self.out;
             self.clock.generate(timeline, now, until, &mut |f, m| {
                 if let Some(o) = out.as_mut() {
-                    o.send_at(wallclock::nanos_at(&st, sr, f), m);
+                    o.send_at(wallclock::nanos_at(audio_clock::stamp(&st), sr, f), m);
                 }
             });
         }
@@ -196,6 +211,7 @@ impl MidiLink {
         if let Some(o) = self.out.as_mut() {
             // Notes planned before MIDI started (or during a stall) that
             // should already have sounded are skipped, not sent late.
+            // The planner's notes become MIDI messages here.
             for n in notes.into_iter().filter(|n| n.frame >= now) {
                 let on = MidiMessage::NoteOn {
                     channel: n.channel,
@@ -207,8 +223,11 @@ impl MidiLink {
                     note: n.note,
                     velocity: 0,
                 };
-                o.send_at(wallclock::nanos_at(&st, sr, n.frame), on);
-                o.send_at(wallclock::nanos_at(&st, sr, n.end), off);
+                o.send_at(
+                    wallclock::nanos_at(audio_clock::stamp(&st), sr, n.frame),
+                    on,
+                );
+                o.send_at(wallclock::nanos_at(audio_clock::stamp(&st), sr, n.end), off);
             }
         }
         if self.following {
@@ -240,7 +259,8 @@ impl MidiLink {
                 next
             };
             let at = line.nanos(pulse as f64).max(0.0) as u64;
-            let pos = timeline.position_at_frame(wallclock::frame_at(&st, sr, at));
+            let pos =
+                timeline.position_at_frame(wallclock::frame_at(audio_clock::stamp(&st), sr, at));
             let bar = pos.round().to_integer() as i64;
             self.anchor = Some(Anchor {
                 pulse,
@@ -258,7 +278,7 @@ impl MidiLink {
         let now_nanos = wallclock::now_nanos();
         let ext = line.pulse_at(now_nanos as f64);
         let target = anchor.bar as f64 + (ext - anchor.pulse as f64) / anchor.per_bar;
-        let frame = wallclock::frame_at(&st, sr, now_nanos);
+        let frame = wallclock::frame_at(audio_clock::stamp(&st), sr, now_nanos);
         let here = to_f64(timeline.position_at_frame(frame));
         let ahead_bars = here - target;
         let ahead_secs = ahead_bars * anchor.per_bar * line.per_pulse / 1e9;

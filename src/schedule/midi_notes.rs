@@ -6,7 +6,8 @@
 //! `.midi(ch, note)` sends every event as one note (a drum machine's pad).
 //! The note of an event is, in order: the loop's fixed note, a number
 //! (`"60"`), a note name (`"c4"`, `"eb2"`, `"f#3"`; c4 = 60), or the GM
-//! drum note of a kit sound (`kick` → 36); events with none of these are
+//! drum note of a kit sound (`kick` → 36,
+//! [`gm_drum_note`](crate::data::pattern::gm_drum_note)); events with none of these are
 //! skipped. Velocity is the event's velocity × the loop's gain × 127
 //! (clamped to 1 … 127); a note lasts its step × the loop's legato (the
 //! whole step without one), at least one frame.
@@ -22,9 +23,10 @@ pub struct LoopMidi {
     pub voices: bool,
 }
 
-/// A note for the MIDI output, stamped on the audio clock.
+/// A note the planner made for the MIDI output, stamped on the audio clock
+/// (the control thread's MIDI part turns it into note-on and note-off).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MidiNote {
+pub struct PlannedNote {
     pub frame: u64,
     /// Frame of the note-off (after `frame`).
     pub end: u64,

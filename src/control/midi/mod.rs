@@ -1,0 +1,23 @@
+//! The control thread's MIDI part, and the MIDI vocabulary every MIDI thread
+//! speaks.
+//!
+//! The [`MidiDesk`] runs on the control thread with the live session at
+//! hand: it computes clock pulses ([`clock_out`]) and sends the notes the
+//! planner made of loops that play MIDI, converting frames to wall-clock
+//! times; it steers the tempo when following an external clock
+//! ([`clock_in`]); and it answers [`MidiCommand`]s (learn, forget, clock
+//! switches, script events). What a MIDI message is ([`message`]) and what
+//! a learned control drives ([`learn`]) live here too, below the port
+//! threads (loam's `midi` folder) that read and send them.
+
+pub mod clock_in;
+pub mod clock_out;
+pub mod command;
+pub mod desk;
+pub mod learn;
+pub mod message;
+
+pub use command::MidiCommand;
+pub use desk::{parse_request, LearnedBindings, MidiDesk, MidiOut};
+pub use learn::{Curve, LearnRequest, Mapping, Source, Target};
+pub use message::{MidiMessage, Parser};
