@@ -9,7 +9,7 @@ use crossbeam_channel::Sender;
 
 use loam::control::{Command, Controller};
 use loam::midi::link::parse_request;
-use loam::midi::{MidiConfig, MidiSystem, PortSpec};
+use loam::midi::{MidiConfig, MidiError, MidiSystem, PortSpec};
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct MidiArgs {
@@ -84,7 +84,7 @@ pub fn start(
     config: MidiConfig,
     controller: &mut Controller,
     commands: Sender<Command>,
-) -> Result<MidiSystem, String> {
+) -> Result<MidiSystem, MidiError> {
     let (system, link) = MidiSystem::start(config, commands.clone())?;
     controller.attach_midi(link);
     if !system.ports.is_empty() {
