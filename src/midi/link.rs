@@ -78,7 +78,7 @@ impl MidiLink {
             MidiCommand::Forget(target) => {
                 let mut b = self.bindings.lock();
                 let n = b.file.forget(&target);
-                b.save()?;
+                b.save().map_err(|e| e.to_string())?;
                 Ok(format!("forgot {n} MIDI binding(s) to {target}"))
             }
             MidiCommand::Mappings => {

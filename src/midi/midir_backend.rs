@@ -42,18 +42,13 @@ impl MidirInput {
         }
     }
 
-    /// A client, a queue, and the callback that fills the queue.
-    fn client(
+    /// A queue to the input thread, and the callback that fills it.
+    fn queue(
         &self,
-    ) -> Result<
-        (
-            MidiInput,
-            Receiver<Stamped>,
-            impl FnMut(u64, &[u8], &mut ()) + Send + 'static,
-        ),
-        MidiError,
-    > {
-        let input = MidiInput::new(INPUT_CLIENT).map_err(|e| MidiError::no_system(&e))?;
+    ) -> (
+        Receiver<Stamped>,
+        impl FnMut(u64, &[u8], &mut ()) + Send + 'static,
+    ) {
         // Boundary: midir's callback thread -> MIDI input thread.
         let (tx, rx): (Sender<Stamped>, Receiver<Stamped>) = bounded(IN_QUEUE);
         let counters = self.counters.clone();
@@ -67,8 +62,13 @@ impl MidirInput {
                 MidiCounters::add(&counters.dropped, 1);
             }
         };
-        Ok((input, rx, callback))
+        (rx, callback)
     }
+}
+
+/// A midir input client.
+fn client() -> Result<MidiInput, MidiError> {
+    MidiInput::new(INPUT_CLIENT).map_err(|e| MidiError::no_system(&e))
 }
 
 /// An open midir input: held open, its messages come through the queue.
@@ -93,7 +93,8 @@ impl Backend for MidirInput {
     }
 
     fn connect(&mut self, name: &str) -> Result<MidirInPort, MidiError> {
-        let (input, rx, callback) = self.client()?;
+        let input = client()?;
+        let (rx, callback) = self.queue();
         let port = input
             .ports()
             .into_iter()
@@ -116,7 +117,8 @@ impl Backend for MidirInput {
         #[cfg(unix)]
         {
             use midir::os::unix::VirtualInput;
-            let (input, rx, callback) = self.client()?;
+            let input = client()?;
+            let (rx, callback) = self.queue();
             input
                 .create_virtual(name, callback, ())
                 .map(|open| {

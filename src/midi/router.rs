@@ -26,7 +26,7 @@ use crossbeam_channel::Sender;
 
 use super::counters::MidiCounters;
 use super::learn::{LearnRequest, Mapping, Source, Target};
-use super::mapping_file::MappingFile;
+use super::mapping_file::{MappingFile, MappingFileError};
 use super::message::{MidiMessage, Parser};
 use super::MidiCommand;
 use crate::control::{Command, PlayRequest};
@@ -64,7 +64,7 @@ impl SharedBindings {
 
 impl Bindings {
     /// Saves the file, if it has a place; the reason if it could not.
-    pub fn save(&self) -> Result<(), String> {
+    pub fn save(&self) -> Result<(), MappingFileError> {
         match &self.path {
             Some(p) => self.file.save(p),
             None => Ok(()),
