@@ -23,7 +23,9 @@ use std::sync::Arc;
 
 use jack::{AsyncClient, Client, ClientOptions, Control, MidiIn, MidiOut, ProcessScope, RawMidi};
 
+use super::backend::Direction;
 use super::counters::MidiCounters;
+use super::error::MidiError;
 use super::sender::Scheduled;
 use super::stamped::Stamped;
 use crate::time::wallclock;
@@ -119,10 +121,10 @@ impl Cycle {
 }
 
 /// Opens client `name` without starting a server.
-fn open(name: &str) -> Result<Client, String> {
+fn open(name: &str) -> Result<Client, MidiError> {
     Client::new(name, ClientOptions::NO_START_SERVER)
         .map(|(c, _)| c)
-        .map_err(|e| super::ports::no_midi(&e))
+        .map_err(|e| MidiError::no_system(&e))
 }
 
 struct InProcess {
@@ -161,11 +163,15 @@ impl JackIn {
         port: &str,
         source: Option<&str>,
         counters: Arc<MidiCounters>,
-    ) -> Result<JackIn, String> {
+    ) -> Result<JackIn, MidiError> {
         let c = open(client)?;
         let p = c
             .register_port(port, MidiIn::default())
-            .map_err(|e| format!("cannot make the JACK MIDI input '{port}': {e}"))?;
+            .map_err(|e| MidiError::MakePort {
+                direction: Direction::Input,
+                port: port.into(),
+                detail: e.to_string(),
+            })?;
         let name = p.name().unwrap_or_else(|_| format!("{client}:{port}"));
         let clock = Arc::new(JackClock::default());
         clock.calibrate(&c);
@@ -179,12 +185,19 @@ impl JackIn {
         };
         let active = c
             .activate_async((), process)
-            .map_err(|e| format!("cannot start the JACK MIDI input: {e}"))?;
+            .map_err(|e| MidiError::StartClient {
+                direction: Direction::Input,
+                detail: e.to_string(),
+            })?;
         if let Some(src) = source {
             active
                 .as_client()
                 .connect_ports_by_name(src, &name)
-                .map_err(|e| format!("cannot connect MIDI input '{src}': {e}"))?;
+                .map_err(|e| MidiError::Connect {
+                    direction: Direction::Input,
+                    name: src.into(),
+                    detail: e.to_string(),
+                })?;
         }
         Ok(JackIn {
             client: active,
@@ -328,11 +341,15 @@ impl JackOut {
         port: &str,
         dest: Option<&str>,
         counters: Arc<MidiCounters>,
-    ) -> Result<JackOut, String> {
+    ) -> Result<JackOut, MidiError> {
         let c = open(client)?;
         let p = c
             .register_port(port, MidiOut::default())
-            .map_err(|e| format!("cannot make the JACK MIDI output '{port}': {e}"))?;
+            .map_err(|e| MidiError::MakePort {
+                direction: Direction::Output,
+                port: port.into(),
+                detail: e.to_string(),
+            })?;
         let name = p.name().unwrap_or_else(|_| format!("{client}:{port}"));
         let clock = Arc::new(JackClock::default());
         clock.calibrate(&c);
@@ -346,12 +363,19 @@ impl JackOut {
         };
         let active = c
             .activate_async((), process)
-            .map_err(|e| format!("cannot start the JACK MIDI output: {e}"))?;
+            .map_err(|e| MidiError::StartClient {
+                direction: Direction::Output,
+                detail: e.to_string(),
+            })?;
         if let Some(d) = dest {
             active
                 .as_client()
                 .connect_ports_by_name(&name, d)
-                .map_err(|e| format!("cannot connect MIDI output '{d}': {e}"))?;
+                .map_err(|e| MidiError::Connect {
+                    direction: Direction::Output,
+                    name: d.into(),
+                    detail: e.to_string(),
+                })?;
         }
         Ok(JackOut {
             client: Some(active),

@@ -11,6 +11,7 @@
 //!   "pads": { "channel": 10, "notes": { "36": "kick", "38": "snare" } } }
 //! ```
 
+use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,87 @@ fn version() -> u32 {
     1
 }
 
+/// A mapping file that could not be read or saved; the text names the file.
+#[derive(Debug)]
+pub enum MappingFileError {
+    /// The file exists but cannot be read.
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// The file is not JSON of a mapping file.
+    NotAMappingFile {
+        path: PathBuf,
+        error: serde_json::Error,
+    },
+    /// A mapping's range lies outside its target's rule (edited by hand).
+    BadRange {
+        path: PathBuf,
+        /// The control it binds, as the file names it.
+        source: Source,
+        /// What the target's rule says.
+        detail: String,
+    },
+    /// The bindings cannot be written as JSON.
+    Encode(serde_json::Error),
+    /// The file's folder cannot be created.
+    CreateFolder { dir: PathBuf, error: std::io::Error },
+    /// Writing, flushing or renaming the file failed.
+    Save {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl fmt::Display for MappingFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MappingFileError::Read { path, error } => {
+                write!(f, "{}: cannot read: {error}", path.display())
+            }
+            MappingFileError::NotAMappingFile { path, error } => {
+                write!(
+                    f,
+                    "{}: not a loam MIDI mapping file: {error}",
+                    path.display()
+                )
+            }
+            MappingFileError::BadRange {
+                path,
+                source,
+                detail,
+            } => write!(f, "{}: {source} ({detail})", path.display()),
+            MappingFileError::Encode(error) => {
+                write!(f, "cannot encode the MIDI mappings: {error}")
+            }
+            MappingFileError::CreateFolder { dir, error } => {
+                write!(f, "{}: cannot create: {error}", dir.display())
+            }
+            MappingFileError::Save { path, error } => {
+                write!(
+                    f,
+                    "{}: cannot save the MIDI mappings: {error}",
+                    path.display()
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for MappingFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MappingFileError::Read { error, .. }
+            | MappingFileError::CreateFolder { error, .. }
+            | MappingFileError::Save { error, .. } => Some(error),
+            MappingFileError::NotAMappingFile { error, .. } | MappingFileError::Encode(error) => {
+                Some(error)
+            }
+            MappingFileError::BadRange { .. } => None,
+        }
+    }
+}
+
 /// The default place: `$XDG_CONFIG_HOME/loam/midi.json`, else
 /// `~/.config/loam/midi.json`, else `loam-midi.json` here.
 pub fn default_path() -> PathBuf {
@@ -52,17 +134,21 @@ pub fn default_path() -> PathBuf {
 impl MappingFile {
     /// Reads `path`; a missing file is an empty one (GM pads). A mapping
     /// whose range lies outside its target's rule is refused.
-    pub fn load(path: &Path) -> Result<MappingFile, String> {
+    pub fn load(path: &Path) -> Result<MappingFile, MappingFileError> {
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 let file: MappingFile = serde_json::from_str(crate::data::text::without_bom(&text))
-                    .map_err(|e| {
-                        format!("{}: not a loam MIDI mapping file: {e}", path.display())
+                    .map_err(|error| MappingFileError::NotAMappingFile {
+                        path: path.into(),
+                        error,
                     })?;
                 // A range edited by hand follows the same rule as one learned.
                 for m in &file.mappings {
-                    m.check()
-                        .map_err(|e| format!("{}: {} ({e})", path.display(), m.source))?;
+                    m.check().map_err(|detail| MappingFileError::BadRange {
+                        path: path.into(),
+                        source: m.source,
+                        detail,
+                    })?;
                 }
                 Ok(file)
             }
@@ -70,17 +156,21 @@ impl MappingFile {
                 version: 1,
                 ..Default::default()
             }),
-            Err(e) => Err(format!("{}: cannot read: {e}", path.display())),
+            Err(error) => Err(MappingFileError::Read {
+                path: path.into(),
+                error,
+            }),
         }
     }
 
     /// Writes `path` atomically (temporary file, flush, rename).
-    pub fn save(&self, path: &Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| format!("cannot encode the MIDI mappings: {e}"))?;
+    pub fn save(&self, path: &Path) -> Result<(), MappingFileError> {
+        let text = serde_json::to_string_pretty(self).map_err(MappingFileError::Encode)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|error| MappingFileError::CreateFolder {
+                dir: dir.into(),
+                error,
+            })?;
         }
         let name = path
             .file_name()
@@ -94,9 +184,12 @@ impl MappingFile {
             f.sync_all()?;
             std::fs::rename(&tmp, path)
         };
-        write().map_err(|e| {
+        write().map_err(|error| {
             let _ = std::fs::remove_file(&tmp);
-            format!("{}: cannot save the MIDI mappings: {e}", path.display())
+            MappingFileError::Save {
+                path: path.into(),
+                error,
+            }
         })
     }
 
@@ -155,7 +248,66 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
         std::fs::write(&path, "{ not json").unwrap();
-        assert!(MappingFile::load(&path).is_err());
+        let e = MappingFile::load(&path).unwrap_err();
+        assert!(
+            matches!(e, MappingFileError::NotAMappingFile { .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().starts_with(&format!(
+                "{}: not a loam MIDI mapping file: ",
+                path.display()
+            )),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_what_failed() {
+        let dir = std::env::temp_dir().join(format!("loam-mapfile-err-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A range edited by hand outside its target's rule.
+        let path = dir.join("wide.json");
+        std::fs::write(
+            &path,
+            r#"{"mappings":[{"source":{"kind":"cc","channel":0,"controller":1},
+                "target":{"kind":"tempo"},"min":1.0,"max":100000.0,"curve":"linear"}]}"#,
+        )
+        .unwrap();
+        let e = MappingFile::load(&path).unwrap_err();
+        let MappingFileError::BadRange { source, .. } = &e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(
+            *source,
+            Source::Cc {
+                channel: 0,
+                controller: 1
+            }
+        );
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: {source} (learn tempo: ", path.display())),
+            "{e}"
+        );
+        // A folder where the file should be: it cannot be read.
+        let e = MappingFile::load(&dir).unwrap_err();
+        assert!(matches!(e, MappingFileError::Read { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: cannot read: ", dir.display())),
+            "{e}"
+        );
+        // A file where its folder should be: the folder cannot be created.
+        let blocked = path.join("midi.json");
+        let e = MappingFile::default().save(&blocked).unwrap_err();
+        assert!(matches!(e, MappingFileError::CreateFolder { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: cannot create: ", path.display())),
+            "{e}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

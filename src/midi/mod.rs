@@ -3,8 +3,8 @@
 //!
 //! Three threads, none of them the audio callback:
 //!
-//! - the **input thread** ([`input`]) holds the input port, stamps each
-//!   message on loam's one monotonic clock ([`timestamp`]), parses it
+//! - the **input thread** ([`input`]) drains the input port, whose
+//!   messages come stamped on loam's one monotonic clock, parses each
 //!   ([`message`]; garbage is counted, never a panic) and turns it into
 //!   [`Command`](crate::control::Command)s ([`router`]): named controls,
 //!   pads played at the message's time plus a fixed latency, learned
@@ -22,20 +22,29 @@
 //! (messages, learn targets, requests to the control thread) lives below
 //! them, in [`control::midi`](crate::control::midi).
 //!
-//! Both port threads watch their port: one that goes away is said so, the
-//! music goes on, and it is reconnected when it comes back ([`ports`]).
+//! Both port threads are written once against one [`backend`] seam (midir,
+//! or loam's own JACK ports with the `jack` feature) and keep their port
+//! with one [`watcher`]: one that goes away is said so, the music goes on,
+//! and it is reconnected when it comes back ([`ports`] says how a pattern
+//! finds one).
 
+pub mod backend;
 pub mod counters;
+pub mod error;
 pub mod input;
+#[cfg(feature = "jack")]
+pub mod jack_backend;
 #[cfg(feature = "jack")]
 pub mod jack_port;
 pub mod mapping_file;
+pub mod midir_backend;
 pub mod pads;
+pub mod port_thread;
 pub mod ports;
 pub mod router;
 pub mod sender;
 pub mod stamped;
-pub mod timestamp;
+pub mod watcher;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,6 +52,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 
 pub use counters::MidiCounters;
+pub use error::MidiError;
 pub use mapping_file::MappingFile;
 pub use pads::PadMap;
 // What the port threads speak lives below them, with the control thread's
@@ -54,9 +64,8 @@ pub use ports::PortSpec;
 
 use crate::control::midi::{MidiDesk, MidiOut};
 use crate::control::Command;
-use input::InputThread;
+use port_thread::PortThread;
 use router::{Bindings, Router, SharedBindings};
-use sender::OutputThread;
 
 /// What `loam serve`'s MIDI flags asked for.
 #[derive(Clone, Debug, Default)]
@@ -75,8 +84,8 @@ pub struct MidiConfig {
 
 /// The running MIDI threads.
 pub struct MidiSystem {
-    input: Option<InputThread>,
-    output: Option<OutputThread>,
+    input: Option<PortThread>,
+    output: Option<PortThread>,
     pub counters: Arc<MidiCounters>,
     /// The ports in use, for the start-up message.
     pub ports: Vec<String>,
@@ -90,7 +99,7 @@ impl MidiSystem {
     pub fn start(
         config: MidiConfig,
         commands: Sender<Command>,
-    ) -> Result<(MidiSystem, MidiDesk), String> {
+    ) -> Result<(MidiSystem, MidiDesk), MidiError> {
         let counters = Arc::new(MidiCounters::default());
         let path = config
             .mappings
@@ -122,7 +131,7 @@ impl MidiSystem {
                     config.latency_nanos,
                     counters.clone(),
                 );
-                let t = InputThread::start(spec, router, commands.clone(), counters.clone())?;
+                let t = input::start(spec, router, commands.clone(), counters.clone())?;
                 ports.extend(t.port.clone().map(|p| format!("in: {p}")));
                 Some(t)
             }
@@ -130,7 +139,7 @@ impl MidiSystem {
         };
         let (output, handle) = match config.output {
             Some(spec) => {
-                let (t, h) = OutputThread::start(spec, commands.clone(), counters.clone())?;
+                let (t, h) = sender::start(spec, commands.clone(), counters.clone())?;
                 ports.extend(t.port.clone().map(|p| format!("out: {p}")));
                 (Some(t), Some(h))
             }

@@ -9,6 +9,9 @@
 
 use midir::{MidiInput, MidiOutput};
 
+use super::backend::Direction;
+use super::error::MidiError;
+
 /// The JACK/ALSA client names loam uses.
 pub const INPUT_CLIENT: &str = "loam-in";
 pub const OUTPUT_CLIENT: &str = "loam-out";
@@ -26,17 +29,17 @@ pub enum PortSpec {
 impl PortSpec {
     /// Reads a `--midi-in`/`--midi-out` value; `default_name` names a
     /// virtual port given without a name.
-    pub fn parse(text: &str, default_name: &str) -> Result<PortSpec, String> {
+    pub fn parse(text: &str, default_name: &str) -> Result<PortSpec, MidiError> {
         let t = text.trim();
         if t.is_empty() {
-            return Err("give a port name pattern, or 'virtual'".into());
+            return Err(MidiError::EmptySpec);
         }
         if t == "virtual" {
             return Ok(PortSpec::Virtual(default_name.into()));
         }
         if let Some(name) = t.strip_prefix("virtual:") {
             if name.is_empty() {
-                return Err("virtual: give a port name after the colon".into());
+                return Err(MidiError::VirtualWithoutName);
             }
             return Ok(PortSpec::Virtual(name.into()));
         }
@@ -69,9 +72,9 @@ pub struct PortLister {
 impl PortLister {
     /// Fails when the MIDI system cannot be reached (no ALSA sequencer, no
     /// JACK server).
-    pub fn new() -> Result<PortLister, String> {
-        let input = MidiInput::new(LIST_CLIENT).map_err(|e| no_midi(&e))?;
-        let output = MidiOutput::new(LIST_CLIENT).map_err(|e| no_midi(&e))?;
+    pub fn new() -> Result<PortLister, MidiError> {
+        let input = MidiInput::new(LIST_CLIENT).map_err(|e| MidiError::no_system(&e))?;
+        let output = MidiOutput::new(LIST_CLIENT).map_err(|e| MidiError::no_system(&e))?;
         Ok(PortLister {
             input: Some(input),
             output: Some(output),
@@ -103,12 +106,36 @@ impl PortLister {
     }
 }
 
-/// The message for a MIDI system that cannot be opened.
-pub fn no_midi(e: &dyn std::fmt::Display) -> String {
-    if cfg!(feature = "jack") {
-        format!("no MIDI: cannot reach the JACK server ({e}); start jackd first")
-    } else {
-        format!("no MIDI: cannot open the MIDI system ({e})")
+/// One direction's port list for a backend, opened when first reached.
+pub struct Listing {
+    direction: Direction,
+    lister: Option<PortLister>,
+}
+
+impl Listing {
+    /// A list of `direction`'s ports, not yet open.
+    pub fn new(direction: Direction) -> Listing {
+        Listing {
+            direction,
+            lister: None,
+        }
+    }
+
+    /// Opens the list (once); `Err` when the MIDI system cannot be reached.
+    pub fn reach(&mut self) -> Result<(), MidiError> {
+        if self.lister.is_none() {
+            self.lister = Some(PortLister::new()?);
+        }
+        Ok(())
+    }
+
+    /// Other programs' ports this way (none before [`Listing::reach`]).
+    pub fn names(&self) -> Vec<String> {
+        match (&self.lister, self.direction) {
+            (None, _) => Vec::new(),
+            (Some(l), Direction::Input) => l.inputs(),
+            (Some(l), Direction::Output) => l.outputs(),
+        }
     }
 }
 
@@ -126,8 +153,11 @@ mod tests {
             PortSpec::parse("virtual:pads", "in").unwrap(),
             PortSpec::Virtual("pads".into())
         );
-        assert!(PortSpec::parse("virtual:", "in").is_err());
-        assert!(PortSpec::parse(" ", "in").is_err());
+        assert_eq!(
+            PortSpec::parse("virtual:", "in"),
+            Err(MidiError::VirtualWithoutName)
+        );
+        assert_eq!(PortSpec::parse(" ", "in"), Err(MidiError::EmptySpec));
         let names = vec![
             "loam-out:out".to_string(),
             "nanoKONTROL2:CTRL".to_string(),

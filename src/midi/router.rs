@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crossbeam_channel::Sender;
 
 use super::counters::MidiCounters;
-use super::mapping_file::MappingFile;
+use super::mapping_file::{MappingFile, MappingFileError};
 use crate::control::midi::learn::{LearnRequest, Mapping, Source, Target};
 use crate::control::midi::message::{MidiMessage, Parser};
 use crate::control::midi::{LearnedBindings, MidiCommand};
@@ -72,7 +72,7 @@ impl LearnedBindings for SharedBindings {
     fn forget(&self, target: &str) -> Result<usize, String> {
         let mut b = self.lock();
         let n = b.file.forget(target);
-        b.save()?;
+        b.save().map_err(|e| e.to_string())?;
         Ok(n)
     }
 
@@ -83,7 +83,7 @@ impl LearnedBindings for SharedBindings {
 
 impl Bindings {
     /// Saves the file, if it has a place; the reason if it could not.
-    pub fn save(&self) -> Result<(), String> {
+    pub fn save(&self) -> Result<(), MappingFileError> {
         match &self.path {
             Some(p) => self.file.save(p),
             None => Ok(()),
