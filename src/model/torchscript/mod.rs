@@ -36,7 +36,6 @@ pub mod info;
 pub mod latent;
 pub mod module;
 pub mod pickle;
-pub mod resample;
 pub mod stream;
 mod worker;
 

@@ -11,8 +11,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::error::ModelError;
 use super::module::Module;
-use super::resample::StreamResampler;
 use super::stream::{poll_interval, Command, Route, Shared, StreamLayout};
+use crate::sound::StreamResampler;
 
 pub(crate) struct Worker {
     pub module: Module,
