@@ -15,3 +15,8 @@ pub use change::Change;
 pub use live_loop::LoopDef;
 pub use planner::Planner;
 pub use scheduler::{BarHook, Scheduler};
+
+#[cfg(test)]
+mod planner_test;
+#[cfg(test)]
+mod scheduler_test;
