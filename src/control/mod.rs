@@ -13,3 +13,6 @@ pub use command::{
     answer_list, AnswerArg, Command, Notice, PlayRequest, StatusBoard, StatusReport, ANSWER_LIST,
 };
 pub use controller::Controller;
+
+#[cfg(test)]
+mod controller_test;
