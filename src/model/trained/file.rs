@@ -85,6 +85,17 @@ pub fn to_bytes(meta: &Value, tensors: &[NamedTensor]) -> Result<Vec<u8>, String
         ));
     }
     let info = HashMap::from([("loam".to_string(), meta.to_string())]);
+    if tensors.is_empty() {
+        // NOTE: safetensors 0.3.3 writes an invalid header (`{},"__metadata__":…`)
+        // for metadata without tensors (a Markov model), so that one header is
+        // framed here: its length, the JSON, spaces to 8-byte alignment.
+        let mut head = serde_json::to_vec(&serde_json::json!({ "__metadata__": info }))
+            .map_err(|e| format!("cannot write: {e}"))?;
+        head.resize(head.len().next_multiple_of(8), b' ');
+        let mut out = (head.len() as u64).to_le_bytes().to_vec();
+        out.extend_from_slice(&head);
+        return Ok(out);
+    }
     safetensors::serialize(tensors.iter().map(|t| (&t.name, t)), &Some(info))
         .map_err(|e| format!("cannot write: {e}"))
 }
@@ -244,6 +255,14 @@ mod tests {
         let b = &back["w"];
         assert_eq!(b.shape, t.shape);
         assert_eq!(bits(&b.values), bits(&t.values));
+    }
+
+    #[test]
+    fn a_model_without_tensors_round_trips() {
+        let meta = json!({"kind": "markov", "sequences": [[1, 2, 3]]});
+        let (back, tensors) = from_bytes(&to_bytes(&meta, &[]).unwrap()).unwrap();
+        assert_eq!(back, meta);
+        assert!(tensors.is_empty());
     }
 
     #[test]
