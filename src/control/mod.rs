@@ -16,3 +16,6 @@ pub use crate::script::ScriptWatcher;
 pub use answer::{Answer, AnswerArg, ControlError, Reply};
 pub use command::{Command, Notice, PlayRequest, StatusBoard, StatusReport};
 pub use controller::Controller;
+
+#[cfg(test)]
+mod controller_test;

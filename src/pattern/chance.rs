@@ -4,15 +4,8 @@
 //! source and an exact time, so the same query always gives the same answer
 //! and no state is carried between queries.
 
+use super::splitmix::splitmix64;
 use crate::time::Rational;
-
-/// Steele, Lea and Flood's SplitMix64 finaliser: a cheap, well-mixed 64-bit hash step.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// A 64-bit draw for operator `id` at exact time `at`, under `seed`.
 pub fn draw(seed: u64, id: usize, at: Rational) -> u64 {

@@ -19,3 +19,8 @@ pub use midi_notes::{LoopMidi, PlannedNote};
 pub use model_op::ModelOp;
 pub use planner::Planner;
 pub use scheduler::{BarHook, Scheduler};
+
+#[cfg(test)]
+mod planner_test;
+#[cfg(test)]
+mod scheduler_test;

@@ -28,6 +28,6 @@ pub use bank::{FolderLoad, SampleFolder, SoundBank};
 /// serve` and `loam render` default to it too.
 pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
 pub use kit::{drum_kit, KIT_NAMES, KIT_SOURCE};
-pub use resample::resample;
+pub use resample::{resample, StreamResampler};
 pub use sample::{Sample, SoundError};
 pub use wav::load_wav;

@@ -1,4 +1,6 @@
-//! Sample-rate conversion at load time: a Kaiser-windowed sinc interpolator.
+//! Sample-rate conversion: one Kaiser-windowed sinc interpolator for whole
+//! samples at load time ([`resample`]) and for model streams
+//! ([`StreamResampler`], which keeps state across buffers).
 //!
 //! Each output frame is a weighted sum of the input frames around its exact
 //! position. The kernel is `sinc` windowed by a Kaiser window (β = 8.6,
@@ -8,13 +10,22 @@
 //! above it aliases. The cut-off sits at 95 % of the lower Nyquist frequency,
 //! which keeps the passband flat to about 18 kHz at 44.1/48 kHz.
 //!
-//! Output positions are computed with integers (`n × from / to` as quotient
-//! and remainder), so long samples do not drift. The kernel is tabulated
-//! (512 points per zero crossing, linearly interpolated), and each frame's
-//! weights are normalised to sum to one, so DC passes unchanged.
+//! Output positions are exact integers (`j × from / to` as quotient and
+//! remainder, the rates reduced by their common divisor), so long samples
+//! and streams do not drift, and buffers of any size give the same output as
+//! one long call. The kernel is symmetric and output frame `j` sits exactly
+//! at input time `j × from / to`: the conversion adds no delay to the
+//! timeline, only look-ahead (an output frame is made once the kernel's half
+//! width of input frames after it has arrived). The kernel is tabulated (512
+//! points per zero crossing, linearly interpolated), and each frame's weights
+//! are normalised to sum to one, so DC passes unchanged.
 //!
-//! Costs about 70 multiply-adds per output sample; it runs on the loading
-//! thread, never on the audio thread.
+//! Costs about 35 multiply-adds per output sample when upsampling (more when
+//! downsampling, as the kernel widens). Output positions repeat every `to`
+//! frames of the reduced rates (147 or 160 between 44.1 and 48 kHz), so the
+//! weights of each such phase are computed once (up to
+//! [`MAX_CACHED_WEIGHTS`]). It runs on loading threads and model worker
+//! threads, never on the audio thread: it allocates.
 
 /// Zero crossings of the sinc on each side of the centre.
 const ZERO_CROSSINGS: usize = 16;
@@ -34,40 +45,178 @@ pub fn resample(input: &[f32], channels: usize, from: u32, to: u32) -> Vec<f32> 
         return input.to_vec();
     }
     let frames = input.len() / channels;
-    let (from_u, to_u) = (u128::from(from), u128::from(to));
-    let out_frames = (frames as u128 * to_u).div_ceil(from_u) as usize;
-
-    let table = kernel_table();
-    let fc = CUTOFF * (f64::from(to) / f64::from(from)).min(1.0);
-    // Half-width of the kernel in input frames.
-    let reach = (ZERO_CROSSINGS as f64 / fc).ceil() as i64;
-
+    let out_frames = (frames as u128 * u128::from(to)).div_ceil(u128::from(from)) as usize;
+    let mut r = StreamResampler::new(channels, from, to);
     let mut out = Vec::with_capacity(out_frames * channels);
-    let mut acc = vec![0.0f64; channels];
-    for n in 0..out_frames {
-        let pos = n as u128 * from_u;
-        let centre = (pos / to_u) as i64;
-        let frac = (pos % to_u) as f64 / to as f64;
-        acc.iter_mut().for_each(|a| *a = 0.0);
-        let mut weight_sum = 0.0;
-        for k in (centre - reach + 1)..=(centre + reach) {
-            let w = fc * lookup(&table, ((k - centre) as f64 - frac) * fc);
-            weight_sum += w;
-            if k >= 0 && (k as usize) < frames {
-                let base = k as usize * channels;
-                for (c, a) in acc.iter_mut().enumerate() {
-                    *a += w * f64::from(input[base + c]);
-                }
-            }
-        }
-        let norm = if weight_sum.abs() > 1e-9 {
-            1.0 / weight_sum
-        } else {
-            0.0
-        };
-        out.extend(acc.iter().map(|a| (a * norm) as f32));
-    }
+    r.process(&input[..frames * channels], &mut out);
+    // Silence after the end, so the last frames get their look-ahead.
+    r.process(&vec![0.0; r.half * channels], &mut out);
+    out.truncate(out_frames * channels);
     out
+}
+
+/// A sample-rate converter that keeps state across buffers (a model's input
+/// and output streams): the same filter as [`resample`], fed piece by piece.
+pub struct StreamResampler {
+    channels: usize,
+    /// The rates, divided by their greatest common divisor.
+    from: u64,
+    to: u64,
+    /// Kernel half width in input frames.
+    half: usize,
+    /// The kernel's cut-off, as a fraction of the input's Nyquist frequency.
+    cutoff: f64,
+    /// The right half of the windowed sinc (see [`kernel_table`]).
+    table: Vec<f64>,
+    /// Interleaved input frames not yet fully used.
+    history: Vec<f32>,
+    /// Position of the next output frame in `history`: `base + frac / to`.
+    base: usize,
+    frac: u64,
+    /// Every phase's `2 × half` weights, then its normalising factor
+    /// (empty when there are more than [`MAX_CACHED_WEIGHTS`]).
+    phases: Vec<f64>,
+    /// One frame's weights and factor, when the phases are not cached.
+    weights: Vec<f64>,
+}
+
+/// The most kernel weights a stream converter computes once for all its
+/// phases (one phase per reduced output step: 147 or 160 between 44.1 and
+/// 48 kHz), in `f64`s: 64 Ki, 512 KiB. Above it (unusual rate pairs) each
+/// frame's weights are computed as it is made.
+pub const MAX_CACHED_WEIGHTS: usize = 1 << 16;
+
+impl StreamResampler {
+    /// A converter from `from` Hz to `to` Hz for interleaved frames of
+    /// `channels`. Equal rates pass samples through untouched.
+    pub fn new(channels: usize, from: u32, to: u32) -> StreamResampler {
+        let g = gcd(u64::from(from.max(1)), u64::from(to.max(1)));
+        let (from, to) = (u64::from(from.max(1)) / g, u64::from(to.max(1)) / g);
+        let cutoff = CUTOFF * (to as f64 / from as f64).min(1.0);
+        let half = if from == to {
+            0
+        } else {
+            (ZERO_CROSSINGS as f64 / cutoff).ceil() as usize
+        };
+        // `half` silent frames before the start: the first output frame is
+        // centred on the first input frame.
+        let history = vec![0.0; half * channels.max(1)];
+        let mut r = StreamResampler {
+            channels: channels.max(1),
+            from,
+            to,
+            half,
+            cutoff,
+            table: if half == 0 {
+                Vec::new()
+            } else {
+                kernel_table()
+            },
+            history,
+            base: half,
+            frac: 0,
+            phases: Vec::new(),
+            weights: Vec::with_capacity(2 * half + 1),
+        };
+        let row = 2 * half + 1;
+        if half > 0 && (to as usize).saturating_mul(row) <= MAX_CACHED_WEIGHTS {
+            let mut phases = Vec::with_capacity(to as usize * row);
+            for frac in 0..to {
+                r.phase_weights(frac, &mut phases);
+            }
+            r.phases = phases;
+        }
+        r
+    }
+
+    /// Appends the weights of the input frames around an output frame at
+    /// `frac / to` past an input frame, then their normalising factor.
+    fn phase_weights(&self, frac: u64, out: &mut Vec<f64>) {
+        let frac = frac as f64 / self.to as f64;
+        let mut sum = 0.0;
+        for k in 0..2 * self.half {
+            let w = self.weight((k as f64 + 1.0 - self.half as f64) - frac);
+            out.push(w);
+            sum += w;
+        }
+        out.push(if sum.abs() > 1e-9 { 1.0 / sum } else { 0.0 });
+    }
+
+    /// True when input passes through unchanged.
+    pub fn is_identity(&self) -> bool {
+        self.from == self.to
+    }
+
+    /// Output frames produced for `frames` input frames, at most.
+    pub fn max_output(&self, frames: usize) -> usize {
+        (frames as u64 * self.to).div_ceil(self.from) as usize + 1
+    }
+
+    /// Input frames needed before `frames` more output frames can be made.
+    pub fn input_needed(&self, frames: usize) -> usize {
+        if self.is_identity() {
+            return frames;
+        }
+        let have = self.history.len() / self.channels;
+        let last =
+            self.base as u64 * self.to + self.frac + (frames as u64).saturating_sub(1) * self.from;
+        let need = (last / self.to) as usize + self.half + 1;
+        need.saturating_sub(have)
+    }
+
+    /// The kernel's weight for an input frame `d` frames from the output
+    /// position (either side).
+    fn weight(&self, d: f64) -> f64 {
+        let x = (d * self.cutoff).abs() * OVERSAMPLE as f64;
+        let i = x as usize;
+        if i + 1 >= self.table.len() {
+            return 0.0;
+        }
+        let t = x - i as f64;
+        self.table[i] + (self.table[i + 1] - self.table[i]) * t
+    }
+
+    /// Converts interleaved `input`, appending what it can to `out`.
+    pub fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
+        if self.is_identity() {
+            out.extend_from_slice(input);
+            return;
+        }
+        let ch = self.channels;
+        self.history.extend_from_slice(input);
+        let frames = self.history.len() / ch;
+        let row = 2 * self.half + 1;
+        while self.base + self.half < frames {
+            let first = self.base + 1 - self.half;
+            let weights: &[f64] = if self.phases.is_empty() {
+                let mut w = std::mem::take(&mut self.weights);
+                w.clear();
+                self.phase_weights(self.frac, &mut w);
+                self.weights = w;
+                &self.weights
+            } else {
+                let at = self.frac as usize * row;
+                &self.phases[at..at + row]
+            };
+            let (weights, norm) = weights.split_at(row - 1);
+            for c in 0..ch {
+                let mut acc = 0.0f64;
+                for (i, w) in weights.iter().enumerate() {
+                    acc += w * f64::from(self.history[(first + i) * ch + c]);
+                }
+                out.push((acc * norm[0]) as f32);
+            }
+            self.frac += self.from;
+            self.base += (self.frac / self.to) as usize;
+            self.frac %= self.to;
+        }
+        // Forget frames no output frame will need again.
+        let keep_from = (self.base + 1).saturating_sub(self.half).min(frames);
+        if keep_from > 0 {
+            self.history.drain(..keep_from * ch);
+            self.base -= keep_from;
+        }
+    }
 }
 
 /// The right half of the windowed sinc, sampled `OVERSAMPLE` times per zero
@@ -85,17 +234,6 @@ fn kernel_table() -> Vec<f64> {
         .collect();
     table.push(0.0);
     table
-}
-
-/// Kernel value at `u` zero crossings from the centre (either side).
-fn lookup(table: &[f64], u: f64) -> f64 {
-    let x = u.abs() * OVERSAMPLE as f64;
-    let i = x as usize;
-    if i + 1 >= table.len() {
-        return 0.0;
-    }
-    let t = x - i as f64;
-    table[i] + (table[i + 1] - table[i]) * t
 }
 
 fn sinc(u: f64) -> f64 {
@@ -120,6 +258,14 @@ fn bessel_i0(x: f64) -> f64 {
         }
     }
     sum
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 #[cfg(test)]
@@ -176,5 +322,63 @@ mod tests {
         for frame in out[200..out.len() - 200].chunks(2) {
             assert!((frame[0] - 0.5).abs() < 1e-5 && (frame[1] + 0.25).abs() < 1e-5);
         }
+    }
+
+    fn run(r: &mut StreamResampler, input: &[f32], chunk: usize) -> Vec<f32> {
+        let mut out = Vec::new();
+        for c in input.chunks(chunk) {
+            r.process(c, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn chunking_does_not_change_the_output() {
+        let input: Vec<f32> = (0..5000).map(|i| (i as f32 * 0.01).sin()).collect();
+        let a = run(&mut StreamResampler::new(1, 44100, 48000), &input, 5000);
+        let b = run(&mut StreamResampler::new(1, 44100, 48000), &input, 37);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_sine_keeps_its_frequency_and_phase() {
+        let (from, to) = (44100u32, 48000u32);
+        let f = 1000.0f64;
+        let input: Vec<f32> = (0..8820)
+            .map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / f64::from(from)).sin() as f32)
+            .collect();
+        let out = run(&mut StreamResampler::new(1, from, to), &input, 512);
+        assert!(out.len() > 9000);
+        for (j, y) in out.iter().enumerate().skip(100).take(8000) {
+            let want = (2.0 * std::f64::consts::PI * f * j as f64 / f64::from(to)).sin() as f32;
+            assert!((y - want).abs() < 2e-3, "frame {j}: {y} vs {want}");
+        }
+    }
+
+    #[test]
+    fn cached_phases_give_what_each_frame_computed_alone_gives() {
+        let input: Vec<f32> = (0..6000).map(|i| (i as f32 * 0.013).sin()).collect();
+        for (from, to) in [(44_100, 48_000), (48_000, 44_100), (96_000, 48_000)] {
+            let mut cached = StreamResampler::new(1, from, to);
+            assert!(!cached.phases.is_empty(), "{from} -> {to}");
+            let mut alone = StreamResampler::new(1, from, to);
+            alone.phases.clear();
+            assert_eq!(run(&mut cached, &input, 300), run(&mut alone, &input, 300));
+        }
+        // 48 001 phases: past the cache, computed frame by frame.
+        assert!(StreamResampler::new(1, 44_100, 48_001).phases.is_empty());
+    }
+
+    #[test]
+    fn input_needed_is_enough_and_equal_rates_pass_through() {
+        let mut r = StreamResampler::new(2, 48000, 44100);
+        let need = r.input_needed(100);
+        let mut out = Vec::new();
+        r.process(&vec![0.5; need * 2], &mut out);
+        assert!(out.len() / 2 >= 100, "{} frames from {need}", out.len() / 2);
+        let mut id = StreamResampler::new(2, 48000, 48000);
+        let mut out = Vec::new();
+        id.process(&[1.0, 2.0, 3.0, 4.0], &mut out);
+        assert_eq!(out, vec![1.0, 2.0, 3.0, 4.0]);
     }
 }

@@ -37,7 +37,6 @@ pub mod info;
 pub mod latent;
 pub mod module;
 pub mod pickle;
-pub mod resample;
 pub mod stream;
 pub mod stream_handle;
 mod worker;

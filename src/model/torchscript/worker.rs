@@ -13,8 +13,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::error::ModelError;
 use super::module::Module;
-use super::resample::StreamResampler;
 use super::stream::{poll_interval, Route, StreamLayout, StreamState, WorkerCommand};
+use crate::sound::StreamResampler;
 
 pub(crate) struct Worker {
     pub module: Module,

@@ -6,6 +6,7 @@
 //! selects it; see the parent module for why the two differ.
 
 use super::{Note, Transform};
+use crate::pattern::splitmix::splitmix64;
 use crate::pattern::{chance, Pattern, QueryContext};
 use crate::time::Rational;
 use num_traits::Signed;
@@ -258,12 +259,4 @@ fn draw(ctx: &QueryContext, salt: u64, p: &Placed) -> u64 {
 /// A draw as a float in `[0, 1)`.
 fn unit(value: u64) -> f64 {
     (value >> 11) as f64 / (1u64 << 53) as f64
-}
-
-// NOTE: a copy of `chance`'s private mixer, to keep that file untouched.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
