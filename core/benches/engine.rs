@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use loam::audio::{Engine, EngineConfig, SoundEvent};
-use loam::sound::Sample;
+use loam_core::audio::{Engine, EngineConfig, SoundEvent};
+use loam_core::sound::Sample;
 
 fn long_sample(channels: usize) -> Arc<Sample> {
     let frames = 48_000 * 10;

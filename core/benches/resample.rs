@@ -4,7 +4,7 @@
 //! between the engine's rate and a model's (both directions).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use loam::sound::{resample, StreamResampler};
+use loam_core::sound::{resample, StreamResampler};
 
 /// `frames` of interleaved stereo: two sines, not a multiple of the buffer.
 fn stereo(frames: usize, rate: f64) -> Vec<f32> {

@@ -3,11 +3,11 @@
 //! Target: at least 100,000 events a second, with no late event.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use loam::audio::{Engine, EngineConfig};
-use loam::pattern::Pattern;
-use loam::schedule::{Change, LoopDef, Planner, Scheduler};
-use loam::sound::SoundBank;
-use loam::time::{Metre, Tempo};
+use loam_core::audio::{Engine, EngineConfig};
+use loam_core::pattern::Pattern;
+use loam_core::schedule::{Change, LoopDef, Planner, Scheduler};
+use loam_core::sound::SoundBank;
+use loam_core::time::{Metre, Tempo};
 
 fn dense_scheduler() -> Scheduler {
     let mut planner = Planner::new(48_000, SoundBank::with_drum_kit(48_000));
@@ -48,7 +48,7 @@ fn schedule(c: &mut Criterion) {
                 (dense_scheduler(), engine, handle)
             },
             |(mut s, engine, mut handle)| {
-                let until = s.planner().timeline().frame_at(loam::time::q(8, 1));
+                let until = s.planner().timeline().frame_at(loam_core::time::q(8, 1));
                 s.fill(&mut handle, until, None);
                 (s, engine, handle)
             },

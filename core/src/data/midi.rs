@@ -404,7 +404,7 @@ mod tests {
     use super::*;
 
     /// One tick a quarter; a kick at tick 0 and another 2^28 − 1 ticks later.
-    const FAR_HIT: &[u8] = include_bytes!("../../tests/cases/midi-far-hit-37-bytes.mid");
+    const FAR_HIT: &[u8] = include_bytes!("../../../tests/cases/midi-far-hit-37-bytes.mid");
 
     /// A drum track with kicks at the given ticks (one tick a quarter).
     fn kicks(ticks: &[u32]) -> Vec<u8> {

@@ -398,7 +398,7 @@ mod tests {
         write_sine(&dir.join("kick.wav"), 1, 48000, 16, false);
         std::fs::write(
             dir.join("sr1").join("n2000.wav"),
-            include_bytes!("../../tests/cases/wav-1-hz-2000-samples.wav"),
+            include_bytes!("../../../tests/cases/wav-1-hz-2000-samples.wav"),
         )
         .unwrap();
         let mut bank = SoundBank::new();

@@ -325,7 +325,7 @@ pub(crate) mod tests {
         let path = dir.join("sr1_n2000.wav");
         std::fs::write(
             &path,
-            include_bytes!("../../tests/cases/wav-1-hz-2000-samples.wav"),
+            include_bytes!("../../../tests/cases/wav-1-hz-2000-samples.wav"),
         )
         .unwrap();
         let started = std::time::Instant::now();

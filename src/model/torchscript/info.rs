@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use super::archive::Archive;
-use super::attribute::{AttrType, AttrValue, AttributeInfo};
+use super::attribute::{AttrType, AttributeInfo};
 use super::error::ModelError;
 use super::pickle::Value;
 
@@ -180,7 +180,7 @@ impl ModelInfo {
             };
             let mut saved = Vec::new();
             if let Some(v) = state.get(&name) {
-                AttrValue::from_pickle(v, &mut saved);
+                super::attribute::from_pickle(v, &mut saved);
             }
             attributes.push(AttributeInfo { name, types, saved });
         }

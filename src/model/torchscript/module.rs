@@ -313,10 +313,12 @@ impl Module {
         self.attribute_types(name)?;
         let v = self.invoke(&format!("get_{name}"), &[])?;
         let mut out = Vec::new();
-        AttrValue::from_ivalue(v, &mut out).map_err(|message| ModelError::AttributeType {
-            path: self.path_buf(),
-            attribute: name.to_owned(),
-            message,
+        super::attribute::from_ivalue(v, &mut out).map_err(|message| {
+            ModelError::AttributeType {
+                path: self.path_buf(),
+                attribute: name.to_owned(),
+                message,
+            }
         })?;
         Ok(out)
     }
@@ -343,9 +345,9 @@ impl Module {
             .map(|(i, v)| match types.get(i) {
                 Some(ty) => v
                     .coerce(*ty)
-                    .map(|v| v.to_ivalue())
+                    .map(|v| super::attribute::to_ivalue(&v))
                     .map_err(|e| type_err(format!("element {i}: {e}"))),
-                None => Ok(v.to_ivalue()),
+                None => Ok(super::attribute::to_ivalue(v)),
             })
             .collect::<Result<Vec<_>, _>>()?;
         match self.invoke(&format!("set_{name}"), &args)? {
