@@ -5,20 +5,13 @@
 //! changes nothing either; a failing loop function keeps its last pattern
 //! and nothing else it did applies.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use loam::schedule::{BarHook, Change};
 use loam::script::Script;
-use osc_support::{s, Client, Server};
-
-fn folder(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loam-aon-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::osc::{s, Client, Server};
 
 /// What `print(get("section"))` says in an evaluation against `script`.
 fn section(script: &mut Script) -> String {
@@ -30,7 +23,7 @@ fn section(script: &mut Script) -> String {
 
 #[test]
 fn a_failed_reload_or_eval_leaves_the_store_as_it_was() {
-    let dir = folder("store");
+    let dir = support::temp_dir("store");
     let path = dir.join("piece.rhai");
     let (mut script, _) = Script::from_source(&path, "set(\"section\", 1);\n").unwrap();
     assert_eq!(section(&mut script), "1");
@@ -58,7 +51,7 @@ fn a_failed_reload_or_eval_leaves_the_store_as_it_was() {
 
 #[test]
 fn a_failing_version_leaves_no_midi_request_model_op_or_samples_folder() {
-    let dir = folder("members");
+    let dir = support::temp_dir("members");
     std::fs::create_dir_all(dir.join("kit")).unwrap();
     std::fs::write(dir.join("voice.ts"), b"not looked at until loaded").unwrap();
     let path = dir.join("piece.rhai");
@@ -107,7 +100,7 @@ fn a_failing_version_leaves_no_midi_request_model_op_or_samples_folder() {
 
 #[test]
 fn a_step_model_named_in_a_failing_version_is_not_reachable() {
-    let dir = folder("named");
+    let dir = support::temp_dir("named");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/aksak/nine.pat");
     std::fs::copy(&data, dir.join("nine.pat")).unwrap();
     let path = dir.join("piece.rhai");
@@ -128,7 +121,7 @@ fn a_step_model_named_in_a_failing_version_is_not_reachable() {
 
 #[test]
 fn midi_messages_a_failing_version_read_are_given_back() {
-    let dir = folder("events");
+    let dir = support::temp_dir("events");
     let (mut script, _) = Script::from_source(&dir.join("piece.rhai"), "tempo(120);\n").unwrap();
     let mut note = rhai::Map::new();
     note.insert("note".into(), rhai::Dynamic::from(60_i64));
@@ -148,7 +141,7 @@ fn midi_messages_a_failing_version_read_are_given_back() {
 
 #[test]
 fn a_missing_samples_folder_or_model_file_fails_the_version_naming_it() {
-    let dir = folder("missing");
+    let dir = support::temp_dir("missing");
     let path = dir.join("piece.rhai");
     let (mut script, _) = Script::from_source(&path, "set(\"section\", 1);\n").unwrap();
     let e = script
@@ -178,7 +171,7 @@ fn a_missing_samples_folder_or_model_file_fails_the_version_naming_it() {
 
 #[test]
 fn a_failing_bar_changes_nothing_and_a_failing_loop_function_keeps_its_pattern() {
-    let dir = folder("bars");
+    let dir = support::temp_dir("bars");
     let source = r#"set("section", 1);
 live_loop("a", |n| {
     set("a", n);
@@ -249,8 +242,8 @@ fn bar(n) {
 /// a `/load` whose file asks for one changes nothing.
 #[test]
 fn eval_and_load_of_a_missing_samples_folder_fail_and_change_nothing() {
-    let dir = osc_support::temp_dir("aon");
-    let script = osc_support::script_with_click(&dir, "tempo(120);\nset(\"section\", 1);\n");
+    let dir = support::temp_dir("aon");
+    let script = support::script_with_click(&dir, "tempo(120);\nset(\"section\", 1);\n");
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let reply = c.request(server.addr, "/eval", vec![s("samples(\"missing\");")]);

@@ -6,25 +6,25 @@
 //! at load. The models are the shared failing cases (tests/cases/): an
 //! old-style RAVE export whose saved `mode` picks what `decode` returns.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use osc_support::{s, Client, Server};
 use rosc::{OscPacket, OscType};
+use support::osc::{s, Client, Server};
 
 /// A click every eighth at 120 bpm: one every 12,000 frames at 48 kHz.
 const CLICK_EVERY: u64 = 12_000;
 
 /// Copies the named cases beside a click-loop script; returns the script.
 fn piece(tag: &str, cases: &[&str]) -> PathBuf {
-    let dir = osc_support::temp_dir(tag);
+    let dir = support::temp_dir(tag);
     let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
     for case in cases {
         std::fs::copy(cases_dir.join(case), dir.join(case)).unwrap();
     }
-    osc_support::script_with_click(&dir, "tempo(120);\nlive_loop(\"c\", \"click*8\");\n")
+    support::script_with_click(&dir, "tempo(120);\nlive_loop(\"c\", \"click*8\");\n")
 }
 
 /// `/error` texts a subscriber received.
@@ -77,7 +77,7 @@ fn models_making_nan_infinity_or_absurd_values_are_muted_alone_and_told_once() {
         listener.request(server.addr, "/subscribe", vec![]).addr,
         "/done"
     );
-    let loaded_at = osc_support::status(&c, server.addr).bar;
+    let loaded_at = support::osc::status(&c, server.addr).bar;
     for (name, file, _, _) in &bad {
         let path = dir.join(file);
         let r = c.request(
@@ -94,9 +94,9 @@ fn models_making_nan_infinity_or_absurd_values_are_muted_alone_and_told_once() {
             .all(|(name, ..)| e.iter().any(|t| t.contains(&format!("model '{name}'"))))
     });
     // Two more bars with the muted models still loaded: nothing new is told.
-    let bar = osc_support::status(&c, server.addr).bar;
+    let bar = support::osc::status(&c, server.addr).bar;
     heard.extend(listen_until(&listener, "two more bars", |_| {
-        osc_support::status(&c, server.addr).bar >= bar + 2
+        support::osc::status(&c, server.addr).bar >= bar + 2
     }));
     let told = errors(&heard);
     for (name, _, why, _) in &bad {
@@ -108,7 +108,7 @@ fn models_making_nan_infinity_or_absurd_values_are_muted_alone_and_told_once() {
         assert!(mine[0].contains(why), "{mine:?}");
         assert!(mine[0].contains("everything else plays on"), "{mine:?}");
     }
-    let st = osc_support::status(&c, server.addr);
+    let st = support::osc::status(&c, server.addr);
     assert_eq!(st.muted_sources, 3, "{}", st.muted);
     for (name, _, _, short) in &bad {
         assert!(
@@ -127,10 +127,10 @@ fn models_making_nan_infinity_or_absurd_values_are_muted_alone_and_told_once() {
     }
     assert!(log.contains("muted_sources=3"), "{log}");
     // The recording: every click from the loading bar to the end sounds.
-    let audio = osc_support::read_wav(&rec);
+    let audio = support::read_wav(&rec);
     assert!(audio.iter().all(|x| x.is_finite()));
     let frames = (audio.len() / 2) as u64;
-    let onsets = osc_support::onsets(&audio);
+    let onsets = support::onsets(&audio);
     let bar_frames = 8 * CLICK_EVERY;
     let from = (loaded_at.max(0) as u64) * bar_frames;
     let mut expected = from;
@@ -177,10 +177,10 @@ fn models_whose_output_shape_or_length_is_wrong_are_refused_at_load() {
         assert!(text.contains(file) && text.contains(why), "{text}");
     }
     // The music goes on: bars still advance and nothing was muted.
-    let bar = osc_support::status(&c, server.addr).bar;
-    assert!(osc_support::eventually(Duration::from_secs(30), || {
-        osc_support::status(&c, server.addr).bar > bar
+    let bar = support::osc::status(&c, server.addr).bar;
+    assert!(support::eventually(Duration::from_secs(30), || {
+        support::osc::status(&c, server.addr).bar > bar
     }));
-    assert_eq!(osc_support::status(&c, server.addr).muted_sources, 0);
+    assert_eq!(support::osc::status(&c, server.addr).muted_sources, 0);
     server.stop();
 }

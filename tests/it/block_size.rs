@@ -1,6 +1,6 @@
 //! Rendered output is bit-identical for any block size.
 
-use crate::support::offline as support;
+use crate::support;
 
 use std::path::Path;
 

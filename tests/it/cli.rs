@@ -2,7 +2,7 @@
 //! the null sink, recordings finalised on SIGTERM, and clear errors with
 //! meaningful exit codes for bad input.
 
-use crate::support::offline as support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -27,8 +27,8 @@ fn script(tag: &str, body: &str) -> std::path::PathBuf {
 }
 
 fn wav_seconds(path: &Path) -> f64 {
-    let r = hound::WavReader::open(path).expect("a complete WAV");
-    r.duration() as f64 / r.spec().sample_rate as f64
+    let (samples, spec) = support::sound::read_wav_spec(path);
+    samples.len() as f64 / spec.channels as f64 / spec.sample_rate as f64
 }
 
 #[test]
@@ -138,10 +138,9 @@ fn unknown_sounds_and_bad_wavs_are_named_and_the_music_goes_on() {
     assert!(err.contains("loaded 1 sounds"), "{err}");
     assert!(err.contains("unknown sound 'kik'"), "{err}");
     // The kick still plays.
-    let r = hound::WavReader::open(&out).unwrap();
-    let peak = r
-        .into_samples::<f32>()
-        .map(|x| x.unwrap().abs())
+    let peak = support::read_wav(&out)
+        .iter()
+        .map(|x| x.abs())
         .fold(0.0, f32::max);
     assert!(peak > 0.1);
 }
@@ -202,24 +201,26 @@ fn sigterm_finalises_the_recording() {
         "live_loop(\"k\", \"kick*4\");\nfn bar(n) { print(`planning bar ${n}`); }\n",
     );
     let rec = s.with_file_name("take.wav");
-    let serving = support::Serving::start(
-        loam()
-            .arg("serve")
-            .arg(&s)
-            .args(["--host", "null", "--osc", "off", "--record"])
+    let mut serving = support::spawn(
+        support::serve_command(&s)
+            .args(["--osc", "off", "--record"])
             .arg(&rec),
     );
     serving.wait_playing();
     // Bar 2 (4 s in at 120) is being planned, a little ahead of its
     // time: more than bar 0 (2 s) has played.
     serving.wait_line("planning bar 2");
-    let pid = serving.child.id().to_string();
+    let pid = serving.pid().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
-    let (status, err) = serving.finish();
+    let support::Finished {
+        status,
+        stderr: err,
+        ..
+    } = serving.finish();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("recording saved"), "{err}");
     let secs = wav_seconds(&rec);

@@ -3,24 +3,24 @@
 //! (a script's `print`, an error, the summary at the end) is dropped, and
 //! the music goes on until it is stopped.
 
-use crate::support::common;
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use osc_support::{eventually, status, Client};
+use support::eventually;
+use support::osc::{status, Client};
 
 #[test]
 fn serve_keeps_playing_after_the_reader_of_its_output_goes_away() {
-    let dir = osc_support::temp_dir("closed-output");
+    let dir = support::temp_dir("closed-output");
     // A line every bar (a quarter of a second at 240 in 1/4).
-    let script = osc_support::script_with_click(
+    let script = support::script_with_click(
         &dir,
         "metre(\"1/4\");\ntempo(240);\nlive_loop(\"k\", \"click\");\nfn bar(n) { print(`bar ${n}`); }\n",
     );
-    let port = osc_support::free_port();
+    let port = support::osc::free_port();
     let addr = format!("127.0.0.1:{port}");
     // `2>&1 | head -n 2`: stdout and stderr share one pipe.
     let (reader, writer) = std::io::pipe().expect("a pipe");
@@ -56,7 +56,7 @@ fn serve_keeps_playing_after_the_reader_of_its_output_goes_away() {
     // Bars go by, each printing a line into the closed pipe, and an error
     // is printed too: loam is still there and still counting bars.
     let from = status(&c, to).bar;
-    let bad = c.request(to, "/eval", vec![osc_support::s("tempo(\"fast\");")]);
+    let bad = c.request(to, "/eval", vec![support::osc::s("tempo(\"fast\");")]);
     assert_eq!(bad.addr, "/fail", "{bad:?}");
     assert!(
         eventually(Duration::from_secs(30), || status(&c, to).bar >= from + 8),
@@ -69,8 +69,8 @@ fn serve_keeps_playing_after_the_reader_of_its_output_goes_away() {
         child.try_wait()
     );
     // SIGTERM: it stops as asked (its summary goes nowhere) with status 0.
-    common::process::sigterm(child.id());
-    let exit = common::process::wait_until(&mut child, Instant::now() + Duration::from_secs(30));
+    support::process::sigterm(child.id());
+    let exit = support::process::wait_until(&mut child, Instant::now() + Duration::from_secs(30));
     if exit.is_none() {
         let _ = child.kill();
         let _ = child.wait();

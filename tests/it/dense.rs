@@ -1,7 +1,7 @@
 //! A dense performance (16 loops, about a thousand events a bar) renders
 //! with no late event and every event sounding.
 
-use crate::support::offline as support;
+use crate::support;
 
 #[test]
 fn sixteen_dense_loops_render_with_no_late_event() {

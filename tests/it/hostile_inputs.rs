@@ -5,15 +5,16 @@
 //! the limit, and stop on SIGTERM; `render` and `train` must exit with such
 //! an error, never abort.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use osc_support::{free_port, s, script_with_click, status, Client};
 use rosc::{OscMessage, OscType};
+use support::osc::{s, status, Client, Server};
+use support::script_with_click;
 
 /// The address-space cap every child runs under, in KiB (`ulimit -v`). Large
 /// enough for loam with libtorch mapped, far below what any of these inputs
@@ -36,13 +37,6 @@ fn capped_loam() -> Command {
         .arg(format!("ulimit -v {MEMORY_CAP_KIB}; exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_loam"));
     cmd
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loam-hostile-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Runs a one-shot command to the end (within `limit`) and returns its exit
@@ -76,50 +70,28 @@ fn finish(cmd: &mut Command, limit: Duration) -> (i32, String) {
 
 /// `loam serve SCRIPT --host null` under the memory cap, with its own OSC port.
 struct CappedServer {
-    child: Option<Child>,
+    server: Server,
     addr: SocketAddr,
-    log: PathBuf,
 }
 
 impl CappedServer {
     fn start(script: &Path) -> CappedServer {
-        let port = free_port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let log = script.with_file_name(format!("loam-{port}.log"));
-        let child = capped_loam()
-            .arg("serve")
-            .arg(script)
-            .args(["--host", "null", "--osc", &addr.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start loam serve");
-        let server = CappedServer {
-            child: Some(child),
-            addr,
-            log,
-        };
-        let c = Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if c.try_request(addr, "/status", vec![], Duration::from_millis(200))
-                .is_some()
-            {
-                return server;
-            }
-            assert!(server.alive_now(), "loam exited:\n{}", server.log());
+        let mut cmd = capped_loam();
+        cmd.arg("serve").arg(script).args(["--host", "null"]);
+        let server = Server::start_with(cmd, script, &[], Duration::from_secs(60));
+        CappedServer {
+            addr: server.addr,
+            server,
         }
-        panic!("loam did not answer /status within 60 s:\n{}", server.log());
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.server.log()
     }
 
     fn alive_now(&self) -> bool {
         // `try_wait` needs `&mut`; a signal 0 asks the kernel instead.
-        let pid = self.child.as_ref().map_or(0, Child::id);
+        let pid = self.server.pid();
         Command::new("kill")
             .args(["-0", &pid.to_string()])
             .stderr(Stdio::null())
@@ -165,44 +137,27 @@ impl CappedServer {
     }
 
     /// SIGTERM by pid; it must exit (not be killed) within 10 s.
-    fn stop(mut self) -> String {
-        let mut child = self.child.take().unwrap();
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                use std::os::unix::process::ExitStatusExt;
-                let log = self.log();
-                assert!(
-                    status.success() || status.signal() == Some(15),
-                    "exit {status:?}:\n{log}"
-                );
-                return log;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("loam ignored SIGTERM for 10 s:\n{}", self.log());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for CappedServer {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+    fn stop(self) -> String {
+        let done = self.server.stop_finished(Duration::from_secs(10));
+        assert!(
+            !done.timed_out,
+            "loam ignored SIGTERM for 10 s:\n{}",
+            done.stderr
+        );
+        use std::os::unix::process::ExitStatusExt;
+        assert!(
+            done.status.success() || done.status.signal() == Some(15),
+            "exit {:?}:\n{}",
+            done.status,
+            done.stderr
+        );
+        done.stderr
     }
 }
 
 /// A server playing a click every beat, in a fresh folder.
 fn click_server(tag: &str) -> (CappedServer, PathBuf) {
-    let dir = temp_dir(tag);
+    let dir = support::temp_dir(tag);
     let script = script_with_click(&dir, "tempo(240);\nlive_loop(\"k\", \"click*4\");\n");
     (CappedServer::start(&script), dir)
 }
@@ -296,7 +251,7 @@ fn a_model_claiming_2_to_the_40_elements_is_refused_and_the_music_goes_on() {
 
 #[test]
 fn a_midi_file_with_a_far_hit_is_refused_by_train_and_by_a_live_script() {
-    let dir = temp_dir("midi");
+    let dir = support::temp_dir("midi");
     let far = dir.join("far.mid");
     std::fs::copy(case("midi-far-hit-37-bytes.mid"), &far).unwrap();
     let (code, err) = finish(
@@ -409,7 +364,7 @@ fn a_1_hz_wav_is_refused_at_once_and_the_music_goes_on() {
 
 #[test]
 fn import_cycles_are_script_errors_with_their_chain() {
-    let dir = temp_dir("imports");
+    let dir = support::temp_dir("imports");
     std::fs::write(dir.join("a.rhai"), "import \"b\" as b;\nfn x() { 1 }\n").unwrap();
     std::fs::write(dir.join("b.rhai"), "import \"a\" as a;\nfn y() { 2 }\n").unwrap();
     std::fs::write(dir.join("me.rhai"), "import \"me\" as me;\n").unwrap();

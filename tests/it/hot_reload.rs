@@ -3,11 +3,9 @@
 //! deleted loop, valid again — and the rendered audio shows exactly the
 //! expected switch points, the surviving loops, and no gap.
 
-use crate::support::common;
-use crate::support::offline as support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use loam::audio::EngineConfig;
@@ -17,17 +15,10 @@ const BAR: u64 = 96_000; // 4/4 at 120, 48 kHz
 const SLOT: u64 = BAR / 8;
 
 fn write_click(dir: &Path, name: &str, amp: f32) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 48_000,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(dir.join(format!("{name}.wav")), spec).unwrap();
-    for i in 0..32 {
-        w.write_sample(if i == 0 { amp } else { 0.0 }).unwrap();
-    }
-    w.finalize().unwrap();
+    support::files::write_mono_wav(
+        &dir.join(format!("{name}.wav")),
+        support::files::click(amp, 32),
+    );
 }
 
 fn setup(tag: &str) -> PathBuf {
@@ -188,11 +179,9 @@ fn the_live_server_hears_saves() {
     let path = setup("serve");
     std::fs::write(&path, version("live_loop(\"a\", \"a*4\");\n")).unwrap();
     let rec = path.with_file_name("take.wav");
-    let serving = support::Serving::start(
-        Command::new(env!("CARGO_BIN_EXE_loam"))
-            .arg("serve")
-            .arg(&path)
-            .args(["--host", "null", "--osc", "off", "--record"])
+    let mut serving = support::spawn(
+        support::serve_command(&path)
+            .args(["--osc", "off", "--record"])
             .arg(&rec),
     );
     serving.wait_playing();
@@ -219,16 +208,19 @@ fn the_live_server_hears_saves() {
             break;
         }
     }
-    common::process::sigterm(serving.child.id());
-    let (status, err) = serving.finish();
+    support::process::sigterm(serving.pid());
+    let support::Finished {
+        status,
+        stderr: err,
+        ..
+    } = serving.finish();
     assert!(status.success(), "{err}");
     assert!(
         err.contains("live.rhai:5:") && err.contains("last good version keeps playing"),
         "{err}"
     );
     assert!(err.contains("reloaded"), "{err}");
-    let r = hound::WavReader::open(&rec).unwrap();
-    let audio: Vec<f32> = r.into_samples::<f32>().map(|x| x.unwrap()).collect();
+    let audio: Vec<f32> = support::read_wav(&rec);
     let s = score(&audio);
     // a plays first, b (eighths) at the end; never a gap of more than a quarter.
     assert_eq!(s.first().map(|x| x.2), Some('a'));

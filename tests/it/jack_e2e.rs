@@ -12,16 +12,16 @@
 //! `LOAM_REQUIRE_JACK=1`. Run the summaries with `-- --nocapture`.
 #![cfg(all(feature = "jack", target_os = "linux"))]
 
-use crate::support::common;
+use crate::support;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::jack::{JackServer, RATE};
-use common::process::{spawn, Finished};
+use support::jack::{JackServer, RATE};
+use support::process::{spawn, Finished};
 
 const LOAM: &str = env!("CARGO_BIN_EXE_loam");
 
@@ -41,12 +41,6 @@ const CAPTURE_SECONDS: f64 = 5.5;
 /// (the rim has decayed below 1e-3 within ~1400 frames; hits are >= 24000 apart).
 const ONSET_FRACTION: f32 = 0.1;
 const QUIET_FRAMES: usize = 4000;
-
-fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loam-jack-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("cannot create a scratch folder");
-    dir
-}
 
 /// The `loam: stopped after ...` line and its `key=value` counters.
 fn summary(run: &Finished) -> (String, HashMap<String, u64>) {
@@ -78,22 +72,14 @@ fn counter(counters: &HashMap<String, u64>, key: &str, line: &str) -> u64 {
 fn onsets(x: &[f32], fraction: f32, quiet: usize) -> Vec<usize> {
     let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     assert!(peak > 1e-3, "the signal is silent (peak {peak})");
-    let threshold = peak * fraction;
-    let mut found = Vec::new();
-    let mut last_loud: Option<usize> = None;
-    for (i, v) in x.iter().enumerate() {
-        if v.abs() > threshold {
-            let after_silence = match last_loud {
-                Some(l) => i - l > quiet,
-                None => i >= quiet,
-            };
-            if after_silence {
-                found.push(i);
-            }
-            last_loud = Some(i);
-        }
-    }
-    found
+    let level = peak * fraction;
+    let rule = support::Onsets {
+        level,
+        silence: level,
+        quiet,
+        quiet_before: false,
+    };
+    rule.find(x.iter().copied())
 }
 
 fn intervals(onsets: &[usize]) -> Vec<i64> {
@@ -283,7 +269,7 @@ fn onsets_land_on_the_exact_frames() {
     let Some(server) = JackServer::start(256) else {
         return;
     };
-    let dir = scratch_dir();
+    let dir = support::temp_dir("jack-e2e");
     let script = dir.join("rim.rhai");
     std::fs::write(&script, RIM_SCRIPT).unwrap();
 
@@ -317,13 +303,12 @@ fn onsets_land_on_the_exact_frames() {
         "loam render failed:\n{}",
         render.stderr
     );
-    let mut reader = hound::WavReader::open(&wav).expect("cannot read the render");
-    let channels = reader.spec().channels as usize;
-    let left: Vec<f32> = reader
-        .samples::<f32>()
-        .step_by(channels)
-        .collect::<Result<_, _>>()
-        .expect("render samples");
+    let (samples, spec) = support::sound::read_wav_spec(&wav);
+    let left: Vec<f32> = samples
+        .iter()
+        .step_by(spec.channels as usize)
+        .copied()
+        .collect();
     let offline = onsets(&left, ONSET_FRACTION, QUIET_FRAMES);
     println!("offline onsets: {offline:?}");
     let rel = |v: &[usize]| {

@@ -4,14 +4,14 @@
 //! saw coming next; when the engine has moved on a block by the time it
 //! arrives, it plays at once and is on time.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use loam::audio::{Engine, EngineConfig, EngineStatus, SoundEvent};
 use loam::sound::SoundBank;
-use osc_support::{s, status, Client, Server};
+use support::osc::{s, status, Client, Server};
 
 #[test]
 fn the_engine_counts_late_timed_events_and_not_immediate_ones() {
@@ -54,9 +54,9 @@ fn the_engine_counts_late_timed_events_and_not_immediate_ones() {
 
 #[test]
 fn immediate_plays_over_osc_are_never_late() {
-    let dir = osc_support::temp_dir("late-events");
+    let dir = support::temp_dir("late-events");
     // No loops: the only events are the plays.
-    let script = osc_support::script_with_click(&dir, "tempo(120);\n");
+    let script = support::script_with_click(&dir, "tempo(120);\n");
     let server = Server::start(&script, &[]);
     let c = Client::new();
     // 3,000 plays in bursts of 100, each burst answered before the next.
@@ -64,7 +64,7 @@ fn immediate_plays_over_osc_are_never_late() {
         for _ in 0..100 {
             c.socket
                 .send_to(
-                    &osc_support::message("/play", vec![s("click")]),
+                    &support::osc::message("/play", vec![s("click")]),
                     server.addr,
                 )
                 .unwrap();

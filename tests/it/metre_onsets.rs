@@ -1,9 +1,9 @@
 //! Rendered audio puts every onset on the exact frame, in every metre loam
 //! knows, and across tempo-octave switches up and down.
 
-use crate::support::offline as support;
+use crate::support;
 
-use support::{onsets, render, round_half_up, script_with_click};
+use support::{onsets, render, round_half_up, script_with_click, temp_dir};
 
 /// Exact frame of `pulses` pulses (of `1/unit`) at `bpm_num/bpm_den` beats
 /// of `beat_pulses` pulses per minute, at 48 kHz.
@@ -15,7 +15,7 @@ fn pulse_frame(pulses: i128, beat_pulses: i128, bpm_num: i128, bpm_den: i128) ->
 fn check_metre(metre: &str, groups: &[i128], bpm: &str, bpm_num: i128, bpm_den: i128) {
     let parts = vec!["click"; groups.len()].join(" | ");
     let script = script_with_click(
-        "metre",
+        &temp_dir("metre"),
         &format!("metre(\"{metre}\");\ntempo({bpm});\nlive_loop(\"c\", \"{parts}\");\n"),
     );
     let bars = 3;
@@ -62,7 +62,7 @@ fn every_metre_puts_its_groups_on_exact_frames() {
 fn tempo_in_another_note_value() {
     // 6/8 at 360 eighths = 120 dotted quarters: a bar lasts exactly one second.
     let script = script_with_click(
-        "note",
+        &temp_dir("note"),
         "metre(\"6/8\");\ntempo(360, \"e\");\nlive_loop(\"c\", \"click | click\");\n",
     );
     assert_eq!(
@@ -75,7 +75,7 @@ fn tempo_in_another_note_value() {
 fn octave_switches_wait_for_the_grids_and_keep_the_downbeat() {
     // 4/4 at 120: a bar is 96 000 frames; a quarter 24 000.
     let script = script_with_click(
-        "octave",
+        &temp_dir("octave"),
         r#"
 metre("4/4");
 tempo(120);
@@ -113,7 +113,7 @@ fn bar(n) {
 #[test]
 fn per_loop_octave_plays_against_the_same_grid() {
     let script = script_with_click(
-        "loop-octave",
+        &temp_dir("loop-octave"),
         "metre(\"7/8\");\ntempo(120);\nlive_loop(\"c\", \"click | click | click\").octave(1);\n",
     );
     // 7/8 at 120 quarters: bar = 3.5 quarters = 84 000 frames; at +1 the 2+2+3 groups repeat twice.

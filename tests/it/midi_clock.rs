@@ -20,11 +20,12 @@
 //! reported no xrun.
 #![cfg(all(feature = "jack", target_os = "linux"))]
 
-use crate::support::common;
-use crate::support::midi as midi_support;
+use crate::support;
 
-use common::jack::{JackServer, RATE};
-use midi_support::*;
+use std::time::Duration;
+use support::jack::{JackServer, RATE};
+use support::midi::*;
+use support::{eventually, summary_value, temp_dir};
 
 const PERIOD: u32 = 256;
 /// Pulses are computed this far ahead of the audio clock, so a control
@@ -130,7 +131,7 @@ fn clock_out_once() -> Option<Attempt> {
     );
     // Until 100 bars of clock (and a bar more) have come, then stop.
     let mut events = Vec::new();
-    wait_until(120.0, || {
+    eventually(Duration::from_secs(120), || {
         events.extend(peer.received());
         events
             .iter()
@@ -140,7 +141,7 @@ fn clock_out_once() -> Option<Attempt> {
     let done = run.stop();
     assert!(done.status.success(), "{}", done.stderr);
     // Stop goes out as loam stops.
-    wait_until(10.0, || {
+    eventually(Duration::from_secs(10), || {
         events.extend(peer.received());
         events.iter().any(|g| g.bytes == [0xFC])
     });
@@ -256,7 +257,7 @@ fn clock_in_once() -> Option<Attempt> {
     }
     let last = *ext.last().unwrap() + RATE as u64 / 2;
     assert!(
-        wait_until(120.0, || peer.frame_now() > last),
+        eventually(Duration::from_secs(120), || peer.frame_now() > last),
         "JACK's clock stopped"
     );
     let done = run.stop();

@@ -5,15 +5,14 @@
 //! jackd unless LOAM_REQUIRE_JACK=1).
 #![cfg(all(feature = "jack", target_os = "linux"))]
 
-use crate::support::common;
-use crate::support::midi as midi_support;
-use crate::support::models as model_support;
+use crate::support;
 
 use std::time::Duration;
 
-use common::jack::{JackServer, RATE};
-use common::process::spawn;
-use midi_support::*;
+use support::jack::{JackServer, RATE};
+use support::midi::*;
+use support::process::spawn;
+use support::{eventually, read_wav_peaks, summary_value, temp_dir, Onsets, LOAM};
 
 const SCRIPT: &str = r#"tempo(120);
 fn bar(n) {
@@ -80,9 +79,9 @@ fn pads_and_controls_reach_sound_and_script() {
     assert_eq!(summary_value(err, "midi_sysex"), Some(1), "{err}");
     assert_eq!(summary_value(err, "late_events"), Some(0), "{err}");
 
-    let (x, sr) = read_wav(&wav);
+    let (x, sr) = read_wav_peaks(&wav);
     assert_eq!(sr, RATE);
-    let on = onsets(&x, 0.02, 2000);
+    let on = Onsets::after(0.02, 2000).find(x.iter().copied());
     assert_eq!(on.len(), 3, "onsets {on:?}");
     let d1 = on[1] as i64 - on[0] as i64;
     let d2 = on[2] as i64 - on[1] as i64;
@@ -125,7 +124,7 @@ fn a_knob_moves_a_latent_dimension_within_a_block_and_the_lookahead() {
         return;
     };
     let dir = temp_dir("knob-latency");
-    if model_support::export(&dir).is_none() {
+    if support::models::export(&dir).is_none() {
         return;
     }
     std::fs::write(
@@ -165,7 +164,7 @@ fn a_knob_moves_a_latent_dimension_within_a_block_and_the_lookahead() {
     // Half a second of JACK time after the last move has been played.
     let last = moves.last().unwrap().0 + RATE as u64 / 2 + RATE as u64 / 10;
     assert!(
-        wait_until(60.0, || peer.frame_now() > last),
+        eventually(Duration::from_secs(60), || peer.frame_now() > last),
         "JACK's clock stopped"
     );
     let done = run.stop();

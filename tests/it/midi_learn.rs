@@ -5,25 +5,24 @@
 //! says so (`tests/midi_controls.rs` moves a loaded model's latent).
 #![cfg(all(feature = "jack", target_os = "linux"))]
 
-use crate::support::common;
-use crate::support::midi as midi_support;
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::jack::{JackServer, RATE};
-use midi_support::*;
 use rosc::OscType;
+use support::jack::{JackServer, RATE};
+use support::midi::*;
+use support::{eventually, temp_dir, LOAM};
 
 /// Stops a child by its process id if the test fails before it ends.
 struct StopOnPanic(u32);
 
 impl Drop for StopOnPanic {
     fn drop(&mut self) {
-        common::process::sigterm(self.0);
+        support::process::sigterm(self.0);
     }
 }
 
@@ -144,7 +143,7 @@ fn learn_from_the_terminal_and_over_osc() {
         "tempo(120);\nfn bar(n) { print(`drive=${ctrl(\"drive\", -1.0)}`); }\n",
     )
     .unwrap();
-    let port = osc_support::free_port();
+    let port = support::osc::free_port();
     let mut cmd = server.command(LOAM);
     cmd.arg("serve")
         .arg(&script)
@@ -181,33 +180,36 @@ fn learn_from_the_terminal_and_over_osc() {
     let guard = StopOnPanic(pid);
     peer.wait_connected("out");
     let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let c = osc_support::Client::new();
+    let c = support::osc::Client::new();
     assert!(
-        wait_until(10.0, || c
+        eventually(Duration::from_secs(10), || c
             .try_request(to, "/status", vec![], Duration::from_millis(200))
             .is_some()),
         "loam never answered /status"
     );
     // `/eval` is answered by the control thread once it has run, so the
     // terminal's learn request, queued before it, is armed by then.
-    let r = c.request(to, "/eval", vec![osc_support::s("let armed = true;")]);
+    let r = c.request(to, "/eval", vec![support::osc::s("let armed = true;")]);
     assert_eq!(r.addr, "/done", "{r:?}");
     // Fader 9 binds to the tempo, then goes to the top: 150.
     let f = peer.frame_now() + RATE as u64 / 10;
     peer.send_at(f, &[0xB0, 9, 0]);
     peer.send_at(f + RATE as u64 / 5, &[0xB0, 9, 127]);
     assert!(
-        wait_until(3.0, || (osc_support::status(&c, to).tempo - 150.0).abs()
+        eventually(Duration::from_secs(3), || (support::osc::status(&c, to)
+            .tempo
+            - 150.0)
+            .abs()
             < 0.01),
         "the tempo did not follow the fader: {}",
-        osc_support::status(&c, to).tempo
+        support::osc::status(&c, to).tempo
     );
     // Over OSC: the next control binds to `drive` (0 … 10).
     let r = c.request(
         to,
         "/midi/learn",
         vec![
-            osc_support::s("drive"),
+            support::osc::s("drive"),
             OscType::Float(0.0),
             OscType::Float(10.0),
         ],
@@ -217,8 +219,10 @@ fn learn_from_the_terminal_and_over_osc() {
     peer.send_at(f, &[0xB1, 11, 127]);
     peer.send_at(f + RATE as u64 / 5, &[0xB1, 11, 64]);
     // The script reads the fader's last value at its next bar: then stop.
-    wait_until(60.0, || so_far.lock().unwrap().contains("drive=5.039"));
-    common::process::sigterm(pid);
+    eventually(Duration::from_secs(60), || {
+        so_far.lock().unwrap().contains("drive=5.039")
+    });
+    support::process::sigterm(pid);
     let status = child.wait().expect("loam ends");
     // Reaped: its id may be reused, so no signal from here on.
     std::mem::forget(guard);

@@ -5,13 +5,13 @@
 //! legato; the notes keep the spacing the voices have in the recording.
 #![cfg(all(feature = "jack", target_os = "linux"))]
 
-use crate::support::common;
-use crate::support::midi as midi_support;
+use crate::support;
 
 use std::time::Duration;
 
-use common::jack::{JackServer, RATE};
-use midi_support::*;
+use support::jack::{JackServer, RATE};
+use support::midi::*;
+use support::{read_wav_peaks, temp_dir, Onsets};
 
 const PERIOD: u32 = 256;
 
@@ -90,8 +90,8 @@ fn loops_send_their_events_as_midi_notes_on_the_audio_clock() {
     }
     // The recording has the rims and no kicks: onsets 2, 1, 1 beats apart
     // (kicks would sound on every beat); the MIDI rims are spaced alike.
-    let (x, _) = read_wav(&wav);
-    let on = onsets(&x, 0.02, 2000);
+    let (x, _) = read_wav_peaks(&wav);
+    let on = Onsets::after(0.02, 2000).find(x.iter().copied());
     let heard: Vec<i64> = on.windows(2).map(|w| w[1] as i64 - w[0] as i64).collect();
     let sent: Vec<i64> = rim_on
         .windows(2)

@@ -3,13 +3,13 @@
 //! controller then reaches the script again and the clock reaches it.
 #![cfg(all(feature = "jack", target_os = "linux"))]
 
-use crate::support::common;
-use crate::support::midi as midi_support;
+use crate::support;
 
 use std::time::Duration;
 
-use common::jack::JackServer;
-use midi_support::*;
+use support::jack::JackServer;
+use support::midi::*;
+use support::{eventually, summary_value, temp_dir};
 
 #[test]
 fn a_port_removed_and_readded_reconnects() {
@@ -38,7 +38,10 @@ fn a_port_removed_and_readded_reconnects() {
     peer.wait_connected("out");
     peer.wait_connected("in");
     assert!(
-        wait_until(15.0, || peer.received().iter().any(|g| g.bytes == [0xF8])),
+        eventually(Duration::from_secs(15), || peer
+            .received()
+            .iter()
+            .any(|g| g.bytes == [0xF8])),
         "no clock before the device left"
     );
     peer.close();
@@ -58,7 +61,7 @@ fn a_port_removed_and_readded_reconnects() {
     // clock reaches the device again.
     let got: Vec<_> = {
         let mut got = Vec::new();
-        wait_until(30.0, || {
+        eventually(Duration::from_secs(30), || {
             got.extend(peer.received());
             got.iter().any(|g: &Got| g.bytes == [0xF8])
         });

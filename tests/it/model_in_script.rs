@@ -1,14 +1,14 @@
 //! A rhythm VAE trained by `loam train` on the shipped dataset, loaded by a
 //! script, and played: its decoded and sampled bars become loops.
 
+use crate::support;
+
 use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn a_trained_vae_plays_from_a_script() {
-    let dir = std::env::temp_dir().join(format!("loam-vae-script-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::temp_dir("vae-script");
     let model = dir.join("groove.model");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets");
     let out = Command::new(env!("CARGO_BIN_EXE_loam"))

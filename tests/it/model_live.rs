@@ -2,17 +2,16 @@
 //! music plays, steered through their latent space, listed by /status; a
 //! corrupt file is a clear /fail and the music keeps playing.
 
-use crate::support::models as model_support;
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::time::Duration;
 
-use osc_support::{s, Client, Server};
 use rosc::OscType;
+use support::osc::{s, Client, Server};
 
 fn models(tag: &str) -> Option<std::path::PathBuf> {
-    let dir = osc_support::temp_dir(tag);
-    model_support::export(&dir)
+    let dir = support::temp_dir(tag);
+    support::models::export(&dir)
 }
 
 fn left_mean(samples: &[f32], from: usize, to: usize) -> f32 {
@@ -39,7 +38,7 @@ fn a_model_loads_over_osc_plays_and_follows_its_latent() {
     let Some(dir) = models("models-osc") else {
         return;
     };
-    let script = osc_support::script_with_click(&dir, "live_loop(\"k\", \"~\");\n");
+    let script = support::script_with_click(&dir, "live_loop(\"k\", \"~\");\n");
     let rec = dir.join("take.wav");
     let server = Server::start(&script, &["--record", rec.to_str().unwrap()]);
     let c = Client::new();
@@ -110,23 +109,19 @@ fn a_model_loads_over_osc_plays_and_follows_its_latent() {
     // The decoded frame is heard once the model's ring (4,096 frames) has
     // played out: let 0.75 s of audio go by after it was announced, then
     // unload, and let 0.3 s more play.
-    let announced = osc_support::engine_frame(&c, server.addr);
-    assert!(osc_support::eventually(Duration::from_secs(30), || {
-        osc_support::engine_frame(&c, server.addr) >= announced + 36_000
+    let announced = support::osc::engine_frame(&c, server.addr);
+    assert!(support::eventually(Duration::from_secs(30), || {
+        support::osc::engine_frame(&c, server.addr) >= announced + 36_000
     }));
     let r = c.request(server.addr, "/model/dc/unload", vec![]);
     assert_eq!(r.addr, "/done", "{r:?}");
-    let unloaded = osc_support::engine_frame(&c, server.addr);
-    assert!(osc_support::eventually(Duration::from_secs(30), || {
-        osc_support::engine_frame(&c, server.addr) >= unloaded + 14_400
+    let unloaded = support::osc::engine_frame(&c, server.addr);
+    assert!(support::eventually(Duration::from_secs(30), || {
+        support::osc::engine_frame(&c, server.addr) >= unloaded + 14_400
     }));
     let log = server.stop();
     assert!(log.contains("late_events=0"), "{log}");
-    let audio: Vec<f32> = hound::WavReader::open(&rec)
-        .unwrap()
-        .into_samples::<f32>()
-        .map(|x| x.unwrap())
-        .collect();
+    let audio: Vec<f32> = support::read_wav(&rec);
     // Somewhere the decoder's 0.6 × master gain 0.5 = 0.3 held on the left.
     let frames = audio.len() / 2;
     let found = (0..frames.saturating_sub(4800))
@@ -142,17 +137,17 @@ fn a_script_loads_and_steers_a_model() {
     let Some(dir) = models("models-script") else {
         return;
     };
-    let script = osc_support::script_with_click(
+    let script = support::script_with_click(
         &dir,
         "tempo(480);\nmodel_load(\"dc\", \"full.ts\", \"decode\");\nfn bar(n) { print(`now ${model_latent_now(\"dc\")}`); model_latent(\"dc\", [0.25, 0.0, 0.0, 0.0]); }\nlive_loop(\"k\", \"~\");\n",
     );
     let server = Server::start(&script, &[]);
     let c = Client::new();
-    assert!(osc_support::eventually(Duration::from_secs(20), || {
+    assert!(support::eventually(Duration::from_secs(20), || {
         models_in_status(&c, &server) == "dc"
     }));
     // The script reads back the latent frame the model decodes.
-    assert!(osc_support::eventually(Duration::from_secs(10), || {
+    assert!(support::eventually(Duration::from_secs(10), || {
         server.log().contains("now [0.25, 0.0, 0.0, 0.0]")
     }));
     let log = server.stop();
@@ -184,7 +179,7 @@ fn a_sound_fed_to_an_encoder_gives_a_latent_trajectory_scripts_and_subscribers_r
         return;
     };
     // encode-decode: `encode` gives block means × [1, 2, 3, 4].
-    let script = osc_support::script_with_click(
+    let script = support::script_with_click(
         &dir,
         "tempo(480);\nmodel_load(\"enc\", \"full.ts\", \"encode-decode\");\nmodel_input(\"enc\", \"kick\");\n\
          fn bar(n) { print(`enc ${model_latent_now(\"enc\")}`); }\nlive_loop(\"k\", \"~\");\n",
@@ -206,7 +201,7 @@ fn a_sound_fed_to_an_encoder_gives_a_latent_trajectory_scripts_and_subscribers_r
         distinct.len() >= 3
     };
     assert!(
-        osc_support::eventually(Duration::from_secs(20), || moving(&server.log())),
+        support::eventually(Duration::from_secs(20), || moving(&server.log())),
         "the script never read a moving latent:\n{}",
         server.log()
     );

@@ -4,7 +4,7 @@
 //! model generates; OSC steps a named model (`/model/NAME/step`) and
 //! subscribers hear every step.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,8 +13,8 @@ use std::time::Duration;
 use loam::schedule::{BarHook, Change};
 use loam::script::Script;
 use loam::time::Metre;
-use osc_support::{Client, Server};
 use rosc::{OscPacket, OscType};
+use support::osc::{Client, Server};
 
 fn train(dir: &Path, kind: &str, file: &str) -> PathBuf {
     let model = dir.join(file);
@@ -51,7 +51,7 @@ fn loop_sources(changes: &[Change]) -> Vec<(String, String)> {
 
 #[test]
 fn scripts_see_reweight_and_draw_steps_and_fill_bars_in_the_metre() {
-    let dir = osc_support::temp_dir("steps-script");
+    let dir = support::temp_dir("steps-script");
     train(&dir, "markov", "drums.model");
     train(&dir, "rnn", "gru.model");
     let path = dir.join("piece.rhai");
@@ -153,9 +153,9 @@ fn bar(n) { print(`metre ${current_metre()}`); }
 
 #[test]
 fn osc_steps_a_named_model_and_subscribers_hear_every_step() {
-    let dir = osc_support::temp_dir("steps-osc");
+    let dir = support::temp_dir("steps-osc");
     train(&dir, "markov", "drums.model");
-    let script = osc_support::script_with_click(
+    let script = support::script_with_click(
         &dir,
         "metre(\"2+2+3/8\");\ntempo(600);\nlet m = markov_load(\"drums.model\", \"drums\");\nlive_loop(\"gen\", |n| m.pattern());\n",
     );
@@ -202,7 +202,7 @@ fn osc_steps_a_named_model_and_subscribers_hear_every_step() {
 
 #[test]
 fn models_a_script_trains_rest_until_ready_then_play_and_failures_say_why() {
-    let dir = osc_support::temp_dir("steps-train");
+    let dir = support::temp_dir("steps-train");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/aksak/seven-2-2-3.pat");
     std::fs::copy(&data, dir.join("seven.pat")).unwrap();
     std::fs::write(

@@ -11,7 +11,7 @@
 //! tests print SKIP, unless `LOAM_REQUIRE_MODELS` is set (tools/test sets
 //! it), in which case they fail; a venv without nn-tilde is a failure.
 
-use crate::support::models as model_support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -28,9 +28,9 @@ use serde_json::Value as Json;
 fn models() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
-        // Re-exported on every run, into cargo's scratch folder for tests.
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("torchscript-models");
-        model_support::export(&dir)
+        // Re-exported on every run, into a folder of this run's own.
+        let dir = support::temp_dir("torchscript-models");
+        support::models::export(&dir)
     })
     .as_deref()
 }

@@ -2,6 +2,8 @@
 //! Markov model and the GRU, their files, their step distributions, and the
 //! VAE's nn~ export.
 
+use crate::support;
+
 use std::path::{Path, PathBuf};
 
 use loam::data::midi::{parse_midi, write_drums, write_melody};
@@ -20,13 +22,6 @@ fn root() -> PathBuf {
 
 fn seven() -> Dataset {
     Dataset::load(&root().join("datasets/aksak/seven-2-2-3.pat")).unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loam-trained-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn bits(v: &[f32]) -> Vec<u32> {
@@ -72,7 +67,7 @@ fn example_datasets_read_with_provenance() {
 
 #[test]
 fn dataset_errors_name_file_line_column_and_reason() {
-    let dir = temp_dir("errors");
+    let dir = support::temp_dir("errors");
     let bad = dir.join("bad.pat");
     std::fs::write(&bad, "metre 2+2+2+3/8\n\nkick x . | x . | x . | x .\n").unwrap();
     let e = Dataset::load(&dir).unwrap_err();
@@ -85,7 +80,7 @@ fn dataset_errors_name_file_line_column_and_reason() {
     assert!(text.contains("takes 3, 6 or 9 cells"), "{text}");
 
     // A folder with nothing loam reads.
-    let empty = temp_dir("empty");
+    let empty = support::temp_dir("empty");
     std::fs::write(empty.join("README.md"), "notes").unwrap();
     let e = Dataset::load(&empty).unwrap_err();
     assert!(e.to_string().contains("the dataset is empty"), "{e}");
@@ -124,7 +119,7 @@ fn too_small_datasets_say_the_minimum() {
 #[test]
 fn vae_trains_on_twelve_patterns_reloads_identically_and_interpolates() {
     let data = seven();
-    let dir = temp_dir("vae");
+    let dir = support::temp_dir("vae");
     let mut calls = 0;
     let vae = RhythmVae::train(&data, &VaeConfig::default(), &mut |_| calls += 1).unwrap();
     let r = vae.info.report.clone();
@@ -246,6 +241,9 @@ fn nn_tilde_export_matches(vae: &RhythmVae, dir: &Path) {
         eprintln!("skipping the nn~ export check: no LOAM_PYTHON");
         return;
     };
+    // Process-wide: never while a test that runs alone reads the
+    // environment from C (libjack), so in a shared turn.
+    let _turn = support::alone::shared();
     std::env::set_var("LOAM_PYTHON", &python);
     let ts = dir.join("seven.ts");
     let zs = vec![vec![0.0, 0.0], vec![1.0, -0.5], vec![-1.5, 1.5]];
@@ -301,7 +299,7 @@ fn markov_steps_show_a_distribution_that_can_be_reweighted() {
     let d = m.distribution();
     assert_eq!(d.entries.iter().filter(|e| e.1 > 0.0).count(), 1);
     // Save -> load: the same distributions after the same history.
-    let dir = temp_dir("markov");
+    let dir = support::temp_dir("markov");
     m.save(&dir.join("all.markov")).unwrap();
     let mut back = MarkovModel::load(&dir.join("all.markov")).unwrap();
     let mut fresh = MarkovModel::train(&data, &MarkovConfig::default()).unwrap();
@@ -336,7 +334,7 @@ fn rnn_steps_show_a_distribution_that_can_be_reweighted() {
     assert!((d.total() - 1.0).abs() < 1e-4);
     assert!(rest.iter().all(|&t| d.probability(t) == 0.0));
 
-    let dir = temp_dir("rnn");
+    let dir = support::temp_dir("rnn");
     m.save(&dir.join("seven.rnn")).unwrap();
     let mut back = RnnModel::load(&dir.join("seven.rnn")).unwrap();
     m.reset();
@@ -388,6 +386,9 @@ fn rnn_exports_for_nn_tilde_with_loams_distributions() {
         eprintln!("skipping the GRU nn~ export check: no LOAM_PYTHON");
         return;
     };
+    // Process-wide: never while a test that runs alone reads the
+    // environment from C (libjack), so in a shared turn.
+    let _turn = support::alone::shared();
     std::env::set_var("LOAM_PYTHON", &python);
     let config = RnnConfig {
         steps: 60,
@@ -396,7 +397,7 @@ fn rnn_exports_for_nn_tilde_with_loams_distributions() {
     let mut m = RnnModel::train(&seven(), &config, &mut |_| {}).unwrap();
     let vocab = m.alphabet().len();
     assert!(vocab >= 3, "{vocab} events");
-    let dir = temp_dir("rnn-export");
+    let dir = support::temp_dir("rnn-export");
     let ts = dir.join("seven-rnn.ts");
     let histories = vec![vec![], vec![vocab - 1], vec![0, vocab / 2, vocab - 1]];
     let (distributions, methods) =

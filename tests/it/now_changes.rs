@@ -1,7 +1,7 @@
 //! Tempo and metre changes asked for "now" (from `loam eval` or a reload)
 //! take effect mid-bar with no phase jump.
 
-use crate::support::offline as support;
+use crate::support;
 
 use loam::audio::EngineConfig;
 use loam::session::Session;
@@ -22,7 +22,7 @@ fn render_acting(
     total: u64,
     mut act: impl FnMut(&mut Session),
 ) -> Vec<u64> {
-    let script = support::script_with_click(tag, body);
+    let script = support::script_with_click(&support::temp_dir(tag), body);
     let (mut session, mut engine) = Session::start(&script, &EngineConfig::new(48_000)).unwrap();
     let mut audio = Vec::new();
     let mut buf = vec![0.0f32; 512];

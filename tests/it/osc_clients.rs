@@ -2,13 +2,14 @@
 //! real server: oscsend → loam → oscdump, Pure Data running patches/loam.pd,
 //! sclang running patches/loam.scd's setup block, and the Max patch's JSON.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use osc_support::{eventually, have, status, Client, Server};
+use support::eventually;
+use support::osc::{have, status, Client, Server};
 
 fn patch(name: &str) -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,11 +28,11 @@ fn oscsend_controls_loam_and_oscdump_hears_its_beats() {
     ) {
         return;
     }
-    let dir = osc_support::temp_dir("liblo");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("liblo");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let port = server.addr.port().to_string();
-    let listen = osc_support::free_port().to_string();
+    let listen = support::osc::free_port().to_string();
     let dump_out = dir.join("oscdump.txt");
     let mut dump = Command::new("oscdump")
         .args(["-L", &listen])
@@ -99,10 +100,10 @@ fn pure_data_runs_loam_pd_and_follows_the_beat() {
     ) {
         return;
     }
-    let dir = osc_support::temp_dir("pd");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("pd");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
-    let beats = osc_support::free_port();
+    let beats = support::osc::free_port();
     // The shipped patch with this test's ports, and the beats printed.
     let text = patch("loam.pd")
         .replace("57130", &server.addr.port().to_string())
@@ -203,8 +204,8 @@ fn sclang_runs_the_setup_of_loam_scd_and_schedules_on_beats() {
     ) {
         return;
     }
-    let dir = osc_support::temp_dir("sclang");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("sclang");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let text = patch("loam.scd");
     let setup_end = text

@@ -4,14 +4,15 @@
 //! most a burst and then a steady rate of `/fail`, and every error answer
 //! fits one datagram however long the input it quotes.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
 use loam::osc::fail_limit::{FAIL_BURST, FAIL_RATE};
 use loam::osc::reply::MAX_QUOTED_CHARS;
-use osc_support::{eventually, s, status, summary_value, Client, Server};
 use rosc::{encoder, OscBundle, OscMessage, OscPacket, OscTime, OscType};
+use support::osc::{s, status, Client, Server};
+use support::{eventually, summary_value};
 
 const PIECE: &str = "tempo(240);\nlive_loop(\"k\", \"click ~\");\n";
 
@@ -35,8 +36,8 @@ fn wait_bars(c: &Client, server: &Server, bars: i32) {
 
 #[test]
 fn loam_refuses_to_subscribe_to_itself() {
-    let dir = osc_support::temp_dir("self-subscribe");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("self-subscribe");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let port = server.addr.port() as i32;
@@ -81,18 +82,15 @@ fn loam_refuses_to_subscribe_to_itself() {
 /// Listening on every interface, each of this machine's addresses is loam too.
 #[test]
 fn listening_everywhere_every_local_address_is_loam() {
-    let dir = osc_support::temp_dir("self-subscribe-any");
-    let script = osc_support::script_with_click(&dir, PIECE);
-    let port = osc_support::free_port();
+    let dir = support::temp_dir("self-subscribe-any");
+    let script = support::script_with_click(&dir, PIECE);
+    let port = support::osc::free_port();
     let bind = format!("0.0.0.0:{port}");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
-        .arg("serve")
-        .arg(&script)
-        .args(["--host", "null", "--osc", &bind, "--osc-public"])
-        .args(["--duration", "30"])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = support::spawn(
+        support::serve_command(&script)
+            .args(["--osc", &bind, "--osc-public"])
+            .args(["--duration", "30"]),
+    );
     let local: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let c = Client::new();
     let ready = eventually(Duration::from_secs(20), || {
@@ -117,8 +115,7 @@ fn listening_everywhere_every_local_address_is_loam() {
             Duration::from_secs(5),
         )
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = child.stop();
     assert!(ready, "loam on {bind} never answered");
     let m = answer.expect("an answer to /subscribe");
     assert_eq!(m.addr, "/fail", "{m:?}");
@@ -201,8 +198,8 @@ pub fn answers() -> Vec<Vec<u8>> {
 
 #[test]
 fn answers_sent_to_loam_are_never_answered() {
-    let dir = osc_support::temp_dir("answers-back");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("answers-back");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let sent = answers();
@@ -210,7 +207,7 @@ fn answers_sent_to_loam_are_never_answered() {
         c.send_raw(server.addr, bytes);
         // The handler takes packets in order: the /status reply is the next
         // thing to arrive only if the answer before it got none.
-        c.send_raw(server.addr, &osc_support::message("/status", vec![]));
+        c.send_raw(server.addr, &support::osc::message("/status", vec![]));
         let (m, _) = c
             .next_message(Duration::from_secs(5))
             .expect("a /status reply");
@@ -228,8 +225,8 @@ fn answers_sent_to_loam_are_never_answered() {
 
 #[test]
 fn two_servers_subscribed_to_each_other_stay_quiet() {
-    let dir = osc_support::temp_dir("two-servers");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("two-servers");
+    let script = support::script_with_click(&dir, PIECE);
     let a = Server::start(&script, &[]);
     let b = Server::start(&script, &[]);
     let c = Client::new();
@@ -264,8 +261,8 @@ fn two_servers_subscribed_to_each_other_stay_quiet() {
 
 #[test]
 fn error_answers_fit_one_datagram() {
-    let dir = osc_support::temp_dir("long-errors");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("long-errors");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let long = "a".repeat(65_400);
@@ -308,7 +305,7 @@ fn error_answers_fit_one_datagram() {
         ),
     ];
     for (addr, args, says) in cases {
-        c.send_raw(server.addr, &osc_support::message(&addr, args));
+        c.send_raw(server.addr, &support::osc::message(&addr, args));
         let (m, size) = c
             .next_message(Duration::from_secs(5))
             .unwrap_or_else(|| panic!("no answer to {}…", &addr[..20]));
@@ -320,8 +317,8 @@ fn error_answers_fit_one_datagram() {
 
 #[test]
 fn fails_are_rate_limited_per_client_and_all_counted() {
-    let dir = osc_support::temp_dir("fail-rate");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("fail-rate");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let noisy = Client::new();
     let _ = noisy
@@ -329,7 +326,7 @@ fn fails_are_rate_limited_per_client_and_all_counted() {
         .set_read_timeout(Some(Duration::from_millis(1)));
     let total: i32 = 2000;
     let started = Instant::now();
-    let bad = osc_support::message("/nope", vec![OscType::Int(1)]);
+    let bad = support::osc::message("/nope", vec![OscType::Int(1)]);
     let mut received = 0u64;
     let mut buf = [0u8; 2048];
     for i in 0..total {

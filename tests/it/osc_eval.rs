@@ -2,13 +2,14 @@
 //! input goes to a running server, changes what plays, and a bad snippet
 //! exits non-zero with `file:line:col: message`.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use osc_support::{eventually, onsets, read_wav, status, Client, Server};
+use support::osc::{status, Client, Server};
+use support::{eventually, onsets, read_wav};
 
 fn eval(server: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_loam"))
@@ -25,9 +26,9 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn eval_changes_what_plays_and_reports_errors_with_positions() {
-    let dir = osc_support::temp_dir("eval");
+    let dir = support::temp_dir("eval");
     // Silent until something is evaluated.
-    let script = osc_support::script_with_click(&dir, "tempo(120);\n");
+    let script = support::script_with_click(&dir, "tempo(120);\n");
     let wav = dir.join("out.wav");
     let server = Server::start(&script, &["--record", wav.to_str().unwrap()]);
     let addr = server.addr.to_string();
@@ -126,7 +127,7 @@ const BAR: u64 = 96_000;
 
 #[test]
 fn eval_without_a_server_says_so() {
-    let port = osc_support::free_port();
+    let port = support::osc::free_port();
     let out = eval(
         &format!("127.0.0.1:{port}"),
         &["-e", "tempo(100);", "--timeout", "1"],

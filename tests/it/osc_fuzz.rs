@@ -4,16 +4,16 @@
 //! structure broken, answers (`/done`, `/fail`, `/beat`…) sent back to loam,
 //! and loam's own port offered as a subscriber: no storm.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::time::Duration;
 
 use loam::osc::fail_limit::{FAIL_BURST, FAIL_RATE};
 
-use osc_support::{s, status, Client, Server};
 use rosc::{
     encoder, OscArray, OscBundle, OscColor, OscMessage, OscMidiMessage, OscPacket, OscTime, OscType,
 };
+use support::osc::{s, status, Client, Server};
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);
@@ -216,9 +216,8 @@ fn fuzz_bytes(r: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn a_hundred_thousand_bad_packets_leave_status_answering() {
-    let dir = osc_support::temp_dir("fuzz");
-    let script =
-        osc_support::script_with_click(&dir, "tempo(120);\nlive_loop(\"k\", \"click ~\");\n");
+    let dir = support::temp_dir("fuzz");
+    let script = support::script_with_click(&dir, "tempo(120);\nlive_loop(\"k\", \"click ~\");\n");
     let mut server = Server::start(&script, &[]);
     let sender = Client::new();
     let probe = Client::new();
@@ -397,9 +396,8 @@ fn self_subscribe(r: &mut Rng, port: u16) -> Vec<u8> {
 fn mutated_bundles_and_answers_sent_back_raise_no_storm() {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::Arc;
-    let dir = osc_support::temp_dir("fuzz-storm");
-    let script =
-        osc_support::script_with_click(&dir, "tempo(240);\nlive_loop(\"k\", \"click ~\");\n");
+    let dir = support::temp_dir("fuzz-storm");
+    let script = support::script_with_click(&dir, "tempo(240);\nlive_loop(\"k\", \"click ~\");\n");
     let mut server = Server::start(&script, &[]);
     let sender = Client::new();
     let probe = Client::new();
@@ -453,7 +451,7 @@ fn mutated_bundles_and_answers_sent_back_raise_no_storm() {
     // Still playing: the bars advance.
     let bar = status(&probe, server.addr).bar;
     assert!(
-        osc_support::eventually(Duration::from_secs(20), || {
+        support::eventually(Duration::from_secs(20), || {
             status(&probe, server.addr).bar >= bar + 2
         }),
         "the bars stopped:\n{}",
@@ -478,13 +476,13 @@ fn mutated_bundles_and_answers_sent_back_raise_no_storm() {
     assert!(fails as f64 <= most, "{fails} /fail in {elapsed:.1} s");
     // loam heard what was sent to it and nothing of its own: the packets it
     // read are this test's, and the answers among them were ignored.
-    let packets = osc_support::summary_value(&log, "osc_packets").unwrap();
+    let packets = support::summary_value(&log, "osc_packets").unwrap();
     let probes = total / 500 + 200;
     assert!(
         packets <= total + probes,
         "loam read {packets} packets, {total} were sent: it talked to itself\n{log}"
     );
-    let ignored = osc_support::summary_value(&log, "osc_answers_ignored").unwrap();
+    let ignored = support::summary_value(&log, "osc_answers_ignored").unwrap();
     assert!(
         ignored >= answers,
         "{ignored} of {answers} answers ignored\n{log}"

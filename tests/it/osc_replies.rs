@@ -2,12 +2,13 @@
 //! `/done ADDRESS …` on success and `/fail ADDRESS REASON` on failure, against
 //! a real `loam serve` on the null sink.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::time::Duration;
 
-use osc_support::{eventually, s, status, Client, Server};
 use rosc::{OscPacket, OscType};
+use support::eventually;
+use support::osc::{s, status, Client, Server};
 
 fn done(m: &rosc::OscMessage, addr: &str) {
     assert_eq!(m.addr, "/done", "{addr} failed: {m:?}");
@@ -30,8 +31,8 @@ const PIECE: &str =
 
 #[test]
 fn every_address_answers_done_or_fail() {
-    let dir = osc_support::temp_dir("replies");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("replies");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let to = server.addr;
     let c = Client::new();
@@ -328,10 +329,10 @@ fn every_address_answers_done_or_fail() {
     // (two servers would answer each other for ever), so the plain request
     // after it is the next thing answered.
     c.socket
-        .send_to(&osc_support::message("/status", vec![OscType::Int(1)]), to)
+        .send_to(&support::osc::message("/status", vec![OscType::Int(1)]), to)
         .unwrap();
     c.socket
-        .send_to(&osc_support::message("/status", vec![]), to)
+        .send_to(&support::osc::message("/status", vec![]), to)
         .unwrap();
     let (m, _) = c.next_message(Duration::from_secs(5)).unwrap();
     assert_eq!((m.addr.as_str(), m.args.len()), ("/status", 16), "{m:?}");
@@ -358,8 +359,8 @@ fn every_address_answers_done_or_fail() {
 #[test]
 fn timetagged_late_and_nested_bundles_are_answered() {
     use rosc::{encoder, OscBundle, OscMessage, OscTime};
-    let dir = osc_support::temp_dir("bundles");
-    let script = osc_support::script_with_click(&dir, "tempo(120);\n");
+    let dir = support::temp_dir("bundles");
+    let script = support::script_with_click(&dir, "tempo(120);\n");
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let play = |gain: f32| {
@@ -434,8 +435,8 @@ fn timetagged_late_and_nested_bundles_are_answered() {
 
 #[test]
 fn binding_beyond_loopback_needs_a_flag() {
-    let dir = osc_support::temp_dir("public");
-    let script = osc_support::script_with_click(&dir, "tempo(120);\n");
+    let dir = support::temp_dir("public");
+    let script = support::script_with_click(&dir, "tempo(120);\n");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
         .arg("serve")
         .arg(&script)
@@ -484,19 +485,12 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
         eprintln!("skipping: this machine has no non-loopback address");
         return;
     };
-    let dir = osc_support::temp_dir("remote");
-    let script = osc_support::script_with_click(&dir, "tempo(120);\n");
-    let port = osc_support::free_port();
+    let dir = support::temp_dir("remote");
+    let script = support::script_with_click(&dir, "tempo(120);\n");
+    let port = support::osc::free_port();
     let bind = format!("0.0.0.0:{port}");
-    let mut child = Stopped(
-        std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
-            .arg("serve")
-            .arg(&script)
-            .args(["--host", "null", "--osc", &bind, "--osc-public"])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let child =
+        support::spawn(support::serve_command(&script).args(["--osc", &bind, "--osc-public"]));
     let to: std::net::SocketAddr = format!("{lan}:{port}").parse().unwrap();
     let remote = Client {
         socket: std::net::UdpSocket::bind((lan, 0)).unwrap(),
@@ -509,7 +503,7 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
     let tempo = remote.request(to, "/tempo", vec![OscType::Float(100.0)]);
     let eval = remote.request(to, "/eval", vec![s("tempo(90);")]);
     let load = remote.request(to, "/load", vec![s("/tmp/x.rhai")]);
-    child.stop();
+    let _ = child.stop();
     assert!(ready, "no /status from {lan}");
     done(&tempo, "/tempo");
     fails(&eval, "/eval", "--osc-allow-code");
@@ -517,25 +511,15 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
 
     // An allow-list that does not name this client: it is not heard at all,
     // while this machine's loopback still is.
-    let port = osc_support::free_port();
+    let port = support::osc::free_port();
     let bind = format!("0.0.0.0:{port}");
-    let mut child = Stopped(
-        std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
-            .arg("serve")
-            .arg(&script)
-            .args([
-                "--host",
-                "null",
-                "--osc",
-                &bind,
-                "--osc-public",
-                "--osc-allow",
-                "192.0.2.7",
-            ])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let child = support::spawn(support::serve_command(&script).args([
+        "--osc",
+        &bind,
+        "--osc-public",
+        "--osc-allow",
+        "192.0.2.7",
+    ]));
     let local: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let lo = Client::new();
     let ready = eventually(Duration::from_secs(20), || {
@@ -549,25 +533,8 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
     } else {
         None
     };
-    child.stop();
+    let _ = child.stop();
     assert!(ready);
     assert!(unheard.is_none(), "{unheard:?}");
     assert_eq!(st.unwrap().dropped, 1, "the refused packet is counted");
-}
-
-/// A server child stopped by its process id when the test is done with it,
-/// or when the test fails first.
-struct Stopped(std::process::Child);
-
-impl Stopped {
-    fn stop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }

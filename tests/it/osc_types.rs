@@ -7,13 +7,14 @@
 //! python-osc as hex); this test sends them from its own socket, so it
 //! hears each answer.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::process::Command;
 use std::time::Duration;
 
-use osc_support::{eventually, have, raw_bundle, raw_message, sized, status, Client, Server};
 use rosc::{OscMessage, OscType};
+use support::eventually;
+use support::osc::{have, raw_bundle, raw_message, sized, status, Client, Server};
 
 const PIECE: &str = "tempo(120);\nlive_loop(\"k\", \"click ~\");\n";
 
@@ -75,8 +76,8 @@ fn every_type_liblo_sends_is_read() {
     ) {
         return;
     }
-    let dir = osc_support::temp_dir("types-liblo");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("types-liblo");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let c = Client::new();
     // The example: a symbol.
@@ -151,8 +152,8 @@ fn every_type_python_osc_sends_is_read() {
     ) {
         return;
     }
-    let dir = osc_support::temp_dir("types-python");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("types-python");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let m = |addr: &str, args: &str| {
@@ -199,8 +200,8 @@ fn every_type_python_osc_sends_is_read() {
 
 #[test]
 fn messages_without_type_tags_are_read() {
-    let dir = osc_support::temp_dir("types-none");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("types-none");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let c = Client::new();
     for bytes in [&b"/status\0"[..], b"/status"] {
@@ -225,8 +226,8 @@ fn messages_without_type_tags_are_read() {
 
 #[test]
 fn a_bad_bundle_element_is_refused_alone() {
-    let dir = osc_support::temp_dir("types-bundles");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("types-bundles");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let status_msg = raw_message("/status", ",", &[]);
@@ -296,8 +297,8 @@ fn sclang_symbols_chars_and_arrays_are_read_or_answered() {
     ) {
         return;
     }
-    let dir = osc_support::temp_dir("types-sclang");
-    let script = osc_support::script_with_click(&dir, PIECE);
+    let dir = support::temp_dir("types-sclang");
+    let script = support::script_with_click(&dir, PIECE);
     let server = Server::start(&script, &[]);
     let code = format!(
         "n = NetAddr(\"127.0.0.1\", {});\n\

@@ -2,15 +2,18 @@
 //! metre groups in aksak metres at exact frames, and parse errors that point
 //! at the character in the string and the line in the script.
 
-use crate::support::offline as support;
+use crate::support;
 
-use support::{onsets, render, script_with_click};
+use support::{onsets, render, script_with_click, temp_dir};
 
 /// 4/4 at 120: a bar (one cycle) is 96 000 frames.
 const BAR: u64 = 96_000;
 
 fn clicks(tag: &str, body: &str, bars: i64) -> Vec<u64> {
-    let s = script_with_click(tag, &format!("metre(\"4/4\");\ntempo(120);\n{body}"));
+    let s = script_with_click(
+        &temp_dir(tag),
+        &format!("metre(\"4/4\");\ntempo(120);\n{body}"),
+    );
     onsets(&render(&s, bars, 64))
 }
 
@@ -119,7 +122,7 @@ fn humanise_stays_within_its_bounds() {
 fn metre_groups_in_aksak_metres_land_on_exact_frames() {
     // 9/8 as 2+2+2+3 at 120 quarters: an eighth is 12 000 frames; a bar 108 000.
     let s = script_with_click(
-        "aksak",
+        &temp_dir("aksak"),
         "metre(\"2+2+2+3/8\");\ntempo(120);\nlive_loop(\"c\", \"click click | click ~ | click | click ~ click\");",
     );
     let e = 12_000u64;
@@ -131,7 +134,7 @@ fn metre_groups_in_aksak_metres_land_on_exact_frames() {
     assert_eq!(onsets(&render(&s, 2, 64)), want);
     // 12/8 with triplet subdivision inside each dotted-quarter group.
     let s = script_with_click(
-        "twelve",
+        &temp_dir("twelve"),
         "metre(\"12/8\");\ntempo(60);\nlive_loop(\"c\", \"click ~ click | ~ click ~ | click*3 | ~\");",
     );
     // 60 dotted quarters: a group is one second.
@@ -152,7 +155,7 @@ fn metre_groups_in_aksak_metres_land_on_exact_frames() {
 #[test]
 fn a_pattern_error_points_at_the_character_and_the_line() {
     let s = script_with_click(
-        "perr",
+        &temp_dir("perr"),
         "tempo(120);\n\nlive_loop(\"c\", \"click [click ~\");\n",
     );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))

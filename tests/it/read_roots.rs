@@ -2,14 +2,15 @@
 //! script's folder, absolute ones as written, and the real location (links
 //! followed) inside the script's folder or a `--library` folder.
 
+use crate::support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// `root/script` (the script's folder) and `root/outside`, each with a
 /// `kit/` sample folder holding one 0.25 sine `tone.wav`.
 fn layout(tag: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("loam-read-roots-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = support::temp_dir(tag);
     for d in ["script/kit", "outside/kit"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
         let spec = hound::WavSpec {

@@ -4,27 +4,26 @@
 //! device or a missing folder; a recording whose disk fills is told at
 //! once, the music goes on, and the summary counts what was lost.
 
-use crate::support::common;
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::process;
-use osc_support::{Client, Server};
 use rosc::{OscPacket, OscType};
+use support::osc::{Client, Server};
+use support::process;
 
 /// A click-loop piece that imports `drums.rhai` and loads a model.
 fn piece(tag: &str) -> PathBuf {
-    let dir = osc_support::temp_dir(tag);
+    let dir = support::temp_dir(tag);
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/model-healthy-sine.ts"),
         dir.join("sine.ts"),
     )
     .unwrap();
     std::fs::write(dir.join("drums.rhai"), "fn pattern() { \"click*4\" }\n").unwrap();
-    osc_support::script_with_click(
+    support::script_with_click(
         &dir,
         "import \"drums\" as d;\nlive_loop(\"c\", d::pattern());\nmodel_load(\"sine\", \"sine.ts\");\n",
     )
@@ -148,7 +147,7 @@ fn recording_over_what_the_piece_reads_or_onto_a_folder_is_refused_at_start() {
             take.to_str().unwrap(),
         ]);
         assert!(out.status.success(), "{}", out.stderr);
-        assert!(hound::WavReader::open(&take).unwrap().duration() > 0);
+        assert!(!support::read_wav(&take).is_empty());
     }
 }
 
@@ -171,7 +170,7 @@ fn errors(packets: &[OscPacket]) -> Vec<String> {
 /// `subscribed_first`: the disk fills only after the subscriber is in),
 /// bars keep advancing, the summary counts what was lost.
 fn a_full_disk_is_told_at_once_and_counted(dir: &Path, target: &Path, subscribed_first: bool) {
-    let script = osc_support::script_with_click(dir, "live_loop(\"c\", \"click*4\");\n");
+    let script = support::script_with_click(dir, "live_loop(\"c\", \"click*4\");\n");
     let server = Server::start(&script, &["--record", target.to_str().unwrap()]);
     let c = Client::new();
     let listener = Client::new();
@@ -180,7 +179,7 @@ fn a_full_disk_is_told_at_once_and_counted(dir: &Path, target: &Path, subscribed
         "/done"
     );
     // Told while it plays, not at the stop.
-    let told = osc_support::eventually(Duration::from_secs(60), || {
+    let told = support::eventually(Duration::from_secs(60), || {
         server.log().contains("error: recording to")
     });
     assert!(
@@ -193,16 +192,16 @@ fn a_full_disk_is_told_at_once_and_counted(dir: &Path, target: &Path, subscribed
     assert!(log.contains("the music goes on"), "{log}");
     if subscribed_first {
         let mut got = Vec::new();
-        let heard = osc_support::eventually(Duration::from_secs(60), || {
+        let heard = support::eventually(Duration::from_secs(60), || {
             got.extend(listener.collect(Duration::from_millis(50)));
             errors(&got).iter().any(|e| e.contains("recording to"))
         });
         assert!(heard, "no /error about the recording:\n{}", server.log());
     }
     // The music goes on.
-    let bar = osc_support::status(&c, server.addr).bar;
-    assert!(osc_support::eventually(Duration::from_secs(30), || {
-        osc_support::status(&c, server.addr).bar >= bar + 2
+    let bar = support::osc::status(&c, server.addr).bar;
+    assert!(support::eventually(Duration::from_secs(30), || {
+        support::osc::status(&c, server.addr).bar >= bar + 2
     }));
     let log = server.stop();
     assert_eq!(
@@ -231,7 +230,7 @@ fn a_recording_to_a_full_device_is_told_while_playing() {
         eprintln!("SKIP: no /dev/full");
         return;
     }
-    let dir = osc_support::temp_dir("dev-full");
+    let dir = support::temp_dir("dev-full");
     let target = dir.join("take.wav");
     std::os::unix::fs::symlink("/dev/full", dir.join("take.wav.part")).unwrap();
     // It fails on the first write, before a subscriber can be in.
@@ -252,7 +251,7 @@ fn a_recording_on_a_small_disk_that_fills_is_told_while_playing() {
     // A real filesystem filling: a 4 MiB tmpfs (about 11 s of 48 kHz stereo
     // float, so the subscriber is in long before), only where the test may
     // mount one (root, mount works).
-    let dir = osc_support::temp_dir("tmpfs");
+    let dir = support::temp_dir("tmpfs");
     let disk = dir.join("disk");
     std::fs::create_dir_all(&disk).unwrap();
     let mounted = Command::new("mount")

@@ -4,16 +4,16 @@
 //! same range message naming the loop, address or target, and a negative
 //! rate plays the sound reversed, from a script and over OSC alike.
 
-use crate::support::offline as support;
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;
 
 use loam::output::offline::render_samples;
 use loam::pattern::values::{self, Rule};
-use osc_support::{engine_frame, eventually, read_wav, s, Client, Server};
 use rosc::OscType;
+use support::osc::{engine_frame, s, Client, Server};
+use support::{eventually, read_wav};
 
 /// Frames in the test ramp.
 const RAMP: usize = 480;
@@ -28,17 +28,7 @@ fn ramp(i: usize) -> f32 {
 fn write_ramp(dir: &Path) {
     let samples = dir.join("samples");
     std::fs::create_dir_all(&samples).unwrap();
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 48_000,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(samples.join("ramp.wav"), spec).unwrap();
-    for i in 0..RAMP {
-        w.write_sample(ramp(i)).unwrap();
-    }
-    w.finalize().unwrap();
+    support::files::write_mono_wav(&samples.join("ramp.wav"), (0..RAMP).map(ramp));
 }
 
 /// The rule's message for `v`.
@@ -48,7 +38,7 @@ fn message(rule: Rule, v: f64) -> String {
 
 /// A script piece with the click and the ramp, rendered offline.
 fn render(tag: &str, body: &str, bars: i64) -> Result<Vec<f32>, String> {
-    let script = support::script_with_click(tag, body);
+    let script = support::script_with_click(&support::temp_dir(tag), body);
     write_ramp(script.parent().unwrap());
     let mut out = Vec::new();
     render_samples(&script, bars, 48_000, 64, |x| {
@@ -107,7 +97,7 @@ fn a_negative_rate_in_a_script_plays_the_sample_reversed() {
 #[test]
 fn reversed_playback_does_not_depend_on_the_block_size() {
     let script = support::script_with_click(
-        "rev-blocks",
+        &support::temp_dir("rev-blocks"),
         "tempo(120);\nlive_loop(\"r\", \"ramp ramp:0 ~ ramp\").rate(-1.5).legato(0.02);\n",
     );
     write_ramp(script.parent().unwrap());
@@ -122,8 +112,8 @@ fn reversed_playback_does_not_depend_on_the_block_size() {
 
 #[test]
 fn a_negative_rate_over_osc_plays_the_sample_reversed() {
-    let dir = osc_support::temp_dir("same-values-rev");
-    let script = osc_support::script_with_click(&dir, "tempo(120);\n");
+    let dir = support::temp_dir("same-values-rev");
+    let script = support::script_with_click(&dir, "tempo(120);\n");
     write_ramp(&dir);
     let wav = dir.join("out.wav");
     let server = Server::start(&script, &["--record", wav.to_str().unwrap()]);
@@ -276,9 +266,9 @@ fn pattern_accents_follow_the_same_rules() {
 
 #[test]
 fn osc_and_midi_learn_refuse_with_the_same_messages() {
-    let dir = osc_support::temp_dir("same-values-osc");
+    let dir = support::temp_dir("same-values-osc");
     let script =
-        osc_support::script_with_click(&dir, "tempo(120);\nlive_loop(\"kick\", \"click ~\");\n");
+        support::script_with_click(&dir, "tempo(120);\nlive_loop(\"kick\", \"click ~\");\n");
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let to = server.addr;

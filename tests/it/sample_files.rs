@@ -3,18 +3,12 @@
 //! it was written at; the ones it does not read are refused naming the file
 //! and the format.
 
+use crate::support;
+
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
 use loam::sound::load_wav;
-
-/// A fresh, empty folder under the system temp dir.
-fn temp_folder(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loam-sample-files-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// `n` frames of a 1 kHz sine at 48 kHz, amplitude `amp`.
 fn sine(n: usize, amp: f64) -> Vec<f64> {
@@ -165,7 +159,7 @@ fn assert_quarter_sine(path: &Path, channels: usize, frames: usize, tolerance: f
 #[test]
 fn the_24_in_32_case_from_the_issue_loads_at_its_quiet_level() {
     // The file from the report: a quiet tone, 24 valid bits in 32.
-    let dir = temp_folder("case");
+    let dir = support::temp_dir("case");
     let path = write(
         &dir,
         "tone.wav",
@@ -180,7 +174,7 @@ fn the_24_in_32_case_from_the_issue_loads_at_its_quiet_level() {
 
 #[test]
 fn valid_bits_below_the_container_are_the_high_bits() {
-    let dir = temp_folder("valid-bits");
+    let dir = support::temp_dir("valid-bits");
     let frames = sine(480, 0.25);
     for (name, store, tol) in [
         (
@@ -239,7 +233,7 @@ fn valid_bits_below_the_container_are_the_high_bits() {
 
 #[test]
 fn every_container_and_sub_format_loads_at_its_amplitude() {
-    let dir = temp_folder("formats");
+    let dir = support::temp_dir("formats");
     let frames = sine(480, 0.25);
     for (name, store, tol) in [
         ("u8", Store::U8, 0.01),
@@ -284,7 +278,7 @@ fn every_container_and_sub_format_loads_at_its_amplitude() {
 
 #[test]
 fn chunks_before_fmt_and_data_and_odd_padding_are_skipped() {
-    let dir = temp_folder("chunks");
+    let dir = support::temp_dir("chunks");
     let store = Store::Int {
         bytes: 2,
         valid: 16,
@@ -308,7 +302,7 @@ fn chunks_before_fmt_and_data_and_odd_padding_are_skipped() {
 
 #[test]
 fn a_recording_left_unfinished_by_a_crashed_recorder_loads_what_it_holds() {
-    let dir = temp_folder("crashed");
+    let dir = support::temp_dir("crashed");
     let store = Store::Int {
         bytes: 3,
         valid: 24,
@@ -343,7 +337,7 @@ fn a_recording_left_unfinished_by_a_crashed_recorder_loads_what_it_holds() {
 
 #[test]
 fn rf64_files_use_the_ds64_sizes() {
-    let dir = temp_folder("rf64");
+    let dir = support::temp_dir("rf64");
     let store = Store::F32;
     let frames = sine(480, 0.25);
     let data = audio(store, 1, &frames);
@@ -369,7 +363,7 @@ fn rf64_files_use_the_ds64_sizes() {
 
 #[test]
 fn encodings_loam_does_not_read_are_refused_naming_file_and_format() {
-    let dir = temp_folder("refused");
+    let dir = support::temp_dir("refused");
     let store = Store::Int {
         bytes: 2,
         valid: 16,
@@ -447,7 +441,7 @@ fn render(script: &Path, bars: i64) -> (Vec<f32>, Vec<String>) {
 
 #[test]
 fn one_unreadable_wav_leaves_the_good_sound_beside_it_playing() {
-    let dir = temp_folder("folder-render");
+    let dir = support::temp_dir("folder-render");
     let samples = dir.join("samples");
     std::fs::create_dir_all(&samples).unwrap();
     // The good sound: a 24-in-32 tone as a recorder writes it.
@@ -486,7 +480,7 @@ fn one_unreadable_wav_leaves_the_good_sound_beside_it_playing() {
 
 #[test]
 fn a_folder_with_no_readable_wav_is_an_error_naming_it() {
-    let dir = temp_folder("folder-none");
+    let dir = support::temp_dir("folder-none");
     let samples = dir.join("samples");
     std::fs::create_dir_all(&samples).unwrap();
     write(&samples, "broken.wav", b"RIFF\x00\x00\x00\x00WAVEfmt ");
@@ -511,7 +505,7 @@ const BOM: &str = "\u{feff}";
 
 #[test]
 fn a_pat_file_saved_by_notepad_is_read_like_the_same_file_without_the_mark() {
-    let dir = temp_folder("bom-pat");
+    let dir = support::temp_dir("bom-pat");
     let plain = "title: Test\nauthor: A. Person\nlicence: CC0\n\
                  pattern one\nmetre 2+2+3/8\n\
                  kick  x . | x . | x . x\n\
@@ -538,7 +532,7 @@ fn a_pat_file_saved_by_notepad_is_read_like_the_same_file_without_the_mark() {
 
 #[test]
 fn a_midi_mapping_file_saved_by_notepad_is_read() {
-    let dir = temp_folder("bom-midi");
+    let dir = support::temp_dir("bom-midi");
     let path = dir.join("midi.json");
     let mut f = loam::midi::mapping_file::MappingFile::load(&path).unwrap();
     f.bind(
@@ -564,7 +558,7 @@ fn a_midi_mapping_file_saved_by_notepad_is_read() {
 
 #[test]
 fn a_script_saved_by_notepad_is_read() {
-    let dir = temp_folder("bom-script");
+    let dir = support::temp_dir("bom-script");
     let script = dir.join("piece.rhai");
     std::fs::write(
         &script,
@@ -599,7 +593,7 @@ fn folder_of(changes: &[loam::schedule::Change]) -> std::sync::Arc<loam::sound::
 
 #[test]
 fn a_folder_is_read_on_the_script_thread_once_and_again_when_a_file_changes() {
-    let dir = temp_folder("folder-kept");
+    let dir = support::temp_dir("folder-kept");
     let samples = dir.join("samples");
     std::fs::create_dir_all(&samples).unwrap();
     let store = Store::Int {

@@ -4,12 +4,13 @@
 //! `/status` counts them), and SIGTERM ends the performance within 2 s with
 //! the recording finalised, whatever the script is doing.
 
-use crate::support::osc as osc_support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use osc_support::{eventually, onsets, read_wav, s, status, Client, Server};
 use rosc::OscType;
+use support::osc::{s, status, Client, Server};
+use support::{eventually, onsets, read_wav};
 
 /// Legal code well under the operation limit that still takes many
 /// seconds: each iteration rewrites a 1 MB string.
@@ -36,9 +37,11 @@ fn longest_gap(samples: &[f32], rate: f64) -> f64 {
 
 #[test]
 fn sleep_and_slow_code_are_cut_off_while_the_loops_keep_playing() {
-    let dir = osc_support::temp_dir("timekeeper-slow");
+    // Measures wall-clock time: no other test beside it.
+    let _alone = support::alone();
+    let dir = support::temp_dir("timekeeper-slow");
     // 4/4 at 480: a bar every 0.5 s, a click every 62.5 ms.
-    let script = osc_support::script_with_click(
+    let script = support::script_with_click(
         &dir,
         "tempo(480);\nlive_loop(\"c\", |n| \"click*4\");\nfn bar(n) { set(\"bar\", n); }\n",
     );
@@ -83,7 +86,7 @@ fn sleep_and_slow_code_are_cut_off_while_the_loops_keep_playing() {
     // Slow code: cut off at the wall-clock limit, while bars go on.
     let before = status(&watcher, server.addr);
     c.socket
-        .send_to(&osc_support::message("/eval", vec![s(SLOW)]), server.addr)
+        .send_to(&support::osc::message("/eval", vec![s(SLOW)]), server.addr)
         .unwrap();
     // While it runs the bar number keeps advancing (the timekeeper does not wait).
     assert!(
@@ -121,9 +124,10 @@ fn sleep_and_slow_code_are_cut_off_while_the_loops_keep_playing() {
 
 #[test]
 fn sigterm_ends_the_performance_within_two_seconds_while_the_script_is_busy() {
-    let dir = osc_support::temp_dir("timekeeper-term");
-    let script =
-        osc_support::script_with_click(&dir, "tempo(480);\nlive_loop(\"c\", \"click*4\");\n");
+    // Measures wall-clock time: no other test beside it.
+    let _alone = support::alone();
+    let dir = support::temp_dir("timekeeper-term");
+    let script = support::script_with_click(&dir, "tempo(480);\nlive_loop(\"c\", \"click*4\");\n");
     let wav = dir.join("busy.wav");
     let server = Server::start(&script, &["--record", wav.to_str().unwrap()]);
     let c = Client::new();
@@ -133,7 +137,7 @@ fn sigterm_ends_the_performance_within_two_seconds_while_the_script_is_busy() {
     )
     .bar >= 1));
     c.socket
-        .send_to(&osc_support::message("/eval", vec![s(SLOW)]), server.addr)
+        .send_to(&support::osc::message("/eval", vec![s(SLOW)]), server.addr)
         .unwrap();
     // The evaluation is running once a bar is late for it.
     let asked = Instant::now();
@@ -165,9 +169,8 @@ fn sigterm_ends_the_performance_within_two_seconds_while_the_script_is_busy() {
 
 #[test]
 fn loading_a_file_that_never_answers_is_refused_and_the_bars_go_on() {
-    let dir = osc_support::temp_dir("timekeeper-fifo");
-    let script =
-        osc_support::script_with_click(&dir, "tempo(480);\nlive_loop(\"c\", \"click*4\");\n");
+    let dir = support::temp_dir("timekeeper-fifo");
+    let script = support::script_with_click(&dir, "tempo(480);\nlive_loop(\"c\", \"click*4\");\n");
     // A named pipe nobody writes to: reading it blocks for ever.
     let fifo = dir.join("never.rhai");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
@@ -178,7 +181,7 @@ fn loading_a_file_that_never_answers_is_refused_and_the_bars_go_on() {
     let before = status(&watcher, server.addr).bar;
     c.socket
         .send_to(
-            &osc_support::message("/load", vec![s(fifo.to_str().unwrap())]),
+            &support::osc::message("/load", vec![s(fifo.to_str().unwrap())]),
             server.addr,
         )
         .unwrap();
@@ -210,9 +213,8 @@ fn loading_a_file_that_never_answers_is_refused_and_the_bars_go_on() {
 
 #[test]
 fn a_closed_terminal_sighup_finalises_the_recording() {
-    let dir = osc_support::temp_dir("timekeeper-hup");
-    let script =
-        osc_support::script_with_click(&dir, "tempo(480);\nlive_loop(\"c\", \"click*4\");\n");
+    let dir = support::temp_dir("timekeeper-hup");
+    let script = support::script_with_click(&dir, "tempo(480);\nlive_loop(\"c\", \"click*4\");\n");
     let wav = dir.join("hup.wav");
     let mut server = Server::start(&script, &["--record", wav.to_str().unwrap()]);
     let c = Client::new();
@@ -271,9 +273,11 @@ fn downbeat(c: &Client, from: i32) -> (i32, u64) {
 
 #[test]
 fn a_save_200_ms_before_a_bar_line_is_heard_from_that_bar() {
-    let dir = osc_support::temp_dir("timekeeper-save");
+    // Measures wall-clock time: no other test beside it.
+    let _alone = support::alone();
+    let dir = support::temp_dir("timekeeper-save");
     // 4/4 at 60: a bar every 4 s, a beat every second.
-    let script = osc_support::script_with_click(&dir, "tempo(60);\nlive_loop(\"c\", \"click\");\n");
+    let script = support::script_with_click(&dir, "tempo(60);\nlive_loop(\"c\", \"click\");\n");
     let server = Server::start(&script, &[]);
     let c = Client::new();
     let m = c.request(server.addr, "/subscribe", vec![]);

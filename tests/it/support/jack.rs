@@ -3,12 +3,13 @@
 //!
 //! - Each server gets its own name (`jackd -n NAME`); child processes reach it
 //!   through `JACK_DEFAULT_SERVER=NAME` (see [`JackServer::command`]), so
-//!   parallel test binaries, or a developer's own jackd, never collide.
+//!   parallel test runs, or a developer's own jackd, never collide.
 //! - A JACK client inside the test process can only pick its server through
 //!   the process environment (the `jack` crate cannot pass libjack's
 //!   server-name argument), so [`JackServer::open_client`] sets
-//!   `JACK_DEFAULT_SERVER` process-wide. To keep that sound, servers in one
-//!   test process are serialised: each holds a global lock while it lives.
+//!   `JACK_DEFAULT_SERVER` process-wide while the client opens. To keep that
+//!   sound, and because every test with a JACK server measures timing, a
+//!   server's test runs alone (`alone.rs`) while the server lives.
 //! - With no `jackd` installed, [`JackServer::start`] prints
 //!   "SKIP: jackd not installed" and returns `None`, unless
 //!   `LOAM_REQUIRE_JACK=1` (CI), where that is a failure. A `jackd` that is
@@ -18,15 +19,14 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::alone::{alone, Alone};
 use super::process::{terminate, GRACE};
 
 /// The dummy backend's sample rate.
 pub const RATE: u32 = 48_000;
 
-static SERIAL: Mutex<()> = Mutex::new(());
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A running `jackd -d dummy`.
@@ -37,7 +37,7 @@ pub struct JackServer {
     child: Child,
     log: PathBuf,
     // Last field: released after the server has been stopped.
-    _serial: MutexGuard<'static, ()>,
+    _alone: Alone,
 }
 
 /// Whether CI asked for JACK tests to be mandatory.
@@ -66,7 +66,7 @@ impl JackServer {
     /// explicitly: jackd2 is real-time by default) and waits until it
     /// answers (`jack_wait -w`).
     pub fn start(period: u32) -> Option<JackServer> {
-        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let alone = alone();
         for tool in ["jackd", "jack_wait"] {
             if !installed(tool) {
                 if jack_required() {
@@ -107,7 +107,7 @@ impl JackServer {
                     realtime,
                     child,
                     log,
-                    _serial: serial,
+                    _alone: alone,
                 });
             }
             terminate(&mut child, GRACE);
@@ -127,20 +127,23 @@ impl JackServer {
     }
 
     /// Opens a client of this server inside the test process. Sets
-    /// `JACK_DEFAULT_SERVER` for the whole process (libjack reads it when a
-    /// client opens); safe here because servers are serialised.
+    /// `JACK_DEFAULT_SERVER` for the whole process while it opens (libjack
+    /// reads it then); safe here because this test runs alone.
     pub fn open_client(&self, client_name: &str) -> jack::Client {
+        let before = std::env::var_os("JACK_DEFAULT_SERVER");
         std::env::set_var("JACK_DEFAULT_SERVER", &self.name);
-        let (client, _status) =
-            jack::Client::new(client_name, jack::ClientOptions::NO_START_SERVER).unwrap_or_else(
-                |e| {
-                    panic!(
-                        "cannot open JACK client {client_name} on {}: {e}\n{}",
-                        self.name,
-                        self.log()
-                    )
-                },
-            );
+        let opened = jack::Client::new(client_name, jack::ClientOptions::NO_START_SERVER);
+        match before {
+            Some(v) => std::env::set_var("JACK_DEFAULT_SERVER", v),
+            None => std::env::remove_var("JACK_DEFAULT_SERVER"),
+        }
+        let (client, _status) = opened.unwrap_or_else(|e| {
+            panic!(
+                "cannot open JACK client {client_name} on {}: {e}\n{}",
+                self.name,
+                self.log()
+            )
+        });
         client
     }
 

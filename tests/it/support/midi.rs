@@ -2,19 +2,18 @@
 //! MIDI output (frame-exact sends, as a drum machine or controller would)
 //! and one MIDI input (every event recorded with its absolute JACK frame),
 //! plus `loam serve` started against the test's own `jackd -d dummy`
-//! (`tests/common/jack.rs`).
-#![allow(dead_code)]
+//! (`jack.rs`).
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use super::jack::JackServer;
 use super::process::{spawn, Running};
-
-pub const LOAM: &str = env!("CARGO_BIN_EXE_loam");
+use super::serve::serve_command;
+use super::{eventually, temp_dir};
 
 /// One MIDI event to send at an absolute JACK frame.
 pub type Event = (u64, Vec<u8>);
@@ -171,7 +170,7 @@ impl Peer {
     /// before that are lost, so a test waits for this, not for a pause.
     pub fn wait_connected(&self, port: &str) {
         let name = format!("{}:{port}", self.name);
-        let connected = wait_until(15.0, || {
+        let connected = eventually(Duration::from_secs(15), || {
             self.client()
                 .port_by_name(&name)
                 .and_then(|p| p.connected_count().ok())
@@ -188,25 +187,14 @@ impl Peer {
     }
 }
 
-/// A fresh temporary folder.
-pub fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loam-midi-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-/// `loam serve SCRIPT --host null --osc off ARGS…` on this JACK server.
+/// `loam serve SCRIPT --host null --osc off ARGS…` on this JACK server,
+/// with a configuration folder of its own.
 pub fn serve(server: &JackServer, script: &Path, args: &[&str]) -> Running {
-    let mut cmd = server.command(LOAM);
-    cmd.arg("serve")
-        .arg(script)
-        .args(["--host", "null", "--osc", "off"])
+    let mut cmd = serve_command(script);
+    cmd.args(["--osc", "off"])
         .args(args)
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("loam-midi-config"),
-        );
+        .env("JACK_DEFAULT_SERVER", &server.name)
+        .env("XDG_CONFIG_HOME", temp_dir("midi-config"));
     spawn(&mut cmd)
 }
 
@@ -225,64 +213,6 @@ pub fn wait_for_port(server: &JackServer, part: &str) -> String {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// Mono mixdown of a WAV file and its sample rate.
-pub fn read_wav(path: &Path) -> (Vec<f32>, u32) {
-    let mut r = hound::WavReader::open(path).expect("wav");
-    let spec = r.spec();
-    let ch = spec.channels as usize;
-    let data: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap_or(0.0)).collect(),
-        hound::SampleFormat::Int => {
-            let scale = (1i64 << (spec.bits_per_sample - 1)) as f32;
-            r.samples::<i32>()
-                .map(|s| s.unwrap_or(0) as f32 / scale)
-                .collect()
-        }
-    };
-    let mono = data
-        .chunks(ch)
-        .map(|c| c.iter().map(|v| v.abs()).fold(0.0, f32::max))
-        .collect();
-    (mono, spec.sample_rate)
-}
-
-/// Frames where sound starts after at least `quiet` frames below `level`.
-pub fn onsets(x: &[f32], level: f32, quiet: usize) -> Vec<usize> {
-    let mut v = Vec::new();
-    let mut silent = quiet;
-    for (i, s) in x.iter().enumerate() {
-        if *s >= level {
-            if silent >= quiet {
-                v.push(i);
-            }
-            silent = 0;
-        } else {
-            silent += 1;
-        }
-    }
-    v
-}
-
-/// `key=value` numbers from loam's `stopped after` summary line.
-pub fn summary_value(stderr: &str, key: &str) -> Option<u64> {
-    let line = stderr.lines().find(|l| l.contains("stopped after"))?;
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
-        .and_then(|v| v.parse().ok())
-}
-
-/// Polls `cond` until it holds or `secs` pass.
-pub fn wait_until(secs: f64, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
-    while Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
 }
 
 struct CaptureProcess {

@@ -1,43 +1,20 @@
-//! Helpers for the OSC tests: a `loam serve` child on the null sink with a
-//! port of its own (killed by process id when the test ends, pass or fail),
+//! The OSC side of the tests: a `loam serve` child on the null sink with a
+//! port of its own (stopped by process id when the test ends, pass or fail),
 //! a client that sends messages and waits for their answers, and checks for
 //! the real clients (python-osc, liblo's tools, Pure Data, sclang).
-#![allow(dead_code)]
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rosc::{encoder, OscMessage, OscPacket, OscType};
 
-/// A fresh temporary folder for one test.
-pub fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loam-osc-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use super::process::{sigterm, spawn, Finished, Running};
+use super::serve::serve_command;
 
-/// Writes a one-sample click (`samples/click.wav`) and a script beside it.
-pub fn script_with_click(dir: &Path, body: &str) -> PathBuf {
-    let samples = dir.join("samples");
-    std::fs::create_dir_all(&samples).unwrap();
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 48_000,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(samples.join("click.wav"), spec).unwrap();
-    for i in 0..64 {
-        w.write_sample(if i == 0 { 1.0f32 } else { 0.0 }).unwrap();
-    }
-    w.finalize().unwrap();
-    let path = dir.join("piece.rhai");
-    std::fs::write(&path, format!("samples(\"samples\");\n{body}")).unwrap();
-    path
-}
+/// How long [`Server::start`] waits for the first answer to `/status`.
+pub const READY: Duration = Duration::from_secs(30);
 
 /// A UDP port nobody is using right now.
 pub fn free_port() -> u16 {
@@ -49,64 +26,66 @@ pub fn free_port() -> u16 {
 
 /// A running `loam serve … --host null --osc 127.0.0.1:PORT`.
 pub struct Server {
-    child: Option<Child>,
+    run: Running,
     pub addr: SocketAddr,
     pub dir: PathBuf,
-    log: PathBuf,
 }
 
 impl Server {
     /// Starts loam on `script` with `extra` arguments and waits until it answers `/status`.
     pub fn start(script: &Path, extra: &[&str]) -> Server {
-        let port = free_port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let dir = script.parent().unwrap().to_path_buf();
-        let log = dir.join(format!("loam-{port}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_loam"))
-            .arg("serve")
-            .arg(script)
-            .args(["--host", "null", "--osc", &addr.to_string()])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start loam serve");
-        let server = Server {
-            child: Some(child),
+        Server::start_with(serve_command(script), script, extra, READY)
+    }
+
+    /// Starts `cmd` (a `loam serve SCRIPT …` command, perhaps wrapped)
+    /// with its own OSC port and `extra` arguments, and waits up to
+    /// `ready_within` until it answers `/status`.
+    pub fn start_with(
+        mut cmd: Command,
+        script: &Path,
+        extra: &[&str],
+        ready_within: Duration,
+    ) -> Server {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let run = spawn(cmd.args(["--osc", &addr.to_string()]).args(extra));
+        let mut server = Server {
+            run,
             addr,
-            dir,
-            log,
+            dir: script.parent().unwrap().to_path_buf(),
         };
-        server.wait_ready();
+        server.wait_ready(ready_within);
         server
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&mut self, within: Duration) {
         let c = Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + within;
         while Instant::now() < deadline {
             if c.try_request(self.addr, "/status", vec![], Duration::from_millis(200))
                 .is_some()
             {
                 return;
             }
+            assert!(self.alive(), "loam exited:\n{}", self.log());
         }
-        panic!("loam did not answer /status within 30 s:\n{}", self.log());
+        panic!(
+            "loam did not answer /status within {within:?}:\n{}",
+            self.log()
+        );
     }
 
     /// What loam printed so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.run.stderr_so_far()
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+        self.run.pid()
     }
 
     /// True while the process runs.
     pub fn alive(&mut self) -> bool {
-        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+        !self.run.has_exited()
     }
 
     /// Stops loam with SIGTERM (recordings are finalised) and returns its log.
@@ -115,31 +94,15 @@ impl Server {
     }
 
     /// Stops loam with SIGTERM, killing it if it has not exited within `grace`.
-    pub fn stop_within(mut self, grace: Duration) -> String {
-        if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &c.id().to_string()])
-                .status();
-            let deadline = Instant::now() + grace;
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = c.try_wait() {
-                    return self.log();
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        self.log()
+    pub fn stop_within(self, grace: Duration) -> String {
+        self.stop_finished(grace).stderr
     }
-}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+    /// Stops loam with SIGTERM (SIGKILL after `grace`, then `timed_out`):
+    /// how it ended and all it printed.
+    pub fn stop_finished(self, grace: Duration) -> Finished {
+        sigterm(self.run.pid());
+        self.run.wait_timeout(grace)
     }
 }
 
@@ -322,18 +285,6 @@ pub fn engine_frame(c: &Client, to: SocketAddr) -> u64 {
     }
 }
 
-/// Waits until `f` holds (polling every 50 ms), up to `timeout`.
-pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    f()
-}
-
 /// Whether an external client is installed. Missing ones skip the test
 /// with a note, unless LOAM_REQUIRE_CLIENTS=1 (set by tools/test, after
 /// tools/setup --test installed them), where a missing one fails it.
@@ -351,45 +302,6 @@ pub fn have(what: &str, check: &mut Command) -> bool {
         eprintln!("skipping: {what} is not installed (tools/setup --test installs it)");
     }
     ok
-}
-
-/// Frames where the left channel jumps from silence to a click.
-pub fn onsets(samples: &[f32]) -> Vec<u64> {
-    let mut prev = 0.0f32;
-    let mut found = Vec::new();
-    for (i, frame) in samples.chunks_exact(2).enumerate() {
-        let x = frame[0].abs();
-        if x > 0.05 && prev < 1e-6 {
-            found.push(i as u64);
-        }
-        prev = x;
-    }
-    found
-}
-
-/// Interleaved samples of a WAV file.
-pub fn read_wav(path: &Path) -> Vec<f32> {
-    let mut r = hound::WavReader::open(path).expect("a complete WAV");
-    match r.spec().sample_format {
-        hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
-        hound::SampleFormat::Int => {
-            let bits = r.spec().bits_per_sample;
-            let scale = (1i64 << (bits - 1)) as f32;
-            r.samples::<i32>()
-                .map(|s| s.unwrap() as f32 / scale)
-                .collect()
-        }
-    }
-}
-
-/// A number from loam's exit summary (`osc_bad=3` → 3), if it printed one.
-pub fn summary_value(log: &str, key: &str) -> Option<u64> {
-    let at = log.rfind(&format!("{key}="))? + key.len() + 1;
-    let digits: String = log[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits.parse().ok()
 }
 
 impl Client {

@@ -9,8 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::alone::{shared, Shared};
+
 /// How long a child has to exit after SIGTERM before it gets SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(5);
+
+/// How long [`Running::wait_line`] waits for a line (loading libtorch can
+/// take a while on a busy machine), and [`Running::finish`] for the exit.
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A running child whose stdout and stderr are being collected.
 pub struct Running {
@@ -19,6 +25,10 @@ pub struct Running {
     stderr: Option<JoinHandle<String>>,
     /// What it printed to stderr so far, line by line.
     stderr_so_far: Arc<Mutex<String>>,
+    /// How much of `stderr_so_far` [`Running::wait_line`] has gone past.
+    lines_seen: usize,
+    /// Its turn beside other tests (see `alone.rs`).
+    _turn: Shared,
 }
 
 /// What a finished child left behind.
@@ -31,8 +41,10 @@ pub struct Finished {
     pub timed_out: bool,
 }
 
-/// Starts `cmd` with piped stdout and stderr.
+/// Starts `cmd` with piped stdout and stderr, in a shared turn (it waits
+/// while a test runs alone).
 pub fn spawn(cmd: &mut Command) -> Running {
+    let turn = shared();
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -50,6 +62,8 @@ pub fn spawn(cmd: &mut Command) -> Running {
         stdout,
         stderr,
         stderr_so_far,
+        lines_seen: 0,
+        _turn: turn,
     }
 }
 
@@ -123,7 +137,7 @@ impl Running {
 
     /// Waits until what the child printed to stderr satisfies `done`, or
     /// the child exits, or `timeout` passes; true when `done` held.
-    pub fn wait_stderr(&mut self, timeout: Duration, done: impl Fn(&str) -> bool) -> bool {
+    pub fn wait_stderr(&mut self, timeout: Duration, mut done: impl FnMut(&str) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
             if done(&self.stderr_so_far()) {
@@ -138,13 +152,52 @@ impl Running {
         }
     }
 
+    /// Waits (up to [`PATIENCE`]) for the next line on stderr that contains
+    /// `part` and returns it; lines before it are passed over (the output
+    /// still has them). Fails with all it printed if none comes.
+    pub fn wait_line(&mut self, part: &str) -> String {
+        let mut found = None;
+        let seen = self.lines_seen;
+        self.wait_stderr(PATIENCE, |text| {
+            let mut at = seen;
+            for line in text[seen..].split_inclusive('\n') {
+                at += line.len();
+                if line.ends_with('\n') && line.contains(part) {
+                    found = Some((at, line.trim_end().to_string()));
+                    return true;
+                }
+            }
+            false
+        });
+        let Some((at, line)) = found else {
+            panic!(
+                "the child never printed a line with '{part}':\n{}",
+                self.stderr_so_far()
+            );
+        };
+        self.lines_seen = at;
+        line
+    }
+
     /// Stops the child with SIGTERM (SIGKILL after [`GRACE`]) and collects
     /// what it left; `timed_out` says it needed SIGKILL.
     pub fn stop(self) -> Finished {
+        self.stop_within(GRACE)
+    }
+
+    /// Stops the child with SIGTERM (SIGKILL after `grace`) and collects
+    /// what it left; `timed_out` says it needed SIGKILL.
+    pub fn stop_within(self, grace: Duration) -> Finished {
         sigterm(self.pid());
-        let mut f = self.wait_timeout(GRACE);
+        let mut f = self.wait_timeout(grace);
         f.timed_out = f.timed_out || f.status.code().is_none();
         f
+    }
+
+    /// Waits for the child to exit by itself (up to [`PATIENCE`], then it is
+    /// stopped) and collects what it left.
+    pub fn finish(self) -> Finished {
+        self.wait_timeout(PATIENCE)
     }
 
     /// Whether the child has exited already.
