@@ -11,7 +11,7 @@ use crate::support;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rosc::{OscPacket, OscType};
+use rosc::OscPacket;
 use support::osc::{s, Client, Server};
 
 /// A click every eighth at 120 bpm: one every 12,000 frames at 48 kHz.
@@ -25,20 +25,6 @@ fn piece(tag: &str, cases: &[&str]) -> PathBuf {
         std::fs::copy(cases_dir.join(case), dir.join(case)).unwrap();
     }
     support::script_with_click(&dir, "tempo(120);\nlive_loop(\"c\", \"click*8\");\n")
-}
-
-/// `/error` texts a subscriber received.
-fn errors(packets: &[OscPacket]) -> Vec<String> {
-    packets
-        .iter()
-        .filter_map(|p| match p {
-            OscPacket::Message(m) if m.addr == "/error" => match m.args.first() {
-                Some(OscType::String(t)) => Some(t.clone()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
 }
 
 /// Collects what `listener` receives until `done` holds on it, or panics
@@ -56,7 +42,7 @@ fn listen_until(
             return got;
         }
     }
-    panic!("never saw {what}: {:?}", errors(&got));
+    panic!("never saw {what}: {:?}", support::osc::errors(&got));
 }
 
 #[test]
@@ -89,7 +75,7 @@ fn models_making_nan_infinity_or_absurd_values_are_muted_alone_and_told_once() {
     }
     // Each model is named once, with what it did.
     let mut heard = listen_until(&listener, "an /error for each model", |got| {
-        let e = errors(got);
+        let e = support::osc::errors(got);
         bad.iter()
             .all(|(name, ..)| e.iter().any(|t| t.contains(&format!("model '{name}'"))))
     });
@@ -98,7 +84,7 @@ fn models_making_nan_infinity_or_absurd_values_are_muted_alone_and_told_once() {
     heard.extend(listen_until(&listener, "two more bars", |_| {
         support::osc::status(&c, server.addr).bar >= bar + 2
     }));
-    let told = errors(&heard);
+    let told = support::osc::errors(&heard);
     for (name, _, why, _) in &bad {
         let mine: Vec<&String> = told
             .iter()

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use rosc::{OscPacket, OscType};
 use support::osc::{Client, Server};
 use support::process;
 
@@ -151,20 +150,6 @@ fn recording_over_what_the_piece_reads_or_onto_a_folder_is_refused_at_start() {
     }
 }
 
-/// `/error` texts a subscriber received.
-fn errors(packets: &[OscPacket]) -> Vec<String> {
-    packets
-        .iter()
-        .filter_map(|p| match p {
-            OscPacket::Message(m) if m.addr == "/error" => match m.args.first() {
-                Some(OscType::String(t)) => Some(t.clone()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
-}
-
 /// Plays with the recording going to `target` on a disk that fills: the
 /// failure is told while playing (on the terminal, and as `/error` when
 /// `subscribed_first`: the disk fills only after the subscriber is in),
@@ -194,7 +179,9 @@ fn a_full_disk_is_told_at_once_and_counted(dir: &Path, target: &Path, subscribed
         let mut got = Vec::new();
         let heard = support::eventually(Duration::from_secs(60), || {
             got.extend(listener.collect(Duration::from_millis(50)));
-            errors(&got).iter().any(|e| e.contains("recording to"))
+            support::osc::errors(&got)
+                .iter()
+                .any(|e| e.contains("recording to"))
         });
         assert!(heard, "no /error about the recording:\n{}", server.log());
     }

@@ -360,3 +360,17 @@ pub fn sized(bytes: &[u8]) -> Vec<u8> {
     out.extend_from_slice(bytes);
     out
 }
+
+/// `/error` texts a subscriber received.
+pub fn errors(packets: &[OscPacket]) -> Vec<String> {
+    packets
+        .iter()
+        .filter_map(|p| match p {
+            OscPacket::Message(m) if m.addr == "/error" => match m.args.first() {
+                Some(OscType::String(t)) => Some(t.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
