@@ -19,6 +19,7 @@ mod hostile_inputs;
 mod hot_reload;
 mod jack_e2e;
 mod late_events;
+mod layers;
 mod libtorch;
 mod metre_onsets;
 mod midi_clock;

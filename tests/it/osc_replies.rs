@@ -262,7 +262,7 @@ fn every_address_answers_done_or_fail() {
         "/model/load",
         "/model/load: 'missing.ts' does not exist (looked for",
     );
-    let outside = osc_support::temp_dir("replies-outside").join("m.ts");
+    let outside = support::temp_dir("replies-outside").join("m.ts");
     std::fs::write(&outside, b"not read").unwrap();
     fails(
         &c.request(
