@@ -59,6 +59,7 @@
 pub mod events;
 pub mod midi;
 pub mod mini_notation;
+pub mod model_attribute;
 pub mod paths;
 pub mod pattern;
 pub mod text;

@@ -9,7 +9,6 @@
 pub mod change;
 pub mod live_loop;
 pub mod midi_notes;
-pub mod model_attribute;
 pub mod model_op;
 pub mod planner;
 pub mod scheduler;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::model_attribute::AttrValue;
+use crate::data::model_attribute::AttrValue;
 
 /// What a script or OSC asks of the models.
 #[derive(Clone, Debug, PartialEq)]

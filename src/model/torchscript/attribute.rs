@@ -10,7 +10,7 @@ use tch::IValue;
 
 use super::pickle::Value;
 
-pub use crate::schedule::model_attribute::{AttrType, AttrValue};
+pub use crate::data::model_attribute::{AttrType, AttrValue};
 
 /// Converts an attribute value to libtorch's (a setter's argument).
 pub(crate) fn to_ivalue(value: &AttrValue) -> IValue {

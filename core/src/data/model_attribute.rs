@@ -1,4 +1,6 @@
-//! The values of nn~ attributes as loam's layers speak of them: their
+//! The values of nn~ attributes as loam's layers speak of them (here, in
+//! the lowest layers, because the scheduler's model changes carry them and
+//! the scheduler may not use `model`): their
 //! declared element types (nn-tilde's `<attr>_params` type codes) and
 //! values, without libtorch (`loam::model::torchscript` converts them to
 //! and from libtorch's values).
