@@ -10,7 +10,7 @@ mod cli;
 /// callback ends the process (see `loam::audio::no_alloc`).
 #[cfg(feature = "check-no-alloc")]
 #[global_allocator]
-static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+static ALLOCATOR: loam::audio::CheckedAllocator = loam::audio::CheckedAllocator;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -5,7 +5,7 @@
 // `assert_no_alloc` checks the engine's process calls (no_alloc,
 // model_torchscript); its allocator counts nothing outside those calls.
 #[global_allocator]
-static ALLOC: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+static ALLOC: loam::audio::CheckedAllocator = loam::audio::CheckedAllocator;
 
 mod support;
 

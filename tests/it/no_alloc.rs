@@ -370,13 +370,14 @@ const ALLOCATING_CHILD: &str = "LOAM_NO_ALLOC_CHILD";
 #[cfg(feature = "check-no-alloc")]
 #[test]
 fn an_allocation_inside_the_callback_check_aborts() {
+    // The child's name in the one test binary: its module path without the
+    // crate's name.
+    let child = format!(
+        "{}::allocating_inside_the_callback_check",
+        module_path!().split_once("::").map_or("", |(_, m)| m)
+    );
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "allocating_inside_the_callback_check",
-            "--nocapture",
-        ])
+        .args(["--ignored", "--exact", child.as_str(), "--nocapture"])
         .env(ALLOCATING_CHILD, "1")
         .output()
         .unwrap();

@@ -14,6 +14,7 @@
 //! | `stream_output.rs` | audio (the reader of a model stream's ring) |
 //! | `record_tap.rs` | audio (the writer of a recording's ring) |
 //! | `no_alloc.rs` | audio (the check around the real callbacks) |
+//! | `checked_allocator.rs` | every thread (the global allocator of checking builds) |
 //! | `muted.rs` | control (tells the performer what the audio side muted) |
 //! | `event.rs`, `status.rs` | plain data and atomics, built or read anywhere |
 //!
@@ -21,6 +22,7 @@
 //! [`EngineHandle`] (owned by the control side). They talk only through
 //! bounded wait-free rings and atomics.
 
+pub mod checked_allocator;
 pub mod engine;
 pub mod event;
 pub mod guard;
@@ -35,6 +37,7 @@ pub mod voice;
 pub mod voices;
 pub mod waiting_events;
 
+pub use checked_allocator::CheckedAllocator;
 pub use engine::{Engine, EngineCommand, EngineConfig, EngineHandle, QueueFull};
 pub use event::SoundEvent;
 pub use record_tap::RecordTap;
