@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use loam::data::{dataset_sequences, Dataset, Event, Source};
+use loam::data::{dataset_sequences, Dataset, DatasetPart, Event};
 use loam::model::markov::MarkovModel;
 use loam::model::rhythm_vae::{DecodeOptions, RhythmVae, VaeConfig};
 use loam::model::rnn::{RnnConfig, RnnModel};
@@ -65,7 +65,7 @@ fn vae(c: &mut Criterion) {
 /// 10,000 drum events: the example datasets' bars, over and over.
 fn ten_thousand_events() -> Vec<Event> {
     let data = dataset("datasets");
-    let all: Vec<Event> = dataset_sequences(&data, Source::Drums)
+    let all: Vec<Event> = dataset_sequences(&data, DatasetPart::Drums)
         .into_iter()
         .flat_map(|(e, _)| e)
         .collect();

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::pads::PadMap;
-use crate::control::midi::learn::{Mapping, Source};
+use crate::control::midi::learn::{Mapping, MidiControl};
 
 /// Everything the file holds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -52,7 +52,7 @@ pub enum MappingFileError {
     BadRange {
         path: PathBuf,
         /// The control it binds, as the file names it.
-        source: Source,
+        source: MidiControl,
         /// What the target's rule says.
         detail: String,
     },
@@ -207,7 +207,7 @@ impl MappingFile {
     }
 
     /// The binding of a control, if any.
-    pub fn find(&self, source: &Source) -> Option<&Mapping> {
+    pub fn find(&self, source: &MidiControl) -> Option<&Mapping> {
         self.mappings.iter().find(|m| m.source == *source)
     }
 }
@@ -224,7 +224,7 @@ mod tests {
         let mut f = MappingFile::load(&path).unwrap();
         assert!(f.mappings.is_empty());
         assert_eq!(f.pads, PadMap::default());
-        let src = Source::Cc {
+        let src = MidiControl::Cc {
             channel: 0,
             controller: 7,
         };
@@ -281,7 +281,7 @@ mod tests {
         };
         assert_eq!(
             *source,
-            Source::Cc {
+            MidiControl::Cc {
                 channel: 0,
                 controller: 1
             }

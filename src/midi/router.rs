@@ -26,7 +26,7 @@ use crossbeam_channel::Sender;
 
 use super::counters::MidiCounters;
 use super::mapping_file::{MappingFile, MappingFileError};
-use crate::control::midi::learn::{LearnRequest, Mapping, Source, Target};
+use crate::control::midi::learn::{LearnRequest, Mapping, MidiControl, Target};
 use crate::control::midi::message::{MidiMessage, Parser};
 use crate::control::midi::{LearnedBindings, MidiCommand};
 use crate::control::{Command, PlayRequest};
@@ -159,10 +159,10 @@ impl Router {
             | TuneRequest => return,
             _ => {}
         }
-        let source = Source::of(&m);
+        let source = MidiControl::of(&m);
         let (mapping, pad) = {
             let mut b = self.bindings.lock();
-            if b.pending.is_some() && Source::starts_learning(&m) {
+            if b.pending.is_some() && MidiControl::starts_learning(&m) {
                 if let (Some(req), Some((src, _))) = (b.pending.take(), source) {
                     let mapping = req.bind(src);
                     let text = format!(

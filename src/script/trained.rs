@@ -22,7 +22,7 @@ use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
 use super::api::{fail, number, Res, Shared};
 use super::training::Trained;
-use crate::data::{Event, Hit, Pattern, CELLS_PER_PULSE, TICKS_PER_WHOLE};
+use crate::data::{DrumBar, Event, Hit, CELLS_PER_PULSE, TICKS_PER_WHOLE};
 use crate::model::markov::MarkovModel;
 use crate::model::rhythm_vae::{DecodeOptions, RhythmVae, VaeConfig};
 use crate::model::rnn::RnnModel;
@@ -340,7 +340,7 @@ fn bar_pattern(model: &StepRef, metre: &Metre, shared: &Shared) -> Res<String> {
     let unit = metre.unit();
     let ticks_per_cell = (TICKS_PER_WHOLE / (CELLS_PER_PULSE * unit)).max(1);
     let bar_ticks: u32 = metre.groups().iter().sum::<u32>() * TICKS_PER_WHOLE / unit;
-    let mut pattern = Pattern::new("generated", metre.clone());
+    let mut pattern = DrumBar::new("generated", metre.clone());
     let name = lock(&model.0).name.clone();
     let mut at = 0u32;
     while at < bar_ticks {

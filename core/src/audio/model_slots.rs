@@ -9,7 +9,7 @@
 
 use rtrb::{Consumer, Producer};
 
-use super::guard::{scan_scaled, Fault, FaultReport, Source};
+use super::guard::{scan_scaled, Fault, FaultReport, MixSource};
 use super::stream_output::StreamOutput;
 
 /// How many models can sound at once.
@@ -141,7 +141,7 @@ impl ModelSlots {
                 }
                 if let Some(fault) = scan_scaled(buf, slot.gain_l.max(slot.gain_r)) {
                     slot.muted = Some(fault);
-                    faults.report(Source::Model { slot: index }, fault);
+                    faults.report(MixSource::Model { slot: index }, fault);
                     continue;
                 }
                 for (i, o) in block.chunks_exact_mut(2).enumerate() {

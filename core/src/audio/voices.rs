@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rtrb::Producer;
 
-use super::guard::{FaultReport, Source};
+use super::guard::{FaultReport, MixSource};
 use super::voice::Voice;
 use super::{EngineStatus, SoundEvent};
 use crate::sound::Sample;
@@ -94,7 +94,7 @@ impl VoicePool {
             v.render(out);
             if let Some(fault) = v.take_fault() {
                 if let Some(sample) = v.sample() {
-                    faults.report(Source::Voice(Arc::clone(sample)), fault);
+                    faults.report(MixSource::Voice(Arc::clone(sample)), fault);
                 }
             }
             if v.is_finished() && !returns.is_full() {

@@ -66,7 +66,7 @@ impl Hit {
 
 /// One bar of drums in a metre.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Pattern {
+pub struct DrumBar {
     pub name: String,
     pub metre: Metre,
     /// Sorted by cell, then by instrument (kit order first).
@@ -74,10 +74,10 @@ pub struct Pattern {
     pub provenance: Provenance,
 }
 
-impl Pattern {
+impl DrumBar {
     /// An empty bar.
-    pub fn new(name: &str, metre: Metre) -> Pattern {
-        Pattern {
+    pub fn new(name: &str, metre: Metre) -> DrumBar {
+        DrumBar {
             name: name.to_string(),
             metre,
             hits: Vec::new(),
@@ -160,7 +160,7 @@ impl Pattern {
     }
 }
 
-impl fmt::Display for Pattern {
+impl fmt::Display for DrumBar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_text())
     }
@@ -266,7 +266,7 @@ pub fn gm_drum_note(name: &str) -> Option<u8> {
 
 /// A note of a melody, in whole notes from its start.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Note {
+pub struct MelodyNote {
     pub pitch: u8,
     pub start: Rational,
     pub duration: Rational,
@@ -277,7 +277,7 @@ pub struct Note {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Melody {
     pub name: String,
-    pub notes: Vec<Note>,
+    pub notes: Vec<MelodyNote>,
     pub provenance: Provenance,
 }
 

@@ -139,24 +139,24 @@ pub enum Curve {
 /// A physical control: which message, on which channel (0-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Source {
+pub enum MidiControl {
     Cc { channel: u8, controller: u8 },
     Note { channel: u8, note: u8 },
     Bend { channel: u8 },
     Pressure { channel: u8 },
 }
 
-impl Source {
+impl MidiControl {
     /// The control a message moves and how far along its travel (0 … 1);
     /// `None` for messages that are not controls (a note-off is one: 0).
-    pub fn of(msg: &MidiMessage) -> Option<(Source, f64)> {
+    pub fn of(msg: &MidiMessage) -> Option<(MidiControl, f64)> {
         Some(match *msg {
             MidiMessage::Control {
                 channel,
                 controller,
                 value,
             } => (
-                Source::Cc {
+                MidiControl::Cc {
                     channel,
                     controller,
                 },
@@ -166,13 +166,16 @@ impl Source {
                 channel,
                 note,
                 velocity,
-            } => (Source::Note { channel, note }, velocity as f64 / 127.0),
-            MidiMessage::NoteOff { channel, note, .. } => (Source::Note { channel, note }, 0.0),
-            MidiMessage::PitchBend { channel, value } => {
-                (Source::Bend { channel }, (value as f64 + 8192.0) / 16383.0)
+            } => (MidiControl::Note { channel, note }, velocity as f64 / 127.0),
+            MidiMessage::NoteOff { channel, note, .. } => {
+                (MidiControl::Note { channel, note }, 0.0)
             }
+            MidiMessage::PitchBend { channel, value } => (
+                MidiControl::Bend { channel },
+                (value as f64 + 8192.0) / 16383.0,
+            ),
             MidiMessage::ChannelPressure { channel, value } => {
-                (Source::Pressure { channel }, value as f64 / 127.0)
+                (MidiControl::Pressure { channel }, value as f64 / 127.0)
             }
             _ => return None,
         })
@@ -181,20 +184,22 @@ impl Source {
     /// Whether this message may start a binding (a note-off may not: it
     /// follows the note-on that already bound).
     pub fn starts_learning(msg: &MidiMessage) -> bool {
-        !matches!(msg, MidiMessage::NoteOff { .. }) && Source::of(msg).is_some()
+        !matches!(msg, MidiMessage::NoteOff { .. }) && MidiControl::of(msg).is_some()
     }
 }
 
-impl std::fmt::Display for Source {
+impl std::fmt::Display for MidiControl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Source::Cc {
+            MidiControl::Cc {
                 channel,
                 controller,
             } => write!(f, "CC {controller} on channel {}", channel + 1),
-            Source::Note { channel, note } => write!(f, "note {note} on channel {}", channel + 1),
-            Source::Bend { channel } => write!(f, "pitch bend on channel {}", channel + 1),
-            Source::Pressure { channel } => write!(f, "pressure on channel {}", channel + 1),
+            MidiControl::Note { channel, note } => {
+                write!(f, "note {note} on channel {}", channel + 1)
+            }
+            MidiControl::Bend { channel } => write!(f, "pitch bend on channel {}", channel + 1),
+            MidiControl::Pressure { channel } => write!(f, "pressure on channel {}", channel + 1),
         }
     }
 }
@@ -202,7 +207,7 @@ impl std::fmt::Display for Source {
 /// One binding: a control, a target, a range and a curve.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mapping {
-    pub source: Source,
+    pub source: MidiControl,
     pub target: Target,
     pub min: f64,
     pub max: f64,
@@ -279,7 +284,7 @@ impl LearnRequest {
     }
 
     /// The mapping this request makes when `source` moves.
-    pub fn bind(&self, source: Source) -> Mapping {
+    pub fn bind(&self, source: MidiControl) -> Mapping {
         let (min, max) = self.range.unwrap_or_else(|| self.target.default_range());
         Mapping {
             source,
@@ -354,7 +359,7 @@ mod tests {
         assert!(LearnRequest::parse("octave -2.4 2").is_err());
         assert!(LearnRequest::parse("latent:drums:0 -100 0").is_err());
         assert!(LearnRequest::parse("loop:kick:mute 0 20").is_ok());
-        let m = r.bind(Source::Cc {
+        let m = r.bind(MidiControl::Cc {
             channel: 0,
             controller: 1,
         });
@@ -363,7 +368,7 @@ mod tests {
         assert!((m.value(0.5) - (90.0f64 * 150.0).sqrt()).abs() < 1e-9);
         let lin = LearnRequest::parse("ctrl:x -1 1")
             .unwrap()
-            .bind(Source::Bend { channel: 0 });
+            .bind(MidiControl::Bend { channel: 0 });
         assert_eq!(lin.value(0.5), 0.0);
         assert_eq!(lin.value(f64::NAN), -1.0);
     }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Hit, Pattern, CELLS_PER_PULSE};
+use crate::data::{DrumBar, Hit, CELLS_PER_PULSE};
 use crate::time::Metre;
 
 /// Micro-timing is stored in grid cells (a sixth of a pulse), clamped to ±1.
@@ -59,7 +59,7 @@ impl GridSpec {
     }
 
     /// The vector for a pattern; instruments the grid lacks are left out.
-    pub fn encode(&self, p: &Pattern) -> Vec<f32> {
+    pub fn encode(&self, p: &DrumBar) -> Vec<f32> {
         let cells = self.cells();
         let plane = self.plane();
         let mut v = vec![0.0; 3 * plane];
@@ -81,10 +81,10 @@ impl GridSpec {
 
     /// A pattern from decoded planes: an onset where its probability reaches
     /// `threshold`, with the decoded velocity and micro-timing.
-    pub fn decode(&self, values: &[f32], threshold: f32, name: &str) -> Pattern {
+    pub fn decode(&self, values: &[f32], threshold: f32, name: &str) -> DrumBar {
         let cells = self.cells();
         let plane = self.plane();
-        let mut p = Pattern::new(name, self.metre());
+        let mut p = DrumBar::new(name, self.metre());
         for (row, instrument) in self.instruments.iter().enumerate() {
             for cell in 0..cells {
                 let i = row * cells + cell;
@@ -113,7 +113,7 @@ pub struct OnsetScore {
 
 impl OnsetScore {
     /// Adds the comparison of one pattern pair (same instrument and cell = match).
-    pub fn add(&mut self, reference: &Pattern, output: &Pattern) {
+    pub fn add(&mut self, reference: &DrumBar, output: &DrumBar) {
         let key = |h: &Hit| (h.instrument.clone(), h.cell);
         let want: std::collections::HashSet<_> = reference.hits.iter().map(key).collect();
         let got: std::collections::HashSet<_> = output.hits.iter().map(key).collect();

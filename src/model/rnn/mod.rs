@@ -18,9 +18,9 @@ use serde_json::json;
 use tch::nn::{self, Module, OptimizerConfig, RNN};
 use tch::{Device, Kind, Tensor};
 
-use crate::data::{dataset_sequences, DataError, Dataset, Event, Provenance, Source};
+use crate::data::{dataset_sequences, DataError, Dataset, DatasetPart, Event, Provenance};
 use crate::model::trained::picture::heat_map;
-use crate::model::trained::{file, Distribution, ModelError, Progress, Rng, StepModel};
+use crate::model::trained::{file, Distribution, Progress, Rng, StepModel, TrainedModelError};
 
 /// Kind string in the model file.
 pub const KIND: &str = "rnn";
@@ -38,7 +38,7 @@ pub struct RnnConfig {
     pub batch: usize,
     pub steps: usize,
     pub learning_rate: f64,
-    pub source: Option<Source>,
+    pub source: Option<DatasetPart>,
     pub seed: u64,
     pub max_seconds: f32,
 }
@@ -65,7 +65,7 @@ pub struct RnnInfo {
     pub kind: String,
     pub version: u32,
     pub config: RnnConfig,
-    pub source: Source,
+    pub source: DatasetPart,
     pub alphabet: Vec<Event>,
     pub provenance: Vec<Provenance>,
     pub final_loss: f32,
@@ -107,12 +107,12 @@ impl RnnModel {
         data: &Dataset,
         config: &RnnConfig,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<RnnModel, ModelError> {
-        let source = config.source.unwrap_or_else(|| Source::pick(data));
+    ) -> Result<RnnModel, TrainedModelError> {
+        let source = config.source.unwrap_or_else(|| DatasetPart::pick(data));
         let sequences = dataset_sequences(data, source);
         let total: usize = sequences.iter().map(|s| s.0.len()).sum();
         if total < MIN_EVENTS {
-            return Err(ModelError::Data(DataError::file(
+            return Err(TrainedModelError::Data(DataError::file(
                 &data.path,
                 format!("too small to train a GRU: {total} event(s); the minimum is {MIN_EVENTS}"),
             )));
@@ -156,7 +156,7 @@ impl RnnModel {
         );
         let mut opt = nn::Adam::default()
             .build(&vs, config.learning_rate)
-            .map_err(|e| ModelError::usage(format!("optimiser: {e}")))?;
+            .map_err(|e| TrainedModelError::usage(format!("optimiser: {e}")))?;
         let mut rng = Rng::new(config.seed);
         let mut final_loss = 0.0;
         let mut steps = 0;
@@ -291,7 +291,7 @@ impl RnnModel {
         m
     }
 
-    pub fn write_picture(&self, path: &Path) -> Result<(), ModelError> {
+    pub fn write_picture(&self, path: &Path) -> Result<(), TrainedModelError> {
         let v = self.info.alphabet.len().max(1);
         heat_map(&self.transition_table(), (600 / v).clamp(4, 24)).save_png(path)
     }
@@ -301,19 +301,20 @@ impl RnnModel {
         file::from_var_store(&self.vs)
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+    pub fn save(&self, path: &Path) -> Result<(), TrainedModelError> {
         let meta = serde_json::to_value(&self.info)
-            .map_err(|e| ModelError::file(path, format!("cannot describe model: {e}")))?;
+            .map_err(|e| TrainedModelError::file(path, format!("cannot describe model: {e}")))?;
         file::write(path, &meta, &file::from_var_store(&self.vs))
     }
 
-    pub fn load(path: &Path) -> Result<RnnModel, ModelError> {
+    pub fn load(path: &Path) -> Result<RnnModel, TrainedModelError> {
         let (meta, tensors) = file::read(path)?;
         if meta.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
-            return Err(ModelError::file(path, format!("not a {KIND} model")));
+            return Err(TrainedModelError::file(path, format!("not a {KIND} model")));
         }
-        let info: RnnInfo = serde_json::from_value(meta)
-            .map_err(|e| ModelError::file(path, format!("damaged model description: {e}")))?;
+        let info: RnnInfo = serde_json::from_value(meta).map_err(|e| {
+            TrainedModelError::file(path, format!("damaged model description: {e}"))
+        })?;
         let mut vs = nn::VarStore::new(Device::Cpu);
         let c = &info.config;
         let net = Net::new(
@@ -322,7 +323,7 @@ impl RnnModel {
             c.embedding as i64,
             c.hidden as i64,
         );
-        file::into_var_store(&mut vs, &tensors).map_err(|e| ModelError::file(path, e))?;
+        file::into_var_store(&mut vs, &tensors).map_err(|e| TrainedModelError::file(path, e))?;
         vs.freeze();
         let mut m = RnnModel {
             vs,

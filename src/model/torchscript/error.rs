@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum ModelError {
+pub enum TorchScriptError {
     /// Not a zip, no `data.pkl`, unreadable pickle, or not a scripted module.
     NotTorchScript { path: PathBuf, reason: String },
     /// libtorch refused to load the archive.
@@ -75,14 +75,16 @@ pub(crate) fn short(message: &str) -> String {
     chosen.into_iter().take(4).collect::<Vec<_>>().join(" | ")
 }
 
-impl fmt::Display for ModelError {
+impl fmt::Display for TorchScriptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ModelError::NotTorchScript { path, reason } => write!(f, "{}: {reason}", name(path)),
-            ModelError::Load { path, message } => {
+            TorchScriptError::NotTorchScript { path, reason } => {
+                write!(f, "{}: {reason}", name(path))
+            }
+            TorchScriptError::Load { path, message } => {
                 write!(f, "{}: libtorch cannot load it: {message}", name(path))
             }
-            ModelError::NoSuchMethod {
+            TorchScriptError::NoSuchMethod {
                 path,
                 method,
                 available,
@@ -94,7 +96,7 @@ impl fmt::Display for ModelError {
                     available.join(", ")
                 )
             }
-            ModelError::NoSuchAttribute {
+            TorchScriptError::NoSuchAttribute {
                 path,
                 attribute,
                 available,
@@ -106,35 +108,37 @@ impl fmt::Display for ModelError {
                     available.join(", ")
                 )
             }
-            ModelError::Shape {
+            TorchScriptError::Shape {
                 path,
                 method,
                 message,
             } => write!(f, "{}: method '{method}': {message}", name(path)),
-            ModelError::Call {
+            TorchScriptError::Call {
                 path,
                 method,
                 message,
             } => {
                 write!(f, "{}: method '{method}' failed: {message}", name(path))
             }
-            ModelError::AttributeType {
+            TorchScriptError::AttributeType {
                 path,
                 attribute,
                 message,
             } => {
                 write!(f, "{}: attribute '{attribute}': {message}", name(path))
             }
-            ModelError::Refused { path, attribute } => {
+            TorchScriptError::Refused { path, attribute } => {
                 write!(
                     f,
                     "{}: attribute '{attribute}': the model refused the value (setter returned -1)",
                     name(path)
                 )
             }
-            ModelError::Stream { path, message } => write!(f, "{}: stream: {message}", name(path)),
+            TorchScriptError::Stream { path, message } => {
+                write!(f, "{}: stream: {message}", name(path))
+            }
         }
     }
 }
 
-impl std::error::Error for ModelError {}
+impl std::error::Error for TorchScriptError {}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::archive::Archive;
 use super::attribute::{AttrType, AttributeInfo};
-use super::error::ModelError;
+use super::error::TorchScriptError;
 use super::pickle::Value;
 
 /// The most channels a method may declare, in or out (RAVE latents have 4 to
@@ -104,9 +104,9 @@ impl ModelInfo {
     }
 
     /// Reads everything from an opened archive.
-    pub fn read(archive: &mut Archive) -> Result<ModelInfo, ModelError> {
+    pub fn read(archive: &mut Archive) -> Result<ModelInfo, TorchScriptError> {
         let path = archive.path().to_owned();
-        let bad = |reason: String| ModelError::NotTorchScript {
+        let bad = |reason: String| TorchScriptError::NotTorchScript {
             path: path.clone(),
             reason,
         };
@@ -216,8 +216,8 @@ impl ModelInfo {
     /// Checks every size the file declares against [`MAX_MODEL_CHANNELS`],
     /// [`MAX_MODEL_RATIO`] and [`MODEL_SAMPLE_RATES`], before any buffer is
     /// sized from them. The error names the file, the method and the limit.
-    pub fn check_sizes(&self) -> Result<(), ModelError> {
-        let bad = |reason: String| ModelError::NotTorchScript {
+    pub fn check_sizes(&self) -> Result<(), TorchScriptError> {
+        let bad = |reason: String| TorchScriptError::NotTorchScript {
             path: self.path.clone(),
             reason,
         };
@@ -258,13 +258,17 @@ impl ModelInfo {
 }
 
 /// An int, or a one-element tensor buffer, saved under `key`.
-fn scalar(archive: &mut Archive, state: &Value, key: &str) -> Result<Option<i64>, ModelError> {
+fn scalar(
+    archive: &mut Archive,
+    state: &Value,
+    key: &str,
+) -> Result<Option<i64>, TorchScriptError> {
     Ok(match state.get(key) {
         Some(Value::Int(v)) => Some(*v),
         Some(Value::Tensor(t)) if t.shape.iter().all(|&d| d == 1) => {
             let v = archive
                 .tensor_i64(t)
-                .map_err(|e| ModelError::NotTorchScript {
+                .map_err(|e| TorchScriptError::NotTorchScript {
                     path: archive.path().to_owned(),
                     reason: e.0,
                 })?;
@@ -275,8 +279,8 @@ fn scalar(archive: &mut Archive, state: &Value, key: &str) -> Result<Option<i64>
 }
 
 /// Reads a file's declarations without loading it into libtorch.
-pub fn read_info(path: &Path) -> Result<ModelInfo, ModelError> {
-    let mut archive = Archive::open(path).map_err(|e| ModelError::NotTorchScript {
+pub fn read_info(path: &Path) -> Result<ModelInfo, TorchScriptError> {
+    let mut archive = Archive::open(path).map_err(|e| TorchScriptError::NotTorchScript {
         path: path.to_owned(),
         reason: e.0,
     })?;

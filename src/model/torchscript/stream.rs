@@ -42,7 +42,7 @@ use std::time::Duration;
 use crossbeam_channel::{bounded, Sender};
 
 use super::attribute::AttrValue;
-use super::error::ModelError;
+use super::error::TorchScriptError;
 use super::info::MethodInfo;
 use super::latent::LatentControls;
 use super::module::Module;
@@ -160,9 +160,9 @@ pub(crate) enum WorkerCommand {
     Play,
     Pause,
     Stop,
-    GetAttribute(String, Sender<Result<Vec<AttrValue>, ModelError>>),
-    SetAttribute(String, Vec<AttrValue>, Sender<Result<(), ModelError>>),
-    Replace(Box<Module>, Sender<Result<(), ModelError>>),
+    GetAttribute(String, Sender<Result<Vec<AttrValue>, TorchScriptError>>),
+    SetAttribute(String, Vec<AttrValue>, Sender<Result<(), TorchScriptError>>),
+    Replace(Box<Module>, Sender<Result<(), TorchScriptError>>),
 }
 
 /// The numbers a stream was built with.
@@ -194,7 +194,7 @@ impl ModelStream {
     pub fn start(
         module: Module,
         config: StreamConfig,
-    ) -> Result<(StreamHandle, StreamOutput), ModelError> {
+    ) -> Result<(StreamHandle, StreamOutput), TorchScriptError> {
         let path = module.path().to_owned();
         let info = module.info().clone();
         let layout = layout(&module, &config)?;
@@ -211,7 +211,7 @@ impl ModelStream {
         let shared = Arc::new(StreamState::new(layout.latent_dims));
         // Control <-> worker commands: a handful in flight at most.
         let (commands, command_rx) = bounded::<WorkerCommand>(64);
-        let (ready_tx, ready_rx) = bounded::<Result<(), ModelError>>(1);
+        let (ready_tx, ready_rx) = bounded::<Result<(), TorchScriptError>>(1);
         let worker = Worker {
             module,
             route: config.route.clone(),
@@ -227,7 +227,7 @@ impl ModelStream {
         let thread = std::thread::Builder::new()
             .name(format!("model {}", file_name(&path)))
             .spawn(move || worker.run(ready_tx))
-            .map_err(|e| ModelError::Stream {
+            .map_err(|e| TorchScriptError::Stream {
                 path: path.clone(),
                 message: format!("cannot start worker thread: {e}"),
             })?;
@@ -239,7 +239,7 @@ impl ModelStream {
             }
             Err(_) => {
                 let _ = thread.join();
-                return Err(ModelError::Stream {
+                return Err(TorchScriptError::Stream {
                     path,
                     message: "worker thread ended during warm-up".into(),
                 });
@@ -272,9 +272,12 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Works out buffer size, channels and rates for a route on a model.
-pub(crate) fn layout(module: &Module, config: &StreamConfig) -> Result<StreamLayout, ModelError> {
+pub(crate) fn layout(
+    module: &Module,
+    config: &StreamConfig,
+) -> Result<StreamLayout, TorchScriptError> {
     let path = module.path().to_owned();
-    let err = |message: String| ModelError::Stream {
+    let err = |message: String| TorchScriptError::Stream {
         path: path.clone(),
         message,
     };

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use super::ModelError;
-use crate::data::{Pattern, CELLS_PER_PULSE};
+use super::TrainedModelError;
+use crate::data::{DrumBar, CELLS_PER_PULSE};
 
 /// An RGB image in memory.
 pub struct Canvas {
@@ -39,9 +39,10 @@ impl Canvas {
     }
 
     /// Saves as an 8-bit RGB PNG.
-    pub fn save_png(&self, path: &Path) -> Result<(), ModelError> {
-        let err =
-            |e: &dyn std::fmt::Display| ModelError::file(path, format!("cannot write PNG: {e}"));
+    pub fn save_png(&self, path: &Path) -> Result<(), TrainedModelError> {
+        let err = |e: &dyn std::fmt::Display| {
+            TrainedModelError::file(path, format!("cannot write PNG: {e}"))
+        };
         let file = std::fs::File::create(path).map_err(|e| err(&e))?;
         let mut encoder = png::Encoder::new(
             std::io::BufWriter::new(file),
@@ -85,7 +86,7 @@ pub fn draw_pattern(
     canvas: &mut Canvas,
     x: usize,
     y: usize,
-    pattern: &Pattern,
+    pattern: &DrumBar,
     instruments: &[String],
     cell_w: usize,
     row_h: usize,
