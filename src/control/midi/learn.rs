@@ -29,12 +29,32 @@ use crate::pattern::values;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Target {
-    Control { name: String },
+    /// A named control that scripts read with `ctrl("NAME")` (0 … 1 by default).
+    Control {
+        /// The control's name.
+        name: String,
+    },
+    /// The tempo, now, without a phase jump (60 … 180 BPM by default).
     Tempo,
+    /// The global tempo octave, at the next meeting point (−2 … 2).
     Octave,
-    LoopGain { name: String },
-    LoopMute { name: String },
-    Latent { model: String, dim: usize },
+    /// A loop's gain, multiplied with its own (0 … 1.5 by default).
+    LoopGain {
+        /// The loop's name.
+        name: String,
+    },
+    /// A loop's mute: each press toggles; a CC mutes above the middle.
+    LoopMute {
+        /// The loop's name.
+        name: String,
+    },
+    /// One dimension of a loaded model's latent vector (−3 … 3 by default).
+    Latent {
+        /// The model's name.
+        model: String,
+        /// The dimension, counted from 0.
+        dim: usize,
+    },
 }
 
 impl Target {
@@ -131,8 +151,10 @@ impl std::fmt::Display for Target {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Curve {
+    /// `min + (max − min)·x` (`lin`, the default).
     #[default]
     Linear,
+    /// `min·(max/min)^x` for positive ranges, else `min + (max − min)·x²` (`exp`).
     Exponential,
 }
 
@@ -140,10 +162,30 @@ pub enum Curve {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MidiControl {
-    Cc { channel: u8, controller: u8 },
-    Note { channel: u8, note: u8 },
-    Bend { channel: u8 },
-    Pressure { channel: u8 },
+    /// A control change (a knob or a fader).
+    Cc {
+        /// 0-based channel.
+        channel: u8,
+        /// Controller number, 0 … 127.
+        controller: u8,
+    },
+    /// A key or a pad: its velocity is the travel.
+    Note {
+        /// 0-based channel.
+        channel: u8,
+        /// MIDI note number, 0 … 127.
+        note: u8,
+    },
+    /// The pitch-bend wheel: −8192 … 8191 maps to 0 … 1.
+    Bend {
+        /// 0-based channel.
+        channel: u8,
+    },
+    /// Channel pressure (aftertouch).
+    Pressure {
+        /// 0-based channel.
+        channel: u8,
+    },
 }
 
 impl MidiControl {
@@ -207,10 +249,15 @@ impl std::fmt::Display for MidiControl {
 /// One binding: a control, a target, a range and a curve.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mapping {
+    /// The physical control.
     pub source: MidiControl,
+    /// What it drives.
     pub target: Target,
+    /// The target's value at the bottom of the control's travel.
     pub min: f64,
+    /// The target's value at the top of the control's travel.
     pub max: f64,
+    /// How the travel maps onto `min … max`.
     #[serde(default)]
     pub curve: Curve,
 }
@@ -242,8 +289,11 @@ impl Mapping {
 /// A request to bind the next control moved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LearnRequest {
+    /// What the next control moved will drive.
     pub target: Target,
+    /// `(min, max)`; `None`: the target's default range (see the table above).
     pub range: Option<(f64, f64)>,
+    /// How the travel maps onto the range.
     pub curve: Curve,
 }
 

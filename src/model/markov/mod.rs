@@ -81,13 +81,19 @@ type ContextMap = HashMap<u128, Continuations, BuildHasherDefault<KeyHasher>>;
 /// Everything saved besides the counts (which are rebuilt from `sequences`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MarkovInfo {
+    /// Always [`KIND`] (`markov`).
     pub kind: String,
+    /// Format version of the model file.
     pub version: u32,
+    /// The longest context it counts, in events.
     pub max_order: usize,
+    /// Drums or melodies; `None`: chosen from the dataset ([`DatasetPart::pick`]).
     pub source: Option<DatasetPart>,
+    /// The events it can play, in token order.
     pub alphabet: Vec<Event>,
     /// Learned sequences as tokens, and whether each loops.
     pub sequences: Vec<(Vec<u32>, bool)>,
+    /// Who made the data it learned from.
     pub provenance: Vec<Provenance>,
 }
 
@@ -214,6 +220,7 @@ impl MarkovModel {
         self.order = order.min(self.info.max_order);
     }
 
+    /// The sampling temperature (0 = always the most likely event, 1 = as learned).
     pub fn temperature(&self) -> f32 {
         self.temperature
     }
@@ -261,12 +268,15 @@ impl MarkovModel {
         heat_map(&self.transition_table(), (600 / v).clamp(4, 24)).save_png(path)
     }
 
+    /// Writes the model file to `path`: [`MarkovInfo`] as its description and no
+    /// weights (the counts are rebuilt from the sequences on load).
     pub fn save(&self, path: &Path) -> Result<(), TrainedModelError> {
         let meta = serde_json::to_value(&self.info)
             .map_err(|e| TrainedModelError::file(path, format!("cannot describe model: {e}")))?;
         file::write(path, &meta, &[])
     }
 
+    /// Reads a model file [`MarkovModel::save`] wrote; an error names the file and says what is wrong.
     pub fn load(path: &Path) -> Result<MarkovModel, TrainedModelError> {
         let (meta, _) = file::read(path)?;
         if meta.get("kind").and_then(|k| k.as_str()) != Some(KIND) {

@@ -15,12 +15,14 @@ const SHIFT_SCALE: f32 = CELLS_PER_PULSE as f32;
 pub struct GridSpec {
     /// The metre, as written (`2+2+3/8`).
     pub metre: String,
+    /// Instrument names, one grid row each, in the dataset's order.
     pub instruments: Vec<String>,
     #[serde(skip)]
     parsed: Option<Metre>,
 }
 
 impl GridSpec {
+    /// The grid for `metre` with these instruments.
     pub fn new(metre: &Metre, instruments: Vec<String>) -> GridSpec {
         GridSpec {
             metre: metre.to_string(),
@@ -106,8 +108,11 @@ impl GridSpec {
 /// Onset counts between a reference and a reconstruction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnsetScore {
+    /// Onsets in both.
     pub true_positives: usize,
+    /// Onsets only in the reconstruction.
     pub false_positives: usize,
+    /// Onsets only in the reference.
     pub false_negatives: usize,
 }
 

@@ -52,7 +52,9 @@ pub struct VaeConfig {
     pub hidden: usize,
     /// Optimiser steps (at most; training also stops at `max_seconds`).
     pub steps: usize,
+    /// Training examples per optimiser step.
     pub batch: usize,
+    /// Adam's learning rate.
     pub learning_rate: f64,
     /// Weight of the KL term (small: a dozen patterns must stay apart).
     pub beta: f32,
@@ -65,6 +67,7 @@ pub struct VaeConfig {
     pub dropout: f32,
     /// Velocity jitter (±).
     pub jitter: f32,
+    /// Seed of initialisation, augmentation and batches (the same seed trains the same model).
     pub seed: u64,
     /// Stop after this long even if steps remain.
     pub max_seconds: f32,
@@ -92,18 +95,24 @@ impl Default for VaeConfig {
 /// What training did and how well the model reconstructs its patterns.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainReport {
+    /// Patterns of the chosen metre trained on.
     pub patterns: usize,
     /// Patterns of other metres left out.
     pub skipped: usize,
     /// Training examples after fixed augmentation.
     pub examples: usize,
+    /// Optimiser steps taken.
     pub steps: usize,
+    /// Seconds training took.
     pub seconds: f32,
+    /// Loss (reconstruction + β·KL) of the last step.
     pub final_loss: f32,
+    /// Onset F1 of reconstructing the training patterns, 0 … 1 (see [`OnsetScore::f1`]).
     pub onset_f1: f32,
 }
 
 impl TrainReport {
+    /// True when the onset F1 reaches [`USABLE_F1`].
     pub fn usable(&self) -> bool {
         self.onset_f1 >= USABLE_F1
     }
@@ -133,17 +142,25 @@ impl Default for DecodeOptions {
 /// Everything in a model file besides the weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VaeInfo {
+    /// Always [`KIND`].
     pub kind: String,
+    /// Format version of the model file.
     pub version: u32,
+    /// The metre and instruments it reads and writes.
     pub grid: GridSpec,
+    /// Latent dimensions, 2–8.
     pub latent_dims: usize,
+    /// First hidden layer width.
     pub hidden: usize,
+    /// The settings it was trained with.
     pub config: VaeConfig,
+    /// How training went.
     pub report: TrainReport,
     /// Who made the patterns it learned from.
     pub provenance: Vec<Provenance>,
     /// Names of the training patterns and their latent means.
     pub patterns: Vec<String>,
+    /// Each training pattern's latent mean, one row of `latent_dims` values per pattern.
     pub codes: Vec<Vec<f32>>,
 }
 
@@ -151,6 +168,7 @@ pub struct VaeInfo {
 pub struct RhythmVae {
     vs: nn::VarStore,
     net: net::Net,
+    /// Everything in the model file besides the weights.
     pub info: VaeInfo,
 }
 

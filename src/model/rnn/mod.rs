@@ -31,15 +31,23 @@ pub const MIN_EVENTS: usize = 16;
 /// Training settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RnnConfig {
+    /// Width of each event's embedding.
     pub embedding: usize,
+    /// Units in the GRU's hidden state.
     pub hidden: usize,
     /// Window length (events) of one training example.
     pub window: usize,
+    /// Training windows per optimiser step.
     pub batch: usize,
+    /// Optimiser steps (at most; training also stops at `max_seconds`).
     pub steps: usize,
+    /// Adam's learning rate.
     pub learning_rate: f64,
+    /// Drums or melodies; `None`: whichever the dataset has more of ([`DatasetPart::pick`]).
     pub source: Option<DatasetPart>,
+    /// Seed of the weights' initialisation and of the windows drawn (the same seed trains the same model).
     pub seed: u64,
+    /// Stop after this many seconds even if steps remain.
     pub max_seconds: f32,
 }
 
@@ -62,14 +70,23 @@ impl Default for RnnConfig {
 /// Everything in the model file besides the weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RnnInfo {
+    /// Always [`KIND`] (`rnn`).
     pub kind: String,
+    /// Format version of the model file.
     pub version: u32,
+    /// The settings it was trained with.
     pub config: RnnConfig,
+    /// Drums or melodies: what it learned from.
     pub source: DatasetPart,
+    /// The events it can play, in token order.
     pub alphabet: Vec<Event>,
+    /// Who made the data it learned from.
     pub provenance: Vec<Provenance>,
+    /// Cross-entropy of the last training step.
     pub final_loss: f32,
+    /// Optimiser steps taken.
     pub steps: usize,
+    /// Seconds training took.
     pub seconds: f32,
 }
 
@@ -96,6 +113,7 @@ impl Net {
 pub struct RnnModel {
     vs: nn::VarStore,
     net: Net,
+    /// Everything in the model file besides the weights.
     pub info: RnnInfo,
     state: Option<nn::GRUState>,
     temperature: f32,
@@ -225,6 +243,7 @@ impl RnnModel {
         Ok(model)
     }
 
+    /// The sampling temperature (0 = always the most likely event, 1 = as learned).
     pub fn temperature(&self) -> f32 {
         self.temperature
     }
@@ -291,6 +310,7 @@ impl RnnModel {
         m
     }
 
+    /// Writes the transition table (event × next event) as a heat-map PNG.
     pub fn write_picture(&self, path: &Path) -> Result<(), TrainedModelError> {
         let v = self.info.alphabet.len().max(1);
         heat_map(&self.transition_table(), (600 / v).clamp(4, 24)).save_png(path)
@@ -301,12 +321,14 @@ impl RnnModel {
         file::from_var_store(&self.vs)
     }
 
+    /// Writes the model file (weights and [`RnnInfo`]) to `path`.
     pub fn save(&self, path: &Path) -> Result<(), TrainedModelError> {
         let meta = serde_json::to_value(&self.info)
             .map_err(|e| TrainedModelError::file(path, format!("cannot describe model: {e}")))?;
         file::write(path, &meta, &file::from_var_store(&self.vs))
     }
 
+    /// Reads a model file [`RnnModel::save`] wrote; an error names the file and says what is wrong.
     pub fn load(path: &Path) -> Result<RnnModel, TrainedModelError> {
         let (meta, tensors) = file::read(path)?;
         if meta.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
@@ -336,6 +358,7 @@ impl RnnModel {
         Ok(m)
     }
 
+    /// What `/model/NAME/info` shows: kind, events, hidden size, temperature, final loss…
     pub fn describe(&self) -> serde_json::Value {
         json!({
             "kind": KIND,

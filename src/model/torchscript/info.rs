@@ -31,15 +31,19 @@ pub const MODEL_SAMPLE_RATES: std::ops::RangeInclusive<u32> = 1_000..=768_000;
 /// One method the model offers to a host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MethodInfo {
+    /// The method's name (`forward`, `decode`…).
     pub name: String,
+    /// Channels in (audio channels, or latent dimensions for `decode`).
     pub in_channels: usize,
     /// Input frames are `T / in_ratio` long (1 = audio rate).
     pub in_ratio: usize,
+    /// Channels out (audio channels, or latent dimensions for `encode`).
     pub out_channels: usize,
     /// Output frames are `T / out_ratio` long (1 = audio rate).
     pub out_ratio: usize,
     /// Empty when the file has none (older RAVE).
     pub input_labels: Vec<String>,
+    /// One label per output channel; empty when the file has none.
     pub output_labels: Vec<String>,
 }
 
@@ -72,10 +76,13 @@ impl MethodInfo {
 /// Everything a model file declares.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelInfo {
+    /// The model file.
     pub path: PathBuf,
     /// The root module's class (e.g. `__torch__.Full`).
     pub class: String,
+    /// The methods it offers to a host (nn~'s `get_methods`).
     pub methods: Vec<MethodInfo>,
+    /// Its nn~ attributes, with their types and saved values.
     pub attributes: Vec<AttributeInfo>,
     /// nn~ buffer attribute keys (`"wavetable#0"`).
     pub buffer_attributes: Vec<String>,

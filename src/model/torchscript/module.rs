@@ -22,6 +22,7 @@ use super::info::{MethodInfo, ModelInfo};
 /// returns 4 times more).
 pub const MAX_OUTPUT_GROWTH: usize = 4;
 
+/// A loaded TorchScript model and what its archive declares (see the module docs for its threads).
 pub struct Module {
     cmodule: CModule,
     info: ModelInfo,

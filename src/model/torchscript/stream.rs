@@ -61,7 +61,12 @@ pub enum Route {
     /// (`encode`). Runs only when a whole buffer of input is queued.
     Encode(String),
     /// Audio in → encode → latent controls → decode → audio out.
-    EncodeDecode { encode: String, decode: String },
+    EncodeDecode {
+        /// The method that turns audio into latent frames.
+        encode: String,
+        /// The method that turns latent frames into audio.
+        decode: String,
+    },
 }
 
 impl Route {
@@ -77,6 +82,7 @@ impl Route {
 /// How to start a stream.
 #[derive(Clone, Debug)]
 pub struct StreamConfig {
+    /// What the stream calls and how its input and output flow.
     pub route: Route,
     /// The engine's rate; the stream resamples when the model's differs.
     pub engine_rate: u32,
@@ -94,6 +100,7 @@ pub struct StreamConfig {
 }
 
 impl StreamConfig {
+    /// A stream with nn~'s defaults: a 4096-frame buffer, 2 warm-up calls, playing at once.
     pub fn new(route: Route, engine_rate: u32) -> StreamConfig {
         StreamConfig {
             route,
@@ -122,6 +129,7 @@ pub struct StreamStats {
     pub latent_overflows: u64,
     /// Last and longest computation of one buffer, in microseconds.
     pub last_compute_us: u64,
+    /// The longest computation of one buffer so far, in microseconds.
     pub max_compute_us: u64,
     /// The last error the model raised while streaming.
     pub last_error: Option<String>,
@@ -174,9 +182,11 @@ pub struct StreamLayout {
     pub latency_frames: usize,
     /// The model's rate, or the engine's when the model has none.
     pub model_rate: u32,
+    /// The engine's rate, in Hz.
     pub engine_rate: u32,
     /// Audio channels in (0 for `Decode`) and out (0 for `Encode`).
     pub in_channels: usize,
+    /// Audio channels out (0 for `Encode`).
     pub out_channels: usize,
     /// Latent dimensions (decode input or encode output).
     pub latent_dims: usize,

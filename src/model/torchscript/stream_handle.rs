@@ -46,6 +46,7 @@ impl StreamHandle {
         &self.info
     }
 
+    /// What the stream calls.
     pub fn route(&self) -> &Route {
         &self.route
     }
@@ -85,6 +86,7 @@ impl StreamHandle {
         let _ = self.send(WorkerCommand::Pause);
     }
 
+    /// True between `play()` and `pause()` (and from the start unless it began paused).
     pub fn is_playing(&self) -> bool {
         self.shared.playback.playing.load(Ordering::Relaxed)
     }

@@ -26,8 +26,11 @@ use super::TrainedModelError;
 /// A named f32 tensor: shape and values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NamedTensor {
+    /// The variable's name (`gru.weight_ih_l0`).
     pub name: String,
+    /// Size of each dimension.
     pub shape: Vec<usize>,
+    /// The elements in row-major order.
     pub values: Vec<f32>,
 }
 

@@ -21,12 +21,18 @@ pub enum TrainedModelError {
     /// The dataset is unreadable, empty or too small.
     Data(DataError),
     /// A model file could not be read or written, or is not a loam model.
-    File { path: PathBuf, reason: String },
+    File {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A call with arguments the model cannot take (wrong metre, latent size…).
     Usage(String),
 }
 
 impl TrainedModelError {
+    /// A [`TrainedModelError::File`] naming `path`.
     pub fn file(path: &Path, reason: impl Into<String>) -> TrainedModelError {
         TrainedModelError::File {
             path: path.to_path_buf(),
@@ -34,6 +40,7 @@ impl TrainedModelError {
         }
     }
 
+    /// A [`TrainedModelError::Usage`] saying why.
     pub fn usage(reason: impl Into<String>) -> TrainedModelError {
         TrainedModelError::Usage(reason.into())
     }
@@ -60,8 +67,11 @@ impl From<DataError> for TrainedModelError {
 /// How far training has come; handed to a progress callback.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Progress {
+    /// Optimiser steps taken so far.
     pub step: usize,
+    /// Optimiser steps planned (training may stop earlier, at its time limit).
     pub steps: usize,
+    /// Loss of the latest step.
     pub loss: f32,
 }
 

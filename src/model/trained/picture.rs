@@ -10,12 +10,15 @@ use crate::data::{DrumBar, CELLS_PER_PULSE};
 
 /// An RGB image in memory.
 pub struct Canvas {
+    /// Pixels across.
     pub width: usize,
+    /// Pixels down.
     pub height: usize,
     pixels: Vec<u8>,
 }
 
 impl Canvas {
+    /// A `width` × `height` canvas filled with `background` (RGB, 0 … 255).
     pub fn new(width: usize, height: usize, background: [u8; 3]) -> Canvas {
         let mut pixels = Vec::with_capacity(width * height * 3);
         for _ in 0..width * height {

@@ -19,6 +19,7 @@ pub fn interpreter() -> PathBuf {
 pub struct Scratch(pub PathBuf);
 
 impl Scratch {
+    /// Creates `loam-export-TAG-PID-N` in the system's temporary folder; an error names it.
     pub fn new(tag: &str) -> Result<Scratch, TrainedModelError> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -32,6 +33,7 @@ impl Scratch {
         Ok(Scratch(dir))
     }
 
+    /// The path of `name` inside the folder.
     pub fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
