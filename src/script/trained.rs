@@ -32,8 +32,11 @@ use crate::time::Metre;
 /// A step the performer (or a subscriber) can see.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepInfo {
+    /// What the step plays (a drum bar's name, a MIDI note as text).
     pub label: String,
+    /// Its length in the model's ticks.
     pub ticks: u32,
+    /// Its token in the model's alphabet.
     pub token: usize,
     /// Its probability after any re-weighting.
     pub p: f32,
@@ -68,10 +71,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl TrainedShared {
+    /// The metre bars are generated in from now on.
     pub fn set_metre(&self, metre: &Metre) {
         *lock(&self.metre) = Some(metre.clone());
     }
 
+    /// The latent frames models decode now, by model name.
     pub fn set_latents(&self, latents: BTreeMap<String, Vec<f32>>) {
         *lock(&self.latents) = latents;
     }
@@ -81,6 +86,7 @@ impl TrainedShared {
         std::mem::take(&mut *lock(&self.news))
     }
 
+    /// The steps named step models took since the last call, with each model's name.
     pub fn take_steps(&self) -> Vec<(String, StepInfo)> {
         std::mem::take(&mut *lock(&self.steps))
     }
@@ -170,7 +176,12 @@ pub type News = Arc<Mutex<Vec<String>>>;
 pub enum StepError {
     /// No step model loaded under this name (OSC `/model/NAME/step`);
     /// `loaded` names those there are.
-    NoModel { name: String, loaded: Vec<String> },
+    NoModel {
+        /// The name asked for.
+        name: String,
+        /// The step models loaded.
+        loaded: Vec<String>,
+    },
     /// A GRU still being trained.
     StillTraining,
     /// Its training failed: what was trained, and why.
