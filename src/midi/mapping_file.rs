@@ -23,10 +23,13 @@ use crate::control::midi::learn::{Mapping, MidiControl};
 /// Everything the file holds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MappingFile {
+    /// Format version of the file (1).
     #[serde(default = "version")]
     pub version: u32,
+    /// Learned bindings, in the order they were made.
     #[serde(default)]
     pub mappings: Vec<Mapping>,
+    /// Pads (notes) that play sounds.
     #[serde(default)]
     pub pads: PadMap,
 }
@@ -40,16 +43,21 @@ fn version() -> u32 {
 pub enum MappingFileError {
     /// The file exists but cannot be read.
     Read {
+        /// The file.
         path: PathBuf,
+        /// The system's error.
         error: std::io::Error,
     },
     /// The file is not JSON of a mapping file.
     NotAMappingFile {
+        /// The file.
         path: PathBuf,
+        /// Where the JSON went wrong (line and column).
         error: serde_json::Error,
     },
     /// A mapping's range lies outside its target's rule (edited by hand).
     BadRange {
+        /// The file.
         path: PathBuf,
         /// The control it binds, as the file names it.
         source: MidiControl,
@@ -59,10 +67,17 @@ pub enum MappingFileError {
     /// The bindings cannot be written as JSON.
     Encode(serde_json::Error),
     /// The file's folder cannot be created.
-    CreateFolder { dir: PathBuf, error: std::io::Error },
+    CreateFolder {
+        /// The folder.
+        dir: PathBuf,
+        /// The system's error.
+        error: std::io::Error,
+    },
     /// Writing, flushing or renaming the file failed.
     Save {
+        /// The file.
         path: PathBuf,
+        /// The system's error.
         error: std::io::Error,
     },
 }

@@ -13,10 +13,15 @@ use crate::time::Rational;
 /// What a render did.
 #[derive(Debug, Clone)]
 pub struct RenderReport {
+    /// Frames rendered.
     pub frames: u64,
+    /// Bars played, the last one whole.
     pub bars: i64,
+    /// Events that came after their frame had played (none in a render unless the script was late).
     pub late_events: u64,
+    /// Voices cut short because all voices were busy.
     pub stolen_voices: u64,
+    /// What the script printed and its errors, in order.
     pub messages: Vec<String>,
 }
 
