@@ -256,7 +256,7 @@ pub enum Notice {
     ModelStep {
         /// The model's name.
         name: String,
-        /// The step's label (a drum bar's name, a MIDI note as text).
+        /// The step's label: instruments struck together (`kick+hat`) or MIDI pitches (`60`).
         label: String,
         /// Its length in the model's ticks.
         ticks: u32,

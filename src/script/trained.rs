@@ -32,7 +32,7 @@ use crate::time::Metre;
 /// A step the performer (or a subscriber) can see.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepInfo {
-    /// What the step plays (a drum bar's name, a MIDI note as text).
+    /// What the step plays: instruments struck together (`kick+hat`) or MIDI pitches (`60`).
     pub label: String,
     /// Its length in the model's ticks.
     pub ticks: u32,

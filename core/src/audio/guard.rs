@@ -115,7 +115,10 @@ pub fn scan_scaled(block: &[f32], gain: f32) -> Option<Fault> {
 #[derive(Clone, Debug)]
 pub enum MixSource {
     /// A model slot (the control side knows which model plays there).
-    Model { slot: usize },
+    Model {
+        /// The slot, 0 … [`MODEL_SLOTS`](super::MODEL_SLOTS) − 1.
+        slot: usize,
+    },
     /// A voice playing this sound.
     Voice(Arc<Sample>),
 }
@@ -123,7 +126,9 @@ pub enum MixSource {
 /// One muted source, sent from the audio thread to the control side.
 #[derive(Clone, Debug)]
 pub struct SourceFault {
+    /// What was muted.
     pub source: MixSource,
+    /// What was wrong with its output.
     pub fault: Fault,
     /// The engine frame of the block in which it was muted.
     pub frame: u64,

@@ -20,16 +20,26 @@ const SCRATCH_FRAMES: usize = 4096;
 
 /// Messages from the control side to the slots.
 pub enum ModelMsg {
+    /// Start playing a stream's output in a slot.
     Attach {
+        /// The slot, 0 … [`MODEL_SLOTS`] − 1.
         slot: usize,
+        /// The stream's audio-side reader.
         output: Box<StreamOutput>,
+        /// Linear gain.
         gain: f32,
+        /// −1 (left) … 1 (right).
         pan: f32,
     },
+    /// Stop a slot; its output goes back over the return ring.
     Detach(usize),
+    /// Change a slot's gain and pan.
     Gain {
+        /// The slot, 0 … [`MODEL_SLOTS`] − 1.
         slot: usize,
+        /// Linear gain.
         gain: f32,
+        /// −1 (left) … 1 (right).
         pan: f32,
     },
 }
@@ -61,6 +71,7 @@ pub struct ModelSlots {
 }
 
 impl ModelSlots {
+    /// Empty slots that read `messages` and send outputs they let go of back over `returns`.
     pub fn new(messages: Consumer<ModelMsg>, returns: Producer<Box<StreamOutput>>) -> ModelSlots {
         ModelSlots {
             slots: (0..MODEL_SLOTS).map(|_| None).collect(),

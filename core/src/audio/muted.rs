@@ -22,6 +22,7 @@ pub struct MutedSources {
 }
 
 impl MutedSources {
+    /// Nothing muted yet; `sample_rate` turns frames into seconds in messages.
     pub fn new(sample_rate: u32) -> MutedSources {
         MutedSources {
             sample_rate: sample_rate.max(1),

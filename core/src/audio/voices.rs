@@ -21,6 +21,7 @@ pub struct VoicePool {
 }
 
 impl VoicePool {
+    /// `capacity` empty voices (at least one), whose fade-outs last `fade_len` frames.
     pub fn new(capacity: usize, fade_len: u32) -> VoicePool {
         VoicePool {
             voices: (0..capacity.max(1)).map(|_| Voice::default()).collect(),
@@ -29,10 +30,12 @@ impl VoicePool {
         }
     }
 
+    /// Voice slots.
     pub fn capacity(&self) -> usize {
         self.voices.len()
     }
 
+    /// Voices holding a sound now.
     pub fn active(&self) -> usize {
         self.voices.iter().filter(|v| !v.is_free()).count()
     }

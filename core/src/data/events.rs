@@ -19,7 +19,10 @@ pub const TICKS_PER_WHOLE: u32 = 192;
 /// One step of a sequence: a label and the ticks until the next step.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Event {
+    /// What plays: the instruments struck together (`kick+hat`), MIDI pitches
+    /// (`60`, `60+64` for a chord), or `.` for a rest.
     pub label: String,
+    /// Ticks until the next step ([`TICKS_PER_WHOLE`] to the whole note).
     pub ticks: u32,
 }
 

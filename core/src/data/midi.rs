@@ -34,7 +34,9 @@ pub const MAX_MIDI_BARS: usize = 10_000;
 /// Everything musical in one MIDI file.
 #[derive(Debug, Default)]
 pub struct MidiContents {
+    /// Drum bars, one per bar of a drum track (channel 10).
     pub patterns: Vec<DrumBar>,
+    /// Melodies, one per track and channel with notes.
     pub melodies: Vec<Melody>,
 }
 

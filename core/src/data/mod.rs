@@ -74,15 +74,18 @@ pub use pattern::{DrumBar, Hit, Melody, MelodyNote, Provenance, CELLS_PER_PULSE}
 /// A dataset loam could not read, or cannot train on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataError {
+    /// The file the error is in (or the dataset's folder).
     pub file: PathBuf,
     /// 1-based; 0 when the error concerns the whole file or dataset.
     pub line: usize,
     /// 1-based; 0 when unknown.
     pub column: usize,
+    /// What is wrong, in words.
     pub reason: String,
 }
 
 impl DataError {
+    /// An error at `line` and `column` (1-based; 0 when unknown) of `file`.
     pub fn at(file: &Path, line: usize, column: usize, reason: impl Into<String>) -> DataError {
         DataError {
             file: file.to_path_buf(),
@@ -92,6 +95,7 @@ impl DataError {
         }
     }
 
+    /// An error about the whole of `file`.
     pub fn file(file: &Path, reason: impl Into<String>) -> DataError {
         DataError::at(file, 0, 0, reason)
     }
@@ -114,7 +118,9 @@ impl std::error::Error for DataError {}
 pub struct Dataset {
     /// The file or folder it was read from.
     pub path: PathBuf,
+    /// The drum bars read, in file order.
     pub patterns: Vec<DrumBar>,
+    /// The melodies read, in file order.
     pub melodies: Vec<Melody>,
     /// Files read, in order.
     pub files: Vec<PathBuf>,

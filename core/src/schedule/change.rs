@@ -8,14 +8,21 @@ use crate::time::{Metre, Tempo, TempoOctave};
 /// and new grids meet.
 #[derive(Clone, Debug)]
 pub enum Change {
+    /// A new tempo.
     Tempo {
+        /// Beats per minute, of the metre's beat or a named note value.
         tempo: Tempo,
+        /// True: from the next block, without a phase jump; false: at the next bar line.
         now: bool,
     },
+    /// A new metre.
     Metre {
+        /// The metre (`4/4`, `7/8 2+2+3`).
         metre: Metre,
+        /// True: from the next block; false: at the next bar line.
         now: bool,
     },
+    /// A new global tempo octave, at the next bar where the old and new grids meet.
     Octave(TempoOctave),
     /// Define or replace a loop (same name: replaced at its next boundary).
     Loop(LoopDef),
