@@ -52,7 +52,8 @@ pub enum Command {
     Eval {
         /// The rhai source to evaluate.
         code: String,
-        /// Where the code came from, named in error messages (`<eval>`).
+        /// Where the code came from, named in error messages (`<osc>`, or the
+        /// origin `/eval` was given).
         origin: String,
         /// Where the answer goes; `None`: nobody waits.
         reply: Option<Reply>,
@@ -84,7 +85,7 @@ pub enum Command {
         /// Where the answer goes; `None`: nobody waits.
         reply: Option<Reply>,
     },
-    /// Mute or unmute a loop from its next event (OSC `/mute`).
+    /// Mute or unmute a loop, heard within the lookahead (OSC `/loop/NAME/mute`, `…/unmute`).
     Mute {
         /// The loop's name.
         name: String,
@@ -93,7 +94,7 @@ pub enum Command {
         /// Where the answer goes; `None`: nobody waits.
         reply: Option<Reply>,
     },
-    /// Hear only one loop (OSC `/solo`); `None` ends the solo.
+    /// Hear only one loop (OSC `/loop/NAME/solo`); `None` ends the solo (`/unsolo`).
     Solo {
         /// The loop to keep; `None`: every loop sounds again.
         name: Option<String>,
@@ -106,12 +107,12 @@ pub enum Command {
     SetControl {
         /// The control's name.
         name: String,
-        /// Its new value (a MIDI knob gives 0 … 1).
+        /// Its new value (OSC `/set`; a learned MIDI knob gives 0 … 1 by default).
         value: f64,
     },
     /// Send the state of the performance to this channel (`/status`).
     Status(Sender<StatusReport>),
-    /// End the control loop (Ctrl-C, `loam stop`, the end of a render).
+    /// End the control loop: [`Controller::handle`](super::Controller::handle) returns false.
     Stop,
     /// A latent dimension of a loaded model (a learned MIDI knob).
     SetLatent {
@@ -119,7 +120,8 @@ pub enum Command {
         model: String,
         /// The latent dimension, counted from 0.
         dim: usize,
-        /// Its new value, in the model's latent units (about −3 … 3).
+        /// Its new value, in the model's latent units (a learned knob: −3 … 3 by
+        /// default; at most ±[`MAX_LATENT`](crate::pattern::values::MAX_LATENT)).
         value: f64,
     },
     /// Load, steer or unload a model (OSC `/model/…`, scripts).
@@ -154,9 +156,9 @@ impl Command {
 /// The state of the performance, for `/status`.
 #[derive(Clone, Debug, Default)]
 pub struct StatusReport {
-    /// Beats per minute at the session's tempo octave.
+    /// Beats per minute as set now (the tempo octave is `octave`, apart).
     pub tempo: f64,
-    /// The metre as written (`4/4`, `7/8 2+2+3`).
+    /// The metre as written (`4/4`, `2+2+3/8`).
     pub metre: String,
     /// The session's tempo octave (0: as written, −1: half speed).
     pub octave: i64,

@@ -54,7 +54,7 @@ pub struct Context<'a> {
     pub counters: &'a OscCounters,
     /// Who hears beats and notices (`/subscribe`).
     pub subscribers: &'a Subscribers,
-    /// Who may send and subscribe (`--osc-allow`).
+    /// Who is heard (`--osc-allow`), and whether other machines may send code.
     pub access: &'a Access,
     /// The sender's address: answers go there.
     pub from: SocketAddr,

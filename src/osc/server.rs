@@ -48,14 +48,15 @@ const BATCH: usize = 64;
 pub struct OscConfig {
     /// The address and port to listen on (`--osc`, default [`DEFAULT_ADDRESS`]).
     pub bind: SocketAddr,
-    /// Who may send (`--osc-allow`, `--osc-public`).
+    /// Who is heard (`--osc-allow`), and whether other machines may send code.
     pub access: Access,
     /// The control thread's lookahead: timetags older than this play now and count late.
     pub lookahead_nanos: u64,
 }
 
 impl OscConfig {
-    /// Listen on `bind`, local clients only, with a 50 ms lookahead.
+    /// Listen on `bind` with [`Access`]'s defaults (every client heard, no
+    /// `/eval` or `/load` from other machines) and a 50 ms lookahead.
     pub fn new(bind: SocketAddr) -> OscConfig {
         OscConfig {
             bind,

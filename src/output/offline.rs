@@ -15,9 +15,9 @@ use crate::time::Rational;
 pub struct RenderReport {
     /// Frames rendered.
     pub frames: u64,
-    /// Bars played, the last one whole.
+    /// Bars rendered, as asked.
     pub bars: i64,
-    /// Events that came after their frame had played (none in a render unless the script was late).
+    /// Events that reached the engine after their frame had played.
     pub late_events: u64,
     /// Voices cut short because all voices were busy.
     pub stolen_voices: u64,

@@ -186,7 +186,7 @@ impl Shared {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The named controls (`ctrl(name)`), set by OSC `/ctrl` and learned MIDI knobs.
+    /// The named controls (`ctrl(name)`), set by OSC `/set` and learned MIDI knobs.
     pub fn controls(&self) -> MutexGuard<'_, BTreeMap<String, f64>> {
         self.controls.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -22,7 +22,7 @@ pub enum ScriptJob {
     Eval {
         /// The selection's rhai source.
         code: String,
-        /// Where it came from, named in error messages (`<eval>`).
+        /// Where it came from, named in error messages (`<osc>`, or the origin `/eval` was given).
         origin: String,
         /// Returned in the answer, to find who is waiting.
         ticket: u64,

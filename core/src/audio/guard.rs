@@ -116,7 +116,7 @@ pub fn scan_scaled(block: &[f32], gain: f32) -> Option<Fault> {
 pub enum MixSource {
     /// A model slot (the control side knows which model plays there).
     Model {
-        /// The slot, 0 … [`MODEL_SLOTS`](super::MODEL_SLOTS) − 1.
+        /// The slot, 0 … [`MODEL_SLOTS`](super::model_slots::MODEL_SLOTS) − 1.
         slot: usize,
     },
     /// A voice playing this sound.

@@ -23,11 +23,11 @@ pub struct Provenance {
     pub title: String,
     /// Who made it.
     pub author: String,
-    /// Under which terms it may be used (`CC-BY-4.0`, "with permission").
+    /// Under which terms it may be used (`CC0-1.0`).
     pub licence: String,
     /// Where the material comes from (a recording, a book, "written for loam").
     pub source: String,
-    /// What its maker agreed to (training models, performing them).
+    /// What its maker agreed to ("the author agrees to models being trained on these patterns").
     pub consent: String,
     /// The dataset file and line it was read from (`path:line`).
     pub file: String,

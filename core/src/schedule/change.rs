@@ -12,14 +12,16 @@ pub enum Change {
     Tempo {
         /// Beats per minute, of the metre's beat or a named note value.
         tempo: Tempo,
-        /// True: from the next block, without a phase jump; false: at the next bar line.
+        /// True: from the first frame not yet sent to the engine, with no phase
+        /// jump (`tempo_now`); false: at the next bar line.
         now: bool,
     },
     /// A new metre.
     Metre {
-        /// The metre (`4/4`, `7/8 2+2+3`).
+        /// The metre (`4/4`, `2+2+3/8`).
         metre: Metre,
-        /// True: from the next block; false: at the next bar line.
+        /// True: from the first group boundary not yet sent to the engine, cutting
+        /// the bar there (`metre_now`); false: at the next bar line.
         now: bool,
     },
     /// A new global tempo octave, at the next bar where the old and new grids meet.

@@ -33,7 +33,7 @@ pub enum ModelOp {
         dim: usize,
         /// Added after scaling, in latent units.
         offset: f64,
-        /// Multiplies the incoming value (1 = unchanged).
+        /// Multiplies the value (set or incoming) before the offset; 1 = unchanged.
         scale: f64,
     },
     /// Set an nn~ attribute of a model (`/model/NAME/set`).

@@ -15,7 +15,7 @@ const SHIFT_SCALE: f32 = CELLS_PER_PULSE as f32;
 pub struct GridSpec {
     /// The metre, as written (`2+2+3/8`).
     pub metre: String,
-    /// Instrument names, one grid row each, in the dataset's order.
+    /// Instrument names, one grid row each, in kit order (those not in the kit after).
     pub instruments: Vec<String>,
     #[serde(skip)]
     parsed: Option<Metre>,

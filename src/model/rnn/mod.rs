@@ -358,7 +358,8 @@ impl RnnModel {
         Ok(m)
     }
 
-    /// What `/model/NAME/info` shows: kind, events, hidden size, temperature, final loss…
+    /// A JSON description (kind, events, hidden size, temperature, final loss)
+    /// for replies and logs.
     pub fn describe(&self) -> serde_json::Value {
         json!({
             "kind": KIND,

@@ -86,7 +86,8 @@ impl StreamHandle {
         let _ = self.send(WorkerCommand::Pause);
     }
 
-    /// True between `play()` and `pause()` (and from the start unless it began paused).
+    /// True once the worker has queued its first (silent) buffer after
+    /// `play()` or an unpaused start, until `pause()` or stop.
     pub fn is_playing(&self) -> bool {
         self.shared.playback.playing.load(Ordering::Relaxed)
     }
