@@ -11,6 +11,9 @@
 //! following, controller to sound) need a running JACK server and are
 //! measured by `tests/midi_clock.rs` and `tests/midi_controls.rs`.
 
+// criterion_group! defines a public `benches` function without docs.
+#![allow(missing_docs)]
+
 use std::sync::Arc;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};

@@ -4,6 +4,9 @@
 //! of the script thread (as live serving does) measures the round trip. Also a step
 //! model in a script: one re-weighted step, and a bar of 7/8 it generates.
 
+// criterion_group! defines a public `benches` function without docs.
+#![allow(missing_docs)]
+
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -10,6 +10,9 @@
 //!
 //!     cargo bench --bench torchscript
 
+// criterion_group! defines a public `benches` function without docs.
+#![allow(missing_docs)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

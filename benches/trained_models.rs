@@ -5,13 +5,16 @@
 //! decode ≤ 1 ms median; Markov learns 10,000 events ≤ 50 ms; one Markov
 //! step ≤ 10 µs.
 
+// criterion_group! defines a public `benches` function without docs.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use loam::data::{dataset_sequences, Dataset, Event, Source};
+use loam::data::{dataset_sequences, Dataset, DatasetPart, Event};
 use loam::model::markov::MarkovModel;
 use loam::model::rhythm_vae::{DecodeOptions, RhythmVae, VaeConfig};
 use loam::model::rnn::{RnnConfig, RnnModel};
@@ -65,7 +68,7 @@ fn vae(c: &mut Criterion) {
 /// 10,000 drum events: the example datasets' bars, over and over.
 fn ten_thousand_events() -> Vec<Event> {
     let data = dataset("datasets");
-    let all: Vec<Event> = dataset_sequences(&data, Source::Drums)
+    let all: Vec<Event> = dataset_sequences(&data, DatasetPart::Drums)
         .into_iter()
         .flat_map(|(e, _)| e)
         .collect();

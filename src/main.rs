@@ -32,11 +32,11 @@ use loam::session::Session;
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: CliCommand,
 }
 
 #[derive(Subcommand)]
-enum Command {
+enum CliCommand {
     /// Play a script live on an audio device (or the null sink when there is none).
     Serve {
         script: PathBuf,
@@ -111,7 +111,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Render {
+        CliCommand::Render {
             script,
             bars,
             output,
@@ -125,10 +125,10 @@ fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Eval(args) => cli::eval::run(args),
-        Command::Train(args) => cli::train::run(args),
-        Command::Devices(args) => cli::devices::run(args),
-        Command::Serve {
+        CliCommand::Eval(args) => cli::eval::run(args),
+        CliCommand::Train(args) => cli::train::run(args),
+        CliCommand::Devices(args) => cli::devices::run(args),
+        CliCommand::Serve {
             script,
             host,
             buffer,

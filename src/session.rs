@@ -10,10 +10,13 @@ use crate::sound::SoundBank;
 
 /// The control side of a running performance.
 pub struct Session {
+    /// Plans each bar's events from the loops and sends them to the engine.
     pub scheduler: Scheduler,
+    /// The control side of the audio engine: its event ring, return queue and live counters.
     pub handle: EngineHandle,
     /// The performer's script: inline until [`ScriptRunner::start_thread`].
     pub script: ScriptRunner,
+    /// Frames per second of the output.
     pub sample_rate: u32,
     /// Model operations scripts asked for, for the control thread to carry out.
     pub model_ops: Vec<crate::schedule::ModelOp>,

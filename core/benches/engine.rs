@@ -2,6 +2,9 @@
 //! sounding. Budget: 5% of the block period (1.333 ms) = 67 µs. And one
 //! 256-frame block into which 1,000 direct (OSC/MIDI) events land at once.
 
+// criterion_group! defines a public `benches` function without docs.
+#![allow(missing_docs)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

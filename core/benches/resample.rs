@@ -3,6 +3,9 @@
 //! streamed in 512-frame buffers, as a model worker converts a stream
 //! between the engine's rate and a model's (both directions).
 
+// criterion_group! defines a public `benches` function without docs.
+#![allow(missing_docs)]
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use loam_core::sound::{resample, StreamResampler};
 

@@ -2,6 +2,9 @@
 //! events and queueing them for the engine, as the live scheduler does.
 //! Target: at least 100,000 events a second, with no late event.
 
+// criterion_group! defines a public `benches` function without docs.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use loam_core::audio::{Engine, EngineConfig};
 use loam_core::pattern::Pattern;

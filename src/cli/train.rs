@@ -14,11 +14,11 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use loam::data::{Dataset, Source};
+use loam::data::{Dataset, DatasetPart};
 use loam::model::markov::{MarkovConfig, MarkovModel};
 use loam::model::rhythm_vae::{picture, RhythmVae, VaeConfig};
 use loam::model::rnn::{RnnConfig, RnnModel};
-use loam::model::trained::{ModelError, Progress};
+use loam::model::trained::{Progress, TrainedModelError};
 
 const EXIT_USAGE: u8 = 2;
 const EXIT_FILE: u8 = 5;
@@ -82,7 +82,7 @@ pub fn run(args: TrainArgs) -> ExitCode {
         data.melodies.len(),
         data.files.len()
     );
-    let source = match args.source.as_deref().map(Source::parse) {
+    let source = match args.source.as_deref().map(DatasetPart::parse) {
         Some(None) => {
             loam::say!("loam: unknown --source: use drums or melody");
             return ExitCode::from(EXIT_USAGE);
@@ -116,7 +116,7 @@ pub fn run(args: TrainArgs) -> ExitCode {
         Err(e) => {
             loam::say!("loam: {e}");
             match e {
-                ModelError::Usage(_) => ExitCode::from(EXIT_USAGE),
+                TrainedModelError::Usage(_) => ExitCode::from(EXIT_USAGE),
                 _ => ExitCode::from(EXIT_FILE),
             }
         }
@@ -128,7 +128,7 @@ fn train_vae(
     data: &Dataset,
     picture_path: &Path,
     bar: &mut ProgressBar,
-) -> Result<bool, ModelError> {
+) -> Result<bool, TrainedModelError> {
     let mut config = VaeConfig {
         latent_dims: args.latent,
         metre: args.metre.clone(),
@@ -173,9 +173,9 @@ fn train_vae(
 fn train_markov(
     args: &TrainArgs,
     data: &Dataset,
-    source: Option<Source>,
+    source: Option<DatasetPart>,
     picture_path: &Path,
-) -> Result<bool, ModelError> {
+) -> Result<bool, TrainedModelError> {
     let started = Instant::now();
     let config = MarkovConfig {
         max_order: args.order,
@@ -196,10 +196,10 @@ fn train_markov(
 fn train_rnn(
     args: &TrainArgs,
     data: &Dataset,
-    source: Option<Source>,
+    source: Option<DatasetPart>,
     picture_path: &Path,
     bar: &mut ProgressBar,
-) -> Result<bool, ModelError> {
+) -> Result<bool, TrainedModelError> {
     let mut config = RnnConfig {
         source,
         seed: args.seed,

@@ -29,8 +29,11 @@ pub enum Answer {
 /// melody step's label "60" is a string).
 #[derive(Clone, Debug, PartialEq)]
 pub enum AnswerArg {
+    /// A string (`s`).
     Str(String),
+    /// A 32-bit integer (`i`).
     Int(i32),
+    /// A 32-bit float (`f`).
     Float(f32),
 }
 
@@ -49,7 +52,12 @@ impl From<Result<String, ControlError>> for Answer {
 pub enum ControlError {
     /// No sound by this name (and variant) in the bank (`/play`,
     /// `/model/NAME/input`); `known` lists the bank's names.
-    UnknownSound { name: String, known: Vec<String> },
+    UnknownSound {
+        /// The sound asked for (`kick:3`).
+        name: String,
+        /// The bank's sound names.
+        known: Vec<String>,
+    },
     /// No loop by this name (`/loop/NAME/mute`, `…/solo`).
     NoLoop(String),
     /// The loop cannot take the change (`/octave k loop`): the planner's reason.

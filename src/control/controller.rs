@@ -19,6 +19,7 @@ use crate::time::{wallclock, Rational};
 
 /// Runs a live session until asked to stop.
 pub struct Controller {
+    /// The engine, scheduler, script thread and sound bank it runs.
     pub session: Session,
     commands: Receiver<Command>,
     notices: Vec<Sender<Notice>>,

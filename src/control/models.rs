@@ -37,10 +37,11 @@ struct Loaded {
 
 type Loading = Receiver<Result<(StreamHandle, StreamOutput), String>>;
 
-/// The session's models.
 /// How often the latent frames of playing models are published.
 pub const LATENT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// The session's models: those playing, those loading, and the sounds fed
+/// into their inputs.
 pub struct Models {
     /// Each model's buffer in model frames (`loam serve --model-buffer`).
     pub buffer: usize,
@@ -83,6 +84,7 @@ fn route_for(module: &Module, route: Option<&str>) -> Result<Route, String> {
 }
 
 impl Models {
+    /// The names of the models playing (loaded), in order.
     pub fn names(&self) -> Vec<String> {
         self.loaded.keys().cloned().collect()
     }

@@ -13,6 +13,7 @@ pub struct MidiCounters {
     pub messages: AtomicU64,
     /// Truncated, stray and unknown input, skipped.
     pub ignored: AtomicU64,
+    /// SysEx messages heard (their contents are not used).
     pub sysex: AtomicU64,
     /// Commands the control thread's full queue refused.
     pub dropped: AtomicU64,
@@ -27,10 +28,12 @@ pub struct MidiCounters {
 }
 
 impl MidiCounters {
+    /// Adds `n` to `c`.
     pub fn add(c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Reads `c`.
     pub fn get(c: &AtomicU64) -> u64 {
         c.load(Ordering::Relaxed)
     }

@@ -14,43 +14,67 @@ pub enum MidiError {
         detail: String,
     },
     /// A port that was listed is no longer there when connecting.
-    Gone { direction: Direction, name: String },
+    Gone {
+        /// Input or output.
+        direction: Direction,
+        /// The port's name.
+        name: String,
+    },
     /// Connecting to another program's port failed.
     Connect {
+        /// Input or output.
         direction: Direction,
+        /// The port's name.
         name: String,
+        /// The MIDI system's own words.
         detail: String,
     },
     /// loam's own JACK port could not be registered.
     MakePort {
+        /// Input or output.
         direction: Direction,
+        /// The port's name.
         port: String,
+        /// JACK's own words.
         detail: String,
     },
     /// loam's own JACK client could not be started.
     StartClient {
+        /// Input or output.
         direction: Direction,
+        /// JACK's own words.
         detail: String,
     },
     /// A virtual port (one other programs connect to) could not be made.
     Virtual {
+        /// Input or output.
         direction: Direction,
+        /// The port's name.
         name: String,
+        /// The MIDI system's own words.
         detail: String,
     },
     /// This platform has no virtual ports (Windows).
-    NoVirtual { name: String },
+    NoVirtual {
+        /// The port's name.
+        name: String,
+    },
     /// A `--midi-in`/`--midi-out` value that is empty.
     EmptySpec,
     /// `virtual:` without a name after the colon.
     VirtualWithoutName,
     /// The port's thread could not be started.
     ThreadStart {
+        /// Input or output.
         direction: Direction,
+        /// The system's own words.
         detail: String,
     },
     /// The port's thread ended before it said whether its port opened.
-    ThreadEnded { direction: Direction },
+    ThreadEnded {
+        /// Input or output.
+        direction: Direction,
+    },
 }
 
 impl MidiError {

@@ -73,9 +73,11 @@ impl JackClock {
 /// A cycle's frames on JACK's clock: where frame offset `k` lies in time.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Cycle {
-    /// JACK nanoseconds of the cycle's first frame and of the next cycle's.
+    /// JACK nanoseconds of the cycle's first frame.
     pub start: i64,
+    /// JACK nanoseconds of the next cycle's first frame.
     pub next: i64,
+    /// Frames in the cycle.
     pub frames: u32,
 }
 
@@ -331,6 +333,7 @@ pub struct JackOut {
     ring: rtrb::Producer<(i64, Scheduled)>,
     clock: Arc<JackClock>,
     shared: Arc<OutShared>,
+    /// The port's full JACK name (`loam-out:out`).
     pub name: String,
 }
 

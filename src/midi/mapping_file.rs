@@ -18,15 +18,18 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::pads::PadMap;
-use crate::control::midi::learn::{Mapping, Source};
+use crate::control::midi::learn::{Mapping, MidiControl};
 
 /// Everything the file holds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MappingFile {
+    /// Format version of the file (1).
     #[serde(default = "version")]
     pub version: u32,
+    /// Learned bindings, in the order they were made.
     #[serde(default)]
     pub mappings: Vec<Mapping>,
+    /// Pads (notes) that play sounds.
     #[serde(default)]
     pub pads: PadMap,
 }
@@ -40,29 +43,41 @@ fn version() -> u32 {
 pub enum MappingFileError {
     /// The file exists but cannot be read.
     Read {
+        /// The file.
         path: PathBuf,
+        /// The system's error.
         error: std::io::Error,
     },
     /// The file is not JSON of a mapping file.
     NotAMappingFile {
+        /// The file.
         path: PathBuf,
+        /// Where the JSON went wrong (line and column).
         error: serde_json::Error,
     },
     /// A mapping's range lies outside its target's rule (edited by hand).
     BadRange {
+        /// The file.
         path: PathBuf,
         /// The control it binds, as the file names it.
-        source: Source,
+        source: MidiControl,
         /// What the target's rule says.
         detail: String,
     },
     /// The bindings cannot be written as JSON.
     Encode(serde_json::Error),
     /// The file's folder cannot be created.
-    CreateFolder { dir: PathBuf, error: std::io::Error },
+    CreateFolder {
+        /// The folder.
+        dir: PathBuf,
+        /// The system's error.
+        error: std::io::Error,
+    },
     /// Writing, flushing or renaming the file failed.
     Save {
+        /// The file.
         path: PathBuf,
+        /// The system's error.
         error: std::io::Error,
     },
 }
@@ -207,7 +222,7 @@ impl MappingFile {
     }
 
     /// The binding of a control, if any.
-    pub fn find(&self, source: &Source) -> Option<&Mapping> {
+    pub fn find(&self, source: &MidiControl) -> Option<&Mapping> {
         self.mappings.iter().find(|m| m.source == *source)
     }
 }
@@ -224,7 +239,7 @@ mod tests {
         let mut f = MappingFile::load(&path).unwrap();
         assert!(f.mappings.is_empty());
         assert_eq!(f.pads, PadMap::default());
-        let src = Source::Cc {
+        let src = MidiControl::Cc {
             channel: 0,
             controller: 7,
         };
@@ -281,7 +296,7 @@ mod tests {
         };
         assert_eq!(
             *source,
-            Source::Cc {
+            MidiControl::Cc {
                 channel: 0,
                 controller: 1
             }

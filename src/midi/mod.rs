@@ -70,7 +70,9 @@ use router::{Bindings, Router, SharedBindings};
 /// What `loam serve`'s MIDI flags asked for.
 #[derive(Clone, Debug, Default)]
 pub struct MidiConfig {
+    /// The input port to connect (`--midi-in`); `None`: no input.
     pub input: Option<PortSpec>,
+    /// The output port to connect (`--midi-out`); `None`: no output.
     pub output: Option<PortSpec>,
     /// Send clock (Start/Song Position at the next bar line).
     pub clock_out: bool,
@@ -86,6 +88,7 @@ pub struct MidiConfig {
 pub struct MidiSystem {
     input: Option<PortThread>,
     output: Option<PortThread>,
+    /// What the ports delivered, sent and skipped.
     pub counters: Arc<MidiCounters>,
     /// The ports in use, for the start-up message.
     pub ports: Vec<String>,

@@ -14,7 +14,9 @@ use super::error::MidiError;
 
 /// The JACK/ALSA client names loam uses.
 pub const INPUT_CLIENT: &str = "loam-in";
+/// The output's client name.
 pub const OUTPUT_CLIENT: &str = "loam-out";
+/// The client that only lists ports.
 pub const LIST_CLIENT: &str = "loam-list";
 
 /// Which port a flag asks for.

@@ -26,7 +26,7 @@ use crossbeam_channel::Sender;
 
 use super::counters::MidiCounters;
 use super::mapping_file::{MappingFile, MappingFileError};
-use crate::control::midi::learn::{LearnRequest, Mapping, Source, Target};
+use crate::control::midi::learn::{LearnRequest, Mapping, MidiControl, Target};
 use crate::control::midi::message::{MidiMessage, Parser};
 use crate::control::midi::{LearnedBindings, MidiCommand};
 use crate::control::{Command, PlayRequest};
@@ -37,6 +37,7 @@ use crate::time::TempoOctave;
 /// uses them) and the control thread (which arms learning and lists them).
 #[derive(Debug, Default)]
 pub struct Bindings {
+    /// The learned bindings and pads, as saved.
     pub file: MappingFile,
     /// Where the bindings are saved after each change (`None`: not saved).
     pub path: Option<PathBuf>,
@@ -53,10 +54,12 @@ pub struct Bindings {
 pub struct SharedBindings(Arc<Mutex<Bindings>>);
 
 impl SharedBindings {
+    /// Shares `b`.
     pub fn new(b: Bindings) -> SharedBindings {
         SharedBindings(Arc::new(Mutex::new(b)))
     }
 
+    /// The bindings, for a short while (a poisoned lock is taken as it is).
     pub fn lock(&self) -> MutexGuard<'_, Bindings> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -103,6 +106,7 @@ pub struct Router {
 }
 
 impl Router {
+    /// A router for one input: its messages go to `commands`, pads sounding `latency_nanos` after their stamp.
     pub fn new(
         bindings: SharedBindings,
         commands: Sender<Command>,
@@ -159,10 +163,10 @@ impl Router {
             | TuneRequest => return,
             _ => {}
         }
-        let source = Source::of(&m);
+        let source = MidiControl::of(&m);
         let (mapping, pad) = {
             let mut b = self.bindings.lock();
-            if b.pending.is_some() && Source::starts_learning(&m) {
+            if b.pending.is_some() && MidiControl::starts_learning(&m) {
                 if let (Some(req), Some((src, _))) = (b.pending.take(), source) {
                     let mapping = req.bind(src);
                     let text = format!(

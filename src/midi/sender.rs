@@ -36,10 +36,13 @@ pub const SOON: Duration = Duration::from_millis(5);
 /// A short message to send at a monotonic time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Scheduled {
+    /// When to send, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
     pub nanos: u64,
     /// Keeps messages with equal times in the order they were queued.
     pub seq: u64,
+    /// The message's bytes, the first `len` of them used.
     pub bytes: [u8; 3],
+    /// Bytes used in `bytes` (1 … 3).
     pub len: u8,
 }
 

@@ -8,8 +8,11 @@ pub const MAX_BYTES: usize = 64;
 /// One incoming message, stamped on loam's clock.
 #[derive(Clone, Copy, Debug)]
 pub struct Stamped {
+    /// When it arrived, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
     pub nanos: u64,
+    /// Bytes used in `bytes`.
     pub len: u8,
+    /// The message's bytes, the first `len` of them used.
     pub bytes: [u8; MAX_BYTES],
 }
 
@@ -29,6 +32,7 @@ impl Stamped {
         s
     }
 
+    /// The message's bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes[..self.len as usize]
     }

@@ -24,20 +24,36 @@ pub const WATCH_INTERVAL: Duration = Duration::from_millis(300);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PortNews {
     /// The port in use from the start: `MIDI input: NAME`.
-    Open { direction: Direction, name: String },
+    Open {
+        /// Input or output.
+        direction: Direction,
+        /// The port's name.
+        name: String,
+    },
     /// Nothing matches the pattern yet; `have` lists what is there.
     NoMatch {
+        /// Input or output.
         direction: Direction,
+        /// The pattern given (`--midi-in`/`--midi-out`).
         pattern: String,
+        /// The ports listed now.
         have: Vec<String>,
     },
     /// The connected port is no longer listed.
-    WentAway { direction: Direction, name: String },
+    WentAway {
+        /// Input or output.
+        direction: Direction,
+        /// The port's name.
+        name: String,
+    },
     /// A matching port was connected after the start; `again` when one had
     /// been connected before (a reconnection, counted).
     Connected {
+        /// Input or output.
         direction: Direction,
+        /// The port's name.
         name: String,
+        /// True when a port had been connected before.
         again: bool,
     },
     /// A matching port could not be connected (tried again at each look).

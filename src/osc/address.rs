@@ -46,11 +46,17 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What the handler needs to act on one message.
 pub struct Context<'a> {
+    /// The control thread's queue.
     pub commands: &'a Sender<Command>,
+    /// The latest status, for `/status` without waiting on the control thread.
     pub board: &'a StatusBoard,
+    /// The server's counters (received, refused, answered…).
     pub counters: &'a OscCounters,
+    /// Who hears beats and notices (`/subscribe`).
     pub subscribers: &'a Subscribers,
+    /// Who is heard (`--osc-allow`), and whether other machines may send code.
     pub access: &'a Access,
+    /// The sender's address: answers go there.
     pub from: SocketAddr,
     /// Where loam's own socket is bound.
     pub local: SocketAddr,

@@ -14,31 +14,47 @@ pub enum ArgError {
     /// Too few or too many arguments: `wanted` says how many
     /// ("1 argument", "1 to 2 arguments"), `names` what they are.
     Count {
+        /// The message's address.
         address: String,
+        /// How many it takes ("1 argument", "1 to 2 arguments").
         wanted: String,
+        /// What they are, in order.
         names: String,
+        /// How many came.
         got: usize,
     },
     /// Argument `index` (`what`) is not there.
     Missing {
+        /// The message's address.
         address: String,
+        /// The argument's number, 1-based.
         index: usize,
+        /// Its role (`tempo`, `name`).
         what: String,
     },
     /// Argument `index` (`what`) is of the wrong type: it must be `kind`
     /// ("a number"), and `got` describes what came ([`describe`]).
     Type {
+        /// The message's address.
         address: String,
+        /// The argument's number, 1-based.
         index: usize,
+        /// Its role (`tempo`, `name`).
         what: String,
+        /// What it must be ("a number", "a string").
         kind: &'static str,
+        /// What came ([`describe`]).
         got: String,
     },
     /// Argument `index` (`what`) is a number but infinite or NaN.
     NotFinite {
+        /// The message's address.
         address: String,
+        /// The argument's number, 1-based.
         index: usize,
+        /// Its role (`tempo`, `name`).
         what: String,
+        /// The value that came.
         value: f64,
     },
 }
@@ -95,6 +111,7 @@ pub struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
+    /// The arguments of `msg`, named by its address in errors.
     pub fn new(msg: &'a OscMessage) -> Args<'a> {
         Args {
             address: &msg.addr,
@@ -102,10 +119,12 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// How many arguments came.
     pub fn len(&self) -> usize {
         self.args.len()
     }
 
+    /// True when none came.
     pub fn is_empty(&self) -> bool {
         self.args.is_empty()
     }

@@ -30,10 +30,12 @@ pub struct OscCounters {
 }
 
 impl OscCounters {
+    /// Adds one to `counter`.
     pub fn add(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Reads `counter`.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
     }

@@ -25,16 +25,22 @@ const BUNDLE_TAG: &[u8] = b"#bundle\0";
 /// A decoded packet: a message, a bundle of elements, or something refused.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Element {
+    /// One message.
     Message(OscMessage),
+    /// A bundle: its elements play together at its timetag.
     Bundle {
+        /// When, as NTP time (seconds since 1900 and 2⁻³² fractions); 1 means now.
         timetag: OscTime,
+        /// Its messages and bundles, in packet order.
         content: Vec<Element>,
     },
     /// Unreadable: answered `/fail ADDRESS REASON` and counted.
     /// `address` is the message's address when it could be read, else
     /// `#bundle` (inside a bundle) or `?`.
     Refused {
+        /// The message's address, `#bundle` or `?`.
         address: String,
+        /// Why it was refused (a [`MalformedMessage`] or a framing error), in words.
         reason: String,
     },
 }
@@ -44,26 +50,56 @@ pub enum Element {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MalformedMessage {
     /// Bytes after the address but no `,` type tag string to read them by.
-    NoTypeTags { bytes: usize },
+    NoTypeTags {
+        /// Bytes left after the address.
+        bytes: usize,
+    },
     /// A string argument with no bytes left for it.
-    Missing { index: usize, tag: char },
+    Missing {
+        /// The argument's number, 1-based.
+        index: usize,
+        /// Its type tag.
+        tag: char,
+    },
     /// An argument that needs more bytes than are left.
     Short {
+        /// The argument's number, 1-based.
         index: usize,
+        /// Its type tag.
         tag: char,
+        /// Bytes it needs.
         needs: usize,
+        /// Bytes left in the message.
         left: usize,
     },
     /// A blob whose size is negative.
-    BlobSize { index: usize, size: i32 },
+    BlobSize {
+        /// The argument's number, 1-based.
+        index: usize,
+        /// The size the blob claims, in bytes.
+        size: i32,
+    },
     /// A `c` argument whose code is not a Unicode scalar value.
-    NotChar { index: usize, code: u32 },
+    NotChar {
+        /// The argument's number, 1-based.
+        index: usize,
+        /// The code it carries.
+        code: u32,
+    },
     /// Arrays nested deeper than [`MAX_ARRAY_DEPTH`].
     ArrayDepth,
     /// A `]` with no `[` open.
-    ClosesNoArray { index: usize },
+    ClosesNoArray {
+        /// The number of the argument it would close, 1-based.
+        index: usize,
+    },
     /// A type tag loam does not read.
-    UnknownTag { index: usize, tag: char },
+    UnknownTag {
+        /// The argument's number, 1-based.
+        index: usize,
+        /// The type tag.
+        tag: char,
+    },
     /// A `[` never closed.
     OpenArray,
 }

@@ -94,8 +94,11 @@ pub fn send_message(socket: &UdpSocket, to: SocketAddr, msg: OscMessage, counter
 
 /// An answer the control thread owes a client.
 pub struct Pending {
+    /// The client to answer.
     pub to: SocketAddr,
+    /// The request's address, repeated in `/done` or `/fail`.
     pub address: String,
+    /// Where the control thread's answer arrives.
     pub answer: Receiver<Answer>,
 }
 

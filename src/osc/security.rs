@@ -13,7 +13,12 @@ pub enum AccessError {
     /// An `--osc-allow` entry that is not an IP address.
     NotAnAddress(String),
     /// An `--osc-allow` network whose prefix length is above `max` (32 or 128).
-    Prefix { text: String, max: u8 },
+    Prefix {
+        /// The entry as given.
+        text: String,
+        /// The longest prefix its family takes: 32 (IPv4) or 128 (IPv6).
+        max: u8,
+    },
     /// A bind address other machines can reach, without `--osc-public`.
     Public(SocketAddr),
 }
@@ -77,6 +82,7 @@ impl FromStr for AllowEntry {
 }
 
 impl AllowEntry {
+    /// True when `ip` is inside this network (IPv4-mapped IPv6 addresses count as IPv4).
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.net, ip.to_canonical()) {
             (IpAddr::V4(n), IpAddr::V4(a)) => prefix_match(&n.octets(), &a.octets(), self.prefix),

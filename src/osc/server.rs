@@ -46,13 +46,17 @@ const BATCH: usize = 64;
 /// How the server listens.
 #[derive(Clone, Debug)]
 pub struct OscConfig {
+    /// The address and port to listen on (`--osc`, default [`DEFAULT_ADDRESS`]).
     pub bind: SocketAddr,
+    /// Who is heard (`--osc-allow`), and whether other machines may send code.
     pub access: Access,
     /// The control thread's lookahead: timetags older than this play now and count late.
     pub lookahead_nanos: u64,
 }
 
 impl OscConfig {
+    /// Listen on `bind` with [`Access`]'s defaults (every client heard, no
+    /// `/eval` or `/load` from other machines) and a 50 ms lookahead.
     pub fn new(bind: SocketAddr) -> OscConfig {
         OscConfig {
             bind,
@@ -66,6 +70,7 @@ impl OscConfig {
 pub struct OscServer {
     local: SocketAddr,
     receive_buffer: usize,
+    /// What the server received, refused and sent, read by `/status` and tests.
     pub counters: Arc<OscCounters>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -143,6 +148,7 @@ impl OscServer {
         })
     }
 
+    /// Where the socket is bound (the port the system chose for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local
     }

@@ -59,6 +59,7 @@ impl Subscribers {
         list.len() != before
     }
 
+    /// Who subscribes now.
     pub fn snapshot(&self) -> Vec<SocketAddr> {
         self.list.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }

@@ -40,6 +40,7 @@ impl When {
 /// far ahead it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TooFarAhead {
+    /// Nanoseconds ahead of now.
     pub nanos: u64,
 }
 

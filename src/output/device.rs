@@ -25,6 +25,7 @@ pub struct DeviceOutput {
     device: cpal::Device,
     config: StreamConfig,
     format: SampleFormat,
+    /// The device as the start-up message names it: name, host, rate and channels.
     pub description: String,
 }
 
@@ -90,6 +91,7 @@ fn jack_host() -> Result<cpal::Host, DeviceError> {
 }
 
 impl DeviceOutput {
+    /// The device's rate, in Hz.
     pub fn sample_rate(&self) -> u32 {
         self.config.sample_rate
     }

@@ -60,15 +60,30 @@ pub enum TargetError {
     /// An existing device, pipe or socket.
     NotAFile(PathBuf),
     /// A name inside `folder`, which does not exist.
-    NoFolder { target: PathBuf, folder: PathBuf },
+    NoFolder {
+        /// The name given.
+        target: PathBuf,
+        /// The folder that does not exist.
+        folder: PathBuf,
+    },
     /// A `.rhai` name: a script.
     ScriptName(PathBuf),
     /// The script being played (under any spelling or extension).
     PlayingScript(PathBuf),
     /// A file the performance reads; `what` says which ("the model 'dc'").
-    Source { target: PathBuf, what: String },
+    Source {
+        /// The name given.
+        target: PathBuf,
+        /// Which file it is ("the model 'dc'").
+        what: String,
+    },
     /// A name inside `folder`, a folder the script loads sounds from.
-    InSoundFolder { target: PathBuf, folder: PathBuf },
+    InSoundFolder {
+        /// The name given.
+        target: PathBuf,
+        /// The sound folder it lies in.
+        folder: PathBuf,
+    },
 }
 
 impl fmt::Display for TargetError {
@@ -124,9 +139,13 @@ impl std::error::Error for TargetError {}
 /// What was being done to a WAV file when it failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WavStep {
+    /// Creating the file (or its `.part`).
     Create,
+    /// Writing audio.
     Write,
+    /// Flushing audio and the header's sizes to disk.
     Flush,
+    /// Writing the final sizes and closing.
     Finalise,
 }
 
@@ -147,14 +166,20 @@ impl fmt::Display for WavStep {
 pub enum WavError {
     /// `step` failed on the file at `path`.
     File {
+        /// The file (its `.part` while written).
         path: PathBuf,
+        /// What was being done.
         step: WavStep,
+        /// The system's error.
         error: std::io::Error,
     },
     /// The finished `.part` file could not be renamed to its target.
     Move {
+        /// The finished `.part` file.
         from: PathBuf,
+        /// The target it should have become.
         to: PathBuf,
+        /// The system's error.
         error: std::io::Error,
     },
 }
@@ -181,9 +206,11 @@ impl std::error::Error for WavError {}
 /// the recording is lost. Told to the performer when it happens.
 #[derive(Debug)]
 pub struct WriteFailure {
+    /// The recording's target, as given.
     pub target: PathBuf,
     /// Seconds written before it failed.
     pub after: f64,
+    /// What failed.
     pub error: WavError,
 }
 
@@ -214,7 +241,12 @@ pub enum RecordError {
     /// [`super::Recorder::finish`] was called twice.
     Finished,
     /// A write failed while playing; `lost` seconds were not written.
-    Failed { failure: WriteFailure, lost: f64 },
+    Failed {
+        /// The write that failed, and when.
+        failure: WriteFailure,
+        /// Seconds of the recording not written.
+        lost: f64,
+    },
     /// Nothing was written, and no failure said why.
     NotWritten,
 }

@@ -57,6 +57,7 @@ impl NullSink {
         NullSink { stop, thread }
     }
 
+    /// Stops pacing and waits for the thread to end.
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {

@@ -13,10 +13,15 @@ use crate::time::Rational;
 /// What a render did.
 #[derive(Debug, Clone)]
 pub struct RenderReport {
+    /// Frames rendered.
     pub frames: u64,
+    /// Bars rendered, as asked.
     pub bars: i64,
+    /// Events that reached the engine after their frame had played.
     pub late_events: u64,
+    /// Voices cut short because all voices were busy.
     pub stolen_voices: u64,
+    /// What the script printed and its errors, in order.
     pub messages: Vec<String>,
 }
 

@@ -144,6 +144,7 @@ pub struct AtomicWav {
 }
 
 impl AtomicWav {
+    /// Starts writing `target` (through its `.part`), continuing in numbered files past [`MAX_WAV_DATA_BYTES`].
     pub fn create(target: &Path, sample_rate: u32) -> Result<AtomicWav, WavError> {
         AtomicWav::create_with_limit(target, sample_rate, MAX_WAV_DATA_BYTES)
     }

@@ -41,9 +41,11 @@ use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 /// when the code succeeded and drops it (but the messages) when it failed.
 #[derive(Default, Debug)]
 pub struct Collected {
+    /// Tempo, metre, octave and loop changes, in the order the code asked.
     pub changes: Vec<Change>,
     /// Loops defined (by name) during this evaluation, with their final settings.
     pub loops: BTreeMap<String, LoopEntry>,
+    /// Prints and loop errors, in order.
     pub messages: Vec<String>,
     /// `midi_learn`, `midi_forget`, … requests, passed on by [`Shared::finish`].
     pub midi_requests: Vec<String>,
@@ -55,6 +57,7 @@ pub struct Collected {
 /// State shared between the registered functions and the host.
 #[derive(Default)]
 pub struct Shared {
+    /// What the running code has produced so far.
     pub collected: Mutex<Collected>,
     /// `set`/`get` values, at most [`super::store::MAX_STORE_BYTES`] in all.
     pub store: Mutex<super::store::Store>,
@@ -174,6 +177,7 @@ impl Shared {
         collected
     }
 
+    /// What the running code has produced so far (a poisoned lock is taken as it is).
     pub fn collected(&self) -> MutexGuard<'_, Collected> {
         self.collected.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -182,14 +186,17 @@ impl Shared {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The named controls (`ctrl(name)`), set by OSC `/set` and learned MIDI knobs.
     pub fn controls(&self) -> MutexGuard<'_, BTreeMap<String, f64>> {
         self.controls.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// MIDI messages waiting for `midi_events()`, oldest first.
     pub fn midi_events(&self) -> MutexGuard<'_, std::collections::VecDeque<rhai::Map>> {
         self.midi_events.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `midi_learn`, `midi_forget`, … requests waiting for the control thread.
     pub fn midi_requests(&self) -> MutexGuard<'_, Vec<String>> {
         self.midi_requests.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -199,7 +206,9 @@ impl Shared {
 /// pattern before each bar (when it was defined with one).
 #[derive(Clone, Debug)]
 pub struct LoopEntry {
+    /// Its name, pattern, gain, octave and the rest of its settings.
     pub def: LoopDef,
+    /// The function that gives its pattern before each bar; `None`: the pattern stays.
     pub generator: Option<FnPtr>,
 }
 

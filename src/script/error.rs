@@ -6,11 +6,13 @@ use std::path::PathBuf;
 /// A script that did not compile or failed while running.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptError {
+    /// The script or module file; empty for an error before any file was read.
     pub file: PathBuf,
     /// 1-based; 0 when unknown.
     pub line: usize,
     /// 1-based; 0 when unknown.
     pub column: usize,
+    /// rhai's message, or loam's (a refused path, a limit reached).
     pub message: String,
 }
 
@@ -35,6 +37,7 @@ impl fmt::Display for ScriptError {
 impl std::error::Error for ScriptError {}
 
 impl ScriptError {
+    /// An error at `pos` in `file` (line and column 0 when rhai does not know them).
     pub fn from_position(
         file: &std::path::Path,
         pos: rhai::Position,

@@ -35,6 +35,7 @@ use crate::schedule::{BarHook, Change, LoopDef};
 /// Limits that cut off runaway scripts (an infinite loop, deep recursion,
 /// a huge string) with an error instead of stalling the scheduler.
 pub const MAX_OPERATIONS: u64 = 500_000;
+/// Deepest nesting of function calls a script may reach (rhai's call levels); deeper recursion is an error.
 pub const MAX_CALL_DEPTH: usize = 48;
 
 /// Wall-clock limit for one bar's script work: `bar(n)` and every loop
@@ -279,6 +280,7 @@ impl Script {
         Ok((script, changes))
     }
 
+    /// The script file this host runs.
     pub fn path(&self) -> &Path {
         &self.path
     }

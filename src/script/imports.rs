@@ -42,6 +42,7 @@ pub struct FolderImports {
 }
 
 impl FolderImports {
+    /// Imports found from `dir`, the script's folder (`None` for code with no file).
     pub fn new(dir: Option<&std::path::Path>) -> FolderImports {
         let mut inner = FileModuleResolver::new();
         if let Some(d) = dir {

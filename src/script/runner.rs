@@ -129,6 +129,7 @@ impl ScriptRunner {
         matches!(self.mode, Mode::Thread(_))
     }
 
+    /// The script file it runs.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -43,6 +43,7 @@ pub struct Store {
 /// A `set` the store refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreFull {
+    /// The key `set` was given.
     pub key: String,
     /// The value's measured size (at least this much; measuring stops at the limit).
     pub value_bytes: usize,

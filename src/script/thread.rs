@@ -20,8 +20,10 @@ const WATCH_EVERY: Duration = Duration::from_millis(20);
 /// The control side's ends of the script thread's channels.
 pub struct ScriptThread {
     // Boundary: control thread -> script thread (jobs, bounded, try_send only).
+    /// Jobs for the script thread.
     pub jobs: Sender<ScriptJob>,
     // Boundary: script thread -> control thread (answers, read with try_recv only).
+    /// What the script thread gave, one answer per job.
     pub answers: Receiver<Answer>,
 }
 

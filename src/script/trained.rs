@@ -22,7 +22,7 @@ use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
 use super::api::{fail, number, Res, Shared};
 use super::training::Trained;
-use crate::data::{Event, Hit, Pattern, CELLS_PER_PULSE, TICKS_PER_WHOLE};
+use crate::data::{DrumBar, Event, Hit, CELLS_PER_PULSE, TICKS_PER_WHOLE};
 use crate::model::markov::MarkovModel;
 use crate::model::rhythm_vae::{DecodeOptions, RhythmVae, VaeConfig};
 use crate::model::rnn::RnnModel;
@@ -32,8 +32,11 @@ use crate::time::Metre;
 /// A step the performer (or a subscriber) can see.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepInfo {
+    /// What the step plays: instruments struck together (`kick+hat`) or MIDI pitches (`60`).
     pub label: String,
+    /// Its length in the model's ticks.
     pub ticks: u32,
+    /// Its token in the model's alphabet.
     pub token: usize,
     /// Its probability after any re-weighting.
     pub p: f32,
@@ -68,10 +71,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl TrainedShared {
+    /// The metre bars are generated in from now on.
     pub fn set_metre(&self, metre: &Metre) {
         *lock(&self.metre) = Some(metre.clone());
     }
 
+    /// The latent frames models decode now, by model name.
     pub fn set_latents(&self, latents: BTreeMap<String, Vec<f32>>) {
         *lock(&self.latents) = latents;
     }
@@ -81,6 +86,7 @@ impl TrainedShared {
         std::mem::take(&mut *lock(&self.news))
     }
 
+    /// The steps named step models took since the last call, with each model's name.
     pub fn take_steps(&self) -> Vec<(String, StepInfo)> {
         std::mem::take(&mut *lock(&self.steps))
     }
@@ -170,7 +176,12 @@ pub type News = Arc<Mutex<Vec<String>>>;
 pub enum StepError {
     /// No step model loaded under this name (OSC `/model/NAME/step`);
     /// `loaded` names those there are.
-    NoModel { name: String, loaded: Vec<String> },
+    NoModel {
+        /// The name asked for.
+        name: String,
+        /// The step models loaded.
+        loaded: Vec<String>,
+    },
     /// A GRU still being trained.
     StillTraining,
     /// Its training failed: what was trained, and why.
@@ -340,7 +351,7 @@ fn bar_pattern(model: &StepRef, metre: &Metre, shared: &Shared) -> Res<String> {
     let unit = metre.unit();
     let ticks_per_cell = (TICKS_PER_WHOLE / (CELLS_PER_PULSE * unit)).max(1);
     let bar_ticks: u32 = metre.groups().iter().sum::<u32>() * TICKS_PER_WHOLE / unit;
-    let mut pattern = Pattern::new("generated", metre.clone());
+    let mut pattern = DrumBar::new("generated", metre.clone());
     let name = lock(&model.0).name.clone();
     let mut at = 0u32;
     while at < bar_ticks {

@@ -40,12 +40,18 @@ impl Drop for Running {
 
 /// Where a model a script trains stands.
 pub enum Trained<T> {
+    /// Training on a helper thread.
     Training {
+        /// Where the helper's model (or its failure) arrives.
         result: Receiver<Result<T, String>>,
+        /// When training started.
         started: Instant,
+        /// What is trained, for messages.
         what: String,
     },
+    /// Trained and usable.
     Ready(T),
+    /// Training failed: why.
     Failed(String),
 }
 

@@ -16,6 +16,7 @@ pub struct ScriptWatcher {
 }
 
 impl ScriptWatcher {
+    /// Watches `script` and the `.rhai` files beside it, remembering their modification times now.
     pub fn new(script: &Path) -> ScriptWatcher {
         let dir = script
             .parent()

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use assert_no_alloc::assert_no_alloc;
 use loam::model::torchscript::{
-    read_info, AttrType, AttrValue, ModelError, ModelStream, Module, Route, StreamConfig,
-    StreamHandle, StreamOutput,
+    read_info, AttrType, AttrValue, ModelStream, Module, Route, StreamConfig, StreamHandle,
+    StreamOutput, TorchScriptError,
 };
 use serde_json::Value as Json;
 
@@ -221,14 +221,14 @@ fn attributes_are_typed_from_their_codes() {
     let e = m
         .set_attribute("gain", &[AttrValue::Str("loud".into())])
         .unwrap_err();
-    assert!(matches!(e, ModelError::AttributeType { .. }), "{e}");
+    assert!(matches!(e, TorchScriptError::AttributeType { .. }), "{e}");
     let text = e.to_string();
     assert!(text.contains("full.ts") && text.contains("gain"), "{text}");
     let e = m.set_attribute("pair", &[AttrValue::Int(1)]).unwrap_err();
     assert!(e.to_string().contains("takes 2"), "{e}");
     let e = m.attribute("volume").unwrap_err();
     assert!(
-        matches!(e, ModelError::NoSuchAttribute { .. }) && e.to_string().contains("gain"),
+        matches!(e, TorchScriptError::NoSuchAttribute { .. }) && e.to_string().contains("gain"),
         "{e}"
     );
 
@@ -242,7 +242,7 @@ fn attributes_are_typed_from_their_codes() {
 fn bad_files_and_failing_methods_give_clear_errors() {
     need_models!();
     let e = Module::load(path("not_a_model")).err().unwrap();
-    assert!(matches!(e, ModelError::NotTorchScript { .. }), "{e}");
+    assert!(matches!(e, TorchScriptError::NotTorchScript { .. }), "{e}");
     assert!(
         e.to_string().contains("not_a_model.ts")
             && e.to_string().contains("not a TorchScript archive"),
@@ -268,7 +268,7 @@ fn bad_files_and_failing_methods_give_clear_errors() {
         z.finish().unwrap();
     }
     let e = Module::load(&zipped).err().unwrap();
-    assert!(matches!(e, ModelError::NotTorchScript { .. }), "{e}");
+    assert!(matches!(e, TorchScriptError::NotTorchScript { .. }), "{e}");
     assert!(
         e.to_string().contains("state_dict.pt") && e.to_string().contains("no code/"),
         "{e}"
@@ -276,7 +276,7 @@ fn bad_files_and_failing_methods_give_clear_errors() {
 
     let m = Module::load(path("full")).unwrap();
     let e = m.call("explode", &[1.0; 16]).unwrap_err();
-    assert!(matches!(e, ModelError::Call { .. }), "{e}");
+    assert!(matches!(e, TorchScriptError::Call { .. }), "{e}");
     let text = e.to_string();
     assert!(
         text.contains("full.ts") && text.contains("'explode'") && text.contains("always fails"),
@@ -286,13 +286,13 @@ fn bad_files_and_failing_methods_give_clear_errors() {
 
     let e = m.call("decode", &[0.0; 6]).unwrap_err();
     assert!(
-        matches!(e, ModelError::Shape { .. }) && e.to_string().contains("'decode'"),
+        matches!(e, TorchScriptError::Shape { .. }) && e.to_string().contains("'decode'"),
         "{e}"
     );
     let wrong = tch::Tensor::zeros([1, 3, 64], (tch::Kind::Float, tch::Device::Cpu));
     let e = m.call_tensor("forward", &wrong).unwrap_err();
     assert!(
-        matches!(e, ModelError::Shape { .. }) && e.to_string().contains("(batch, 1, frames)"),
+        matches!(e, TorchScriptError::Shape { .. }) && e.to_string().contains("(batch, 1, frames)"),
         "{e}"
     );
     let e = m.call("transmogrify", &[0.0]).unwrap_err();

@@ -7,13 +7,13 @@ use crate::support;
 use std::path::{Path, PathBuf};
 
 use loam::data::midi::{parse_midi, write_drums, write_melody};
-use loam::data::{Dataset, Melody, Note, Source};
+use loam::data::{Dataset, DatasetPart, Melody, MelodyNote};
 use loam::model::markov::{MarkovConfig, MarkovModel};
 use loam::model::rhythm_vae::{
     export, picture, DecodeOptions, RhythmVae, VaeConfig, MIN_PATTERNS, USABLE_F1,
 };
 use loam::model::rnn::{RnnConfig, RnnModel};
-use loam::model::trained::{Distribution, ModelError, Rng, StepModel};
+use loam::model::trained::{Distribution, Rng, StepModel, TrainedModelError};
 use loam::time::q;
 
 fn root() -> PathBuf {
@@ -99,7 +99,7 @@ fn too_small_datasets_say_the_minimum() {
     let e = RhythmVae::train(&data, &VaeConfig::default(), &mut |_| {})
         .err()
         .unwrap();
-    assert!(matches!(e, ModelError::Data(_)));
+    assert!(matches!(e, TrainedModelError::Data(_)));
     assert!(
         e.to_string()
             .contains("too small to train a rhythm VAE: 3 pattern(s) in 2+2+3/8; the minimum is 4"),
@@ -153,13 +153,13 @@ fn vae_trains_on_twelve_patterns_reloads_identically_and_interpolates() {
     let at1 = vae.interpolate(a, b, 1.0, &opts).unwrap();
     assert_eq!(at0, vae.decode(&vae.encode(a).unwrap(), &opts));
     assert_eq!(at1, vae.decode(&vae.encode(b).unwrap(), &opts));
-    let hits = |p: &loam::data::Pattern| {
+    let hits = |p: &loam::data::DrumBar| {
         p.hits
             .iter()
             .map(|h| (h.instrument.clone(), h.cell))
             .collect::<Vec<_>>()
     };
-    let close = |x: &loam::data::Pattern, y: &loam::data::Pattern| {
+    let close = |x: &loam::data::DrumBar, y: &loam::data::DrumBar| {
         let mut s = loam::model::rhythm_vae::OnsetScore::default();
         s.add(x, y);
         s.f1()
@@ -209,7 +209,7 @@ fn vae_trains_on_twelve_patterns_reloads_identically_and_interpolates() {
     let nine = Dataset::load(&root().join("datasets/aksak/nine.pat")).unwrap();
     assert!(matches!(
         vae.encode(&nine.patterns[0]),
-        Err(ModelError::Usage(_))
+        Err(TrainedModelError::Usage(_))
     ));
 
     // The latent-plane picture.
@@ -364,7 +364,7 @@ fn rnn_steps_show_a_distribution_that_can_be_reweighted() {
 #[test]
 fn rnn_learns_melodies_from_midi() {
     let data = Dataset::load(&root().join("datasets/midi/tune.mid")).unwrap();
-    assert_eq!(Source::pick(&data), Source::Melody);
+    assert_eq!(DatasetPart::pick(&data), DatasetPart::Melody);
     let config = RnnConfig {
         steps: 40,
         ..RnnConfig::default()
@@ -533,12 +533,12 @@ fn midi_drums_round_trip() {
 fn example_midi_files_are_current() {
     let seven = seven();
     let drums = write_drums(&seven.patterns[..2], 480);
-    let notes: Vec<Note> = [
+    let notes: Vec<MelodyNote> = [
         62u8, 65, 67, 69, 67, 65, 64, 62, 60, 62, 65, 64, 62, 60, 59, 62,
     ]
     .iter()
     .enumerate()
-    .map(|(i, &pitch)| Note {
+    .map(|(i, &pitch)| MelodyNote {
         pitch,
         start: q(i as i128, 8),
         duration: q(1, 8),

@@ -538,7 +538,7 @@ fn a_midi_mapping_file_saved_by_notepad_is_read() {
     f.bind(
         loam::control::midi::learn::LearnRequest::parse("tempo 80 160")
             .unwrap()
-            .bind(loam::control::midi::learn::Source::Cc {
+            .bind(loam::control::midi::learn::MidiControl::Cc {
                 channel: 0,
                 controller: 7,
             }),

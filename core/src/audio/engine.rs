@@ -24,6 +24,7 @@ use crate::sound::Sample;
 /// Fixed capacities and levels, chosen before the audio starts.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
+    /// Frames per second, in Hz.
     pub sample_rate: u32,
     /// Voice slots (stealing beyond this).
     pub voices: usize,
@@ -36,6 +37,7 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
+    /// Defaults for `sample_rate`: 64 voices, 8192 queued events, 4096 returns, master gain 0.5.
     pub fn new(sample_rate: u32) -> EngineConfig {
         EngineConfig {
             sample_rate,
@@ -92,6 +94,7 @@ pub struct EngineHandle {
     faults: Consumer<SourceFault>,
     /// The sources the engine muted, as told to the performer.
     pub muted: MutedSources,
+    /// The engine's live counters and clock, shared with the audio side.
     pub status: Arc<EngineStatus>,
 }
 
@@ -141,6 +144,7 @@ impl Engine {
         self.frame
     }
 
+    /// Voice slots.
     pub fn voice_capacity(&self) -> usize {
         self.pool.capacity()
     }
@@ -298,6 +302,7 @@ impl EngineHandle {
         told
     }
 
+    /// Queues `cmd` for the next block; false when the command ring is full (nothing is sent).
     pub fn command(&mut self, cmd: EngineCommand) -> bool {
         self.commands.push(cmd).is_ok()
     }
@@ -316,6 +321,7 @@ impl EngineHandle {
         n
     }
 
+    /// Frames rendered so far: the engine clock.
     pub fn frames(&self) -> u64 {
         self.status.frames()
     }

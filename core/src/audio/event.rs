@@ -10,6 +10,7 @@ use crate::sound::Sample;
 pub struct SoundEvent {
     /// Absolute frame (engine clock) at which the sound starts.
     pub frame: u64,
+    /// The sound, shared (dropped on the control side, never here).
     pub sample: Arc<Sample>,
     /// Linear gain.
     pub gain: f32,
@@ -28,6 +29,7 @@ pub struct SoundEvent {
 }
 
 impl SoundEvent {
+    /// `sample` at `frame`, at unit gain, centred, at its own pitch, whole.
     pub fn new(frame: u64, sample: Arc<Sample>) -> SoundEvent {
         SoundEvent {
             frame,

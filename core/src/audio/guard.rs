@@ -113,9 +113,12 @@ pub fn scan_scaled(block: &[f32], gain: f32) -> Option<Fault> {
 
 /// Which source was muted.
 #[derive(Clone, Debug)]
-pub enum Source {
+pub enum MixSource {
     /// A model slot (the control side knows which model plays there).
-    Model { slot: usize },
+    Model {
+        /// The slot, 0 … [`MODEL_SLOTS`](super::model_slots::MODEL_SLOTS) − 1.
+        slot: usize,
+    },
     /// A voice playing this sound.
     Voice(Arc<Sample>),
 }
@@ -123,7 +126,9 @@ pub enum Source {
 /// One muted source, sent from the audio thread to the control side.
 #[derive(Clone, Debug)]
 pub struct SourceFault {
-    pub source: Source,
+    /// What was muted.
+    pub source: MixSource,
+    /// What was wrong with its output.
     pub fault: Fault,
     /// The engine frame of the block in which it was muted.
     pub frame: u64,
@@ -155,7 +160,7 @@ impl FaultReport {
     /// Counts a muted source and names it if the ring has room.
     ///
     /// Audio thread: no allocation, lock, print or wait.
-    pub fn report(&mut self, source: Source, fault: Fault) {
+    pub fn report(&mut self, source: MixSource, fault: Fault) {
         EngineStatus::count(&self.status.muted_sources);
         let _ = self.ring.push(SourceFault {
             source,
@@ -206,7 +211,7 @@ mod tests {
         let status = Arc::new(EngineStatus::default());
         let (mut report, mut rx) = FaultReport::new(status.clone());
         for _ in 0..FAULT_CAPACITY + 10 {
-            report.report(Source::Model { slot: 3 }, Fault::Infinite);
+            report.report(MixSource::Model { slot: 3 }, Fault::Infinite);
         }
         assert_eq!(
             EngineStatus::get(&status.muted_sources),
@@ -214,7 +219,7 @@ mod tests {
         );
         let mut named = 0;
         while let Ok(f) = rx.pop() {
-            assert!(matches!(f.source, Source::Model { slot: 3 }));
+            assert!(matches!(f.source, MixSource::Model { slot: 3 }));
             named += 1;
         }
         assert_eq!(named, FAULT_CAPACITY);

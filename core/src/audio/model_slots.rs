@@ -9,7 +9,7 @@
 
 use rtrb::{Consumer, Producer};
 
-use super::guard::{scan_scaled, Fault, FaultReport, Source};
+use super::guard::{scan_scaled, Fault, FaultReport, MixSource};
 use super::stream_output::StreamOutput;
 
 /// How many models can sound at once.
@@ -20,16 +20,26 @@ const SCRATCH_FRAMES: usize = 4096;
 
 /// Messages from the control side to the slots.
 pub enum ModelMsg {
+    /// Start playing a stream's output in a slot.
     Attach {
+        /// The slot, 0 … [`MODEL_SLOTS`] − 1.
         slot: usize,
+        /// The stream's audio-side reader.
         output: Box<StreamOutput>,
+        /// Linear gain.
         gain: f32,
+        /// −1 (left) … 1 (right).
         pan: f32,
     },
+    /// Stop a slot; its output goes back over the return ring.
     Detach(usize),
+    /// Change a slot's gain and pan.
     Gain {
+        /// The slot, 0 … [`MODEL_SLOTS`] − 1.
         slot: usize,
+        /// Linear gain.
         gain: f32,
+        /// −1 (left) … 1 (right).
         pan: f32,
     },
 }
@@ -61,6 +71,7 @@ pub struct ModelSlots {
 }
 
 impl ModelSlots {
+    /// Empty slots that read `messages` and send outputs they let go of back over `returns`.
     pub fn new(messages: Consumer<ModelMsg>, returns: Producer<Box<StreamOutput>>) -> ModelSlots {
         ModelSlots {
             slots: (0..MODEL_SLOTS).map(|_| None).collect(),
@@ -141,7 +152,7 @@ impl ModelSlots {
                 }
                 if let Some(fault) = scan_scaled(buf, slot.gain_l.max(slot.gain_r)) {
                     slot.muted = Some(fault);
-                    faults.report(Source::Model { slot: index }, fault);
+                    faults.report(MixSource::Model { slot: index }, fault);
                     continue;
                 }
                 for (i, o) in block.chunks_exact_mut(2).enumerate() {

@@ -2,7 +2,7 @@
 //! mix ([`super::guard`]): it turns each [`SourceFault`] into one line for the
 //! performer (told once per source) and keeps the list `/status` shows.
 
-use super::guard::{Source, SourceFault};
+use super::guard::{MixSource, SourceFault};
 use super::model_slots::MODEL_SLOTS;
 
 /// Muted sounds `/status` lists (the first ones muted); more are still
@@ -22,6 +22,7 @@ pub struct MutedSources {
 }
 
 impl MutedSources {
+    /// Nothing muted yet; `sample_rate` turns frames into seconds in messages.
     pub fn new(sample_rate: u32) -> MutedSources {
         MutedSources {
             sample_rate: sample_rate.max(1),
@@ -40,7 +41,7 @@ impl MutedSources {
     ) -> Option<String> {
         let at = fault.frame as f64 / f64::from(self.sample_rate);
         match fault.source {
-            Source::Model { slot } => {
+            MixSource::Model { slot } => {
                 let name = model_name(slot).unwrap_or_else(|| format!("in slot {slot}"));
                 if let Some(entry) = self.slots.get_mut(slot) {
                     *entry = Some(format!("model {name}: {}", fault.fault.short()));
@@ -51,7 +52,7 @@ impl MutedSources {
                     fault.fault.describe()
                 ))
             }
-            Source::Voice(sample) => {
+            MixSource::Voice(sample) => {
                 if self.sounds.iter().any(|n| *n == sample.name) {
                     return None;
                 }

@@ -34,6 +34,7 @@ pub struct EngineStatus {
 }
 
 impl EngineStatus {
+    /// Frames rendered so far: the engine clock.
     pub fn frames(&self) -> u64 {
         self.frames.load(Ordering::Acquire)
     }
@@ -63,10 +64,12 @@ impl EngineStatus {
         }
     }
 
+    /// Adds one to `counter` (wait-free; the audio thread may call it).
     pub fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Reads `counter`.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
     }

@@ -29,10 +29,12 @@ pub struct Voice {
 }
 
 impl Voice {
+    /// True when the slot holds no sound.
     pub fn is_free(&self) -> bool {
         self.sample.is_none()
     }
 
+    /// True once it has played to its end (or was stopped) and waits to give its sample back.
     pub fn is_finished(&self) -> bool {
         self.finished
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rtrb::Producer;
 
-use super::guard::{FaultReport, Source};
+use super::guard::{FaultReport, MixSource};
 use super::voice::Voice;
 use super::{EngineStatus, SoundEvent};
 use crate::sound::Sample;
@@ -21,6 +21,7 @@ pub struct VoicePool {
 }
 
 impl VoicePool {
+    /// `capacity` empty voices (at least one), whose fade-outs last `fade_len` frames.
     pub fn new(capacity: usize, fade_len: u32) -> VoicePool {
         VoicePool {
             voices: (0..capacity.max(1)).map(|_| Voice::default()).collect(),
@@ -29,10 +30,12 @@ impl VoicePool {
         }
     }
 
+    /// Voice slots.
     pub fn capacity(&self) -> usize {
         self.voices.len()
     }
 
+    /// Voices holding a sound now.
     pub fn active(&self) -> usize {
         self.voices.iter().filter(|v| !v.is_free()).count()
     }
@@ -94,7 +97,7 @@ impl VoicePool {
             v.render(out);
             if let Some(fault) = v.take_fault() {
                 if let Some(sample) = v.sample() {
-                    faults.report(Source::Voice(Arc::clone(sample)), fault);
+                    faults.report(MixSource::Voice(Arc::clone(sample)), fault);
                 }
             }
             if v.is_finished() && !returns.is_full() {

@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::pattern::{instrument_rank, Melody, Pattern, CELLS_PER_PULSE};
+use super::pattern::{instrument_rank, DrumBar, Melody, CELLS_PER_PULSE};
 
 /// Ticks in a whole note: a sixth of a 1/32 pulse is one tick.
 pub const TICKS_PER_WHOLE: u32 = 192;
@@ -19,7 +19,10 @@ pub const TICKS_PER_WHOLE: u32 = 192;
 /// One step of a sequence: a label and the ticks until the next step.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Event {
+    /// What plays: the instruments struck together (`kick+hat`), MIDI pitches
+    /// (`60`, `60+64` for a chord), or `.` for a rest.
     pub label: String,
+    /// Ticks until the next step ([`TICKS_PER_WHOLE`] to the whole note).
     pub ticks: u32,
 }
 
@@ -56,7 +59,7 @@ fn gcd(a: u32, b: u32) -> u32 {
 
 /// A drum bar as events. The last event lasts until the bar's end; a bar
 /// without a hit on its downbeat starts with a rest.
-pub fn pattern_events(p: &Pattern) -> Vec<Event> {
+pub fn pattern_events(p: &DrumBar) -> Vec<Event> {
     let ticks_per_cell = TICKS_PER_WHOLE / (CELLS_PER_PULSE * p.metre.unit()).max(1);
     let ticks_per_cell = ticks_per_cell.max(1);
     let mut onsets: Vec<(u32, Vec<&str>)> = Vec::new();
@@ -165,42 +168,42 @@ mod tests {
 /// Which part of a dataset a step-wise model learns from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub enum DatasetPart {
     /// Drum patterns (each bar loops, so its last event leads to its first).
     Drums,
     /// Melodies (each a line with a start and an end).
     Melody,
 }
 
-impl Source {
+impl DatasetPart {
     /// Drums when the dataset has patterns, else melodies.
-    pub fn pick(data: &super::Dataset) -> Source {
+    pub fn pick(data: &super::Dataset) -> DatasetPart {
         if data.patterns.is_empty() && !data.melodies.is_empty() {
-            Source::Melody
+            DatasetPart::Melody
         } else {
-            Source::Drums
+            DatasetPart::Drums
         }
     }
 
     /// Reads `drums` or `melody`.
-    pub fn parse(text: &str) -> Option<Source> {
+    pub fn parse(text: &str) -> Option<DatasetPart> {
         match text {
-            "drums" | "drum" | "patterns" => Some(Source::Drums),
-            "melody" | "melodies" | "notes" => Some(Source::Melody),
+            "drums" | "drum" | "patterns" => Some(DatasetPart::Drums),
+            "melody" | "melodies" | "notes" => Some(DatasetPart::Melody),
             _ => None,
         }
     }
 }
 
 /// Event sequences of a dataset: `(events, loops)`; drum bars loop.
-pub fn dataset_sequences(data: &super::Dataset, source: Source) -> Vec<(Vec<Event>, bool)> {
+pub fn dataset_sequences(data: &super::Dataset, source: DatasetPart) -> Vec<(Vec<Event>, bool)> {
     match source {
-        Source::Drums => data
+        DatasetPart::Drums => data
             .patterns
             .iter()
             .map(|p| (pattern_events(p), true))
             .collect(),
-        Source::Melody => data
+        DatasetPart::Melody => data
             .melodies
             .iter()
             .map(|m| (melody_events(m), false))

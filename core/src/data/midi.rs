@@ -1,7 +1,7 @@
 //! Standard MIDI files in and out.
 //!
 //! Reading: notes on channel 10 become drum hits through the General MIDI drum
-//! map ([`gm_drum_name`]), one [`Pattern`] a bar, placed on the grid of sixths
+//! map ([`gm_drum_name`]), one [`DrumBar`] a bar, placed on the grid of sixths
 //! of a pulse; what is left of their timing becomes the micro-timing shift.
 //! The metre comes from the time-signature meta event (`7/8` reads as 2+2+3),
 //! and a text or marker event `metre 3+2+2/8` refines the grouping (loam
@@ -16,7 +16,7 @@ use midly::num::{u15, u28, u4, u7};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 
 use super::pattern::{
-    gm_drum_name, gm_drum_note, Hit, Melody, Note, Pattern, Provenance, CELLS_PER_PULSE,
+    gm_drum_name, gm_drum_note, DrumBar, Hit, Melody, MelodyNote, Provenance, CELLS_PER_PULSE,
 };
 use super::DataError;
 use crate::time::{q, Metre};
@@ -34,7 +34,9 @@ pub const MAX_MIDI_BARS: usize = 10_000;
 /// Everything musical in one MIDI file.
 #[derive(Debug, Default)]
 pub struct MidiContents {
-    pub patterns: Vec<Pattern>,
+    /// Drum bars, one per bar of a drum track (channel 10).
+    pub patterns: Vec<DrumBar>,
+    /// Melodies, one per track and channel with notes.
     pub melodies: Vec<Melody>,
 }
 
@@ -61,7 +63,7 @@ pub fn parse_midi(bytes: &[u8], file: &Path) -> Result<MidiContents, DataError> 
     // (tick, metre) changes, and all notes with absolute ticks.
     let mut metres: Vec<(u64, Metre)> = Vec::new();
     let mut drum_hits: Vec<(u64, &'static str, u8)> = Vec::new();
-    let mut melodies: BTreeMap<(usize, u8), Vec<Note>> = BTreeMap::new();
+    let mut melodies: BTreeMap<(usize, u8), Vec<MelodyNote>> = BTreeMap::new();
     let mut names: BTreeMap<usize, String> = BTreeMap::new();
     for (track, events) in smf.tracks.iter().enumerate() {
         let mut tick = 0u64;
@@ -108,12 +110,15 @@ pub fn parse_midi(bytes: &[u8], file: &Path) -> Result<MidiContents, DataError> 
                     if on {
                         held.insert((channel, key), (tick, vel));
                     } else if let Some((start, velocity)) = held.remove(&(channel, key)) {
-                        melodies.entry((track, channel)).or_default().push(Note {
-                            pitch: key,
-                            start: q(start as i128, 4 * tpq),
-                            duration: q((tick - start).max(1) as i128, 4 * tpq),
-                            velocity: velocity as f32 / 127.0,
-                        });
+                        melodies
+                            .entry((track, channel))
+                            .or_default()
+                            .push(MelodyNote {
+                                pitch: key,
+                                start: q(start as i128, 4 * tpq),
+                                duration: q((tick - start).max(1) as i128, 4 * tpq),
+                                velocity: velocity as f32 / 127.0,
+                            });
                     }
                 }
                 _ => {}
@@ -168,7 +173,7 @@ fn drum_bars(
     tpq: i128,
     stem: &str,
     provenance: &Provenance,
-) -> Result<Vec<Pattern>, TooManyBars> {
+) -> Result<Vec<DrumBar>, TooManyBars> {
     let Some(&(last_tick, _, _)) = hits.iter().max_by_key(|h| h.0) else {
         return Ok(Vec::new());
     };
@@ -192,11 +197,11 @@ fn drum_bars(
         bars.push((start, length, metre));
         start += length;
     }
-    let mut patterns: Vec<Pattern> = bars
+    let mut patterns: Vec<DrumBar> = bars
         .iter()
         .enumerate()
         .map(|(i, (_, _, metre))| {
-            let mut p = Pattern::new(&format!("{stem} bar {}", i + 1), metre.clone());
+            let mut p = DrumBar::new(&format!("{stem} bar {}", i + 1), metre.clone());
             p.provenance = provenance.clone();
             p
         })
@@ -243,7 +248,7 @@ fn drum_bars(
 /// a time signature and a `metre …` marker on every bar, and the first
 /// pattern's licence as the copyright. Instruments outside the GM map are
 /// left out.
-pub fn write_drums(patterns: &[Pattern], ticks_per_quarter: u16) -> Vec<u8> {
+pub fn write_drums(patterns: &[DrumBar], ticks_per_quarter: u16) -> Vec<u8> {
     let tpq = ticks_per_quarter.max(1) as i64;
     let mut events: Vec<(i64, u8, TrackEventKind<'static>)> = Vec::new();
     let mut bar_start = 0i64;

@@ -5,9 +5,9 @@
 //! `kick^0.73'-0.042` (velocity 0.73, 0.042 of a pulse early), written only
 //! where they differ from 1 and 0.
 
-use super::{Pattern, CELLS_PER_PULSE};
+use super::{DrumBar, CELLS_PER_PULSE};
 
-impl Pattern {
+impl DrumBar {
     /// `"kick ~ ~ … | … , hat … | …"`; `"~"` for an empty bar.
     pub fn to_mini_notation(&self) -> String {
         let groups = self.metre.groups().to_vec();
@@ -71,7 +71,7 @@ mod tests {
     #[test]
     fn hits_land_where_they_were() {
         let metre = Metre::parse("2+2+3/8").unwrap();
-        let mut p = Pattern::new("t", metre.clone());
+        let mut p = DrumBar::new("t", metre.clone());
         for (inst, cell) in [("kick", 0), ("hat", 3), ("snare", 12), ("kick", 24)] {
             p.hits.push(Hit {
                 instrument: inst.into(),
@@ -101,13 +101,13 @@ mod tests {
                 (q(24, 42), "kick".to_string()),
             ]
         );
-        assert_eq!(Pattern::new("e", metre).to_mini_notation(), "~");
+        assert_eq!(DrumBar::new("e", metre).to_mini_notation(), "~");
     }
 
     #[test]
     fn velocity_and_micro_timing_ride_on_the_steps() {
         let metre = Metre::parse("3/4").unwrap();
-        let mut p = Pattern::new("t", metre.clone());
+        let mut p = DrumBar::new("t", metre.clone());
         for (inst, cell, velocity, shift) in [
             ("kick", 0, 1.0, 0.0),
             ("hat", 6, 0.4, 0.1),

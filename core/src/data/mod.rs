@@ -68,22 +68,25 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use events::{
-    dataset_sequences, melody_events, pattern_events, Event, Source, TICKS_PER_WHOLE,
+    dataset_sequences, melody_events, pattern_events, DatasetPart, Event, TICKS_PER_WHOLE,
 };
-pub use pattern::{Hit, Melody, Note, Pattern, Provenance, CELLS_PER_PULSE};
+pub use pattern::{DrumBar, Hit, Melody, MelodyNote, Provenance, CELLS_PER_PULSE};
 
 /// A dataset loam could not read, or cannot train on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataError {
+    /// The file the error is in (or the dataset's folder).
     pub file: PathBuf,
     /// 1-based; 0 when the error concerns the whole file or dataset.
     pub line: usize,
     /// 1-based; 0 when unknown.
     pub column: usize,
+    /// What is wrong, in words.
     pub reason: String,
 }
 
 impl DataError {
+    /// An error at `line` and `column` (1-based; 0 when unknown) of `file`.
     pub fn at(file: &Path, line: usize, column: usize, reason: impl Into<String>) -> DataError {
         DataError {
             file: file.to_path_buf(),
@@ -93,6 +96,7 @@ impl DataError {
         }
     }
 
+    /// An error about the whole of `file`.
     pub fn file(file: &Path, reason: impl Into<String>) -> DataError {
         DataError::at(file, 0, 0, reason)
     }
@@ -115,7 +119,9 @@ impl std::error::Error for DataError {}
 pub struct Dataset {
     /// The file or folder it was read from.
     pub path: PathBuf,
-    pub patterns: Vec<Pattern>,
+    /// The drum bars read, in file order.
+    pub patterns: Vec<DrumBar>,
+    /// The melodies read, in file order.
     pub melodies: Vec<Melody>,
     /// Files read, in order.
     pub files: Vec<PathBuf>,
@@ -154,7 +160,7 @@ impl Dataset {
     /// Reads one file into the dataset (by extension; unknown ones are an error).
     pub fn add_file(&mut self, file: &Path) -> Result<(), DataError> {
         match kind_of(file) {
-            Some(FileKind::Pattern) => {
+            Some(FileKind::DrumBar) => {
                 let text = std::fs::read_to_string(file)
                     .map_err(|e| DataError::file(file, format!("cannot read: {e}")))?;
                 self.patterns.extend(text::parse_patterns(&text, file)?);
@@ -180,7 +186,7 @@ impl Dataset {
     }
 
     /// Builds a dataset from patterns already in memory.
-    pub fn from_patterns(patterns: Vec<Pattern>) -> Dataset {
+    pub fn from_patterns(patterns: Vec<DrumBar>) -> Dataset {
         Dataset {
             patterns,
             ..Dataset::default()
@@ -226,14 +232,14 @@ impl Dataset {
 }
 
 enum FileKind {
-    Pattern,
+    DrumBar,
     Midi,
 }
 
 fn kind_of(file: &Path) -> Option<FileKind> {
     let ext = file.extension()?.to_string_lossy().to_ascii_lowercase();
     match ext.as_str() {
-        "pat" => Some(FileKind::Pattern),
+        "pat" => Some(FileKind::DrumBar),
         "mid" | "midi" => Some(FileKind::Midi),
         _ => None,
     }

@@ -13,10 +13,15 @@
 /// One element type of an attribute, as nn-tilde's `TYPE_HASH` numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttrType {
+    /// A bool (code 0).
     Bool,
+    /// A 64-bit integer (code 1).
     Int,
+    /// A 64-bit float (code 2).
     Float,
+    /// A text (code 3).
     Str,
+    /// A tensor (code 4).
     Tensor,
     /// A named audio buffer (nn-tilde `Buffer`): set through its key string.
     Buffer,
@@ -45,13 +50,19 @@ impl AttrType {
 /// One element of an attribute's value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttrValue {
+    /// A bool.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A text.
     Str(String),
     /// A tensor: its shape and values (flattened, row-major).
     Tensor {
+        /// Size of each dimension.
         shape: Vec<i64>,
+        /// The elements, row-major.
         values: Vec<f32>,
     },
 }

@@ -19,11 +19,15 @@ pub use crate::sound::KIT_NAMES;
 /// the dataset into every model file trained on it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
+    /// The piece's or pattern's title.
     pub title: String,
+    /// Who made it.
     pub author: String,
+    /// Under which terms it may be used (`CC0-1.0`).
     pub licence: String,
     /// Where the material comes from (a recording, a book, "written for loam").
     pub source: String,
+    /// What its maker agreed to ("the author agrees to models being trained on these patterns").
     pub consent: String,
     /// The dataset file and line it was read from (`path:line`).
     pub file: String,
@@ -48,6 +52,7 @@ impl Provenance {
 /// One drum stroke.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {
+    /// The kit sound it plays (`kick`, `snare`, `hat`…).
     pub instrument: String,
     /// Position in sixths of a pulse from the bar's start.
     pub cell: u32,
@@ -66,18 +71,21 @@ impl Hit {
 
 /// One bar of drums in a metre.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Pattern {
+pub struct DrumBar {
+    /// The bar's name in the dataset.
     pub name: String,
+    /// Its metre (the grid of pulses its hits lie on).
     pub metre: Metre,
     /// Sorted by cell, then by instrument (kit order first).
     pub hits: Vec<Hit>,
+    /// Who made it, and under which terms.
     pub provenance: Provenance,
 }
 
-impl Pattern {
+impl DrumBar {
     /// An empty bar.
-    pub fn new(name: &str, metre: Metre) -> Pattern {
-        Pattern {
+    pub fn new(name: &str, metre: Metre) -> DrumBar {
+        DrumBar {
             name: name.to_string(),
             metre,
             hits: Vec::new(),
@@ -160,7 +168,7 @@ impl Pattern {
     }
 }
 
-impl fmt::Display for Pattern {
+impl fmt::Display for DrumBar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_text())
     }
@@ -169,9 +177,11 @@ impl fmt::Display for Pattern {
 /// Micro-timing of one `<` or `>` mark, in pulses.
 pub const SHIFT_MARK: f32 = 1.0 / 24.0;
 
-/// Velocity of `x`, `X` and `o`.
+/// Velocity of `x` (a normal stroke).
 pub const VELOCITY_NORMAL: f32 = 0.7;
+/// Velocity of `X` (an accent).
 pub const VELOCITY_ACCENT: f32 = 1.0;
+/// Velocity of `o` (a ghost note).
 pub const VELOCITY_GHOST: f32 = 0.35;
 
 /// The cell character for a velocity (the nearest of `o x X` or a digit).
@@ -266,18 +276,25 @@ pub fn gm_drum_note(name: &str) -> Option<u8> {
 
 /// A note of a melody, in whole notes from its start.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Note {
+pub struct MelodyNote {
+    /// MIDI note number, 0 … 127 (60 = middle C).
     pub pitch: u8,
+    /// When it starts, in whole notes from the melody's start.
     pub start: Rational,
+    /// How long it lasts, in whole notes.
     pub duration: Rational,
+    /// Loudness in (0, 1] (MIDI velocity / 127).
     pub velocity: f32,
 }
 
 /// A line of notes (one MIDI track and channel).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Melody {
+    /// The track's name, or the file's stem with track and channel.
     pub name: String,
-    pub notes: Vec<Note>,
+    /// Its notes, in order of start.
+    pub notes: Vec<MelodyNote>,
+    /// Who made it, and under which terms.
     pub provenance: Provenance,
 }
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::pattern::{
-    canonical_instrument, Hit, Pattern, Provenance, CELLS_PER_PULSE, SHIFT_MARK, VELOCITY_ACCENT,
+    canonical_instrument, DrumBar, Hit, Provenance, CELLS_PER_PULSE, SHIFT_MARK, VELOCITY_ACCENT,
     VELOCITY_GHOST, VELOCITY_NORMAL,
 };
 use super::DataError;
@@ -25,7 +25,7 @@ pub fn without_bom(text: &str) -> &str {
 /// Reads every pattern in `text`; `file` names the source in errors and
 /// provenance. A leading byte-order mark and CRLF line endings are read as
 /// nothing and LF.
-pub fn parse_patterns(text: &str, file: &Path) -> Result<Vec<Pattern>, DataError> {
+pub fn parse_patterns(text: &str, file: &Path) -> Result<Vec<DrumBar>, DataError> {
     let text = without_bom(text);
     let mut reader = Reader {
         file,
@@ -42,7 +42,7 @@ pub fn parse_patterns(text: &str, file: &Path) -> Result<Vec<Pattern>, DataError
 }
 
 struct Open {
-    pattern: Pattern,
+    pattern: DrumBar,
     line: usize,
     rows: usize,
 }
@@ -53,7 +53,7 @@ struct Reader<'a> {
     defaults: Provenance,
     /// The metre in force (sticky from one pattern to the next).
     metre: Option<Metre>,
-    patterns: Vec<Pattern>,
+    patterns: Vec<DrumBar>,
     current: Option<Open>,
 }
 
@@ -133,7 +133,7 @@ impl Reader<'_> {
 
     fn open(&mut self, line: usize, name: &str) {
         let metre = self.metre.clone().unwrap_or_default();
-        let mut pattern = Pattern::new(name, metre);
+        let mut pattern = DrumBar::new(name, metre);
         pattern.provenance = self.defaults.clone();
         pattern.provenance.file = format!("{}:{line}", self.file.display());
         self.current = Some(Open {
@@ -331,7 +331,7 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn parse(text: &str) -> Result<Vec<Pattern>, DataError> {
+    fn parse(text: &str) -> Result<Vec<DrumBar>, DataError> {
         parse_patterns(text, &PathBuf::from("test.pat"))
     }
 

@@ -13,8 +13,11 @@ pub enum Node {
     /// A sound name with its variant: `hat:2` is `Sound { name: "hat", variant: 2 }`.
     /// `kick^0.7'-0.05` adds an [`Accent`]: velocity 0.7, 0.05 pulses early.
     Sound {
+        /// The sound's name (a sample folder or a synth).
         name: String,
+        /// Which file of the folder, counted from 0 and wrapping.
         variant: u32,
+        /// Its velocity and nudge (`^v`, `'n`).
         accent: Accent,
     },
     /// `a b c` or `[a b c]`: steps share each cycle in proportion to their weights.
@@ -26,26 +29,45 @@ pub enum Node {
     /// `{a b c, d e}%n`: every layer moves at `steps` steps per cycle; without
     /// `%n`, at the step count of the first layer.
     Poly {
+        /// Each layer's steps.
         layers: Vec<Vec<Step>>,
+        /// Steps per cycle (`%n`); `None`: the first layer's step count.
         steps: Option<Rational>,
     },
     /// `[a | b | c]`: one option per cycle, chosen by the seeded hash.
     /// `id` is the byte offset of the first `|`, so each choice draws its own numbers.
-    Choice { id: usize, options: Vec<Node> },
+    Choice {
+        /// Byte offset of the first `|` in the source.
+        id: usize,
+        /// The alternatives, one chosen per cycle.
+        options: Vec<Node>,
+    },
     /// `a*2` (factor 2) and `a/2` (factor 1/2): play `factor` cycles of the child per cycle.
-    Fast { node: Box<Node>, factor: Rational },
+    Fast {
+        /// The child.
+        node: Box<Node>,
+        /// Cycles of the child per cycle (2 for `*2`, 1/2 for `/2`).
+        factor: Rational,
+    },
     /// `a(3,8,2)`: the child on the onsets of the Bjorklund rhythm, rotated left.
     Euclid {
+        /// The child.
         node: Box<Node>,
+        /// Onsets among the steps.
         pulses: i64,
+        /// Steps in the rhythm, each an equal share of the cycle.
         steps: u32,
+        /// Steps the rhythm is rotated left by.
         rotation: i64,
     },
     /// `a?` / `a?0.3`: each event is dropped with probability `probability`.
     /// `id` is the byte offset of the `?`.
     Degrade {
+        /// The child.
         node: Box<Node>,
+        /// The chance each event is dropped, 0 … 1 (1/2 for a bare `?`).
         probability: Rational,
+        /// Byte offset of the `?` in the source.
         id: usize,
     },
     /// Top-level `a b | c | d e f`: one part per pulse group of the current metre.
@@ -55,7 +77,9 @@ pub enum Node {
 /// A step of a sequence: a node and its relative length (`@` weight, `_` elongation).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
+    /// What the step plays.
     pub node: Node,
+    /// Its length relative to the other steps (1 unless `@w` or `_`).
     pub weight: Rational,
 }
 
@@ -75,7 +99,9 @@ impl Step {
 /// micro-timing this way.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Accent {
+    /// 0 … 2; 1 when absent.
     pub velocity: Rational,
+    /// Pulses, −1 … 1; positive is late.
     pub nudge: Rational,
 }
 

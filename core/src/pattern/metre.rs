@@ -12,8 +12,11 @@ use crate::time::Rational;
 /// index of the part that plays there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GroupSlot {
+    /// Where the slot starts, as a fraction of the cycle.
     pub begin: Rational,
+    /// Where it ends (exclusive).
     pub end: Rational,
+    /// The part that plays there, counted from 0.
     pub part: usize,
 }
 

@@ -110,7 +110,9 @@ pub struct PatternEvent {
     pub onset: Rational,
     /// How long it lasts, in cycles.
     pub duration: Rational,
+    /// The sound's name.
     pub sound: String,
+    /// Which file of the folder, counted from 0 and wrapping.
     pub variant: u32,
     /// Its velocity and nudge (`^v`, `'n`).
     pub accent: Accent,
@@ -121,6 +123,7 @@ pub struct PatternEvent {
 pub struct PatternError {
     /// Byte offset in the source of the character at fault.
     pub position: usize,
+    /// What is wrong, in words.
     pub message: String,
 }
 

@@ -118,15 +118,23 @@ pub enum Transform {
     Rev,
     /// Apply `transform` on cycles where `(cycle - offset) mod n == 0`.
     Every {
+        /// Period, in cycles.
         n: i64,
+        /// The first cycle it applies on, within the period.
         offset: i64,
+        /// The transform applied on those cycles.
         transform: Box<Transform>,
     },
     /// Drop each note with this probability (seeded).
     Degrade(f64),
     /// Jitter: `timing` = max onset change in pulses, `velocity` = max
     /// velocity change; seeded per note.
-    Humanise { timing: Rational, velocity: f64 },
+    Humanise {
+        /// The largest onset change, in pulses.
+        timing: Rational,
+        /// The largest velocity change (velocity 1 = as written).
+        velocity: f64,
+    },
     /// Delay the off-beat half of each pulse by `amount` half-pulses.
     Swing(Rational),
     /// Add another pattern on top.
@@ -142,7 +150,9 @@ pub struct Note {
     pub onset: Rational,
     /// How long it lasts, in cycles.
     pub duration: Rational,
+    /// The sound's name.
     pub sound: String,
+    /// Which file of the folder, counted from 0 and wrapping.
     pub variant: u32,
     /// 1.0 unless a transform changed it; never negative.
     pub velocity: f64,
@@ -151,6 +161,7 @@ pub struct Note {
 /// A transform parameter a script should not pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransformError {
+    /// What is wrong, in words.
     pub message: String,
 }
 

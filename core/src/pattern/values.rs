@@ -79,8 +79,11 @@ pub struct Rule {
 /// given and the range. Callers put the loop, address or target in front.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValueError {
+    /// The value's name (`gain`, `rate`…).
     pub name: &'static str,
+    /// The value given.
     pub value: f64,
+    /// The whole sentence: name, value and range.
     pub message: String,
 }
 

@@ -8,14 +8,23 @@ use crate::time::{Metre, Tempo, TempoOctave};
 /// and new grids meet.
 #[derive(Clone, Debug)]
 pub enum Change {
+    /// A new tempo.
     Tempo {
+        /// Beats per minute, of the metre's beat or a named note value.
         tempo: Tempo,
+        /// True: from the first frame not yet sent to the engine, with no phase
+        /// jump (`tempo_now`); false: at the next bar line.
         now: bool,
     },
+    /// A new metre.
     Metre {
+        /// The metre (`4/4`, `2+2+3/8`).
         metre: Metre,
+        /// True: from the first group boundary not yet sent to the engine, cutting
+        /// the bar there (`metre_now`); false: at the next bar line.
         now: bool,
     },
+    /// A new global tempo octave, at the next bar where the old and new grids meet.
     Octave(TempoOctave),
     /// Define or replace a loop (same name: replaced at its next boundary).
     Loop(LoopDef),

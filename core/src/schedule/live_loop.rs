@@ -6,12 +6,17 @@ use crate::time::TempoOctave;
 /// What a script says a loop is.
 #[derive(Clone, Debug)]
 pub struct LoopDef {
+    /// The loop's name; a loop of the same name replaces it.
     pub name: String,
+    /// The parsed mini-notation pattern.
     pub pattern: Pattern,
     /// The pattern text, for messages and status.
     pub source: String,
+    /// Linear gain (1 = as recorded).
     pub gain: f32,
+    /// −1 (left) … 1 (right).
     pub pan: f32,
+    /// Playback rate: 2 = an octave up and twice as short; negative plays reversed.
     pub rate: f32,
     /// Length of each sound as a fraction of its step (`None`: the whole sample).
     pub legato: Option<f64>,
@@ -31,6 +36,7 @@ impl LoopDef {
             .map_err(|e| format!("loop '{}': {e}", self.name))
     }
 
+    /// A loop named `name` playing `pattern` (written as `source`) at unit gain, centred, at its own pitch, with no transforms.
     pub fn new(name: &str, source: &str, pattern: Pattern) -> LoopDef {
         LoopDef {
             name: name.to_string(),

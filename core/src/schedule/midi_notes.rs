@@ -27,12 +27,15 @@ pub struct LoopMidi {
 /// (the control thread's MIDI part turns it into note-on and note-off).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlannedNote {
+    /// Frame of the note-on, on the engine clock.
     pub frame: u64,
     /// Frame of the note-off (after `frame`).
     pub end: u64,
     /// 0-based channel.
     pub channel: u8,
+    /// MIDI note number, 0 … 127.
     pub note: u8,
+    /// 1 … 127.
     pub velocity: u8,
 }
 

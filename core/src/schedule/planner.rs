@@ -46,6 +46,7 @@ pub struct Planner {
 }
 
 impl Planner {
+    /// A planner at 120 BPM in the default metre, no loops, planning bar 0 next.
     pub fn new(sample_rate: u32, bank: SoundBank) -> Planner {
         Planner {
             timeline: Timeline::new(
@@ -68,14 +69,17 @@ impl Planner {
         }
     }
 
+    /// Bar positions to frames, over every tempo and metre change so far.
     pub fn timeline(&self) -> &Timeline {
         &self.timeline
     }
 
+    /// The sounds loops and plays draw on.
     pub fn bank(&self) -> &SoundBank {
         &self.bank
     }
 
+    /// The sounds, to load or replace some.
     pub fn bank_mut(&mut self) -> &mut SoundBank {
         &mut self.bank
     }
@@ -85,6 +89,7 @@ impl Planner {
         self.next_bar
     }
 
+    /// The session's tempo octave (each loop's own adds to it).
     pub fn global_octave(&self) -> TempoOctave {
         self.global_octave
     }

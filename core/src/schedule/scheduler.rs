@@ -44,6 +44,7 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
+    /// A scheduler over `planner`, planning 100 ms (a tenth of the sample rate in frames) ahead of sending.
     pub fn new(planner: Planner) -> Scheduler {
         let margin = planner.timeline().sample_rate() as u64 / 10;
         Scheduler {
@@ -59,10 +60,12 @@ impl Scheduler {
         self.plan_margin = frames;
     }
 
+    /// The planner: loops, timeline and sounds.
     pub fn planner(&self) -> &Planner {
         &self.planner
     }
 
+    /// The planner, to change loops or sounds.
     pub fn planner_mut(&mut self) -> &mut Planner {
         &mut self.planner
     }

@@ -37,25 +37,55 @@ impl Sample {
 #[derive(Debug)]
 pub enum SoundError {
     /// The file or folder could not be read at all.
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The system's error.
+        source: io::Error,
+    },
     /// The file is not a (readable) RIFF/WAVE file.
-    NotWav { path: PathBuf, reason: String },
+    NotWav {
+        /// The file.
+        path: PathBuf,
+        /// What the header lacks or gets wrong.
+        reason: String,
+    },
     /// A WAV encoding loam does not decode (A-law, µ-law, ADPCM, 16-bit float, …).
-    Unsupported { path: PathBuf, reason: String },
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// The encoding it uses.
+        reason: String,
+    },
     /// More than two channels.
-    Channels { path: PathBuf, channels: u16 },
+    Channels {
+        /// The file.
+        path: PathBuf,
+        /// Channels it has.
+        channels: u16,
+    },
     /// A valid WAV with no audio in it.
-    Empty { path: PathBuf },
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
     /// A size the file (or folder) declares is past one of loam's limits:
     /// a sample rate outside [`super::wav::MIN_SAMPLE_RATE`]..=[`super::wav::MAX_SAMPLE_RATE`],
     /// a length past [`super::wav::MAX_SAMPLE_FRAMES`], or a folder past
     /// [`super::bank::MAX_FOLDER_FILES`] / [`super::bank::MAX_FOLDER_FRAMES`].
     /// Checked before anything is decoded or allocated.
-    TooLarge { path: PathBuf, reason: String },
+    TooLarge {
+        /// The file or folder.
+        path: PathBuf,
+        /// Which size, and the limit.
+        reason: String,
+    },
     /// A folder with WAV files none of which could be read; `refused` says
     /// why for each.
     NoneReadable {
+        /// The folder.
         path: PathBuf,
+        /// Why each file was refused.
         refused: Vec<SoundError>,
     },
 }

@@ -27,7 +27,9 @@ pub struct Metre {
 /// A metre string loam could not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetreError {
+    /// The text given.
     pub text: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 

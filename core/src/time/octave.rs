@@ -14,7 +14,9 @@ use super::{q, Rational};
 pub struct TempoOctave(i8);
 
 impl TempoOctave {
+    /// The lowest octave a performer sets (a quarter of the tempo).
     pub const MIN: i8 = -2;
+    /// The highest octave a performer sets (four times the tempo).
     pub const MAX: i8 = 2;
 
     /// A performer-set octave; refuses values outside −2..=2.
@@ -28,6 +30,7 @@ impl TempoOctave {
         }
     }
 
+    /// −2 … 2 for a performer's octave; −4 … 4 for a sum.
     pub fn get(self) -> i8 {
         self.0
     }

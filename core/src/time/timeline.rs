@@ -23,7 +23,9 @@ pub struct Segment {
     pub start: Rational,
     /// Exact frame of `start`.
     pub start_frame: Rational,
+    /// The metre in force.
     pub metre: Metre,
+    /// The tempo in force.
     pub tempo: Tempo,
     /// When this segment begins a bar that follows a bar cut short, the
     /// position where that earlier bar was cut.
@@ -46,6 +48,7 @@ pub struct Timeline {
 const SNAP: i128 = 1 << 24;
 
 impl Timeline {
+    /// A timeline at `sample_rate` Hz starting at frame 0 in `metre` at `tempo`.
     pub fn new(sample_rate: u32, metre: Metre, tempo: Tempo) -> Timeline {
         Timeline {
             sample_rate,
@@ -60,10 +63,12 @@ impl Timeline {
         }
     }
 
+    /// Frames per second, in Hz.
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
     }
 
+    /// The spans of constant metre and tempo, in order of start.
     pub fn segments(&self) -> &[Segment] {
         &self.segments
     }

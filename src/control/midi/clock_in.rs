@@ -43,12 +43,16 @@ pub struct ClockFollower {
 /// A straight line through pulse times: `nanos(j) = at + per_pulse·(j − j0)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ClockLine {
+    /// The pulse the line is anchored at.
     pub j0: i64,
+    /// When pulse `j0` came, in nanoseconds on the monotonic clock.
     pub at: f64,
+    /// Nanoseconds between pulses (24 pulses to the quarter note).
     pub per_pulse: f64,
 }
 
 impl ClockLine {
+    /// When pulse `j` (fractional) comes, in nanoseconds on the monotonic clock.
     pub fn nanos(&self, j: f64) -> f64 {
         self.at + self.per_pulse * (j - self.j0 as f64)
     }
@@ -65,6 +69,7 @@ impl ClockLine {
 }
 
 impl ClockFollower {
+    /// A follower that has heard nothing and is stopped.
     pub fn new() -> ClockFollower {
         ClockFollower::default()
     }
@@ -110,6 +115,7 @@ impl ClockFollower {
         }
     }
 
+    /// True between Start (or Continue, or a clock already running) and Stop.
     pub fn running(&self) -> bool {
         self.running
     }

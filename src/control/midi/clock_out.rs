@@ -67,6 +67,7 @@ impl TickGrid {
         self.at_bar.ceil().to_integer() as i64
     }
 
+    /// The bar the grid is at, counted from the clock's start.
     pub fn bar(&self) -> i64 {
         self.bar
     }
@@ -89,6 +90,7 @@ pub enum Transport {
 pub struct ClockOut {
     grid: TickGrid,
     next: i64,
+    /// Whether pulses go out.
     pub transport: Transport,
     /// Pulses generated after their frame had played (sent late).
     pub late: u64,

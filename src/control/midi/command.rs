@@ -15,17 +15,37 @@ pub enum MidiCommand {
     /// The bindings, one per line.
     Mappings,
     /// A loop's gain, times its own (a learned knob).
-    LoopGain { name: String, gain: f32 },
+    LoopGain {
+        /// The loop's name.
+        name: String,
+        /// Linear gain, multiplied with the loop's own.
+        gain: f32,
+    },
     /// A tempo now, in the metre's beats a minute (a learned knob).
     Tempo(f64),
     /// A message for scripts (`midi_events()`), at `nanos`.
-    Event { message: MidiMessage, nanos: u64 },
+    Event {
+        /// The message.
+        message: MidiMessage,
+        /// When it arrived, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
+        nanos: u64,
+    },
     /// Clock, Start, Stop, Continue or Song Position from the input.
-    ClockIn { message: MidiMessage, nanos: u64 },
+    ClockIn {
+        /// The clock or transport message.
+        message: MidiMessage,
+        /// When it arrived, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
+        nanos: u64,
+    },
     /// Follow the external clock (true) or run on loam's own (false).
     Follow(bool),
     /// Clock out on (start at the next bar line) or off (Stop now).
     ClockOut(bool),
     /// Something for the performer (learned, port gone, port back).
-    Say { text: String, error: bool },
+    Say {
+        /// What to say.
+        text: String,
+        /// True: shown as an error.
+        error: bool,
+    },
 }

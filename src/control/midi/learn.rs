@@ -29,12 +29,32 @@ use crate::pattern::values;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Target {
-    Control { name: String },
+    /// A named control that scripts read with `ctrl("NAME")` (0 … 1 by default).
+    Control {
+        /// The control's name.
+        name: String,
+    },
+    /// The tempo, now, without a phase jump (60 … 180 BPM by default).
     Tempo,
+    /// The global tempo octave, at the next meeting point (−2 … 2).
     Octave,
-    LoopGain { name: String },
-    LoopMute { name: String },
-    Latent { model: String, dim: usize },
+    /// A loop's gain, multiplied with its own (0 … 1.5 by default).
+    LoopGain {
+        /// The loop's name.
+        name: String,
+    },
+    /// A loop's mute: each press toggles; a CC mutes above the middle.
+    LoopMute {
+        /// The loop's name.
+        name: String,
+    },
+    /// One dimension of a loaded model's latent vector (−3 … 3 by default).
+    Latent {
+        /// The model's name.
+        model: String,
+        /// The dimension, counted from 0.
+        dim: usize,
+    },
 }
 
 impl Target {
@@ -131,32 +151,54 @@ impl std::fmt::Display for Target {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Curve {
+    /// `min + (max − min)·x` (`lin`, the default).
     #[default]
     Linear,
+    /// `min·(max/min)^x` for positive ranges, else `min + (max − min)·x²` (`exp`).
     Exponential,
 }
 
 /// A physical control: which message, on which channel (0-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Source {
-    Cc { channel: u8, controller: u8 },
-    Note { channel: u8, note: u8 },
-    Bend { channel: u8 },
-    Pressure { channel: u8 },
+pub enum MidiControl {
+    /// A control change (a knob or a fader).
+    Cc {
+        /// 0-based channel.
+        channel: u8,
+        /// Controller number, 0 … 127.
+        controller: u8,
+    },
+    /// A key or a pad: its velocity is the travel.
+    Note {
+        /// 0-based channel.
+        channel: u8,
+        /// MIDI note number, 0 … 127.
+        note: u8,
+    },
+    /// The pitch-bend wheel: −8192 … 8191 maps to 0 … 1.
+    Bend {
+        /// 0-based channel.
+        channel: u8,
+    },
+    /// Channel pressure (aftertouch).
+    Pressure {
+        /// 0-based channel.
+        channel: u8,
+    },
 }
 
-impl Source {
+impl MidiControl {
     /// The control a message moves and how far along its travel (0 … 1);
     /// `None` for messages that are not controls (a note-off is one: 0).
-    pub fn of(msg: &MidiMessage) -> Option<(Source, f64)> {
+    pub fn of(msg: &MidiMessage) -> Option<(MidiControl, f64)> {
         Some(match *msg {
             MidiMessage::Control {
                 channel,
                 controller,
                 value,
             } => (
-                Source::Cc {
+                MidiControl::Cc {
                     channel,
                     controller,
                 },
@@ -166,13 +208,16 @@ impl Source {
                 channel,
                 note,
                 velocity,
-            } => (Source::Note { channel, note }, velocity as f64 / 127.0),
-            MidiMessage::NoteOff { channel, note, .. } => (Source::Note { channel, note }, 0.0),
-            MidiMessage::PitchBend { channel, value } => {
-                (Source::Bend { channel }, (value as f64 + 8192.0) / 16383.0)
+            } => (MidiControl::Note { channel, note }, velocity as f64 / 127.0),
+            MidiMessage::NoteOff { channel, note, .. } => {
+                (MidiControl::Note { channel, note }, 0.0)
             }
+            MidiMessage::PitchBend { channel, value } => (
+                MidiControl::Bend { channel },
+                (value as f64 + 8192.0) / 16383.0,
+            ),
             MidiMessage::ChannelPressure { channel, value } => {
-                (Source::Pressure { channel }, value as f64 / 127.0)
+                (MidiControl::Pressure { channel }, value as f64 / 127.0)
             }
             _ => return None,
         })
@@ -181,20 +226,22 @@ impl Source {
     /// Whether this message may start a binding (a note-off may not: it
     /// follows the note-on that already bound).
     pub fn starts_learning(msg: &MidiMessage) -> bool {
-        !matches!(msg, MidiMessage::NoteOff { .. }) && Source::of(msg).is_some()
+        !matches!(msg, MidiMessage::NoteOff { .. }) && MidiControl::of(msg).is_some()
     }
 }
 
-impl std::fmt::Display for Source {
+impl std::fmt::Display for MidiControl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Source::Cc {
+            MidiControl::Cc {
                 channel,
                 controller,
             } => write!(f, "CC {controller} on channel {}", channel + 1),
-            Source::Note { channel, note } => write!(f, "note {note} on channel {}", channel + 1),
-            Source::Bend { channel } => write!(f, "pitch bend on channel {}", channel + 1),
-            Source::Pressure { channel } => write!(f, "pressure on channel {}", channel + 1),
+            MidiControl::Note { channel, note } => {
+                write!(f, "note {note} on channel {}", channel + 1)
+            }
+            MidiControl::Bend { channel } => write!(f, "pitch bend on channel {}", channel + 1),
+            MidiControl::Pressure { channel } => write!(f, "pressure on channel {}", channel + 1),
         }
     }
 }
@@ -202,10 +249,15 @@ impl std::fmt::Display for Source {
 /// One binding: a control, a target, a range and a curve.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mapping {
-    pub source: Source,
+    /// The physical control.
+    pub source: MidiControl,
+    /// What it drives.
     pub target: Target,
+    /// The target's value at the bottom of the control's travel.
     pub min: f64,
+    /// The target's value at the top of the control's travel.
     pub max: f64,
+    /// How the travel maps onto `min … max`.
     #[serde(default)]
     pub curve: Curve,
 }
@@ -237,8 +289,11 @@ impl Mapping {
 /// A request to bind the next control moved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LearnRequest {
+    /// What the next control moved will drive.
     pub target: Target,
+    /// `(min, max)`; `None`: the target's default range (see the table above).
     pub range: Option<(f64, f64)>,
+    /// How the travel maps onto the range.
     pub curve: Curve,
 }
 
@@ -279,7 +334,7 @@ impl LearnRequest {
     }
 
     /// The mapping this request makes when `source` moves.
-    pub fn bind(&self, source: Source) -> Mapping {
+    pub fn bind(&self, source: MidiControl) -> Mapping {
         let (min, max) = self.range.unwrap_or_else(|| self.target.default_range());
         Mapping {
             source,
@@ -354,7 +409,7 @@ mod tests {
         assert!(LearnRequest::parse("octave -2.4 2").is_err());
         assert!(LearnRequest::parse("latent:drums:0 -100 0").is_err());
         assert!(LearnRequest::parse("loop:kick:mute 0 20").is_ok());
-        let m = r.bind(Source::Cc {
+        let m = r.bind(MidiControl::Cc {
             channel: 0,
             controller: 1,
         });
@@ -363,7 +418,7 @@ mod tests {
         assert!((m.value(0.5) - (90.0f64 * 150.0).sqrt()).abs() < 1e-9);
         let lin = LearnRequest::parse("ctrl:x -1 1")
             .unwrap()
-            .bind(Source::Bend { channel: 0 });
+            .bind(MidiControl::Bend { channel: 0 });
         assert_eq!(lin.value(0.5), 0.0);
         assert_eq!(lin.value(f64::NAN), -1.0);
     }

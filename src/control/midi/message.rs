@@ -9,52 +9,85 @@
 pub enum MidiMessage {
     /// A note-on with velocity 0 is reported as a [`MidiMessage::NoteOff`].
     NoteOn {
+        /// 0-based channel.
         channel: u8,
+        /// MIDI note number, 0 … 127 (60 = middle C).
         note: u8,
+        /// 1 … 127.
         velocity: u8,
     },
+    /// A key released.
     NoteOff {
+        /// 0-based channel.
         channel: u8,
+        /// MIDI note number, 0 … 127.
         note: u8,
+        /// Release velocity, 0 … 127 (most keyboards send 64 or 0).
         velocity: u8,
     },
+    /// Aftertouch on one key.
     PolyPressure {
+        /// 0-based channel.
         channel: u8,
+        /// MIDI note number, 0 … 127.
         note: u8,
+        /// Pressure, 0 … 127.
         value: u8,
     },
+    /// A control change (a knob, a fader, a pedal).
     Control {
+        /// 0-based channel.
         channel: u8,
+        /// Controller number, 0 … 127.
         controller: u8,
+        /// Position, 0 … 127.
         value: u8,
     },
+    /// A program change.
     Program {
+        /// 0-based channel.
         channel: u8,
+        /// Program number, 0 … 127.
         program: u8,
     },
+    /// Aftertouch for the whole channel.
     ChannelPressure {
+        /// 0-based channel.
         channel: u8,
+        /// Pressure, 0 … 127.
         value: u8,
     },
     /// −8192 … 8191, 0 = centre.
     PitchBend {
+        /// 0-based channel.
         channel: u8,
+        /// −8192 … 8191, 0 = centre.
         value: i16,
     },
+    /// MIDI time code quarter frame (its data byte).
     QuarterFrame(u8),
     /// In MIDI beats (sixteenth notes = 6 clocks) since the song's start.
     SongPosition(u16),
+    /// Song Select: the song number, 0 … 127.
     SongSelect(u8),
+    /// Tune Request.
     TuneRequest,
+    /// Timing Clock: 24 pulses per quarter note.
     Clock,
+    /// Start from the song's beginning.
     Start,
+    /// Continue from the current song position.
     Continue,
+    /// Stop.
     Stop,
+    /// Active Sensing (a keep-alive every 300 ms).
     ActiveSensing,
+    /// System Reset.
     Reset,
     /// A complete SysEx message of this many bytes (F0 … F7 included); its
     /// contents are not used.
     SysEx {
+        /// Bytes, F0 and F7 included.
         len: usize,
     },
 }
@@ -143,6 +176,7 @@ pub struct Parser {
     have: usize,
     /// Bytes of a SysEx in progress.
     sysex: Option<usize>,
+    /// What was skipped or dropped so far.
     pub counts: ParseCounts,
 }
 
@@ -160,6 +194,7 @@ fn data_len(status: u8) -> usize {
 }
 
 impl Parser {
+    /// A parser with no running status and nothing counted.
     pub fn new() -> Parser {
         Parser::default()
     }

@@ -19,5 +19,5 @@ pub mod message;
 
 pub use command::MidiCommand;
 pub use desk::{parse_request, LearnedBindings, MidiDesk, MidiOut};
-pub use learn::{Curve, LearnRequest, Mapping, Source, Target};
+pub use learn::{Curve, LearnRequest, Mapping, MidiControl, Target};
 pub use message::{MidiMessage, Parser};

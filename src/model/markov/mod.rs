@@ -19,9 +19,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::data::{dataset_sequences, DataError, Dataset, Event, Provenance, Source};
+use crate::data::{dataset_sequences, DataError, Dataset, DatasetPart, Event, Provenance};
 use crate::model::trained::picture::heat_map;
-use crate::model::trained::{file, Distribution, ModelError, StepModel};
+use crate::model::trained::{file, Distribution, StepModel, TrainedModelError};
 
 /// Kind string in the model file.
 pub const KIND: &str = "markov";
@@ -38,7 +38,7 @@ pub struct MarkovConfig {
     /// Longest context learned (1..=8).
     pub max_order: usize,
     /// Drums or melodies; by default drums when the dataset has patterns.
-    pub source: Option<Source>,
+    pub source: Option<DatasetPart>,
 }
 
 impl Default for MarkovConfig {
@@ -81,13 +81,19 @@ type ContextMap = HashMap<u128, Continuations, BuildHasherDefault<KeyHasher>>;
 /// Everything saved besides the counts (which are rebuilt from `sequences`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MarkovInfo {
+    /// Always [`KIND`] (`markov`).
     pub kind: String,
+    /// Format version of the model file.
     pub version: u32,
+    /// The longest context it counts, in events.
     pub max_order: usize,
-    pub source: Option<Source>,
+    /// Drums or melodies; `None`: chosen from the dataset ([`DatasetPart::pick`]).
+    pub source: Option<DatasetPart>,
+    /// The events it can play, in token order.
     pub alphabet: Vec<Event>,
     /// Learned sequences as tokens, and whether each loops.
     pub sequences: Vec<(Vec<u32>, bool)>,
+    /// Who made the data it learned from.
     pub provenance: Vec<Provenance>,
 }
 
@@ -132,18 +138,18 @@ impl MarkovModel {
     }
 
     /// Learns from the dataset's drum patterns or melodies.
-    pub fn train(data: &Dataset, config: &MarkovConfig) -> Result<MarkovModel, ModelError> {
-        let source = config.source.unwrap_or_else(|| Source::pick(data));
+    pub fn train(data: &Dataset, config: &MarkovConfig) -> Result<MarkovModel, TrainedModelError> {
+        let source = config.source.unwrap_or_else(|| DatasetPart::pick(data));
         let sequences = dataset_sequences(data, source);
         let events: usize = sequences.iter().map(|s| s.0.len()).sum();
         if events < MIN_EVENTS {
-            return Err(ModelError::Data(DataError::file(
+            return Err(TrainedModelError::Data(DataError::file(
                 &data.path,
                 format!(
                     "too small to train a Markov model: {events} event(s) in its {}; the minimum is {MIN_EVENTS}",
                     match source {
-                        Source::Drums => "drum patterns",
-                        Source::Melody => "melodies",
+                        DatasetPart::Drums => "drum patterns",
+                        DatasetPart::Melody => "melodies",
                     }
                 ),
             )));
@@ -214,6 +220,7 @@ impl MarkovModel {
         self.order = order.min(self.info.max_order);
     }
 
+    /// The sampling temperature (0 = always the most likely event, 1 = as learned).
     pub fn temperature(&self) -> f32 {
         self.temperature
     }
@@ -256,24 +263,28 @@ impl MarkovModel {
     }
 
     /// Writes the transition table as a PNG heat map.
-    pub fn write_picture(&self, path: &Path) -> Result<(), ModelError> {
+    pub fn write_picture(&self, path: &Path) -> Result<(), TrainedModelError> {
         let v = self.info.alphabet.len().max(1);
         heat_map(&self.transition_table(), (600 / v).clamp(4, 24)).save_png(path)
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+    /// Writes the model file to `path`: [`MarkovInfo`] as its description and no
+    /// weights (the counts are rebuilt from the sequences on load).
+    pub fn save(&self, path: &Path) -> Result<(), TrainedModelError> {
         let meta = serde_json::to_value(&self.info)
-            .map_err(|e| ModelError::file(path, format!("cannot describe model: {e}")))?;
+            .map_err(|e| TrainedModelError::file(path, format!("cannot describe model: {e}")))?;
         file::write(path, &meta, &[])
     }
 
-    pub fn load(path: &Path) -> Result<MarkovModel, ModelError> {
+    /// Reads a model file [`MarkovModel::save`] wrote; an error names the file and says what is wrong.
+    pub fn load(path: &Path) -> Result<MarkovModel, TrainedModelError> {
         let (meta, _) = file::read(path)?;
         if meta.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
-            return Err(ModelError::file(path, format!("not a {KIND} model")));
+            return Err(TrainedModelError::file(path, format!("not a {KIND} model")));
         }
-        let info: MarkovInfo = serde_json::from_value(meta)
-            .map_err(|e| ModelError::file(path, format!("damaged model description: {e}")))?;
+        let info: MarkovInfo = serde_json::from_value(meta).map_err(|e| {
+            TrainedModelError::file(path, format!("damaged model description: {e}"))
+        })?;
         let mut model = MarkovModel::new(info.max_order);
         for e in &info.alphabet {
             model.intern(e);
@@ -281,7 +292,10 @@ impl MarkovModel {
         let v = info.alphabet.len() as u32;
         for (tokens, loops) in &info.sequences {
             if tokens.iter().any(|t| *t >= v) {
-                return Err(ModelError::file(path, "a sequence names an unknown event"));
+                return Err(TrainedModelError::file(
+                    path,
+                    "a sequence names an unknown event",
+                ));
             }
             model.learn_tokens(tokens, *loops);
         }

@@ -8,13 +8,13 @@
 //! Random variants, made afresh for every batch: instrument dropout (one
 //! instrument silenced) and velocity jitter.
 
-use crate::data::{Hit, Pattern, CELLS_PER_PULSE};
+use crate::data::{DrumBar, Hit, CELLS_PER_PULSE};
 
 use crate::model::trained::Rng;
 
 /// The originals and their fixed variants. Originals come first.
-pub fn fixed_variants(patterns: &[Pattern], tempo_octaves: bool) -> Vec<Pattern> {
-    let mut out: Vec<Pattern> = patterns.to_vec();
+pub fn fixed_variants(patterns: &[DrumBar], tempo_octaves: bool) -> Vec<DrumBar> {
+    let mut out: Vec<DrumBar> = patterns.to_vec();
     for p in patterns {
         out.extend(group_rotations(p));
         if tempo_octaves {
@@ -26,7 +26,7 @@ pub fn fixed_variants(patterns: &[Pattern], tempo_octaves: bool) -> Vec<Pattern>
 }
 
 /// Rotations by k groups that keep the metre's grouping.
-pub fn group_rotations(p: &Pattern) -> Vec<Pattern> {
+pub fn group_rotations(p: &DrumBar) -> Vec<DrumBar> {
     let groups = p.metre.groups();
     let mut out = Vec::new();
     let mut offset = 0u32;
@@ -50,7 +50,7 @@ pub fn group_rotations(p: &Pattern) -> Vec<Pattern> {
 }
 
 /// The bar played twice as fast (twice in one bar), where the grid allows.
-pub fn double_time(p: &Pattern) -> Option<Pattern> {
+pub fn double_time(p: &DrumBar) -> Option<DrumBar> {
     let cells = p.cells();
     if !cells.is_multiple_of(2) || p.hits.iter().any(|h| !h.cell.is_multiple_of(2)) {
         return None;
@@ -73,7 +73,7 @@ pub fn double_time(p: &Pattern) -> Option<Pattern> {
 }
 
 /// The first half of the bar stretched over the whole bar (half time).
-pub fn half_time(p: &Pattern) -> Option<Pattern> {
+pub fn half_time(p: &DrumBar) -> Option<DrumBar> {
     let cells = p.cells();
     let mut d = p.clone();
     d.name = format!("{} half time", p.name);
@@ -96,7 +96,7 @@ pub fn half_time(p: &Pattern) -> Option<Pattern> {
 
 /// A random variant for one batch: sometimes one instrument dropped, and
 /// velocities jittered by up to ±`jitter`.
-pub fn jitter(p: &Pattern, rng: &mut Rng, dropout: f32, jitter: f32) -> Pattern {
+pub fn jitter(p: &DrumBar, rng: &mut Rng, dropout: f32, jitter: f32) -> DrumBar {
     let mut v = p.clone();
     let names = p.instruments();
     if names.len() > 1 && rng.uniform() < dropout {
@@ -114,7 +114,7 @@ mod tests {
     use super::*;
     use crate::data::text::parse_patterns;
 
-    fn one(text: &str) -> Pattern {
+    fn one(text: &str) -> DrumBar {
         parse_patterns(text, std::path::Path::new("t.pat"))
             .unwrap()
             .remove(0)

@@ -13,13 +13,13 @@ use std::path::Path;
 
 use super::RhythmVae;
 use crate::model::trained::python::{answer_field, export_with};
-use crate::model::trained::ModelError;
+use crate::model::trained::TrainedModelError;
 
 /// The Python exporter.
 pub const SCRIPT: &str = include_str!("export_vae.py");
 
 /// Exports `vae` to `out` (a `.ts` file nn~ loads).
-pub fn export_torchscript(vae: &RhythmVae, out: &Path) -> Result<(), ModelError> {
+pub fn export_torchscript(vae: &RhythmVae, out: &Path) -> Result<(), TrainedModelError> {
     export_with("vae", SCRIPT, |p| vae.save(p), out, None).map(|_| ())
 }
 
@@ -29,7 +29,7 @@ pub fn export_and_check(
     vae: &RhythmVae,
     out: &Path,
     z: &[Vec<f32>],
-) -> Result<(Vec<Vec<f32>>, Vec<String>), ModelError> {
+) -> Result<(Vec<Vec<f32>>, Vec<String>), TrainedModelError> {
     let request = serde_json::json!({ "z": z });
     let answer = export_with("vae", SCRIPT, |p| vae.save(p), out, Some(&request))?;
     Ok((

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Hit, Pattern, CELLS_PER_PULSE};
+use crate::data::{DrumBar, Hit, CELLS_PER_PULSE};
 use crate::time::Metre;
 
 /// Micro-timing is stored in grid cells (a sixth of a pulse), clamped to ±1.
@@ -15,12 +15,14 @@ const SHIFT_SCALE: f32 = CELLS_PER_PULSE as f32;
 pub struct GridSpec {
     /// The metre, as written (`2+2+3/8`).
     pub metre: String,
+    /// Instrument names, one grid row each, in kit order (those not in the kit after).
     pub instruments: Vec<String>,
     #[serde(skip)]
     parsed: Option<Metre>,
 }
 
 impl GridSpec {
+    /// The grid for `metre` with these instruments.
     pub fn new(metre: &Metre, instruments: Vec<String>) -> GridSpec {
         GridSpec {
             metre: metre.to_string(),
@@ -59,7 +61,7 @@ impl GridSpec {
     }
 
     /// The vector for a pattern; instruments the grid lacks are left out.
-    pub fn encode(&self, p: &Pattern) -> Vec<f32> {
+    pub fn encode(&self, p: &DrumBar) -> Vec<f32> {
         let cells = self.cells();
         let plane = self.plane();
         let mut v = vec![0.0; 3 * plane];
@@ -81,10 +83,10 @@ impl GridSpec {
 
     /// A pattern from decoded planes: an onset where its probability reaches
     /// `threshold`, with the decoded velocity and micro-timing.
-    pub fn decode(&self, values: &[f32], threshold: f32, name: &str) -> Pattern {
+    pub fn decode(&self, values: &[f32], threshold: f32, name: &str) -> DrumBar {
         let cells = self.cells();
         let plane = self.plane();
-        let mut p = Pattern::new(name, self.metre());
+        let mut p = DrumBar::new(name, self.metre());
         for (row, instrument) in self.instruments.iter().enumerate() {
             for cell in 0..cells {
                 let i = row * cells + cell;
@@ -106,14 +108,17 @@ impl GridSpec {
 /// Onset counts between a reference and a reconstruction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnsetScore {
+    /// Onsets in both.
     pub true_positives: usize,
+    /// Onsets only in the reconstruction.
     pub false_positives: usize,
+    /// Onsets only in the reference.
     pub false_negatives: usize,
 }
 
 impl OnsetScore {
     /// Adds the comparison of one pattern pair (same instrument and cell = match).
-    pub fn add(&mut self, reference: &Pattern, output: &Pattern) {
+    pub fn add(&mut self, reference: &DrumBar, output: &DrumBar) {
         let key = |h: &Hit| (h.instrument.clone(), h.cell);
         let want: std::collections::HashSet<_> = reference.hits.iter().map(key).collect();
         let got: std::collections::HashSet<_> = output.hits.iter().map(key).collect();

@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
-use crate::data::{DataError, Dataset, Pattern, Provenance};
-use crate::model::trained::{file, ModelError, Progress, Rng};
+use crate::data::{DataError, Dataset, DrumBar, Provenance};
+use crate::model::trained::{file, Progress, Rng, TrainedModelError};
 use crate::time::Metre;
 
 pub use grid::{GridSpec, OnsetScore};
@@ -52,7 +52,9 @@ pub struct VaeConfig {
     pub hidden: usize,
     /// Optimiser steps (at most; training also stops at `max_seconds`).
     pub steps: usize,
+    /// Training examples per optimiser step.
     pub batch: usize,
+    /// Adam's learning rate.
     pub learning_rate: f64,
     /// Weight of the KL term (small: a dozen patterns must stay apart).
     pub beta: f32,
@@ -65,6 +67,7 @@ pub struct VaeConfig {
     pub dropout: f32,
     /// Velocity jitter (±).
     pub jitter: f32,
+    /// Seed of initialisation, augmentation and batches (the same seed trains the same model).
     pub seed: u64,
     /// Stop after this long even if steps remain.
     pub max_seconds: f32,
@@ -92,18 +95,24 @@ impl Default for VaeConfig {
 /// What training did and how well the model reconstructs its patterns.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainReport {
+    /// Patterns of the chosen metre trained on.
     pub patterns: usize,
     /// Patterns of other metres left out.
     pub skipped: usize,
     /// Training examples after fixed augmentation.
     pub examples: usize,
+    /// Optimiser steps taken.
     pub steps: usize,
+    /// Seconds training took.
     pub seconds: f32,
+    /// Loss (reconstruction + β·KL) of the last step.
     pub final_loss: f32,
+    /// Onset F1 of reconstructing the training patterns, 0 … 1 (see [`OnsetScore::f1`]).
     pub onset_f1: f32,
 }
 
 impl TrainReport {
+    /// True when the onset F1 reaches [`USABLE_F1`].
     pub fn usable(&self) -> bool {
         self.onset_f1 >= USABLE_F1
     }
@@ -133,17 +142,25 @@ impl Default for DecodeOptions {
 /// Everything in a model file besides the weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VaeInfo {
+    /// Always [`KIND`].
     pub kind: String,
+    /// Format version of the model file.
     pub version: u32,
+    /// The metre and instruments it reads and writes.
     pub grid: GridSpec,
+    /// Latent dimensions, 2–8.
     pub latent_dims: usize,
+    /// First hidden layer width.
     pub hidden: usize,
+    /// The settings it was trained with.
     pub config: VaeConfig,
+    /// How training went.
     pub report: TrainReport,
     /// Who made the patterns it learned from.
     pub provenance: Vec<Provenance>,
     /// Names of the training patterns and their latent means.
     pub patterns: Vec<String>,
+    /// Each training pattern's latent mean, one row of `latent_dims` values per pattern.
     pub codes: Vec<Vec<f32>>,
 }
 
@@ -151,6 +168,7 @@ pub struct VaeInfo {
 pub struct RhythmVae {
     vs: nn::VarStore,
     net: net::Net,
+    /// Everything in the model file besides the weights.
     pub info: VaeInfo,
 }
 
@@ -161,9 +179,9 @@ impl RhythmVae {
         data: &Dataset,
         config: &VaeConfig,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<RhythmVae, ModelError> {
+    ) -> Result<RhythmVae, TrainedModelError> {
         if !(2..=8).contains(&config.latent_dims) {
-            return Err(ModelError::usage(format!(
+            return Err(TrainedModelError::usage(format!(
                 "latent dimensions must be 2 to 8, not {}",
                 config.latent_dims
             )));
@@ -187,7 +205,7 @@ impl RhythmVae {
         let net = net::Net::new(&vs.root(), shape);
         let mut opt = nn::Adam::default()
             .build(&vs, config.learning_rate)
-            .map_err(|e| ModelError::usage(format!("optimiser: {e}")))?;
+            .map_err(|e| TrainedModelError::usage(format!("optimiser: {e}")))?;
         let mut rng = Rng::new(config.seed);
         let width = spec.width();
         let plane = spec.plane() as i64;
@@ -315,9 +333,9 @@ impl RhythmVae {
 
     /// The latent mean of a pattern (which must be in the model's metre;
     /// instruments it does not know are ignored).
-    pub fn encode(&self, p: &Pattern) -> Result<Vec<f32>, ModelError> {
+    pub fn encode(&self, p: &DrumBar) -> Result<Vec<f32>, TrainedModelError> {
         if p.metre != self.metre() {
-            return Err(ModelError::usage(format!(
+            return Err(TrainedModelError::usage(format!(
                 "pattern '{}' is in {}, the model plays {}",
                 p.name,
                 p.metre,
@@ -345,7 +363,7 @@ impl RhythmVae {
     }
 
     /// The pattern at a latent point.
-    pub fn decode(&self, z: &[f32], options: &DecodeOptions) -> Pattern {
+    pub fn decode(&self, z: &[f32], options: &DecodeOptions) -> DrumBar {
         let planes = self.decode_planes(z, options);
         let mut p = self.info.grid.decode(&planes, options.threshold, "decoded");
         p.provenance = Provenance {
@@ -363,7 +381,7 @@ impl RhythmVae {
     }
 
     /// A latent point drawn from the prior N(0, 1), and its pattern.
-    pub fn sample(&self, seed: u64, options: &DecodeOptions) -> (Vec<f32>, Pattern) {
+    pub fn sample(&self, seed: u64, options: &DecodeOptions) -> (Vec<f32>, DrumBar) {
         let mut rng = Rng::new(seed);
         let z: Vec<f32> = (0..self.latent_dims()).map(|_| rng.normal()).collect();
         let p = self.decode(&z, options);
@@ -374,11 +392,11 @@ impl RhythmVae {
     /// (t = 0 decodes `a`'s latent mean, t = 1 `b`'s).
     pub fn interpolate(
         &self,
-        a: &Pattern,
-        b: &Pattern,
+        a: &DrumBar,
+        b: &DrumBar,
         t: f32,
         options: &DecodeOptions,
-    ) -> Result<Pattern, ModelError> {
+    ) -> Result<DrumBar, TrainedModelError> {
         let za = self.encode(a)?;
         let zb = self.encode(b)?;
         Ok(self.decode(&lerp(&za, &zb, t), options))
@@ -392,17 +410,17 @@ impl RhythmVae {
     }
 
     /// Writes the model file (see [`crate::model::trained::file`]).
-    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+    pub fn save(&self, path: &Path) -> Result<(), TrainedModelError> {
         let meta = serde_json::to_value(&self.info)
-            .map_err(|e| ModelError::file(path, format!("cannot describe model: {e}")))?;
+            .map_err(|e| TrainedModelError::file(path, format!("cannot describe model: {e}")))?;
         file::write(path, &meta, &file::from_var_store(&self.vs))
     }
 
     /// Reads a model file written by [`RhythmVae::save`].
-    pub fn load(path: &Path) -> Result<RhythmVae, ModelError> {
+    pub fn load(path: &Path) -> Result<RhythmVae, TrainedModelError> {
         let (meta, tensors) = file::read(path)?;
         if meta.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
-            return Err(ModelError::file(
+            return Err(TrainedModelError::file(
                 path,
                 format!(
                     "holds a {} model, not a {KIND}",
@@ -412,9 +430,13 @@ impl RhythmVae {
                 ),
             ));
         }
-        let mut info: VaeInfo = serde_json::from_value(meta)
-            .map_err(|e| ModelError::file(path, format!("damaged model description: {e}")))?;
-        info.grid = info.grid.resolve().map_err(|e| ModelError::file(path, e))?;
+        let mut info: VaeInfo = serde_json::from_value(meta).map_err(|e| {
+            TrainedModelError::file(path, format!("damaged model description: {e}"))
+        })?;
+        info.grid = info
+            .grid
+            .resolve()
+            .map_err(|e| TrainedModelError::file(path, e))?;
         let mut vs = nn::VarStore::new(Device::Cpu);
         let shape = net::Shape {
             width: info.grid.width() as i64,
@@ -422,7 +444,7 @@ impl RhythmVae {
             latent: info.latent_dims as i64,
         };
         let net = net::Net::new(&vs.root(), shape);
-        file::into_var_store(&mut vs, &tensors).map_err(|e| ModelError::file(path, e))?;
+        file::into_var_store(&mut vs, &tensors).map_err(|e| TrainedModelError::file(path, e))?;
         vs.freeze();
         Ok(RhythmVae { vs, net, info })
     }
@@ -449,7 +471,7 @@ impl RhythmVae {
 const STOP_F1: f32 = 0.98;
 
 /// Onset F1 of the patterns decoded from their latent means.
-fn reconstruction_f1(net: &net::Net, spec: &GridSpec, patterns: &[Pattern]) -> f32 {
+fn reconstruction_f1(net: &net::Net, spec: &GridSpec, patterns: &[DrumBar]) -> f32 {
     let width = spec.width() as i64;
     let xs: Vec<f32> = patterns.iter().flat_map(|p| spec.encode(p)).collect();
     let x = Tensor::from_slice(&xs).reshape([patterns.len() as i64, width]);
@@ -471,9 +493,9 @@ pub fn lerp(a: &[f32], b: &[f32], t: f32) -> Vec<f32> {
 fn select_metre(
     data: &Dataset,
     metre: Option<&str>,
-) -> Result<(Metre, Vec<Pattern>, usize), ModelError> {
+) -> Result<(Metre, Vec<DrumBar>, usize), TrainedModelError> {
     let wanted = match metre {
-        Some(text) => Metre::parse(text).map_err(|e| ModelError::usage(e.to_string()))?,
+        Some(text) => Metre::parse(text).map_err(|e| TrainedModelError::usage(e.to_string()))?,
         None => {
             let mut counts: Vec<(Metre, usize)> = Vec::new();
             for p in &data.patterns {
@@ -487,7 +509,7 @@ fn select_metre(
             match counts.into_iter().find(|c| c.1 == best) {
                 Some((m, _)) => m,
                 None => {
-                    return Err(ModelError::Data(DataError::file(
+                    return Err(TrainedModelError::Data(DataError::file(
                         &data.path,
                         format!(
                             "no drum patterns to train a rhythm VAE on; the minimum is {MIN_PATTERNS} in one metre"
@@ -497,14 +519,14 @@ fn select_metre(
             }
         }
     };
-    let patterns: Vec<Pattern> = data
+    let patterns: Vec<DrumBar> = data
         .patterns
         .iter()
         .filter(|p| p.metre == wanted)
         .cloned()
         .collect();
     if patterns.len() < MIN_PATTERNS {
-        return Err(ModelError::Data(DataError::file(
+        return Err(TrainedModelError::Data(DataError::file(
             &data.path,
             format!(
                 "too small to train a rhythm VAE: {} pattern(s) in {wanted}; the minimum is {MIN_PATTERNS} in one metre",

@@ -10,8 +10,11 @@ use tch::Tensor;
 /// Layer sizes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Shape {
+    /// Input and output width: three planes (onset, velocity, timing shift) of instruments × grid cells.
     pub width: i64,
+    /// First hidden layer width.
     pub hidden: i64,
+    /// Latent dimensions.
     pub latent: i64,
 }
 
@@ -22,6 +25,7 @@ impl Shape {
     }
 }
 
+/// The VAE's layers: two encoder layers to a mean and a log-variance, three decoder layers back.
 pub struct Net {
     enc1: nn::Linear,
     enc2: nn::Linear,
@@ -34,6 +38,7 @@ pub struct Net {
 }
 
 impl Net {
+    /// Layers named `enc1` … `dec3` under `root`, sized by `shape`.
     pub fn new(root: &nn::Path, shape: Shape) -> Net {
         let c = nn::LinearConfig::default();
         let inner = shape.inner();

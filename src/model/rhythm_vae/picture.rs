@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::{DecodeOptions, RhythmVae};
 use crate::model::trained::picture::{draw_pattern, pattern_size, Canvas};
-use crate::model::trained::ModelError;
+use crate::model::trained::TrainedModelError;
 
 /// Tiles along each side.
 pub const TILES: usize = 9;
@@ -43,6 +43,6 @@ pub fn latent_plane(model: &RhythmVae, extent: f32, options: &DecodeOptions) -> 
 }
 
 /// Writes the latent-plane picture as PNG.
-pub fn write_latent_png(model: &RhythmVae, path: &Path) -> Result<(), ModelError> {
+pub fn write_latent_png(model: &RhythmVae, path: &Path) -> Result<(), TrainedModelError> {
     latent_plane(model, 2.0, &DecodeOptions::default()).save_png(path)
 }

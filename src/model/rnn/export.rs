@@ -25,13 +25,13 @@ use std::path::Path;
 
 use super::RnnModel;
 use crate::model::trained::python::{answer_field, export_with};
-use crate::model::trained::ModelError;
+use crate::model::trained::TrainedModelError;
 
 /// The Python exporter.
 pub const SCRIPT: &str = include_str!("export_rnn.py");
 
 /// Exports `model` to `out` (a `.ts` file nn~ loads).
-pub fn export_torchscript(model: &RnnModel, out: &Path) -> Result<(), ModelError> {
+pub fn export_torchscript(model: &RnnModel, out: &Path) -> Result<(), TrainedModelError> {
     export_with("rnn", SCRIPT, |p| model.save(p), out, None).map(|_| ())
 }
 
@@ -43,7 +43,7 @@ pub fn export_and_check(
     model: &RnnModel,
     out: &Path,
     histories: &[Vec<usize>],
-) -> Result<(Vec<Vec<f32>>, Vec<String>), ModelError> {
+) -> Result<(Vec<Vec<f32>>, Vec<String>), TrainedModelError> {
     let request = serde_json::json!({ "histories": histories });
     let answer = export_with("rnn", SCRIPT, |p| model.save(p), out, Some(&request))?;
     Ok((

@@ -18,9 +18,9 @@ use serde_json::json;
 use tch::nn::{self, Module, OptimizerConfig, RNN};
 use tch::{Device, Kind, Tensor};
 
-use crate::data::{dataset_sequences, DataError, Dataset, Event, Provenance, Source};
+use crate::data::{dataset_sequences, DataError, Dataset, DatasetPart, Event, Provenance};
 use crate::model::trained::picture::heat_map;
-use crate::model::trained::{file, Distribution, ModelError, Progress, Rng, StepModel};
+use crate::model::trained::{file, Distribution, Progress, Rng, StepModel, TrainedModelError};
 
 /// Kind string in the model file.
 pub const KIND: &str = "rnn";
@@ -31,15 +31,23 @@ pub const MIN_EVENTS: usize = 16;
 /// Training settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RnnConfig {
+    /// Width of each event's embedding.
     pub embedding: usize,
+    /// Units in the GRU's hidden state.
     pub hidden: usize,
     /// Window length (events) of one training example.
     pub window: usize,
+    /// Training windows per optimiser step.
     pub batch: usize,
+    /// Optimiser steps (at most; training also stops at `max_seconds`).
     pub steps: usize,
+    /// Adam's learning rate.
     pub learning_rate: f64,
-    pub source: Option<Source>,
+    /// Drums or melodies; `None`: whichever the dataset has more of ([`DatasetPart::pick`]).
+    pub source: Option<DatasetPart>,
+    /// Seed of the weights' initialisation and of the windows drawn (the same seed trains the same model).
     pub seed: u64,
+    /// Stop after this many seconds even if steps remain.
     pub max_seconds: f32,
 }
 
@@ -62,14 +70,23 @@ impl Default for RnnConfig {
 /// Everything in the model file besides the weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RnnInfo {
+    /// Always [`KIND`] (`rnn`).
     pub kind: String,
+    /// Format version of the model file.
     pub version: u32,
+    /// The settings it was trained with.
     pub config: RnnConfig,
-    pub source: Source,
+    /// Drums or melodies: what it learned from.
+    pub source: DatasetPart,
+    /// The events it can play, in token order.
     pub alphabet: Vec<Event>,
+    /// Who made the data it learned from.
     pub provenance: Vec<Provenance>,
+    /// Cross-entropy of the last training step.
     pub final_loss: f32,
+    /// Optimiser steps taken.
     pub steps: usize,
+    /// Seconds training took.
     pub seconds: f32,
 }
 
@@ -96,6 +113,7 @@ impl Net {
 pub struct RnnModel {
     vs: nn::VarStore,
     net: Net,
+    /// Everything in the model file besides the weights.
     pub info: RnnInfo,
     state: Option<nn::GRUState>,
     temperature: f32,
@@ -107,12 +125,12 @@ impl RnnModel {
         data: &Dataset,
         config: &RnnConfig,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<RnnModel, ModelError> {
-        let source = config.source.unwrap_or_else(|| Source::pick(data));
+    ) -> Result<RnnModel, TrainedModelError> {
+        let source = config.source.unwrap_or_else(|| DatasetPart::pick(data));
         let sequences = dataset_sequences(data, source);
         let total: usize = sequences.iter().map(|s| s.0.len()).sum();
         if total < MIN_EVENTS {
-            return Err(ModelError::Data(DataError::file(
+            return Err(TrainedModelError::Data(DataError::file(
                 &data.path,
                 format!("too small to train a GRU: {total} event(s); the minimum is {MIN_EVENTS}"),
             )));
@@ -156,7 +174,7 @@ impl RnnModel {
         );
         let mut opt = nn::Adam::default()
             .build(&vs, config.learning_rate)
-            .map_err(|e| ModelError::usage(format!("optimiser: {e}")))?;
+            .map_err(|e| TrainedModelError::usage(format!("optimiser: {e}")))?;
         let mut rng = Rng::new(config.seed);
         let mut final_loss = 0.0;
         let mut steps = 0;
@@ -225,6 +243,7 @@ impl RnnModel {
         Ok(model)
     }
 
+    /// The sampling temperature (0 = always the most likely event, 1 = as learned).
     pub fn temperature(&self) -> f32 {
         self.temperature
     }
@@ -291,7 +310,8 @@ impl RnnModel {
         m
     }
 
-    pub fn write_picture(&self, path: &Path) -> Result<(), ModelError> {
+    /// Writes the transition table (event × next event) as a heat-map PNG.
+    pub fn write_picture(&self, path: &Path) -> Result<(), TrainedModelError> {
         let v = self.info.alphabet.len().max(1);
         heat_map(&self.transition_table(), (600 / v).clamp(4, 24)).save_png(path)
     }
@@ -301,19 +321,22 @@ impl RnnModel {
         file::from_var_store(&self.vs)
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+    /// Writes the model file (weights and [`RnnInfo`]) to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), TrainedModelError> {
         let meta = serde_json::to_value(&self.info)
-            .map_err(|e| ModelError::file(path, format!("cannot describe model: {e}")))?;
+            .map_err(|e| TrainedModelError::file(path, format!("cannot describe model: {e}")))?;
         file::write(path, &meta, &file::from_var_store(&self.vs))
     }
 
-    pub fn load(path: &Path) -> Result<RnnModel, ModelError> {
+    /// Reads a model file [`RnnModel::save`] wrote; an error names the file and says what is wrong.
+    pub fn load(path: &Path) -> Result<RnnModel, TrainedModelError> {
         let (meta, tensors) = file::read(path)?;
         if meta.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
-            return Err(ModelError::file(path, format!("not a {KIND} model")));
+            return Err(TrainedModelError::file(path, format!("not a {KIND} model")));
         }
-        let info: RnnInfo = serde_json::from_value(meta)
-            .map_err(|e| ModelError::file(path, format!("damaged model description: {e}")))?;
+        let info: RnnInfo = serde_json::from_value(meta).map_err(|e| {
+            TrainedModelError::file(path, format!("damaged model description: {e}"))
+        })?;
         let mut vs = nn::VarStore::new(Device::Cpu);
         let c = &info.config;
         let net = Net::new(
@@ -322,7 +345,7 @@ impl RnnModel {
             c.embedding as i64,
             c.hidden as i64,
         );
-        file::into_var_store(&mut vs, &tensors).map_err(|e| ModelError::file(path, e))?;
+        file::into_var_store(&mut vs, &tensors).map_err(|e| TrainedModelError::file(path, e))?;
         vs.freeze();
         let mut m = RnnModel {
             vs,
@@ -335,6 +358,8 @@ impl RnnModel {
         Ok(m)
     }
 
+    /// A JSON description (kind, events, hidden size, temperature, final loss)
+    /// for replies and logs.
     pub fn describe(&self) -> serde_json::Value {
         json!({
             "kind": KIND,

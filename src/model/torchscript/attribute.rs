@@ -73,7 +73,9 @@ pub(crate) fn from_pickle(v: &Value, out: &mut Vec<AttrValue>) {
 /// An attribute a model declares: its name and the type of each element.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttributeInfo {
+    /// The attribute's name.
     pub name: String,
+    /// The type of each element, from its nn~ type codes.
     pub types: Vec<AttrType>,
     /// The value saved in the file (the live value may differ: ask the model).
     pub saved: Vec<AttrValue>,

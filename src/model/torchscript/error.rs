@@ -5,46 +5,82 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// What went wrong with a TorchScript model; each variant names the file.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ModelError {
+pub enum TorchScriptError {
     /// Not a zip, no `data.pkl`, unreadable pickle, or not a scripted module.
-    NotTorchScript { path: PathBuf, reason: String },
+    NotTorchScript {
+        /// The model file.
+        path: PathBuf,
+        /// Why it is not one.
+        reason: String,
+    },
     /// libtorch refused to load the archive.
-    Load { path: PathBuf, message: String },
+    Load {
+        /// The model file.
+        path: PathBuf,
+        /// libtorch's message.
+        message: String,
+    },
     /// The model has no method of that name.
     NoSuchMethod {
+        /// The model file.
         path: PathBuf,
+        /// The method asked for.
         method: String,
+        /// The methods it has.
         available: Vec<String>,
     },
     /// The model has no attribute of that name.
     NoSuchAttribute {
+        /// The model file.
         path: PathBuf,
+        /// The attribute asked for.
         attribute: String,
+        /// The attributes it has.
         available: Vec<String>,
     },
     /// Input of the wrong size or channel count for a method.
     Shape {
+        /// The model file.
         path: PathBuf,
+        /// The method called.
         method: String,
+        /// What was expected and what came.
         message: String,
     },
     /// The model's code raised an error.
     Call {
+        /// The model file.
         path: PathBuf,
+        /// The method called.
         method: String,
+        /// The error the model's code raised, as libtorch reports it.
         message: String,
     },
     /// Values that do not fit an attribute's declared types.
     AttributeType {
+        /// The model file.
         path: PathBuf,
+        /// The attribute set.
         attribute: String,
+        /// What was expected and what came.
         message: String,
     },
     /// The setter ran and returned −1: the model refused the value.
-    Refused { path: PathBuf, attribute: String },
+    Refused {
+        /// The model file.
+        path: PathBuf,
+        /// The attribute whose setter refused.
+        attribute: String,
+    },
     /// A stream could not be started or changed.
-    Stream { path: PathBuf, message: String },
+    Stream {
+        /// The model file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
 }
 
 fn name(path: &Path) -> String {
@@ -75,14 +111,16 @@ pub(crate) fn short(message: &str) -> String {
     chosen.into_iter().take(4).collect::<Vec<_>>().join(" | ")
 }
 
-impl fmt::Display for ModelError {
+impl fmt::Display for TorchScriptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ModelError::NotTorchScript { path, reason } => write!(f, "{}: {reason}", name(path)),
-            ModelError::Load { path, message } => {
+            TorchScriptError::NotTorchScript { path, reason } => {
+                write!(f, "{}: {reason}", name(path))
+            }
+            TorchScriptError::Load { path, message } => {
                 write!(f, "{}: libtorch cannot load it: {message}", name(path))
             }
-            ModelError::NoSuchMethod {
+            TorchScriptError::NoSuchMethod {
                 path,
                 method,
                 available,
@@ -94,7 +132,7 @@ impl fmt::Display for ModelError {
                     available.join(", ")
                 )
             }
-            ModelError::NoSuchAttribute {
+            TorchScriptError::NoSuchAttribute {
                 path,
                 attribute,
                 available,
@@ -106,35 +144,37 @@ impl fmt::Display for ModelError {
                     available.join(", ")
                 )
             }
-            ModelError::Shape {
+            TorchScriptError::Shape {
                 path,
                 method,
                 message,
             } => write!(f, "{}: method '{method}': {message}", name(path)),
-            ModelError::Call {
+            TorchScriptError::Call {
                 path,
                 method,
                 message,
             } => {
                 write!(f, "{}: method '{method}' failed: {message}", name(path))
             }
-            ModelError::AttributeType {
+            TorchScriptError::AttributeType {
                 path,
                 attribute,
                 message,
             } => {
                 write!(f, "{}: attribute '{attribute}': {message}", name(path))
             }
-            ModelError::Refused { path, attribute } => {
+            TorchScriptError::Refused { path, attribute } => {
                 write!(
                     f,
                     "{}: attribute '{attribute}': the model refused the value (setter returned -1)",
                     name(path)
                 )
             }
-            ModelError::Stream { path, message } => write!(f, "{}: stream: {message}", name(path)),
+            TorchScriptError::Stream { path, message } => {
+                write!(f, "{}: stream: {message}", name(path))
+            }
         }
     }
 }
 
-impl std::error::Error for ModelError {}
+impl std::error::Error for TorchScriptError {}

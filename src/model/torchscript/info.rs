@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::archive::Archive;
 use super::attribute::{AttrType, AttributeInfo};
-use super::error::ModelError;
+use super::error::TorchScriptError;
 use super::pickle::Value;
 
 /// The most channels a method may declare, in or out (RAVE latents have 4 to
@@ -31,15 +31,19 @@ pub const MODEL_SAMPLE_RATES: std::ops::RangeInclusive<u32> = 1_000..=768_000;
 /// One method the model offers to a host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MethodInfo {
+    /// The method's name (`forward`, `decode`…).
     pub name: String,
+    /// Channels in (audio channels, or latent dimensions for `decode`).
     pub in_channels: usize,
     /// Input frames are `T / in_ratio` long (1 = audio rate).
     pub in_ratio: usize,
+    /// Channels out (audio channels, or latent dimensions for `encode`).
     pub out_channels: usize,
     /// Output frames are `T / out_ratio` long (1 = audio rate).
     pub out_ratio: usize,
     /// Empty when the file has none (older RAVE).
     pub input_labels: Vec<String>,
+    /// One label per output channel; empty when the file has none.
     pub output_labels: Vec<String>,
 }
 
@@ -72,10 +76,13 @@ impl MethodInfo {
 /// Everything a model file declares.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelInfo {
+    /// The model file.
     pub path: PathBuf,
     /// The root module's class (e.g. `__torch__.Full`).
     pub class: String,
+    /// The methods it offers to a host (nn~'s `get_methods`).
     pub methods: Vec<MethodInfo>,
+    /// Its nn~ attributes, with their types and saved values.
     pub attributes: Vec<AttributeInfo>,
     /// nn~ buffer attribute keys (`"wavetable#0"`).
     pub buffer_attributes: Vec<String>,
@@ -104,9 +111,9 @@ impl ModelInfo {
     }
 
     /// Reads everything from an opened archive.
-    pub fn read(archive: &mut Archive) -> Result<ModelInfo, ModelError> {
+    pub fn read(archive: &mut Archive) -> Result<ModelInfo, TorchScriptError> {
         let path = archive.path().to_owned();
-        let bad = |reason: String| ModelError::NotTorchScript {
+        let bad = |reason: String| TorchScriptError::NotTorchScript {
             path: path.clone(),
             reason,
         };
@@ -216,8 +223,8 @@ impl ModelInfo {
     /// Checks every size the file declares against [`MAX_MODEL_CHANNELS`],
     /// [`MAX_MODEL_RATIO`] and [`MODEL_SAMPLE_RATES`], before any buffer is
     /// sized from them. The error names the file, the method and the limit.
-    pub fn check_sizes(&self) -> Result<(), ModelError> {
-        let bad = |reason: String| ModelError::NotTorchScript {
+    pub fn check_sizes(&self) -> Result<(), TorchScriptError> {
+        let bad = |reason: String| TorchScriptError::NotTorchScript {
             path: self.path.clone(),
             reason,
         };
@@ -258,13 +265,17 @@ impl ModelInfo {
 }
 
 /// An int, or a one-element tensor buffer, saved under `key`.
-fn scalar(archive: &mut Archive, state: &Value, key: &str) -> Result<Option<i64>, ModelError> {
+fn scalar(
+    archive: &mut Archive,
+    state: &Value,
+    key: &str,
+) -> Result<Option<i64>, TorchScriptError> {
     Ok(match state.get(key) {
         Some(Value::Int(v)) => Some(*v),
         Some(Value::Tensor(t)) if t.shape.iter().all(|&d| d == 1) => {
             let v = archive
                 .tensor_i64(t)
-                .map_err(|e| ModelError::NotTorchScript {
+                .map_err(|e| TorchScriptError::NotTorchScript {
                     path: archive.path().to_owned(),
                     reason: e.0,
                 })?;
@@ -275,8 +286,8 @@ fn scalar(archive: &mut Archive, state: &Value, key: &str) -> Result<Option<i64>
 }
 
 /// Reads a file's declarations without loading it into libtorch.
-pub fn read_info(path: &Path) -> Result<ModelInfo, ModelError> {
-    let mut archive = Archive::open(path).map_err(|e| ModelError::NotTorchScript {
+pub fn read_info(path: &Path) -> Result<ModelInfo, TorchScriptError> {
+    let mut archive = Archive::open(path).map_err(|e| TorchScriptError::NotTorchScript {
         path: path.to_owned(),
         reason: e.0,
     })?;

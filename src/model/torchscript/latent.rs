@@ -33,6 +33,7 @@ fn store(a: &AtomicU32, v: f32) {
 }
 
 impl LatentControls {
+    /// Controls for `dims` dimensions: none set, offset 0, scale 1.
     pub fn new(dims: usize) -> LatentControls {
         LatentControls {
             dims: (0..dims)

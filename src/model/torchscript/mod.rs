@@ -45,7 +45,7 @@ mod worker;
 /// here too because `ModelStream::start` returns it.
 pub use crate::audio::stream_output::StreamOutput;
 pub use attribute::{AttrType, AttrValue, AttributeInfo};
-pub use error::ModelError;
+pub use error::TorchScriptError;
 pub use info::{read_info, MethodInfo, ModelInfo};
 pub use latent::LatentControls;
 pub use module::Module;

@@ -14,7 +14,7 @@ use tch::{CModule, IValue, Kind, Tensor};
 
 use super::archive::Archive;
 use super::attribute::{AttrType, AttrValue};
-use super::error::{short, ModelError};
+use super::error::{short, TorchScriptError};
 use super::info::{MethodInfo, ModelInfo};
 
 /// How many times the frames its ratios promise a method may return before
@@ -22,6 +22,7 @@ use super::info::{MethodInfo, ModelInfo};
 /// returns 4 times more).
 pub const MAX_OUTPUT_GROWTH: usize = 4;
 
+/// A loaded TorchScript model and what its archive declares (see the module docs for its threads).
 pub struct Module {
     cmodule: CModule,
     info: ModelInfo,
@@ -31,18 +32,18 @@ impl Module {
     /// Reads the archive (so a bad file fails with a reason, not a C++
     /// backtrace), loads it into libtorch on the CPU in eval mode, and asks
     /// an nn-tilde export for its live method list and sample rate.
-    pub fn load(path: impl AsRef<Path>) -> Result<Module, ModelError> {
+    pub fn load(path: impl AsRef<Path>) -> Result<Module, TorchScriptError> {
         let path = path.as_ref();
-        let mut archive = Archive::open(path).map_err(|e| ModelError::NotTorchScript {
+        let mut archive = Archive::open(path).map_err(|e| TorchScriptError::NotTorchScript {
             path: path.to_owned(),
             reason: e.0,
         })?;
         let mut info = ModelInfo::read(&mut archive)?;
-        let mut cmodule = CModule::load(path).map_err(|e| ModelError::Load {
+        let mut cmodule = CModule::load(path).map_err(|e| TorchScriptError::Load {
             path: path.to_owned(),
             message: short(&e.to_string()),
         })?;
-        cmodule.f_set_eval().map_err(|e| ModelError::Load {
+        cmodule.f_set_eval().map_err(|e| TorchScriptError::Load {
             path: path.to_owned(),
             message: short(&e.to_string()),
         })?;
@@ -84,10 +85,10 @@ impl Module {
     }
 
     /// A method's declaration, or an error listing the ones there are.
-    pub fn method(&self, name: &str) -> Result<&MethodInfo, ModelError> {
+    pub fn method(&self, name: &str) -> Result<&MethodInfo, TorchScriptError> {
         self.info
             .method(name)
-            .ok_or_else(|| ModelError::NoSuchMethod {
+            .ok_or_else(|| TorchScriptError::NoSuchMethod {
                 path: self.path_buf(),
                 method: name.to_owned(),
                 available: self.info.method_names(),
@@ -95,8 +96,8 @@ impl Module {
     }
 
     /// Calls any method of the module with libtorch values.
-    pub fn invoke(&self, method: &str, args: &[IValue]) -> Result<IValue, ModelError> {
-        tch::no_grad(|| self.cmodule.method_is(method, args)).map_err(|e| ModelError::Call {
+    pub fn invoke(&self, method: &str, args: &[IValue]) -> Result<IValue, TorchScriptError> {
+        tch::no_grad(|| self.cmodule.method_is(method, args)).map_err(|e| TorchScriptError::Call {
             path: self.path_buf(),
             method: method.to_owned(),
             message: short(&e.to_string()),
@@ -105,9 +106,9 @@ impl Module {
 
     /// Calls a registered method on a tensor `(batch, in_channels, frames)`
     /// and checks the result is `(batch, out_channels, _)` float32.
-    pub fn call_tensor(&self, method: &str, input: &Tensor) -> Result<Tensor, ModelError> {
+    pub fn call_tensor(&self, method: &str, input: &Tensor) -> Result<Tensor, TorchScriptError> {
         let m = self.method(method)?;
-        let shape_err = |message: String| ModelError::Shape {
+        let shape_err = |message: String| TorchScriptError::Shape {
             path: self.path_buf(),
             method: method.to_owned(),
             message,
@@ -120,7 +121,7 @@ impl Module {
             )));
         }
         let out = tch::no_grad(|| self.cmodule.method_ts(method, &[input])).map_err(|e| {
-            ModelError::Call {
+            TorchScriptError::Call {
                 path: self.path_buf(),
                 method: method.to_owned(),
                 message: short(&e.to_string()),
@@ -164,10 +165,10 @@ impl Module {
         method: &str,
         input: &[f32],
         out: &mut Vec<f32>,
-    ) -> Result<usize, ModelError> {
+    ) -> Result<usize, TorchScriptError> {
         let m = self.method(method)?;
         if m.in_channels == 0 || !input.len().is_multiple_of(m.in_channels) {
-            return Err(ModelError::Shape {
+            return Err(TorchScriptError::Shape {
                 path: self.path_buf(),
                 method: method.to_owned(),
                 message: format!(
@@ -192,17 +193,18 @@ impl Module {
             let values = unsafe { std::slice::from_raw_parts(y.data_ptr() as *const f32, numel) };
             out.copy_from_slice(values);
         } else {
-            y.f_copy_data(out, numel).map_err(|e| ModelError::Call {
-                path: self.path_buf(),
-                method: method.to_owned(),
-                message: e.to_string(),
-            })?;
+            y.f_copy_data(out, numel)
+                .map_err(|e| TorchScriptError::Call {
+                    path: self.path_buf(),
+                    method: method.to_owned(),
+                    message: e.to_string(),
+                })?;
         }
         Ok(numel / m.out_channels.max(1))
     }
 
     /// Calls a method on planar input and returns planar output.
-    pub fn call(&self, method: &str, input: &[f32]) -> Result<Vec<f32>, ModelError> {
+    pub fn call(&self, method: &str, input: &[f32]) -> Result<Vec<f32>, TorchScriptError> {
         let mut out = Vec::new();
         self.call_into(method, input, &mut out)?;
         Ok(out)
@@ -212,7 +214,7 @@ impl Module {
     /// the profiling executor makes the first calls slow (100–220 ms for a
     /// RAVE export with libtorch 2.13), later ones fast. Each call's output
     /// is checked as [`Module::check_output`] says.
-    pub fn warm_up(&self, frames: usize, times: usize) -> Result<(), ModelError> {
+    pub fn warm_up(&self, frames: usize, times: usize) -> Result<(), TorchScriptError> {
         let names: Vec<&str> = self.info.methods.iter().map(|m| m.name.as_str()).collect();
         self.warm_up_methods(&names, frames, times)
     }
@@ -223,7 +225,7 @@ impl Module {
         methods: &[&str],
         frames: usize,
         times: usize,
-    ) -> Result<(), ModelError> {
+    ) -> Result<(), TorchScriptError> {
         let mut out = Vec::new();
         for name in methods {
             let m = self.method(name)?;
@@ -248,13 +250,13 @@ impl Module {
         method: &str,
         in_frames: usize,
         out_frames: usize,
-    ) -> Result<(), ModelError> {
+    ) -> Result<(), TorchScriptError> {
         let m = self.method(method)?;
         let expected = m.out_frames_for(in_frames);
         if expected == Some(out_frames) {
             return Ok(());
         }
-        Err(ModelError::Shape {
+        Err(TorchScriptError::Shape {
             path: self.path_buf(),
             method: method.to_owned(),
             message: format!(
@@ -283,7 +285,7 @@ impl Module {
     /// Tells the model the rate it runs at (nn~ calls this with the host
     /// rate; it only overwrites the stored value). Older files without
     /// `set_sample_rate` are left alone.
-    pub fn set_sample_rate(&mut self, rate: u32) -> Result<(), ModelError> {
+    pub fn set_sample_rate(&mut self, rate: u32) -> Result<(), TorchScriptError> {
         if self.info.nn_tilde {
             self.invoke("set_sample_rate", &[IValue::Int(i64::from(rate))])?;
             self.info.sample_rate = Some(rate);
@@ -291,11 +293,11 @@ impl Module {
         Ok(())
     }
 
-    fn attribute_types(&self, name: &str) -> Result<Vec<AttrType>, ModelError> {
+    fn attribute_types(&self, name: &str) -> Result<Vec<AttrType>, TorchScriptError> {
         self.info
             .attribute(name)
             .map(|a| a.types.clone())
-            .ok_or_else(|| ModelError::NoSuchAttribute {
+            .ok_or_else(|| TorchScriptError::NoSuchAttribute {
                 path: self.path_buf(),
                 attribute: name.to_owned(),
                 available: self
@@ -309,12 +311,12 @@ impl Module {
 
     /// The live value of an attribute, through its `get_<name>()`, flattened
     /// into elements.
-    pub fn attribute(&self, name: &str) -> Result<Vec<AttrValue>, ModelError> {
+    pub fn attribute(&self, name: &str) -> Result<Vec<AttrValue>, TorchScriptError> {
         self.attribute_types(name)?;
         let v = self.invoke(&format!("get_{name}"), &[])?;
         let mut out = Vec::new();
         super::attribute::from_ivalue(v, &mut out).map_err(|message| {
-            ModelError::AttributeType {
+            TorchScriptError::AttributeType {
                 path: self.path_buf(),
                 attribute: name.to_owned(),
                 message,
@@ -324,10 +326,14 @@ impl Module {
     }
 
     /// Sets an attribute through `set_<name>(…)`, each argument converted to
-    /// its declared type. A setter that returns −1 is `ModelError::Refused`.
-    pub fn set_attribute(&mut self, name: &str, values: &[AttrValue]) -> Result<(), ModelError> {
+    /// its declared type. A setter that returns −1 is `TorchScriptError::Refused`.
+    pub fn set_attribute(
+        &mut self,
+        name: &str,
+        values: &[AttrValue],
+    ) -> Result<(), TorchScriptError> {
         let types = self.attribute_types(name)?;
-        let type_err = |message: String| ModelError::AttributeType {
+        let type_err = |message: String| TorchScriptError::AttributeType {
             path: self.path_buf(),
             attribute: name.to_owned(),
             message,
@@ -351,7 +357,7 @@ impl Module {
             })
             .collect::<Result<Vec<_>, _>>()?;
         match self.invoke(&format!("set_{name}"), &args)? {
-            IValue::Int(-1) => Err(ModelError::Refused {
+            IValue::Int(-1) => Err(TorchScriptError::Refused {
                 path: self.path_buf(),
                 attribute: name.to_owned(),
             }),
@@ -367,7 +373,7 @@ impl Module {
         samples: &[f32],
         channels: usize,
         rate: u32,
-    ) -> Result<(), ModelError> {
+    ) -> Result<(), TorchScriptError> {
         let channels = channels.max(1);
         let frames = (samples.len() / channels) as i64;
         let t = Tensor::from_slice(&samples[..frames as usize * channels])
@@ -382,7 +388,7 @@ impl Module {
         )?;
         let attribute = key.split('#').next().unwrap_or(key).to_owned();
         if r == IValue::Int(-1) {
-            return Err(ModelError::Refused {
+            return Err(TorchScriptError::Refused {
                 path: self.path_buf(),
                 attribute,
             });

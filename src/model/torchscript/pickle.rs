@@ -23,20 +23,31 @@ use std::fmt;
 /// One unpickled value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// Python's `None`.
     None,
+    /// A bool.
     Bool(bool),
+    /// An int, 64-bit.
     Int(i64),
+    /// A float (64-bit).
     Float(f64),
+    /// A text (UTF-8).
     Str(String),
+    /// Raw bytes.
     Bytes(Vec<u8>),
+    /// A tuple.
     Tuple(Vec<Value>),
+    /// A list (typed lists are unwrapped from their type tag).
     List(Vec<Value>),
+    /// A dict, its entries in pickle order.
     Dict(Vec<(Value, Value)>),
     /// A `module.name` reference (class or function); never called.
     Global(String),
     /// An instance: its class and the state given by `BUILD`.
     Object {
+        /// `module.Class`, as the pickle names it.
         class: String,
+        /// What `BUILD` gave it (a dict of attribute name → value for modules).
         state: Box<Value>,
     },
     /// A persistent id for a tensor storage.
@@ -45,7 +56,9 @@ pub enum Value {
     Tensor(TensorRef),
     /// Any other `callable(*args)` kept as data.
     Call {
+        /// `module.function`, as the pickle names it.
         callable: String,
+        /// Its arguments (a tuple).
         args: Box<Value>,
     },
 }
@@ -53,15 +66,25 @@ pub enum Value {
 /// Element type of a storage, from its class name (`torch.LongStorage`…).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DType {
+    /// 32-bit float (`FloatStorage`).
     F32,
+    /// 64-bit float (`DoubleStorage`).
     F64,
+    /// 16-bit IEEE float (`HalfStorage`).
     F16,
+    /// bfloat16 (`BFloat16Storage`).
     BF16,
+    /// 64-bit integer (`LongStorage`).
     I64,
+    /// 32-bit integer (`IntStorage`).
     I32,
+    /// 16-bit integer (`ShortStorage`).
     I16,
+    /// 8-bit signed integer (`CharStorage`).
     I8,
+    /// 8-bit unsigned integer (`ByteStorage`).
     U8,
+    /// One byte per bool (`BoolStorage`).
     Bool,
 }
 
@@ -97,17 +120,24 @@ impl DType {
 /// Where a storage's bytes are: `data/<key>` in the archive.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StorageRef {
+    /// The file's name under `data/`.
     pub key: String,
+    /// Its element type.
     pub dtype: DType,
+    /// How many elements it holds.
     pub numel: usize,
 }
 
 /// A tensor as the pickle describes it (the bytes stay in the archive).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TensorRef {
+    /// The storage the tensor views.
     pub storage: StorageRef,
+    /// Its first element's index in the storage, in elements (not bytes).
     pub offset: usize,
+    /// Size of each dimension.
     pub shape: Vec<usize>,
+    /// Step between neighbours along each dimension, in elements.
     pub stride: Vec<usize>,
 }
 
@@ -152,7 +182,9 @@ impl Value {
 /// Why a pickle could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PickleError {
+    /// Byte offset in `data.pkl` where reading failed.
     pub offset: usize,
+    /// What went wrong there (an unknown opcode, a truncated value…).
     pub message: String,
 }
 

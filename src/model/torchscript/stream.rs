@@ -42,7 +42,7 @@ use std::time::Duration;
 use crossbeam_channel::{bounded, Sender};
 
 use super::attribute::AttrValue;
-use super::error::ModelError;
+use super::error::TorchScriptError;
 use super::info::MethodInfo;
 use super::latent::LatentControls;
 use super::module::Module;
@@ -61,7 +61,12 @@ pub enum Route {
     /// (`encode`). Runs only when a whole buffer of input is queued.
     Encode(String),
     /// Audio in → encode → latent controls → decode → audio out.
-    EncodeDecode { encode: String, decode: String },
+    EncodeDecode {
+        /// The method that turns audio into latent frames.
+        encode: String,
+        /// The method that turns latent frames into audio.
+        decode: String,
+    },
 }
 
 impl Route {
@@ -77,6 +82,7 @@ impl Route {
 /// How to start a stream.
 #[derive(Clone, Debug)]
 pub struct StreamConfig {
+    /// What the stream calls and how its input and output flow.
     pub route: Route,
     /// The engine's rate; the stream resamples when the model's differs.
     pub engine_rate: u32,
@@ -94,6 +100,7 @@ pub struct StreamConfig {
 }
 
 impl StreamConfig {
+    /// A stream with nn~'s defaults: a 4096-frame buffer, 2 warm-up calls, playing at once.
     pub fn new(route: Route, engine_rate: u32) -> StreamConfig {
         StreamConfig {
             route,
@@ -122,6 +129,7 @@ pub struct StreamStats {
     pub latent_overflows: u64,
     /// Last and longest computation of one buffer, in microseconds.
     pub last_compute_us: u64,
+    /// The longest computation of one buffer so far, in microseconds.
     pub max_compute_us: u64,
     /// The last error the model raised while streaming.
     pub last_error: Option<String>,
@@ -160,9 +168,9 @@ pub(crate) enum WorkerCommand {
     Play,
     Pause,
     Stop,
-    GetAttribute(String, Sender<Result<Vec<AttrValue>, ModelError>>),
-    SetAttribute(String, Vec<AttrValue>, Sender<Result<(), ModelError>>),
-    Replace(Box<Module>, Sender<Result<(), ModelError>>),
+    GetAttribute(String, Sender<Result<Vec<AttrValue>, TorchScriptError>>),
+    SetAttribute(String, Vec<AttrValue>, Sender<Result<(), TorchScriptError>>),
+    Replace(Box<Module>, Sender<Result<(), TorchScriptError>>),
 }
 
 /// The numbers a stream was built with.
@@ -174,9 +182,11 @@ pub struct StreamLayout {
     pub latency_frames: usize,
     /// The model's rate, or the engine's when the model has none.
     pub model_rate: u32,
+    /// The engine's rate, in Hz.
     pub engine_rate: u32,
     /// Audio channels in (0 for `Decode`) and out (0 for `Encode`).
     pub in_channels: usize,
+    /// Audio channels out (0 for `Encode`).
     pub out_channels: usize,
     /// Latent dimensions (decode input or encode output).
     pub latent_dims: usize,
@@ -194,7 +204,7 @@ impl ModelStream {
     pub fn start(
         module: Module,
         config: StreamConfig,
-    ) -> Result<(StreamHandle, StreamOutput), ModelError> {
+    ) -> Result<(StreamHandle, StreamOutput), TorchScriptError> {
         let path = module.path().to_owned();
         let info = module.info().clone();
         let layout = layout(&module, &config)?;
@@ -211,7 +221,7 @@ impl ModelStream {
         let shared = Arc::new(StreamState::new(layout.latent_dims));
         // Control <-> worker commands: a handful in flight at most.
         let (commands, command_rx) = bounded::<WorkerCommand>(64);
-        let (ready_tx, ready_rx) = bounded::<Result<(), ModelError>>(1);
+        let (ready_tx, ready_rx) = bounded::<Result<(), TorchScriptError>>(1);
         let worker = Worker {
             module,
             route: config.route.clone(),
@@ -227,7 +237,7 @@ impl ModelStream {
         let thread = std::thread::Builder::new()
             .name(format!("model {}", file_name(&path)))
             .spawn(move || worker.run(ready_tx))
-            .map_err(|e| ModelError::Stream {
+            .map_err(|e| TorchScriptError::Stream {
                 path: path.clone(),
                 message: format!("cannot start worker thread: {e}"),
             })?;
@@ -239,7 +249,7 @@ impl ModelStream {
             }
             Err(_) => {
                 let _ = thread.join();
-                return Err(ModelError::Stream {
+                return Err(TorchScriptError::Stream {
                     path,
                     message: "worker thread ended during warm-up".into(),
                 });
@@ -272,9 +282,12 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Works out buffer size, channels and rates for a route on a model.
-pub(crate) fn layout(module: &Module, config: &StreamConfig) -> Result<StreamLayout, ModelError> {
+pub(crate) fn layout(
+    module: &Module,
+    config: &StreamConfig,
+) -> Result<StreamLayout, TorchScriptError> {
     let path = module.path().to_owned();
-    let err = |message: String| ModelError::Stream {
+    let err = |message: String| TorchScriptError::Stream {
         path: path.clone(),
         message,
     };

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{bounded, Sender};
 
 use super::attribute::AttrValue;
-use super::error::ModelError;
+use super::error::TorchScriptError;
 use super::info::ModelInfo;
 use super::latent::LatentControls;
 use super::module::Module;
@@ -46,6 +46,7 @@ impl StreamHandle {
         &self.info
     }
 
+    /// What the stream calls.
     pub fn route(&self) -> &Route {
         &self.route
     }
@@ -60,12 +61,12 @@ impl StreamHandle {
         self.layout.latency_frames
     }
 
-    fn send(&self, c: WorkerCommand) -> Result<(), ModelError> {
+    fn send(&self, c: WorkerCommand) -> Result<(), TorchScriptError> {
         self.commands.send(c).map_err(|_| self.stopped())
     }
 
-    fn stopped(&self) -> ModelError {
-        ModelError::Stream {
+    fn stopped(&self) -> TorchScriptError {
+        TorchScriptError::Stream {
             path: self.path.clone(),
             message: "the stream has stopped".into(),
         }
@@ -85,6 +86,8 @@ impl StreamHandle {
         let _ = self.send(WorkerCommand::Pause);
     }
 
+    /// True once the worker has queued its first (silent) buffer after
+    /// `play()` or an unpaused start, until `pause()` or stop.
     pub fn is_playing(&self) -> bool {
         self.shared.playback.playing.load(Ordering::Relaxed)
     }
@@ -108,7 +111,7 @@ impl StreamHandle {
     }
 
     /// Holds latent dimension `d` at `value` (`None` releases it).
-    pub fn set_latent(&self, d: usize, value: Option<f32>) -> Result<(), ModelError> {
+    pub fn set_latent(&self, d: usize, value: Option<f32>) -> Result<(), TorchScriptError> {
         self.shared
             .latent
             .set(d, value)
@@ -116,7 +119,7 @@ impl StreamHandle {
     }
 
     /// Adds `offset` to latent dimension `d`.
-    pub fn offset_latent(&self, d: usize, offset: f32) -> Result<(), ModelError> {
+    pub fn offset_latent(&self, d: usize, offset: f32) -> Result<(), TorchScriptError> {
         self.shared
             .latent
             .offset(d, offset)
@@ -124,7 +127,7 @@ impl StreamHandle {
     }
 
     /// Multiplies latent dimension `d` by `scale`.
-    pub fn scale_latent(&self, d: usize, scale: f32) -> Result<(), ModelError> {
+    pub fn scale_latent(&self, d: usize, scale: f32) -> Result<(), TorchScriptError> {
         self.shared
             .latent
             .scale(d, scale)
@@ -149,22 +152,22 @@ impl StreamHandle {
         n / self.layout.latent_dims.max(1)
     }
 
-    fn stream_err(&self, message: String) -> ModelError {
-        ModelError::Stream {
+    fn stream_err(&self, message: String) -> TorchScriptError {
+        TorchScriptError::Stream {
             path: self.path.clone(),
             message,
         }
     }
 
     /// The live value of an attribute (asked between two buffers).
-    pub fn attribute(&self, name: &str) -> Result<Vec<AttrValue>, ModelError> {
+    pub fn attribute(&self, name: &str) -> Result<Vec<AttrValue>, TorchScriptError> {
         let (tx, rx) = bounded(1);
         self.send(WorkerCommand::GetAttribute(name.to_owned(), tx))?;
         rx.recv().map_err(|_| self.stopped())?
     }
 
     /// Sets an attribute (between two buffers), typed from its type codes.
-    pub fn set_attribute(&self, name: &str, values: &[AttrValue]) -> Result<(), ModelError> {
+    pub fn set_attribute(&self, name: &str, values: &[AttrValue]) -> Result<(), TorchScriptError> {
         let (tx, rx) = bounded(1);
         self.send(WorkerCommand::SetAttribute(
             name.to_owned(),
@@ -177,11 +180,11 @@ impl StreamHandle {
     /// Loads `path` again (or another file with the same route), warms it up
     /// on a helper thread, and swaps it in between two buffers without
     /// stopping the audio. On any error the old model keeps playing.
-    pub fn reload(&mut self, path: impl AsRef<Path>) -> Result<(), ModelError> {
+    pub fn reload(&mut self, path: impl AsRef<Path>) -> Result<(), TorchScriptError> {
         let path = path.as_ref().to_owned();
         let route = self.route.clone();
         let frames = self.layout.buffer;
-        let module = std::thread::spawn(move || -> Result<Module, ModelError> {
+        let module = std::thread::spawn(move || -> Result<Module, TorchScriptError> {
             tch::set_num_threads(1);
             let module = Module::load(&path)?;
             module.warm_up_methods(&route.methods(), frames, 2)?;
@@ -195,7 +198,7 @@ impl StreamHandle {
         };
         let new = layout(&module, &config)?;
         if new != self.layout {
-            return Err(ModelError::Stream {
+            return Err(TorchScriptError::Stream {
                 path: module.path().to_owned(),
                 message: format!(
                     "cannot replace the playing model: its layout {new:?} differs from {:?}",

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::error::ModelError;
+use super::error::TorchScriptError;
 use super::module::Module;
 use super::stream::{poll_interval, Route, StreamLayout, StreamState, WorkerCommand};
 use crate::sound::StreamResampler;
@@ -49,7 +49,7 @@ struct Scratch {
 impl Worker {
     /// Runs until `WorkerCommand::Stop` or the handle is dropped. Reports the
     /// warm-up result on `ready` first.
-    pub fn run(mut self, ready: Sender<Result<(), ModelError>>) {
+    pub fn run(mut self, ready: Sender<Result<(), TorchScriptError>>) {
         // One intra-op thread per model: inference never takes every core.
         tch::set_num_threads(1);
         let _no_grad = tch::no_grad_guard();
@@ -216,7 +216,7 @@ impl Worker {
         self.shared.latent.publish(&s.frame);
     }
 
-    fn run_route(&mut self, s: &mut Scratch) -> Result<(), ModelError> {
+    fn run_route(&mut self, s: &mut Scratch) -> Result<(), TorchScriptError> {
         let b = self.layout.buffer;
         let n = b / self.layout.latent_ratio.max(1);
         match self.route.clone() {
@@ -276,7 +276,7 @@ impl Worker {
         let frames = s.planar_out.len() / ch;
         if frames != b {
             let method = self.route.methods().last().map(|m| m.to_string());
-            self.record_error(ModelError::Shape {
+            self.record_error(TorchScriptError::Shape {
                 path: self.module.path().to_owned(),
                 method: method.unwrap_or_default(),
                 message: format!(
@@ -310,7 +310,7 @@ impl Worker {
         }
     }
 
-    fn record_error(&self, e: ModelError) {
+    fn record_error(&self, e: TorchScriptError) {
         self.shared.errors.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut last) = self.shared.last_error.lock() {
             *last = Some(e.to_string());

@@ -21,13 +21,16 @@ use std::path::Path;
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, View};
 use serde_json::Value;
 
-use super::ModelError;
+use super::TrainedModelError;
 
 /// A named f32 tensor: shape and values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NamedTensor {
+    /// The variable's name (`gru.weight_ih_l0`).
     pub name: String,
+    /// Size of each dimension.
     pub shape: Vec<usize>,
+    /// The elements in row-major order.
     pub values: Vec<f32>,
 }
 
@@ -52,8 +55,8 @@ impl View for &NamedTensor {
 /// Writes tensors (sorted by name) and the metadata JSON, atomically: into a
 /// temporary file beside `path`, synced, then renamed over it, so a crash
 /// never leaves half a model under the name.
-pub fn write(path: &Path, meta: &Value, tensors: &[NamedTensor]) -> Result<(), ModelError> {
-    let bytes = to_bytes(meta, tensors).map_err(|e| ModelError::file(path, e))?;
+pub fn write(path: &Path, meta: &Value, tensors: &[NamedTensor]) -> Result<(), TrainedModelError> {
+    let bytes = to_bytes(meta, tensors).map_err(|e| TrainedModelError::file(path, e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -67,7 +70,7 @@ pub fn write(path: &Path, meta: &Value, tensors: &[NamedTensor]) -> Result<(), M
     };
     write().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        ModelError::file(path, format!("cannot write: {e}"))
+        TrainedModelError::file(path, format!("cannot write: {e}"))
     })
 }
 
@@ -101,10 +104,10 @@ pub fn to_bytes(meta: &Value, tensors: &[NamedTensor]) -> Result<Vec<u8>, String
 }
 
 /// Reads a file written by [`write`]: the metadata JSON and the tensors by name.
-pub fn read(path: &Path) -> Result<(Value, BTreeMap<String, NamedTensor>), ModelError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| ModelError::file(path, format!("cannot read: {e}")))?;
-    from_bytes(&bytes).map_err(|reason| ModelError::file(path, reason))
+pub fn read(path: &Path) -> Result<(Value, BTreeMap<String, NamedTensor>), TrainedModelError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| TrainedModelError::file(path, format!("cannot read: {e}")))?;
+    from_bytes(&bytes).map_err(|reason| TrainedModelError::file(path, reason))
 }
 
 /// What a file that is not a safetensors file with loam metadata is told.

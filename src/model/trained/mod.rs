@@ -17,51 +17,61 @@ pub use step::{Distribution, StepModel};
 
 /// Why a model could not be trained, loaded, saved or used.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ModelError {
+pub enum TrainedModelError {
     /// The dataset is unreadable, empty or too small.
     Data(DataError),
     /// A model file could not be read or written, or is not a loam model.
-    File { path: PathBuf, reason: String },
+    File {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A call with arguments the model cannot take (wrong metre, latent size…).
     Usage(String),
 }
 
-impl ModelError {
-    pub fn file(path: &Path, reason: impl Into<String>) -> ModelError {
-        ModelError::File {
+impl TrainedModelError {
+    /// A [`TrainedModelError::File`] naming `path`.
+    pub fn file(path: &Path, reason: impl Into<String>) -> TrainedModelError {
+        TrainedModelError::File {
             path: path.to_path_buf(),
             reason: reason.into(),
         }
     }
 
-    pub fn usage(reason: impl Into<String>) -> ModelError {
-        ModelError::Usage(reason.into())
+    /// A [`TrainedModelError::Usage`] saying why.
+    pub fn usage(reason: impl Into<String>) -> TrainedModelError {
+        TrainedModelError::Usage(reason.into())
     }
 }
 
-impl fmt::Display for ModelError {
+impl fmt::Display for TrainedModelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ModelError::Data(e) => write!(f, "{e}"),
-            ModelError::File { path, reason } => write!(f, "{}: {reason}", path.display()),
-            ModelError::Usage(reason) => f.write_str(reason),
+            TrainedModelError::Data(e) => write!(f, "{e}"),
+            TrainedModelError::File { path, reason } => write!(f, "{}: {reason}", path.display()),
+            TrainedModelError::Usage(reason) => f.write_str(reason),
         }
     }
 }
 
-impl std::error::Error for ModelError {}
+impl std::error::Error for TrainedModelError {}
 
-impl From<DataError> for ModelError {
+impl From<DataError> for TrainedModelError {
     fn from(e: DataError) -> Self {
-        ModelError::Data(e)
+        TrainedModelError::Data(e)
     }
 }
 
 /// How far training has come; handed to a progress callback.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Progress {
+    /// Optimiser steps taken so far.
     pub step: usize,
+    /// Optimiser steps planned (training may stop earlier, at its time limit).
     pub steps: usize,
+    /// Loss of the latest step.
     pub loss: f32,
 }
 
@@ -79,10 +89,10 @@ pub fn stop_requested() -> bool {
 }
 
 /// Reads the `kind` a model file says it holds (`rhythm-vae`, `markov`, `rnn`).
-pub fn kind_of_file(path: &Path) -> Result<String, ModelError> {
+pub fn kind_of_file(path: &Path) -> Result<String, TrainedModelError> {
     let (meta, _) = file::read(path)?;
     meta.get("kind")
         .and_then(|k| k.as_str())
         .map(str::to_string)
-        .ok_or_else(|| ModelError::file(path, "model file without a kind"))
+        .ok_or_else(|| TrainedModelError::file(path, "model file without a kind"))
 }

@@ -5,17 +5,20 @@
 
 use std::path::Path;
 
-use super::ModelError;
-use crate::data::{Pattern, CELLS_PER_PULSE};
+use super::TrainedModelError;
+use crate::data::{DrumBar, CELLS_PER_PULSE};
 
 /// An RGB image in memory.
 pub struct Canvas {
+    /// Pixels across.
     pub width: usize,
+    /// Pixels down.
     pub height: usize,
     pixels: Vec<u8>,
 }
 
 impl Canvas {
+    /// A `width` × `height` canvas filled with `background` (RGB, 0 … 255).
     pub fn new(width: usize, height: usize, background: [u8; 3]) -> Canvas {
         let mut pixels = Vec::with_capacity(width * height * 3);
         for _ in 0..width * height {
@@ -39,9 +42,10 @@ impl Canvas {
     }
 
     /// Saves as an 8-bit RGB PNG.
-    pub fn save_png(&self, path: &Path) -> Result<(), ModelError> {
-        let err =
-            |e: &dyn std::fmt::Display| ModelError::file(path, format!("cannot write PNG: {e}"));
+    pub fn save_png(&self, path: &Path) -> Result<(), TrainedModelError> {
+        let err = |e: &dyn std::fmt::Display| {
+            TrainedModelError::file(path, format!("cannot write PNG: {e}"))
+        };
         let file = std::fs::File::create(path).map_err(|e| err(&e))?;
         let mut encoder = png::Encoder::new(
             std::io::BufWriter::new(file),
@@ -85,7 +89,7 @@ pub fn draw_pattern(
     canvas: &mut Canvas,
     x: usize,
     y: usize,
-    pattern: &Pattern,
+    pattern: &DrumBar,
     instruments: &[String],
     cell_w: usize,
     row_h: usize,

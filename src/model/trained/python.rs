@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::ModelError;
+use super::TrainedModelError;
 
 /// The Python interpreter used for exports.
 pub fn interpreter() -> PathBuf {
@@ -19,7 +19,8 @@ pub fn interpreter() -> PathBuf {
 pub struct Scratch(pub PathBuf);
 
 impl Scratch {
-    pub fn new(tag: &str) -> Result<Scratch, ModelError> {
+    /// Creates `loam-export-TAG-PID-N` in the system's temporary folder; an error names it.
+    pub fn new(tag: &str) -> Result<Scratch, TrainedModelError> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir().join(format!(
@@ -28,10 +29,11 @@ impl Scratch {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir)
-            .map_err(|e| ModelError::file(&dir, format!("cannot create: {e}")))?;
+            .map_err(|e| TrainedModelError::file(&dir, format!("cannot create: {e}")))?;
         Ok(Scratch(dir))
     }
 
+    /// The path of `name` inside the folder.
     pub fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
@@ -53,18 +55,18 @@ pub fn run_script(
     script: &str,
     args: &[&Path],
     output: &Path,
-) -> Result<(), ModelError> {
+) -> Result<(), TrainedModelError> {
     let file = scratch.path("export.py");
     std::fs::write(&file, script)
-        .map_err(|e| ModelError::file(&file, format!("cannot write: {e}")))?;
+        .map_err(|e| TrainedModelError::file(&file, format!("cannot write: {e}")))?;
     // The exporters import the model-file reader from beside them.
     let reader = scratch.path("loam_file.py");
     std::fs::write(&reader, LOAM_FILE)
-        .map_err(|e| ModelError::file(&reader, format!("cannot write: {e}")))?;
+        .map_err(|e| TrainedModelError::file(&reader, format!("cannot write: {e}")))?;
     let python = interpreter();
     let result = Command::new(&python).arg(&file).args(args).output();
     match result {
-        Err(e) => Err(ModelError::file(
+        Err(e) => Err(TrainedModelError::file(
             output,
             format!(
                 "cannot run {} ({e}); set LOAM_PYTHON to a Python with torch 2.13 and nn-tilde",
@@ -75,7 +77,7 @@ pub fn run_script(
             let err = String::from_utf8_lossy(&out.stderr);
             let tail: Vec<&str> = err.lines().rev().take(6).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
-            Err(ModelError::file(
+            Err(TrainedModelError::file(
                 output,
                 format!(
                     "TorchScript export failed with {} (needs torch 2.13 and nn-tilde; set LOAM_PYTHON): {}",
@@ -94,10 +96,10 @@ pub fn run_script(
 pub fn export_with(
     tag: &str,
     script: &str,
-    save: impl FnOnce(&Path) -> Result<(), ModelError>,
+    save: impl FnOnce(&Path) -> Result<(), TrainedModelError>,
     out: &Path,
     check: Option<&serde_json::Value>,
-) -> Result<serde_json::Value, ModelError> {
+) -> Result<serde_json::Value, TrainedModelError> {
     let scratch = Scratch::new(tag)?;
     let weights = scratch.path("model.safetensors");
     save(&weights)?;
@@ -108,7 +110,7 @@ pub fn export_with(
     let check_in = scratch.path("check_in.json");
     let check_out = scratch.path("check_out.json");
     std::fs::write(&check_in, request.to_string())
-        .map_err(|e| ModelError::file(&check_in, e.to_string()))?;
+        .map_err(|e| TrainedModelError::file(&check_in, e.to_string()))?;
     run_script(
         &scratch,
         script,
@@ -116,8 +118,8 @@ pub fn export_with(
         out,
     )?;
     let text = std::fs::read_to_string(&check_out)
-        .map_err(|e| ModelError::file(&check_out, e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| ModelError::file(&check_out, e.to_string()))
+        .map_err(|e| TrainedModelError::file(&check_out, e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| TrainedModelError::file(&check_out, e.to_string()))
 }
 
 /// One field of a check's answer.
@@ -125,7 +127,7 @@ pub fn answer_field<T: serde::de::DeserializeOwned>(
     answer: &serde_json::Value,
     name: &str,
     out: &Path,
-) -> Result<T, ModelError> {
+) -> Result<T, TrainedModelError> {
     serde_json::from_value(answer[name].clone())
-        .map_err(|e| ModelError::file(out, format!("the export check's '{name}': {e}")))
+        .map_err(|e| TrainedModelError::file(out, format!("the export check's '{name}': {e}")))
 }

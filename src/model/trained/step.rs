@@ -10,6 +10,7 @@ use crate::data::Event;
 /// every choice was ruled out).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Distribution {
+    /// `(token, probability)` for every token, in alphabet order.
     pub entries: Vec<(usize, f32)>,
 }
 

@@ -20,6 +20,11 @@ pub use alone::alone;
 pub use files::{script_with_click, temp_dir};
 pub use process::{spawn, Finished};
 pub use render::{render, round_half_up};
-pub use serve::{serve_command, summary_value, LOAM};
-pub use sound::{onsets, read_wav, read_wav_peaks, Onsets};
+pub use serve::{serve_command, summary_value};
+pub use sound::{onsets, read_wav};
+// Used only by the JACK MIDI tests (midi_controls, midi_learn).
+#[cfg(all(feature = "jack", target_os = "linux"))]
+pub use serve::LOAM;
+#[cfg(all(feature = "jack", target_os = "linux"))]
+pub use sound::{read_wav_peaks, Onsets};
 pub use wait::eventually;
