@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 use crate::audio::EngineStatus;
 
 use crate::schedule::Change;
+use crate::time::Nanos;
 
 /// A sound to play outside the loops (OSC `/play`, a MIDI pad).
 #[derive(Clone, Debug)]
@@ -20,7 +21,7 @@ pub struct PlayRequest {
     /// Seconds; `None` plays the whole sound.
     pub length: Option<f64>,
     /// When, on the monotonic clock of [`crate::time::wallclock`]; `None`: now.
-    pub at_nanos: Option<u64>,
+    pub at_nanos: Option<Nanos>,
 }
 
 impl PlayRequest {
@@ -190,7 +191,7 @@ pub enum Notice {
         bar: i64,
         beat: i64,
         pulse: i64,
-        nanos: u64,
+        nanos: Nanos,
     },
     /// The script was reloaded; the new version plays from its next boundary.
     Reloaded(String),

@@ -49,7 +49,7 @@ pub struct OscConfig {
     pub bind: SocketAddr,
     pub access: Access,
     /// The control thread's lookahead: timetags older than this play now and count late.
-    pub lookahead_nanos: u64,
+    pub lookahead: Duration,
 }
 
 impl OscConfig {
@@ -57,7 +57,7 @@ impl OscConfig {
         OscConfig {
             bind,
             access: Access::default(),
-            lookahead_nanos: 50_000_000,
+            lookahead: Duration::from_millis(50),
         }
     }
 }
@@ -113,7 +113,7 @@ impl OscServer {
             counters: counters.clone(),
             subscribers: subscribers.clone(),
             access: config.access,
-            lookahead: config.lookahead_nanos,
+            lookahead: config.lookahead,
             pending: pending_tx,
             outbox: RefCell::new(Vec::with_capacity(BATCH)),
             status_cache: RefCell::new(None),
@@ -280,7 +280,7 @@ pub struct Handler {
     counters: Arc<OscCounters>,
     subscribers: Arc<Subscribers>,
     access: Access,
-    lookahead: u64,
+    lookahead: Duration,
     pending: Sender<Pending>,
     /// Answers of the current batch, sent together by [`Handler::flush`].
     outbox: RefCell<Vec<(SocketAddr, Vec<u8>)>>,

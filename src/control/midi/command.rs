@@ -4,6 +4,7 @@
 
 use super::learn::LearnRequest;
 use super::message::MidiMessage;
+use crate::time::Nanos;
 
 /// A request for the MIDI part of the control thread.
 #[derive(Clone, Debug)]
@@ -19,9 +20,9 @@ pub enum MidiCommand {
     /// A tempo now, in the metre's beats a minute (a learned knob).
     Tempo(f64),
     /// A message for scripts (`midi_events()`), at `nanos`.
-    Event { message: MidiMessage, nanos: u64 },
+    Event { message: MidiMessage, nanos: Nanos },
     /// Clock, Start, Stop, Continue or Song Position from the input.
-    ClockIn { message: MidiMessage, nanos: u64 },
+    ClockIn { message: MidiMessage, nanos: Nanos },
     /// Follow the external clock (true) or run on loam's own (false).
     Follow(bool),
     /// Clock out on (start at the next bar line) or off (Stop now).
