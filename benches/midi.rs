@@ -29,14 +29,17 @@ fn midi(c: &mut Criterion) {
     let mut router = Router::new(
         SharedBindings::new(Bindings::default()),
         tx,
-        50_000_000,
+        std::time::Duration::from_millis(50),
         Arc::new(MidiCounters::default()),
     );
     let mut t = 0u64;
     group.bench_function("a CC read and routed to the control thread", |b| {
         b.iter(|| {
             t += 1_000_000;
-            router.on_port_message(t, black_box(&[0xB0, 74, (t % 128) as u8]));
+            router.on_port_message(
+                loam::time::Nanos(t),
+                black_box(&[0xB0, 74, (t % 128) as u8]),
+            );
             for c in rx.try_iter() {
                 drop(c);
             }
@@ -44,13 +47,16 @@ fn midi(c: &mut Criterion) {
     });
 
     let mut follower = ClockFollower::new();
-    follower.on_message(MidiMessage::Start, 0);
+    follower.on_message(MidiMessage::Start, loam::time::Nanos(0));
     let per_pulse = 60e9 / 137.0 / 24.0;
     let mut k = 0u64;
     group.bench_function("an external clock pulse taken into the tempo fit", |b| {
         b.iter(|| {
             k += 1;
-            follower.on_message(MidiMessage::Clock, (k as f64 * per_pulse) as u64);
+            follower.on_message(
+                MidiMessage::Clock,
+                loam::time::Nanos((k as f64 * per_pulse) as u64),
+            );
             black_box(follower.line())
         })
     });

@@ -72,7 +72,7 @@ impl Rig {
                 let is_play = matches!(cmd, Command::Play { .. });
                 controller.handle(cmd);
                 if is_play {
-                    q.store(wallclock::now_nanos(), Ordering::Release);
+                    q.store(wallclock::now_nanos().get(), Ordering::Release);
                 }
             };
             while !st.load(Ordering::Relaxed) {
@@ -180,7 +180,7 @@ fn status_round_trip(sock: &UdpSocket, to: SocketAddr, packet: &[u8], buf: &mut 
 
 fn play_to_queued(rig: &Rig, sock: &UdpSocket, packet: &[u8], buf: &mut [u8]) -> u64 {
     let before = rig.queued_at.load(Ordering::Acquire);
-    let t0 = wallclock::now_nanos();
+    let t0 = wallclock::now_nanos().get();
     sock.send_to(packet, rig.addr()).unwrap();
     // Wait (blocked, not spinning: two cores) for the `/done /play` answer,
     // which the control thread sends as it queues the event.

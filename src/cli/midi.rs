@@ -5,6 +5,7 @@
 use std::fmt;
 use std::io::BufRead;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crossbeam_channel::Sender;
 
@@ -121,7 +122,7 @@ impl MidiArgs {
             clock_out: self.clock_out,
             follow: self.clock_in,
             mappings: self.map.clone(),
-            latency_nanos: (latency_ms * 1e6) as u64,
+            latency: Duration::from_nanos((latency_ms * 1e6) as u64),
         }))
     }
 }

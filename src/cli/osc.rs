@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
+use std::time::Duration;
 
 use loam::audio::EngineStatus;
 use loam::control::{Controller, StatusBoard};
@@ -102,7 +103,7 @@ impl OscArgs {
             allow_remote_code: self.osc_allow_code,
             allow,
         };
-        config.lookahead_nanos = lookahead_ms * 1_000_000;
+        config.lookahead = Duration::from_millis(lookahead_ms);
         Ok(Some(OscPlan {
             config,
             explicit: self.address.is_some(),

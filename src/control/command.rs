@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 use crate::audio::EngineStatus;
 
 use crate::schedule::Change;
+use crate::time::Nanos;
 
 /// A sound to play outside the loops (OSC `/play`, a MIDI pad).
 #[derive(Clone, Debug)]
@@ -25,7 +26,7 @@ pub struct PlayRequest {
     /// Seconds; `None` plays the whole sound.
     pub length: Option<f64>,
     /// When, on the monotonic clock of [`crate::time::wallclock`]; `None`: now.
-    pub at_nanos: Option<u64>,
+    pub at_nanos: Option<Nanos>,
 }
 
 impl PlayRequest {
@@ -246,7 +247,7 @@ pub enum Notice {
         /// Pulses from the bar's start to this beat (the metre's smallest unit).
         pulse: i64,
         /// When it sounds, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
-        nanos: u64,
+        nanos: Nanos,
     },
     /// The script was reloaded; the new version plays from its next boundary.
     Reloaded(String),

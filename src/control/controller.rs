@@ -15,7 +15,7 @@ use crate::audio::{EngineStatus, SoundEvent};
 use crate::schedule::Change;
 use crate::script::{EvalKind, ScriptJob};
 use crate::session::Session;
-use crate::time::{wallclock, Rational};
+use crate::time::{wallclock, Frame, Rational};
 
 /// Runs a live session until asked to stop.
 pub struct Controller {
@@ -338,7 +338,7 @@ impl Controller {
             let nanos = wallclock::nanos_at(
                 super::audio_clock::stamp(&self.session.handle.status),
                 sr,
-                frame,
+                Frame(frame),
             );
             self.next_beat = (bar, group + 1);
             self.notify(Notice::Beat {
@@ -461,7 +461,7 @@ impl Controller {
             }
         })?;
         let frame = match req.at_nanos {
-            Some(n) => wallclock::frame_at(super::audio_clock::stamp(&status), sr, n),
+            Some(n) => wallclock::frame_at(super::audio_clock::stamp(&status), sr, n).get(),
             // Now: the next block the engine renders.
             None => status.frames(),
         };

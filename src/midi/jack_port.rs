@@ -28,7 +28,7 @@ use super::counters::MidiCounters;
 use super::error::MidiError;
 use super::sender::Scheduled;
 use super::stamped::Stamped;
-use crate::time::wallclock;
+use crate::time::wallclock::{self, Nanos};
 
 /// Incoming messages waiting for the input thread.
 const IN_RING: usize = 4096;
@@ -47,9 +47,9 @@ impl JackClock {
     pub fn calibrate(&self, client: &Client) {
         let best = (0..5)
             .map(|_| {
-                let a = wallclock::now_nanos();
+                let a = wallclock::now_nanos().get();
                 let j = client.time() as i64 * 1000;
-                let b = wallclock::now_nanos();
+                let b = wallclock::now_nanos().get();
                 (b - a, j - (a / 2 + b / 2) as i64)
             })
             .min_by_key(|(spread, _)| *spread);
@@ -59,14 +59,15 @@ impl JackClock {
         }
     }
 
-    /// Loam nanoseconds of JACK nanoseconds.
-    pub fn to_loam(&self, jack_nanos: i64) -> u64 {
-        (jack_nanos - self.offset.load(Ordering::Relaxed)).max(0) as u64
+    /// The time on loam's clock of JACK nanoseconds (`jack_get_time`'s
+    /// clock, in nanoseconds).
+    pub fn to_loam(&self, jack_nanos: i64) -> Nanos {
+        Nanos((jack_nanos - self.offset.load(Ordering::Relaxed)).max(0) as u64)
     }
 
-    /// JACK nanoseconds of loam nanoseconds.
-    pub fn to_jack(&self, nanos: u64) -> i64 {
-        nanos as i64 + self.offset.load(Ordering::Relaxed)
+    /// JACK nanoseconds of a time on loam's clock.
+    pub fn to_jack(&self, nanos: Nanos) -> i64 {
+        nanos.get() as i64 + self.offset.load(Ordering::Relaxed)
     }
 }
 
@@ -444,7 +445,7 @@ mod tests {
 
     fn msg(nanos: u64, seq: u64, bytes: [u8; 3]) -> Scheduled {
         Scheduled {
-            nanos,
+            nanos: Nanos(nanos),
             seq,
             bytes,
             len: 3,

@@ -48,6 +48,7 @@ pub mod watcher;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crossbeam_channel::Sender;
 
@@ -64,6 +65,7 @@ pub use ports::PortSpec;
 
 use crate::control::midi::{MidiDesk, MidiOut};
 use crate::control::Command;
+use crate::time::Nanos;
 use port_thread::PortThread;
 use router::{Bindings, Router, SharedBindings};
 
@@ -80,8 +82,8 @@ pub struct MidiConfig {
     pub follow: bool,
     /// Where learned bindings live (`None`: [`mapping_file::default_path`]).
     pub mappings: Option<PathBuf>,
-    /// How long after its stamp an incoming message sounds (a pad), in ns.
-    pub latency_nanos: u64,
+    /// How long after its stamp an incoming message sounds (a pad).
+    pub latency: Duration,
 }
 
 /// The running MIDI threads.
@@ -131,7 +133,7 @@ impl MidiSystem {
                 let router = Router::new(
                     bindings.clone(),
                     commands.clone(),
-                    config.latency_nanos,
+                    config.latency,
                     counters.clone(),
                 );
                 let t = input::start(spec, router, commands.clone(), counters.clone())?;
@@ -178,7 +180,7 @@ impl MidiSystem {
 
 /// The desk's messages go to the output thread's queue.
 impl MidiOut for sender::OutputHandle {
-    fn send_at(&mut self, nanos: u64, message: MidiMessage) {
+    fn send_at(&mut self, nanos: Nanos, message: MidiMessage) {
         sender::OutputHandle::send_at(self, nanos, message)
     }
 }

@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use crossbeam_channel::Sender;
 
@@ -31,6 +32,7 @@ use crate::control::midi::message::{MidiMessage, Parser};
 use crate::control::midi::{LearnedBindings, MidiCommand};
 use crate::control::{Command, PlayRequest};
 use crate::schedule::Change;
+use crate::time::Nanos;
 use crate::time::TempoOctave;
 
 /// Learned bindings and the pad map, shared by the input thread (which
@@ -101,7 +103,7 @@ pub struct Router {
     commands: Sender<Command>,
     /// Added to each message's time: sounds start this long after their
     /// message was stamped, at the same offset from each other.
-    latency_nanos: u64,
+    latency: Duration,
     counters: Arc<MidiCounters>,
 }
 
@@ -110,20 +112,20 @@ impl Router {
     pub fn new(
         bindings: SharedBindings,
         commands: Sender<Command>,
-        latency_nanos: u64,
+        latency: Duration,
         counters: Arc<MidiCounters>,
     ) -> Router {
         Router {
             parser: Parser::new(),
             bindings,
             commands,
-            latency_nanos,
+            latency,
             counters,
         }
     }
 
     /// One message as the port delivered it, stamped `nanos` (monotonic).
-    pub fn on_port_message(&mut self, nanos: u64, bytes: &[u8]) {
+    pub fn on_port_message(&mut self, nanos: Nanos, bytes: &[u8]) {
         MidiCounters::add(&self.counters.port_messages, 1);
         let mut msgs: Vec<MidiMessage> = Vec::new();
         self.parser.feed(bytes, &mut |m| msgs.push(m));
@@ -146,7 +148,7 @@ impl Router {
         });
     }
 
-    fn route(&mut self, m: MidiMessage, nanos: u64) {
+    fn route(&mut self, m: MidiMessage, nanos: Nanos) {
         use MidiMessage::*;
         match m {
             Clock | Start | Stop | Continue | SongPosition(_) => {
@@ -208,7 +210,7 @@ impl Router {
             let mut req = PlayRequest::new(&sound);
             req.variant = variant;
             req.gain = velocity as f32 / 127.0;
-            req.at_nanos = Some(nanos + self.latency_nanos);
+            req.at_nanos = Some(nanos + self.latency);
             self.send(Command::Play {
                 request: req,
                 reply: None,
@@ -311,14 +313,19 @@ mod tests {
         let (tx, rx) = crossbeam_channel::bounded(64);
         let b = SharedBindings::default();
         b.lock().file.pads = Default::default();
-        let r = Router::new(b.clone(), tx, 1_000_000, Arc::new(MidiCounters::default()));
+        let r = Router::new(
+            b.clone(),
+            tx,
+            Duration::from_millis(1),
+            Arc::new(MidiCounters::default()),
+        );
         (r, rx, b)
     }
 
     #[test]
     fn pads_play_at_their_time_plus_latency() {
         let (mut r, rx, _) = router();
-        r.on_port_message(5_000_000, &[0x99, 38, 127]);
+        r.on_port_message(Nanos(5_000_000), &[0x99, 38, 127]);
         let cmds: Vec<Command> = rx.try_iter().collect();
         let play = cmds
             .iter()
@@ -328,7 +335,7 @@ mod tests {
             })
             .expect("a pad plays");
         assert_eq!(play.sound, "snare");
-        assert_eq!(play.at_nanos, Some(6_000_000));
+        assert_eq!(play.at_nanos, Some(Nanos(6_000_000)));
         assert!(cmds.iter().any(
             |c| matches!(c, Command::SetControl { name, value } if name == "note" && *value == 38.0)
         ));
@@ -338,11 +345,11 @@ mod tests {
     fn learn_binds_the_next_control_and_garbage_is_ignored() {
         let (mut r, rx, b) = router();
         b.lock().pending = Some(LearnRequest::parse("loop:kick:gain 0 2").unwrap());
-        r.on_port_message(1, &[0x90, 60]); // truncated: ignored
-        r.on_port_message(2, &[0xB0, 7, 127]);
+        r.on_port_message(Nanos(1), &[0x90, 60]); // truncated: ignored
+        r.on_port_message(Nanos(2), &[0xB0, 7, 127]);
         let _: Vec<Command> = rx.try_iter().collect();
         assert_eq!(b.lock().file.mappings.len(), 1);
-        r.on_port_message(3, &[0xB0, 7, 0]);
+        r.on_port_message(Nanos(3), &[0xB0, 7, 0]);
         let gains: Vec<f32> = rx
             .try_iter()
             .filter_map(|c| match c {

@@ -23,7 +23,7 @@ use super::port_thread::{self, announce, PortThread};
 use super::ports::PortSpec;
 use super::watcher::PortWatcher;
 use crate::control::Command;
-use crate::time::wallclock;
+use crate::time::wallclock::{self, Nanos};
 
 /// The sender wakes this long before a message is due and spins the rest.
 pub const SPIN: Duration = Duration::from_micros(400);
@@ -36,8 +36,8 @@ pub const SOON: Duration = Duration::from_millis(5);
 /// A short message to send at a monotonic time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Scheduled {
-    /// When to send, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
-    pub nanos: u64,
+    /// When it goes out, on loam's monotonic clock.
+    pub nanos: Nanos,
     /// Keeps messages with equal times in the order they were queued.
     pub seq: u64,
     /// The message's bytes, the first `len` of them used.
@@ -62,7 +62,7 @@ pub struct OutputHandle {
 
 impl OutputHandle {
     /// Queues `msg` to go out at `nanos`; a full queue drops it (counted).
-    pub fn send_at(&mut self, nanos: u64, msg: MidiMessage) {
+    pub fn send_at(&mut self, nanos: Nanos, msg: MidiMessage) {
         let (bytes, len) = msg.to_bytes();
         if len == 0 {
             return;
@@ -122,15 +122,15 @@ fn realtime_priority() {
 }
 
 /// Waits until monotonic time `nanos`: sleeps, then spins the last stretch.
-fn wait_until(nanos: u64) {
+fn wait_until(nanos: Nanos) {
     loop {
         let now = wallclock::now_nanos();
         if now >= nanos {
             return;
         }
-        let left = nanos - now;
-        if left > SPIN.as_nanos() as u64 {
-            std::thread::sleep(Duration::from_nanos(left - SPIN.as_nanos() as u64));
+        let left = nanos.saturating_sub(now);
+        if left > SPIN {
+            std::thread::sleep(left - SPIN);
         } else {
             std::hint::spin_loop();
         }
@@ -207,9 +207,9 @@ fn run<B>(
             .filter(|_| !port_times)
             .map(|Reverse(s)| s.nanos);
         match due {
-            Some(t) if t <= now + SPIN.as_nanos() as u64 => {
+            Some(t) if t <= now + SPIN => {
                 wait_until(t);
-                let late = wallclock::now_nanos().saturating_sub(t);
+                let late = wallclock::now_nanos().saturating_sub(t).as_nanos() as u64;
                 counters.worst_late_nanos.fetch_max(late, Ordering::Relaxed);
                 if let Some(Reverse(s)) = heap.pop() {
                     send_now(watcher.port(), &s, &counters);
@@ -221,7 +221,7 @@ fn run<B>(
         let wait = if port_times && !heap.is_empty() {
             Duration::from_millis(2)
         } else {
-            due.map(|t| Duration::from_nanos(t - now - SPIN.as_nanos() as u64))
+            due.map(|t| t.saturating_sub(now) - SPIN)
                 .unwrap_or(Duration::from_millis(50))
                 .min(Duration::from_millis(50))
         };
@@ -237,7 +237,7 @@ fn run<B>(
         // Port upkeep only when nothing is due soon.
         let soon = heap
             .peek()
-            .is_some_and(|Reverse(s)| s.nanos < wallclock::now_nanos() + SOON.as_nanos() as u64);
+            .is_some_and(|Reverse(s)| s.nanos < wallclock::now_nanos() + SOON);
         if !soon {
             announce(commands, watcher.look_if_due(Instant::now()));
         }

@@ -1,6 +1,8 @@
 //! An incoming MIDI message with its time on loam's clock, in a fixed-size
 //! copy (real-time callbacks hand these over without allocating).
 
+use crate::time::Nanos;
+
 /// Longest message copied whole; a longer SysEx keeps its start and its end
 /// byte (loam only counts SysEx), other long garbage is cut.
 pub const MAX_BYTES: usize = 64;
@@ -8,8 +10,8 @@ pub const MAX_BYTES: usize = 64;
 /// One incoming message, stamped on loam's clock.
 #[derive(Clone, Copy, Debug)]
 pub struct Stamped {
-    /// When it arrived, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
-    pub nanos: u64,
+    /// When it arrived, on loam's monotonic clock.
+    pub nanos: Nanos,
     /// Bytes used in `bytes`.
     pub len: u8,
     /// The message's bytes, the first `len` of them used.
@@ -18,7 +20,7 @@ pub struct Stamped {
 
 impl Stamped {
     /// Copies `bytes` (see [`MAX_BYTES`]).
-    pub fn new(nanos: u64, bytes: &[u8]) -> Stamped {
+    pub fn new(nanos: Nanos, bytes: &[u8]) -> Stamped {
         let mut s = Stamped {
             nanos,
             len: bytes.len().min(MAX_BYTES) as u8,
@@ -47,10 +49,13 @@ mod tests {
         let mut long = vec![0xF0];
         long.extend(std::iter::repeat_n(1u8, 100));
         long.push(0xF7);
-        let s = Stamped::new(5, &long);
+        let s = Stamped::new(Nanos(5), &long);
         assert_eq!(s.bytes().len(), MAX_BYTES);
         assert_eq!(s.bytes()[0], 0xF0);
         assert_eq!(*s.bytes().last().unwrap(), 0xF7);
-        assert_eq!(Stamped::new(1, &[0x90, 60, 100]).bytes(), &[0x90, 60, 100]);
+        assert_eq!(
+            Stamped::new(Nanos(1), &[0x90, 60, 100]).bytes(),
+            &[0x90, 60, 100]
+        );
     }
 }

@@ -34,7 +34,8 @@ use super::{Access, OscCounters};
 use crate::control::{Answer, Command, PlayRequest, Reply, StatusBoard};
 use crate::pattern::values;
 use crate::schedule::Change;
-use crate::time::{wallclock, Metre, NoteValue, Tempo, TempoOctave};
+use crate::time::wallclock::{self, ClockStamp, Frame};
+use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 
 /// The addresses loam answers, for "unknown address" replies.
 pub const KNOWN: &str = "/tempo /metre /octave /play /set /loop/NAME/mute /loop/NAME/unmute \
@@ -546,15 +547,15 @@ pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
 /// `/clock h frame, t time, i sample-rate`: the frame that plays at `time`
 /// (the output's latest stamp), so a client can map its clock onto loam's.
 fn clock(board: &StatusBoard) -> OscMessage {
-    let (frame, nanos) = board
-        .engine
-        .clock()
-        .unwrap_or_else(|| (board.engine.frames(), wallclock::now_nanos()));
-    let (seconds, fractional) = wallclock::nanos_to_ntp(nanos);
+    let stamp = board.engine.clock().unwrap_or_else(|| ClockStamp {
+        frame: Frame(board.engine.frames()),
+        nanos: wallclock::now_nanos(),
+    });
+    let (seconds, fractional) = wallclock::nanos_to_ntp(stamp.nanos);
     OscMessage {
         addr: "/clock".into(),
         args: vec![
-            OscType::Long(frame as i64),
+            OscType::Long(stamp.frame.get() as i64),
             OscType::Time(OscTime {
                 seconds,
                 fractional,

@@ -51,7 +51,7 @@ pub struct OscConfig {
     /// Who is heard (`--osc-allow`), and whether other machines may send code.
     pub access: Access,
     /// The control thread's lookahead: timetags older than this play now and count late.
-    pub lookahead_nanos: u64,
+    pub lookahead: Duration,
 }
 
 impl OscConfig {
@@ -61,7 +61,7 @@ impl OscConfig {
         OscConfig {
             bind,
             access: Access::default(),
-            lookahead_nanos: 50_000_000,
+            lookahead: Duration::from_millis(50),
         }
     }
 }
@@ -118,7 +118,7 @@ impl OscServer {
             counters: counters.clone(),
             subscribers: subscribers.clone(),
             access: config.access,
-            lookahead: config.lookahead_nanos,
+            lookahead: config.lookahead,
             pending: pending_tx,
             outbox: RefCell::new(Vec::with_capacity(BATCH)),
             status_cache: RefCell::new(None),
@@ -286,7 +286,7 @@ pub struct Handler {
     counters: Arc<OscCounters>,
     subscribers: Arc<Subscribers>,
     access: Access,
-    lookahead: u64,
+    lookahead: Duration,
     pending: Sender<Pending>,
     /// Answers of the current batch, sent together by [`Handler::flush`].
     outbox: RefCell<Vec<(SocketAddr, Vec<u8>)>>,

@@ -1,9 +1,11 @@
 //! Bundle timetags to times on loam's monotonic clock, through the one
 //! wall-clock mapping in [`crate::time::wallclock`].
 
+use std::time::Duration;
+
 use rosc::OscTime;
 
-use crate::time::wallclock;
+use crate::time::wallclock::{self, Nanos};
 
 /// The OSC "immediately" timetag (0 seconds, fraction 1).
 pub const IMMEDIATE: OscTime = OscTime {
@@ -20,15 +22,15 @@ pub const MAX_AHEAD_NANOS: u64 = 60_000_000_000;
 pub enum When {
     /// On arrival.
     Now,
-    /// At these monotonic nanoseconds ([`wallclock::now_nanos`]).
-    At(u64),
+    /// At this time on loam's monotonic clock ([`wallclock::now_nanos`]).
+    At(Nanos),
     /// The timetag had passed by more than the lookahead: played now, counted late.
     Late,
 }
 
 impl When {
     /// The time for a [`crate::control::PlayRequest`]: `None` is now.
-    pub fn at_nanos(self) -> Option<u64> {
+    pub fn at_nanos(self) -> Option<Nanos> {
         match self {
             When::At(n) => Some(n),
             When::Now | When::Late => None,
@@ -58,8 +60,13 @@ impl std::fmt::Display for TooFarAhead {
 impl std::error::Error for TooFarAhead {}
 
 /// Resolves a bundle's timetag. `outer` is the enclosing bundle's time (an
-/// immediate inner bundle inherits it); `now` and `lookahead` are nanoseconds.
-pub fn resolve(tag: OscTime, outer: When, now: u64, lookahead: u64) -> Result<When, TooFarAhead> {
+/// immediate inner bundle inherits it); `now` is the time it arrived.
+pub fn resolve(
+    tag: OscTime,
+    outer: When,
+    now: Nanos,
+    lookahead: Duration,
+) -> Result<When, TooFarAhead> {
     if tag.seconds == 0 && tag.fractional <= 1 {
         return Ok(outer);
     }
@@ -70,8 +77,10 @@ pub fn resolve(tag: OscTime, outer: When, now: u64, lookahead: u64) -> Result<Wh
     if at + lookahead < now {
         return Ok(When::Late);
     }
-    if at > now + MAX_AHEAD_NANOS {
-        return Err(TooFarAhead { nanos: at - now });
+    if at > now + Duration::from_nanos(MAX_AHEAD_NANOS) {
+        return Err(TooFarAhead {
+            nanos: at.saturating_sub(now).as_nanos() as u64,
+        });
     }
     Ok(When::At(at))
 }
@@ -82,10 +91,10 @@ mod tests {
 
     #[test]
     fn timetags_resolve_to_now_later_or_late() {
-        let now = wallclock::now_nanos() + 10_000_000_000;
-        let look = 50_000_000;
+        let now = wallclock::now_nanos() + Duration::from_secs(10);
+        let look = Duration::from_millis(50);
         assert_eq!(resolve(IMMEDIATE, When::Now, now, look), Ok(When::Now));
-        let (s, f) = wallclock::nanos_to_ntp(now + 200_000_000);
+        let (s, f) = wallclock::nanos_to_ntp(now + Duration::from_millis(200));
         match resolve(
             OscTime {
                 seconds: s,
@@ -95,10 +104,12 @@ mod tests {
             now,
             look,
         ) {
-            Ok(When::At(at)) => assert!(at.abs_diff(now + 200_000_000) < 2),
+            Ok(When::At(at)) => {
+                assert!(at.get().abs_diff((now + Duration::from_millis(200)).get()) < 2)
+            }
             other => panic!("{other:?}"),
         }
-        let (s, f) = wallclock::nanos_to_ntp(now - 60_000_000);
+        let (s, f) = wallclock::nanos_to_ntp(now - Duration::from_millis(60));
         assert_eq!(
             resolve(
                 OscTime {
@@ -111,7 +122,7 @@ mod tests {
             ),
             Ok(When::Late)
         );
-        let (s, f) = wallclock::nanos_to_ntp(now - 10_000_000);
+        let (s, f) = wallclock::nanos_to_ntp(now - Duration::from_millis(10));
         assert!(matches!(
             resolve(
                 OscTime {
@@ -124,7 +135,7 @@ mod tests {
             ),
             Ok(When::At(_))
         ));
-        let (s, f) = wallclock::nanos_to_ntp(now + 61_000_000_000);
+        let (s, f) = wallclock::nanos_to_ntp(now + Duration::from_secs(61));
         assert!(resolve(
             OscTime {
                 seconds: s,

@@ -7,6 +7,7 @@ use cpal::{FromSample, SampleFormat, SizedSample, StreamConfig};
 
 use super::{DeviceError, CHUNK_FRAMES};
 use crate::audio::{no_alloc, Engine, EngineStatus, RecordTap};
+use crate::time::wallclock::{self, ClockStamp, Frame};
 use std::sync::Arc;
 
 /// Which audio host to use.
@@ -129,7 +130,10 @@ impl DeviceOutput {
                     // Audio thread: no allocation, locks, prints or waits
                     // (checked with the `check-no-alloc` feature).
                     no_alloc::check(|| {
-                        status.stamp_clock(engine.frame(), crate::time::wallclock::now_nanos());
+                        status.stamp_clock(ClockStamp {
+                            frame: Frame(engine.frame()),
+                            nanos: wallclock::now_nanos(),
+                        });
                         for out in data.chunks_mut(CHUNK_FRAMES * channels) {
                             let frames = out.len() / channels;
                             let buf = &mut scratch[..frames * 2];

@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::audio::{no_alloc, Engine, RecordTap};
+use crate::time::wallclock::{self, ClockStamp, Frame, Nanos};
 
 /// A running null sink.
 pub struct NullSink {
@@ -32,14 +33,17 @@ impl NullSink {
                 let mut buf = vec![0.0f32; block.max(1) * 2];
                 let started = Instant::now();
                 let mut frames: u64 = 0;
-                let origin = crate::time::wallclock::instant_nanos(started);
+                let origin = wallclock::instant_nanos(started).get();
                 while !stop2.load(Ordering::Acquire) {
                     // The block's ideal start time: the null sink's clock is exact.
                     let at = origin + (frames as u128 * 1_000_000_000 / sample_rate as u128) as u64;
                     // The block is the audio callback's work: no allocation,
                     // locks, prints or waits (checked with `check-no-alloc`).
                     no_alloc::check(|| {
-                        status.stamp_clock(frames, at);
+                        status.stamp_clock(ClockStamp {
+                            frame: Frame(frames),
+                            nanos: Nanos(at),
+                        });
                         engine.process(&mut buf);
                         if let Some(t) = tap.as_mut() {
                             t.write(&buf);

@@ -150,7 +150,7 @@ fn the_jack_midi_output_callback_never_allocates() {
         for i in 0..5i64 {
             let t = (cycle + (i % 3)) * 5_333_333 + (7 - i) * 900_000 - 1_000_000;
             let s = Scheduled {
-                nanos: t.max(0) as u64,
+                nanos: loam::time::Nanos(t.max(0) as u64),
                 seq: (cycle * 5 + i) as u64,
                 bytes: [0xF8, 0, 0],
                 len: 1,

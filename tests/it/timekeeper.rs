@@ -260,7 +260,8 @@ fn downbeat(c: &Client, from: i32) -> (i32, u64) {
                                 b.timetag.seconds,
                                 b.timetag.fractional,
                             )
-                            .expect("a timetag");
+                            .expect("a timetag")
+                            .get();
                             return (bar, at);
                         }
                     }
@@ -286,7 +287,7 @@ fn a_save_200_ms_before_a_bar_line_is_heard_from_that_bar() {
     // The next bar line, 200 ms before it: save a new version then.
     let line = at + 4_000_000_000;
     let save_at = line - 200_000_000;
-    let now = loam::time::wallclock::now_nanos();
+    let now = loam::time::wallclock::now_nanos().get();
     assert!(save_at > now, "the downbeat came too late to test");
     std::thread::sleep(Duration::from_nanos(save_at - now));
     std::fs::write(

@@ -3,6 +3,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::time::wallclock::{ClockStamp, Frame, Nanos};
+
 /// Shared between the engine (writer) and any number of readers.
 #[derive(Debug, Default)]
 pub struct EngineStatus {
@@ -39,8 +41,10 @@ impl EngineStatus {
         self.frames.load(Ordering::Acquire)
     }
 
-    /// Records that frame `frame` starts playing at `nanos`. Audio thread: wait-free.
-    pub fn stamp_clock(&self, frame: u64, nanos: u64) {
+    /// Records that `stamp.frame` starts playing at `stamp.nanos`. Audio
+    /// thread: wait-free (the atomics hold the plain counts).
+    pub fn stamp_clock(&self, stamp: ClockStamp) {
+        let (frame, nanos) = (stamp.frame.get(), stamp.nanos.get());
         let seq = self.clock_seq.load(Ordering::Relaxed);
         self.clock_seq.store(seq.wrapping_add(1), Ordering::Release);
         self.clock_frame.store(frame, Ordering::Release);
@@ -48,8 +52,8 @@ impl EngineStatus {
         self.clock_seq.store(seq.wrapping_add(2), Ordering::Release);
     }
 
-    /// The last (frame, nanos) pair stamped by the output, if any.
-    pub fn clock(&self) -> Option<(u64, u64)> {
+    /// The last stamp the output made, if any.
+    pub fn clock(&self) -> Option<ClockStamp> {
         loop {
             let a = self.clock_seq.load(Ordering::Acquire);
             if a % 2 == 1 {
@@ -59,7 +63,10 @@ impl EngineStatus {
             let frame = self.clock_frame.load(Ordering::Acquire);
             let nanos = self.clock_nanos.load(Ordering::Acquire);
             if self.clock_seq.load(Ordering::Acquire) == a {
-                return (a > 0).then_some((frame, nanos));
+                return (a > 0).then_some(ClockStamp {
+                    frame: Frame(frame),
+                    nanos: Nanos(nanos),
+                });
             }
         }
     }

@@ -4,6 +4,7 @@
 //! Positions are exact rationals; frames are integers; the conversion rounds
 //! once, at the end (see [`timeline`]).
 
+pub mod clock_types;
 pub mod metre;
 pub mod octave;
 pub mod tempo;
@@ -19,6 +20,7 @@ pub fn q(n: i128, d: i128) -> Rational {
     Rational::new(n, d)
 }
 
+pub use clock_types::{Frame, Nanos};
 pub use metre::{Metre, MetreError};
 pub use octave::TempoOctave;
 pub use tempo::{NoteValue, Tempo, TempoError};

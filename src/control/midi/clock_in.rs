@@ -18,6 +18,7 @@
 use std::collections::VecDeque;
 
 use super::message::MidiMessage;
+use crate::time::Nanos;
 
 /// Pulses the tempo estimate looks back over (4 bars of 4/4).
 pub const WINDOW: usize = 384;
@@ -75,7 +76,8 @@ impl ClockFollower {
     }
 
     /// Takes one message (real-time and song position); others are ignored.
-    pub fn on_message(&mut self, msg: MidiMessage, nanos: u64) {
+    pub fn on_message(&mut self, msg: MidiMessage, nanos: Nanos) {
+        let nanos = nanos.get();
         match msg {
             MidiMessage::Clock => {
                 if !self.running && self.heard == 0 {
@@ -174,7 +176,7 @@ mod tests {
     fn a_jittery_137_bpm_clock_is_estimated_closely() {
         let per = 60e9 / 137.0 / 24.0;
         let mut f = ClockFollower::new();
-        f.on_message(MidiMessage::Start, 0);
+        f.on_message(MidiMessage::Start, Nanos(0));
         let mut x = 12345u64;
         for j in 0..2000 {
             // Up to 0.67 ms of arrival jitter (a 32-frame JACK period).
@@ -184,7 +186,7 @@ mod tests {
             let jitter = (x >> 33) % 666_667;
             f.on_message(
                 MidiMessage::Clock,
-                1_000_000_000 + (j as f64 * per) as u64 + jitter,
+                Nanos(1_000_000_000 + (j as f64 * per) as u64 + jitter),
             );
         }
         let line = f.line().unwrap();
@@ -198,13 +200,13 @@ mod tests {
     #[test]
     fn song_position_and_stop() {
         let mut f = ClockFollower::new();
-        f.on_message(MidiMessage::SongPosition(16), 0);
-        f.on_message(MidiMessage::Continue, 0);
+        f.on_message(MidiMessage::SongPosition(16), Nanos(0));
+        f.on_message(MidiMessage::Continue, Nanos(0));
         assert!(f.needs_anchor);
-        f.on_message(MidiMessage::Clock, 10);
+        f.on_message(MidiMessage::Clock, Nanos(10));
         assert_eq!(f.next_pulse(), 97);
-        f.on_message(MidiMessage::Stop, 20);
-        f.on_message(MidiMessage::Clock, 30);
+        f.on_message(MidiMessage::Stop, Nanos(20));
+        f.on_message(MidiMessage::Clock, Nanos(30));
         assert_eq!(f.next_pulse(), 97);
         assert!(!f.running());
         assert_eq!(nudge(0.0), 1.0);

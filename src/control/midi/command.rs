@@ -4,6 +4,7 @@
 
 use super::learn::LearnRequest;
 use super::message::MidiMessage;
+use crate::time::Nanos;
 
 /// A request for the MIDI part of the control thread.
 #[derive(Clone, Debug)]
@@ -28,14 +29,14 @@ pub enum MidiCommand {
         /// The message.
         message: MidiMessage,
         /// When it arrived, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
-        nanos: u64,
+        nanos: Nanos,
     },
     /// Clock, Start, Stop, Continue or Song Position from the input.
     ClockIn {
         /// The clock or transport message.
         message: MidiMessage,
         /// When it arrived, in nanoseconds on the monotonic clock of [`crate::time::wallclock`].
-        nanos: u64,
+        nanos: Nanos,
     },
     /// Follow the external clock (true) or run on loam's own (false).
     Follow(bool),

@@ -17,13 +17,14 @@ use crate::control::audio_clock;
 use crate::control::Notice;
 use crate::schedule::Change;
 use crate::session::Session;
-use crate::time::{wallclock, NoteValue, Rational, Tempo};
+use crate::time::wallclock::{self, Frame, Nanos};
+use crate::time::{NoteValue, Rational, Tempo};
 
 /// Where the desk's messages go: the queue to the MIDI output thread.
 pub trait MidiOut: Send {
     /// Queues `message` to go out at `nanos` on loam's monotonic clock
     /// ([`wallclock`]).
-    fn send_at(&mut self, nanos: u64, message: MidiMessage);
+    fn send_at(&mut self, nanos: Nanos, message: MidiMessage);
 }
 
 /// The learned bindings the MIDI input thread plays from, as requests to
@@ -158,7 +159,10 @@ impl MidiDesk {
                     let out = &mut self.out;
                     self.clock.stop(timeline, &mut |f, m| {
                         if let Some(o) = out.as_mut() {
-                            o.send_at(wallclock::nanos_at(audio_clock::stamp(&st), sr, f), m);
+                            o.send_at(
+                                wallclock::nanos_at(audio_clock::stamp(&st), sr, Frame(f)),
+                                m,
+                            );
                         }
                     });
                     Ok("MIDI clock out stopped".into())
@@ -200,7 +204,10 @@ impl MidiDesk {
             let out = &mut self.out;
             self.clock.generate(timeline, now, until, &mut |f, m| {
                 if let Some(o) = out.as_mut() {
-                    o.send_at(wallclock::nanos_at(audio_clock::stamp(&st), sr, f), m);
+                    o.send_at(
+                        wallclock::nanos_at(audio_clock::stamp(&st), sr, Frame(f)),
+                        m,
+                    );
                 }
             });
         }
@@ -224,10 +231,13 @@ impl MidiDesk {
                     velocity: 0,
                 };
                 o.send_at(
-                    wallclock::nanos_at(audio_clock::stamp(&st), sr, n.frame),
+                    wallclock::nanos_at(audio_clock::stamp(&st), sr, Frame(n.frame)),
                     on,
                 );
-                o.send_at(wallclock::nanos_at(audio_clock::stamp(&st), sr, n.end), off);
+                o.send_at(
+                    wallclock::nanos_at(audio_clock::stamp(&st), sr, Frame(n.end)),
+                    off,
+                );
             }
         }
         if self.following {
@@ -258,9 +268,9 @@ impl MidiDesk {
             } else {
                 next
             };
-            let at = line.nanos(pulse as f64).max(0.0) as u64;
-            let pos =
-                timeline.position_at_frame(wallclock::frame_at(audio_clock::stamp(&st), sr, at));
+            let at = Nanos(line.nanos(pulse as f64).max(0.0) as u64);
+            let pos = timeline
+                .position_at_frame(wallclock::frame_at(audio_clock::stamp(&st), sr, at).get());
             let bar = pos.round().to_integer() as i64;
             self.anchor = Some(Anchor {
                 pulse,
@@ -276,9 +286,9 @@ impl MidiDesk {
         }
         self.last_correction = heard;
         let now_nanos = wallclock::now_nanos();
-        let ext = line.pulse_at(now_nanos as f64);
+        let ext = line.pulse_at(now_nanos.get() as f64);
         let target = anchor.bar as f64 + (ext - anchor.pulse as f64) / anchor.per_bar;
-        let frame = wallclock::frame_at(audio_clock::stamp(&st), sr, now_nanos);
+        let frame = wallclock::frame_at(audio_clock::stamp(&st), sr, now_nanos).get();
         let here = to_f64(timeline.position_at_frame(frame));
         let ahead_bars = here - target;
         let ahead_secs = ahead_bars * anchor.per_bar * line.per_pulse / 1e9;
@@ -347,7 +357,7 @@ pub fn parse_request(text: &str) -> Result<MidiCommand, String> {
 }
 
 /// A message as a script sees it in `midi_events()`.
-fn event_map(m: &MidiMessage, nanos: u64) -> rhai::Map {
+fn event_map(m: &MidiMessage, nanos: Nanos) -> rhai::Map {
     use rhai::Dynamic;
     let mut map = rhai::Map::new();
     let mut put = |k: &str, v: Dynamic| {
@@ -401,7 +411,7 @@ fn event_map(m: &MidiMessage, nanos: u64) -> rhai::Map {
     };
     put("type", kind.into());
     put("channel", (channel as i64 + 1).into());
-    put("time", (nanos as f64 / 1e9).into());
+    put("time", (nanos.get() as f64 / 1e9).into());
     map
 }
 
