@@ -7,6 +7,7 @@ use std::fmt;
 
 use crossbeam_channel::Sender;
 
+use super::midi::MidiDeskError;
 use super::model_op_error::ModelOpError;
 use crate::schedule::LoopOctaveError;
 use crate::script::ScriptError;
@@ -70,7 +71,7 @@ pub enum ControlError {
     /// A MIDI command while loam runs without MIDI.
     MidiOff,
     /// A MIDI command failed (learn, clock, loop gain): the reason.
-    Midi(String),
+    Midi(MidiDeskError),
 }
 
 impl fmt::Display for ControlError {
@@ -93,7 +94,8 @@ impl fmt::Display for ControlError {
             }
             ControlError::Loop(e) => write!(f, "{e}"),
             ControlError::Model(e) => write!(f, "{e}"),
-            ControlError::Path(reason) | ControlError::Midi(reason) => f.write_str(reason),
+            ControlError::Midi(e) => write!(f, "{e}"),
+            ControlError::Path(reason) => f.write_str(reason),
         }
     }
 }
@@ -147,7 +149,10 @@ mod tests {
                 ControlError::MidiOff,
                 "MIDI is off: start loam serve with --midi-in or --midi-out",
             ),
-            (ControlError::Midi("no port".into()), "no port"),
+            (
+                ControlError::Midi(MidiDeskError::NoLoop("bass".into())),
+                "no loop named 'bass'",
+            ),
         ];
         for (e, text) in cases {
             assert_eq!(e.to_string(), text);

@@ -369,13 +369,15 @@ fn a_script_learn_range_and_an_osc_one_follow_the_same_rule() {
     // `learn loop:kick:gain 0 20` and OSC's `/midi/learn` all read the
     // request through LearnRequest::parse.
     assert_eq!(
-        LearnRequest::parse("loop:kick:gain 0 20").unwrap_err(),
+        LearnRequest::parse("loop:kick:gain 0 20")
+            .unwrap_err()
+            .to_string(),
         format!("learn loop:kick:gain: {}", message(values::GAIN, 20.0))
     );
     assert!(LearnRequest::parse("loop:kick:gain 0 16").is_ok());
     assert!(LearnRequest::parse("octave -2 2").is_ok());
     assert_eq!(
-        LearnRequest::parse("octave -3 2").unwrap_err(),
+        LearnRequest::parse("octave -3 2").unwrap_err().to_string(),
         format!(
             "learn octave: {}",
             Rule {
