@@ -46,6 +46,7 @@ fn render(tag: &str, body: &str, bars: i64) -> Result<Vec<f32>, String> {
         Ok(())
     })
     .map(|_| out)
+    .map_err(|e| e.to_string())
 }
 
 /// Checks that the left channel from the first sound on holds `expected`
