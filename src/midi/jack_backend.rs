@@ -46,39 +46,30 @@ pub trait JackPort: Sized {
     fn full_name(&self) -> &str;
 }
 
-impl JackPort for JackIn {
-    const DIRECTION: Direction = Direction::Input;
-    const CLIENT: &'static str = INPUT_CLIENT;
-    const PORT: &'static str = "in";
-    fn open(
-        client: &str,
-        port: &str,
-        other: Option<&str>,
-        counters: Arc<MidiCounters>,
-    ) -> Result<JackIn, MidiError> {
-        JackIn::open(client, port, other, counters)
-    }
-    fn full_name(&self) -> &str {
-        &self.name
-    }
+/// `impl JackPort` for a port type that has `open` and `name` of its own.
+macro_rules! jack_port {
+    ($port:ty, $direction:expr, $client:expr, $name:expr) => {
+        impl JackPort for $port {
+            const DIRECTION: Direction = $direction;
+            const CLIENT: &'static str = $client;
+            const PORT: &'static str = $name;
+            fn open(
+                client: &str,
+                port: &str,
+                other: Option<&str>,
+                counters: Arc<MidiCounters>,
+            ) -> Result<Self, MidiError> {
+                <$port>::open(client, port, other, counters)
+            }
+            fn full_name(&self) -> &str {
+                &self.name
+            }
+        }
+    };
 }
 
-impl JackPort for JackOut {
-    const DIRECTION: Direction = Direction::Output;
-    const CLIENT: &'static str = OUTPUT_CLIENT;
-    const PORT: &'static str = "out";
-    fn open(
-        client: &str,
-        port: &str,
-        other: Option<&str>,
-        counters: Arc<MidiCounters>,
-    ) -> Result<JackOut, MidiError> {
-        JackOut::open(client, port, other, counters)
-    }
-    fn full_name(&self) -> &str {
-        &self.name
-    }
-}
+jack_port!(JackIn, Direction::Input, INPUT_CLIENT, "in");
+jack_port!(JackOut, Direction::Output, OUTPUT_CLIENT, "out");
 
 impl<P: JackPort> JackSide<P> {
     /// Its ports' callbacks count what they drop (and an output what it
