@@ -7,6 +7,9 @@ use std::fmt;
 
 use crossbeam_channel::Sender;
 
+use super::midi::MidiDeskError;
+use super::model_op_error::ModelOpError;
+use crate::schedule::LoopOctaveError;
 use crate::script::ScriptError;
 
 /// Where the control thread sends the answer to one request.
@@ -61,7 +64,7 @@ pub enum ControlError {
     /// No loop by this name (`/loop/NAME/mute`, `…/solo`).
     NoLoop(String),
     /// The loop cannot take the change (`/octave k loop`): the planner's reason.
-    Loop(String),
+    Loop(LoopOctaveError),
     /// The engine's queue of direct events is full (`/play`).
     QueueFull,
     /// The code did not compile or failed while running (`/eval`, `/load`,
@@ -72,11 +75,11 @@ pub enum ControlError {
     Path(String),
     /// A model could not be loaded, steered, stepped or unloaded: the
     /// reason, naming the model.
-    Model(String),
+    Model(ModelOpError),
     /// A MIDI command while loam runs without MIDI.
     MidiOff,
     /// A MIDI command failed (learn, clock, loop gain): the reason.
-    Midi(String),
+    Midi(MidiDeskError),
 }
 
 impl fmt::Display for ControlError {
@@ -97,10 +100,10 @@ impl fmt::Display for ControlError {
             ControlError::MidiOff => {
                 f.write_str("MIDI is off: start loam serve with --midi-in or --midi-out")
             }
-            ControlError::Loop(reason)
-            | ControlError::Path(reason)
-            | ControlError::Model(reason)
-            | ControlError::Midi(reason) => f.write_str(reason),
+            ControlError::Loop(e) => write!(f, "{e}"),
+            ControlError::Model(e) => write!(f, "{e}"),
+            ControlError::Midi(e) => write!(f, "{e}"),
+            ControlError::Path(reason) => f.write_str(reason),
         }
     }
 }
@@ -129,7 +132,7 @@ mod tests {
             ),
             (ControlError::NoLoop("bass".into()), "no loop named 'bass'"),
             (
-                ControlError::Loop("loop 'bass' is stopping".into()),
+                ControlError::Loop(LoopOctaveError::Stopping("bass".into())),
                 "loop 'bass' is stopping",
             ),
             (ControlError::QueueFull, "the engine's queue is full"),
@@ -147,14 +150,17 @@ mod tests {
                 "/load: x.rhai: no such file",
             ),
             (
-                ControlError::Model("no model named 'm'".into()),
-                "no model named 'm'",
+                ControlError::Model(ModelOpError::NotLoaded("m".into())),
+                "no model 'm' is loaded",
             ),
             (
                 ControlError::MidiOff,
                 "MIDI is off: start loam serve with --midi-in or --midi-out",
             ),
-            (ControlError::Midi("no port".into()), "no port"),
+            (
+                ControlError::Midi(MidiDeskError::NoLoop("bass".into())),
+                "no loop named 'bass'",
+            ),
         ];
         for (e, text) in cases {
             assert_eq!(e.to_string(), text);

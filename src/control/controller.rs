@@ -160,7 +160,7 @@ impl Controller {
                             })
                             .collect(),
                     ),
-                    Err(e) => Answer::Failed(ControlError::Model(e)),
+                    Err(e) => Answer::Failed(ControlError::Model(e.into())),
                 };
                 send_answer(reply, a);
             }
@@ -203,7 +203,7 @@ impl Controller {
             other => {
                 let r = self.models.apply(other, &mut self.session.handle);
                 if let Err(e) = &r {
-                    self.notify(Notice::Error(e.clone()));
+                    self.notify(Notice::Error(e.to_string()));
                 }
                 answer(reply, r.map_err(ControlError::Model));
             }
@@ -427,7 +427,7 @@ impl Controller {
             }
             Command::SetLatent { model, dim, value } => {
                 if let Err(e) = self.models.set_latent(&model, dim, value) {
-                    self.notify(Notice::Error(e));
+                    self.notify(Notice::Error(e.to_string()));
                 }
             }
             Command::Model { op, reply } => self.model_op(op, reply),

@@ -8,6 +8,7 @@ pub mod audio_clock;
 pub mod command;
 pub mod controller;
 pub mod midi;
+pub mod model_op_error;
 pub mod models;
 pub mod priority;
 pub mod quote;
@@ -16,6 +17,7 @@ pub use crate::script::ScriptWatcher;
 pub use answer::{Answer, AnswerArg, ControlError, Reply};
 pub use command::{Command, Notice, PlayRequest, StatusBoard, StatusReport};
 pub use controller::Controller;
+pub use model_op_error::ModelOpError;
 
 #[cfg(test)]
 mod controller_test;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, TryRecvError};
 
 use super::answer::{Answer, ControlError, Reply};
+use super::model_op_error::ModelOpError;
 use super::Notice;
 use crate::audio::model_slots::{ModelMsg, MODEL_SLOTS};
 use crate::audio::EngineHandle;
@@ -35,7 +36,7 @@ struct Loaded {
     slot: usize,
 }
 
-type Loading = Receiver<Result<(StreamHandle, StreamOutput), String>>;
+type Loading = Receiver<Result<(StreamHandle, StreamOutput), ModelOpError>>;
 
 /// How often the latent frames of playing models are published.
 pub const LATENT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
@@ -65,7 +66,7 @@ impl Default for Models {
     }
 }
 
-fn route_for(module: &Module, route: Option<&str>) -> Result<Route, String> {
+fn route_for(module: &Module, route: Option<&str>) -> Result<Route, ModelOpError> {
     let has = |m: &str| module.info().methods.iter().any(|x| x.name == m);
     match route {
         Some("forward") | Some("audio") => Ok(Route::Audio("forward".into())),
@@ -75,9 +76,7 @@ fn route_for(module: &Module, route: Option<&str>) -> Result<Route, String> {
             decode: "decode".into(),
         }),
         Some(other) if has(other) => Ok(Route::Audio(other.into())),
-        Some(other) => Err(format!(
-            "unknown route '{other}': use decode, forward, encode-decode or a method name"
-        )),
+        Some(other) => Err(ModelOpError::UnknownRoute(other.to_string())),
         None if has("decode") => Ok(Route::Decode("decode".into())),
         None => Ok(Route::Audio("forward".into())),
     }
@@ -111,20 +110,21 @@ impl Models {
                 // loam's one path rule (crate::data::paths), off the timekeeper.
                 let result = crate::data::paths::ReadRoots::for_script(&script_dir)
                     .resolve("/model/load", &path.to_string_lossy())
-                    .and_then(|path| Module::load(&path).map_err(|e| e.to_string()))
+                    .map_err(ModelOpError::Path)
+                    .and_then(|path| Ok(Module::load(&path)?))
                     .and_then(|m| {
                         let route = route_for(&m, route.as_deref())?;
                         let mut config = StreamConfig::new(route, engine_rate);
                         config.buffer = buffer;
-                        ModelStream::start(m, config).map_err(|e| e.to_string())
+                        Ok(ModelStream::start(m, config)?)
                     });
                 let _ = tx.send(result);
             });
         if let Err(e) = spawned {
             if let Some(r) = reply {
-                let _ = r.try_send(Answer::Failed(ControlError::Model(format!(
-                    "cannot start loading: {e}"
-                ))));
+                let _ = r.try_send(Answer::Failed(ControlError::Model(
+                    ModelOpError::LoaderStart(e.to_string()),
+                )));
             }
             return;
         }
@@ -141,9 +141,7 @@ impl Models {
                     still.push((name, rx, reply));
                     continue;
                 }
-                Err(TryRecvError::Disconnected) => {
-                    Err("the loading thread ended without a result".to_string())
-                }
+                Err(TryRecvError::Disconnected) => Err(ModelOpError::LoaderEnded),
                 Ok(r) => r,
             };
             let outcome =
@@ -155,7 +153,7 @@ impl Models {
             if outcome.is_ok() {
                 for op in mine {
                     if let Err(e) = self.apply(op, engine) {
-                        notices.push(Notice::Error(e));
+                        notices.push(Notice::Error(e.to_string()));
                     }
                 }
             }
@@ -179,15 +177,13 @@ impl Models {
         handle: StreamHandle,
         output: StreamOutput,
         engine: &mut EngineHandle,
-    ) -> Result<String, String> {
+    ) -> Result<String, ModelOpError> {
         // Replacing a model of the same name reuses its slot.
         let slot = match self.loaded.get(name) {
             Some(l) => l.slot,
             None => (0..MODEL_SLOTS)
                 .find(|s| !self.loaded.values().any(|l| l.slot == *s))
-                .ok_or_else(|| {
-                    format!("all {MODEL_SLOTS} model slots are in use; unload one first")
-                })?,
+                .ok_or(ModelOpError::SlotsFull)?,
         };
         let latency = handle.latency_frames();
         handle.play();
@@ -198,7 +194,7 @@ impl Models {
                 gain: 1.0,
                 pan: 0.0,
             })
-            .map_err(|_| "the engine's model queue is full".to_string())?;
+            .map_err(|_| ModelOpError::QueueFull)?;
         if let Some(old) = self
             .loaded
             .insert(name.to_string(), Loaded { handle, slot })
@@ -208,10 +204,10 @@ impl Models {
         Ok(format!("model '{name}' plays (latency {latency} frames)"))
     }
 
-    fn get(&self, name: &str) -> Result<&Loaded, String> {
+    fn get(&self, name: &str) -> Result<&Loaded, ModelOpError> {
         self.loaded
             .get(name)
-            .ok_or_else(|| format!("no model '{name}' is loaded"))
+            .ok_or_else(|| ModelOpError::NotLoaded(name.to_string()))
     }
 
     /// The model playing in mixer slot `slot`.
@@ -232,38 +228,43 @@ impl Models {
     }
 
     /// Sets one latent dimension (MIDI, OSC).
-    pub fn set_latent(&self, name: &str, dim: usize, value: f64) -> Result<String, String> {
+    pub fn set_latent(&self, name: &str, dim: usize, value: f64) -> Result<String, ModelOpError> {
         let l = self.get(name)?;
-        l.handle
-            .set_latent(dim, Some(value as f32))
-            .map_err(|e| e.to_string())?;
+        l.handle.set_latent(dim, Some(value as f32))?;
         Ok(format!("{name} {dim} {value}"))
     }
 
     /// Applies an operation (not `Load`). Operations on a model still
     /// loading wait until it plays.
-    pub fn apply(&mut self, op: ModelOp, engine: &mut EngineHandle) -> Result<String, String> {
+    pub fn apply(
+        &mut self,
+        op: ModelOp,
+        engine: &mut EngineHandle,
+    ) -> Result<String, ModelOpError> {
         let name = op_name(&op).to_string();
         if !self.loaded.contains_key(&name) && self.loading.iter().any(|(n, _, _)| *n == name) {
             self.waiting.push(op);
             return Ok(format!("{name} (still loading; applied when it plays)"));
         }
         match op {
-            ModelOp::Load { .. } => Err("load through Models::load".into()),
-            ModelOp::Step { .. } => Err("step models live in the script".into()),
-            ModelOp::Input { .. } => Err("inputs go through Models::set_input".into()),
+            ModelOp::Load { .. } => Err(ModelOpError::OtherDoor("load through Models::load")),
+            ModelOp::Step { .. } => Err(ModelOpError::OtherDoor("step models live in the script")),
+            ModelOp::Input { .. } => Err(ModelOpError::OtherDoor(
+                "inputs go through Models::set_input",
+            )),
             ModelOp::Latent { name, values } => {
                 // The same rule as OSC and MIDI learn, whoever sent it.
                 for v in &values {
-                    crate::pattern::values::LATENT
-                        .check(*v)
-                        .map_err(|e| format!("model '{name}': {e}"))?;
+                    crate::pattern::values::LATENT.check(*v).map_err(|error| {
+                        ModelOpError::Value {
+                            model: name.clone(),
+                            error,
+                        }
+                    })?;
                 }
                 let l = self.get(&name)?;
                 for (d, v) in values.iter().enumerate() {
-                    l.handle
-                        .set_latent(d, Some(*v as f32))
-                        .map_err(|e| e.to_string())?;
+                    l.handle.set_latent(d, Some(*v as f32))?;
                 }
                 Ok(name)
             }
@@ -274,19 +275,13 @@ impl Models {
                 scale,
             } => {
                 let l = self.get(&name)?;
-                l.handle
-                    .offset_latent(dim, offset as f32)
-                    .map_err(|e| e.to_string())?;
-                l.handle
-                    .scale_latent(dim, scale as f32)
-                    .map_err(|e| e.to_string())?;
+                l.handle.offset_latent(dim, offset as f32)?;
+                l.handle.scale_latent(dim, scale as f32)?;
                 Ok(name)
             }
             ModelOp::Set { name, attr, values } => {
                 let l = self.get(&name)?;
-                l.handle
-                    .set_attribute(&attr, &values)
-                    .map_err(|e| e.to_string())?;
+                l.handle.set_attribute(&attr, &values)?;
                 Ok(format!("{name} {attr}"))
             }
             ModelOp::Gain { name, gain, pan } => {
@@ -294,18 +289,21 @@ impl Models {
                 use crate::pattern::values::{GAIN, PAN};
                 GAIN.check(gain as f64)
                     .and_then(|_| PAN.check(pan as f64))
-                    .map_err(|e| format!("model '{name}': {e}"))?;
+                    .map_err(|error| ModelOpError::Value {
+                        model: name.clone(),
+                        error,
+                    })?;
                 let slot = self.get(&name)?.slot;
                 engine
                     .model(ModelMsg::Gain { slot, gain, pan })
-                    .map_err(|_| "the engine's model queue is full".to_string())?;
+                    .map_err(|_| ModelOpError::QueueFull)?;
                 Ok(name)
             }
             ModelOp::Unload { name } => {
                 let l = self
                     .loaded
                     .remove(&name)
-                    .ok_or_else(|| format!("no model '{name}' is loaded"))?;
+                    .ok_or_else(|| ModelOpError::NotLoaded(name.clone()))?;
                 let _ = engine.model(ModelMsg::Detach(l.slot));
                 l.handle.stop();
                 self.inputs.remove(&name);
@@ -316,15 +314,19 @@ impl Models {
 
     /// Loops `sample` into the input of the model `name` (loaded or still
     /// loading); `None` stops feeding it.
-    pub fn set_input(&mut self, name: &str, sample: Option<Arc<Sample>>) -> Result<String, String> {
+    pub fn set_input(
+        &mut self,
+        name: &str,
+        sample: Option<Arc<Sample>>,
+    ) -> Result<String, ModelOpError> {
         let known =
             self.loaded.contains_key(name) || self.loading.iter().any(|(n, _, _)| n == name);
         if !known {
-            return Err(format!("no model '{name}' is loaded"));
+            return Err(ModelOpError::NotLoaded(name.to_string()));
         }
         if let Some(l) = self.loaded.get(name) {
             if l.handle.layout().in_channels == 0 {
-                return Err(format!("model '{name}' takes no audio input on its route (use forward or encode-decode)"));
+                return Err(ModelOpError::NoInput(name.to_string()));
             }
         }
         match sample {
@@ -376,7 +378,7 @@ impl Models {
     }
 
     /// The latent in use by a model now.
-    pub fn current_latent(&self, name: &str) -> Result<Vec<f32>, String> {
+    pub fn current_latent(&self, name: &str) -> Result<Vec<f32>, ModelOpError> {
         Ok(self.get(name)?.handle.current_latent())
     }
 }

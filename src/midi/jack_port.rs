@@ -130,6 +130,58 @@ fn open(name: &str) -> Result<Client, MidiError> {
         .map_err(|e| MidiError::no_system(&e))
 }
 
+/// Client `client` (not started) with its one MIDI port `port` of kind
+/// `S`, and the port's full name (`loam-in:in`).
+fn client_with_port<S: jack::PortSpec + Default>(
+    client: &str,
+    port: &str,
+    direction: Direction,
+) -> Result<(Client, jack::Port<S>, String), MidiError> {
+    let c = open(client)?;
+    let p = c
+        .register_port(port, S::default())
+        .map_err(|e| MidiError::MakePort {
+            direction,
+            port: port.into(),
+            detail: e.to_string(),
+        })?;
+    let name = p.name().unwrap_or_else(|_| format!("{client}:{port}"));
+    Ok((c, p, name))
+}
+
+/// Starts client `c` with its callback `process`, then connects its port
+/// `own` (its full name) with `other` if given: from `other` for an input,
+/// to it for an output.
+fn activate<P: jack::ProcessHandler + 'static>(
+    c: Client,
+    process: P,
+    direction: Direction,
+    own: &str,
+    other: Option<&str>,
+) -> Result<AsyncClient<(), P>, MidiError> {
+    let active = c
+        .activate_async((), process)
+        .map_err(|e| MidiError::StartClient {
+            direction,
+            detail: e.to_string(),
+        })?;
+    if let Some(other) = other {
+        let (from, to) = match direction {
+            Direction::Input => (other, own),
+            Direction::Output => (own, other),
+        };
+        active
+            .as_client()
+            .connect_ports_by_name(from, to)
+            .map_err(|e| MidiError::Connect {
+                direction,
+                name: other.into(),
+                detail: e.to_string(),
+            })?;
+    }
+    Ok(active)
+}
+
 struct InProcess {
     port: jack::Port<MidiIn>,
     ring: rtrb::Producer<Stamped>,
@@ -167,15 +219,7 @@ impl JackIn {
         source: Option<&str>,
         counters: Arc<MidiCounters>,
     ) -> Result<JackIn, MidiError> {
-        let c = open(client)?;
-        let p = c
-            .register_port(port, MidiIn::default())
-            .map_err(|e| MidiError::MakePort {
-                direction: Direction::Input,
-                port: port.into(),
-                detail: e.to_string(),
-            })?;
-        let name = p.name().unwrap_or_else(|_| format!("{client}:{port}"));
+        let (c, p, name) = client_with_port::<MidiIn>(client, port, Direction::Input)?;
         let clock = Arc::new(JackClock::default());
         clock.calibrate(&c);
         // Boundary: JACK MIDI input callback -> MIDI input thread.
@@ -186,22 +230,7 @@ impl JackIn {
             clock: clock.clone(),
             counters,
         };
-        let active = c
-            .activate_async((), process)
-            .map_err(|e| MidiError::StartClient {
-                direction: Direction::Input,
-                detail: e.to_string(),
-            })?;
-        if let Some(src) = source {
-            active
-                .as_client()
-                .connect_ports_by_name(src, &name)
-                .map_err(|e| MidiError::Connect {
-                    direction: Direction::Input,
-                    name: src.into(),
-                    detail: e.to_string(),
-                })?;
-        }
+        let active = activate(c, process, Direction::Input, &name, source)?;
         Ok(JackIn {
             client: active,
             ring: rx,
@@ -346,15 +375,7 @@ impl JackOut {
         dest: Option<&str>,
         counters: Arc<MidiCounters>,
     ) -> Result<JackOut, MidiError> {
-        let c = open(client)?;
-        let p = c
-            .register_port(port, MidiOut::default())
-            .map_err(|e| MidiError::MakePort {
-                direction: Direction::Output,
-                port: port.into(),
-                detail: e.to_string(),
-            })?;
-        let name = p.name().unwrap_or_else(|_| format!("{client}:{port}"));
+        let (c, p, name) = client_with_port::<MidiOut>(client, port, Direction::Output)?;
         let clock = Arc::new(JackClock::default());
         clock.calibrate(&c);
         let (tx, queue) = OutQueue::new(OUT_RING, OUT_PENDING);
@@ -365,22 +386,7 @@ impl JackOut {
             shared: shared.clone(),
             counters,
         };
-        let active = c
-            .activate_async((), process)
-            .map_err(|e| MidiError::StartClient {
-                direction: Direction::Output,
-                detail: e.to_string(),
-            })?;
-        if let Some(d) = dest {
-            active
-                .as_client()
-                .connect_ports_by_name(&name, d)
-                .map_err(|e| MidiError::Connect {
-                    direction: Direction::Output,
-                    name: d.into(),
-                    detail: e.to_string(),
-                })?;
-        }
+        let active = activate(c, process, Direction::Output, &name, dest)?;
         Ok(JackOut {
             client: Some(active),
             ring: tx,

@@ -62,7 +62,7 @@ pub enum MappingFileError {
         /// The control it binds, as the file names it.
         source: MidiControl,
         /// What the target's rule says.
-        detail: String,
+        detail: crate::control::midi::LearnError,
     },
     /// The bindings cannot be written as JSON.
     Encode(serde_json::Error),

@@ -29,7 +29,7 @@ use super::counters::MidiCounters;
 use super::mapping_file::{MappingFile, MappingFileError};
 use crate::control::midi::learn::{LearnRequest, Mapping, MidiControl, Target};
 use crate::control::midi::message::{MidiMessage, Parser};
-use crate::control::midi::{LearnedBindings, MidiCommand};
+use crate::control::midi::{LearnedBindings, MidiCommand, MidiDeskError};
 use crate::control::{Command, PlayRequest};
 use crate::schedule::Change;
 use crate::time::Nanos;
@@ -74,10 +74,10 @@ impl LearnedBindings for SharedBindings {
         self.lock().pending = Some(request);
     }
 
-    fn forget(&self, target: &str) -> Result<usize, String> {
+    fn forget(&self, target: &str) -> Result<usize, MidiDeskError> {
         let mut b = self.lock();
         let n = b.file.forget(target);
-        b.save().map_err(|e| e.to_string())?;
+        b.save().map_err(|e| MidiDeskError::Save(e.to_string()))?;
         Ok(n)
     }
 

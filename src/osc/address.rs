@@ -200,7 +200,8 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
                 text += " ";
                 text += a.string(a.len() - 1, "curve")?;
             }
-            let req = crate::control::midi::LearnRequest::parse(&text)?;
+            let req =
+                crate::control::midi::LearnRequest::parse(&text).map_err(|e| e.to_string())?;
             pending(cx, |reply| Command::Midi {
                 command: crate::control::midi::MidiCommand::Learn(req),
                 reply,

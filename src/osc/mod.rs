@@ -34,6 +34,7 @@ pub mod echo;
 pub mod fail_limit;
 pub mod reply;
 pub mod security;
+pub mod sending_thread;
 pub mod server;
 pub mod subscribers;
 pub mod timetag;

@@ -4,7 +4,7 @@
 //! order they were asked (the control thread handles commands in order).
 
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use rosc::{encoder, OscMessage, OscPacket, OscType};
 
 use super::fail_limit::FailLimit;
+use super::sending_thread::spawn_sending_thread;
 use super::OscCounters;
 use crate::control::{Answer, AnswerArg};
 // The control thread quotes input in its answers by the same rule.
@@ -110,29 +111,20 @@ pub fn spawn_replier(
     fails: Arc<FailLimit>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("loam-osc-replier".into())
-        .spawn(move || {
-            while !stop.load(Ordering::Acquire) {
-                let p = match pending.recv_timeout(Duration::from_millis(100)) {
-                    Ok(p) => p,
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                };
-                let msg = match p.answer.recv_timeout(ANSWER_TIMEOUT) {
-                    Ok(answer) => answer_message(&p.address, answer),
-                    Err(RecvTimeoutError::Timeout) => {
-                        fail(&p.address, "the control thread did not answer in time")
-                    }
-                    Err(RecvTimeoutError::Disconnected) => fail(&p.address, "loam is stopping"),
-                };
-                if msg.addr == "/fail" && !fails.allow(p.to, std::time::Instant::now()) {
-                    OscCounters::add(&counters.fails_unsent);
-                    continue;
-                }
-                send_message(&socket, p.to, msg, &counters);
+    spawn_sending_thread("loam-osc-replier", pending, stop, move |p: Pending| {
+        let msg = match p.answer.recv_timeout(ANSWER_TIMEOUT) {
+            Ok(answer) => answer_message(&p.address, answer),
+            Err(RecvTimeoutError::Timeout) => {
+                fail(&p.address, "the control thread did not answer in time")
             }
-        })
+            Err(RecvTimeoutError::Disconnected) => fail(&p.address, "loam is stopping"),
+        };
+        if msg.addr == "/fail" && !fails.allow(p.to, std::time::Instant::now()) {
+            OscCounters::add(&counters.fails_unsent);
+            return;
+        }
+        send_message(&socket, p.to, msg, &counters);
+    })
 }
 
 /// `/done ADDRESS …` or `/fail ADDRESS REASON` for the control thread's

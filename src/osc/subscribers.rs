@@ -4,14 +4,14 @@
 //! `/error` and `/info` as the script changes.
 
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::Receiver;
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
+use super::sending_thread::spawn_sending_thread;
 use super::OscCounters;
 use crate::control::Notice;
 use crate::time::wallclock;
@@ -128,32 +128,23 @@ pub fn spawn_notifier(
     counters: Arc<OscCounters>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("loam-osc-notifier".into())
-        .spawn(move || {
-            while !stop.load(Ordering::Acquire) {
-                let notice = match notices.recv_timeout(Duration::from_millis(100)) {
-                    Ok(n) => n,
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                };
-                let to = subscribers.snapshot();
-                if to.is_empty() {
-                    continue;
-                }
-                let Ok(bytes) = rosc::encoder::encode(&packet(&notice)) else {
-                    OscCounters::add(&counters.send_errors);
-                    continue;
-                };
-                for addr in to {
-                    if super::echo::is_own(addr, local) {
-                        // Refused at /subscribe; never sent, whatever the list holds.
-                        continue;
-                    }
-                    if socket.send_to(&bytes, addr).is_err() {
-                        OscCounters::add(&counters.send_errors);
-                    }
-                }
+    spawn_sending_thread("loam-osc-notifier", notices, stop, move |notice: Notice| {
+        let to = subscribers.snapshot();
+        if to.is_empty() {
+            return;
+        }
+        let Ok(bytes) = rosc::encoder::encode(&packet(&notice)) else {
+            OscCounters::add(&counters.send_errors);
+            return;
+        };
+        for addr in to {
+            if super::echo::is_own(addr, local) {
+                // Refused at /subscribe; never sent, whatever the list holds.
+                continue;
             }
-        })
+            if socket.send_to(&bytes, addr).is_err() {
+                OscCounters::add(&counters.send_errors);
+            }
+        }
+    })
 }

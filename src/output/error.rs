@@ -288,6 +288,8 @@ pub enum RenderError {
     Target(TargetError),
     /// The WAV file could not be written.
     Wav(WavError),
+    /// The caller's sink of samples refused them (an in-process render).
+    Sink(std::io::Error),
 }
 
 impl fmt::Display for RenderError {
@@ -296,6 +298,7 @@ impl fmt::Display for RenderError {
             RenderError::Script(e) => write!(f, "{e}"),
             RenderError::Target(e) => write!(f, "{e}"),
             RenderError::Wav(e) => write!(f, "{e}"),
+            RenderError::Sink(e) => write!(f, "{e}"),
         }
     }
 }

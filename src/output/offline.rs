@@ -25,17 +25,20 @@ pub struct RenderReport {
     pub messages: Vec<String>,
 }
 
-/// Renders `bars` bars of `script` into interleaved stereo samples.
+/// Renders `bars` bars of `script` into interleaved stereo samples; the
+/// sink's error stops it.
 pub fn render_samples(
     script: &Path,
     bars: i64,
     sample_rate: u32,
     block: usize,
-    sink: impl FnMut(&[f32]) -> Result<(), String>,
-) -> Result<RenderReport, String> {
+    mut sink: impl FnMut(&[f32]) -> Result<(), std::io::Error>,
+) -> Result<RenderReport, super::RenderError> {
     let config = EngineConfig::new(sample_rate);
-    let (session, engine) = Session::start(script, &config).map_err(|e| e.to_string())?;
-    render_session(session, engine, bars, block, sink)
+    let (session, engine) = Session::start(script, &config).map_err(super::RenderError::Script)?;
+    render_session(session, engine, bars, block, |s| {
+        sink(s).map_err(super::RenderError::Sink)
+    })
 }
 
 /// Renders `bars` bars of a started session; the sink's error stops it.

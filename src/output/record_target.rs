@@ -208,64 +208,42 @@ mod tests {
         s
     }
 
+    /// Asserts that `target` is refused with words containing `says`.
+    fn refused(target: &Path, s: &Sources, says: &str) {
+        let e = check_target(target, s).unwrap_err().to_string();
+        assert!(e.contains(says), "{e}");
+    }
+
     #[test]
     fn the_script_and_other_scripts_are_refused() {
         let dir = temp("scripts");
         let s = sources(&dir);
-        let e = check_target(&dir.join("piece.rhai"), &s)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("piece.rhai"), "{e}");
+        refused(&dir.join("piece.rhai"), &s, "piece.rhai");
         // Another spelling of the same file.
-        let e = check_target(&dir.join("samples/../piece.rhai"), &s)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains(".rhai"), "{e}");
-        let e = check_target(&dir.join("drums.rhai"), &s)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("scripts"), "{e}");
+        refused(&dir.join("samples/../piece.rhai"), &s, ".rhai");
+        refused(&dir.join("drums.rhai"), &s, "scripts");
         // A script with another extension is still the script.
         let odd = dir.join("piece.txt");
         std::fs::write(&odd, "").unwrap();
-        let e = check_target(&odd, &Sources::new(&odd))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("the script being played"), "{e}");
+        refused(&odd, &Sources::new(&odd), "the script being played");
     }
 
     #[test]
     fn sample_folders_and_models_are_refused() {
         let dir = temp("sources");
         let s = sources(&dir);
-        let e = check_target(&dir.join("samples/click.wav"), &s)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("loads sounds from"), "{e}");
-        let e = check_target(&dir.join("samples/bd/new.wav"), &s)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("loads sounds from"), "{e}");
-        let e = check_target(&dir.join("dc.ts"), &s)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("the model 'dc'"), "{e}");
+        refused(&dir.join("samples/click.wav"), &s, "loads sounds from");
+        refused(&dir.join("samples/bd/new.wav"), &s, "loads sounds from");
+        refused(&dir.join("dc.ts"), &s, "the model 'dc'");
     }
 
     #[test]
     fn folders_devices_and_missing_folders_are_refused() {
         let dir = temp("paths");
         let s = sources(&dir);
-        let e = check_target(&dir, &s).unwrap_err().to_string();
-        assert!(e.contains("is a folder"), "{e}");
-        let e = check_target(Path::new("/dev/null"), &s)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("not a regular file"), "{e}");
-        let e = check_target(&dir.join("nowhere/take.wav"), &s)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("does not exist"), "{e}");
+        refused(&dir, &s, "is a folder");
+        refused(Path::new("/dev/null"), &s, "not a regular file");
+        refused(&dir.join("nowhere/take.wav"), &s, "does not exist");
     }
 
     #[test]

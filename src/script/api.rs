@@ -123,10 +123,8 @@ impl Shared {
         &self,
         name: &str,
         count: usize,
-    ) -> Result<Vec<super::trained::StepInfo>, String> {
-        self.trained
-            .step_named(name, count)
-            .map_err(|e| e.to_string())
+    ) -> Result<Vec<super::trained::StepInfo>, super::trained::StepError> {
+        self.trained.step_named(name, count)
     }
 
     /// Steps named models took since the last call (for OSC subscribers).
@@ -275,7 +273,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     });
     let s = shared.clone();
     engine.register_fn("octave", move |k: i64| -> Res<()> {
-        let k = octave(k).or_else(fail)?;
+        let k = octave(k).or_else(|e| fail(e.to_string()))?;
         s.collected().changes.push(Change::Octave(k));
         Ok(())
     });
@@ -528,9 +526,9 @@ impl LoopRef {
 }
 
 /// A tempo octave by [`values::OCTAVE`].
-fn octave(k: i64) -> Result<TempoOctave, String> {
-    values::OCTAVE.check(k as f64).map_err(|e| e.to_string())?;
-    TempoOctave::new(k)
+fn octave(k: i64) -> Result<TempoOctave, Box<dyn std::error::Error>> {
+    values::OCTAVE.check(k as f64)?;
+    Ok(TempoOctave::new(k)?)
 }
 
 /// A number from a script checked by `rule`, as an exact rational (`2`,

@@ -172,7 +172,7 @@ struct Stepper {
 pub type News = Arc<Mutex<Vec<String>>>;
 
 /// Why a step model could not step.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum StepError {
     /// No step model loaded under this name (OSC `/model/NAME/step`);
     /// `loaded` names those there are.
@@ -185,7 +185,7 @@ pub enum StepError {
     /// A GRU still being trained.
     StillTraining,
     /// Its training failed: what was trained, and why.
-    TrainingFailed(String),
+    TrainingFailed(super::training::TrainingError),
     /// Every choice of the step had weight 0.
     RuledOut,
 }
@@ -199,7 +199,7 @@ impl std::fmt::Display for StepError {
                 if loaded.is_empty() { "none".to_string() } else { loaded.join(", ") }
             ),
             StepError::StillTraining => f.write_str("the model is still training"),
-            StepError::TrainingFailed(why) => f.write_str(why),
+            StepError::TrainingFailed(why) => write!(f, "{why}"),
             StepError::RuledOut => f.write_str("every choice of this step was ruled out"),
         }
     }
@@ -469,7 +469,6 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             let what = format!("rnn_train(\"{data}\")");
             let training = Trained::start(what, move || {
                 RnnModel::train(&dataset, &RnnConfig::default(), &mut |_| {})
-                    .map_err(|e| e.to_string())
             });
             let model = StepRef::new(Kind::Rnn(training), &s.trained.news);
             if let Some(n) = name {
@@ -669,7 +668,7 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
             };
             let what = format!("vae_train(\"{data}\")");
             let training = Trained::start(what, move || {
-                RhythmVae::train(&dataset, &config, &mut |_| {}).map_err(|e| e.to_string())
+                RhythmVae::train(&dataset, &config, &mut |_| {})
             });
             Ok(VaeRef(
                 Arc::new(Mutex::new(training)),

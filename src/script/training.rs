@@ -6,7 +6,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use std::fmt;
+
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
+
+use crate::model::trained::TrainedModelError;
 
 /// Trainings running in this process.
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
@@ -38,12 +42,12 @@ impl Drop for Running {
     }
 }
 
-/// Where a model a script trains stands.
-pub enum Trained<T> {
+/// Where a model a script trains stands; `E` is the trainer's error.
+pub enum Trained<T, E = TrainedModelError> {
     /// Training on a helper thread.
     Training {
         /// Where the helper's model (or its failure) arrives.
-        result: Receiver<Result<T, String>>,
+        result: Receiver<Result<T, E>>,
         /// When training started.
         started: Instant,
         /// What is trained, for messages.
@@ -51,16 +55,54 @@ pub enum Trained<T> {
     },
     /// Trained and usable.
     Ready(T),
-    /// Training failed: why.
-    Failed(String),
+    /// Training failed: what was trained, and why.
+    Failed(TrainingError<E>),
 }
 
-impl<T: Send + 'static> Trained<T> {
+/// Why a training did not give a model: what was trained, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingError<E = TrainedModelError> {
+    /// The call that started it, e.g. `rnn_train("data.pat")`.
+    pub what: String,
+    /// Why it failed.
+    pub failure: TrainingFailure<E>,
+}
+
+/// The reason a training failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainingFailure<E = TrainedModelError> {
+    /// The trainer's own error.
+    Trainer(E),
+    /// The helper thread could not be started: the system's words.
+    ThreadStart(String),
+    /// The helper thread ended without a result.
+    ThreadEnded,
+}
+
+impl<E: fmt::Display> fmt::Display for TrainingFailure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainingFailure::Trainer(e) => write!(f, "{e}"),
+            TrainingFailure::ThreadStart(detail) => write!(f, "cannot start training: {detail}"),
+            TrainingFailure::ThreadEnded => f.write_str("the training thread ended"),
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for TrainingError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, self.failure)
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for TrainingError<E> {}
+
+impl<T: Send + 'static, E: Clone + fmt::Display + Send + 'static> Trained<T, E> {
     /// Starts `train` on a helper thread; `what` names it in messages.
     pub fn start(
         what: String,
-        train: impl FnOnce() -> Result<T, String> + Send + 'static,
-    ) -> Trained<T> {
+        train: impl FnOnce() -> Result<T, E> + Send + 'static,
+    ) -> Trained<T, E> {
         let (tx, rx) = bounded(1);
         let running = Running::enter();
         let spawned = std::thread::Builder::new()
@@ -76,7 +118,10 @@ impl<T: Send + 'static> Trained<T> {
                 started: Instant::now(),
                 what,
             },
-            Err(e) => Trained::Failed(format!("{what}: cannot start training: {e}")),
+            Err(e) => Trained::Failed(TrainingError {
+                what,
+                failure: TrainingFailure::ThreadStart(e.to_string()),
+            }),
         }
     }
 
@@ -93,8 +138,8 @@ impl<T: Send + 'static> Trained<T> {
         };
         let outcome = match result.try_recv() {
             Err(TryRecvError::Empty) => return None,
-            Err(TryRecvError::Disconnected) => Err("the training thread ended".to_string()),
-            Ok(r) => r,
+            Err(TryRecvError::Disconnected) => Err(TrainingFailure::ThreadEnded),
+            Ok(r) => r.map_err(TrainingFailure::Trainer),
         };
         let seconds = started.elapsed().as_secs_f32();
         let (next, news) = match outcome {
@@ -102,17 +147,18 @@ impl<T: Send + 'static> Trained<T> {
                 Trained::Ready(model),
                 format!("{what}: trained in {seconds:.1} s; it plays from the next bar"),
             ),
-            Err(e) => (
-                Trained::Failed(format!("{what}: {e}")),
-                format!("{what}: training failed: {e}"),
-            ),
+            Err(failure) => {
+                let news = format!("{what}: training failed: {failure}");
+                let what = std::mem::take(what);
+                (Trained::Failed(TrainingError { what, failure }), news)
+            }
         };
         *self = next;
         Some(news)
     }
 
     /// The model once it is ready; `Ok(None)` while it trains.
-    pub fn ready(&mut self) -> Result<Option<&mut T>, String> {
+    pub fn ready(&mut self) -> Result<Option<&mut T>, TrainingError<E>> {
         match self {
             Trained::Ready(m) => Ok(Some(m)),
             Trained::Training { .. } => Ok(None),
@@ -138,7 +184,7 @@ mod tests {
 
     #[test]
     fn a_model_is_pending_then_ready_and_a_failure_says_why() {
-        let mut t = Trained::start("test".into(), || {
+        let mut t: Trained<i32, String> = Trained::start("test".into(), || {
             std::thread::sleep(Duration::from_millis(50));
             Ok(7)
         });
@@ -153,9 +199,9 @@ mod tests {
         }
         assert!(news.unwrap().starts_with("test: trained in"));
         assert_eq!(t.ready().unwrap().copied(), Some(7));
-        let mut f: Trained<i32> = Trained::start("bad".into(), || Err("too small".into()));
+        let mut f: Trained<i32, String> = Trained::start("bad".into(), || Err("too small".into()));
         std::thread::sleep(Duration::from_millis(100));
         assert_eq!(f.poll().unwrap(), "bad: training failed: too small");
-        assert_eq!(f.ready().unwrap_err(), "bad: too small");
+        assert_eq!(f.ready().unwrap_err().to_string(), "bad: too small");
     }
 }

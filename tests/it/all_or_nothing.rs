@@ -109,7 +109,11 @@ fn a_step_model_named_in_a_failing_version_is_not_reachable() {
     script
         .eval(&format!("{train}throw \"later\";"), "<eval>")
         .unwrap_err();
-    let e = script.shared().step_model("walk", 1).unwrap_err();
+    let e = script
+        .shared()
+        .step_model("walk", 1)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("no step model 'walk'"), "{e}");
     assert!(script.shared().take_model_steps().is_empty());
     script.eval(train, "<eval>").unwrap();

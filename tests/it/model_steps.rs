@@ -106,6 +106,7 @@ fn bar(n) { print(`metre ${current_metre()}`); }
         .shared()
         .step_model("nope", 1)
         .unwrap_err()
+        .to_string()
         .contains("no step model 'nope'"));
     // Bars of 7/8 grouped 2+2+3: each generated pattern is one bar in that metre.
     let metre = Metre::parse("2+2+3/8").unwrap();

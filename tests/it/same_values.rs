@@ -46,6 +46,7 @@ fn render(tag: &str, body: &str, bars: i64) -> Result<Vec<f32>, String> {
         Ok(())
     })
     .map(|_| out)
+    .map_err(|e| e.to_string())
 }
 
 /// Checks that the left channel from the first sound on holds `expected`
@@ -369,13 +370,15 @@ fn a_script_learn_range_and_an_osc_one_follow_the_same_rule() {
     // `learn loop:kick:gain 0 20` and OSC's `/midi/learn` all read the
     // request through LearnRequest::parse.
     assert_eq!(
-        LearnRequest::parse("loop:kick:gain 0 20").unwrap_err(),
+        LearnRequest::parse("loop:kick:gain 0 20")
+            .unwrap_err()
+            .to_string(),
         format!("learn loop:kick:gain: {}", message(values::GAIN, 20.0))
     );
     assert!(LearnRequest::parse("loop:kick:gain 0 16").is_ok());
     assert!(LearnRequest::parse("octave -2 2").is_ok());
     assert_eq!(
-        LearnRequest::parse("octave -3 2").unwrap_err(),
+        LearnRequest::parse("octave -3 2").unwrap_err().to_string(),
         format!(
             "learn octave: {}",
             Rule {

@@ -17,7 +17,7 @@ pub use change::Change;
 pub use live_loop::LoopDef;
 pub use midi_notes::{LoopMidi, PlannedNote};
 pub use model_op::ModelOp;
-pub use planner::Planner;
+pub use planner::{LoopOctaveError, Planner};
 pub use scheduler::{BarHook, Scheduler};
 
 #[cfg(test)]

@@ -105,14 +105,14 @@ impl Planner {
     }
 
     /// Changes one loop's own octave at the next bar where its grids meet.
-    pub fn set_loop_octave(&mut self, name: &str, k: TempoOctave) -> Result<(), String> {
+    pub fn set_loop_octave(&mut self, name: &str, k: TempoOctave) -> Result<(), LoopOctaveError> {
         let state = self
             .loops
             .get(name)
-            .ok_or_else(|| format!("no loop named '{name}'"))?;
+            .ok_or_else(|| LoopOctaveError::NoLoop(name.to_string()))?;
         let mut def = match (&state.pending, &state.current) {
             (Some((_, Some(d))), _) | (_, Some(d)) => d.clone(),
-            _ => return Err(format!("loop '{name}' is stopping")),
+            _ => return Err(LoopOctaveError::Stopping(name.to_string())),
         };
         def.octave = k;
         self.apply(Change::Loop(def));
@@ -418,3 +418,23 @@ fn name_hash(name: &str) -> u64 {
         (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
+
+/// Why a loop's own octave could not be changed; the text names the loop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoopOctaveError {
+    /// No loop by this name.
+    NoLoop(String),
+    /// The loop is stopping at the next bar, so there is nothing to change.
+    Stopping(String),
+}
+
+impl std::fmt::Display for LoopOctaveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoopOctaveError::NoLoop(name) => write!(f, "no loop named '{name}'"),
+            LoopOctaveError::Stopping(name) => write!(f, "loop '{name}' is stopping"),
+        }
+    }
+}
+
+impl std::error::Error for LoopOctaveError {}

@@ -164,7 +164,7 @@ fn a_loop_with_its_own_octave_replaced_at_the_meeting_bar() {
     assert_eq!(bar(&mut p), at(&[192_000], "kick"));
     assert_eq!(bar(&mut p), vec![]);
     assert_eq!(
-        p.set_loop_octave("b", octave(1)),
+        p.set_loop_octave("b", octave(1)).map_err(|e| e.to_string()),
         Err("no loop named 'b'".to_string())
     );
 }

@@ -22,6 +22,6 @@ pub fn q(n: i128, d: i128) -> Rational {
 
 pub use clock_types::{Frame, Nanos};
 pub use metre::{Metre, MetreError};
-pub use octave::TempoOctave;
+pub use octave::{OctaveOutOfRange, TempoOctave};
 pub use tempo::{NoteValue, Tempo, TempoError};
 pub use timeline::Timeline;

@@ -20,13 +20,11 @@ impl TempoOctave {
     pub const MAX: i8 = 2;
 
     /// A performer-set octave; refuses values outside −2..=2.
-    pub fn new(k: i64) -> Result<TempoOctave, String> {
+    pub fn new(k: i64) -> Result<TempoOctave, OctaveOutOfRange> {
         if (Self::MIN as i64..=Self::MAX as i64).contains(&k) {
             Ok(TempoOctave(k as i8))
         } else {
-            Err(format!(
-                "tempo octave {k} is out of range: use -2, -1, 0, 1 or 2"
-            ))
+            Err(OctaveOutOfRange(k))
         }
     }
 
@@ -65,6 +63,22 @@ impl TempoOctave {
         bar.div_euclid(span) * span + if bar.rem_euclid(span) == 0 { 0 } else { span }
     }
 }
+
+/// A performer-set tempo octave outside −2..=2: the value asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OctaveOutOfRange(pub i64);
+
+impl std::fmt::Display for OctaveOutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "tempo octave {} is out of range: use -2, -1, 0, 1 or 2",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for OctaveOutOfRange {}
 
 #[cfg(test)]
 mod tests {

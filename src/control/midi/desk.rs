@@ -10,6 +10,7 @@
 
 use super::clock_in::{nudge, ClockFollower};
 use super::clock_out::{ClockOut, PER_WHOLE};
+use super::desk_error::MidiDeskError;
 use super::learn::{LearnRequest, Mapping};
 use super::message::MidiMessage;
 use super::MidiCommand;
@@ -34,7 +35,7 @@ pub trait LearnedBindings: Send {
     fn learn(&self, request: LearnRequest);
     /// Forgets every binding to `target` (its text form, e.g. `tempo`) and
     /// saves the bindings file; how many bindings went.
-    fn forget(&self, target: &str) -> Result<usize, String>;
+    fn forget(&self, target: &str) -> Result<usize, MidiDeskError>;
     /// The bindings now, in the file's order.
     fn mappings(&self) -> Vec<Mapping>;
 }
@@ -87,7 +88,11 @@ impl MidiDesk {
     }
 
     /// Answers one request.
-    pub fn handle(&mut self, cmd: MidiCommand, session: &mut Session) -> Result<String, String> {
+    pub fn handle(
+        &mut self,
+        cmd: MidiCommand,
+        session: &mut Session,
+    ) -> Result<String, MidiDeskError> {
         match cmd {
             MidiCommand::Learn(req) => {
                 let t = req.target.to_string();
@@ -115,11 +120,11 @@ impl MidiDesk {
                 if session.scheduler.planner_mut().set_loop_gain(&name, gain) {
                     Ok(name)
                 } else {
-                    Err(format!("no loop named '{name}'"))
+                    Err(MidiDeskError::NoLoop(name))
                 }
             }
             MidiCommand::Tempo(bpm) => {
-                let tempo = Tempo::bpm(bpm).map_err(|e| e.to_string())?;
+                let tempo = Tempo::bpm(bpm).map_err(MidiDeskError::Tempo)?;
                 let pos = self.grid_position(session);
                 session
                     .scheduler
@@ -194,7 +199,7 @@ impl MidiDesk {
             match r {
                 Ok(m) if !m.is_empty() => self.notices.push(Notice::Info(m)),
                 Ok(_) => {}
-                Err(e) => self.notices.push(Notice::Error(e)),
+                Err(e) => self.notices.push(Notice::Error(e.to_string())),
             }
         }
         let now = session.handle.frames();
@@ -336,13 +341,16 @@ fn to_f64(r: Rational) -> f64 {
 
 /// A script's or the terminal's MIDI request: `learn TARGET [MIN MAX]
 /// [lin|exp]`, `forget TARGET`, `mappings`, `follow on|off`, `clock on|off`.
-pub fn parse_request(text: &str) -> Result<MidiCommand, String> {
+pub fn parse_request(text: &str) -> Result<MidiCommand, MidiDeskError> {
     let t = text.trim();
     let (word, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
-    let on_off = |what: &str| match rest.trim() {
+    let on_off = |what: &'static str| match rest.trim() {
         "on" | "true" | "1" => Ok(true),
         "off" | "false" | "0" => Ok(false),
-        other => Err(format!("{what} {other}: say on or off")),
+        other => Err(MidiDeskError::OnOff {
+            what,
+            said: other.to_string(),
+        }),
     };
     match word {
         "learn" => Ok(MidiCommand::Learn(LearnRequest::parse(rest)?)),
@@ -350,9 +358,7 @@ pub fn parse_request(text: &str) -> Result<MidiCommand, String> {
         "mappings" => Ok(MidiCommand::Mappings),
         "follow" => Ok(MidiCommand::Follow(on_off("follow")?)),
         "clock" => Ok(MidiCommand::ClockOut(on_off("clock")?)),
-        _ => Err(format!(
-            "unknown MIDI request '{t}' (use learn TARGET [MIN MAX] [lin|exp], forget TARGET, mappings, follow on|off, clock on|off)"
-        )),
+        _ => Err(MidiDeskError::UnknownRequest(t.to_string())),
     }
 }
 

@@ -22,6 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::learn_error::LearnError;
 use super::message::MidiMessage;
 use crate::pattern::values;
 
@@ -59,15 +60,9 @@ pub enum Target {
 
 impl Target {
     /// Reads `tempo`, `ctrl:cutoff`, `loop:kick:gain`, `latent:drums:3`, …
-    pub fn parse(text: &str) -> Result<Target, String> {
+    pub fn parse(text: &str) -> Result<Target, LearnError> {
         let t = text.trim();
         let parts: Vec<&str> = t.split(':').collect();
-        let bad = || {
-            format!(
-                "unknown MIDI learn target '{t}' (use NAME, ctrl:NAME, tempo, octave, \
-loop:NAME:gain, loop:NAME:mute or latent:MODEL:DIM)"
-            )
-        };
         let name_ok = |n: &str| !n.is_empty() && !n.chars().any(char::is_whitespace);
         match parts.as_slice() {
             ["tempo"] => Ok(Target::Tempo),
@@ -83,11 +78,12 @@ loop:NAME:gain, loop:NAME:mute or latent:MODEL:DIM)"
             }),
             ["latent", m, d] if name_ok(m) => Ok(Target::Latent {
                 model: m.to_string(),
-                dim: d
-                    .parse()
-                    .map_err(|_| format!("latent:{m}:{d}: the dimension must be a whole number"))?,
+                dim: d.parse().map_err(|_| LearnError::BadDimension {
+                    model: m.to_string(),
+                    dim: d.to_string(),
+                })?,
             }),
-            _ => Err(bad()),
+            _ => Err(LearnError::UnknownTarget(t.to_string())),
         }
     }
 
@@ -112,11 +108,14 @@ loop:NAME:gain, loop:NAME:mute or latent:MODEL:DIM)"
     /// Refuses a range whose ends (or anything between) lie outside the
     /// target's rule, naming the target: `learn loop:kick:gain: gain 20 is
     /// out of range: give 0 to 16 (…)`.
-    pub fn check_range(&self, min: f64, max: f64) -> Result<(), String> {
+    pub fn check_range(&self, min: f64, max: f64) -> Result<(), LearnError> {
         match self.rule() {
             Some(rule) => rule
                 .check_span(min, max)
-                .map_err(|e| format!("learn {self}: {e}")),
+                .map_err(|error| LearnError::OutOfRange {
+                    target: self.clone(),
+                    error,
+                }),
             None => Ok(()),
         }
     }
@@ -265,7 +264,7 @@ pub struct Mapping {
 impl Mapping {
     /// Refuses a mapping (read from a file, say) whose range lies outside
     /// its target's rule, as [`LearnRequest::parse`] does.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), LearnError> {
         self.target.check_range(self.min, self.max)
     }
 
@@ -299,9 +298,9 @@ pub struct LearnRequest {
 
 impl LearnRequest {
     /// Reads `TARGET [MIN MAX] [lin|exp]`.
-    pub fn parse(text: &str) -> Result<LearnRequest, String> {
+    pub fn parse(text: &str) -> Result<LearnRequest, LearnError> {
         let mut words = text.split_whitespace();
-        let target = Target::parse(words.next().ok_or("learn what? give a target")?)?;
+        let target = Target::parse(words.next().ok_or(LearnError::NoTarget)?)?;
         let rest: Vec<&str> = words.collect();
         let mut curve = Curve::Linear;
         let mut numbers = Vec::new();
@@ -310,7 +309,10 @@ impl LearnRequest {
                 "lin" | "linear" => curve = Curve::Linear,
                 "exp" | "exponential" => curve = Curve::Exponential,
                 n => numbers.push(n.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(
-                    || format!("learn {target}: '{n}' is not a number or curve (lin, exp)"),
+                    || LearnError::NotANumber {
+                        target: target.clone(),
+                        word: n.to_string(),
+                    },
                 )?),
             }
         }
@@ -320,11 +322,7 @@ impl LearnRequest {
                 target.check_range(*a, *b)?;
                 Some((*a, *b))
             }
-            _ => {
-                return Err(format!(
-                    "learn {target}: give a range as two numbers, MIN MAX"
-                ))
-            }
+            _ => return Err(LearnError::RangeNeedsTwo(target)),
         };
         Ok(LearnRequest {
             target,
@@ -397,7 +395,9 @@ mod tests {
         assert!(LearnRequest::parse("tempo 90").is_err());
         assert!(LearnRequest::parse("tempo 90 nan").is_err());
         assert_eq!(
-            LearnRequest::parse("loop:kick:gain 0 20").unwrap_err(),
+            LearnRequest::parse("loop:kick:gain 0 20")
+                .unwrap_err()
+                .to_string(),
             format!(
                 "learn loop:kick:gain: {}",
                 values::GAIN.check(20.0).unwrap_err()

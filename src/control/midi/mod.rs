@@ -14,10 +14,14 @@ pub mod clock_in;
 pub mod clock_out;
 pub mod command;
 pub mod desk;
+pub mod desk_error;
 pub mod learn;
+pub mod learn_error;
 pub mod message;
 
 pub use command::MidiCommand;
 pub use desk::{parse_request, LearnedBindings, MidiDesk, MidiOut};
+pub use desk_error::MidiDeskError;
 pub use learn::{Curve, LearnRequest, Mapping, MidiControl, Target};
+pub use learn_error::LearnError;
 pub use message::{MidiMessage, Parser};

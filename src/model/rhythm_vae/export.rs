@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use super::RhythmVae;
-use crate::model::trained::python::{answer_field, export_with};
+use crate::model::trained::python::{export_checked, export_with};
 use crate::model::trained::TrainedModelError;
 
 /// The Python exporter.
@@ -31,9 +31,5 @@ pub fn export_and_check(
     z: &[Vec<f32>],
 ) -> Result<(Vec<Vec<f32>>, Vec<String>), TrainedModelError> {
     let request = serde_json::json!({ "z": z });
-    let answer = export_with("vae", SCRIPT, |p| vae.save(p), out, Some(&request))?;
-    Ok((
-        answer_field(&answer, "planes", out)?,
-        answer_field(&answer, "methods", out)?,
-    ))
+    export_checked("vae", SCRIPT, |p| vae.save(p), out, request, "planes")
 }

@@ -24,7 +24,7 @@
 use std::path::Path;
 
 use super::RnnModel;
-use crate::model::trained::python::{answer_field, export_with};
+use crate::model::trained::python::{export_checked, export_with};
 use crate::model::trained::TrainedModelError;
 
 /// The Python exporter.
@@ -45,9 +45,12 @@ pub fn export_and_check(
     histories: &[Vec<usize>],
 ) -> Result<(Vec<Vec<f32>>, Vec<String>), TrainedModelError> {
     let request = serde_json::json!({ "histories": histories });
-    let answer = export_with("rnn", SCRIPT, |p| model.save(p), out, Some(&request))?;
-    Ok((
-        answer_field(&answer, "distributions", out)?,
-        answer_field(&answer, "methods", out)?,
-    ))
+    export_checked(
+        "rnn",
+        SCRIPT,
+        |p| model.save(p),
+        out,
+        request,
+        "distributions",
+    )
 }

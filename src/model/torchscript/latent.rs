@@ -52,24 +52,22 @@ impl LatentControls {
         self.dims.len()
     }
 
-    fn dim(&self, d: usize) -> Result<&Dim, String> {
-        self.dims.get(d).ok_or_else(|| {
-            format!(
-                "latent dimension {d} does not exist (it has {})",
-                self.dims.len()
-            )
+    fn dim(&self, d: usize) -> Result<&Dim, NoLatentDimension> {
+        self.dims.get(d).ok_or(NoLatentDimension {
+            asked: d,
+            dims: self.dims.len(),
         })
     }
 
     /// Holds dimension `d` at `value` (`None` lets the incoming value through).
-    pub fn set(&self, d: usize, value: Option<f32>) -> Result<(), String> {
+    pub fn set(&self, d: usize, value: Option<f32>) -> Result<(), NoLatentDimension> {
         let v = value.filter(|v| v.is_finite()).map_or(UNSET, f32::to_bits);
         self.dim(d)?.set.store(v, Ordering::Relaxed);
         Ok(())
     }
 
     /// Adds `offset` to dimension `d`.
-    pub fn offset(&self, d: usize, offset: f32) -> Result<(), String> {
+    pub fn offset(&self, d: usize, offset: f32) -> Result<(), NoLatentDimension> {
         store(
             &self.dim(d)?.offset,
             if offset.is_finite() { offset } else { 0.0 },
@@ -78,7 +76,7 @@ impl LatentControls {
     }
 
     /// Multiplies dimension `d` by `scale`.
-    pub fn scale(&self, d: usize, scale: f32) -> Result<(), String> {
+    pub fn scale(&self, d: usize, scale: f32) -> Result<(), NoLatentDimension> {
         store(
             &self.dim(d)?.scale,
             if scale.is_finite() { scale } else { 1.0 },
@@ -128,6 +126,28 @@ impl LatentControls {
     }
 }
 
+/// A latent dimension the model does not have: the one asked for and how
+/// many there are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoLatentDimension {
+    /// The dimension asked for, counted from 0.
+    pub asked: usize,
+    /// How many latent dimensions the model has.
+    pub dims: usize,
+}
+
+impl std::fmt::Display for NoLatentDimension {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "latent dimension {} does not exist (it has {})",
+            self.asked, self.dims
+        )
+    }
+}
+
+impl std::error::Error for NoLatentDimension {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +167,10 @@ mod tests {
         let mut f = [1.0, 1.0, 1.0];
         l.apply(&mut f);
         assert_eq!(f, [1.0, 1.0, 1.0]);
-        assert!(l.set(3, Some(0.0)).unwrap_err().contains("does not exist"));
+        assert!(l
+            .set(3, Some(0.0))
+            .unwrap_err()
+            .to_string()
+            .contains("does not exist"));
     }
 }

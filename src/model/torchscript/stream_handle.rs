@@ -115,7 +115,7 @@ impl StreamHandle {
         self.shared
             .latent
             .set(d, value)
-            .map_err(|m| self.stream_err(m))
+            .map_err(|m| self.stream_err(m.to_string()))
     }
 
     /// Adds `offset` to latent dimension `d`.
@@ -123,7 +123,7 @@ impl StreamHandle {
         self.shared
             .latent
             .offset(d, offset)
-            .map_err(|m| self.stream_err(m))
+            .map_err(|m| self.stream_err(m.to_string()))
     }
 
     /// Multiplies latent dimension `d` by `scale`.
@@ -131,7 +131,7 @@ impl StreamHandle {
         self.shared
             .latent
             .scale(d, scale)
-            .map_err(|m| self.stream_err(m))
+            .map_err(|m| self.stream_err(m.to_string()))
     }
 
     /// The latent frame in use now (after set/offset/scale).

@@ -122,6 +122,25 @@ pub fn export_with(
     serde_json::from_str(&text).map_err(|e| TrainedModelError::file(&check_out, e.to_string()))
 }
 
+/// Exports as [`export_with`] does, has the exporter load its export back
+/// and answer `request`, and returns the answer's field `field` (one vector
+/// of the export's outputs per input asked about), to compare with loam's,
+/// and the export's `get_methods()`.
+pub fn export_checked(
+    tag: &str,
+    script: &str,
+    save: impl FnOnce(&Path) -> Result<(), TrainedModelError>,
+    out: &Path,
+    request: serde_json::Value,
+    field: &str,
+) -> Result<(Vec<Vec<f32>>, Vec<String>), TrainedModelError> {
+    let answer = export_with(tag, script, save, out, Some(&request))?;
+    Ok((
+        answer_field(&answer, field, out)?,
+        answer_field(&answer, "methods", out)?,
+    ))
+}
+
 /// One field of a check's answer.
 pub fn answer_field<T: serde::de::DeserializeOwned>(
     answer: &serde_json::Value,

@@ -30,6 +30,13 @@ fn err(src: &str) -> (usize, String) {
     (e.position, e.message)
 }
 
+/// Each source fails to parse at its column with its message.
+fn errors(cases: &[(&str, usize, &str)]) {
+    for &(src, at, message) in cases {
+        assert_eq!(err(src), (at, message.to_string()), "{src}");
+    }
+}
+
 #[test]
 fn words_variants_and_rests() {
     assert_eq!(parse("bd").unwrap(), s("bd"));
@@ -207,104 +214,63 @@ fn top_level_bars_are_metre_groups() {
 
 #[test]
 fn bracket_errors_name_the_opener() {
-    assert_eq!(
-        err("a b [c d"),
-        (8, "unclosed '[' opened at column 5".into())
-    );
-    assert_eq!(err("<a b"), (4, "unclosed '<' opened at column 1".into()));
-    assert_eq!(
-        err("[a b>"),
+    errors(&[
+        ("a b [c d", 8, "unclosed '[' opened at column 5"),
+        ("<a b", 4, "unclosed '<' opened at column 1"),
         (
+            "[a b>",
             4,
-            "expected ']' to close '[' opened at column 1, found '>'".into()
-        )
-    );
-    assert_eq!(
-        err("a b]"),
-        (3, "unexpected ']' with no matching '['".into())
-    );
-    assert_eq!(
-        err("a }"),
-        (2, "unexpected '}' with no matching '{'".into())
-    );
+            "expected ']' to close '[' opened at column 1, found '>'",
+        ),
+        ("a b]", 3, "unexpected ']' with no matching '['"),
+        ("a }", 2, "unexpected '}' with no matching '{'"),
+    ]);
 }
 
 #[test]
 fn operator_errors_point_at_the_operand() {
-    assert_eq!(err("a*"), (2, "expected a number after '*'".into()));
-    assert_eq!(err("a*x"), (2, "expected a number after '*'".into()));
-    assert_eq!(err("a/0"), (2, "factor must be greater than zero".into()));
-    assert_eq!(err("a@0"), (2, "weight must be greater than zero".into()));
-    assert_eq!(err("a?1.5"), (2, rule(values::DEGRADE, 1.5)));
-    assert_eq!(
-        err("a *2"),
-        (2, "'*' must directly follow a step, e.g. 'a*2'".into())
-    );
-    assert_eq!(
-        err("hat:"),
-        (4, "expected a variant number after ':'".into())
-    );
-    assert_eq!(
-        err("hat:99999999999"),
-        (4, rule(values::VARIANT, 99999999999.0))
-    );
-    assert_eq!(err("a*1234567890123456789"), (2, "number too large".into()));
-    assert_eq!(
-        err("{a b}%0"),
-        (6, "steps per cycle must be greater than zero".into())
-    );
+    errors(&[
+        ("a*", 2, "expected a number after '*'"),
+        ("a*x", 2, "expected a number after '*'"),
+        ("a/0", 2, "factor must be greater than zero"),
+        ("a@0", 2, "weight must be greater than zero"),
+        ("a?1.5", 2, &rule(values::DEGRADE, 1.5)),
+        ("a *2", 2, "'*' must directly follow a step, e.g. 'a*2'"),
+        ("hat:", 4, "expected a variant number after ':'"),
+        ("hat:99999999999", 4, &rule(values::VARIANT, 99999999999.0)),
+        ("a*1234567890123456789", 2, "number too large"),
+        ("{a b}%0", 6, "steps per cycle must be greater than zero"),
+    ]);
 }
 
 #[test]
 fn euclid_errors() {
-    assert_eq!(
-        err("a(3)"),
-        (3, "expected ',' between pulses and steps".into())
-    );
-    assert_eq!(
-        err("a(,8)"),
-        (2, "expected the number of pulses after '('".into())
-    );
-    assert_eq!(
-        err("a(3,0)"),
-        (4, "euclid steps must be between 1 and 1024".into())
-    );
-    assert_eq!(
-        err("a(3,8"),
-        (5, "expected ')' to close '(' opened at column 2".into())
-    );
-    assert_eq!(
-        err("a(3,8,x)"),
-        (6, "expected the rotation after ','".into())
-    );
+    errors(&[
+        ("a(3)", 3, "expected ',' between pulses and steps"),
+        ("a(,8)", 2, "expected the number of pulses after '('"),
+        ("a(3,0)", 4, "euclid steps must be between 1 and 1024"),
+        ("a(3,8", 5, "expected ')' to close '(' opened at column 2"),
+        ("a(3,8,x)", 6, "expected the rotation after ','"),
+    ]);
 }
 
 #[test]
 fn step_level_errors() {
-    assert_eq!(err("a # b"), (2, "unknown character '#'".into()));
-    assert_eq!(err("a é"), (2, "unknown character 'é'".into()));
-    assert_eq!(
-        err("! a"),
-        (0, "'!' has no step before it to repeat".into())
-    );
-    assert_eq!(err("a!0"), (2, "repeat count must be at least 1".into()));
-    assert_eq!(
-        err("_ a"),
-        (0, "'_' has no step before it to extend".into())
-    );
-    assert_eq!(err(". a"), (0, "'.' must follow a group of steps".into()));
-    assert_eq!(err("a . "), (4, "expected steps after '.'".into()));
-    assert_eq!(
-        err("a :2"),
-        (2, "':' must directly follow a step, e.g. 'a:2'".into())
-    );
-    assert_eq!(
-        err("[a]:2"),
+    errors(&[
+        ("a # b", 2, "unknown character '#'"),
+        ("a é", 2, "unknown character 'é'"),
+        ("! a", 0, "'!' has no step before it to repeat"),
+        ("a!0", 2, "repeat count must be at least 1"),
+        ("_ a", 0, "'_' has no step before it to extend"),
+        (". a", 0, "'.' must follow a group of steps"),
+        ("a . ", 4, "expected steps after '.'"),
+        ("a :2", 2, "':' must directly follow a step, e.g. 'a:2'"),
         (
+            "[a]:2",
             3,
-            "':' must directly follow a sound name, e.g. 'hat:2'".into()
-        )
-    );
+            "':' must directly follow a sound name, e.g. 'hat:2'",
+        ),
+    ]);
 }
 
 #[test]
@@ -325,28 +291,28 @@ fn hostile_input_gets_errors_not_overflows() {
         err(&deep),
         (16, "brackets nested too deeply (at most 16)".into())
     );
-    assert_eq!(
-        err("a*2*2*2*2*2*2*2*2*2"),
-        (17, "too many operators on one step (at most 8)".into())
-    );
-    assert_eq!(
-        err("b [a*1.0001]*1.0003"),
-        (2, "this divides the cycle too finely".into())
-    );
-    assert_eq!(
-        err("a [b c]*100000"),
+    errors(&[
         (
+            "a*2*2*2*2*2*2*2*2*2",
+            17,
+            "too many operators on one step (at most 8)",
+        ),
+        (
+            "b [a*1.0001]*1.0003",
             2,
-            "this has too many events per cycle (at most 65536)".into()
-        )
-    );
-    assert_eq!(
-        err("a*40000, b*40000"),
+            "this divides the cycle too finely",
+        ),
         (
+            "a [b c]*100000",
+            2,
+            "this has too many events per cycle (at most 65536)",
+        ),
+        (
+            "a*40000, b*40000",
             0,
-            "this has too many events per cycle (at most 65536)".into()
-        )
-    );
+            "this has too many events per cycle (at most 65536)",
+        ),
+    ]);
     assert!(parse("[[a*16]*16]*16 hat(7,16)").is_ok());
 }
 
@@ -369,11 +335,13 @@ fn accents_set_velocity_and_nudge() {
             },
         }
     );
-    assert_eq!(err("a^3"), (2, rule(values::VELOCITY, 3.0)));
-    assert_eq!(err("a'1.5"), (2, rule(values::NUDGE, 1.5)));
-    assert_eq!(err("a'-1.5"), (2, rule(values::NUDGE, -1.5)));
-    assert_eq!(err("a:1000001"), (2, rule(values::VARIANT, 1000001.0)));
-    assert_eq!(err("a^"), (2, "expected a number after '^'".into()));
+    errors(&[
+        ("a^3", 2, &rule(values::VELOCITY, 3.0)),
+        ("a'1.5", 2, &rule(values::NUDGE, 1.5)),
+        ("a'-1.5", 2, &rule(values::NUDGE, -1.5)),
+        ("a:1000001", 2, &rule(values::VARIANT, 1000001.0)),
+        ("a^", 2, "expected a number after '^'"),
+    ]);
 }
 
 /// The message a value's rule gives (the same one scripts and OSC give).
