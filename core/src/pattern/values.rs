@@ -105,15 +105,36 @@ fn number(x: f64) -> String {
 }
 
 impl Rule {
-    /// A fraction from 0 to 1 inclusive (a probability, an amount).
-    pub const fn fraction(name: &'static str, meaning: &'static str) -> Rule {
+    /// Any number from `min` to `max` inclusive.
+    pub const fn span(name: &'static str, min: f64, max: f64, meaning: &'static str) -> Rule {
         Rule {
             name,
-            min: 0.0,
-            max: 1.0,
+            min,
+            max,
             least: 0.0,
             whole: false,
             meaning,
+        }
+    }
+
+    /// A fraction from 0 to 1 inclusive (a probability, an amount).
+    pub const fn fraction(name: &'static str, meaning: &'static str) -> Rule {
+        Rule::span(name, 0.0, 1.0, meaning)
+    }
+
+    /// More than 0 and at most `max` (a length, a legato).
+    pub const fn positive(name: &'static str, max: f64, meaning: &'static str) -> Rule {
+        Rule {
+            least: f64::MIN_POSITIVE,
+            ..Rule::span(name, 0.0, max, meaning)
+        }
+    }
+
+    /// The same rule, allowing whole numbers only.
+    pub const fn whole(self) -> Rule {
+        Rule {
+            whole: true,
+            ..self
         }
     }
 
@@ -184,24 +205,15 @@ impl Rule {
 }
 
 /// Gain: a linear amplitude factor.
-pub const GAIN: Rule = Rule {
-    name: "gain",
-    min: 0.0,
-    max: MAX_GAIN,
-    least: 0.0,
-    whole: false,
-    meaning: "1 plays as recorded, 0 is silent, 2 is +6 dB",
-};
+pub const GAIN: Rule = Rule::span(
+    "gain",
+    0.0,
+    MAX_GAIN,
+    "1 plays as recorded, 0 is silent, 2 is +6 dB",
+);
 
 /// Pan position.
-pub const PAN: Rule = Rule {
-    name: "pan",
-    min: -1.0,
-    max: 1.0,
-    least: 0.0,
-    whole: false,
-    meaning: "-1 left, 0 centre, 1 right",
-};
+pub const PAN: Rule = Rule::span("pan", -1.0, 1.0, "-1 left, 0 centre, 1 right");
 
 /// Playback rate; negative plays the sound reversed, from its end.
 pub const RATE: Rule = Rule {
@@ -214,54 +226,38 @@ pub const RATE: Rule = Rule {
 };
 
 /// Sound length as a fraction of its step.
-pub const LEGATO: Rule = Rule {
-    name: "legato",
-    min: 0.0,
-    max: MAX_LEGATO,
-    least: f64::MIN_POSITIVE,
-    whole: false,
-    meaning: "the sound's length in steps: 1 lasts one step",
-};
+pub const LEGATO: Rule = Rule::positive(
+    "legato",
+    MAX_LEGATO,
+    "the sound's length in steps: 1 lasts one step",
+);
 
 /// Sound length in seconds (`/play … length`).
-pub const LENGTH: Rule = Rule {
-    name: "length",
-    min: 0.0,
-    max: MAX_LENGTH_SECONDS,
-    least: f64::MIN_POSITIVE,
-    whole: false,
-    meaning: "seconds before the sound fades out",
-};
+pub const LENGTH: Rule = Rule::positive(
+    "length",
+    MAX_LENGTH_SECONDS,
+    "seconds before the sound fades out",
+);
 
 /// An event's velocity (`^v`) or a loop's velocity factor (`.velocity(g)`).
-pub const VELOCITY: Rule = Rule {
-    name: "velocity",
-    min: 0.0,
-    max: 2.0,
-    least: 0.0,
-    whole: false,
-    meaning: "loudness factor: 1 as written, 0 silent",
-};
+pub const VELOCITY: Rule = Rule::span(
+    "velocity",
+    0.0,
+    2.0,
+    "loudness factor: 1 as written, 0 silent",
+);
 
 /// An event's nudge (`'n`), in pulses.
-pub const NUDGE: Rule = Rule {
-    name: "nudge",
-    min: -1.0,
-    max: 1.0,
-    least: 0.0,
-    whole: false,
-    meaning: "pulses late; negative is early",
-};
+pub const NUDGE: Rule = Rule::span("nudge", -1.0, 1.0, "pulses late; negative is early");
 
 /// A loop's shift, in whole pulses.
-pub const SHIFT: Rule = Rule {
-    name: "shift",
-    min: -MAX_SHIFT_PULSES,
-    max: MAX_SHIFT_PULSES,
-    least: 0.0,
-    whole: true,
-    meaning: "pulses later; negative is earlier",
-};
+pub const SHIFT: Rule = Rule::span(
+    "shift",
+    -MAX_SHIFT_PULSES,
+    MAX_SHIFT_PULSES,
+    "pulses later; negative is earlier",
+)
+.whole();
 
 /// Swing amount, in half-pulses.
 pub const SWING: Rule = Rule::fraction(
@@ -302,54 +298,35 @@ pub const SLOW: Rule = Rule {
 };
 
 /// Tempo octave (global or a loop's).
-pub const OCTAVE: Rule = Rule {
-    name: "octave",
-    min: -2.0,
-    max: 2.0,
-    least: 0.0,
-    whole: true,
-    meaning: "patterns play 2^k times as fast",
-};
+pub const OCTAVE: Rule = Rule::span("octave", -2.0, 2.0, "patterns play 2^k times as fast").whole();
 
 /// A sound's variant (`hat:2`, `/play … n 2`).
-pub const VARIANT: Rule = Rule {
-    name: "variant",
-    min: 0.0,
-    max: MAX_VARIANT,
-    least: 0.0,
-    whole: true,
-    meaning: "which file of the sound's folder, counting from 0, wrapping round",
-};
+pub const VARIANT: Rule = Rule::span(
+    "variant",
+    0.0,
+    MAX_VARIANT,
+    "which file of the sound's folder, counting from 0, wrapping round",
+)
+.whole();
 
 /// Tempo in beats per minute (the same limits as [`crate::time::Tempo::bpm`]).
-pub const TEMPO: Rule = Rule {
-    name: "tempo",
-    min: 1.0,
-    max: 1000.0,
-    least: 0.0,
-    whole: false,
-    meaning: "beats per minute",
-};
+pub const TEMPO: Rule = Rule::span("tempo", 1.0, 1000.0, "beats per minute");
 
 /// One coordinate of a model's latent vector.
-pub const LATENT: Rule = Rule {
-    name: "latent",
-    min: -MAX_LATENT,
-    max: MAX_LATENT,
-    least: 0.0,
-    whole: false,
-    meaning: "a coordinate of the model's latent space; RAVE latents stay near ±4",
-};
+pub const LATENT: Rule = Rule::span(
+    "latent",
+    -MAX_LATENT,
+    MAX_LATENT,
+    "a coordinate of the model's latent space; RAVE latents stay near ±4",
+);
 
 /// A named control (`/set`, `ctrl(…)`): any finite number.
-pub const CONTROL: Rule = Rule {
-    name: "control",
-    min: f64::MIN,
-    max: f64::MAX,
-    least: 0.0,
-    whole: false,
-    meaning: "read by the script with ctrl(name)",
-};
+pub const CONTROL: Rule = Rule::span(
+    "control",
+    f64::MIN,
+    f64::MAX,
+    "read by the script with ctrl(name)",
+);
 
 #[cfg(test)]
 mod tests {
