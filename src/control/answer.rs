@@ -9,6 +9,7 @@ use crossbeam_channel::Sender;
 
 use super::midi::MidiDeskError;
 use super::model_op_error::ModelOpError;
+use crate::data::paths::PathError;
 use crate::schedule::LoopOctaveError;
 use crate::script::ScriptError;
 
@@ -72,7 +73,7 @@ pub enum ControlError {
     Script(ScriptError),
     /// A path the read rule refuses (`/load`, `/model/load`; see
     /// [`crate::data::paths`]): the rule's reason, naming the call and path.
-    Path(String),
+    Path(PathError),
     /// A model could not be loaded, steered, stepped or unloaded: the
     /// reason, naming the model.
     Model(ModelOpError),
@@ -103,7 +104,7 @@ impl fmt::Display for ControlError {
             ControlError::Loop(e) => write!(f, "{e}"),
             ControlError::Model(e) => write!(f, "{e}"),
             ControlError::Midi(e) => write!(f, "{e}"),
-            ControlError::Path(reason) => f.write_str(reason),
+            ControlError::Path(e) => e.fmt(f),
         }
     }
 }
@@ -146,8 +147,12 @@ mod tests {
                 "set.rhai:3:7: oops",
             ),
             (
-                ControlError::Path("/load: x.rhai: no such file".into()),
-                "/load: x.rhai: no such file",
+                ControlError::Path(PathError::Missing {
+                    call: "/load".into(),
+                    written: "x.rhai".into(),
+                    looked_for: None,
+                }),
+                "/load: 'x.rhai' does not exist",
             ),
             (
                 ControlError::Model(ModelOpError::NotLoaded("m".into())),

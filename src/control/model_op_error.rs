@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::audio::model_slots::MODEL_SLOTS;
+use crate::data::paths::PathError;
 use crate::model::torchscript::TorchScriptError;
 use crate::pattern::values::ValueError;
 use crate::script::trained::StepError;
@@ -33,7 +34,7 @@ pub enum ModelOpError {
     UnknownRoute(String),
     /// The path rule refused the model's path (see [`crate::data::paths`]):
     /// its reason, naming the call and path.
-    Path(String),
+    Path(PathError),
     /// libtorch or the stream refused: loading, starting, a latent or an attribute.
     TorchScript(TorchScriptError),
     /// The loading thread ended without saying how loading went.
@@ -63,7 +64,7 @@ impl fmt::Display for ModelOpError {
                 f,
                 "unknown route '{route}': use decode, forward, encode-decode or a method name"
             ),
-            ModelOpError::Path(reason) => f.write_str(reason),
+            ModelOpError::Path(e) => e.fmt(f),
             ModelOpError::TorchScript(e) => write!(f, "{e}"),
             ModelOpError::LoaderEnded => f.write_str("the loading thread ended without a result"),
             ModelOpError::LoaderStart(detail) => write!(f, "cannot start loading: {detail}"),

@@ -182,6 +182,39 @@ fn activate<P: jack::ProcessHandler + 'static>(
     Ok(active)
 }
 
+/// A started one-port client: its handle, its clock and the port's name.
+struct StartedPort<P: jack::ProcessHandler> {
+    client: AsyncClient<(), P>,
+    clock: Arc<JackClock>,
+    name: String,
+}
+
+/// Opens client `client` with its one MIDI port `port` of kind `S`,
+/// calibrates a clock for it, starts it with the callback `make` builds from
+/// the port and the clock, and connects it with `peer` if given.
+fn start_port<S, P>(
+    client: &str,
+    port: &str,
+    direction: Direction,
+    peer: Option<&str>,
+    make: impl FnOnce(jack::Port<S>, Arc<JackClock>) -> P,
+) -> Result<StartedPort<P>, MidiError>
+where
+    S: jack::PortSpec + Default,
+    P: jack::ProcessHandler + 'static,
+{
+    let (c, p, name) = client_with_port::<S>(client, port, direction)?;
+    let clock = Arc::new(JackClock::default());
+    clock.calibrate(&c);
+    let process = make(p, clock.clone());
+    let client = activate(c, process, direction, &name, peer)?;
+    Ok(StartedPort {
+        client,
+        clock,
+        name,
+    })
+}
+
 struct InProcess {
     port: jack::Port<MidiIn>,
     ring: rtrb::Producer<Stamped>,
@@ -219,23 +252,21 @@ impl JackIn {
         source: Option<&str>,
         counters: Arc<MidiCounters>,
     ) -> Result<JackIn, MidiError> {
-        let (c, p, name) = client_with_port::<MidiIn>(client, port, Direction::Input)?;
-        let clock = Arc::new(JackClock::default());
-        clock.calibrate(&c);
         // Boundary: JACK MIDI input callback -> MIDI input thread.
-        let (tx, rx) = rtrb::RingBuffer::new(IN_RING);
-        let process = InProcess {
-            port: p,
-            ring: tx,
-            clock: clock.clone(),
-            counters,
-        };
-        let active = activate(c, process, Direction::Input, &name, source)?;
+        let (tx, ring) = rtrb::RingBuffer::new(IN_RING);
+        let started = start_port(client, port, Direction::Input, source, |port, clock| {
+            InProcess {
+                port,
+                ring: tx,
+                clock,
+                counters,
+            }
+        })?;
         Ok(JackIn {
-            client: active,
-            ring: rx,
-            clock,
-            name,
+            client: started.client,
+            ring,
+            clock: started.clock,
+            name: started.name,
         })
     }
 
@@ -375,24 +406,23 @@ impl JackOut {
         dest: Option<&str>,
         counters: Arc<MidiCounters>,
     ) -> Result<JackOut, MidiError> {
-        let (c, p, name) = client_with_port::<MidiOut>(client, port, Direction::Output)?;
-        let clock = Arc::new(JackClock::default());
-        clock.calibrate(&c);
-        let (tx, queue) = OutQueue::new(OUT_RING, OUT_PENDING);
+        let (ring, queue) = OutQueue::new(OUT_RING, OUT_PENDING);
         let shared = Arc::new(OutShared::default());
-        let process = OutProcess {
-            port: p,
-            queue,
-            shared: shared.clone(),
-            counters,
-        };
-        let active = activate(c, process, Direction::Output, &name, dest)?;
+        let process_shared = shared.clone();
+        let started = start_port(client, port, Direction::Output, dest, |port, _| {
+            OutProcess {
+                port,
+                queue,
+                shared: process_shared,
+                counters,
+            }
+        })?;
         Ok(JackOut {
-            client: Some(active),
-            ring: tx,
-            clock,
+            client: Some(started.client),
+            ring,
+            clock: started.clock,
             shared,
-            name,
+            name: started.name,
         })
     }
 
@@ -458,69 +488,72 @@ mod tests {
         }
     }
 
+    /// A cycle of 256 frames from `start` to `next` (JACK nanoseconds).
+    fn cycle(start: i64, next: i64) -> Cycle {
+        Cycle {
+            start,
+            next,
+            frames: 256,
+        }
+    }
+
+    /// A queue holding `messages` (JACK time, sequence, bytes), as the
+    /// MIDI sender thread would have pushed them.
+    fn queue_of(messages: &[(i64, u64, [u8; 3])]) -> OutQueue {
+        let (mut tx, q) = OutQueue::new(64, 16);
+        for &(t, seq, b) in messages {
+            tx.push((t, msg(t as u64, seq, b))).unwrap();
+        }
+        q
+    }
+
+    /// What one cycle writes: (frame, status byte) in order.
+    fn cycle_writes(
+        q: &mut OutQueue,
+        c: &Cycle,
+        flush: bool,
+        counters: &MidiCounters,
+    ) -> Vec<(u32, u8)> {
+        let mut got = Vec::new();
+        q.write_cycle(c, flush, counters, |k, b| {
+            got.push((k, b[0]));
+            true
+        });
+        got
+    }
+
     #[test]
     fn messages_leave_in_their_cycle_at_their_frame_in_order() {
         let counters = MidiCounters::default();
-        let (mut tx, mut q) = OutQueue::new(64, 16);
-        let c = Cycle {
-            start: 10_000_000,
-            next: 15_333_333,
-            frames: 256,
-        };
+        let c = cycle(10_000_000, 15_333_333);
         // Out of order, one late, one for the next cycle, two at one time.
-        for (t, seq, b) in [
-            (12_000_000i64, 1, [0x90, 60, 100]),
+        let mut q = queue_of(&[
+            (12_000_000, 1, [0x90, 60, 100]),
             (9_000_000, 2, [0xF8, 0, 0]),
             (16_000_000, 3, [0x80, 60, 0]),
             (11_000_000, 4, [0xF8, 0, 0]),
             (11_000_000, 5, [0xFA, 0, 0]),
-        ] {
-            tx.push((t, msg(t as u64, seq, b))).unwrap();
-        }
-        let mut got = Vec::new();
-        q.write_cycle(&c, false, &counters, |k, b| {
-            got.push((k, b[0]));
-            true
-        });
+        ]);
+        let got = cycle_writes(&mut q, &c, false, &counters);
         // 1 ms into a 5.33 ms cycle of 256 frames is frame 48.
         assert_eq!(got, [(0, 0xF8), (48, 0xF8), (48, 0xFA), (96, 0x90)]);
         assert_eq!(counters.worst_late_nanos.load(Ordering::Relaxed), 1_000_000);
         // The note-off waits for the cycle that holds it.
-        let next = Cycle {
-            start: 15_333_333,
-            next: 20_666_666,
-            frames: 256,
-        };
-        got.clear();
-        q.write_cycle(&next, false, &counters, |k, b| {
-            got.push((k, b[0]));
-            true
-        });
-        assert_eq!(got, [(32, 0x80)]);
+        let next = cycle(15_333_333, 20_666_666);
+        assert_eq!(cycle_writes(&mut q, &next, false, &counters), [(32, 0x80)]);
         assert_eq!(MidiCounters::get(&counters.sent), 5);
     }
 
     #[test]
     fn a_flush_sends_what_ends_sound_and_drops_the_rest() {
         let counters = MidiCounters::default();
-        let (mut tx, mut q) = OutQueue::new(64, 16);
-        let c = Cycle {
-            start: 0,
-            next: 5_333_333,
-            frames: 256,
-        };
-        for (t, seq, b) in [
-            (50_000_000i64, 1, [0x90, 60, 100]),
+        let c = cycle(0, 5_333_333);
+        let mut q = queue_of(&[
+            (50_000_000, 1, [0x90, 60, 100]),
             (60_000_000, 2, [0x80, 60, 0]),
             (70_000_000, 3, [0xFC, 0, 0]),
-        ] {
-            tx.push((t, msg(t as u64, seq, b))).unwrap();
-        }
-        let mut got = Vec::new();
-        q.write_cycle(&c, true, &counters, |k, b| {
-            got.push((k, b[0]));
-            true
-        });
+        ]);
+        let got = cycle_writes(&mut q, &c, true, &counters);
         assert_eq!(got, [(0, 0x80), (0, 0xFC)]);
     }
 }

@@ -92,7 +92,7 @@ fn read_path(s: &Shared, call: &str, written: &str) -> Res<PathBuf> {
     let base = s.base_dir.lock().unwrap_or_else(|p| p.into_inner()).clone();
     crate::data::paths::ReadRoots::for_script(&base)
         .resolve(call, written)
-        .or_else(fail)
+        .or_else(|e| fail(e.to_string()))
 }
 
 /// MIDI events kept for a script that does not read them.

@@ -159,7 +159,9 @@ impl ModuleResolver for FolderImports {
         let base = self.inner.base_path().unwrap_or(Path::new(""));
         crate::data::paths::ReadRoots::for_script(base)
             .resolve(&format!("import \"{path}\""), &file.to_string_lossy())
-            .map_err(|message| Box::new(EvalAltResult::ErrorRuntime(message.into(), pos)))?;
+            .map_err(|refused| {
+                Box::new(EvalAltResult::ErrorRuntime(refused.to_string().into(), pos))
+            })?;
         if file.exists() {
             let checked = super::host::check_script_file(&file).and_then(|()| {
                 // Read once more here (at most MAX_SCRIPT_BYTES) so a file

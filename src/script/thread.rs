@@ -154,13 +154,13 @@ pub fn perform(script: &mut Script, job: ScriptJob) -> ScriptOutcome {
                         .and_then(|src| script.eval(&src, &path.display().to_string()));
                     (path, result)
                 }
-                Err(message) => (
+                Err(refused) => (
                     path,
                     Err(super::ScriptError {
                         file: std::path::PathBuf::new(),
                         line: 0,
                         column: 0,
-                        message,
+                        message: refused.to_string(),
                     }),
                 ),
             };

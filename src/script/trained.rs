@@ -325,7 +325,7 @@ fn in_folder(shared: &Shared, call: &str, file: &str) -> Res<PathBuf> {
     let base = lock(&shared.base_dir).clone();
     crate::data::paths::ReadRoots::for_script(&base)
         .resolve(call, file)
-        .or_else(fail)
+        .or_else(|e| fail(e.to_string()))
 }
 
 /// One bar of `metre` from the model's next steps, as a pattern string.

@@ -15,8 +15,98 @@
 //!
 //! So `..` and links may move about inside the roots, but never out of them.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+
+/// Why a path was refused. Each names the call (`samples`, `/model/load`,
+/// `import "x"`, `--library`) and the path as written; the text is the
+/// message loam prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathError {
+    /// Nothing is there. `looked_for` is where a relative path led.
+    Missing {
+        /// The call that named the path.
+        call: String,
+        /// The path as written.
+        written: String,
+        /// Where a relative path was looked for (`None` for an absolute one).
+        looked_for: Option<PathBuf>,
+    },
+    /// Something is there but cannot be read (permissions, a broken link).
+    Unreadable {
+        /// The call that named the path.
+        call: String,
+        /// The path as written.
+        written: String,
+        /// The system's reason.
+        detail: String,
+    },
+    /// It leads outside every read root.
+    Outside {
+        /// The call that named the path.
+        call: String,
+        /// The path as written.
+        written: String,
+        /// Where it really leads, links followed.
+        real: PathBuf,
+        /// The read roots, canonical.
+        roots: Vec<PathBuf>,
+    },
+    /// A `--library` folder that does not exist or is not a folder.
+    Library {
+        /// The folder as given.
+        dir: PathBuf,
+        /// Why: the system's reason, or `not a folder`.
+        detail: String,
+    },
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathError::Missing {
+                call,
+                written,
+                looked_for: None,
+            } => write!(f, "{call}: '{written}' does not exist"),
+            PathError::Missing {
+                call,
+                written,
+                looked_for: Some(joined),
+            } => write!(
+                f,
+                "{call}: '{written}' does not exist (looked for {})",
+                joined.display()
+            ),
+            PathError::Unreadable {
+                call,
+                written,
+                detail,
+            } => write!(f, "{call}: '{written}': cannot read ({detail})"),
+            PathError::Outside {
+                call,
+                written,
+                real,
+                roots,
+            } => {
+                let roots: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+                write!(
+                    f,
+                    "{call}: '{written}' leads to {}, outside the folders loam reads from ({}); \
+                     start loam with --library DIR to allow a folder elsewhere",
+                    real.display(),
+                    roots.join(", ")
+                )
+            }
+            PathError::Library { dir, detail } => {
+                write!(f, "--library {}: {detail}", dir.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for PathError {}
 
 /// The folders given with `--library`, canonical. Set once by the command
 /// line before any script runs.
@@ -28,14 +118,16 @@ static LIBRARIES: RwLock<Vec<PathBuf>> = RwLock::new(Vec::new());
 
 /// Sets the `--library` folders (replacing any set before). Each must be an
 /// existing folder; the error names the first that is not.
-pub fn set_libraries(dirs: &[PathBuf]) -> Result<(), String> {
+pub fn set_libraries(dirs: &[PathBuf]) -> Result<(), PathError> {
     let mut canonical = Vec::with_capacity(dirs.len());
     for dir in dirs {
-        let real = dir
-            .canonicalize()
-            .map_err(|e| format!("--library {}: {e}", dir.display()))?;
+        let library = |detail: String| PathError::Library {
+            dir: dir.clone(),
+            detail,
+        };
+        let real = dir.canonicalize().map_err(|e| library(e.to_string()))?;
         if !real.is_dir() {
-            return Err(format!("--library {}: not a folder", dir.display()));
+            return Err(library("not a folder".into()));
         }
         canonical.push(real);
     }
@@ -81,37 +173,40 @@ impl ReadRoots {
     /// The real location of `written` (relative to the script's folder, or
     /// absolute), if it exists and lies inside a root; otherwise an error
     /// starting with `call` that says why.
-    pub fn resolve(&self, call: &str, written: &str) -> Result<PathBuf, String> {
+    pub fn resolve(&self, call: &str, written: &str) -> Result<PathBuf, PathError> {
         let path = Path::new(written);
         let joined = if path.is_absolute() {
             path.to_path_buf()
         } else {
             self.base.join(path)
         };
-        let real = joined.canonicalize().map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                if path.is_absolute() {
-                    format!("{call}: '{written}' does not exist")
-                } else {
-                    format!(
-                        "{call}: '{written}' does not exist (looked for {})",
-                        joined.display()
-                    )
-                }
-            } else {
-                format!("{call}: '{written}': cannot read ({e})")
+        let (call, written) = (call.to_string(), written.to_string());
+        let real = match joined.canonicalize() {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(PathError::Missing {
+                    call,
+                    written,
+                    looked_for: (!path.is_absolute()).then_some(joined),
+                })
             }
-        })?;
+            Err(e) => {
+                return Err(PathError::Unreadable {
+                    call,
+                    written,
+                    detail: e.to_string(),
+                })
+            }
+        };
         if self.roots.iter().any(|root| real.starts_with(root)) {
             return Ok(real);
         }
-        let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
-        Err(format!(
-            "{call}: '{written}' leads to {}, outside the folders loam reads from ({}); \
-             start loam with --library DIR to allow a folder elsewhere",
-            real.display(),
-            roots.join(", ")
-        ))
+        Err(PathError::Outside {
+            call,
+            written,
+            real,
+            roots: self.roots.clone(),
+        })
     }
 }
 
@@ -158,7 +253,10 @@ mod tests {
             "../outside/secret.wav".to_string(),
             "kit/../../outside/secret.wav".to_string(),
         ] {
-            let msg = roots.resolve("model_load", &written).unwrap_err();
+            let msg = roots
+                .resolve("model_load", &written)
+                .unwrap_err()
+                .to_string();
             assert!(
                 msg.starts_with(&format!(
                     "model_load: '{written}' leads to {}, outside the folders loam reads from ({})",
@@ -178,7 +276,7 @@ mod tests {
         std::os::unix::fs::symlink(root.join("outside"), script.join("escape")).unwrap();
         std::os::unix::fs::symlink(script.join("kit"), script.join("alias")).unwrap();
         let roots = ReadRoots::new(&script, &[]);
-        let msg = roots.resolve("samples", "escape").unwrap_err();
+        let msg = roots.resolve("samples", "escape").unwrap_err().to_string();
         assert!(
             msg.starts_with(&format!(
                 "samples: 'escape' leads to {}, outside",
@@ -186,7 +284,10 @@ mod tests {
             )),
             "{msg}"
         );
-        let msg = roots.resolve("samples", "escape/secret.wav").unwrap_err();
+        let msg = roots
+            .resolve("samples", "escape/secret.wav")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("leads to"), "{msg}");
         assert_eq!(
             roots.resolve("samples", "alias").unwrap(),
@@ -212,7 +313,10 @@ mod tests {
             library.join("drums/bd.wav")
         );
         // Other folders stay refused, and the message lists every root.
-        let msg = roots.resolve("samples", "../outside").unwrap_err();
+        let msg = roots
+            .resolve("samples", "../outside")
+            .unwrap_err()
+            .to_string();
         assert!(
             msg.contains(&format!("({}, {})", script.display(), library.display())),
             "{msg}"
@@ -225,14 +329,17 @@ mod tests {
         let script = root.join("script");
         let roots = ReadRoots::new(&script, &[]);
         assert_eq!(
-            roots.resolve("samples", "nope").unwrap_err(),
+            roots.resolve("samples", "nope").unwrap_err().to_string(),
             format!(
                 "samples: 'nope' does not exist (looked for {})",
                 script.join("nope").display()
             )
         );
         assert_eq!(
-            roots.resolve("vae_load", "/no/such/model.ot").unwrap_err(),
+            roots
+                .resolve("vae_load", "/no/such/model.ot")
+                .unwrap_err()
+                .to_string(),
             "vae_load: '/no/such/model.ot' does not exist"
         );
     }
@@ -240,10 +347,14 @@ mod tests {
     #[test]
     fn a_library_must_be_an_existing_folder() {
         let root = layout("set");
-        let msg = set_libraries(&[root.join("nowhere")]).unwrap_err();
+        let msg = set_libraries(&[root.join("nowhere")])
+            .unwrap_err()
+            .to_string();
         assert!(msg.starts_with("--library "), "{msg}");
         assert!(msg.contains("nowhere"), "{msg}");
-        let msg = set_libraries(&[root.join("script/in.wav")]).unwrap_err();
+        let msg = set_libraries(&[root.join("script/in.wav")])
+            .unwrap_err()
+            .to_string();
         assert!(msg.ends_with("in.wav: not a folder"), "{msg}");
     }
 }

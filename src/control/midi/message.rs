@@ -95,30 +95,17 @@ pub enum MidiMessage {
 impl MidiMessage {
     /// The wire bytes of a short message (not SysEx): up to three bytes and
     /// how many are used.
+    #[rustfmt::skip] // One line per message: the table reads as the MIDI spec's.
     pub fn to_bytes(self) -> ([u8; 3], usize) {
         use MidiMessage::*;
         let ch = |status: u8, c: u8| status | (c & 0x0F);
+        // A channel voice message with two data bytes.
+        let two = |status: u8, c: u8, a: u8, b: u8| ([ch(status, c), a & 0x7F, b & 0x7F], 3);
         match self {
-            NoteOn {
-                channel,
-                note,
-                velocity,
-            } => ([ch(0x90, channel), note & 0x7F, velocity & 0x7F], 3),
-            NoteOff {
-                channel,
-                note,
-                velocity,
-            } => ([ch(0x80, channel), note & 0x7F, velocity & 0x7F], 3),
-            PolyPressure {
-                channel,
-                note,
-                value,
-            } => ([ch(0xA0, channel), note & 0x7F, value & 0x7F], 3),
-            Control {
-                channel,
-                controller,
-                value,
-            } => ([ch(0xB0, channel), controller & 0x7F, value & 0x7F], 3),
+            NoteOn { channel, note, velocity } => two(0x90, channel, note, velocity),
+            NoteOff { channel, note, velocity } => two(0x80, channel, note, velocity),
+            PolyPressure { channel, note, value } => two(0xA0, channel, note, value),
+            Control { channel, controller, value } => two(0xB0, channel, controller, value),
             Program { channel, program } => ([ch(0xC0, channel), program & 0x7F, 0], 2),
             ChannelPressure { channel, value } => ([ch(0xD0, channel), value & 0x7F, 0], 2),
             PitchBend { channel, value } => {
