@@ -79,6 +79,8 @@ enum CliCommand {
     Eval(cli::eval::EvalArgs),
     /// Train a small model (rhythm VAE, Markov, GRU) on a dataset of patterns or MIDI files.
     Train(cli::train::TrainArgs),
+    /// Print the credits of a WAV file loam rendered or recorded, as a programme note.
+    Credits(cli::credits::CreditsArgs),
     /// Render a script offline to a WAV file (deterministic).
     Render {
         script: PathBuf,
@@ -128,6 +130,7 @@ fn run(cli: Cli) -> ExitCode {
         CliCommand::Eval(args) => cli::eval::run(args),
         CliCommand::Train(args) => cli::train::run(args),
         CliCommand::Devices(args) => cli::devices::run(args),
+        CliCommand::Credits(args) => cli::credits::run(args),
         CliCommand::Serve {
             script,
             host,
