@@ -308,3 +308,50 @@ fn a_recording_stopped_by_sigterm_keeps_its_credits() {
     assert_eq!(info(&rec, b"IART"), "Frame drums by Ana Example");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_model_that_played_is_credited_from_its_card() {
+    let dir = support::temp_dir("credits-model");
+    let Some(dir) = support::models::export(&dir) else {
+        return;
+    };
+    std::fs::write(
+        dir.join("full.ts.toml"),
+        "[model]\nkind = \"test decoder\"\n\n\
+         [[datasets]]\nid = \"choir-0001\"\ntitle = \"Choir takes\"\npath = \"../choir\"\n\
+         attribution = \"Choir of Example Town\"\nlicence = \"CC-BY-SA-4.0\"\ncontact = \"choir@example.org\"\n",
+    )
+    .unwrap();
+    // The click folder is loaded but never played (the loop rests).
+    let script = support::script_with_click(
+        &dir,
+        "tempo(480);\nmodel_load(\"dc\", \"full.ts\", \"decode\");\nlive_loop(\"k\", \"~\");\n\
+         fn bar(n) { print(`planning bar ${n}`); }\n",
+    );
+    let rec = dir.join("take.wav");
+    let mut serving = support::spawn(
+        support::serve_command(&script)
+            .args(["--osc", "off", "--record"])
+            .arg(&rec),
+    );
+    serving.wait_playing();
+    serving.wait_line("model 'dc' plays");
+    // A bar planned after the model plays: blocks of it have been mixed.
+    serving.wait_line("planning bar");
+    serving.wait_line("planning bar");
+    support::process::sigterm(serving.pid());
+    let support::Finished { status, stderr, .. } = serving.finish();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let credits = Credits::read(&credits_path(&rec)).unwrap();
+    assert_eq!(credits.sounded.len(), 1, "{credits:#?}");
+    let model = &credits.sounded[0];
+    assert_eq!(model.kind, "model");
+    assert!(model.path.ends_with("full.ts"), "{}", model.path);
+    assert!(model.described_by.ends_with("full.ts.toml"));
+    assert_eq!(model.datasets.len(), 1);
+    assert_eq!(model.datasets[0].id, "choir-0001");
+    assert_eq!(model.datasets[0].attribution, "Choir of Example Town");
+    assert_eq!(model.datasets[0].licence, "CC-BY-SA-4.0");
+    assert_eq!(info(&rec, b"IART"), "Choir of Example Town");
+    let _ = std::fs::remove_dir_all(&dir);
+}
