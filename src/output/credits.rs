@@ -126,10 +126,10 @@ impl Credits {
             let place = if s.path.is_empty() {
                 String::new()
             } else {
-                format!(" [{} {}]", s.kind, s.path)
+                format!(" ({} {})", s.kind, s.path)
             };
             if s.datasets.is_empty() {
-                lines.push(format!("{}{place}: {}", s.kind, s.note));
+                lines.push(format!("{} {}: {}", s.kind, s.path, s.note));
                 continue;
             }
             for d in &s.datasets {
@@ -138,7 +138,7 @@ impl Credits {
                 } else {
                     d.attribution.clone()
                 };
-                if !d.title.is_empty() && d.title != line {
+                if !d.title.is_empty() && !line.contains(&d.title) {
                     line.push_str(&format!(" (\"{}\")", d.title));
                 }
                 if !d.licence.is_empty() {
@@ -323,11 +323,11 @@ mod tests {
             "{note}"
         );
         assert!(
-            note.contains("- Frame drums by Ana Example (\"Frame drums\"), licence CC-BY-4.0, contact ana@example.org [sample folder /set/drums]"),
+            note.contains("- Frame drums by Ana Example (\"Frame drums\"), licence CC-BY-4.0, contact ana@example.org (sample folder /set/drums)"),
             "{note}"
         );
         assert!(
-            note.contains("- sample folder [sample folder /set/found]: no provenance"),
+            note.contains("- sample folder /set/found: no provenance"),
             "{note}"
         );
         assert!(note.contains("- /set/song.rhai (sha256:00ff)"), "{note}");

@@ -186,8 +186,12 @@ fn the_built_in_kit_is_credited_when_it_plays_and_a_bare_folder_has_no_provenanc
     assert!(found.datasets.is_empty());
     let (code, note, err) = credits_cli(&out);
     assert_eq!(code, 0, "{err}");
-    assert!(note.contains("no provenance"), "{note}");
-    assert!(note.contains("loam built-in drum kit"), "{note}");
+    let line = format!("- sample folder {}: no provenance", found.path);
+    assert!(note.contains(&line), "{note}");
+    assert!(
+        note.contains("- loam built-in drum kit (synthesised by loam), licence MIT OR Apache-2.0"),
+        "{note}"
+    );
     assert!(info(&out, b"IART").contains("sounds with no provenance"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -26,7 +26,7 @@ pub const MAX_PROVENANCE_BYTES: u64 = 1 << 20;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatasetCredit {
     /// The dataset's stable id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// Its title.
     #[serde(default)]
@@ -38,7 +38,7 @@ pub struct DatasetCredit {
     #[serde(default)]
     pub licence: String,
     /// Whom to contact about it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub contact: String,
 }
 
@@ -48,13 +48,13 @@ pub struct SourceProvenance {
     /// `"built-in kit"`, `"sample folder"` or `"model"`.
     pub kind: String,
     /// The folder or model file (empty for the built-in kit).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub path: String,
     /// The datasheet or model card read (empty when none was found).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub described_by: String,
     /// The datasets it draws on, in the order its file lists them.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub datasets: Vec<DatasetCredit>,
     /// Said when there is nothing to credit but the source itself:
     /// `"no provenance"`, or why its datasheet could not be read.
@@ -86,7 +86,7 @@ impl SourceProvenance {
                 kind: "built-in kit".into(),
                 datasets: vec![DatasetCredit {
                     title: "loam built-in drum kit".into(),
-                    attribution: "synthesised by loam".into(),
+                    attribution: "loam built-in drum kit (synthesised by loam)".into(),
                     licence: "MIT OR Apache-2.0".into(),
                     ..DatasetCredit::default()
                 }],
