@@ -79,6 +79,8 @@ enum CliCommand {
     Eval(cli::eval::EvalArgs),
     /// Train a small model (rhythm VAE, Markov, GRU) on a dataset of patterns or MIDI files.
     Train(cli::train::TrainArgs),
+    /// Print the credits of a WAV file loam rendered or recorded, as a programme note.
+    Credits(cli::credits::CreditsArgs),
     /// Render a script offline to a WAV file (deterministic).
     Render {
         script: PathBuf,
@@ -128,6 +130,7 @@ fn run(cli: Cli) -> ExitCode {
         CliCommand::Eval(args) => cli::eval::run(args),
         CliCommand::Train(args) => cli::train::run(args),
         CliCommand::Devices(args) => cli::devices::run(args),
+        CliCommand::Credits(args) => cli::credits::run(args),
         CliCommand::Serve {
             script,
             host,
@@ -203,9 +206,10 @@ fn render(
             }
             let secs = report.frames as f64 / sample_rate as f64;
             loam::say!(
-                "loam: rendered {} bars ({secs:.2} s of audio) to {} in {:.2} s; late events: {}",
+                "loam: rendered {} bars ({secs:.2} s of audio) to {} (credits in {}) in {:.2} s; late events: {}",
                 report.bars,
                 output.display(),
+                loam::output::credits_path(output).display(),
                 started.elapsed().as_secs_f64(),
                 report.late_events
             );
@@ -435,7 +439,11 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     };
     if let Some(r) = recorder {
         match r.finish() {
-            Ok(p) => loam::say!("loam: recording saved to {}", p.display()),
+            Ok(p) => loam::say!(
+                "loam: recording saved to {}, its credits to {}",
+                p.display(),
+                loam::output::credits_path(&p).display()
+            ),
             Err(e) => {
                 loam::say!("loam: {e}");
                 code = ExitCode::from(EXIT_FILE);

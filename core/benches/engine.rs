@@ -22,6 +22,7 @@ fn long_sample(channels: usize) -> Arc<Sample> {
         channels,
         data,
         source: "bench".into(),
+        credit: loam_core::data::credit::Credit::NONE,
     })
 }
 
@@ -88,6 +89,7 @@ fn click() -> Arc<Sample> {
         channels: 1,
         data,
         source: "bench".into(),
+        credit: loam_core::data::credit::Credit::NONE,
     })
 }
 

@@ -50,6 +50,7 @@ impl Rig {
                 channels: 1,
                 data: data.clone(),
                 source: format!("{name} (test)"),
+                credit: crate::data::credit::Credit::NONE,
             };
             bank.insert(name, vec![sample]);
         }

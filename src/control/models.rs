@@ -14,6 +14,7 @@ use super::model_op_error::ModelOpError;
 use super::Notice;
 use crate::audio::model_slots::{ModelMsg, MODEL_SLOTS};
 use crate::audio::EngineHandle;
+use crate::data::credit::{credit_for, Credit, CreditedSource};
 use crate::model::torchscript::{
     ModelStream, Module, Route, StreamConfig, StreamHandle, StreamOutput,
 };
@@ -36,7 +37,9 @@ struct Loaded {
     slot: usize,
 }
 
-type Loading = Receiver<Result<(StreamHandle, StreamOutput), ModelOpError>>;
+/// A model loading: its stream and the credit of its file (what the
+/// mixer marks when it sounds, for the credits of a recording).
+type Loading = Receiver<Result<(StreamHandle, StreamOutput, Credit), ModelOpError>>;
 
 /// How often the latent frames of playing models are published.
 pub const LATENT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
@@ -111,12 +114,16 @@ impl Models {
                 let result = crate::data::paths::ReadRoots::for_script(&script_dir)
                     .resolve("/model/load", &path.to_string_lossy())
                     .map_err(ModelOpError::Path)
-                    .and_then(|path| Ok(Module::load(&path)?))
-                    .and_then(|m| {
+                    .and_then(|path| {
+                        let credit = credit_for(CreditedSource::TorchScript(path.clone()));
+                        Ok((Module::load(&path)?, credit))
+                    })
+                    .and_then(|(m, credit)| {
                         let route = route_for(&m, route.as_deref())?;
                         let mut config = StreamConfig::new(route, engine_rate);
                         config.buffer = buffer;
-                        Ok(ModelStream::start(m, config)?)
+                        let (handle, output) = ModelStream::start(m, config)?;
+                        Ok((handle, output, credit))
                     });
                 let _ = tx.send(result);
             });
@@ -144,8 +151,9 @@ impl Models {
                 Err(TryRecvError::Disconnected) => Err(ModelOpError::LoaderEnded),
                 Ok(r) => r,
             };
-            let outcome =
-                result.and_then(|(handle, output)| self.attach(&name, handle, output, engine));
+            let outcome = result.and_then(|(handle, output, credit)| {
+                self.attach(&name, handle, output, credit, engine)
+            });
             let (mine, rest): (Vec<ModelOp>, Vec<ModelOp>) = std::mem::take(&mut self.waiting)
                 .into_iter()
                 .partition(|op| op_name(op) == name);
@@ -176,6 +184,7 @@ impl Models {
         name: &str,
         handle: StreamHandle,
         output: StreamOutput,
+        credit: Credit,
         engine: &mut EngineHandle,
     ) -> Result<String, ModelOpError> {
         // Replacing a model of the same name reuses its slot.
@@ -193,6 +202,7 @@ impl Models {
                 output: Box::new(output),
                 gain: 1.0,
                 pan: 0.0,
+                credit,
             })
             .map_err(|_| ModelOpError::QueueFull)?;
         if let Some(old) = self

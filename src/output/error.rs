@@ -249,6 +249,9 @@ pub enum RecordError {
     },
     /// Nothing was written, and no failure said why.
     NotWritten,
+    /// The audio was saved (the path) but its credits file could not be
+    /// written (the error names the file).
+    Credits(PathBuf, std::io::Error),
 }
 
 impl fmt::Display for RecordError {
@@ -261,6 +264,11 @@ impl fmt::Display for RecordError {
             RecordError::Finished => f.write_str("the recorder was already finished"),
             RecordError::Failed { failure, lost } => write!(f, "{failure}: {lost:.1} s lost"),
             RecordError::NotWritten => f.write_str("the recording was not written"),
+            RecordError::Credits(audio, e) => write!(
+                f,
+                "recording saved to {} (its credits are in its INFO chunk), but its credits file was not written: {e}",
+                audio.display()
+            ),
         }
     }
 }
@@ -290,6 +298,9 @@ pub enum RenderError {
     Wav(WavError),
     /// The caller's sink of samples refused them (an in-process render).
     Sink(std::io::Error),
+    /// The audio was written (the path) but its credits file was not
+    /// (the error names the file).
+    Credits(PathBuf, std::io::Error),
 }
 
 impl fmt::Display for RenderError {
@@ -299,6 +310,11 @@ impl fmt::Display for RenderError {
             RenderError::Target(e) => write!(f, "{e}"),
             RenderError::Wav(e) => write!(f, "{e}"),
             RenderError::Sink(e) => write!(f, "{e}"),
+            RenderError::Credits(audio, e) => write!(
+                f,
+                "rendered {} (its credits are in its INFO chunk), but its credits file was not written: {e}",
+                audio.display()
+            ),
         }
     }
 }

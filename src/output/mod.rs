@@ -1,8 +1,10 @@
 //! Where the sound goes: an audio device through cpal (ALSA, CoreAudio,
 //! WASAPI, or JACK with the `jack` feature), a null sink that keeps real
-//! time without hardware, a WAV recording beside either, and offline renders.
+//! time without hardware, a WAV recording beside either, and offline renders,
+//! each finished file with its credits.
 
 pub mod alsa_quiet;
+pub mod credits;
 pub mod device;
 pub mod error;
 pub mod null_sink;
@@ -10,7 +12,9 @@ pub mod offline;
 pub mod record_target;
 pub mod recorder;
 pub mod wav_file;
+pub mod wav_info;
 
+pub use credits::{credits_path, programme_note_of, Credits};
 pub use device::{open_device, DeviceOutput, HostChoice};
 pub use error::{DeviceError, RecordError, RenderError, TargetError, WavError};
 pub use null_sink::NullSink;

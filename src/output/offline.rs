@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::credits::Credits;
 use super::record_target::{check_target, Sources};
 use super::wav_file::AtomicWav;
 use crate::audio::{Engine, EngineConfig, EngineStatus};
@@ -84,7 +85,9 @@ fn render_session<E>(
     })
 }
 
-/// Renders `bars` bars of `script` to a 32-bit float stereo WAV, atomically.
+/// Renders `bars` bars of `script` to a 32-bit float stereo WAV, atomically,
+/// with its credits ([`super::credits`]) in its INFO chunk and in
+/// `NAME.credits.toml` beside it.
 /// `out` is checked first ([`check_target`]): never the script, another
 /// script, a sound folder or a model the script reads.
 pub fn render(
@@ -102,8 +105,13 @@ pub fn render(
         &session.model_ops,
     );
     check_target(out, &sources)?;
+    let status = session.handle.status.clone();
     let mut wav = AtomicWav::create(out, sample_rate)?;
     let report = render_session(session, engine, bars, block, |s| wav.write(s))?;
-    wav.finish()?;
+    let credits = Credits::gather(out, &status.sounded);
+    let path = wav.finish_with_chunk(&credits.info_chunk())?;
+    credits
+        .write_beside(&path)
+        .map_err(|e| super::RenderError::Credits(path, e))?;
     Ok(report)
 }

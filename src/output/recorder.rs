@@ -9,6 +9,10 @@
 //! goes on, and every frame from then on is counted as lost in
 //! `recorder_dropped` (the writer keeps draining the ring so the audio side
 //! never notices). What was written before the failure stays in `NAME.part`.
+//!
+//! A finished recording carries its credits ([`super::credits`]): in its
+//! INFO chunk and in `NAME.credits.toml` beside it, written by the same
+//! finish, so a recording stopped by a signal has them too.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +22,7 @@ use std::time::Duration;
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
+use super::credits::Credits;
 use super::record_target::{check_target, Sources};
 use super::wav_file::AtomicWav;
 use crate::audio::{EngineStatus, RecordTap};
@@ -176,7 +181,7 @@ impl Writer {
             }
             if stopping {
                 return match (self.wav.take(), failure) {
-                    (Some(wav), _) => Ok(wav.finish()?),
+                    (Some(wav), _) => self.finish_with_credits(wav),
                     (None, Some(failure)) => Err(RecordError::Failed {
                         failure,
                         lost: EngineStatus::get(&self.status.recorder_dropped) as f64
@@ -187,6 +192,18 @@ impl Writer {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Completes the file with its credits in its INFO chunk, then writes
+    /// the credits file beside it (both atomically). The audio has stopped,
+    /// so every source that sounded is marked.
+    fn finish_with_credits(&self, wav: AtomicWav) -> Result<PathBuf, super::RecordError> {
+        let credits = Credits::gather(&self.target, &self.status.sounded);
+        let path = wav.finish_with_chunk(&credits.info_chunk())?;
+        credits
+            .write_beside(&path)
+            .map_err(|e| super::RecordError::Credits(path.clone(), e))?;
+        Ok(path)
     }
 
     fn lose(&self, frames: u64) {

@@ -42,6 +42,8 @@ struct FloatWavWriter {
     file: BufWriter<File>,
     /// Audio bytes written so far.
     data_bytes: u64,
+    /// Bytes of chunks after the audio (the credits' `LIST`/`INFO`).
+    trailer_bytes: u64,
 }
 
 impl FloatWavWriter {
@@ -70,6 +72,7 @@ impl FloatWavWriter {
         Ok(FloatWavWriter {
             file,
             data_bytes: 0,
+            trailer_bytes: 0,
         })
     }
 
@@ -87,7 +90,8 @@ impl FloatWavWriter {
         // Within 32 bits: a segment holds at most MAX_WAV_DATA_BYTES.
         let data = self.data_bytes as u32;
         let frames = (self.data_bytes / (CHANNELS * SAMPLE_BYTES)) as u32;
-        let riff = (HEADER_BYTES - 8) as u32 + data;
+        // The trailer is at most a few hundred KiB (wav_info's limits).
+        let riff = (HEADER_BYTES - 8) as u32 + data + self.trailer_bytes as u32;
         self.file.seek(SeekFrom::Start(4))?;
         self.file.write_all(&riff.to_le_bytes())?;
         self.file.seek(SeekFrom::Start(FACT_FRAMES_AT))?;
@@ -96,6 +100,15 @@ impl FloatWavWriter {
         self.file.write_all(&data.to_le_bytes())?;
         self.file.seek(SeekFrom::End(0))?;
         self.file.flush()
+    }
+
+    /// Appends a whole chunk (even-sized) after the audio; no audio may
+    /// be written after it.
+    fn append_chunk(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.file.seek(SeekFrom::End(0))?;
+        self.file.write_all(chunk)?;
+        self.trailer_bytes += chunk.len() as u64;
+        Ok(())
     }
 
     fn finalize(mut self) -> std::io::Result<()> {
@@ -220,6 +233,16 @@ impl AtomicWav {
     /// [`segment_path`]`(target, 2)` and on.
     pub fn finish(self) -> Result<PathBuf, WavError> {
         Ok(self.finish_all()?.swap_remove(0))
+    }
+
+    /// [`AtomicWav::finish`] with `chunk` (a whole RIFF chunk such as the
+    /// credits' `LIST`/`INFO`, [`super::wav_info`]) after the audio of the
+    /// last file written. Returns the target.
+    pub fn finish_with_chunk(mut self, chunk: &[u8]) -> Result<PathBuf, WavError> {
+        self.writer
+            .append_chunk(chunk)
+            .map_err(|e| failed(&self.part, WavStep::Finalise, e))?;
+        self.finish()
     }
 
     /// Completes the last file and gives every file written, in order.

@@ -277,6 +277,7 @@ impl Script {
             bar_time_limit: BAR_TIME_LIMIT,
         };
         let changes = script.install(ast)?;
+        crate::data::credit::note_script(path, source);
         Ok((script, changes))
     }
 
@@ -309,7 +310,9 @@ impl Script {
     /// stays as it was and the error says file, line and column.
     pub fn reload(&mut self, source: &str) -> Result<Vec<Change>, ScriptError> {
         let ast = compile(&self.engine, &self.path, source)?;
-        self.install(ast)
+        let changes = self.install(ast)?;
+        crate::data::credit::note_script(&self.path, source);
+        Ok(changes)
     }
 
     /// Re-reads the file and reloads it.
@@ -331,6 +334,7 @@ impl Script {
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
         self.absorb_loops(collected.loops, &running, &mut changes);
+        crate::data::credit::note_script(&label, code);
         Ok(changes)
     }
 

@@ -204,6 +204,8 @@ impl ModuleResolver for FolderImports {
         ast.set_source(path);
         let module = Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
             .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
+        // Credited as a script that played (with the version that plays).
+        crate::data::credit::note_script(&file, &text);
         Ok(module.into())
     }
 }

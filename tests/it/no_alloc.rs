@@ -85,6 +85,7 @@ fn muting_bad_sources_never_allocates() {
             output: model(value),
             gain: 1.0,
             pan: 0.0,
+            credit: loam::data::credit::Credit::NONE,
         };
         assert!(handle.model(msg).is_ok());
     };
@@ -98,6 +99,7 @@ fn muting_bad_sources_never_allocates() {
             channels: 1,
             data,
             source: "test".into(),
+            credit: loam::data::credit::Credit::NONE,
         })
     };
     let nan = sound("nan", f32::NAN);
@@ -218,6 +220,8 @@ fn model_slots_with_streams_attached_never_allocate() {
             output,
             gain: 0.5,
             pan: 0.0,
+            // Each slot credits a model of its own, marked as it sounds.
+            credit: loam::data::credit::Credit::from_bit(900 + slot),
         };
         assert!(messages.push(attach).is_ok());
     }
@@ -238,12 +242,14 @@ fn model_slots_with_streams_attached_never_allocate() {
                 output: filled_stream(1, 48_000, 0.01, Arc::default()),
                 gain: 1.0,
                 pan: 0.5,
+                credit: loam::data::credit::Credit::NONE,
             };
             let nowhere = ModelMsg::Attach {
                 slot: MODEL_SLOTS,
                 output: filled_stream(1, 64, 0.01, Arc::default()),
                 gain: 1.0,
                 pan: 0.0,
+                credit: loam::data::credit::Credit::NONE,
             };
             assert!(messages.push(over).is_ok() && messages.push(nowhere).is_ok());
         }
@@ -256,7 +262,7 @@ fn model_slots_with_streams_attached_never_allocate() {
         let frames = if round == 100 { 5_000 } else { 64 };
         let block = &mut buf[..2 * frames];
         block.fill(0.0);
-        assert_no_alloc(|| slots.process(block, &mut faults));
+        assert_no_alloc(|| slots.process(block, &mut faults, &status.sounded));
         assert!(block.iter().all(|x| x.is_finite()));
         // Streams that left are dropped here, on this (control) side,
         // only every fifth block, so the return ring fills.
@@ -276,6 +282,15 @@ fn model_slots_with_streams_attached_never_allocate() {
     assert!(short.underruns.load(Ordering::Relaxed) > 0);
     assert!(short.missed_frames.load(Ordering::Relaxed) > 0);
     assert_eq!(EngineStatus::get(&status.muted_sources), 0);
+    // Every slot sounded (the marks cost the audio thread no allocation);
+    // no other credit was marked.
+    let marked: Vec<usize> = status
+        .sounded
+        .sounded()
+        .iter()
+        .filter_map(|c| c.bit())
+        .collect();
+    assert_eq!(marked, (900..900 + MODEL_SLOTS).collect::<Vec<_>>());
 }
 
 /// A recording's tap never allocates: the real one from `Recorder::start`
@@ -333,6 +348,7 @@ fn the_null_sink_callback_runs_checked() {
         output: stream,
         gain: 1.0,
         pan: 0.0,
+        credit: loam::data::credit::Credit::NONE,
     };
     assert!(handle.model(attach).is_ok());
     let (recorder, tap) = Recorder::start(&dir.join("sink.wav"), 48_000, status.clone()).unwrap();

@@ -231,7 +231,8 @@ impl Engine {
                 &mut self.faults,
             );
         }
-        self.models.process(out, &mut self.faults);
+        self.models
+            .process(out, &mut self.faults, &self.status.sounded);
         if self.master_gain != 1.0 {
             for x in out.iter_mut() {
                 *x *= self.master_gain;

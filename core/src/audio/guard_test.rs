@@ -19,6 +19,7 @@ fn sound(name: &str, data: Vec<f32>) -> Arc<Sample> {
         channels: 1,
         data,
         source: format!("{name}.wav (test)"),
+        credit: crate::data::credit::Credit::NONE,
     })
 }
 
@@ -42,6 +43,7 @@ fn fake_model(handle: &mut EngineHandle, slot: usize, value: f32, seconds: u32) 
             output,
             gain: 1.0,
             pan: 0.0,
+            credit: crate::data::credit::Credit::NONE,
         })
         .is_ok());
 }

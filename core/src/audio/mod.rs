@@ -17,6 +17,7 @@
 //! | `checked_allocator.rs` | every thread (the global allocator of checking builds) |
 //! | `muted.rs` | control (tells the performer what the audio side muted) |
 //! | `event.rs`, `status.rs` | plain data and atomics, built or read anywhere |
+//! | `sounded.rs` | audio (marks which credited sources sounded); read by whoever writes credits |
 //!
 //! [`Engine::new`] returns the processor (owned by the audio callback) and an
 //! [`EngineHandle`] (owned by the control side). They talk only through
@@ -31,6 +32,7 @@ pub mod model_slots;
 pub mod muted;
 pub mod no_alloc;
 pub mod record_tap;
+pub mod sounded;
 pub mod status;
 pub mod stream_output;
 pub mod voice;

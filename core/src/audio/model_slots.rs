@@ -10,7 +10,9 @@
 use rtrb::{Consumer, Producer};
 
 use super::guard::{scan_scaled, Fault, FaultReport, MixSource};
+use super::sounded::SoundedSources;
 use super::stream_output::StreamOutput;
+use crate::data::credit::Credit;
 
 /// How many models can sound at once.
 pub const MODEL_SLOTS: usize = 8;
@@ -30,6 +32,8 @@ pub enum ModelMsg {
         gain: f32,
         /// −1 (left) … 1 (right).
         pan: f32,
+        /// The model file credited when the slot sounds.
+        credit: Credit,
     },
     /// Stop a slot; its output goes back over the return ring.
     Detach(usize),
@@ -50,6 +54,8 @@ struct Slot {
     gain_r: f32,
     /// Set when the slot was muted for a bad value; it stays silent.
     muted: Option<Fault>,
+    /// The model credited when the slot sounds.
+    credit: Credit,
 }
 
 fn gains(gain: f32, pan: f32) -> (f32, f32) {
@@ -92,13 +98,13 @@ impl ModelSlots {
     }
 
     /// Applies waiting messages, then adds every model's audio into `out`
-    /// (interleaved stereo). A slot whose block holds a bad value is muted
+    /// (interleaved stereo), marking each model that sounds in `sounded`. A slot whose block holds a bad value is muted
     /// (none of that block is mixed) and reported to `faults`; a muted slot's
     /// stream is still read, so its worker keeps its clock.
     ///
     /// Audio thread: no allocation, no locks; streams that leave are returned,
     /// never dropped here (if the return ring is full, they wait a block).
-    pub fn process(&mut self, out: &mut [f32], faults: &mut FaultReport) {
+    pub fn process(&mut self, out: &mut [f32], faults: &mut FaultReport, sounded: &SoundedSources) {
         while let Ok(peek) = self.messages.peek() {
             let needs_return = match peek {
                 // An attach to a bad slot sends its stream straight back.
@@ -116,6 +122,7 @@ impl ModelSlots {
                     output,
                     gain,
                     pan,
+                    credit,
                 } => {
                     if slot >= self.slots.len() {
                         let _ = self.returns.push(output);
@@ -128,6 +135,7 @@ impl ModelSlots {
                         gain_l,
                         gain_r,
                         muted: None,
+                        credit,
                     });
                 }
                 ModelMsg::Detach(slot) => {
@@ -154,6 +162,9 @@ impl ModelSlots {
                     slot.muted = Some(fault);
                     faults.report(MixSource::Model { slot: index }, fault);
                     continue;
+                }
+                if slot.gain_l > 0.0 || slot.gain_r > 0.0 {
+                    sounded.mark(slot.credit);
                 }
                 for (i, o) in block.chunks_exact_mut(2).enumerate() {
                     let (l, r) = if ch == 1 {

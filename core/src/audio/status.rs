@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::sounded::SoundedSources;
 use crate::time::wallclock::{ClockStamp, Frame, Nanos};
 
 /// Shared between the engine (writer) and any number of readers.
@@ -27,6 +28,9 @@ pub struct EngineStatus {
     /// Sources (model slots, voices) muted before the mix because they
     /// produced NaN, infinities or values past [`crate::audio::guard::SOURCE_LIMIT`].
     pub muted_sources: AtomicU64,
+    /// Which credited sources (sample folders, models) have sounded, for
+    /// the credits of a render or recording.
+    pub sounded: SoundedSources,
     /// The last block the output started: its first frame, and when
     /// (nanoseconds on [`crate::time::wallclock`]'s monotonic clock). A
     /// sequence number makes the pair readable without locks (odd: being written).

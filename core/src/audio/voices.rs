@@ -40,7 +40,9 @@ impl VoicePool {
         self.voices.iter().filter(|v| !v.is_free()).count()
     }
 
-    /// Starts an event, stealing the oldest voice if every slot is busy.
+    /// Starts an event, stealing the oldest voice if every slot is busy,
+    /// and marks its sound's source as sounded when it plays at a gain
+    /// above 0 (`status.sounded`).
     ///
     /// Audio thread. Samples released by the start go to `returns`; if that
     /// ring is full the new event is dropped rather than freeing here.
@@ -74,9 +76,15 @@ impl VoicePool {
         };
         let order = self.next_order;
         self.next_order += 1;
+        // An audible start credits the sound's source (a relaxed store
+        // the first time, see `sounded.rs`).
+        let (credit, audible) = (event.sample.credit, event.gain > 0.0);
         if let Some(old) = self.voices[slot].start(event, order, self.fade_len) {
             // Checked above: there is room.
             let _ = returns.push(old);
+        }
+        if audible && !self.voices[slot].is_finished() {
+            status.sounded.mark(credit);
         }
     }
 

@@ -99,6 +99,7 @@ mod tests {
             channels: 1,
             data: vec![1.0],
             source: "test".into(),
+            credit: crate::data::credit::Credit::NONE,
         });
         let mut e = SoundEvent::new(frame, sample);
         e.gain = gain;

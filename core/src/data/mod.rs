@@ -56,6 +56,8 @@
 //! A file, or a folder read recursively in name order (files other than
 //! `.pat`, `.mid`, `.midi` are skipped, so a README can sit beside them).
 
+pub mod credit;
+pub mod credit_provenance;
 pub mod events;
 pub mod midi;
 pub mod mini_notation;

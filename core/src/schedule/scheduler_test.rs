@@ -25,6 +25,7 @@ fn click_bank() -> SoundBank {
                 channels: 1,
                 data: data.clone(),
                 source: format!("{name} (test)"),
+                credit: crate::data::credit::Credit::NONE,
             }],
         );
     }

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use super::kit::drum_kit;
 use super::sample::{Sample, SoundError};
 use super::wav::{load_wav_within, MAX_SAMPLE_FRAMES};
+use crate::data::credit::{credit_for, CreditedSource};
 
 /// The most WAV files one `samples("folder")` loads (Dirt-Samples, the
 /// largest common collection, has about 2 000). Counted before any is read.
@@ -139,6 +140,8 @@ impl FolderListing {
     /// [`SoundBank::load_folder`] for what is left out and what fails).
     fn load(self, sample_rate: u32, stamp: FolderStamp) -> Result<SampleFolder, SoundError> {
         let dir = self.dir.as_path();
+        // Every sound of the folder is credited to it when it sounds.
+        let credit = credit_for(CreditedSource::SampleFolder(self.dir.clone()));
         let mut frames_left = MAX_FOLDER_FRAMES;
         let mut load = |path: &Path| -> Result<Sample, SoundError> {
             let sample = load_wav_within(path, sample_rate, frames_left).map_err(|e| match e {
@@ -154,7 +157,7 @@ impl FolderListing {
                 other => other,
             })?;
             frames_left -= sample.frames() as u64;
-            Ok(sample)
+            Ok(Sample { credit, ..sample })
         };
         let mut loaded: BTreeMap<String, Vec<Arc<Sample>>> = BTreeMap::new();
         let mut refused = Vec::new();
@@ -372,6 +375,7 @@ mod tests {
             channels: 1,
             data: vec![value; 4],
             source: "test".into(),
+            credit: crate::data::credit::Credit::NONE,
         }
     }
 

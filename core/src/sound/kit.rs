@@ -15,6 +15,7 @@ use std::f64::consts::{PI, TAU};
 
 use super::filter::Biquad;
 use super::sample::Sample;
+use crate::data::credit::{credit_for, CreditedSource};
 
 /// What `Sample::source` says for every kit sound.
 pub const KIT_SOURCE: &str = "built-in kit";
@@ -260,6 +261,7 @@ fn finish(name: &str, mut data: Vec<f64>, sr: u32) -> Sample {
         channels: 1,
         data: data.iter().map(|v| (v * gain) as f32).collect(),
         source: KIT_SOURCE.to_string(),
+        credit: credit_for(CreditedSource::BuiltInKit),
     }
 }
 

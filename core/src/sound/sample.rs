@@ -6,6 +6,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::data::credit::Credit;
+
 /// A sound ready for playback. Built at load time on a control thread; the
 /// audio thread only reads it (through an `Arc`).
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +20,9 @@ pub struct Sample {
     pub data: Vec<f32>,
     /// Provenance: `"built-in kit"` or the path of the file it was read from.
     pub source: String,
+    /// The source credited when it sounds (its sample folder, the built-in
+    /// kit), [`Credit::NONE`] for a sound of no credited source.
+    pub credit: Credit,
 }
 
 impl Sample {
@@ -157,6 +162,7 @@ mod tests {
             channels: 2,
             data: vec![0.0; 10],
             source: "test".into(),
+            credit: crate::data::credit::Credit::NONE,
         };
         assert_eq!(s.frames(), 5);
     }

@@ -122,6 +122,7 @@ pub(crate) fn load_wav_within(
         channels,
         data,
         source: path.display().to_string(),
+        credit: crate::data::credit::Credit::NONE,
     })
 }
 

@@ -1,0 +1,201 @@
+//! Who to credit: every source a sound can come from (a sample folder,
+//! loam's built-in kit, a TorchScript model) gets a small number, its
+//! [`Credit`], when it is loaded on a control or script thread. The audio
+//! thread only sets that number's bit when the source sounds (see
+//! `audio/sounded.rs`); the recording reads the bits when it finishes and
+//! turns them back into sources here. Scripts are noted with a content
+//! hash each time a version of them plays.
+//!
+//! Both tables are process-wide: a number means the same source to every
+//! engine in the process, and a source loaded twice keeps its number.
+//! Control side only (they take a lock); the audio thread never calls them.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use sha2::{Digest, Sha256};
+
+/// The most sources one process numbers for credits (sample folders and
+/// models together). Sources past it still play; each sounds as the one
+/// [`Credit::OVERFLOW`] bit and the credits say that more sources sounded
+/// than loam could name. 1024 because a performance loads tens, and the
+/// audio side's bitset is then 17 words of 64 bits.
+pub const MAX_CREDITED_SOURCES: usize = 1024;
+
+/// The most script versions one process notes for credits (each saved
+/// version that played, imports and evaluated code included); a long set
+/// saved every few seconds stays far under it. Versions past it are counted
+/// and the credits say how many were left out.
+pub const MAX_NOTED_SCRIPTS: usize = 4096;
+
+/// The number of a credited source, which the audio thread marks when the
+/// source sounds. `Copy` and two bytes, so a sample or a model slot carries
+/// it for free.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Credit(u16);
+
+impl Credit {
+    /// Not credited: a sound made in a test, or by code that names no source.
+    pub const NONE: Credit = Credit(u16::MAX);
+
+    /// Stands for every source numbered past [`MAX_CREDITED_SOURCES`].
+    pub const OVERFLOW: Credit = Credit(MAX_CREDITED_SOURCES as u16);
+
+    /// The bit this credit sets: 0 … [`MAX_CREDITED_SOURCES`] (the last
+    /// being [`Credit::OVERFLOW`]); `None` for [`Credit::NONE`].
+    #[inline]
+    pub fn bit(self) -> Option<usize> {
+        (self != Credit::NONE).then_some(self.0 as usize)
+    }
+
+    /// The credit of bit `bit` (the inverse of [`Credit::bit`]).
+    pub fn from_bit(bit: usize) -> Credit {
+        Credit(bit.min(MAX_CREDITED_SOURCES) as u16)
+    }
+}
+
+impl Default for Credit {
+    fn default() -> Credit {
+        Credit::NONE
+    }
+}
+
+/// A source a sound can come from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreditedSource {
+    /// loam's built-in drum kit, synthesised by loam itself.
+    BuiltInKit,
+    /// A folder read by `samples("folder")` (resolved, absolute).
+    SampleFolder(PathBuf),
+    /// A TorchScript model file played in a model slot.
+    TorchScript(PathBuf),
+}
+
+fn sources() -> &'static Mutex<Vec<CreditedSource>> {
+    static SOURCES: OnceLock<Mutex<Vec<CreditedSource>>> = OnceLock::new();
+    SOURCES.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// The credit of `source`, numbering it the first time it is seen.
+/// Control side (takes a lock).
+pub fn credit_for(source: CreditedSource) -> Credit {
+    let mut known = sources().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(i) = known.iter().position(|s| *s == source) {
+        return Credit(i as u16);
+    }
+    if known.len() >= MAX_CREDITED_SOURCES {
+        return Credit::OVERFLOW;
+    }
+    known.push(source);
+    Credit((known.len() - 1) as u16)
+}
+
+/// The source numbered `credit`; `None` for [`Credit::NONE`],
+/// [`Credit::OVERFLOW`] and numbers never given.
+pub fn source_of(credit: Credit) -> Option<CreditedSource> {
+    let known = sources().lock().unwrap_or_else(|p| p.into_inner());
+    known.get(credit.bit()?).cloned()
+}
+
+/// A script version that played: its file (or where evaluated code came
+/// from) and the SHA-256 of its text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PlayedScript {
+    /// The file, as the script named it (or the origin of evaluated code, such as `osc`).
+    pub path: PathBuf,
+    /// `sha256:` and 64 lower-case hex digits of the text as read.
+    pub hash: String,
+}
+
+#[derive(Default)]
+struct Played {
+    scripts: Vec<PlayedScript>,
+    left_out: u64,
+}
+
+fn played() -> &'static Mutex<Played> {
+    static PLAYED: OnceLock<Mutex<Played>> = OnceLock::new();
+    PLAYED.get_or_init(|| Mutex::new(Played::default()))
+}
+
+/// `sha256:` and the hex SHA-256 of `bytes`.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Notes that this version (`text`) of the script at `path` plays. The same
+/// file with the same text is noted once. Control side (takes a lock).
+pub fn note_script(path: &Path, text: &str) {
+    let script = PlayedScript {
+        path: path.to_path_buf(),
+        hash: content_hash(text.as_bytes()),
+    };
+    let mut played = played().lock().unwrap_or_else(|p| p.into_inner());
+    if played.scripts.contains(&script) {
+        return;
+    }
+    if played.scripts.len() >= MAX_NOTED_SCRIPTS {
+        played.left_out += 1;
+        return;
+    }
+    played.scripts.push(script);
+}
+
+/// Every script version noted so far, in the order they first played, and
+/// how many more were left out past [`MAX_NOTED_SCRIPTS`].
+pub fn played_scripts() -> (Vec<PlayedScript>, u64) {
+    let played = played().lock().unwrap_or_else(|p| p.into_inner());
+    (played.scripts.clone(), played.left_out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_keeps_its_number_and_numbers_come_back_as_sources() {
+        let a = credit_for(CreditedSource::SampleFolder("/tmp/credit-test-a".into()));
+        let b = credit_for(CreditedSource::TorchScript("/tmp/credit-test-b.ts".into()));
+        assert_ne!(a, b);
+        assert_eq!(
+            credit_for(CreditedSource::SampleFolder("/tmp/credit-test-a".into())),
+            a
+        );
+        assert_eq!(
+            source_of(b),
+            Some(CreditedSource::TorchScript("/tmp/credit-test-b.ts".into()))
+        );
+        assert_eq!(source_of(Credit::NONE), None);
+        assert_eq!(source_of(Credit::OVERFLOW), None);
+        assert_eq!(Credit::NONE.bit(), None);
+        assert_eq!(Credit::from_bit(a.bit().unwrap()), a);
+    }
+
+    #[test]
+    fn a_script_hash_changes_with_its_text_and_a_version_is_noted_once() {
+        let one = content_hash(b"tempo(120);");
+        let two = content_hash(b"tempo(121);");
+        assert_ne!(one, two);
+        assert_eq!(one.len(), 7 + 64);
+        // The SHA-256 of the empty text, as every implementation gives it.
+        assert_eq!(
+            content_hash(b""),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        let path = Path::new("/tmp/credit-test-noted.rhai");
+        note_script(path, "tempo(120);");
+        note_script(path, "tempo(120);");
+        note_script(path, "tempo(121);");
+        let (scripts, _) = played_scripts();
+        let mine: Vec<_> = scripts.iter().filter(|s| s.path == path).collect();
+        assert_eq!(mine.len(), 2);
+        assert_eq!(mine[0].hash, one);
+        assert_eq!(mine[1].hash, two);
+    }
+}
