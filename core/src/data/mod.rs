@@ -56,6 +56,7 @@
 //! A file, or a folder read recursively in name order (files other than
 //! `.pat`, `.mid`, `.midi` are skipped, so a README can sit beside them).
 
+pub mod datasheet;
 pub mod events;
 pub mod midi;
 pub mod mini_notation;
