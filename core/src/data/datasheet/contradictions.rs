@@ -91,14 +91,17 @@ mod tests {
         };
         let text = format!(
             "{head}{}{}{}{}",
-            r("Jo", "give", "2026-01-01", ""),                       // line 8
-            r("Kim", "withdraw", "2026-01-01", ""),                  // line 14: contradicts 8
+            r("Jo", "give", "2026-01-01", ""),      // line 8
+            r("Kim", "withdraw", "2026-01-01", ""), // line 14: contradicts 8
             r("Kim", "withdraw", "2026-01-01", "files = [\"a\"]\n"), // other scope
-            r("Jo", "give", "2026-01-02", ""),                       // other day
+            r("Jo", "give", "2026-01-02", ""),      // other day
         );
         let (sheet, p) = parse(&text, Path::new("datasheet.toml"));
         assert_eq!(p, vec![]);
-        let found: Vec<String> = find(&sheet.unwrap()).iter().map(|p| p.to_string()).collect();
+        let found: Vec<String> = find(&sheet.unwrap())
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         assert_eq!(
             found,
             vec!["datasheet.toml:14:1: contradicts the record at line 8: on 2026-01-01 Jo gives and Kim withdraws train, share for the whole folder (counted as withdrawn until a later record settles it)"]

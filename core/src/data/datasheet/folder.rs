@@ -83,7 +83,10 @@ pub fn data_files(root: &Path) -> std::io::Result<Vec<DataFile>> {
 fn walk(root: &Path, dir: &Path, out: &mut Vec<DataFile>) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     entries.sort();
     for path in entries {
@@ -180,7 +183,12 @@ pub fn check(root: &Path) -> Check {
     let files = match data_files(root) {
         Ok(f) => f,
         Err(e) => {
-            problems.push(Problem::at(root, 0, 0, format!("cannot list the folder: {e}")));
+            problems.push(Problem::at(
+                root,
+                0,
+                0,
+                format!("cannot list the folder: {e}"),
+            ));
             Vec::new()
         }
     };
@@ -202,7 +210,10 @@ pub fn check(root: &Path) -> Check {
     if let Some(sheet) = &sheet {
         unmatched_patterns(sheet, &files, &mut problems);
         for f in &files {
-            let covered = sheet.consent.iter().any(|r| sheet.scope_for(r, &f.name).is_some());
+            let covered = sheet
+                .consent
+                .iter()
+                .any(|r| sheet.scope_for(r, &f.name).is_some());
             if !covered {
                 problems.push(Problem::at(
                     &f.path,
@@ -275,18 +286,22 @@ fn measure(f: &DataFile, summary: &mut Summary, problems: &mut Vec<Problem>) {
 
 /// A `files` pattern that names no file is a problem at its record's line.
 fn unmatched_patterns(sheet: &Datasheet, files: &[DataFile], problems: &mut Vec<Problem>) {
-    let check = |globs: &[super::glob::Glob], line: usize, what: &str, problems: &mut Vec<Problem>| {
-        for g in globs {
-            if !files.iter().any(|f| g.matches(&f.name)) {
-                problems.push(Problem::at(
-                    &sheet.path,
-                    line,
-                    1,
-                    format!("{what} names '{}', which matches no data file in the folder", g.as_str()),
-                ));
+    let check =
+        |globs: &[super::glob::Glob], line: usize, what: &str, problems: &mut Vec<Problem>| {
+            for g in globs {
+                if !files.iter().any(|f| g.matches(&f.name)) {
+                    problems.push(Problem::at(
+                        &sheet.path,
+                        line,
+                        1,
+                        format!(
+                            "{what} names '{}', which matches no data file in the folder",
+                            g.as_str()
+                        ),
+                    ));
+                }
             }
-        }
-    };
+        };
     for r in &sheet.consent {
         if let Some(globs) = &r.files {
             check(globs, r.line, "this [[consent]] record", problems);

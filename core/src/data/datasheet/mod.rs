@@ -116,11 +116,7 @@ impl std::error::Error for DatasheetError {}
 /// The folder holding the nearest `datasheet.toml` at or above `path` (a
 /// file or a folder), looking at most [`MAX_DATASHEET_DEPTH`] folders up.
 pub fn dataset_root(path: &Path) -> Option<PathBuf> {
-    let start = if path.is_dir() {
-        path
-    } else {
-        path.parent()?
-    };
+    let start = if path.is_dir() { path } else { path.parent()? };
     let mut dir = Some(start);
     for _ in 0..MAX_DATASHEET_DEPTH {
         let d = dir?;

@@ -82,7 +82,10 @@ pub fn read_lenient(path: &Path) -> (Option<Datasheet>, Vec<Problem>) {
     };
     match text {
         Ok(t) => parse(&t, path),
-        Err(e) => (None, vec![Problem::at(path, 0, 0, format!("cannot read: {e}"))]),
+        Err(e) => (
+            None,
+            vec![Problem::at(path, 0, 0, format!("cannot read: {e}"))],
+        ),
     }
 }
 
@@ -133,15 +136,25 @@ pub fn parse(text: &str, path: &Path) -> (Option<Datasheet>, Vec<Problem>) {
         }
     }
     for (i, entry) in raw.contributor.iter().enumerate() {
-        let mut read = Reader { at: &at, problems: &mut problems };
-        let line = lines.nth_header_line("[[contributor]]", i).unwrap_or(lines.position(entry.span().start).0);
+        let mut read = Reader {
+            at: &at,
+            problems: &mut problems,
+        };
+        let line = lines
+            .nth_header_line("[[contributor]]", i)
+            .unwrap_or(lines.position(entry.span().start).0);
         if let Some(c) = read.contributor(entry.get_ref(), path, line) {
             sheet.contributors.push(c);
         }
     }
     for (i, entry) in raw.consent.iter().enumerate() {
-        let mut read = Reader { at: &at, problems: &mut problems };
-        let line = lines.nth_header_line("[[consent]]", i).unwrap_or(lines.position(entry.span().start).0);
+        let mut read = Reader {
+            at: &at,
+            problems: &mut problems,
+        };
+        let line = lines
+            .nth_header_line("[[consent]]", i)
+            .unwrap_or(lines.position(entry.span().start).0);
         if let Some(r) = read.consent(entry.get_ref(), path, line) {
             sheet.consent.push(r);
         }
@@ -183,7 +196,13 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
                 None
             }
             other => {
-                self.problem(v, format!("'{key}' in {what} must be text in quotes, not {}", kind(other)));
+                self.problem(
+                    v,
+                    format!(
+                        "'{key}' in {what} must be text in quotes, not {}",
+                        kind(other)
+                    ),
+                );
                 None
             }
         }
@@ -198,7 +217,13 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
                     match item {
                         Value::String(s) => out.push(s.clone()),
                         other => {
-                            self.problem(v, format!("'{key}' in {what} must be a list of text, and holds {}", kind(other)));
+                            self.problem(
+                                v,
+                                format!(
+                                    "'{key}' in {what} must be a list of text, and holds {}",
+                                    kind(other)
+                                ),
+                            );
                             return None;
                         }
                     }
@@ -206,7 +231,13 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
                 Some(out)
             }
             other => {
-                self.problem(v, format!("'{key}' in {what} must be a list like [\"…\"], not {}", kind(other)));
+                self.problem(
+                    v,
+                    format!(
+                        "'{key}' in {what} must be a list like [\"…\"], not {}",
+                        kind(other)
+                    ),
+                );
                 None
             }
         }
@@ -218,12 +249,17 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
         known.extend(OPTIONAL_TEXT);
         known.push("creators");
         self.unknown_keys(t, &known, what);
-        let mut required = |key: &str, r: &mut Self| -> String {
+        let required = |key: &str, r: &mut Self| -> String {
             match r.text(t, key, what) {
                 Some(s) => s,
                 None => {
                     if !t.contains_key(key) {
-                        r.problems.push(Problem::at(path, header, 1, format!("[dataset] has no '{key}' (required)")));
+                        r.problems.push(Problem::at(
+                            path,
+                            header,
+                            1,
+                            format!("[dataset] has no '{key}' (required)"),
+                        ));
                     }
                     String::new()
                 }
@@ -262,7 +298,12 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
         let files = self.list(t, "files", what);
         for key in ["name", "files"] {
             if !t.contains_key(key) {
-                self.problems.push(Problem::at(path, line, 1, format!("{what} has no '{key}' (required)")));
+                self.problems.push(Problem::at(
+                    path,
+                    line,
+                    1,
+                    format!("{what} has no '{key}' (required)"),
+                ));
             }
         }
         Some(Contributor {
@@ -275,10 +316,19 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
 
     fn consent(&mut self, t: &Table, path: &Path, line: usize) -> Option<ConsentRecord> {
         let what = "[[consent]]";
-        self.unknown_keys(t, &["by", "uses", "action", "date", "files", "reason"], what);
+        self.unknown_keys(
+            t,
+            &["by", "uses", "action", "date", "files", "reason"],
+            what,
+        );
         for key in ["by", "uses", "action", "date"] {
             if !t.contains_key(key) {
-                self.problems.push(Problem::at(path, line, 1, format!("{what} has no '{key}' (required)")));
+                self.problems.push(Problem::at(
+                    path,
+                    line,
+                    1,
+                    format!("{what} has no '{key}' (required)"),
+                ));
             }
         }
         let by = self.text(t, "by", what);
@@ -290,13 +340,21 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
                     Some(u) if !out.contains(&u) => out.push(u),
                     Some(_) => {}
                     None => {
-                        self.problem(v, format!("unknown use '{n}': the uses are train, perform, share and derive"));
+                        self.problem(
+                            v,
+                            format!(
+                                "unknown use '{n}': the uses are train, perform, share and derive"
+                            ),
+                        );
                         return None;
                     }
                 }
             }
             if out.is_empty() {
-                self.problem(v, "'uses' is empty: name at least one of train, perform, share, derive".into());
+                self.problem(
+                    v,
+                    "'uses' is empty: name at least one of train, perform, share, derive".into(),
+                );
                 return None;
             }
             Some(out)
@@ -305,17 +363,30 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
             "give" => Some(Action::Give),
             "withdraw" => Some(Action::Withdraw),
             other => {
-                self.problem(&t["action"], format!("action '{other}': use \"give\" or \"withdraw\""));
+                self.problem(
+                    &t["action"],
+                    format!("action '{other}': use \"give\" or \"withdraw\""),
+                );
                 None
             }
         });
         let date = t.get("date").and_then(|v| match v.get_ref() {
             Value::Datetime(dt) if dt.time.is_none() && dt.date.is_some() => {
                 let d = dt.date.expect("checked");
-                Some(Day { year: d.year, month: d.month, day: d.day })
+                Some(Day {
+                    year: d.year,
+                    month: d.month,
+                    day: d.day,
+                })
             }
             other => {
-                self.problem(v, format!("'date' must be a TOML date like 2026-11-30 (no quotes, no time), not {}", kind(other)));
+                self.problem(
+                    v,
+                    format!(
+                        "'date' must be a TOML date like 2026-11-30 (no quotes, no time), not {}",
+                        kind(other)
+                    ),
+                );
                 None
             }
         });
@@ -323,11 +394,20 @@ impl<F: Fn(Range<usize>, String) -> Problem> Reader<'_, F> {
             None => Some(None),
             Some(v) => self.list(t, "files", what).and_then(|fs| {
                 if fs.is_empty() {
-                    self.problem(v, "'files' is empty: leave it out to mean the whole folder".into());
+                    self.problem(
+                        v,
+                        "'files' is empty: leave it out to mean the whole folder".into(),
+                    );
                     return None;
                 }
-                if let Some(bad) = fs.iter().find(|f| f.starts_with('/') || f.split('/').any(|s| s == "..")) {
-                    self.problem(v, format!("'{bad}' in 'files' must be a path inside the dataset's folder"));
+                if let Some(bad) = fs
+                    .iter()
+                    .find(|f| f.starts_with('/') || f.split('/').any(|s| s == ".."))
+                {
+                    self.problem(
+                        v,
+                        format!("'{bad}' in 'files' must be a path inside the dataset's folder"),
+                    );
                     return None;
                 }
                 Some(Some(fs.iter().map(|f| Glob::new(f)).collect()))
@@ -375,7 +455,10 @@ impl<'a> Lines<'a> {
     fn position(&self, offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let col = self.text.get(start..offset.min(self.text.len())).map_or(0, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset.min(self.text.len()))
+            .map_or(0, |s| s.chars().count());
         (line, col + 1)
     }
 
@@ -385,7 +468,14 @@ impl<'a> Lines<'a> {
 
     /// The line of the `n`th (0-based) table header `header`.
     fn nth_header_line(&self, header: &str, n: usize) -> Option<usize> {
-        let squash = |l: &str| l.split('#').next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let squash = |l: &str| {
+            l.split('#')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+        };
         self.text
             .lines()
             .enumerate()
@@ -419,7 +509,11 @@ date = 2026-01-02
 "#;
 
     fn problems(text: &str) -> Vec<String> {
-        parse(text, Path::new("d/datasheet.toml")).1.iter().map(|p| p.to_string()).collect()
+        parse(text, Path::new("d/datasheet.toml"))
+            .1
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
     }
 
     #[test]
@@ -431,7 +525,10 @@ date = 2026-01-02
         assert_eq!(sheet.dataset.creators, vec!["Jo Example"]);
         assert_eq!(sheet.contributors[0].name, "Sam");
         let r = &sheet.consent[0];
-        assert_eq!((r.by.as_str(), r.action, r.line), ("Jo Example", Action::Give, 13));
+        assert_eq!(
+            (r.by.as_str(), r.action, r.line),
+            ("Jo Example", Action::Give, 13)
+        );
         assert_eq!(r.uses, vec![Use::Train, Use::Perform]);
         assert_eq!(r.date.to_string(), "2026-01-02");
         assert_eq!(r.files, None);
@@ -456,7 +553,7 @@ date = 2026-01-02
                 "d/datasheet.toml:1:1: [dataset] has no 'contact' (required)",
                 "d/datasheet.toml:3:9: 'title' in [dataset] must be text in quotes, not a whole number",
                 "d/datasheet.toml:4:11: unknown key 'license' in [dataset] (loam spells it 'licence')",
-                "d/datasheet.toml:8:9: unknown use 'sell': the uses are train, perform, share and derive",
+                "d/datasheet.toml:8:8: unknown use 'sell': the uses are train, perform, share and derive",
                 "d/datasheet.toml:9:10: action 'maybe': use \"give\" or \"withdraw\"",
                 "d/datasheet.toml:10:8: 'date' must be a TOML date like 2026-11-30 (no quotes, no time), not text",
             ]
@@ -467,9 +564,18 @@ date = 2026-01-02
     fn a_record_without_required_keys_and_a_stray_table_are_named() {
         let text = format!("{GOOD}\n[[consent]]\nby = \"Sam\"\n\n[[consents]]\nby = \"x\"\n");
         let p = problems(&text);
-        assert!(p.contains(&"d/datasheet.toml:19:1: [[consent]] has no 'uses' (required)".to_string()), "{p:?}");
-        assert!(p.contains(&"d/datasheet.toml:19:1: [[consent]] has no 'date' (required)".to_string()), "{p:?}");
-        assert!(p.iter().any(|l| l.contains("unknown table 'consents'")), "{p:?}");
+        assert!(
+            p.contains(&"d/datasheet.toml:19:1: [[consent]] has no 'uses' (required)".to_string()),
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&"d/datasheet.toml:19:1: [[consent]] has no 'date' (required)".to_string()),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|l| l.contains("unknown table 'consents'")),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -477,12 +583,17 @@ date = 2026-01-02
         let text = format!("{GOOD}files = [\"../other/x.pat\"]\n");
         let p = problems(&text);
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(p[0].contains("'../other/x.pat' in 'files' must be a path inside"), "{p:?}");
+        assert!(
+            p[0].contains("'../other/x.pat' in 'files' must be a path inside"),
+            "{p:?}"
+        );
     }
 
     #[test]
     fn no_dataset_table_is_named() {
-        let p = problems("[[consent]]\nby = \"x\"\nuses = [\"train\"]\naction = \"give\"\ndate = 2026-01-01\n");
+        let p = problems(
+            "[[consent]]\nby = \"x\"\nuses = [\"train\"]\naction = \"give\"\ndate = 2026-01-01\n",
+        );
         assert_eq!(p.len(), 1);
         assert!(p[0].contains("no [dataset] table"), "{p:?}");
     }

@@ -32,7 +32,10 @@ impl NewRecord {
     pub fn to_toml(&self) -> String {
         let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
         let list = |items: &mut dyn Iterator<Item = String>| {
-            format!("[{}]", items.map(|s| quote(&s)).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.map(|s| quote(&s)).collect::<Vec<_>>().join(", ")
+            )
         };
         let mut out = format!(
             "\n[[consent]]\nby = {}\nuses = {}\naction = {}\ndate = {}\n",
@@ -58,7 +61,8 @@ pub fn append(path: &Path, record: &NewRecord) -> Result<(), DatasheetError> {
     let problem = |m: String| DatasheetError {
         problems: vec![Problem::at(path, 0, 0, m)],
     };
-    let mut text = std::fs::read_to_string(path).map_err(|e| problem(format!("cannot read: {e}")))?;
+    let mut text =
+        std::fs::read_to_string(path).map_err(|e| problem(format!("cannot read: {e}")))?;
     let (sheet, problems) = parse::parse(&text, path);
     if sheet.is_none() || !problems.is_empty() {
         return Err(DatasheetError { problems });

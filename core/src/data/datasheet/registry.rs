@@ -146,11 +146,18 @@ impl Registry {
 /// Notes `sheet` in the default registry; the error says what could not be written.
 pub fn remember(sheet: &Datasheet) -> Result<(), String> {
     let Some(mut r) = Registry::open_default() else {
-        return Err("no data folder for the dataset registry (neither XDG_DATA_HOME nor HOME is set)".into());
+        return Err(
+            "no data folder for the dataset registry (neither XDG_DATA_HOME nor HOME is set)"
+                .into(),
+        );
     };
     if r.note(sheet) {
-        r.save()
-            .map_err(|e| format!("{}: cannot write the dataset registry: {e}", r.path().display()))?;
+        r.save().map_err(|e| {
+            format!(
+                "{}: cannot write the dataset registry: {e}",
+                r.path().display()
+            )
+        })?;
     }
     Ok(())
 }
@@ -181,7 +188,10 @@ mod tests {
         let mut r = again;
         assert!(r.note(&sheet));
         r.save().unwrap();
-        assert_eq!(Registry::open(&file).find("abc").unwrap().path, dir.join("second"));
+        assert_eq!(
+            Registry::open(&file).find("abc").unwrap().path,
+            dir.join("second")
+        );
         assert_eq!(Registry::open(&file).entries().len(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }

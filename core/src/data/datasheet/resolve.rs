@@ -154,7 +154,13 @@ mod tests {
     fn the_latest_record_in_a_scope_wins_whatever_its_place_in_the_file() {
         let s = sheet(&format!(
             "{}{}",
-            rec("Jo", "\"train\"", "withdraw", "2026-03-01", "reason = \"changed my mind\"\n"),
+            rec(
+                "Jo",
+                "\"train\"",
+                "withdraw",
+                "2026-03-01",
+                "reason = \"changed my mind\"\n"
+            ),
             rec("Jo", "\"train\"", "give", "2026-01-01", "")
         ));
         match s.consent_for("a.pat", Use::Train) {
@@ -174,16 +180,32 @@ mod tests {
     fn per_file_and_per_contributor_records_override_the_folder() {
         let s = sheet(&format!(
             "{}{}{}",
-            rec("Community council", "\"train\", \"perform\"", "give", "2026-05-01", ""),
+            rec(
+                "Community council",
+                "\"train\", \"perform\"",
+                "give",
+                "2026-05-01",
+                ""
+            ),
             rec("Sam", "\"train\"", "withdraw", "2026-01-01", ""),
-            rec("Jo", "\"perform\"", "withdraw", "2026-01-01", "files = [\"b.pat\"]\n"),
+            rec(
+                "Jo",
+                "\"perform\"",
+                "withdraw",
+                "2026-01-01",
+                "files = [\"b.pat\"]\n"
+            ),
         ));
         assert!(s.consent_for("a.pat", Use::Train).is_given());
         // Sam's own record outranks the council's later one for Sam's files.
-        assert!(matches!(s.consent_for("sam/x.pat", Use::Train), Consent::Withdrawn(d) if d.scope == Scope::Contributor));
+        assert!(
+            matches!(s.consent_for("sam/x.pat", Use::Train), Consent::Withdrawn(d) if d.scope == Scope::Contributor)
+        );
         assert!(s.consent_for("sam/x.pat", Use::Perform).is_given());
         // A per-file record outranks the folder's.
-        assert!(matches!(s.consent_for("b.pat", Use::Perform), Consent::Withdrawn(d) if d.scope == Scope::File));
+        assert!(
+            matches!(s.consent_for("b.pat", Use::Perform), Consent::Withdrawn(d) if d.scope == Scope::File)
+        );
         assert!(s.consent_for("b.pat", Use::Train).is_given());
     }
 
@@ -206,6 +228,8 @@ mod tests {
             rec("Jo", "\"train\"", "withdraw", "2026-01-01", ""),
             rec("Kim", "\"train\"", "give", "2026-01-01", ""),
         ));
-        assert!(matches!(s.consent_for("a.pat", Use::Train), Consent::Withdrawn(d) if d.by == "Jo"));
+        assert!(
+            matches!(s.consent_for("a.pat", Use::Train), Consent::Withdrawn(d) if d.by == "Jo")
+        );
     }
 }

@@ -42,7 +42,12 @@ pub fn fresh_id(folder: &Path) -> String {
 /// The datasheet text, every field explained in a comment.
 pub fn template(id: &str, fill: &Fill) -> String {
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
-    let creators = fill.creators.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
+    let creators = fill
+        .creators
+        .iter()
+        .map(|c| q(c))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
         r#"# Datasheet of this dataset (after Gebru et al., "Datasheets for Datasets").
 # Every field is explained in loam's datasets/README.md. Check it with
