@@ -19,6 +19,7 @@
 //! | [`glob`] | which files a record's `files` patterns name |
 //! | [`resolve`] | what a file's consent is now, for one use |
 //! | [`contradictions`] | records that disagree with each other |
+//! | [`enforce`] | the refusal a musician reads when consent is withdrawn |
 //! | [`folder`] | the files of a dataset folder, checked against its datasheet |
 //! | [`registry`] | the datasets this machine has seen, by id |
 //! | [`record`] | appending a consent record, atomically |
@@ -38,6 +39,7 @@
 
 pub mod contradictions;
 pub mod day;
+pub mod enforce;
 pub mod fields;
 pub mod folder;
 pub mod glob;
@@ -51,6 +53,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use day::Day;
+pub use enforce::{refusal, Refusal};
 pub use fields::{Action, ConsentRecord, Contributor, DatasetFields, Datasheet, Use};
 pub use resolve::{Consent, Decision};
 
