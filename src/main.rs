@@ -79,6 +79,8 @@ enum CliCommand {
     Eval(cli::eval::EvalArgs),
     /// Train a small model (rhythm VAE, Markov, GRU) on a dataset of patterns or MIDI files.
     Train(cli::train::TrainArgs),
+    /// Datasheets: init, check, revoke or restore consent.
+    Dataset(cli::dataset::DatasetArgs),
     /// Render a script offline to a WAV file (deterministic).
     Render {
         script: PathBuf,
@@ -127,6 +129,7 @@ fn run(cli: Cli) -> ExitCode {
         },
         CliCommand::Eval(args) => cli::eval::run(args),
         CliCommand::Train(args) => cli::train::run(args),
+        CliCommand::Dataset(args) => cli::dataset::run(args),
         CliCommand::Devices(args) => cli::devices::run(args),
         CliCommand::Serve {
             script,

@@ -111,7 +111,11 @@ impl fmt::Display for TrainingCost {
             self.method
         )?;
         if let (Some(g), Some(grams)) = (self.grid_gco2_per_kwh, self.co2e_grams()) {
-            write!(f, "; {grams:.3} g CO2e at {g} g/kWh")?;
+            if grams >= 0.1 {
+                write!(f, "; {grams:.1} g CO2e at {g} g/kWh")?;
+            } else {
+                write!(f, "; {grams:.2e} g CO2e at {g} g/kWh")?;
+            }
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
-//! Consent records that disagree with each other: two records of the same
-//! date and the same scope (the whole folder, one contributor's files, or
+//! Consent records that disagree with each other: two records by different
+//! people, of the same date and the same scope (the whole folder, one contributor's files, or
 //! the same list of files) where one gives and the other withdraws a use.
+//! (One person's records of one day are a change of mind: the last counts.)
 //! Until someone resolves it with a later record, loam counts such a use as
 //! withdrawn ([`super::resolve`]).
 
@@ -33,7 +34,11 @@ pub fn find(sheet: &Datasheet) -> Vec<Problem> {
     let mut out = Vec::new();
     for (i, b) in sheet.consent.iter().enumerate() {
         for a in &sheet.consent[..i] {
-            if a.date != b.date || a.action == b.action || key(sheet, a) != key(sheet, b) {
+            if a.date != b.date
+                || a.action == b.action
+                || a.by == b.by
+                || key(sheet, a) != key(sheet, b)
+            {
                 continue;
             }
             let shared: Vec<&str> = Use::ALL

@@ -33,9 +33,10 @@
 //! contributor's files), and records for the whole folder. The most specific
 //! scope that has any record decides: a contributor's own record outranks
 //! the folder's, a per-file record outranks both. Within that scope the
-//! latest date wins; two records of the same date that disagree are a
-//! contradiction ([`contradictions`]) and, until resolved, count as a
-//! withdrawal. A use nobody recorded is not consented.
+//! latest date wins; on that day each person's last record counts (records
+//! are only appended, so a later line is later), and two people who
+//! disagree on the same day are a contradiction ([`contradictions`]) that,
+//! until resolved, counts as a withdrawal. A use nobody recorded is not consented.
 
 pub mod contradictions;
 pub mod day;

@@ -1,6 +1,7 @@
 //! What a file's consent is now, for one use (the rule is in the module
 //! docs of [`super`]): the most specific scope with a record decides, the
-//! latest date within it, and a same-day disagreement counts as withdrawn.
+//! latest date within it; on that day each person's last record counts,
+//! and if two people disagree it counts as withdrawn.
 
 use std::fmt;
 
@@ -95,32 +96,44 @@ impl Datasheet {
 
     /// The consent of `file` (relative to the dataset's folder, `/`-separated) for `use_`.
     pub fn consent_for(&self, file: &str, use_: Use) -> Consent {
-        // (scope, date, withdrawn wins a tie, later line wins the rest)
-        let mut best: Option<((Scope, Day, bool, usize), &ConsentRecord)> = None;
+        // The most specific scope with a record, then its latest date.
+        let mut top: Option<(Scope, Day)> = None;
+        let mut applying: Vec<(Scope, &ConsentRecord)> = Vec::new();
         for r in self.consent.iter().filter(|r| r.uses.contains(&use_)) {
-            let Some(scope) = self.scope_for(r, file) else {
-                continue;
-            };
-            let key = (scope, r.date, r.action == Action::Withdraw, r.line);
-            if best.as_ref().is_none_or(|(k, _)| key > *k) {
-                best = Some((key, r));
-            }
-        }
-        match best {
-            None => Consent::Unrecorded,
-            Some(((scope, ..), r)) => {
-                let d = Decision {
-                    by: r.by.clone(),
-                    date: r.date,
-                    reason: r.reason.clone(),
-                    line: r.line,
-                    scope,
-                };
-                match r.action {
-                    Action::Give => Consent::Given(d),
-                    Action::Withdraw => Consent::Withdrawn(d),
+            if let Some(scope) = self.scope_for(r, file) {
+                applying.push((scope, r));
+                if top.is_none_or(|t| (scope, r.date) > t) {
+                    top = Some((scope, r.date));
                 }
             }
+        }
+        let Some((scope, date)) = top else {
+            return Consent::Unrecorded;
+        };
+        // That day, each person's last word (records are appended, so a
+        // later line is later); if anyone's last word withdraws, withdrawn.
+        let day: Vec<&ConsentRecord> = applying
+            .iter()
+            .filter(|(s, r)| *s == scope && r.date == date)
+            .map(|(_, r)| *r)
+            .collect();
+        let last_words = day
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| !day[i + 1..].iter().any(|later| later.by == r.by));
+        let (_, decider) = last_words
+            .max_by_key(|(_, r)| (r.action == Action::Withdraw, r.line))
+            .expect("the day has a record");
+        let d = Decision {
+            by: decider.by.clone(),
+            date: decider.date,
+            reason: decider.reason.clone(),
+            line: decider.line,
+            scope,
+        };
+        match decider.action {
+            Action::Give => Consent::Given(d),
+            Action::Withdraw => Consent::Withdrawn(d),
         }
     }
 }
@@ -219,6 +232,16 @@ mod tests {
         ));
         assert!(s.consent_for("a.pat", Use::Train).is_given());
         assert_eq!(s.consent.len(), 3);
+    }
+
+    #[test]
+    fn one_person_changing_their_mind_the_same_day_is_their_last_word() {
+        let s = sheet(&format!(
+            "{}{}",
+            rec("Jo", "\"train\"", "withdraw", "2026-01-01", ""),
+            rec("Jo", "\"train\"", "give", "2026-01-01", ""),
+        ));
+        assert!(s.consent_for("a.pat", Use::Train).is_given());
     }
 
     #[test]
