@@ -14,6 +14,7 @@ mod bad_sources;
 mod block_size;
 mod cli;
 mod closed_output;
+mod consent;
 mod dense;
 mod hostile_inputs;
 mod hot_reload;
