@@ -81,6 +81,8 @@ enum CliCommand {
     Train(cli::train::TrainArgs),
     /// Print the credits of a WAV file loam rendered or recorded, as a programme note.
     Credits(cli::credits::CreditsArgs),
+    /// Datasheets: init, check, revoke or restore consent.
+    Dataset(cli::dataset::DatasetArgs),
     /// Render a script offline to a WAV file (deterministic).
     Render {
         script: PathBuf,
@@ -129,6 +131,7 @@ fn run(cli: Cli) -> ExitCode {
         },
         CliCommand::Eval(args) => cli::eval::run(args),
         CliCommand::Train(args) => cli::train::run(args),
+        CliCommand::Dataset(args) => cli::dataset::run(args),
         CliCommand::Devices(args) => cli::devices::run(args),
         CliCommand::Credits(args) => cli::credits::run(args),
         CliCommand::Serve {

@@ -1,6 +1,10 @@
 //! Pieces of the `loam` command that are more than argument plumbing.
 
 pub mod credits;
+pub mod dataset;
+pub mod dataset_check;
+pub mod dataset_init;
+pub mod dataset_revoke;
 pub mod devices;
 pub mod eval;
 pub mod midi;

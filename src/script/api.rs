@@ -385,6 +385,10 @@ fn read_samples_folder(s: &Shared, dir: &std::path::Path) -> Res<Arc<crate::soun
     use crate::sound::SampleFolder;
     use std::sync::atomic::Ordering;
     let started = std::time::Instant::now();
+    // A folder under a datasheet plays only with `perform` consent.
+    if let Err(e) = crate::model::trained::consent::check_sound_folder(dir) {
+        return fail(format!("samples: {}: {e}", dir.display()));
+    }
     let rate = match s.sample_rate.load(Ordering::Relaxed) {
         0 => crate::sound::DEFAULT_SAMPLE_RATE,
         r => r,

@@ -15,6 +15,7 @@ mod block_size;
 mod cli;
 mod closed_output;
 mod credits;
+mod consent;
 mod dense;
 mod hostile_inputs;
 mod hot_reload;

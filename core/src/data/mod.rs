@@ -58,6 +58,7 @@
 
 pub mod credit;
 pub mod credit_provenance;
+pub mod datasheet;
 pub mod events;
 pub mod midi;
 pub mod mini_notation;

@@ -419,6 +419,8 @@ impl RhythmVae {
     /// Reads a model file written by [`RhythmVae::save`].
     pub fn load(path: &Path) -> Result<RhythmVae, TrainedModelError> {
         let (meta, tensors) = file::read(path)?;
+        // Consent first: a withdrawn dataset's model never reaches the music.
+        crate::model::trained::consent::check_model_meta(path, &meta)?;
         if meta.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
             return Err(TrainedModelError::file(
                 path,

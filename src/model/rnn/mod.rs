@@ -331,6 +331,8 @@ impl RnnModel {
     /// Reads a model file [`RnnModel::save`] wrote; an error names the file and says what is wrong.
     pub fn load(path: &Path) -> Result<RnnModel, TrainedModelError> {
         let (meta, tensors) = file::read(path)?;
+        // Consent first: a withdrawn dataset's model never reaches the music.
+        crate::model::trained::consent::check_model_meta(path, &meta)?;
         if meta.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
             return Err(TrainedModelError::file(path, format!("not a {KIND} model")));
         }

@@ -74,6 +74,13 @@ pub enum TorchScriptError {
         /// The attribute whose setter refused.
         attribute: String,
     },
+    /// Consent for a dataset named in the model's card (`NAME.ts.toml`) was withdrawn.
+    Withdrawn {
+        /// The model file.
+        path: PathBuf,
+        /// Who withdrew which use, when, and the contact.
+        message: String,
+    },
     /// A stream could not be started or changed.
     Stream {
         /// The model file.
@@ -169,6 +176,9 @@ impl fmt::Display for TorchScriptError {
                     "{}: attribute '{attribute}': the model refused the value (setter returned -1)",
                     name(path)
                 )
+            }
+            TorchScriptError::Withdrawn { path, message } => {
+                write!(f, "{}: refused to load: {message}", name(path))
             }
             TorchScriptError::Stream { path, message } => {
                 write!(f, "{}: stream: {message}", name(path))

@@ -34,6 +34,14 @@ impl Module {
     /// an nn-tilde export for its live method list and sample rate.
     pub fn load(path: impl AsRef<Path>) -> Result<Module, TorchScriptError> {
         let path = path.as_ref();
+        // Consent first (the card beside it, `NAME.ts.toml`): a withdrawn
+        // dataset's model is not even read.
+        crate::model::trained::consent::check_torchscript_card(path).map_err(|message| {
+            TorchScriptError::Withdrawn {
+                path: path.to_owned(),
+                message,
+            }
+        })?;
         let mut archive = Archive::open(path).map_err(|e| TorchScriptError::NotTorchScript {
             path: path.to_owned(),
             reason: e.0,

@@ -1,6 +1,9 @@
 //! What the models loam trains share: the model file, errors, a seeded random
 //! source, progress reports and latent-space pictures.
 
+pub mod card;
+pub mod consent;
+pub mod cost;
 pub mod file;
 pub mod picture;
 pub mod python;
@@ -29,6 +32,13 @@ pub enum TrainedModelError {
     },
     /// A call with arguments the model cannot take (wrong metre, latent size…).
     Usage(String),
+    /// Consent for a dataset the model was trained on was withdrawn.
+    Refused {
+        /// The model file.
+        path: PathBuf,
+        /// One per dataset: who withdrew which use, when, and the contact.
+        refusals: Vec<crate::data::datasheet::Refusal>,
+    },
 }
 
 impl TrainedModelError {
@@ -52,6 +62,16 @@ impl fmt::Display for TrainedModelError {
             TrainedModelError::Data(e) => write!(f, "{e}"),
             TrainedModelError::File { path, reason } => write!(f, "{}: {reason}", path.display()),
             TrainedModelError::Usage(reason) => f.write_str(reason),
+            TrainedModelError::Refused { path, refusals } => {
+                write!(f, "{}: refused to load: ", path.display())?;
+                for (i, r) in refusals.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{r}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
