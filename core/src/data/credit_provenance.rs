@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::credit::CreditedSource;
+use super::datasheet;
 
 /// The largest datasheet or model card read for credits, in bytes: 1 MiB,
 /// far above a hand-written datasheet (a few KiB, its consent history
@@ -65,12 +66,6 @@ pub struct SourceProvenance {
 /// What "no provenance" is written as, in credits and programme notes.
 pub const NO_PROVENANCE: &str = "no provenance";
 
-/// The `[dataset]` table of a datasheet: only the keys credits print.
-#[derive(Deserialize)]
-struct Datasheet {
-    dataset: DatasetCredit,
-}
-
 /// A model card: only its datasets.
 #[derive(Deserialize)]
 struct ModelCard {
@@ -102,8 +97,16 @@ impl SourceProvenance {
                     None => p.note = NO_PROVENANCE.into(),
                     Some(sheet) => {
                         p.described_by = sheet.display().to_string();
-                        match read_toml::<Datasheet>(&sheet) {
-                            Ok(d) => p.datasets.push(d.dataset),
+                        // The datasheet's own reader: the same rules as
+                        // `loam dataset check`, and as consent at load.
+                        match datasheet::parse::read(&sheet) {
+                            Ok(d) => p.datasets.push(DatasetCredit {
+                                id: d.dataset.id,
+                                title: d.dataset.title,
+                                attribution: d.dataset.attribution,
+                                licence: d.dataset.licence,
+                                contact: d.dataset.contact,
+                            }),
                             Err(why) => p.note = format!("{NO_PROVENANCE} ({why})"),
                         }
                     }
@@ -135,18 +138,18 @@ impl SourceProvenance {
     }
 }
 
-/// The card beside a model file: `NAME.ts` → `NAME.ts.toml`.
+/// The card beside a model file: the model's file name with `.toml`
+/// appended (`NAME.ts` → `NAME.ts.toml`, `my.model` → `my.model.toml`).
 pub fn card_path(model: &Path) -> PathBuf {
-    let mut card = model.as_os_str().to_owned();
-    card.push(".toml");
-    PathBuf::from(card)
+    let mut name = model.file_name().unwrap_or_default().to_os_string();
+    name.push(".toml");
+    model.with_file_name(name)
 }
 
-/// The nearest `datasheet.toml` in `dir` or a folder above it.
+/// The nearest `datasheet.toml` in `dir` or a folder above it (see
+/// [`datasheet::dataset_root`]).
 pub fn find_datasheet(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .map(|d| d.join("datasheet.toml"))
-        .find(|f| f.is_file())
+    datasheet::dataset_root(dir).map(|root| root.join(datasheet::DATASHEET_FILE))
 }
 
 /// Reads `file` (at most [`MAX_PROVENANCE_BYTES`]) as `T`; the error names

@@ -151,11 +151,7 @@ pub struct ModelCard {
 }
 
 /// The card's path beside `model`: the model's file name with `.toml` appended.
-pub fn card_path(model: &Path) -> PathBuf {
-    let mut name = model.file_name().unwrap_or_default().to_os_string();
-    name.push(".toml");
-    model.with_file_name(name)
-}
+pub use crate::data::credit_provenance::card_path;
 
 /// SHA-256 of the file at `path`, in lowercase hex.
 pub fn hash_file(path: &Path) -> std::io::Result<String> {
