@@ -80,6 +80,9 @@ pub enum ControlError {
     MidiOff,
     /// A MIDI command failed (learn, clock, loop gain): the reason.
     Midi(MidiDeskError),
+    /// A Link request failed (a build without Link, a quantum that is not
+    /// a whole number of bars, play without start/stop sync): the reason.
+    Link(String),
 }
 
 impl fmt::Display for ControlError {
@@ -104,6 +107,7 @@ impl fmt::Display for ControlError {
             ControlError::Model(e) => write!(f, "{e}"),
             ControlError::Midi(e) => write!(f, "{e}"),
             ControlError::Path(reason) => f.write_str(reason),
+            ControlError::Link(reason) => f.write_str(reason),
         }
     }
 }
