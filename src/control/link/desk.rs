@@ -28,13 +28,20 @@
 use super::clock::LinkClock;
 use super::grid::{
     bars_per_quantum, bend, clamp_bpm, grid_at_or_after, grid_nearest, next_boundary, quantum,
-    target_beat, tempo_like, to_f64, MAX_FOLLOWED_BPM, MIN_FOLLOWED_BPM, TOLERANCE_NANOS,
+    target_beat, tempo_like, to_f64, Line, MAX_FOLLOWED_BPM, MIN_FOLLOWED_BPM, TOLERANCE_NANOS,
 };
 use super::{LinkReport, LinkRequest};
 use crate::control::{audio_clock, Notice};
 use crate::schedule::Change;
 use crate::session::Session;
 use crate::time::{wallclock, Metre, Rational, Tempo};
+
+/// Loam gives the session a tempo it set this long before the bar line
+/// it starts at (pivoting there): long enough for peers on the machine to
+/// hear of it (a few ms) and move their bar lines after the pivot before
+/// they send them (a 50 ms lookahead), shorter than loam plans bars ahead
+/// (100 ms), so the change is known by then.
+pub const GIVE_AHEAD_NANOS: f64 = 90e6;
 
 /// With start/stop sync, loops start at the first bar line at least this
 /// long after a peer pressed play: longer than loam plans ahead (100 ms)
@@ -66,6 +73,12 @@ pub struct LinkDesk {
     /// A tempo loam set, to give the session once its bar line (loam
     /// nanoseconds) has come: (when, bpm).
     pending_tempo: Option<(f64, f64)>,
+    /// Link's timeline at the last look (over `line_q`), to find where a
+    /// peer's tempo change pivots.
+    line: Option<(Line, f64)>,
+    /// A peer's tempo change: where it pivots (loam nanoseconds) and the
+    /// line before it, which bar lines before the pivot still follow.
+    pivot: Option<(f64, Line)>,
     /// Loops start/stop sync muted, to unmute on play.
     muted_by_link: Vec<String>,
     /// The session was playing at the last look.
@@ -211,6 +224,8 @@ impl LinkDesk {
             self.transport(session);
         }
         self.fill_report(session, peers);
+        let q = self.report.quantum;
+        self.line = Some((self.look_line(q), q));
         if peers != self.peers {
             self.peers = peers;
             self.notices.push(Notice::Info(self.report.to_string()));
@@ -335,7 +350,7 @@ impl LinkDesk {
             return;
         };
         let now = wallclock::now_nanos().get() as f64;
-        if now < at {
+        if now < at - GIVE_AHEAD_NANOS {
             return;
         }
         self.pending_tempo = None;
@@ -362,6 +377,17 @@ impl LinkDesk {
         if !changed {
             return;
         }
+        self.pivot = None;
+        if let Some((old, q)) = self.line {
+            let new = self.look_line(q);
+            if let Some(p) = old.pivot(&new, q) {
+                // A pivot far from now is no change a peer just made.
+                let now = wallclock::now_nanos().get() as f64;
+                if (p - now).abs() < 2e9 {
+                    self.pivot = Some((p, old));
+                }
+            }
+        }
         if clamped {
             self.notices.push(Notice::Error(format!(
                 "Link: the session tempo {raw:.2} BPM is outside the {MIN_FOLLOWED_BPM}–{MAX_FOLLOWED_BPM} BPM loam follows; \
@@ -380,6 +406,17 @@ impl LinkDesk {
         } else if !first_look {
             self.notices
                 .push(Notice::Info(format!("Link: session tempo {raw:.2} BPM")));
+        }
+    }
+
+    /// Link's timeline now, read over `quantum`.
+    fn look_line(&mut self, quantum: f64) -> Line {
+        let clock = self.clock();
+        let at = wallclock::now_nanos().get() as f64;
+        Line {
+            at,
+            beat: clock.beat_at(at, quantum),
+            bpm: clock.tempo(),
         }
     }
 
@@ -402,8 +439,31 @@ impl LinkDesk {
         let bar_q = quantum(&metre, &tempo);
         let qb = to_f64(bar_q);
         let end_at = frames.nanos(tl.exact_frame_at(end));
-        let from_at = frames.nanos(tl.exact_frame_at(from));
+        let mut from = from;
+        let mut from_at = frames.nanos(tl.exact_frame_at(from));
         let (sync_q, k) = self.sync_quantum(bar_q);
+        // A peer's change that pivots ahead: bar lines before the pivot
+        // stay on the old line; after it, loam bends from the pivot on.
+        let pivot = self.pivot.filter(|(p, _)| *p > from_at);
+        if let Some((p, old)) = pivot {
+            if end_at <= p + TOLERANCE_NANOS {
+                let target = target_beat(old.beat_at(end_at), bar + 1, qb, k);
+                if (end_at - old.time_of(target)).abs() < TOLERANCE_NANOS {
+                    return;
+                }
+            } else {
+                let at = wallclock::frame_at(
+                    frames.stamp,
+                    frames.rate as u32,
+                    crate::time::Nanos(p as u64),
+                );
+                let p_pos = grid_at_or_after(tl.position_at_frame(at.get()));
+                if p_pos > from && p_pos < end {
+                    from = p_pos;
+                    from_at = frames.nanos(tl.exact_frame_at(from));
+                }
+            }
+        }
         let clock = self.clock();
         let predicted = clock.beat_at(end_at, sync_q);
         let target = target_beat(predicted, bar + 1, qb, k);

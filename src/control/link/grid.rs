@@ -98,6 +98,43 @@ pub fn target_beat(predicted: f64, bar: i64, bar_quantum: f64, k: i64) -> f64 {
     ((predicted - into) / q).round() * q + into
 }
 
+/// A straight stretch of a Link timeline: `beat` at loam time `at`
+/// (nanoseconds), `bpm` beats a minute.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Line {
+    /// A loam time on the line, in nanoseconds.
+    pub at: f64,
+    /// The (phase-encoded) beat there.
+    pub beat: f64,
+    /// Beats per minute.
+    pub bpm: f64,
+}
+
+impl Line {
+    /// The beat at loam time `t` (nanoseconds).
+    pub fn beat_at(&self, t: f64) -> f64 {
+        self.beat + (t - self.at) * self.bpm / 60e9
+    }
+
+    /// The loam time (nanoseconds) of `beat`.
+    pub fn time_of(&self, beat: f64) -> f64 {
+        self.at + (beat - self.beat) * 60e9 / self.bpm
+    }
+
+    /// Where a tempo change turned this line into `new` (both read over
+    /// `quantum`): the time both give the same phase. `None` when they
+    /// never meet (same tempo).
+    pub fn pivot(&self, new: &Line, quantum: f64) -> Option<f64> {
+        if (self.bpm - new.bpm).abs() < 1e-9 {
+            return None;
+        }
+        // Phase-encoded beats may differ by whole quanta: compare phases.
+        let mut gap = new.beat_at(self.at) - self.beat;
+        gap -= (gap / quantum).round() * quantum;
+        Some(self.at + gap * 60e9 / (self.bpm - new.bpm))
+    }
+}
+
 /// The first Link beat after `beat` (by more than a 64th of a bar) where
 /// bar `bar` belongs (see [`target_beat`]): where a bar that starts at
 /// `beat` is cut short to meet the session's grid.
@@ -183,6 +220,31 @@ mod tests {
         // link_quantum(4) over 2-beat bars: odd bars start halfway.
         assert_eq!(next_boundary(6.5, 1, 2.0, 2), 10.0);
         assert_eq!(next_boundary(6.5, 2, 2.0, 2), 8.0);
+    }
+
+    #[test]
+    fn a_tempo_change_pivots_where_the_lines_meet() {
+        let old = Line {
+            at: 0.0,
+            beat: 0.0,
+            bpm: 120.0,
+        };
+        // At 2 s (beat 4) the tempo became 150: the new line through (2 s, 4).
+        let new = Line {
+            at: 1e9,
+            beat: 4.0 - 150.0 / 60.0,
+            bpm: 150.0,
+        };
+        let p = old.pivot(&new, 4.0).unwrap();
+        assert!((p - 2e9).abs() < 1.0, "{p}");
+        // The same, with the new line's beats a quantum apart.
+        let shifted = Line {
+            beat: new.beat + 4.0,
+            ..new
+        };
+        assert!((old.pivot(&shifted, 4.0).unwrap() - 2e9).abs() < 1.0);
+        assert_eq!(old.pivot(&old, 4.0), None);
+        assert!((old.time_of(old.beat_at(1.5e9)) - 1.5e9).abs() < 1e-3);
     }
 
     #[test]
