@@ -259,7 +259,7 @@ fn two_loams_agree(hold: Duration) {
             &mut [&mut a, &mut b],
             Duration::from_secs(30),
             "one tempo",
-            |p| same_tempo(&p[0], &p[1], 138.0),
+            |p| same_tempo(p[0], p[1], 138.0),
         );
         let sa = a.status();
         assert_eq!((sa.link_quantum, b.status().link_quantum), (3.5, 4.0));
@@ -269,7 +269,7 @@ fn two_loams_agree(hold: Duration) {
             &mut [&mut a, &mut b],
             Duration::from_secs(30),
             "settling",
-            |p| bars_after(&p[0], settled) >= 4 && bars_after(&p[1], settled) >= 4,
+            |p| bars_after(p[0], settled) >= 4 && bars_after(p[1], settled) >= 4,
         );
         let from = now_unix();
         let mut changes = Vec::new();
@@ -287,7 +287,7 @@ fn two_loams_agree(hold: Duration) {
                 &mut [&mut a, &mut b],
                 Duration::from_secs(30),
                 "the change to reach both",
-                |p| same_tempo(&p[0], &p[1], bpm),
+                |p| same_tempo(p[0], p[1], bpm),
             );
             // Three bars of each after the change has reached both.
             let t = now_unix();
@@ -295,7 +295,7 @@ fn two_loams_agree(hold: Duration) {
                 &mut [&mut a, &mut b],
                 Duration::from_secs(60),
                 "bars after a change",
-                |p| bars_after(&p[0], t) >= 3 && bars_after(&p[1], t) >= 3,
+                |p| bars_after(p[0], t) >= 3 && bars_after(p[1], t) >= 3,
             );
         }
         let t = now_unix();
@@ -391,7 +391,7 @@ fn start_stop_sync_starts_both_within_one_block() {
             &mut [&mut a, &mut b],
             Duration::from_secs(30),
             "settling",
-            |p| bars_after(&p[0], t) >= 3 && bars_after(&p[1], t) >= 3,
+            |p| bars_after(p[0], t) >= 3 && bars_after(p[1], t) >= 3,
         );
         a.ask("/link/play", vec![OscType::Int(1)]);
         let start_bar = |p: &Peer| -> Option<i32> {
@@ -469,7 +469,7 @@ fn absurd_session_tempi_are_clamped_and_a_peer_leaving_changes_nothing() {
                 &mut [&mut a],
                 Duration::from_secs(60),
                 "bars at the clamp",
-                |p| bars_after(&p[0], t) >= 2,
+                |p| bars_after(p[0], t) >= 2,
             );
         }
         b.ask("/eval", vec![s("tempo_now(120);")]);
@@ -477,14 +477,14 @@ fn absurd_session_tempi_are_clamped_and_a_peer_leaving_changes_nothing() {
             &mut [&mut a, &mut b],
             Duration::from_secs(30),
             "back in range",
-            |p| same_tempo(&p[0], &p[1], 120.0),
+            |p| same_tempo(p[0], p[1], 120.0),
         );
         let t = now_unix();
         until(
             &mut [&mut a, &mut b],
             Duration::from_secs(30),
             "settling",
-            |p| bars_after(&p[0], t) >= 3,
+            |p| bars_after(p[0], t) >= 3,
         );
         // B leaves mid-bar: A's tempo and bar grid stay.
         let before = a.bar_lines();
@@ -502,7 +502,7 @@ fn absurd_session_tempi_are_clamped_and_a_peer_leaving_changes_nothing() {
             |p| p[0].status().link_peers == 0,
         );
         until(&mut [&mut a], Duration::from_secs(30), "bars after", |p| {
-            bars_after(&p[0], last) >= 3
+            bars_after(p[0], last) >= 3
         });
         let after: Vec<f64> = a
             .bar_lines()

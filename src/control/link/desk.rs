@@ -334,7 +334,8 @@ impl LinkDesk {
         let cut = start + grid_nearest((next - beat) / qb);
         let first = session.scheduler.first_unsent(session.handle.frames());
         let tl = session.scheduler.planner().timeline();
-        if cut <= tl.position_at_frame(first) || cut >= start + 1 || cut <= start {
+        let next_bar = start + Rational::from_integer(1);
+        if cut <= tl.position_at_frame(first) || cut >= next_bar || cut <= start {
             return;
         }
         session.scheduler.cut_bar_at(cut, metre.clone());

@@ -280,7 +280,7 @@ mod tests {
         let p = Rational::new(123_456_789, 98_765_431);
         let g = grid_at_or_after(p);
         assert!(g >= p && g - p < q(1, GRID));
-        assert_eq!(*g.denom() <= GRID, true);
+        assert!(*g.denom() <= GRID);
         assert_eq!(grid_nearest(0.5), q(1, 2));
         let t = tempo(90.0, Some("q."));
         assert_eq!(tempo_like(&t, 100.0).note(), t.note());
