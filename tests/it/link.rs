@@ -560,6 +560,14 @@ fn link_over_osc_and_the_quantum_rule() {
             server.addr
         )
         .link));
+        // A script joins too.
+        let m = c.request(server.addr, "/eval", vec![s("link(true);")]);
+        assert_eq!(m.addr, "/done", "{m:?}");
+        assert!(support::eventually(Duration::from_secs(10), || status(
+            &c,
+            server.addr
+        )
+        .link));
         server.stop();
     });
 }
