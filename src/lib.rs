@@ -16,3 +16,14 @@ pub mod osc;
 pub mod output;
 pub mod script;
 pub mod session;
+
+/// What `loam --version` prints: the version and, in a build with the
+/// `link` feature, that it includes Ableton Link's GPL-2.0-or-later code.
+pub const VERSION_TEXT: &str = if cfg!(feature = "link") {
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (with Ableton Link: this build includes GPL-2.0-or-later code and is distributed under the GPL)"
+    )
+} else {
+    env!("CARGO_PKG_VERSION")
+};

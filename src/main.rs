@@ -27,7 +27,7 @@ use loam::session::Session;
 #[derive(Parser)]
 #[command(
     name = "loam",
-    version,
+    version = loam::VERSION_TEXT,
     about = "Live-coding server for small generative music models"
 )]
 struct Cli {
@@ -72,6 +72,10 @@ enum CliCommand {
         osc: cli::osc::OscArgs,
         #[command(flatten)]
         midi: cli::midi::MidiArgs,
+        /// Join the Ableton Link session on this network at start (builds
+        /// with the `link` feature; as `link(true)` in a script).
+        #[arg(long)]
+        link: bool,
     },
     /// List audio devices and MIDI ports.
     Devices(cli::devices::DevicesArgs),
@@ -146,7 +150,12 @@ fn run(cli: Cli) -> ExitCode {
             library,
             osc,
             midi,
+            link,
         } => {
+            if link && !loam::control::link::BUILT_WITH_LINK {
+                loam::say!("loam: --link: this loam was built without Ableton Link: build it with `--features link`");
+                return ExitCode::from(2);
+            }
             if let Err(e) = loam::data::paths::set_libraries(&library) {
                 loam::say!("loam: {e}");
                 return ExitCode::from(2);
@@ -185,6 +194,7 @@ fn run(cli: Cli) -> ExitCode {
                 duration,
                 osc,
                 midi,
+                link,
             })
         }
     }
@@ -236,6 +246,7 @@ struct ServeArgs {
     duration: Option<f64>,
     osc: Option<cli::osc::OscPlan>,
     midi: Option<loam::midi::MidiConfig>,
+    link: bool,
 }
 
 type Parts = (
@@ -389,6 +400,12 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     let stop = signals.stop.clone();
     let mut controller = Controller::new(session, rx, lookahead);
     controller.models.buffer = args.model_buffer;
+    if args.link {
+        controller.handle(loam::control::Command::Link {
+            request: loam::control::link::LinkRequest::Join(true),
+            reply: None,
+        });
+    }
     let mut code = ExitCode::SUCCESS;
     let midi = match args.midi.take() {
         Some(config) => match cli::midi::start(config, &mut controller, commands.clone()) {

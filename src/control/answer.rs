@@ -81,6 +81,9 @@ pub enum ControlError {
     MidiOff,
     /// A MIDI command failed (learn, clock, loop gain): the reason.
     Midi(MidiDeskError),
+    /// A Link request failed (a build without Link, a quantum that is not
+    /// a whole number of bars, play without start/stop sync): the reason.
+    Link(String),
 }
 
 impl fmt::Display for ControlError {
@@ -105,6 +108,7 @@ impl fmt::Display for ControlError {
             ControlError::Model(e) => write!(f, "{e}"),
             ControlError::Midi(e) => write!(f, "{e}"),
             ControlError::Path(e) => e.fmt(f),
+            ControlError::Link(reason) => f.write_str(reason),
         }
     }
 }

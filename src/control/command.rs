@@ -142,6 +142,13 @@ pub enum Command {
     /// A notice from another thread (the recorder's writer) for the
     /// terminal and subscribers.
     Tell(Notice),
+    /// Ableton Link: join or leave, quantum, start/stop (see [`super::link`]).
+    Link {
+        /// The Link request.
+        request: super::link::LinkRequest,
+        /// Where the answer goes; `None`: nobody waits.
+        reply: Option<Reply>,
+    },
 }
 
 impl Command {
@@ -187,6 +194,8 @@ pub struct StatusReport {
     pub muted_sources: u64,
     /// What is muted now, e.g. `model dc: NaN`, `sound kick: too loud`.
     pub muted: Vec<String>,
+    /// Ableton Link: on or off, peers, session tempo, phase, quantum.
+    pub link: super::link::LinkReport,
 }
 
 /// The latest [`StatusReport`], published by the control thread after every

@@ -36,6 +36,8 @@ pub struct Controller {
     midi: Option<super::midi::MidiDesk>,
     /// Loaded models and models being loaded.
     pub models: super::models::Models,
+    /// Ableton Link (a build with the `link` feature; otherwise it refuses).
+    link: super::link::LinkDesk,
     /// When latent frames were last published, and what was sent.
     latents_at: Instant,
     latents_sent: std::collections::BTreeMap<String, Vec<f32>>,
@@ -64,6 +66,7 @@ impl Controller {
             latents_at: Instant::now(),
             latents_sent: Default::default(),
             models: Default::default(),
+            link: super::link::LinkDesk::new(),
         }
     }
 
@@ -241,6 +244,20 @@ impl Controller {
                 Notice::Info(m)
             };
             self.notify(notice);
+        }
+        // Link after planning, before beats are announced: bar lines move
+        // onto Link's grid before anyone is told where they are.
+        for n in self.link.step(&mut self.session) {
+            self.notify(n);
+        }
+        for m in self.session.script.shared().take_link_requests() {
+            let r = super::link::LinkRequest::parse(&m)
+                .map_err(|e| e.to_string())
+                .and_then(|req| self.link.handle(req, &mut self.session));
+            match r {
+                Ok(text) => self.notify(Notice::Info(text)),
+                Err(e) => self.notify(Notice::Error(e)),
+            }
         }
         self.announce_beats(now + self.lookahead);
         self.announce_models();
@@ -432,6 +449,16 @@ impl Controller {
             }
             Command::Model { op, reply } => self.model_op(op, reply),
             Command::Tell(notice) => self.notify(notice),
+            Command::Link { request, reply } => {
+                let r = self.link.handle(request, &mut self.session);
+                if let Ok(text) = &r {
+                    self.notify(Notice::Info(text.clone()));
+                }
+                if let (Err(e), None) = (&r, &reply) {
+                    self.notify(Notice::Error(e.clone()));
+                }
+                answer(reply, r.map_err(ControlError::Link));
+            }
             Command::Midi { command, reply } => {
                 let r = match self.midi.as_mut() {
                     Some(m) => m
@@ -510,6 +537,7 @@ impl Controller {
             muted_sources: EngineStatus::get(&st.muted_sources),
             muted: self.session.handle.muted.list(),
             frames,
+            link: self.link.report(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod answer;
 pub mod audio_clock;
 pub mod command;
 pub mod controller;
+pub mod link;
 pub mod midi;
 pub mod model_op_error;
 pub mod models;

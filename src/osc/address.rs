@@ -16,6 +16,10 @@
 //! | `/status` | | answered with `/status …` |
 //! | `/clock` | | answered with `/clock h frame, t time, i sample-rate` |
 //! | `/subscribe`, `/unsubscribe` | `[i port]` | beats and script news |
+//! | `/link` | `i on` | join (1) or leave (0) the Ableton Link session (builds with the `link` feature) |
+//! | `/link/quantum` | `f beats` | read Link's phase over this many beats, a whole number of bars (0: loam's bar) |
+//! | `/link/start_stop` | `i on` | start and stop loops with the session's transport |
+//! | `/link/play` | `i on` | press play (1) or stop (0) on the session's transport |
 
 use crate::model::torchscript::AttrValue;
 use crate::schedule::ModelOp;
@@ -40,7 +44,8 @@ use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 /// The addresses loam answers, for "unknown address" replies.
 pub const KNOWN: &str = "/tempo /metre /octave /play /set /loop/NAME/mute /loop/NAME/unmute \
 /loop/NAME/solo /unsolo /hush /eval /load /status /clock /subscribe /unsubscribe \
-/model/load /model/NAME/latent /model/NAME/shape /model/NAME/set /model/NAME/gain /model/NAME/unload /midi/learn";
+/model/load /model/NAME/latent /model/NAME/shape /model/NAME/set /model/NAME/gain /model/NAME/unload /midi/learn \
+/link /link/quantum /link/start_stop /link/play";
 
 /// How long the handler waits for room in the control thread's queue.
 const SEND_TIMEOUT: Duration = Duration::from_secs(1);
@@ -206,6 +211,27 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
                 command: crate::control::midi::MidiCommand::Learn(req),
                 reply,
             })
+        }
+        "/link" | "/link/start_stop" | "/link/play" => {
+            a.count(1, 1, "on (1) or off (0)")?;
+            let on = a.int(0, "on")? != 0;
+            let request = match addr {
+                "/link" => crate::control::link::LinkRequest::Join(on),
+                "/link/play" => crate::control::link::LinkRequest::Play(on),
+                _ => crate::control::link::LinkRequest::StartStop(on),
+            };
+            pending(cx, |reply| Command::Link { request, reply })
+        }
+        "/link/quantum" => {
+            a.count(1, 1, "beats")?;
+            let q = a.number(0, "beats")?;
+            if !(q.is_finite() && q >= 0.0) {
+                return Err(Refusal::Bad(format!(
+                    "/link/quantum: {q} is not a number of beats (0 for loam's bar)"
+                )));
+            }
+            let request = crate::control::link::LinkRequest::Quantum(q);
+            pending(cx, |reply| Command::Link { request, reply })
         }
         "/unsolo" => {
             a.count(0, 0, "")?;
@@ -519,7 +545,8 @@ fn status(cx: &Context) -> OscMessage {
 
 /// `/status tempo metre octave bar beat loops models late_events xruns
 /// dropped_packets late_bundles bad_packets voices late_bars muted_sources
-/// muted`
+/// muted link link_peers link_tempo link_phase link_quantum` (Link: 1 in a
+/// session, else 0 and zeros)
 pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
     let r = board.read();
     OscMessage {
@@ -541,6 +568,11 @@ pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
             int(r.late_bars),
             int(r.muted_sources),
             OscType::String(r.muted.join("; ")),
+            OscType::Int(r.link.on as i32),
+            int(r.link.peers),
+            OscType::Float(r.link.tempo as f32),
+            OscType::Float(r.link.phase as f32),
+            OscType::Float(r.link.quantum as f32),
         ],
     }
 }

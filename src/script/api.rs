@@ -24,6 +24,7 @@
 //! | `midi_events()` | MIDI messages since the last call: maps with `type`, `channel`, `note`, `velocity`, `cc`, `value`, `time` |
 //! | `midi_learn("target")` / `midi_learn("target", min, max[, "exp"])` / `midi_forget("target")` | bind the next control moved (the targets of OSC `/midi/learn`) |
 //! | `midi_follow(true)` / `midi_clock(true)` | follow an external clock; send clock out |
+//! | `link(true)` / `link_quantum(q)` / `link_start_stop(true)` / `link_play(true)` | join an Ableton Link session; read its phase over q beats (0: loam's bar); start/stop sync; press play or stop (builds with the `link` feature) |
 //! | `.midi(ch)` `.midi(ch, note)` `.midi_only(ch)` | a loop's events as MIDI notes, beside or instead of its voices |
 
 use std::collections::BTreeMap;
@@ -49,6 +50,8 @@ pub struct Collected {
     pub messages: Vec<String>,
     /// `midi_learn`, `midi_forget`, … requests, passed on by [`Shared::finish`].
     pub midi_requests: Vec<String>,
+    /// `link(…)`, `link_quantum(…)`, … requests, passed on by [`Shared::finish`].
+    pub link_requests: Vec<String>,
     /// MIDI messages `midi_events()` gave, put back by [`Shared::finish`]
     /// if the code fails.
     pub midi_events_read: Vec<rhai::Map>,
@@ -69,6 +72,9 @@ pub struct Shared {
     /// `midi_learn`, `midi_follow`, … requests for the MIDI part of the
     /// control thread, from script code that succeeded.
     pub midi_requests: Mutex<Vec<String>>,
+    /// `link(true)`, `link_quantum(4)`, … requests for the Link part of the
+    /// control thread, from script code that succeeded.
+    pub link_requests: Mutex<Vec<String>>,
     /// The script's folder: models and data are read from here.
     pub base_dir: Mutex<PathBuf>,
     /// Step models, latent frames and the metre, for [`super::trained`].
@@ -118,6 +124,11 @@ impl Shared {
         std::mem::take(&mut *self.midi_requests())
     }
 
+    /// Link requests (`link(true)`, …) the script made since the last call.
+    pub fn take_link_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.link_requests.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
     /// `count` steps of the step model the script loaded as `name`.
     pub fn step_model(
         &self,
@@ -157,10 +168,15 @@ impl Shared {
             self.store().commit();
             self.trained.commit();
             self.midi_requests().append(&mut collected.midi_requests);
+            self.link_requests
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .append(&mut collected.link_requests);
         } else {
             self.store().discard();
             self.trained.discard();
             collected.midi_requests.clear();
+            collected.link_requests.clear();
             let mut queue = self.midi_events();
             for event in std::mem::take(&mut collected.midi_events_read)
                 .into_iter()
@@ -471,6 +487,22 @@ fn register_midi(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("midi_clock", move |on: bool| {
         s.collected().midi_requests.push(format!("clock {on}"));
+    });
+    for (name, word) in [
+        ("link", "join"),
+        ("link_start_stop", "start_stop"),
+        ("link_play", "play"),
+    ] {
+        let s = shared.clone();
+        engine.register_fn(name, move |on: bool| {
+            s.collected().link_requests.push(format!("{word} {on}"));
+        });
+    }
+    let s = shared.clone();
+    engine.register_fn("link_quantum", move |q: Dynamic| -> Res<()> {
+        let q = number(&q)?;
+        s.collected().link_requests.push(format!("quantum {q}"));
+        Ok(())
     });
     for (name, voices) in [("midi", true), ("midi_only", false)] {
         let s = shared.clone();

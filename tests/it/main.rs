@@ -23,6 +23,8 @@ mod jack_e2e;
 mod late_events;
 mod layers;
 mod libtorch;
+#[cfg(feature = "link")]
+mod link;
 mod metre_onsets;
 mod midi_clock;
 mod midi_controls;

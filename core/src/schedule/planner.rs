@@ -299,6 +299,15 @@ impl Planner {
         }
     }
 
+    /// Cuts the bar holding `cut` short exactly there (not at a group
+    /// boundary); the next bar starts at `cut` in `metre`. Returns the
+    /// position from which plans are now stale. (Following an outside
+    /// timeline, such as Ableton Link, puts bar lines where it says.)
+    pub fn cut_bar_at(&mut self, cut: Rational, metre: Metre) -> Rational {
+        self.timeline.cut_bar_and_set_metre(cut, metre);
+        cut
+    }
+
     /// Plans the next bar and moves on. Events come sorted by frame.
     pub fn plan_next_bar(&mut self) -> Vec<SoundEvent> {
         let bar = self.next_bar;

@@ -175,6 +175,19 @@ impl Scheduler {
         let Some(stale_from) = self.planner.apply_at(change, pos) else {
             return;
         };
+        self.replan_from(stale_from);
+    }
+
+    /// Cuts the bar holding `cut` short exactly there, the next bar starting
+    /// in `metre` (see [`Planner::cut_bar_at`]); `cut` must not lie before
+    /// [`Scheduler::first_unsent`]. Replans what was planned beyond it.
+    pub fn cut_bar_at(&mut self, cut: crate::time::Rational, metre: crate::time::Metre) {
+        let stale_from = self.planner.cut_bar_at(cut, metre);
+        self.replan_from(stale_from);
+    }
+
+    /// Forgets what was planned from `stale_from` on and plans it again.
+    fn replan_from(&mut self, stale_from: crate::time::Rational) {
         let stale_frame = self.planner.timeline().frame_at(stale_from);
         self.queue.retain(|e| e.frame < stale_frame);
         self.planner.drop_midi_notes_from(stale_frame);

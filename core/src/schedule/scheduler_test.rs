@@ -199,3 +199,25 @@ fn dropping_unsent_events_hears_a_mute_within_the_lookahead() {
     // Only b's second tick is left in bar 0.
     assert_eq!(rig.play_until(96_000, None), vec![48_000]);
 }
+
+#[test]
+fn a_bar_cut_anywhere_moves_the_next_downbeat_there() {
+    // Following Ableton Link: bar 1 (already planned) is cut after 5/8 of
+    // it, not at a group boundary; bar 2 starts there, in 7/8.
+    let mut rig = Rig::new();
+    rig.scheduler.apply(Change::Loop(def("a", "click")));
+    rig.scheduler.fill(&mut rig.handle, 96_000 + 1, None);
+    assert_eq!(rig.scheduler.planner().next_bar(), 2);
+    let cut = crate::time::q(1, 1) + crate::time::q(5, 8);
+    rig.scheduler
+        .cut_bar_at(cut, Metre::parse("2+2+3/8").unwrap());
+    let timeline = rig.scheduler.planner().timeline();
+    assert_eq!(timeline.bar_end(1), cut);
+    assert_eq!(timeline.frame_at(crate::time::q(2, 1)), 96_000 + 60_000);
+    // 7/8 at 120 quarters: 3.5 quarters = 84 000 frames.
+    assert_eq!(timeline.frame_at(crate::time::q(3, 1)), 156_000 + 84_000);
+    assert_eq!(
+        rig.play_until(250_000, None),
+        vec![0, 96_000, 156_000, 240_000]
+    );
+}

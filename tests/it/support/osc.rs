@@ -238,12 +238,22 @@ pub struct Status {
     pub muted_sources: i32,
     /// What is muted now, `; `-separated.
     pub muted: String,
+    /// In an Ableton Link session.
+    pub link: bool,
+    /// Other Link peers.
+    pub link_peers: i32,
+    /// The Link session's tempo, in Link beats per minute (0 when off).
+    pub link_tempo: f32,
+    /// The Link phase now, in beats (0 … quantum).
+    pub link_phase: f32,
+    /// The quantum loam reads Link's phase over, in beats.
+    pub link_quantum: f32,
 }
 
 pub fn status(c: &Client, to: SocketAddr) -> Status {
     let m = c.request(to, "/status", vec![]);
     assert_eq!(m.addr, "/status", "{m:?}");
-    assert_eq!(m.args.len(), 16, "{m:?}");
+    assert_eq!(m.args.len(), 21, "{m:?}");
     let i = |k: usize| match &m.args[k] {
         OscType::Int(x) => *x,
         other => panic!("/status argument {k} should be an int: {other:?}"),
@@ -251,6 +261,10 @@ pub fn status(c: &Client, to: SocketAddr) -> Status {
     let st = |k: usize| match &m.args[k] {
         OscType::String(x) => x.clone(),
         other => panic!("/status argument {k} should be a string: {other:?}"),
+    };
+    let f = |k: usize| match &m.args[k] {
+        OscType::Float(x) => *x,
+        other => panic!("/status argument {k} should be a float: {other:?}"),
     };
     Status {
         tempo: match m.args[0] {
@@ -271,6 +285,11 @@ pub fn status(c: &Client, to: SocketAddr) -> Status {
         late_bars: i(13),
         muted_sources: i(14),
         muted: st(15),
+        link: i(16) == 1,
+        link_peers: i(17),
+        link_tempo: f(18),
+        link_phase: f(19),
+        link_quantum: f(20),
     }
 }
 
