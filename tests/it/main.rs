@@ -43,6 +43,7 @@ mod osc_replies;
 mod osc_timing;
 mod osc_types;
 mod pattern_language;
+mod pattern_notation;
 mod read_roots;
 mod record_target;
 mod same_values;

@@ -80,7 +80,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::time::Rational;
-pub use ast::{Accent, Node, Step};
+pub use ast::{Accent, ArgOp, Node, Step};
 pub use euclid::euclid;
 pub use metre::{group_slots, GroupSlot};
 pub use transform::{
