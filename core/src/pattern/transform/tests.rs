@@ -1,5 +1,6 @@
 //! Transform tests: the exact notes of every transform; seeded ones in [`random`].
 
+mod functions;
 mod random;
 
 use super::*;
