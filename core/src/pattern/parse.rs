@@ -39,6 +39,21 @@ pub fn parse(src: &str) -> Result<Node, PatternError> {
     Ok(node)
 }
 
+/// Parses a pattern of numbers (`"1 0.5 <0.8 1>"`), each checked by `rule`:
+/// a parameter pattern. Errors point at the offending byte.
+pub fn parse_values(src: &str, rule: values::Rule) -> Result<Node, PatternError> {
+    let mut parser = Parser {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        depth: 0,
+        numbers: Some(Operand::Value(rule)),
+    };
+    let node = parser.group(Bracket::Top)?;
+    check_size(&node, 0)?;
+    Ok(node)
+}
+
 /// Rejects a node (starting at byte `at`) that would make queries slow or overflow.
 fn check_size(node: &Node, at: usize) -> Result<(), PatternError> {
     if node.resolution() > MAX_RESOLUTION {

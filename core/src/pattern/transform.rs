@@ -82,9 +82,11 @@
 
 mod apply;
 mod branch;
+mod params;
 mod reshape;
 mod time_arg;
 
+pub use params::Control;
 pub use time_arg::TimeArg;
 
 use std::fmt;
@@ -235,6 +237,15 @@ pub enum Transform {
     Hurry(Rational),
     /// Odd cycles squashed into half a cycle and moved a quarter later (Tidal's `brak`).
     Brak,
+    /// A parameter pattern (Tidal's `#`, structure from the left): each
+    /// note takes the value `values` holds at its nominal onset; a note
+    /// that falls in a rest of `values` is dropped, as in Tidal.
+    Set {
+        /// Which parameter.
+        control: Control,
+        /// A pattern of numbers ([`Pattern::parse_values`]), checked by the control's rule.
+        values: Pattern,
+    },
 }
 
 /// One note to play.
@@ -253,8 +264,14 @@ pub struct Note {
     /// −1 (left) … 1 (right), when a transform (`jux`) or a parameter
     /// pattern set it; `None`: the loop's pan.
     pub pan: Option<f64>,
-    /// Multiplies the loop's playback rate (`hurry`); 1 unless changed.
+    /// Multiplies the playback rate (`hurry`); 1 unless changed.
     pub rate_scale: f64,
+    /// Linear gain from a parameter pattern; `None`: the loop's gain.
+    pub gain: Option<f64>,
+    /// Playback rate from a parameter pattern; `None`: the loop's rate.
+    pub rate: Option<f64>,
+    /// Legato from a parameter pattern; `None`: the loop's legato.
+    pub legato: Option<f64>,
 }
 
 /// A transform parameter a script should not pass.
@@ -378,6 +395,7 @@ impl Transform {
             // Iter, palindrome and brak move a cycle's notes; each cycle
             // holds one cycle's worth (a moved cycle may straddle two).
             Transform::Iter(_) | Transform::Palindrome | Transform::Brak => n.saturating_mul(2),
+            Transform::Set { .. } => n,
             // Slow spreads a cycle over several; the others move, drop or
             // rescale notes without adding any.
             Transform::Slow(_)
@@ -447,9 +465,12 @@ impl Transform {
             }
             Transform::Swing(a) => rule(values::SWING, exact(a)),
             Transform::Gain(g) => rule(values::VELOCITY, *g),
-            Transform::Rev | Transform::Layer(_) | Transform::Palindrome | Transform::Brak => {
-                Ok(())
-            }
+            // A parameter pattern's values were checked when it was parsed.
+            Transform::Rev
+            | Transform::Layer(_)
+            | Transform::Palindrome
+            | Transform::Brak
+            | Transform::Set { .. } => Ok(()),
             Transform::SomeBy {
                 probability,
                 transforms,

@@ -18,8 +18,10 @@ pub(super) enum Arg {
 }
 
 /// Which operand is being read, and so the rule each of its values obeys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Operand {
+    /// A parameter pattern's value (`.gain("1 0.5")`), by its rule.
+    Value(values::Rule),
     /// `*x`, `/x`: more than zero.
     Factor,
     /// `%x` after `{ }`: more than zero.
@@ -38,6 +40,7 @@ impl Operand {
     /// The operand's name in messages.
     pub(super) fn what(self) -> &'static str {
         match self {
+            Operand::Value(rule) => rule.name,
             Operand::Factor => "factor",
             Operand::StepsPerCycle => "steps per cycle",
             Operand::Probability => "probability",
@@ -58,6 +61,10 @@ impl Operand {
             return Err(error(at, format!("{} must be a whole number", self.what())));
         }
         match self {
+            Operand::Value(rule) => rule
+                .check(as_f64(n))
+                .map(|_| ())
+                .map_err(|e| error(at, e.to_string())),
             Operand::Factor | Operand::StepsPerCycle if n <= zero => Err(error(
                 at,
                 format!("{} must be greater than zero", self.what()),

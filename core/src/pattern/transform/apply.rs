@@ -65,6 +65,9 @@ fn base(pattern: &Pattern, from: Rational, to: Rational, ctx: &QueryContext) -> 
                 velocity: (*e.accent.velocity.numer() as f64) / (*e.accent.velocity.denom() as f64),
                 pan: None,
                 rate_scale: 1.0,
+                gain: None,
+                rate: None,
+                legato: None,
             },
         })
         .collect()
@@ -177,6 +180,11 @@ fn apply(
         | Transform::Euclid { .. }
         | Transform::Hurry(_)
         | Transform::Brak => super::reshape::apply(transform, inner, from, to),
+        Transform::Set { control, values } => {
+            let mut notes = inner(from, to);
+            super::params::set(&mut notes, *control, values, ctx);
+            notes
+        }
     }
 }
 
