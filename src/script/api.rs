@@ -350,6 +350,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     register_transforms(engine, shared);
     super::functions::register(engine, shared);
     super::params::register(engine, shared);
+    super::params::register_signals(engine, shared);
     register_models(engine, shared);
     super::trained::register(engine, shared);
 

@@ -104,9 +104,13 @@ type MakeWith = fn(&[Dynamic], Vec<Transform>) -> Res<Transform>;
 pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_type_with_name::<Chain>("Pattern");
     let plain: [(&str, usize, Make); 9] = [
-        ("ply", 1, |a| checked(Transform::Ply(exact(&a[0], values::PLY)?))),
+        ("ply", 1, |a| {
+            checked(Transform::Ply(exact(&a[0], values::PLY)?))
+        }),
         ("palindrome", 0, |_| Ok(Transform::Palindrome)),
-        ("iter", 1, |a| checked(Transform::Iter(whole(&a[0], values::PARTS)?))),
+        ("iter", 1, |a| {
+            checked(Transform::Iter(whole(&a[0], values::PARTS)?))
+        }),
         ("linger", 1, |a| {
             checked(Transform::Linger(exact(&a[0], values::LINGER)?))
         }),
@@ -119,7 +123,9 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
                 feedback: number(&a[2])?,
             })
         }),
-        ("hurry", 1, |a| checked(Transform::Hurry(exact(&a[0], values::FAST)?))),
+        ("hurry", 1, |a| {
+            checked(Transform::Hurry(exact(&a[0], values::FAST)?))
+        }),
         ("brak", 0, |_| Ok(Transform::Brak)),
     ];
     for (name, arity, make) in plain {
@@ -135,7 +141,9 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
         ("always", 0, |_, f| some_by(1.0, f)),
         ("sometimes_by", 1, |a, f| some_by(number(&a[0])?, f)),
         ("some_cycles", 0, |_, f| some_cycles_by(0.5, f)),
-        ("some_cycles_by", 1, |a, f| some_cycles_by(number(&a[0])?, f)),
+        ("some_cycles_by", 1, |a, f| {
+            some_cycles_by(number(&a[0])?, f)
+        }),
         ("superimpose", 0, |_, f| checked(Transform::Superimpose(f))),
         ("jux", 0, |_, f| checked(Transform::Jux(f))),
         ("off", 1, |a, f| {
@@ -234,20 +242,25 @@ fn register_with(
             );
         }
         1 => {
-            engine.register_fn(name, move |ctx: NativeCallContext, a: Dynamic, f: Dynamic| {
-                build(&ctx, &[a], &f)
-            });
             engine.register_fn(
                 name,
-                move |ctx: NativeCallContext, l: &mut LoopRef, a: Dynamic, f: Dynamic| -> Res<LoopRef> {
-                    push(&ctx, l, &[a], &f)
-                },
+                move |ctx: NativeCallContext, a: Dynamic, f: Dynamic| build(&ctx, &[a], &f),
             );
             engine.register_fn(
                 name,
-                move |ctx: NativeCallContext, c: &mut Chain, a: Dynamic, f: Dynamic| -> Res<Chain> {
-                    chain(&ctx, c, &[a], &f)
-                },
+                move |ctx: NativeCallContext,
+                      l: &mut LoopRef,
+                      a: Dynamic,
+                      f: Dynamic|
+                      -> Res<LoopRef> { push(&ctx, l, &[a], &f) },
+            );
+            engine.register_fn(
+                name,
+                move |ctx: NativeCallContext,
+                      c: &mut Chain,
+                      a: Dynamic,
+                      f: Dynamic|
+                      -> Res<Chain> { chain(&ctx, c, &[a], &f) },
             );
         }
         _ => {

@@ -24,7 +24,11 @@ fn at(bar: u64, num: u64, den: u64) -> u64 {
 #[test]
 fn always_with_a_function_is_the_function() {
     assert_eq!(
-        four("always", "live_loop(\"c\", \"click ~\").always(|p| p.fast(2));", 1),
+        four(
+            "always",
+            "live_loop(\"c\", \"click ~\").always(|p| p.fast(2));",
+            1
+        ),
         vec![at(0, 0, 4), at(0, 2, 4)]
     );
     // A transform value works in place of a function; chains apply in order.
@@ -37,16 +41,19 @@ fn always_with_a_function_is_the_function() {
         vec![at(0, 1, 4), at(0, 3, 4)]
     );
     assert_eq!(
-        four("always-value", "live_loop(\"c\", \"click ~\").always(fast(2));", 1),
+        four(
+            "always-value",
+            "live_loop(\"c\", \"click ~\").always(fast(2));",
+            1
+        ),
         vec![at(0, 0, 4), at(0, 2, 4)]
     );
 }
 
 #[test]
 fn sometimes_is_seeded() {
-    let body = |seed| {
-        format!("seed({seed});\nlive_loop(\"c\", \"click*8\").sometimes(|p| p.fast(2));")
-    };
+    let body =
+        |seed| format!("seed({seed});\nlive_loop(\"c\", \"click*8\").sometimes(|p| p.fast(2));");
     let a = four("some-a", &body(3), 4);
     let b = four("some-b", &body(3), 4);
     let c = four("some-c", &body(4), 4);
@@ -89,14 +96,25 @@ fn ply_iter_chunk_euclid_brak() {
             "live_loop(\"c\", \"click ~ click ~\").chunk(2, |p| p.fast(2));",
             2
         ),
-        vec![at(0, 0, 8), at(0, 2, 8), at(0, 4, 8), at(1, 0, 8), at(1, 4, 8), at(1, 6, 8)]
+        vec![
+            at(0, 0, 8),
+            at(0, 2, 8),
+            at(0, 4, 8),
+            at(1, 0, 8),
+            at(1, 4, 8),
+            at(1, 6, 8)
+        ]
     );
     assert_eq!(
         four("euclid", "live_loop(\"c\", \"click\").euclid(3, 8, 0);", 1),
         vec![at(0, 0, 8), at(0, 3, 8), at(0, 6, 8)]
     );
     assert_eq!(
-        four("euclid-inv", "live_loop(\"c\", \"click\").euclid_inv(5, 8, 0);", 1),
+        four(
+            "euclid-inv",
+            "live_loop(\"c\", \"click\").euclid_inv(5, 8, 0);",
+            1
+        ),
         vec![at(0, 1, 8), at(0, 4, 8), at(0, 7, 8)]
     );
     assert_eq!(
@@ -110,7 +128,13 @@ fn ply_iter_chunk_euclid_brak() {
             "live_loop(\"c\", \"click ~ click ~\").every(2, within(0.5, 1, |p| p.fast(2)));",
             2
         ),
-        vec![at(0, 0, 4), at(0, 2, 4), at(0, 3, 4), at(1, 0, 4), at(1, 2, 4)]
+        vec![
+            at(0, 0, 4),
+            at(0, 2, 4),
+            at(0, 3, 4),
+            at(1, 0, 4),
+            at(1, 2, 4)
+        ]
     );
 }
 
@@ -123,19 +147,38 @@ fn jux_puts_the_copy_on_the_right() {
     let audio = render(&s, 1, 64);
     let swapped: Vec<f32> = audio.chunks_exact(2).flat_map(|f| [f[1], f[0]]).collect();
     assert_eq!(onsets(&audio), vec![0], "left: the pattern");
-    assert_eq!(onsets(&swapped), vec![at(0, 3, 4)], "right: the reversed copy");
+    assert_eq!(
+        onsets(&swapped),
+        vec![at(0, 3, 4)],
+        "right: the reversed copy"
+    );
 }
 
 #[test]
 fn bad_function_arguments_name_the_loop() {
     for (call, want) in [
-        (".chunk(0, |p| p.rev())", "loop 'c': parts 0 is out of range"),
-        (".sometimes(42)", "loop 'c': expected a function like |p| p.fast(2)"),
-        (".off(\"1q\", |p| p.rev())", "loop 'c': expected a time like 0.25"),
-        (".sometimes(|p| p.fast(0))", "loop 'c': fast 0 is out of range"),
+        (
+            ".chunk(0, |p| p.rev())",
+            "loop 'c': parts 0 is out of range",
+        ),
+        (
+            ".sometimes(42)",
+            "loop 'c': expected a function like |p| p.fast(2)",
+        ),
+        (
+            ".off(\"1q\", |p| p.rev())",
+            "loop 'c': expected a time like 0.25",
+        ),
+        (
+            ".sometimes(|p| p.fast(0))",
+            "loop 'c': fast 0 is out of range",
+        ),
     ] {
         let dir = temp_dir("bad-fn");
-        let s = script_with_click(&dir, &format!("tempo(120);\nlive_loop(\"c\", \"click\"){call};\n"));
+        let s = script_with_click(
+            &dir,
+            &format!("tempo(120);\nlive_loop(\"c\", \"click\"){call};\n"),
+        );
         let _turn = support::alone::shared();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
             .arg("render")

@@ -111,13 +111,21 @@ fn render_cli(tag: &str, body: &str, bars: u32) -> (Option<i32>, String, Vec<f32
 #[test]
 fn a_bad_patterned_argument_names_the_loop_and_the_column() {
     for (pattern, column, message) in [
-        ("click*<2 x>", 10, "expected a number for the factor, found 'x'"),
+        (
+            "click*<2 x>",
+            10,
+            "expected a number for the factor, found 'x'",
+        ),
         (
             "click(<3 0>,8)",
             10,
             "euclid pulses must not be 0 (write '~' for silence)",
         ),
-        ("{click ~}%<2 0>", 14, "steps per cycle must be greater than zero"),
+        (
+            "{click ~}%<2 0>",
+            14,
+            "steps per cycle must be greater than zero",
+        ),
     ] {
         let (code, err, _) = render_cli(
             "patterned-bad",

@@ -10,7 +10,10 @@ const BAR: u64 = 96_000;
 
 /// Renders `body` for `bars` bars; interleaved stereo.
 fn audio(tag: &str, body: &str, bars: i64) -> Vec<f32> {
-    let s = script_with_click(&temp_dir(tag), &format!("metre(\"4/4\");\ntempo(120);\n{body}"));
+    let s = script_with_click(
+        &temp_dir(tag),
+        &format!("metre(\"4/4\");\ntempo(120);\n{body}"),
+    );
     render(&s, bars, 64)
 }
 
@@ -24,7 +27,11 @@ fn levels(stereo: &[f32], frames: &[u64]) -> Vec<(f32, f32)> {
 
 #[test]
 fn gain_pattern_sets_each_note_level() {
-    let a = audio("gain-pat", "live_loop(\"c\", \"click*4\").gain(\"1 0.5 0.8 0.5\");", 1);
+    let a = audio(
+        "gain-pat",
+        "live_loop(\"c\", \"click*4\").gain(\"1 0.5 0.8 0.5\");",
+        1,
+    );
     let frames = onsets(&a);
     assert_eq!(frames, vec![0, BAR / 4, BAR / 2, 3 * BAR / 4]);
     let l = levels(&a, &frames);
@@ -56,14 +63,31 @@ fn pan_pattern_and_rest_follow_the_notes() {
     );
     // A rest in a parameter pattern drops the note (Tidal's `#` does too);
     // `<…>` alternates per cycle.
-    let b = audio("gain-rest", "live_loop(\"c\", \"click*4\").gain(\"<1 ~> 0.5\");", 2);
-    assert_eq!(onsets(&b), vec![0, BAR / 4, BAR / 2, 3 * BAR / 4, BAR + BAR / 2, BAR + 3 * BAR / 4]);
+    let b = audio(
+        "gain-rest",
+        "live_loop(\"c\", \"click*4\").gain(\"<1 ~> 0.5\");",
+        2,
+    );
+    assert_eq!(
+        onsets(&b),
+        vec![
+            0,
+            BAR / 4,
+            BAR / 2,
+            3 * BAR / 4,
+            BAR + BAR / 2,
+            BAR + 3 * BAR / 4
+        ]
+    );
 }
 
 #[test]
 fn a_bad_value_names_the_loop_and_the_column() {
     let dir = temp_dir("param-bad");
-    let s = script_with_click(&dir, "tempo(120);\nlive_loop(\"h\", \"click*4\").gain(\"1 <0.5 20>\");\n");
+    let s = script_with_click(
+        &dir,
+        "tempo(120);\nlive_loop(\"h\", \"click*4\").gain(\"1 <0.5 20>\");\n",
+    );
     let _turn = support::alone::shared();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
         .arg("render")
@@ -77,4 +101,39 @@ fn a_bad_value_names_the_loop_and_the_column() {
         err.contains("loop 'h': gain pattern column 8: gain 20 is out of range"),
         "{err}"
     );
+}
+
+#[test]
+fn signals_set_parameters_at_each_onset() {
+    // An envelope through 1, 0.5, 0.8, 0.5 (and back to 1) read at quarters
+    // gives the same levels as the pattern "1 0.5 0.8 0.5".
+    let a = audio(
+        "gain-env",
+        "live_loop(\"c\", \"click*4\").gain(envelope([1, 0.5, 0.8, 0.5, 1]));",
+        1,
+    );
+    let b = audio(
+        "gain-env-pat",
+        "live_loop(\"c\", \"click*4\").gain(\"1 0.5 0.8 0.5\");",
+        1,
+    );
+    let frames = onsets(&b);
+    assert_eq!(onsets(&a), frames);
+    assert_eq!(levels(&a, &frames), levels(&b, &frames));
+    // A square from -1 to 1, slowed to two bars: bar 0 left, bar 1 right.
+    let c = audio(
+        "pan-square",
+        "live_loop(\"c\", \"click*2\").pan(square.slow(2).range(-1, 1));",
+        2,
+    );
+    assert_eq!(onsets(&c), vec![0, BAR / 2]);
+    let right: Vec<f32> = c.chunks_exact(2).flat_map(|f| [f[1], f[0]]).collect();
+    assert_eq!(onsets(&right), vec![BAR, BAR + BAR / 2]);
+    // A script's own variable of the same name comes first.
+    let d = audio(
+        "signal-shadow",
+        "let square = \"1 0\";\nlive_loop(\"c\", \"click*2\").gain(square);",
+        1,
+    );
+    assert_eq!(onsets(&d), vec![0]);
 }

@@ -186,8 +186,9 @@ impl Node {
                     .iter()
                     .fold(1u128, |acc, a| acc.saturating_mul(a.resolution()));
                 let most = |i: usize| {
-                    args.get(i)
-                        .map_or(1, |a| a.numbers().into_iter().map(factor_size).max().unwrap_or(1))
+                    args.get(i).map_or(1, |a| {
+                        a.numbers().into_iter().map(factor_size).max().unwrap_or(1)
+                    })
                 };
                 let own = match op {
                     ArgOp::Euclid => most(1),
@@ -292,13 +293,12 @@ impl Node {
                 }
                 Node::Stack(nodes) | Node::Metre(nodes) => nodes.iter().for_each(|n| walk(n, out)),
                 Node::Choice { options, .. } => options.iter().for_each(|n| walk(n, out)),
-                Node::Poly { layers, .. } => layers
-                    .iter()
-                    .flatten()
-                    .for_each(|s| walk(&s.node, out)),
-                Node::Fast { node, .. } | Node::Euclid { node, .. } | Node::Degrade { node, .. } => {
-                    walk(node, out)
+                Node::Poly { layers, .. } => {
+                    layers.iter().flatten().for_each(|s| walk(&s.node, out))
                 }
+                Node::Fast { node, .. }
+                | Node::Euclid { node, .. }
+                | Node::Degrade { node, .. } => walk(node, out),
                 Node::Patterned { node, .. } => walk(node, out),
             }
         }

@@ -72,6 +72,7 @@ mod euclid;
 mod metre;
 mod parse;
 mod query;
+pub mod signal;
 pub mod splitmix;
 pub mod transform;
 pub mod values;

@@ -396,7 +396,8 @@ impl Parser<'_> {
                 }
                 b'?' => {
                     let bracket = matches!(self.peek(), Some(b'<' | b'[' | b'{'));
-                    let probability = if bracket || self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                    let probability = if bracket || self.peek().is_some_and(|b| b.is_ascii_digit())
+                    {
                         self.operand('?', Operand::Probability)?
                     } else {
                         Arg::Fixed(Rational::new(1, 2))

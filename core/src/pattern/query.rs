@@ -255,7 +255,13 @@ fn eval_euclid<'a>(
         .into_iter()
         .enumerate()
         .filter(|&(_, hit)| hit)
-        .map(|(j, _)| (Rational::new(j as i128, n), Rational::new(j as i128 + 1, n), node))
+        .map(|(j, _)| {
+            (
+                Rational::new(j as i128, n),
+                Rational::new(j as i128 + 1, n),
+                node,
+            )
+        })
         .collect();
     eval_slots(&slots, span, abs, env, out);
 }

@@ -86,7 +86,7 @@ mod params;
 mod reshape;
 mod time_arg;
 
-pub use params::Control;
+pub use params::{Control, Values};
 pub use time_arg::TimeArg;
 
 use std::fmt;
@@ -243,8 +243,9 @@ pub enum Transform {
     Set {
         /// Which parameter.
         control: Control,
-        /// A pattern of numbers ([`Pattern::parse_values`]), checked by the control's rule.
-        values: Pattern,
+        /// A pattern of numbers ([`Pattern::parse_values`]), checked by the
+        /// control's rule, or a continuous signal, clamped into it.
+        values: Values,
     },
 }
 
@@ -536,7 +537,10 @@ impl Transform {
             Transform::WhenMod { a, b, transforms } => {
                 rule(values::PARTS, *a as f64)?;
                 if *b < 0 || b >= a {
-                    return Err(error(format!("whenmod {a} {b}: give b from 0 to {}", a - 1)));
+                    return Err(error(format!(
+                        "whenmod {a} {b}: give b from 0 to {}",
+                        a - 1
+                    )));
                 }
                 check_chain(transforms)
             }

@@ -413,7 +413,10 @@ mod tests {
 }
 
 /// The chance a note (`sometimes`) or a cycle (`some_cycles`) is transformed.
-pub const CHANCE: Rule = Rule::fraction("chance", "the probability each note or cycle is transformed");
+pub const CHANCE: Rule = Rule::fraction(
+    "chance",
+    "the probability each note or cycle is transformed",
+);
 
 /// The most repeats `ply` makes of one note.
 pub const MAX_PLY: f64 = 64.0;
@@ -425,8 +428,13 @@ pub const PLY: Rule = Rule::positive("ply", MAX_PLY, "repeats of each note acros
 pub const MAX_PARTS: f64 = 64.0;
 
 /// Parts of a cycle (`iter`, `chunk`) or cycles of a period (`whenmod`).
-pub const PARTS: Rule =
-    Rule::span("parts", 1.0, MAX_PARTS, "parts of a cycle, or cycles of a period").whole();
+pub const PARTS: Rule = Rule::span(
+    "parts",
+    1.0,
+    MAX_PARTS,
+    "parts of a cycle, or cycles of a period",
+)
+.whole();
 
 /// `linger` amount: the part of each cycle repeated (negative: from its end).
 pub const LINGER: Rule = Rule {
@@ -447,18 +455,23 @@ pub const EUCLID_STEPS: Rule =
 pub const MAX_ECHOES: f64 = 64.0;
 
 /// `echo` count: copies, the original included.
-pub const ECHOES: Rule =
-    Rule::span("echo count", 1.0, MAX_ECHOES, "copies, the original included").whole();
+pub const ECHOES: Rule = Rule::span(
+    "echo count",
+    1.0,
+    MAX_ECHOES,
+    "copies, the original included",
+)
+.whole();
 
 /// `echo` feedback: the velocity factor from one copy to the next.
-pub const FEEDBACK: Rule = Rule::fraction(
-    "feedback",
-    "the velocity factor from one echo to the next",
-);
+pub const FEEDBACK: Rule =
+    Rule::fraction("feedback", "the velocity factor from one echo to the next");
 
 /// A place in the cycle (`within`).
-pub const CYCLE_POSITION: Rule =
-    Rule::fraction("cycle position", "a place in the cycle: 0 its start, 1 its end");
+pub const CYCLE_POSITION: Rule = Rule::fraction(
+    "cycle position",
+    "a place in the cycle: 0 its start, 1 its end",
+);
 
 /// The furthest a copy moves (`off`, `echo`), in cycles either way.
 pub const MAX_TIME_CYCLES: f64 = 64.0;

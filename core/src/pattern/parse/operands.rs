@@ -131,10 +131,9 @@ impl Parser<'_> {
         }
         let at = self.pos;
         let n = if rule.whole() {
-            Rational::from_integer(i128::from(self.signed(&format!(
-                "the {} after '{after}'",
-                rule.what()
-            ))?))
+            Rational::from_integer(i128::from(
+                self.signed(&format!("the {} after '{after}'", rule.what()))?,
+            ))
         } else {
             self.number(after)?
         };

@@ -54,7 +54,10 @@ fn fast_by_a_subdivided_pattern_changes_inside_the_cycle() {
         ["0 1/2 kick", "1/2 1/4 kick", "3/4 1/4 kick"]
     );
     // A rest in the argument is silence for its span.
-    assert_eq!(cycles("kick*<2 ~>", 2), [vec!["0 1/2 kick", "1/2 1/2 kick"], vec![]]);
+    assert_eq!(
+        cycles("kick*<2 ~>", 2),
+        [vec!["0 1/2 kick", "1/2 1/2 kick"], vec![]]
+    );
 }
 
 #[test]
@@ -144,7 +147,12 @@ fn polymeter_steps_by_a_pattern() {
             vec!["0 1/2 kick", "1/2 1/2 hat"],
             vec!["1 1/4 hat", "5/4 1/4 snare", "3/2 1/4 kick", "7/4 1/4 hat"],
             vec!["2 1/2 hat", "5/2 1/2 snare"],
-            vec!["3 1/4 kick", "13/4 1/4 hat", "7/2 1/4 snare", "15/4 1/4 kick"],
+            vec![
+                "3 1/4 kick",
+                "13/4 1/4 hat",
+                "7/2 1/4 snare",
+                "15/4 1/4 kick"
+            ],
         ]
     );
 }

@@ -295,7 +295,10 @@ pub fn pulses(ctx: &QueryContext) -> i128 {
 }
 
 /// The cycles `[from, to)` touches, as `(cycle, piece begin, piece end)`.
-pub fn cycles(from: Rational, to: Rational) -> impl Iterator<Item = (Rational, Rational, Rational)> {
+pub fn cycles(
+    from: Rational,
+    to: Rational,
+) -> impl Iterator<Item = (Rational, Rational, Rational)> {
     let mut cycle = from.floor();
     std::iter::from_fn(move || {
         if cycle >= to {

@@ -33,7 +33,8 @@ pub fn apply(
         } => {
             // One draw per nominal onset, shared by both sides, so a note is
             // either kept or replaced, never both (Tidal's `sometimesBy`).
-            let chosen = |p: &Placed| unit(chance::draw(ctx.seed, salt as usize, p.key)) < *probability;
+            let chosen =
+                |p: &Placed| unit(chance::draw(ctx.seed, salt as usize, p.key)) < *probability;
             let mut notes = inner(from, to);
             notes.retain(|p| !chosen(p));
             let mut changed = chain(transforms, from, to);

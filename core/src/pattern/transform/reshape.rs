@@ -73,7 +73,8 @@ pub fn apply(transform: &Transform, inner: &Inner, from: Rational, to: Rational)
                 let c = cycle.to_integer();
                 // Cycle c plays cycle floor(c/n) of the pattern, started
                 // (c mod n)/n of the way in.
-                let start = Rational::from_integer(c.div_euclid(n)) + Rational::new(c.rem_euclid(n), n);
+                let start =
+                    Rational::from_integer(c.div_euclid(n)) + Rational::new(c.rem_euclid(n), n);
                 notes.extend(shifted(inner, cycle - start, lo, hi));
             }
             notes
@@ -85,7 +86,11 @@ pub fn apply(transform: &Transform, inner: &Inner, from: Rational, to: Rational)
             }
             let length = x.abs().min(one);
             for (cycle, lo, hi) in cycles(from, to) {
-                let begin = if *x > zero { cycle } else { cycle + one - length };
+                let begin = if *x > zero {
+                    cycle
+                } else {
+                    cycle + one - length
+                };
                 let mut copy = zero;
                 while copy < one {
                     let by = cycle + copy - begin;

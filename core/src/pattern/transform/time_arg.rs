@@ -31,7 +31,11 @@ impl TimeArg {
             })?;
             return Ok(TimeArg::Pulses(n));
         }
-        let bad = || error(format!("expected a time like 0.25, \"1/8\" or \"1p\", got {text:?}"));
+        let bad = || {
+            error(format!(
+                "expected a time like 0.25, \"1/8\" or \"1p\", got {text:?}"
+            ))
+        };
         let value = match text.split_once('/') {
             Some((n, d)) => {
                 let n = parse_decimal(n.trim()).ok_or_else(bad)?;

@@ -123,7 +123,13 @@ fn euclid_and_euclid_inv_play_on_hits_and_rests() {
     );
     assert_eq!(
         cycle("a", &[e(3, 8, 0, true)], &[], 1),
-        ["9/8 1/8 a", "5/4 1/8 a", "3/2 1/8 a", "13/8 1/8 a", "15/8 1/8 a"]
+        [
+            "9/8 1/8 a",
+            "5/4 1/8 a",
+            "3/2 1/8 a",
+            "13/8 1/8 a",
+            "15/8 1/8 a"
+        ]
     );
     // The same as the mini-notation's `[a b](2,4)`: a whole cycle in each hit.
     assert_eq!(
@@ -189,7 +195,12 @@ fn off_adds_a_moved_and_transformed_copy() {
 #[test]
 fn superimpose_adds_a_transformed_copy() {
     assert_eq!(
-        cycle("a ~", &[Transform::Superimpose(vec![Transform::Fast(q(2, 1))])], &[], 0),
+        cycle(
+            "a ~",
+            &[Transform::Superimpose(vec![Transform::Fast(q(2, 1))])],
+            &[],
+            0
+        ),
         ["0 1/4 a", "0 1/2 a", "1/2 1/4 a"]
     );
 }
@@ -260,7 +271,14 @@ fn jux_pans_the_pattern_left_and_the_copy_right() {
 
 #[test]
 fn hurry_is_fast_with_the_rate_raised() {
-    let notes = notes_in("a b", &[Transform::Hurry(q(2, 1))], q(0, 1), q(1, 1), &[], 0);
+    let notes = notes_in(
+        "a b",
+        &[Transform::Hurry(q(2, 1))],
+        q(0, 1),
+        q(1, 1),
+        &[],
+        0,
+    );
     assert!(notes.iter().all(|n| n.rate_scale == 2.0), "{notes:?}");
     assert_eq!(
         show(notes),
@@ -331,7 +349,12 @@ fn some_cycles_transforms_whole_cycles() {
 
 #[test]
 fn queries_in_pieces_give_the_same_notes() {
-    let pieces = [(q(0, 1), q(1, 3)), (q(1, 3), q(5, 4)), (q(5, 4), q(13, 4)), (q(13, 4), q(4, 1))];
+    let pieces = [
+        (q(0, 1), q(1, 3)),
+        (q(1, 3), q(5, 4)),
+        (q(5, 4), q(13, 4)),
+        (q(13, 4), q(4, 1)),
+    ];
     let list: Vec<Vec<Transform>> = vec![
         vec![Transform::Ply(q(3, 1))],
         vec![Transform::Palindrome],
@@ -368,10 +391,24 @@ fn queries_in_pieces_give_the_same_notes() {
         vec![Transform::Hurry(q(3, 2))],
     ];
     for ts in list {
-        let whole = show(notes_in("<a c> b [c d]", &ts, q(0, 1), q(4, 1), &[2, 2, 3], 5));
+        let whole = show(notes_in(
+            "<a c> b [c d]",
+            &ts,
+            q(0, 1),
+            q(4, 1),
+            &[2, 2, 3],
+            5,
+        ));
         let mut split = Vec::new();
         for (from, to) in pieces {
-            split.extend(show(notes_in("<a c> b [c d]", &ts, from, to, &[2, 2, 3], 5)));
+            split.extend(show(notes_in(
+                "<a c> b [c d]",
+                &ts,
+                from,
+                to,
+                &[2, 2, 3],
+                5,
+            )));
         }
         split.sort();
         let mut whole_sorted = whole.clone();
