@@ -143,12 +143,13 @@ fn script(c: &mut Criterion) {
     assert!(steps.take_messages().is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 
-    // Issue 15: one bar of 16 loops, each with two parameter patterns and a
-    // function transform, planned (queried and turned into events). Target < 1 ms.
+    // Issue 15: one bar of 16 loops, each with two parameter patterns, one
+    // signal and a function transform, planned (queried and turned into
+    // events). Target < 1 ms.
     let mut params = String::from("metre(\"2+2+3/8\");\ntempo(137);\nseed(3);\n");
     for i in 0..16 {
         params.push_str(&format!(
-            "live_loop(\"p{i}\", \"{}\").gain(\"1 0.5 <0.8 0.6> 0.5\").pan(\"<-0.5 0.5> [0 0.25]\").sometimes(|p| p.ply(2));\n",
+            "live_loop(\"p{i}\", \"{}\").gain(\"1 0.5 <0.8 0.6> 0.5\").pan(\"<-0.5 0.5> [0 0.25]\").rate(sine.slow(8).range(0.9, 1.1)).sometimes(|p| p.ply(2));\n",
             PATTERNS[i % 4]
         ));
     }
