@@ -75,6 +75,9 @@ fn function_arg(ctx: &NativeCallContext, f: &Dynamic) -> Res<Vec<Transform>> {
 /// The error a function argument's own code raised, without the layers of
 /// "in call to function" around it, so the message reads as the value's.
 fn innermost(e: Box<EvalAltResult>) -> Box<EvalAltResult> {
+    if !matches!(*e, EvalAltResult::ErrorInFunctionCall(..)) {
+        return e;
+    }
     match *e {
         EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => innermost(inner),
         other => Box::new(other),
