@@ -14,15 +14,18 @@ use loam::schedule::{BarHook, Planner, Scheduler};
 use loam::script::Script;
 use loam::sound::SoundBank;
 
+/// The loops' patterns.
+const PATTERNS: [&str; 4] = [
+    "kick ~ | snare ~ | kick ~ kick",
+    "hat*2 | hat*2 | hat*3",
+    "rim(3,8) | ~ | bell ~ ~",
+    "<clap ~> ~ | ~ | tom hightom lowtom",
+];
+
 /// A 200-line script: 16 loops, half of them functions of the bar, helpers, a bar() plan.
 fn long_script() -> String {
     let mut s = String::from("metre(\"2+2+3/8\");\ntempo(137);\nseed(3);\n");
-    let pats = [
-        "kick ~ | snare ~ | kick ~ kick",
-        "hat*2 | hat*2 | hat*3",
-        "rim(3,8) | ~ | bell ~ ~",
-        "<clap ~> ~ | ~ | tom hightom lowtom",
-    ];
+    let pats = PATTERNS;
     for i in 0..16 {
         if i % 2 == 0 {
             s.push_str(&format!(
@@ -139,6 +142,31 @@ fn script(c: &mut Criterion) {
     });
     assert!(steps.take_messages().is_empty());
     let _ = std::fs::remove_dir_all(&dir);
+
+    // Issue 15: one bar of 16 loops, each with two parameter patterns, one
+    // signal and a function transform, planned (queried and turned into
+    // events). Target < 1 ms.
+    let mut params = String::from("metre(\"2+2+3/8\");\ntempo(137);\nseed(3);\n");
+    for i in 0..16 {
+        params.push_str(&format!(
+            "live_loop(\"p{i}\", \"{}\").gain(\"1 0.5 <0.8 0.6> 0.5\").pan(\"<-0.5 0.5> [0 0.25]\").rate(sine.slow(8).range(0.9, 1.1)).sometimes(|p| p.ply(2));\n",
+            PATTERNS[i % 4]
+        ));
+    }
+    let (_, changes) = Script::from_source(path, &params).unwrap();
+    let mut planner = Planner::new(48_000, SoundBank::with_drum_kit(48_000));
+    for ch in changes {
+        planner.apply(ch);
+    }
+    group.bench_function(
+        "plan one bar of 16 loops with two parameter patterns each",
+        |b| {
+            b.iter(|| {
+                let events = planner.plan_next_bar();
+                assert!(!events.is_empty());
+            })
+        },
+    );
 
     let (mut runaway, _) = Script::from_source(path, "live_loop(\"a\", \"kick\");").unwrap();
     group.bench_function("cut off an infinite loop", |b| {

@@ -364,6 +364,9 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     });
 
     register_transforms(engine, shared);
+    super::functions::register(engine, shared);
+    super::params::register(engine, shared);
+    super::params::register_signals(engine, shared);
     register_models(engine, shared);
     super::trained::register(engine, shared);
 
@@ -556,7 +559,7 @@ fn register_setter(
 
 impl LoopRef {
     /// `loop 'NAME': ` in front of a message.
-    fn in_loop(&self, e: impl std::fmt::Display) -> String {
+    pub(super) fn in_loop(&self, e: impl std::fmt::Display) -> String {
         format!("loop '{}': {e}", self.name)
     }
 }
@@ -572,7 +575,7 @@ fn octave(k: i64) -> Result<TempoOctave, Box<dyn std::error::Error>> {
 /// decimals, so `0.00390625` is exactly 1/256), else to a billionth; write
 /// `"1/3"` for an exact third. The rule is checked on the number given, so
 /// every entry refuses the same values with the same message.
-fn exact(v: &Dynamic, rule: values::Rule) -> Res<crate::time::Rational> {
+pub(super) fn exact(v: &Dynamic, rule: values::Rule) -> Res<crate::time::Rational> {
     let text = v.clone().try_cast::<String>();
     let decimal = match &text {
         Some(t) => t.trim().parse::<f64>().ok(),
@@ -599,7 +602,7 @@ pub(super) fn number(v: &Dynamic) -> Res<f64> {
 /// Adds a transform to a loop, refusing it (and leaving the loop as it was)
 /// when the loop would pass [`crate::pattern::MAX_EVENTS_PER_CYCLE`] or
 /// [`crate::pattern::MAX_TRANSFORMS`].
-fn add_transform(s: &Shared, l: &LoopRef, t: Transform) -> Res<()> {
+pub(super) fn add_transform(s: &Shared, l: &LoopRef, t: Transform) -> Res<()> {
     let mut collected = s.collected();
     let Some(e) = collected.loops.get_mut(&l.name) else {
         return Ok(());
@@ -613,23 +616,26 @@ fn add_transform(s: &Shared, l: &LoopRef, t: Transform) -> Res<()> {
 }
 
 /// The text of a runtime error made by [`fail`].
-fn message(e: &EvalAltResult) -> String {
+pub(super) fn message(e: &EvalAltResult) -> String {
     match e {
         EvalAltResult::ErrorRuntime(d, _) => d.to_string(),
         other => other.to_string(),
     }
 }
 
-fn checked(t: Transform) -> Res<Transform> {
+pub(super) fn checked(t: Transform) -> Res<Transform> {
     t.check().or_else(|e| fail(e.to_string()))?;
     Ok(t)
 }
 
+/// Makes a transform from a script's arguments.
+pub(super) type Make = fn(&[Dynamic]) -> Res<Transform>;
+
 /// Transforms: free functions make a `Transform` value (for `every`), loop
-/// methods of the same name add one to the loop.
+/// methods of the same name add one to the loop, and methods on a
+/// [`super::functions::Chain`] (the `p` of `|p| p.fast(2)`) add one to it.
 fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_type_with_name::<Transform>("Transform");
-    type Make = fn(&[Dynamic]) -> Res<Transform>;
     let makers: [(&str, usize, Make); 9] = [
         ("fast", 1, |a| {
             checked(Transform::Fast(exact(&a[0], values::FAST)?))
@@ -668,30 +674,7 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
         ("velocity", 1, |a| checked(Transform::Gain(number(&a[0])?))),
     ];
     for (name, arity, make) in makers {
-        let s = shared.clone();
-        // On a loop, a refused value names the loop.
-        let push = move |l: &LoopRef, args: &[Dynamic]| -> Res<LoopRef> {
-            let t = make(args).or_else(|e| fail(l.in_loop(message(&e))))?;
-            add_transform(&s, l, t)?;
-            Ok(l.clone())
-        };
-        match arity {
-            0 => {
-                engine.register_fn(name, move || make(&[]));
-                engine.register_fn(name, move |l: &mut LoopRef| push(l, &[]));
-            }
-            1 => {
-                engine.register_fn(name, move |a: Dynamic| make(&[a]));
-                let push1 = push.clone();
-                engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic| push1(l, &[a]));
-            }
-            _ => {
-                engine.register_fn(name, move |a: Dynamic, b: Dynamic| make(&[a, b]));
-                engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic, b: Dynamic| {
-                    push(l, &[a, b])
-                });
-            }
-        }
+        register_maker(engine, shared, name, arity, make);
     }
     let s = shared.clone();
     engine.register_fn(
@@ -855,4 +838,62 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_fn("model_unload", move |name: &str| {
         push(&s, ModelOp::Unload { name: name.into() });
     });
+}
+
+/// Registers one transform maker of `arity` (0 to 3) arguments three ways:
+/// a free function giving the transform, a loop method adding it to the
+/// loop (a refused value names the loop), and a method on a function's
+/// [`super::functions::Chain`].
+pub(super) fn register_maker(
+    engine: &mut Engine,
+    shared: &Arc<Shared>,
+    name: &'static str,
+    arity: usize,
+    make: Make,
+) {
+    use super::functions::Chain;
+    let s = shared.clone();
+    let push = move |l: &LoopRef, args: &[Dynamic]| -> Res<LoopRef> {
+        let t = make(args).or_else(|e| fail(l.in_loop(message(&e))))?;
+        add_transform(&s, l, t)?;
+        Ok(l.clone())
+    };
+    let chain = move |c: &mut Chain, args: &[Dynamic]| -> Res<Chain> {
+        c.push(make(args)?)?;
+        Ok(c.clone())
+    };
+    match arity {
+        0 => {
+            engine.register_fn(name, move || make(&[]));
+            engine.register_fn(name, move |l: &mut LoopRef| push(l, &[]));
+            engine.register_fn(name, move |c: &mut Chain| chain(c, &[]));
+        }
+        1 => {
+            engine.register_fn(name, move |a: Dynamic| make(&[a]));
+            engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic| push(l, &[a]));
+            engine.register_fn(name, move |c: &mut Chain, a: Dynamic| chain(c, &[a]));
+        }
+        2 => {
+            engine.register_fn(name, move |a: Dynamic, b: Dynamic| make(&[a, b]));
+            engine.register_fn(name, move |l: &mut LoopRef, a: Dynamic, b: Dynamic| {
+                push(l, &[a, b])
+            });
+            engine.register_fn(name, move |c: &mut Chain, a: Dynamic, b: Dynamic| {
+                chain(c, &[a, b])
+            });
+        }
+        _ => {
+            engine.register_fn(name, move |a: Dynamic, b: Dynamic, d: Dynamic| {
+                make(&[a, b, d])
+            });
+            engine.register_fn(
+                name,
+                move |l: &mut LoopRef, a: Dynamic, b: Dynamic, d: Dynamic| push(l, &[a, b, d]),
+            );
+            engine.register_fn(
+                name,
+                move |c: &mut Chain, a: Dynamic, b: Dynamic, d: Dynamic| chain(c, &[a, b, d]),
+            );
+        }
+    }
 }

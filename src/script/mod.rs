@@ -9,8 +9,10 @@
 
 pub mod api;
 pub mod error;
+pub mod functions;
 pub mod host;
 pub mod imports;
+pub mod params;
 pub mod job;
 pub mod runner;
 pub mod store;

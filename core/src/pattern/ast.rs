@@ -4,6 +4,7 @@
 //! parser tests compare it against expected trees.
 
 use crate::time::Rational;
+use num_traits::Signed;
 
 /// One node of a parsed pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +73,40 @@ pub enum Node {
     },
     /// Top-level `a b | c | d e f`: one part per pulse group of the current metre.
     Metre(Vec<Node>),
+    /// A number in an operator's argument pattern (`2` in `a*<2 3>`), never a sound.
+    Number(Rational),
+    /// An operator whose arguments are patterns of numbers: `a*<2 3>`,
+    /// `a(<3 5>,8,<0 2>)`, `{a b c}%<2 4>`. As in Tidal, the arguments give
+    /// the structure: while an argument's event lasts, the child plays as if
+    /// the operator had that constant value (Tidal's `innerJoin`), so an
+    /// event keeps its place in the child's own time.
+    Patterned {
+        /// The child (for [`ArgOp::Steps`], a [`Node::Poly`] whose `steps` are ignored).
+        node: Box<Node>,
+        /// Which operator.
+        op: ArgOp,
+        /// One pattern of [`Node::Number`]s per operand (three for Euclid:
+        /// pulses, steps, rotation; one for the others).
+        args: Vec<Node>,
+    },
+}
+
+/// An operator that takes patterned arguments (see [`Node::Patterned`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgOp {
+    /// `*x`: `x` cycles of the child per cycle.
+    Fast,
+    /// `/x`: one cycle of the child per `x` cycles.
+    Slow,
+    /// `(pulses,steps,rotation)`.
+    Euclid,
+    /// `{..}%x`: `x` steps per cycle.
+    Steps,
+    /// `?x`: drop each event with probability `x`; `id` is the byte offset of the `?`.
+    Degrade {
+        /// Byte offset of the `?` in the source.
+        id: usize,
+    },
 }
 
 /// A step of a sequence: a node and its relative length (`@` weight, `_` elongation).
@@ -145,6 +180,29 @@ impl Node {
             Node::Fast { node, factor } => node.resolution().saturating_mul(factor_size(*factor)),
             Node::Euclid { node, steps, .. } => node.resolution().saturating_mul(*steps as u128),
             Node::Degrade { node, .. } => node.resolution(),
+            Node::Number(_) => 1,
+            Node::Patterned { node, op, args } => {
+                let args_res = args
+                    .iter()
+                    .fold(1u128, |acc, a| acc.saturating_mul(a.resolution()));
+                let most = |i: usize| {
+                    args.get(i).map_or(1, |a| {
+                        a.numbers().into_iter().map(factor_size).max().unwrap_or(1)
+                    })
+                };
+                let own = match op {
+                    ArgOp::Euclid => most(1),
+                    ArgOp::Steps => {
+                        let poly = node.resolution();
+                        return poly.saturating_mul(most(0)).saturating_mul(args_res);
+                    }
+                    ArgOp::Degrade { .. } => 1,
+                    ArgOp::Fast | ArgOp::Slow => most(0),
+                };
+                node.resolution()
+                    .saturating_mul(own)
+                    .saturating_mul(args_res)
+            }
             Node::Metre(parts) => {
                 // Metre groups are unknown until query time; allow for up to 64 pulses.
                 let parts = parts.iter().map(Node::resolution).max().unwrap_or(1);
@@ -180,6 +238,39 @@ impl Node {
             Node::Fast { node, factor } => node.density().saturating_mul(ceil_size(*factor)),
             Node::Euclid { node, steps, .. } => node.density().saturating_mul(*steps as u128),
             Node::Degrade { node, .. } => node.density(),
+            Node::Number(_) => 1,
+            Node::Patterned { node, op, args } => {
+                // Each event of the arguments (their pieces multiply) plays
+                // the child once, cut at its edges: one more event per piece.
+                let pieces = args
+                    .iter()
+                    .fold(1u128, |acc, a| acc.saturating_mul(a.density().max(1)));
+                let most = |i: usize| {
+                    args.get(i).map_or(1, |a| {
+                        a.numbers()
+                            .into_iter()
+                            .map(|r| ceil_size(r.abs()))
+                            .max()
+                            .unwrap_or(1)
+                    })
+                };
+                let per_piece = match op {
+                    ArgOp::Fast => node.density().saturating_mul(most(0).saturating_add(1)),
+                    ArgOp::Slow | ArgOp::Degrade { .. } => node.density().saturating_mul(2),
+                    ArgOp::Euclid => node.density().saturating_mul(most(1).saturating_add(1)),
+                    ArgOp::Steps => match &**node {
+                        Node::Poly { layers, .. } => {
+                            let widest = layers.iter().fold(0u128, |acc, layer| {
+                                let count = layer.iter().map(|s| s.node.density()).sum::<u128>();
+                                acc.saturating_add(count)
+                            });
+                            widest.saturating_mul(most(0).saturating_add(1))
+                        }
+                        other => other.density(),
+                    },
+                };
+                per_piece.saturating_mul(pieces)
+            }
             Node::Metre(parts) => {
                 // The metre's group count is unknown until query time; parts
                 // repeat to fill the groups, so allow for up to 16 groups.
@@ -187,6 +278,33 @@ impl Node {
                 most.saturating_mul(parts.len().max(16) as u128)
             }
         }
+    }
+}
+
+impl Node {
+    /// Every [`Node::Number`] in this tree, in source order (with repeats).
+    pub fn numbers(&self) -> Vec<Rational> {
+        fn walk(node: &Node, out: &mut Vec<Rational>) {
+            match node {
+                Node::Number(n) => out.push(*n),
+                Node::Rest | Node::Sound { .. } => {}
+                Node::Seq(steps) | Node::Alt(steps) => {
+                    steps.iter().for_each(|s| walk(&s.node, out))
+                }
+                Node::Stack(nodes) | Node::Metre(nodes) => nodes.iter().for_each(|n| walk(n, out)),
+                Node::Choice { options, .. } => options.iter().for_each(|n| walk(n, out)),
+                Node::Poly { layers, .. } => {
+                    layers.iter().flatten().for_each(|s| walk(&s.node, out))
+                }
+                Node::Fast { node, .. }
+                | Node::Euclid { node, .. }
+                | Node::Degrade { node, .. } => walk(node, out),
+                Node::Patterned { node, .. } => walk(node, out),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
     }
 }
 

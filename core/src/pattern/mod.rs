@@ -72,6 +72,7 @@ mod euclid;
 mod metre;
 mod parse;
 mod query;
+pub mod signal;
 pub mod splitmix;
 pub mod transform;
 pub mod values;
@@ -80,7 +81,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::time::Rational;
-pub use ast::{Accent, Node, Step};
+pub use ast::{Accent, ArgOp, Node, Step};
 pub use euclid::euclid;
 pub use metre::{group_slots, GroupSlot};
 pub use transform::{
@@ -142,6 +143,47 @@ impl Pattern {
         Ok(Pattern {
             root: Arc::new(parse::parse(src)?),
         })
+    }
+
+    /// Parses a parameter pattern: mini-notation whose steps are numbers
+    /// (`"1 0.5 <0.8 1>"`, `"0*4 1"`), each checked by `rule` (a value
+    /// outside it is an error at its column, as a word that is not a number).
+    pub fn parse_values(src: &str, rule: values::Rule) -> Result<Pattern, PatternError> {
+        Ok(Pattern {
+            root: Arc::new(parse::parse_values(src, rule)?),
+        })
+    }
+
+    /// The value a parameter pattern ([`Pattern::parse_values`]) holds at
+    /// each of `times` (absolute cycles): the value of the event whose span
+    /// contains the time, the first layer's where layers overlap; `None` in
+    /// a rest. Queries each cycle the times touch once.
+    pub fn values_at(&self, times: &[Rational], ctx: &QueryContext) -> Vec<Option<Rational>> {
+        let mut out = vec![None; times.len()];
+        let mut order: Vec<usize> = (0..times.len()).collect();
+        order.sort_by_key(|&i| times[i]);
+        let mut haps = Vec::new();
+        let mut cycle: Option<Rational> = None;
+        for i in order {
+            let t = times[i];
+            let c = t.floor();
+            if cycle != Some(c) {
+                cycle = Some(c);
+                haps = query::query(
+                    &self.root,
+                    query::Span {
+                        begin: c,
+                        end: c + 1,
+                    },
+                    ctx,
+                );
+            }
+            out[i] = haps
+                .iter()
+                .find(|h| h.part.begin <= t && t < h.part.end)
+                .map(|h| h.value);
+        }
+        out
     }
 
     /// The parsed tree.

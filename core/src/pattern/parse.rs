@@ -5,12 +5,14 @@
 //! finest subdivision are bounded, so hostile input gets an error, never a
 //! stack overflow or an arithmetic overflow at query time.
 
-use super::ast::{Accent, Node, Step};
+use super::ast::{Accent, ArgOp, Node, Step};
 use super::values;
 use super::PatternError;
 use crate::time::Rational;
 
 mod operands;
+
+use operands::{Arg, Operand};
 
 /// Deepest bracket nesting accepted.
 const MAX_NESTING: usize = 16;
@@ -30,6 +32,22 @@ pub fn parse(src: &str) -> Result<Node, PatternError> {
         bytes: src.as_bytes(),
         pos: 0,
         depth: 0,
+        numbers: None,
+    };
+    let node = parser.group(Bracket::Top)?;
+    check_size(&node, 0)?;
+    Ok(node)
+}
+
+/// Parses a pattern of numbers (`"1 0.5 <0.8 1>"`), each checked by `rule`:
+/// a parameter pattern. Errors point at the offending byte.
+pub fn parse_values(src: &str, rule: values::Rule) -> Result<Node, PatternError> {
+    let mut parser = Parser {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        depth: 0,
+        numbers: Some(Operand::Value(rule)),
     };
     let node = parser.group(Bracket::Top)?;
     check_size(&node, 0)?;
@@ -109,6 +127,9 @@ struct Parser<'s> {
     bytes: &'s [u8],
     pos: usize,
     depth: usize,
+    /// Inside an operator's argument pattern (`<2 3>` in `a*<2 3>`): words
+    /// are numbers, checked by this operand's rule.
+    numbers: Option<Operand>,
 }
 
 impl Parser<'_> {
@@ -182,13 +203,27 @@ impl Parser<'_> {
                     .into_iter()
                     .map(|l| l.parts.into_iter().flatten().collect())
                     .collect();
-                let steps = if self.peek() == Some(b'%') {
-                    self.pos += 1;
-                    Some(self.positive_number('%', "steps per cycle")?)
-                } else {
-                    None
-                };
-                Node::Poly { layers, steps }
+                if self.peek() != Some(b'%') {
+                    return Ok(Node::Poly {
+                        layers,
+                        steps: None,
+                    });
+                }
+                self.pos += 1;
+                match self.operand('%', Operand::StepsPerCycle)? {
+                    Arg::Fixed(n) => Node::Poly {
+                        layers,
+                        steps: Some(n),
+                    },
+                    Arg::Patterned(steps) => Node::Patterned {
+                        node: Box::new(Node::Poly {
+                            layers,
+                            steps: None,
+                        }),
+                        op: ArgOp::Steps,
+                        args: vec![steps],
+                    },
+                }
             }
         })
     }
@@ -288,6 +323,12 @@ impl Parser<'_> {
                     let Some(last) = steps.last().cloned() else {
                         return Err(error(at, "'!' has no step before it to repeat"));
                     };
+                    if self.peek() == Some(b'<') {
+                        return Err(error(
+                            self.pos,
+                            "'!' repeats a step a plain number of times (the number of steps cannot change per cycle: write '<[a a] [a a a]>')",
+                        ));
+                    }
                     let copies = if self.peek().is_some_and(|b| b.is_ascii_digit()) {
                         let count_at = self.pos;
                         let n = self.integer()?;
@@ -336,34 +377,60 @@ impl Parser<'_> {
             self.pos += 1;
             let node = std::mem::replace(&mut step.node, Node::Rest);
             step.node = match b {
-                b'*' => Node::Fast {
-                    node: Box::new(node),
-                    factor: self.positive_number('*', "factor")?,
-                },
-                b'/' => Node::Fast {
-                    node: Box::new(node),
-                    factor: self.positive_number('/', "factor")?.recip(),
-                },
-                b'?' => {
-                    let probability = if self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                        let p_at = self.pos;
-                        let p = self.number('?')?;
-                        values::DEGRADE
-                            .check(as_f64(p))
-                            .map_err(|e| error(p_at, e.to_string()))?;
-                        p
-                    } else {
-                        Rational::new(1, 2)
+                b'*' | b'/' => {
+                    let (slow, op) = match b {
+                        b'*' => (false, ArgOp::Fast),
+                        _ => (true, ArgOp::Slow),
                     };
-                    Node::Degrade {
-                        node: Box::new(node),
-                        probability,
-                        id: at,
+                    match self.operand(b as char, Operand::Factor)? {
+                        Arg::Fixed(n) => Node::Fast {
+                            node: Box::new(node),
+                            factor: if slow { n.recip() } else { n },
+                        },
+                        Arg::Patterned(arg) => Node::Patterned {
+                            node: Box::new(node),
+                            op,
+                            args: vec![arg],
+                        },
+                    }
+                }
+                b'?' => {
+                    let bracket = matches!(self.peek(), Some(b'<' | b'[' | b'{'));
+                    let probability = if bracket || self.peek().is_some_and(|b| b.is_ascii_digit())
+                    {
+                        self.operand('?', Operand::Probability)?
+                    } else {
+                        Arg::Fixed(Rational::new(1, 2))
+                    };
+                    match probability {
+                        Arg::Fixed(probability) => Node::Degrade {
+                            node: Box::new(node),
+                            probability,
+                            id: at,
+                        },
+                        Arg::Patterned(arg) => Node::Patterned {
+                            node: Box::new(node),
+                            op: ArgOp::Degrade { id: at },
+                            args: vec![arg],
+                        },
                     }
                 }
                 b'(' => self.euclid(node, at)?,
                 b'@' => {
-                    step.weight = self.positive_number('@', "weight")?;
+                    if matches!(self.peek(), Some(b'<' | b'[' | b'{')) {
+                        return Err(error(
+                            self.pos,
+                            "'@' takes a plain number (a step's weight cannot change per cycle)",
+                        ));
+                    }
+                    // NOTE: as in Tidal, each `@w` adds `w - 1` to the
+                    // weight (and each `_` adds 1): `a@3@2` weighs 4.
+                    let w = self.positive_number('@', "weight")?;
+                    let weight = step.weight + w - 1;
+                    if weight <= Rational::from_integer(0) {
+                        return Err(error(at, "the step's weight must stay greater than zero"));
+                    }
+                    step.weight = weight;
                     node
                 }
                 _ => {
@@ -384,6 +451,11 @@ impl Parser<'_> {
         };
         let bracket = match b {
             b'~' => {
+                self.pos += 1;
+                return Ok(Node::Rest);
+            }
+            // `-` alone is a rest, as in Strudel; `-1` is a number and `a-b` a name.
+            b'-' if !self.peek_at(1).is_some_and(is_word_byte) => {
                 self.pos += 1;
                 return Ok(Node::Rest);
             }
@@ -424,6 +496,17 @@ impl Parser<'_> {
         let start = self.pos;
         while self.peek().is_some_and(is_word_byte) {
             self.pos += 1;
+        }
+        if let Some(rule) = self.numbers {
+            let text = &self.src[start..self.pos];
+            let n = operands::number_text(text).ok_or_else(|| {
+                error(
+                    start,
+                    format!("expected a number for the {}, found '{text}'", rule.what()),
+                )
+            })?;
+            rule.check(n, start)?;
+            return Ok(Node::Number(n));
         }
         let name = self.src[start..self.pos].to_string();
         let mut variant = 0;

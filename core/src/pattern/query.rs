@@ -8,7 +8,7 @@
 //! maps to absolute cycles, so random draws are made at absolute onsets: `a?!4`
 //! draws four times, not once.
 
-use super::ast::{Node, Step};
+use super::ast::{Accent, ArgOp, Node, Step};
 use super::{chance, euclid, metre, QueryContext};
 use crate::time::Rational;
 
@@ -26,8 +26,16 @@ pub struct Hap<'a> {
     pub part: Span,
     pub name: &'a str,
     pub variant: u32,
-    pub accent: &'a super::ast::Accent,
+    pub accent: &'a Accent,
+    /// The number of a [`Node::Number`] (an operand pattern's value); 0 for sounds.
+    pub value: Rational,
 }
+
+/// The accent of a hap that is a number, not a sound.
+static NO_ACCENT: Accent = Accent {
+    velocity: Rational::new_raw(1, 1),
+    nudge: Rational::new_raw(0, 1),
+};
 
 impl Hap<'_> {
     /// True when this fragment starts at the event's onset.
@@ -130,7 +138,28 @@ fn eval<'a>(
                     name,
                     variant: *variant,
                     accent,
+                    value: Rational::from_integer(0),
                 });
+            }
+        }
+        Node::Number(n) => {
+            for (cycle, piece) in cycles(span) {
+                out.push(Hap {
+                    whole: Span {
+                        begin: cycle,
+                        end: cycle + 1,
+                    },
+                    part: piece,
+                    name: "",
+                    variant: 0,
+                    accent: &NO_ACCENT,
+                    value: *n,
+                });
+            }
+        }
+        Node::Patterned { node, op, args } => {
+            for (part, values) in operand_pieces(args, span, abs, env) {
+                eval_with(node, *op, &values, part, abs, env, out);
             }
         }
         Node::Seq(steps) => eval_seq(steps, span, abs, env, out),
@@ -145,19 +174,7 @@ fn eval<'a>(
                 eval_seq(steps, span, abs, env, out)
             });
         }
-        Node::Poly { layers, steps } => {
-            let Some(first) = layers.first() else { return };
-            let base = steps.unwrap_or_else(|| first.iter().map(|s| s.weight).sum());
-            for layer in layers {
-                let total: Rational = layer.iter().map(|s| s.weight).sum();
-                if total == Rational::from_integer(0) {
-                    continue;
-                }
-                eval_fast(base / total, span, abs, out, |span, abs, out| {
-                    eval_seq(layer, span, abs, env, out)
-                });
-            }
-        }
+        Node::Poly { layers, steps } => eval_poly(layers, *steps, span, abs, env, out),
         Node::Choice { id, options } => {
             if options.is_empty() {
                 return;
@@ -183,39 +200,12 @@ fn eval<'a>(
             pulses,
             steps,
             rotation,
-        } => {
-            let n = i128::from(*steps);
-            let slots: Vec<_> = euclid::euclid(*pulses, *steps, *rotation)
-                .into_iter()
-                .enumerate()
-                .filter(|&(_, hit)| hit)
-                .map(|(j, _)| {
-                    (
-                        Rational::new(j as i128, n),
-                        Rational::new(j as i128 + 1, n),
-                        &**node,
-                    )
-                })
-                .collect();
-            eval_slots(&slots, span, abs, env, out);
-        }
+        } => eval_euclid(node, *pulses, *steps, *rotation, span, abs, env, out),
         Node::Degrade {
             node,
             probability,
             id,
-        } => {
-            let start = out.len();
-            eval(node, span, abs, env, out);
-            let mut kept = start;
-            for i in start..out.len() {
-                let onset = abs.at(out[i].whole.begin);
-                if !chance::dropped(chance::draw(env.seed, *id, onset), *probability) {
-                    out.swap(kept, i);
-                    kept += 1;
-                }
-            }
-            out.truncate(kept);
-        }
+        } => eval_degrade(node, *probability, *id, span, abs, env, out),
         Node::Metre(parts) => {
             let slots: Vec<_> = metre::group_slots(env.groups, parts.len())
                 .into_iter()
@@ -223,6 +213,148 @@ fn eval<'a>(
                 .collect();
             eval_slots(&slots, span, abs, env, out);
         }
+    }
+}
+
+/// `{a b c, d e}`: every layer at `steps` steps per cycle (the first layer's count if `None`).
+fn eval_poly<'a>(
+    layers: &'a [Vec<Step>],
+    steps: Option<Rational>,
+    span: Span,
+    abs: ToAbsolute,
+    env: &QueryContext,
+    out: &mut Vec<Hap<'a>>,
+) {
+    let Some(first) = layers.first() else { return };
+    let base = steps.unwrap_or_else(|| first.iter().map(|s| s.weight).sum());
+    for layer in layers {
+        let total: Rational = layer.iter().map(|s| s.weight).sum();
+        if total == Rational::from_integer(0) {
+            continue;
+        }
+        eval_fast(base / total, span, abs, out, |span, abs, out| {
+            eval_seq(layer, span, abs, env, out)
+        });
+    }
+}
+
+/// The child on the hits of the Euclidean rhythm, each hit one child cycle.
+#[allow(clippy::too_many_arguments)]
+fn eval_euclid<'a>(
+    node: &'a Node,
+    pulses: i64,
+    steps: u32,
+    rotation: i64,
+    span: Span,
+    abs: ToAbsolute,
+    env: &QueryContext,
+    out: &mut Vec<Hap<'a>>,
+) {
+    let n = i128::from(steps);
+    let slots: Vec<_> = euclid::euclid(pulses, steps, rotation)
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, hit)| hit)
+        .map(|(j, _)| {
+            (
+                Rational::new(j as i128, n),
+                Rational::new(j as i128 + 1, n),
+                node,
+            )
+        })
+        .collect();
+    eval_slots(&slots, span, abs, env, out);
+}
+
+/// The child's events, each dropped with `probability` by the seeded draw at its absolute onset.
+#[allow(clippy::too_many_arguments)]
+fn eval_degrade<'a>(
+    node: &'a Node,
+    probability: Rational,
+    id: usize,
+    span: Span,
+    abs: ToAbsolute,
+    env: &QueryContext,
+    out: &mut Vec<Hap<'a>>,
+) {
+    let start = out.len();
+    eval(node, span, abs, env, out);
+    let mut kept = start;
+    for i in start..out.len() {
+        let onset = abs.at(out[i].whole.begin);
+        if !chance::dropped(chance::draw(env.seed, id, onset), probability) {
+            out.swap(kept, i);
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
+}
+
+/// The pieces of `span` over which every operand pattern holds one value,
+/// with those values (Tidal's `<*>` on the operands: each piece is where one
+/// event of every operand overlaps). A rest in any operand leaves a gap.
+fn operand_pieces(
+    args: &[Node],
+    span: Span,
+    abs: ToAbsolute,
+    env: &QueryContext,
+) -> Vec<(Span, Vec<Rational>)> {
+    let mut pieces = vec![(span, Vec::with_capacity(args.len()))];
+    for arg in args {
+        let mut haps = Vec::new();
+        eval(arg, span, abs, env, &mut haps);
+        let mut next = Vec::with_capacity(pieces.len());
+        for (piece, values) in &pieces {
+            for hap in &haps {
+                let begin = piece.begin.max(hap.part.begin);
+                let end = piece.end.min(hap.part.end);
+                if begin < end {
+                    let mut values = values.clone();
+                    values.push(hap.value);
+                    next.push((Span { begin, end }, values));
+                }
+            }
+        }
+        pieces = next;
+    }
+    pieces
+}
+
+/// The child under `op` with constant operands `values`, over `span`: one
+/// piece of a [`Node::Patterned`]. The parser has checked every value.
+fn eval_with<'a>(
+    node: &'a Node,
+    op: ArgOp,
+    values: &[Rational],
+    span: Span,
+    abs: ToAbsolute,
+    env: &QueryContext,
+    out: &mut Vec<Hap<'a>>,
+) {
+    let value = |i: usize| values.get(i).copied().unwrap_or_default();
+    match op {
+        ArgOp::Fast => eval_fast(value(0), span, abs, out, |span, abs, out| {
+            eval(node, span, abs, env, out)
+        }),
+        ArgOp::Slow if value(0) > Rational::from_integer(0) => {
+            eval_fast(value(0).recip(), span, abs, out, |span, abs, out| {
+                eval(node, span, abs, env, out)
+            })
+        }
+        ArgOp::Slow => {}
+        ArgOp::Euclid => {
+            let whole = |i: usize| i64::try_from(value(i).to_integer()).unwrap_or(0);
+            let steps = u32::try_from(whole(1)).unwrap_or(0);
+            eval_euclid(node, whole(0), steps, whole(2), span, abs, env, out);
+        }
+        ArgOp::Steps => {
+            if let Node::Poly { layers, .. } = node {
+                if value(0) > Rational::from_integer(0) {
+                    eval_poly(layers, Some(value(0)), span, abs, env, out);
+                }
+            }
+        }
+        ArgOp::Degrade { id } => eval_degrade(node, value(0), id, span, abs, env, out),
     }
 }
 

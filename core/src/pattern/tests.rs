@@ -429,3 +429,5 @@ fn far_cycles_and_awkward_spans_stay_exact() {
         .collect();
     assert_eq!(whole, split);
 }
+
+mod patterned;

@@ -81,11 +81,19 @@
 //! density and the product of `Fast` factors.
 
 mod apply;
+mod branch;
+mod params;
+mod reshape;
+mod time_arg;
+
+pub use params::{Control, Values};
+pub use time_arg::TimeArg;
 
 use std::fmt;
 
 use super::{values, Pattern, QueryContext};
 use crate::time::Rational;
+use num_traits::Signed;
 
 /// The largest `Fast`/`Slow` factor [`Transform::check`] accepts.
 pub const MAX_FACTOR: i128 = 256;
@@ -141,6 +149,104 @@ pub enum Transform {
     Layer(Pattern),
     /// Multiply velocity.
     Gain(f64),
+    /// Each note is replaced, with probability `probability`, by the notes
+    /// of `transforms` at the same nominal onset (Tidal's `sometimesBy`):
+    /// `sometimes` 1/2, `often` 3/4, `rarely` 1/4, `almost_never` 1/10,
+    /// `almost_always` 9/10, `always` 1. Seeded.
+    SomeBy {
+        /// The chance each note is transformed, 0 … 1.
+        probability: f64,
+        /// The function's transforms, first innermost.
+        transforms: Vec<Transform>,
+    },
+    /// Whole cycles transformed with probability `probability` (Tidal's `somecyclesBy`). Seeded.
+    SomeCyclesBy {
+        /// The chance each cycle is transformed, 0 … 1.
+        probability: f64,
+        /// The function's transforms, first innermost.
+        transforms: Vec<Transform>,
+    },
+    /// The pattern plus a copy moved `time` later and then transformed (Tidal's `off`).
+    Off {
+        /// How much later the copy starts.
+        time: TimeArg,
+        /// The function's transforms, applied to the moved copy.
+        transforms: Vec<Transform>,
+    },
+    /// The pattern plus a transformed copy (Tidal's `superimpose`).
+    Superimpose(Vec<Transform>),
+    /// Each note repeated `n` times across its own length (Tidal's `ply`).
+    Ply(Rational),
+    /// Every other cycle reversed, each cycle of the pattern played twice (Tidal's `palindrome`).
+    Palindrome,
+    /// Each cycle starts `1/n` further into the pattern, going round in `n` cycles (Tidal's `iter`).
+    Iter(i64),
+    /// Cycle `c` transforms its part `c mod n` of `n` (Tidal's `chunk`).
+    Chunk {
+        /// Parts of a cycle.
+        n: i64,
+        /// The function's transforms.
+        transforms: Vec<Transform>,
+    },
+    /// Repeats the first `x` of each cycle to fill it; negative: the last `-x` (Tidal's `linger`).
+    Linger(Rational),
+    /// The pattern played on the hits of a Euclidean rhythm, one cycle in each hit;
+    /// `invert`: on its rests (Tidal's `euclid`, `euclidInv`).
+    Euclid {
+        /// Hits.
+        pulses: i64,
+        /// Steps in the rhythm.
+        steps: i64,
+        /// Steps it is rotated left by.
+        rotation: i64,
+        /// Play on the rests instead of the hits.
+        invert: bool,
+    },
+    /// `count` copies, each `time` later than the one before and `feedback`
+    /// times as loud (Tidal's `echo`).
+    Echo {
+        /// How many copies, the original included.
+        count: i64,
+        /// The delay between copies.
+        time: TimeArg,
+        /// The velocity factor from one copy to the next.
+        feedback: f64,
+    },
+    /// Notes whose nominal onset lies in `[start, end)` of their cycle come
+    /// from the transformed pattern, the others from the pattern (Tidal's `within`).
+    Within {
+        /// Where the window starts, as a fraction of the cycle.
+        start: Rational,
+        /// Where it ends (exclusive).
+        end: Rational,
+        /// The function's transforms.
+        transforms: Vec<Transform>,
+    },
+    /// Cycles `c` with `c mod a >= b` are transformed (Tidal's `whenmod`).
+    WhenMod {
+        /// The period, in cycles.
+        a: i64,
+        /// The first cycle of the period that is transformed.
+        b: i64,
+        /// The function's transforms.
+        transforms: Vec<Transform>,
+    },
+    /// The pattern hard left, the transformed copy hard right (Tidal's `jux`).
+    Jux(Vec<Transform>),
+    /// `Fast(x)` with the playback rate multiplied by `x` (Tidal's `hurry`).
+    Hurry(Rational),
+    /// Odd cycles squashed into half a cycle and moved a quarter later (Tidal's `brak`).
+    Brak,
+    /// A parameter pattern (Tidal's `#`, structure from the left): each
+    /// note takes the value `values` holds at its nominal onset; a note
+    /// that falls in a rest of `values` is dropped, as in Tidal.
+    Set {
+        /// Which parameter.
+        control: Control,
+        /// A pattern of numbers ([`Pattern::parse_values`]), checked by the
+        /// control's rule, or a continuous signal, clamped into it.
+        values: Values,
+    },
 }
 
 /// One note to play.
@@ -156,6 +262,17 @@ pub struct Note {
     pub variant: u32,
     /// 1.0 unless a transform changed it; never negative.
     pub velocity: f64,
+    /// −1 (left) … 1 (right), when a transform (`jux`) or a parameter
+    /// pattern set it; `None`: the loop's pan.
+    pub pan: Option<f64>,
+    /// Multiplies the playback rate (`hurry`); 1 unless changed.
+    pub rate_scale: f64,
+    /// Linear gain from a parameter pattern; `None`: the loop's gain.
+    pub gain: Option<f64>,
+    /// Playback rate from a parameter pattern; `None`: the loop's rate.
+    pub rate: Option<f64>,
+    /// Legato from a parameter pattern; `None`: the loop's legato.
+    pub legato: Option<f64>,
 }
 
 /// A transform parameter a script should not pass.
@@ -248,6 +365,38 @@ impl Transform {
             }
             Transform::Every { transform, .. } => n.max(transform.events_bound(n)),
             Transform::Layer(p) => n.saturating_add(p.tree().density()),
+            Transform::SomeBy { transforms, .. }
+            | Transform::Off { transforms, .. }
+            | Transform::Within { transforms, .. }
+            | Transform::Chunk { transforms, .. }
+            | Transform::Superimpose(transforms)
+            | Transform::Jux(transforms) => n.saturating_add(chain_bound(transforms, n)),
+            Transform::SomeCyclesBy { transforms, .. } | Transform::WhenMod { transforms, .. } => {
+                n.max(chain_bound(transforms, n))
+            }
+            Transform::Ply(x) | Transform::Hurry(x) => {
+                let ceil = u128::try_from(x.ceil().to_integer()).unwrap_or(u128::MAX);
+                n.saturating_mul(ceil.max(1))
+            }
+            Transform::Linger(x) => {
+                let x = x.abs();
+                let copies = if x > Rational::from_integer(0) {
+                    u128::try_from(x.recip().ceil().to_integer()).unwrap_or(u128::MAX)
+                } else {
+                    1
+                };
+                n.saturating_mul(copies.max(1))
+            }
+            Transform::Euclid { steps, .. } => {
+                n.saturating_mul(u128::try_from(*steps).unwrap_or(0).max(1))
+            }
+            Transform::Echo { count, .. } => {
+                n.saturating_mul(u128::try_from(*count).unwrap_or(0).max(1))
+            }
+            // Iter, palindrome and brak move a cycle's notes; each cycle
+            // holds one cycle's worth (a moved cycle may straddle two).
+            Transform::Iter(_) | Transform::Palindrome | Transform::Brak => n.saturating_mul(2),
+            Transform::Set { .. } => n,
             // Slow spreads a cycle over several; the others move, drop or
             // rescale notes without adding any.
             Transform::Slow(_)
@@ -317,9 +466,104 @@ impl Transform {
             }
             Transform::Swing(a) => rule(values::SWING, exact(a)),
             Transform::Gain(g) => rule(values::VELOCITY, *g),
-            Transform::Rev | Transform::Layer(_) => Ok(()),
+            // A parameter pattern's values were checked when it was parsed.
+            Transform::Rev
+            | Transform::Layer(_)
+            | Transform::Palindrome
+            | Transform::Brak
+            | Transform::Set { .. } => Ok(()),
+            Transform::SomeBy {
+                probability,
+                transforms,
+            }
+            | Transform::SomeCyclesBy {
+                probability,
+                transforms,
+            } => {
+                rule(values::CHANCE, *probability)?;
+                check_chain(transforms)
+            }
+            Transform::Off { time, transforms } => {
+                time.check()?;
+                check_chain(transforms)
+            }
+            Transform::Superimpose(transforms) | Transform::Jux(transforms) => {
+                check_chain(transforms)
+            }
+            Transform::Ply(n) => rule(values::PLY, exact(n)),
+            Transform::Iter(n) => rule(values::PARTS, *n as f64),
+            Transform::Chunk { n, transforms } => {
+                rule(values::PARTS, *n as f64)?;
+                check_chain(transforms)
+            }
+            Transform::Linger(x) => rule(values::LINGER, exact(x)),
+            Transform::Euclid {
+                pulses,
+                steps,
+                rotation,
+                ..
+            } => {
+                rule(values::EUCLID_STEPS, *steps as f64)?;
+                if *pulses == 0 || pulses.unsigned_abs() > steps.unsigned_abs() {
+                    return Err(error(format!(
+                        "euclid pulses {pulses}: give 1 to {steps} (negative: the rests)"
+                    )));
+                }
+                rule(values::SHIFT, *rotation as f64)
+            }
+            Transform::Echo {
+                count,
+                time,
+                feedback,
+            } => {
+                rule(values::ECHOES, *count as f64)?;
+                time.check()?;
+                rule(values::FEEDBACK, *feedback)
+            }
+            Transform::Within {
+                start,
+                end,
+                transforms,
+            } => {
+                rule(values::CYCLE_POSITION, exact(start))?;
+                rule(values::CYCLE_POSITION, exact(end))?;
+                if start >= end {
+                    return Err(error(format!(
+                        "within {start} to {end}: the start must come before the end"
+                    )));
+                }
+                check_chain(transforms)
+            }
+            Transform::WhenMod { a, b, transforms } => {
+                rule(values::PARTS, *a as f64)?;
+                if *b < 0 || b >= a {
+                    return Err(error(format!(
+                        "whenmod {a} {b}: give b from 0 to {}",
+                        a - 1
+                    )));
+                }
+                check_chain(transforms)
+            }
+            Transform::Hurry(x) => rule(values::FAST, exact(x)),
         }
     }
+}
+
+/// A bound on events a cycle after `transforms` (first innermost), given `n` beneath.
+fn chain_bound(transforms: &[Transform], n: u128) -> u128 {
+    transforms.iter().fold(n, |n, t| t.events_bound(n))
+}
+
+/// Checks a function's transforms: each by its rule, and at most
+/// [`MAX_TRANSFORMS`] of them.
+fn check_chain(transforms: &[Transform]) -> Result<(), TransformError> {
+    if transforms.len() > MAX_TRANSFORMS {
+        return Err(error(format!(
+            "{} transforms in one function; at most {MAX_TRANSFORMS}",
+            transforms.len()
+        )));
+    }
+    transforms.iter().try_for_each(Transform::check)
 }
 
 /// `12`, `-3`, `1.5`, `.25`: exact, at most 18 integer digits and 9 decimals.

@@ -29,6 +29,15 @@
 //! | [`TEMPO`] | 1 to 1000 | beats per minute | loam's [`crate::time::Tempo`] |
 //! | [`LATENT`] | −64 to 64 | a model's latent coordinate | RAVE latents stay within about ±4 |
 //! | [`CONTROL`] | any finite number | a named control (`ctrl`) | |
+//! | [`CHANCE`] | 0 to 1 | probability a note or cycle is transformed | Tidal's `sometimesBy`, `somecyclesBy` |
+//! | [`PLY`] | more than 0, at most 64 | repeats of each note | Tidal's `ply` |
+//! | [`PARTS`] | whole, 1 to 64 | parts of a cycle or cycles of a period | Tidal's `iter`, `chunk`, `whenmod` |
+//! | [`LINGER`] | −1 to 1 except 0 | the part of a cycle repeated | Tidal's `linger` |
+//! | [`EUCLID_STEPS`] | whole, 1 to 1024 | steps of a Euclidean rhythm | Tidal's `euclid` |
+//! | [`ECHOES`] | whole, 1 to 64 | copies, the original included | Tidal's `echo` count |
+//! | [`FEEDBACK`] | 0 to 1 | velocity factor from one echo to the next | Tidal's `echo` feedback |
+//! | [`CYCLE_POSITION`] | 0 to 1 | a place in the cycle | Tidal's `within` |
+//! | [`TIME`] | −64 to 64 | cycles (or `p` pulses) a copy moves | Tidal's `off`, `echo` time |
 
 use std::fmt;
 
@@ -326,6 +335,78 @@ pub const CONTROL: Rule = Rule::span(
     f64::MIN,
     f64::MAX,
     "read by the script with ctrl(name)",
+);
+
+/// The chance a note (`sometimes`) or a cycle (`some_cycles`) is transformed.
+pub const CHANCE: Rule = Rule::fraction(
+    "chance",
+    "the probability each note or cycle is transformed",
+);
+
+/// The most repeats `ply` makes of one note.
+pub const MAX_PLY: f64 = 64.0;
+
+/// `ply` count: repeats of each note across its length.
+pub const PLY: Rule = Rule::positive("ply", MAX_PLY, "repeats of each note across its length");
+
+/// The most parts (`iter`, `chunk`) or cycles of a period (`whenmod`).
+pub const MAX_PARTS: f64 = 64.0;
+
+/// Parts of a cycle (`iter`, `chunk`) or cycles of a period (`whenmod`).
+pub const PARTS: Rule = Rule::span(
+    "parts",
+    1.0,
+    MAX_PARTS,
+    "parts of a cycle, or cycles of a period",
+)
+.whole();
+
+/// `linger` amount: the part of each cycle repeated (negative: from its end).
+pub const LINGER: Rule = Rule {
+    least: f64::MIN_POSITIVE,
+    ..Rule::span(
+        "linger",
+        -1.0,
+        1.0,
+        "the part of each cycle repeated; negative counts from the end",
+    )
+};
+
+/// Steps of a Euclidean rhythm (the same limit as the mini-notation's `a(k,n)`).
+pub const EUCLID_STEPS: Rule =
+    Rule::span("euclid steps", 1.0, 1024.0, "steps of the Euclidean rhythm").whole();
+
+/// The most copies `echo` makes.
+pub const MAX_ECHOES: f64 = 64.0;
+
+/// `echo` count: copies, the original included.
+pub const ECHOES: Rule = Rule::span(
+    "echo count",
+    1.0,
+    MAX_ECHOES,
+    "copies, the original included",
+)
+.whole();
+
+/// `echo` feedback: the velocity factor from one copy to the next.
+pub const FEEDBACK: Rule =
+    Rule::fraction("feedback", "the velocity factor from one echo to the next");
+
+/// A place in the cycle (`within`).
+pub const CYCLE_POSITION: Rule = Rule::fraction(
+    "cycle position",
+    "a place in the cycle: 0 its start, 1 its end",
+);
+
+/// The furthest a copy moves (`off`, `echo`), in cycles either way.
+pub const MAX_TIME_CYCLES: f64 = 64.0;
+
+/// A time argument (`off`, `echo`): cycles, or pulses with `p`.
+pub const TIME: Rule = Rule::span(
+    "time",
+    -MAX_TIME_CYCLES,
+    MAX_TIME_CYCLES,
+    "how far a copy moves: a fraction of a cycle, or pulses written \"1p\"",
 );
 
 #[cfg(test)]

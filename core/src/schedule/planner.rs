@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::{Change, LoopDef};
 use crate::audio::SoundEvent;
-use crate::pattern::{query_transformed, QueryContext};
+use crate::pattern::{query_transformed, values, QueryContext};
 use crate::sound::SoundBank;
 use crate::time::{Metre, Rational, Tempo, TempoOctave, Timeline};
 
@@ -348,15 +348,20 @@ impl Planner {
                     if let Some(note) = note {
                         let frame = self.timeline.frame_at(pos);
                         let end = self.timeline.frame_at(pos + e.duration / cpb);
-                        let len = (end.saturating_sub(frame) as f64 * def.legato.unwrap_or(1.0))
-                            .round()
-                            .max(1.0) as u64;
+                        let len = (end.saturating_sub(frame) as f64
+                            * e.legato.or(def.legato).unwrap_or(1.0))
+                        .round()
+                        .max(1.0) as u64;
                         let n = super::PlannedNote {
                             frame,
                             end: frame + len,
                             channel: m.channel.clamp(1, 16) - 1,
                             note,
-                            velocity: super::midi_notes::velocity_of(e.velocity * gain as f64),
+                            velocity: super::midi_notes::velocity_of(
+                                e.velocity
+                                    * e.gain
+                                        .map_or(gain as f64, |g| g * f64::from(state.gain_scale)),
+                            ),
                         };
                         let at = self.midi_notes.partition_point(|q| q.frame <= frame);
                         self.midi_notes.insert(at, n);
@@ -376,16 +381,19 @@ impl Planner {
                     continue;
                 };
                 let frame = self.timeline.frame_at(pos);
-                let length = def.legato.map(|l| {
+                let length = e.legato.or(def.legato).map(|l| {
                     let end = self.timeline.frame_at(pos + e.duration / cpb);
                     ((end.saturating_sub(frame)) as f64 * l).round().max(1.0) as u64
                 });
                 events.push(SoundEvent {
                     frame,
                     sample: Arc::clone(sample),
-                    gain: gain * e.velocity as f32,
-                    pan: def.pan,
-                    rate: def.rate,
+                    gain: e.gain.map_or(gain, |g| g as f32 * state.gain_scale) * e.velocity as f32,
+                    // `jux` pans a note; `hurry` scales its rate (kept in range).
+                    pan: e.pan.map_or(def.pan, |p| p.clamp(-1.0, 1.0) as f32),
+                    rate: (e.rate.unwrap_or(f64::from(def.rate)) * e.rate_scale)
+                        .clamp(-values::MAX_RATE, values::MAX_RATE)
+                        as f32,
                     length,
                     immediate: false,
                 });

@@ -1,7 +1,7 @@
 //! Parser tests: expected trees and error positions.
 
 use super::parse;
-use crate::pattern::ast::{Node, Step};
+use crate::pattern::ast::{ArgOp, Node, Step};
 use crate::pattern::values;
 use crate::time::{q, Rational};
 
@@ -347,4 +347,85 @@ fn accents_set_velocity_and_nudge() {
 /// The message a value's rule gives (the same one scripts and OSC give).
 fn rule(rule: values::Rule, v: f64) -> String {
     rule.check(v).unwrap_err().to_string()
+}
+
+#[test]
+fn operands_may_be_patterns_of_numbers() {
+    let n = |v: i128| Node::Number(q(v, 1));
+    let alt = |a: i128, b: i128| Node::Alt(vec![st(n(a)), st(n(b))]);
+    assert_eq!(
+        parse("a*<2 3>").unwrap(),
+        Node::Patterned {
+            node: Box::new(s("a")),
+            op: ArgOp::Fast,
+            args: vec![alt(2, 3)],
+        }
+    );
+    assert_eq!(
+        parse("a/[1 1.5]").unwrap(),
+        Node::Patterned {
+            node: Box::new(s("a")),
+            op: ArgOp::Slow,
+            args: vec![seq(vec![n(1), Node::Number(q(3, 2))])],
+        }
+    );
+    assert_eq!(
+        parse("a(<3 -5>, 8, <0 2>)").unwrap(),
+        Node::Patterned {
+            node: Box::new(s("a")),
+            op: ArgOp::Euclid,
+            args: vec![alt(3, -5), n(8), alt(0, 2)],
+        }
+    );
+    assert_eq!(
+        parse("{a b}%<2 ~>").unwrap(),
+        Node::Patterned {
+            node: Box::new(Node::Poly {
+                layers: vec![vec![st(s("a")), st(s("b"))]],
+                steps: None,
+            }),
+            op: ArgOp::Steps,
+            args: vec![Node::Alt(vec![st(n(2)), st(Node::Rest)])],
+        }
+    );
+    assert_eq!(
+        parse("a?<0 1>").unwrap(),
+        Node::Patterned {
+            node: Box::new(s("a")),
+            op: ArgOp::Degrade { id: 1 },
+            args: vec![alt(0, 1)],
+        }
+    );
+    // A plain operand keeps the plain node.
+    assert_eq!(parse("a*2").unwrap(), fast(s("a"), q(2, 1)));
+}
+
+#[test]
+fn bad_operand_values_name_their_column() {
+    errors(&[
+        ("a*<2 x>", 5, "expected a number for the factor, found 'x'"),
+        ("a*<2 0>", 5, "factor must be greater than zero"),
+        ("a/<2 -1>", 5, "factor must be greater than zero"),
+        ("a(<3 0>,8)", 5, "euclid pulses must not be 0 (write '~' for silence)"),
+        ("a(0,8)", 2, "euclid pulses must not be 0 (write '~' for silence)"),
+        ("a(<3 1.5>,8)", 5, "euclid pulses must be a whole number"),
+        ("a(3,<8 0>)", 7, "euclid steps must be between 1 and 1024"),
+        ("a(3,[8 2000])", 7, "euclid steps must be between 1 and 1024"),
+        ("a(3,8,<1 y>)", 9, "expected a number for the euclid rotation, found 'y'"),
+        ("{a b}%<2 0>", 9, "steps per cycle must be greater than zero"),
+        (
+            "a?<0.5 2>",
+            7,
+            "degrade 2 is out of range: give 0 to 1 (the probability each event is dropped)",
+        ),
+        ("a*<2 hat:3>", 5, "expected a number for the factor, found 'hat'"),
+        ("a@<2 3>", 2, "'@' takes a plain number (a step's weight cannot change per cycle)"),
+        (
+            "a!<2 3>",
+            2,
+            "'!' repeats a step a plain number of times (the number of steps cannot change per cycle: write '<[a a] [a a a]>')",
+        ),
+        ("a*<2 3", 6, "unclosed '<' opened at column 3"),
+        ("a@0.5@0.5", 5, "the step's weight must stay greater than zero"),
+    ]);
 }

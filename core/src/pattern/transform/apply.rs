@@ -20,7 +20,7 @@ pub struct Placed {
 }
 
 /// A query for the notes beneath a transform.
-type Inner<'a> = dyn Fn(Rational, Rational) -> Vec<Placed> + 'a;
+pub type Inner<'a> = dyn Fn(Rational, Rational) -> Vec<Placed> + 'a;
 
 /// Humanise moves onsets in steps of `timing / JITTER_STEPS`.
 const JITTER_STEPS: i128 = 1000;
@@ -63,9 +63,35 @@ fn base(pattern: &Pattern, from: Rational, to: Rational, ctx: &QueryContext) -> 
                 sound: e.sound,
                 variant: e.variant,
                 velocity: (*e.accent.velocity.numer() as f64) / (*e.accent.velocity.denom() as f64),
+                pan: None,
+                rate_scale: 1.0,
+                gain: None,
+                rate: None,
+                legato: None,
             },
         })
         .collect()
+}
+
+/// `transforms` (first innermost) over `inner`: a function's transforms
+/// (`sometimes(|p| p.fast(2))`). `salt` tells their draws apart from the
+/// enclosing list's.
+pub fn apply_chain(
+    transforms: &[Transform],
+    salt: u64,
+    inner: &Inner,
+    from: Rational,
+    to: Rational,
+    ctx: &QueryContext,
+) -> Vec<Placed> {
+    match transforms.split_last() {
+        None => inner(from, to),
+        Some((outer, rest)) => {
+            let below = |a, b| apply_chain(rest, salt, inner, a, b, ctx);
+            let salt = splitmix64(salt ^ splitmix64(rest.len() as u64));
+            apply(outer, salt, &below, from, to, ctx)
+        }
+    }
 }
 
 /// One transform over `inner`. `salt` tells this transform's draws apart
@@ -134,18 +160,54 @@ fn apply(
             notes
         }
         Transform::Gain(g) => {
-            let g = if g.is_finite() && *g > 0.0 { *g } else { 0.0 };
             let mut notes = inner(from, to);
-            for p in &mut notes {
-                p.note.velocity *= g;
-            }
+            scale_velocity(&mut notes, *g);
+            notes
+        }
+        Transform::SomeBy { .. }
+        | Transform::SomeCyclesBy { .. }
+        | Transform::Off { .. }
+        | Transform::Superimpose(_)
+        | Transform::Chunk { .. }
+        | Transform::Echo { .. }
+        | Transform::Within { .. }
+        | Transform::WhenMod { .. }
+        | Transform::Jux(_) => super::branch::apply(transform, salt, inner, from, to, ctx),
+        Transform::Ply(_)
+        | Transform::Palindrome
+        | Transform::Iter(_)
+        | Transform::Linger(_)
+        | Transform::Euclid { .. }
+        | Transform::Hurry(_)
+        | Transform::Brak => super::reshape::apply(transform, inner, from, to),
+        Transform::Set { control, values } => {
+            let mut notes = inner(from, to);
+            super::params::set(&mut notes, *control, values, ctx);
             notes
         }
     }
 }
 
+/// Multiplies every velocity by `g` (negative or not finite: 0).
+pub fn scale_velocity(notes: &mut [Placed], g: f64) {
+    let g = if g.is_finite() && g > 0.0 { g } else { 0.0 };
+    for p in notes {
+        p.note.velocity *= g;
+    }
+}
+
+/// The notes of `inner` moved `by` cycles later, selected by their new key.
+pub fn shifted(inner: &Inner, by: Rational, from: Rational, to: Rational) -> Vec<Placed> {
+    let mut notes = inner(from - by, to - by);
+    for p in &mut notes {
+        p.key += by;
+        p.note.onset += by;
+    }
+    notes
+}
+
 /// `factor` inner cycles per cycle; silence when `factor <= 0`.
-fn fast(factor: Rational, inner: &Inner, from: Rational, to: Rational) -> Vec<Placed> {
+pub fn fast(factor: Rational, inner: &Inner, from: Rational, to: Rational) -> Vec<Placed> {
     if factor <= Rational::from_integer(0) {
         return Vec::new();
     }
@@ -159,7 +221,7 @@ fn fast(factor: Rational, inner: &Inner, from: Rational, to: Rational) -> Vec<Pl
 }
 
 /// Each cycle mirrored: notes clipped to their cycle, then reflected.
-fn rev(inner: &Inner, from: Rational, to: Rational) -> Vec<Placed> {
+pub fn rev(inner: &Inner, from: Rational, to: Rational) -> Vec<Placed> {
     let zero = Rational::from_integer(0);
     let mut notes = Vec::new();
     for (cycle, lo, hi) in cycles(from, to) {
@@ -227,13 +289,16 @@ fn swing(notes: &mut [Placed], amount: Rational, pulses: i128) {
 }
 
 /// Pulses per cycle: the sum of the metre's groups, or 1 without any.
-fn pulses(ctx: &QueryContext) -> i128 {
+pub fn pulses(ctx: &QueryContext) -> i128 {
     let total: i128 = ctx.groups.iter().map(|&g| i128::from(g)).sum();
     total.max(1)
 }
 
 /// The cycles `[from, to)` touches, as `(cycle, piece begin, piece end)`.
-fn cycles(from: Rational, to: Rational) -> impl Iterator<Item = (Rational, Rational, Rational)> {
+pub fn cycles(
+    from: Rational,
+    to: Rational,
+) -> impl Iterator<Item = (Rational, Rational, Rational)> {
     let mut cycle = from.floor();
     std::iter::from_fn(move || {
         if cycle >= to {
@@ -257,6 +322,6 @@ fn draw(ctx: &QueryContext, salt: u64, p: &Placed) -> u64 {
 }
 
 /// A draw as a float in `[0, 1)`.
-fn unit(value: u64) -> f64 {
+pub fn unit(value: u64) -> f64 {
     (value >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -1,5 +1,7 @@
 //! Transform tests: the exact notes of every transform; seeded ones in [`random`].
 
+mod functions;
+mod params;
 mod random;
 
 use super::*;
