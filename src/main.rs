@@ -79,6 +79,11 @@ enum CliCommand {
     Eval(cli::eval::EvalArgs),
     /// Train a small model (rhythm VAE, Markov, GRU) on a dataset of patterns or MIDI files.
     Train(cli::train::TrainArgs),
+    /// Datasets: prepare, describe and map an audio corpus.
+    Dataset {
+        #[command(subcommand)]
+        command: cli::corpus_dataset::CorpusCommand,
+    },
     /// Render a script offline to a WAV file (deterministic).
     Render {
         script: PathBuf,
@@ -127,6 +132,7 @@ fn run(cli: Cli) -> ExitCode {
         },
         CliCommand::Eval(args) => cli::eval::run(args),
         CliCommand::Train(args) => cli::train::run(args),
+        CliCommand::Dataset { command } => cli::corpus_dataset::run(command),
         CliCommand::Devices(args) => cli::devices::run(args),
         CliCommand::Serve {
             script,

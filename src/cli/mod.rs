@@ -1,5 +1,6 @@
 //! Pieces of the `loam` command that are more than argument plumbing.
 
+pub mod corpus_dataset;
 pub mod devices;
 pub mod eval;
 pub mod midi;

@@ -14,6 +14,8 @@ mod bad_sources;
 mod block_size;
 mod cli;
 mod closed_output;
+mod corpus_map;
+mod corpus_prepare;
 mod dense;
 mod hostile_inputs;
 mod hot_reload;
