@@ -15,6 +15,7 @@ mod block_size;
 mod cli;
 mod closed_output;
 mod corpus_map;
+mod corpus_play;
 mod corpus_prepare;
 mod dense;
 mod hostile_inputs;

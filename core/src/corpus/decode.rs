@@ -34,6 +34,12 @@ pub const MAX_SOURCE_SAMPLES: u64 = MAX_SOURCE_SECONDS * 48_000 * 2;
 /// fit; the channels are mixed to one before segmenting).
 pub const MAX_SOURCE_CHANNELS: usize = 16;
 
+/// Frames a file may fall short of its declared length before it is
+/// flagged as truncated (16): AIFF's sound-data header words are counted
+/// into the declared length by some readers, which is two or three frames
+/// of nothing missing.
+pub const TRUNCATION_SLACK: u64 = 16;
+
 /// A decoded source recording.
 #[derive(Debug, Clone)]
 pub struct DecodedAudio {
@@ -59,11 +65,11 @@ impl DecodedAudio {
         self.samples.len() / self.channels.max(1)
     }
 
-    /// True when fewer frames were decoded than the header declared (a
-    /// truncated file; what was there is used).
+    /// True when more than [`TRUNCATION_SLACK`] fewer frames were decoded
+    /// than the header declared (a truncated file; what was there is used).
     pub fn truncated(&self) -> bool {
         self.declared_frames
-            .is_some_and(|declared| (self.frames() as u64) < declared)
+            .is_some_and(|declared| (self.frames() as u64) + TRUNCATION_SLACK < declared)
     }
 
     /// The channels averaged into one, frame by frame.

@@ -13,7 +13,10 @@
 //!
 //! Frames: a Hann window of [`FeatureSettings::window`] frames every
 //! [`FeatureSettings::hop`] frames, zero-padded to an
-//! [`FeatureSettings::fft`]-point real FFT (`realfft`). Frames quieter than
+//! [`FeatureSettings::fft`]-point real FFT (`realfft`), whole windows only
+//! (a segment shorter than one window is one zero-padded frame, and the last
+//! part of a segment shorter than a hop is left out, so an abrupt end is not
+//! read as a click). Frames quieter than
 //! [`SILENT_FRAME_DB`] are left out of the means (a silent frame has no
 //! shape). YIN reads half the window (its longest lag is the other half).
 //!
@@ -275,7 +278,10 @@ impl Analyser {
                     }
                 }
             }
-            if end >= mono.len() {
+            // Whole windows only: a window running past the end would read
+            // the cut as a click. (A segment shorter than one window is one
+            // zero-padded frame.)
+            if start + s.hop + s.window > mono.len() {
                 break;
             }
             start += s.hop;

@@ -351,6 +351,19 @@ impl CorpusMap {
         best.map(|(i, _)| i)
     }
 
+    /// The indices of the `k` segments nearest (`x`, `y`), nearest first
+    /// (ties in map order).
+    pub fn nearest_k(&self, x: f64, y: f64, k: usize) -> Vec<usize> {
+        let mut order: Vec<(f64, usize)> = self
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.x - x).powi(2) + (p.y - y).powi(2), i))
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        order.into_iter().take(k).map(|(_, i)| i).collect()
+    }
+
     /// The region a description or name matches (every word of `query`
     /// appears in the region's name or description), the first in map order.
     pub fn region(&self, query: &str) -> Option<&Region> {

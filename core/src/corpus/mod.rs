@@ -26,6 +26,7 @@ pub mod report;
 pub mod segment;
 pub mod shape;
 pub mod som;
+pub mod sounds;
 
 use sha2::{Digest, Sha256};
 
