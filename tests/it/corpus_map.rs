@@ -146,7 +146,7 @@ fn features_are_a_csv_with_units_and_only_changed_files_are_measured_again() {
 fn sines_and_noise_bursts_fall_in_separate_regions_and_neighbours_are_alike() {
     let dir = corpus("map-mixed", &[sines, bursts]);
     let m = map(
-        &[dir.clone()],
+        std::slice::from_ref(&dir),
         &dir,
         &MapSettings {
             size: Some((6, 6)),
@@ -277,7 +277,7 @@ fn sines_and_noise_bursts_fall_in_separate_regions_and_neighbours_are_alike() {
 #[test]
 fn the_nearest_segment_is_the_one_at_a_point() {
     let dir = corpus("map-nearest", &[sines, bursts]);
-    let m = map(&[dir.clone()], &dir, &MapSettings::default()).unwrap();
+    let m = map(std::slice::from_ref(&dir), &dir, &MapSettings::default()).unwrap();
     for (i, p) in m.points.iter().enumerate() {
         let found = m.nearest(p.x, p.y).unwrap();
         let q = &m.points[found];

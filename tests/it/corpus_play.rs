@@ -49,7 +49,7 @@ fn mapped_corpus(dir: &Path, name: &str) -> std::path::PathBuf {
     prepare(&input, &out, &PrepareSettings::default()).unwrap();
     features(&out, FeatureSettings::default()).unwrap();
     map(
-        &[out.clone()],
+        std::slice::from_ref(&out),
         &out,
         &MapSettings {
             size: Some((4, 4)),

@@ -117,9 +117,9 @@ pub fn draw_map(som: &Som, cell_values: &[f64], map: &CorpusMap) -> Vec<u8> {
     let (w, h) = (som.width * CELL_PX, som.height * CELL_PX);
     let mut canvas = Canvas::new(w.max(160), h + LEGEND_PX);
     let span = (map.legend.max - map.legend.min).max(1e-12);
-    for c in 0..som.width * som.height {
+    for (c, value) in cell_values.iter().enumerate().take(som.width * som.height) {
         let (col, row) = (c % som.width, c / som.width);
-        let t = (cell_values[c] - map.legend.min) / span;
+        let t = (value - map.legend.min) / span;
         canvas.fill(col * CELL_PX, row * CELL_PX, CELL_PX, CELL_PX, ramp(t));
     }
     // Borders: the distance between each pair of neighbouring cells.

@@ -113,7 +113,7 @@ impl SourceLevels {
         let mut peak = 0f32;
         let mut clip_runs = 0u64;
         let mut dc = vec![0f32; channels];
-        for c in 0..channels {
+        for (c, mean) in dc.iter_mut().enumerate() {
             let mut run = 0usize;
             let mut sum = 0f64;
             for x in samples.iter().skip(c).step_by(channels) {
@@ -128,7 +128,7 @@ impl SourceLevels {
                     run = 0;
                 }
             }
-            dc[c] = if frames == 0 {
+            *mean = if frames == 0 {
                 0.0
             } else {
                 (sum / frames as f64) as f32
