@@ -1,12 +1,12 @@
 //! loam: a live-coding performance server for small generative models.
 //!
 //! Layers point one way (a module may use only those before it): time,
-//! pattern, sound, data → audio → model → schedule → script → session →
+//! pattern, sound, data → corpus → audio → model → schedule → script → session →
 //! control → {osc, midi, output, cli}; `tests/it/layers.rs` keeps it so.
 //! The layers that need no libtorch live in the `loam-core` crate (`core/`)
 //! and are re-exported here under the same names.
 
-pub use loam_core::{audio, data, log, pattern, schedule, sound, time};
+pub use loam_core::{audio, corpus, data, log, pattern, schedule, sound, time};
 pub use loam_core::{say, show};
 
 pub mod control;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::{dataset_check, dataset_init, dataset_revoke};
+use crate::cli::{corpus_dataset, dataset_check, dataset_init, dataset_revoke};
 
 /// Exit code of `loam dataset check` when it finds problems.
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -39,6 +39,9 @@ pub enum DatasetCommand {
     Revoke(dataset_revoke::RecordArgs),
     /// Record that NAME gives consent again (today).
     Restore(dataset_revoke::RecordArgs),
+    /// Audio corpora: prepare, features, map.
+    #[command(flatten)]
+    Corpus(corpus_dataset::CorpusCommand),
 }
 
 /// Runs `loam dataset …`.
@@ -50,5 +53,6 @@ pub fn run(args: DatasetArgs) -> ExitCode {
             dataset_revoke::run(a, loam::data::datasheet::Action::Withdraw)
         }
         DatasetCommand::Restore(a) => dataset_revoke::run(a, loam::data::datasheet::Action::Give),
+        DatasetCommand::Corpus(c) => corpus_dataset::run(c),
     }
 }

@@ -5,6 +5,7 @@ pub mod dataset;
 pub mod dataset_check;
 pub mod dataset_init;
 pub mod dataset_revoke;
+pub mod corpus_dataset;
 pub mod devices;
 pub mod eval;
 pub mod midi;

@@ -7,6 +7,7 @@
 //! | `tempo_now(bpm)` / `metre_now("7/8")` | from `loam eval` or a reload: now, with no phase jump (a metre cuts the bar at the next group boundary) |
 //! | `octave(k)` | global tempo octave −2..2 (next bar where the grids meet) |
 //! | `seed(n)` | seed for every random choice in patterns |
+//! | `corpus("folder")` | a mapped audio corpus: `.at(x, y)`, `.near(x, y, k)`, `.walk(step)`, `.region("…")` give its segments' sound names (see [`super::corpus`]) |
 //! | `samples("folder")` | load WAVs (`folder/NAME/*.wav`, `folder/NAME.wav`); a folder that cannot be read fails the version |
 //! | `live_loop("name", "pattern")` | define or replace a loop; returns it for chaining |
 //! | `.gain(g)` `.pan(p)` `.rate(r)` `.legato(l)` `.octave(k)` | loop settings, each checked by its rule in [`crate::pattern::values`] (a negative rate plays reversed); a value out of range is an error naming the loop |
@@ -94,7 +95,7 @@ pub struct Shared {
 /// `written` where it really lies, by loam's one path rule
 /// ([`crate::data::paths`]): relative to the script's folder, inside it or
 /// a `--library` folder once links are followed, and existing.
-fn read_path(s: &Shared, call: &str, written: &str) -> Res<PathBuf> {
+pub(super) fn read_path(s: &Shared, call: &str, written: &str) -> Res<PathBuf> {
     let base = s.base_dir.lock().unwrap_or_else(|p| p.into_inner()).clone();
     crate::data::paths::ReadRoots::for_script(&base)
         .resolve(call, written)
@@ -368,6 +369,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     super::params::register(engine, shared);
     super::params::register_signals(engine, shared);
     register_models(engine, shared);
+    super::corpus::register(engine, shared);
     super::trained::register(engine, shared);
 
     let s = shared.clone();

@@ -8,6 +8,7 @@
 //! data for the scheduler.
 
 pub mod api;
+pub mod corpus;
 pub mod error;
 pub mod functions;
 pub mod host;

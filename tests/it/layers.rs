@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 /// A new top-level module must be placed here, or this test fails.
 const LAYERS: &[&[&str]] = &[
     &["log", "time", "pattern", "sound", "data"],
+    &["corpus"],
     &["audio"],
     &["model"],
     &["schedule"],

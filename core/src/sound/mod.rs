@@ -30,6 +30,6 @@ pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
 pub use kit::{drum_kit, KIT_NAMES, KIT_SOURCE};
 pub use resample::{resample, StreamResampler};
 pub use sample::{Sample, SoundError};
-pub use wav::load_wav;
+pub use wav::{load_wav, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
 /// A WAV file's header without its samples (datasets count seconds of audio with it).
 pub use wav_header::{read_header as read_wav_header, WavHeader};
