@@ -274,7 +274,10 @@ fn build(args: &ServeArgs, sample_rate: u32) -> Result<Parts, ExitCode> {
             sample_rate,
             session.handle.status.clone(),
         ) {
-            Ok((r, t)) => (Some(r), Some(t)),
+            Ok((r, t)) => {
+                r.credit_scripts(session.script.shared().played.clone());
+                (Some(r), Some(t))
+            }
             Err(e) => {
                 loam::say!("loam: {e}");
                 return Err(ExitCode::from(EXIT_FILE));

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::wav_info::{info_chunk, read_info, InfoField};
 use crate::audio::sounded::SoundedSources;
-use crate::data::credit::{played_scripts, source_of, Credit, MAX_CREDITED_SOURCES};
+use crate::data::credit::{source_of, Credit, PlayedScripts, MAX_CREDITED_SOURCES};
 use crate::data::credit_provenance::SourceProvenance;
 
 /// A script version that played, as the credits list it.
@@ -62,11 +62,11 @@ pub fn credits_path(audio: &Path) -> PathBuf {
 }
 
 impl Credits {
-    /// The credits of `audio` now: the scripts this process played and
-    /// the sources `sounded` marks, each looked up in its own files.
+    /// The credits of `audio` now: the scripts `played` lists and the
+    /// sources `sounded` marks, each looked up in its own files.
     /// Control side (reads datasheets and model cards).
-    pub fn gather(audio: &Path, sounded: &SoundedSources) -> Credits {
-        let (scripts, scripts_left_out) = played_scripts();
+    pub fn gather(audio: &Path, sounded: &SoundedSources, played: &PlayedScripts) -> Credits {
+        let (scripts, scripts_left_out) = played.list();
         let marks = sounded.sounded();
         let mut left_out = Vec::new();
         if marks.contains(&Credit::OVERFLOW) {
@@ -157,10 +157,14 @@ impl Credits {
     /// The credits as a programme note a performer can paste: who and
     /// under which licence, then the scripts with their hashes.
     pub fn programme_note(&self) -> String {
-        let mut out = format!(
-            "Credits for {} (made with {})\n",
-            self.audio, self.made_with
-        );
+        let mut out = if self.audio.is_empty() {
+            format!("Credits (made with {})\n", self.made_with)
+        } else {
+            format!(
+                "Credits for {} (made with {})\n",
+                self.audio, self.made_with
+            )
+        };
         out.push_str("\nSounds:\n");
         let lines = self.source_lines();
         if lines.is_empty() {
@@ -180,8 +184,14 @@ impl Credits {
     }
 
     /// The INFO fields: artist (every attribution), copyright (every
-    /// licence), comment (the programme note), software.
+    /// licence), comment (the programme note, without the file's own name,
+    /// so the same performance written under two names is the same bytes),
+    /// software.
     pub fn info_fields(&self) -> Vec<InfoField> {
+        let unnamed = Credits {
+            audio: String::new(),
+            ..self.clone()
+        };
         let mut artists: Vec<String> = Vec::new();
         let mut licences: Vec<String> = Vec::new();
         for d in self.sounded.iter().flat_map(|s| &s.datasets) {
@@ -210,7 +220,7 @@ impl Credits {
             },
             InfoField {
                 id: *b"ICMT",
-                text: self.programme_note(),
+                text: unnamed.programme_note(),
             },
             InfoField {
                 id: *b"ISFT",
@@ -257,10 +267,17 @@ pub fn programme_note_of(audio: &Path) -> Result<String, String> {
     }
     let bytes =
         std::fs::read(audio).map_err(|e| format!("{}: cannot read ({e})", audio.display()))?;
+    // The comment leaves the file's name out; it is this file's.
+    let name = audio
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     read_info(&bytes)
         .into_iter()
-        .find(|f| f.id == *b"ICMT" && f.text.starts_with("Credits for "))
-        .map(|f| f.text)
+        .find_map(|f| {
+            let rest = f.text.strip_prefix("Credits (made with ")?;
+            (f.id == *b"ICMT").then(|| format!("Credits for {name} (made with {rest}"))
+        })
         .ok_or_else(|| {
             format!(
                 "{}: no credits (no {} beside it, and no loam credits in its INFO chunk)",
@@ -323,7 +340,8 @@ mod tests {
             "{note}"
         );
         assert!(
-            note.contains("- Frame drums by Ana Example (\"Frame drums\"), licence CC-BY-4.0, contact ana@example.org (sample folder /set/drums)"),
+            // The title is left out where the attribution already says it.
+            note.contains("- Frame drums by Ana Example, licence CC-BY-4.0, contact ana@example.org (sample folder /set/drums)"),
             "{note}"
         );
         assert!(
@@ -342,7 +360,10 @@ mod tests {
             "Frame drums by Ana Example; sounds with no provenance"
         );
         assert_eq!(get(b"ICOP"), "CC-BY-4.0");
-        assert_eq!(get(b"ICMT"), credits().programme_note());
+        // The comment is the note without the file's own name.
+        let note = credits().programme_note();
+        let unnamed = note.replacen("Credits for take.wav (", "Credits (", 1);
+        assert_eq!(get(b"ICMT"), unnamed);
         assert_eq!(get(b"ISFT"), "loam 0.1.0");
     }
 }

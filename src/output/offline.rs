@@ -106,9 +106,10 @@ pub fn render(
     );
     check_target(out, &sources)?;
     let status = session.handle.status.clone();
+    let played = session.script.shared().played.clone();
     let mut wav = AtomicWav::create(out, sample_rate)?;
     let report = render_session(session, engine, bars, block, |s| wav.write(s))?;
-    let credits = Credits::gather(out, &status.sounded);
+    let credits = Credits::gather(out, &status.sounded, &played);
     let path = wav.finish_with_chunk(&credits.info_chunk())?;
     credits
         .write_beside(&path)

@@ -26,6 +26,7 @@ use super::credits::Credits;
 use super::record_target::{check_target, Sources};
 use super::wav_file::AtomicWav;
 use crate::audio::{EngineStatus, RecordTap};
+use crate::data::credit::PlayedScripts;
 
 /// Who hears about a failed write (set once the control side exists), and
 /// a failure that came before anyone was listening.
@@ -37,8 +38,12 @@ struct Reporting {
 
 type FailureReport = Arc<Mutex<Reporting>>;
 
+/// The scripts a recording credits (set once the performance exists).
+type ScriptsToCredit = Arc<Mutex<Option<Arc<PlayedScripts>>>>;
+
 /// The control side of a recording.
 pub struct Recorder {
+    scripts: ScriptsToCredit,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<Result<PathBuf, super::RecordError>>>,
     on_failure: FailureReport,
@@ -57,7 +62,9 @@ impl Recorder {
             RingBuffer::new(sample_rate as usize * 2 * 8);
         let stop = Arc::new(AtomicBool::new(false));
         let on_failure: FailureReport = Arc::default();
+        let scripts: ScriptsToCredit = Arc::default();
         let writer = Writer {
+            scripts: scripts.clone(),
             wav: Some(wav),
             ring: rx,
             stop: stop.clone(),
@@ -72,6 +79,7 @@ impl Recorder {
             .map_err(super::RecordError::Thread)?;
         Ok((
             Recorder {
+                scripts,
                 stop,
                 thread: Some(thread),
                 on_failure,
@@ -91,6 +99,12 @@ impl Recorder {
     ) -> Result<(Recorder, RecordTap), super::RecordError> {
         check_target(path, sources)?;
         Recorder::start(path, sample_rate, status)
+    }
+
+    /// The scripts the performance plays, credited when the recording
+    /// finishes (without it, its credits name no script).
+    pub fn credit_scripts(&self, played: Arc<PlayedScripts>) {
+        *self.scripts.lock().unwrap_or_else(|e| e.into_inner()) = Some(played);
     }
 
     /// Who to tell when a write fails (the control thread, which tells the
@@ -118,6 +132,7 @@ impl Recorder {
 
 /// The writer thread's state.
 struct Writer {
+    scripts: ScriptsToCredit,
     /// `None` once a write failed: the rest is counted, not written.
     wav: Option<AtomicWav>,
     ring: Consumer<f32>,
@@ -198,7 +213,13 @@ impl Writer {
     /// the credits file beside it (both atomically). The audio has stopped,
     /// so every source that sounded is marked.
     fn finish_with_credits(&self, wav: AtomicWav) -> Result<PathBuf, super::RecordError> {
-        let credits = Credits::gather(&self.target, &self.status.sounded);
+        let played = self
+            .scripts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_default();
+        let credits = Credits::gather(&self.target, &self.status.sounded, &played);
         let path = wav.finish_with_chunk(&credits.info_chunk())?;
         credits
             .write_beside(&path)

@@ -78,6 +78,9 @@ pub struct Shared {
     pub link_requests: Mutex<Vec<String>>,
     /// The script's folder: models and data are read from here.
     pub base_dir: Mutex<PathBuf>,
+    /// The script versions that played (with imports and evaluated code),
+    /// for the credits of a render or recording.
+    pub played: Arc<crate::data::credit::PlayedScripts>,
     /// Step models, latent frames and the metre, for [`super::trained`].
     pub trained: super::trained::TrainedShared,
     /// The engine's sample rate in Hz: `samples()` reads folders at it (0

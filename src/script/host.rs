@@ -190,7 +190,8 @@ fn new_engine(shared: &Arc<Shared>, dir: Option<&Path>) -> Engine {
     engine.set_max_map_size(100_000);
     engine.set_max_modules(64);
     // `import "name"` reads name.rhai from the script's own folder, nowhere else.
-    engine.set_module_resolver(super::imports::FolderImports::new(dir));
+    engine
+        .set_module_resolver(super::imports::FolderImports::new(dir).noting(shared.played.clone()));
     api::register(&mut engine, shared);
     // rhai's core package has a `sleep` that blocks the thread: a script
     // never waits. Registered functions win over packages.
@@ -277,7 +278,7 @@ impl Script {
             bar_time_limit: BAR_TIME_LIMIT,
         };
         let changes = script.install(ast)?;
-        crate::data::credit::note_script(path, source);
+        script.shared.played.note(path, source);
         Ok((script, changes))
     }
 
@@ -311,7 +312,7 @@ impl Script {
     pub fn reload(&mut self, source: &str) -> Result<Vec<Change>, ScriptError> {
         let ast = compile(&self.engine, &self.path, source)?;
         let changes = self.install(ast)?;
-        crate::data::credit::note_script(&self.path, source);
+        self.shared.played.note(&self.path, source);
         Ok(changes)
     }
 
@@ -334,7 +335,7 @@ impl Script {
         self.messages.extend(collected.messages);
         let mut changes = collected.changes;
         self.absorb_loops(collected.loops, &running, &mut changes);
-        crate::data::credit::note_script(&label, code);
+        self.shared.played.note(&label, code);
         Ok(changes)
     }
 

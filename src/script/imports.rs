@@ -11,9 +11,12 @@
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rhai::module_resolvers::FileModuleResolver;
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position};
+
+use crate::data::credit::PlayedScripts;
 
 type SharedModule = std::sync::Arc<Module>;
 
@@ -39,6 +42,8 @@ thread_local! {
 /// cycles and chains deeper than [`MAX_IMPORT_DEPTH`].
 pub struct FolderImports {
     inner: FileModuleResolver,
+    /// Where each imported version that plays is noted for credits.
+    played: Option<Arc<PlayedScripts>>,
 }
 
 impl FolderImports {
@@ -48,7 +53,17 @@ impl FolderImports {
         if let Some(d) = dir {
             inner.set_base_path(d);
         }
-        FolderImports { inner }
+        FolderImports {
+            inner,
+            played: None,
+        }
+    }
+
+    /// The same, noting each imported file that plays in `played` (the
+    /// credits of a render or recording).
+    pub fn noting(mut self, played: Arc<PlayedScripts>) -> FolderImports {
+        self.played = Some(played);
+        self
     }
 }
 
@@ -205,7 +220,9 @@ impl ModuleResolver for FolderImports {
         let module = Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
             .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
         // Credited as a script that played (with the version that plays).
-        crate::data::credit::note_script(&file, &text);
+        if let Some(played) = &self.played {
+            played.note(&file, &text);
+        }
         Ok(module.into())
     }
 }

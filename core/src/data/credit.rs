@@ -3,12 +3,15 @@
 //! [`Credit`], when it is loaded on a control or script thread. The audio
 //! thread only sets that number's bit when the source sounds (see
 //! `audio/sounded.rs`); the recording reads the bits when it finishes and
-//! turns them back into sources here. Scripts are noted with a content
-//! hash each time a version of them plays.
+//! turns them back into sources here. Scripts are noted, per performance
+//! ([`PlayedScripts`]), with a content hash each time a version of them
+//! plays.
 //!
-//! Both tables are process-wide: a number means the same source to every
-//! engine in the process, and a source loaded twice keeps its number.
-//! Control side only (they take a lock); the audio thread never calls them.
+//! The numbering is process-wide: a number means the same source to every
+//! engine in the process, and a source loaded twice keeps its number (each
+//! engine has its own bits, so what one performance played never reaches
+//! another's credits). Control side only (it takes a lock); the audio
+//! thread never calls it.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -107,15 +110,20 @@ pub struct PlayedScript {
     pub hash: String,
 }
 
-#[derive(Default)]
+/// The script versions one performance played (its script, its imports,
+/// evaluated code), each noted once, in the order they first played. One
+/// per performance (shared by the script's threads and whoever writes the
+/// credits), so two performances in one process never credit each other's
+/// scripts.
+#[derive(Debug, Default)]
+pub struct PlayedScripts {
+    inner: Mutex<Played>,
+}
+
+#[derive(Debug, Default)]
 struct Played {
     scripts: Vec<PlayedScript>,
     left_out: u64,
-}
-
-fn played() -> &'static Mutex<Played> {
-    static PLAYED: OnceLock<Mutex<Played>> = OnceLock::new();
-    PLAYED.get_or_init(|| Mutex::new(Played::default()))
 }
 
 /// `sha256:` and the hex SHA-256 of `bytes`.
@@ -129,29 +137,31 @@ pub fn content_hash(bytes: &[u8]) -> String {
     out
 }
 
-/// Notes that this version (`text`) of the script at `path` plays. The same
-/// file with the same text is noted once. Control side (takes a lock).
-pub fn note_script(path: &Path, text: &str) {
-    let script = PlayedScript {
-        path: path.to_path_buf(),
-        hash: content_hash(text.as_bytes()),
-    };
-    let mut played = played().lock().unwrap_or_else(|p| p.into_inner());
-    if played.scripts.contains(&script) {
-        return;
+impl PlayedScripts {
+    /// Notes that this version (`text`) of the script at `path` plays. The
+    /// same file with the same text is noted once. Control side (takes a lock).
+    pub fn note(&self, path: &Path, text: &str) {
+        let script = PlayedScript {
+            path: path.to_path_buf(),
+            hash: content_hash(text.as_bytes()),
+        };
+        let mut played = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if played.scripts.contains(&script) {
+            return;
+        }
+        if played.scripts.len() >= MAX_NOTED_SCRIPTS {
+            played.left_out += 1;
+            return;
+        }
+        played.scripts.push(script);
     }
-    if played.scripts.len() >= MAX_NOTED_SCRIPTS {
-        played.left_out += 1;
-        return;
-    }
-    played.scripts.push(script);
-}
 
-/// Every script version noted so far, in the order they first played, and
-/// how many more were left out past [`MAX_NOTED_SCRIPTS`].
-pub fn played_scripts() -> (Vec<PlayedScript>, u64) {
-    let played = played().lock().unwrap_or_else(|p| p.into_inner());
-    (played.scripts.clone(), played.left_out)
+    /// Every script version noted so far, in the order they first played,
+    /// and how many more were left out past [`MAX_NOTED_SCRIPTS`].
+    pub fn list(&self) -> (Vec<PlayedScript>, u64) {
+        let played = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        (played.scripts.clone(), played.left_out)
+    }
 }
 
 #[cfg(test)]
@@ -189,11 +199,12 @@ mod tests {
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         let path = Path::new("/tmp/credit-test-noted.rhai");
-        note_script(path, "tempo(120);");
-        note_script(path, "tempo(120);");
-        note_script(path, "tempo(121);");
-        let (scripts, _) = played_scripts();
-        let mine: Vec<_> = scripts.iter().filter(|s| s.path == path).collect();
+        let played = PlayedScripts::default();
+        played.note(path, "tempo(120);");
+        played.note(path, "tempo(120);");
+        played.note(path, "tempo(121);");
+        let (mine, left_out) = played.list();
+        assert_eq!(left_out, 0);
         assert_eq!(mine.len(), 2);
         assert_eq!(mine[0].hash, one);
         assert_eq!(mine[1].hash, two);
