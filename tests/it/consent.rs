@@ -105,6 +105,23 @@ fn train_refuses_an_unconsented_dataset_naming_who_why_when_and_the_contact() {
     }
     assert!(!err.contains("a.pat"), "a.pat has consent:\n{err}");
     assert!(!dir.join("m.model").exists());
+    // Training in a script is refused the same way.
+    let piece = dir.join("piece.rhai");
+    std::fs::write(&piece, "let m = markov_train(\"ds\");\n").unwrap();
+    let (code, _, err) = run(loam(&dir)
+        .arg("render")
+        .arg(&piece)
+        .args(["--bars", "1", "-o"])
+        .arg(dir.join("out.wav")));
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("markov_train: refused to train without consent"),
+        "{err}"
+    );
+    assert!(
+        err.contains("withdrawn by Ana Example on 2026-02-01"),
+        "{err}"
+    );
     // Leaving the file out trains on the rest and says how much was left out.
     let (code, err) = train_markov(&dir, &ds, &["--exclude-unconsented"]);
     assert_eq!(code, Some(0), "{err}");
