@@ -438,6 +438,8 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             }
             let dataset = crate::data::Dataset::load(&path)
                 .or_else(|e| fail(format!("markov_train: {e}")))?;
+            crate::model::trained::consent::check_training(&dataset)
+                .or_else(|e| fail(format!("markov_train: {e}")))?;
             let config = MarkovConfig {
                 max_order: order as usize,
                 ..MarkovConfig::default()
@@ -466,6 +468,8 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             let path = in_folder(&s, "rnn_train", data)?;
             let dataset =
                 crate::data::Dataset::load(&path).or_else(|e| fail(format!("rnn_train: {e}")))?;
+            crate::model::trained::consent::check_training(&dataset)
+                .or_else(|e| fail(format!("rnn_train: {e}")))?;
             let what = format!("rnn_train(\"{data}\")");
             let training = Trained::start(what, move || {
                 RnnModel::train(&dataset, &RnnConfig::default(), &mut |_| {})
@@ -662,6 +666,8 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
             }
             let dataset =
                 crate::data::Dataset::load(&path).or_else(|e| fail(format!("vae_train: {e}")))?;
+            crate::model::trained::consent::check_training(&dataset)
+                .or_else(|e| fail(format!("vae_train: {e}")))?;
             let config = VaeConfig {
                 latent_dims: dims as usize,
                 ..VaeConfig::default()

@@ -105,6 +105,23 @@ fn train_refuses_an_unconsented_dataset_naming_who_why_when_and_the_contact() {
     }
     assert!(!err.contains("a.pat"), "a.pat has consent:\n{err}");
     assert!(!dir.join("m.model").exists());
+    // Training in a script is refused the same way.
+    let piece = dir.join("piece.rhai");
+    std::fs::write(&piece, "let m = markov_train(\"ds\");\n").unwrap();
+    let (code, _, err) = run(loam(&dir)
+        .arg("render")
+        .arg(&piece)
+        .args(["--bars", "1", "-o"])
+        .arg(dir.join("out.wav")));
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("markov_train: refused to train without consent"),
+        "{err}"
+    );
+    assert!(
+        err.contains("withdrawn by Ana Example on 2026-02-01"),
+        "{err}"
+    );
     // Leaving the file out trains on the rest and says how much was left out.
     let (code, err) = train_markov(&dir, &ds, &["--exclude-unconsented"]);
     assert_eq!(code, Some(0), "{err}");
@@ -205,7 +222,23 @@ fn the_model_card_records_datasets_hashes_consent_settings_and_cost() {
     );
     // The same card is inside the model file.
     let (meta, _) = loam::model::trained::file::read(&dir.join("m.model")).unwrap();
-    assert_eq!(ModelCard::from_meta(&meta).unwrap().unwrap(), card);
+    let mut inside = ModelCard::from_meta(&meta).unwrap().unwrap();
+    // JSON and TOML may round a float's last digit differently.
+    let (a, b) = (inside.cost.take().unwrap(), card.cost.clone().unwrap());
+    for (x, y) in [
+        (a.wall_seconds, b.wall_seconds),
+        (a.cpu_seconds, b.cpu_seconds),
+        (a.energy_joules, b.energy_joules),
+        (a.co2e_grams.unwrap(), b.co2e_grams.unwrap()),
+    ] {
+        assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} != {y}");
+    }
+    assert_eq!(
+        (a.energy_method, a.energy_note),
+        (b.energy_method, b.energy_note)
+    );
+    inside.cost = card.cost.clone();
+    assert_eq!(inside, card);
     // A file changes: its hash changes, the other's does not.
     let mut text = std::fs::read_to_string(ds.join("b.pat")).unwrap();
     text.push_str("\n# an added comment\n");

@@ -168,6 +168,36 @@ pub fn gather(data: &Dataset, exclude: bool) -> Result<Gathered, TrainingRefused
     })
 }
 
+/// Only the refusal of [`gather`], for training inside a script
+/// (`vae_train`, `markov_train`, `rnn_train`): files under a datasheet
+/// without `train` consent refuse the training. Nothing is hashed or written.
+pub fn check_training(data: &Dataset) -> Result<(), TrainingRefused> {
+    let mut groups: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    for file in &data.files {
+        if let Some(root) = dataset_root(file) {
+            let name = relative_name(&root, file).unwrap_or_else(|| file.display().to_string());
+            groups.entry(root).or_default().push(name);
+        }
+    }
+    let mut refusals = Vec::new();
+    for (root, names) in &groups {
+        let sheet = parse::read(&root.join(DATASHEET_FILE)).map_err(TrainingRefused::Datasheet)?;
+        if let Some(r) = refusal(
+            &sheet,
+            names.iter().map(|s| s.as_str()),
+            &[Use::Train],
+            true,
+        ) {
+            refusals.push(r);
+        }
+    }
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(TrainingRefused::Consent(refusals))
+    }
+}
+
 /// How each use stands across `files`: given for all, withdrawn for any, else unrecorded.
 fn consent_at(sheet: &Datasheet, files: &[&str]) -> ConsentAtTraining {
     let state = |u: Use| {
