@@ -64,9 +64,10 @@ pub fn refusal<'a>(
     unrecorded_refuses: bool,
 ) -> Option<Refusal> {
     let mut refused: Vec<Refused> = Vec::new();
+    let resolver = sheet.resolver();
     for &u in uses {
         for f in files.clone() {
-            let decision = match sheet.consent_for(f, u) {
+            let decision = match resolver.consent_for(f, u) {
                 Consent::Given(_) => continue,
                 Consent::Withdrawn(d) => Some(d),
                 Consent::Unrecorded if unrecorded_refuses => None,

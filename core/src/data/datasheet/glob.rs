@@ -8,6 +8,8 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glob {
     text: String,
+    /// No `*`, `?` or `**`: compared as a plain path (the common case, and fast).
+    literal: bool,
 }
 
 impl Glob {
@@ -15,9 +17,9 @@ impl Glob {
     pub fn new(text: &str) -> Glob {
         let t = text.trim();
         let t = t.strip_prefix("./").unwrap_or(t);
-        Glob {
-            text: t.trim_end_matches('/').to_string(),
-        }
+        let text = t.trim_end_matches('/').to_string();
+        let literal = !text.contains(['*', '?']);
+        Glob { text, literal }
     }
 
     /// The pattern as written in the datasheet.
@@ -29,6 +31,10 @@ impl Glob {
     pub fn matches(&self, path: &str) -> bool {
         if self.text.is_empty() {
             return false;
+        }
+        if self.literal {
+            return path == self.text
+                || (path.starts_with(&self.text) && path[self.text.len()..].starts_with('/'));
         }
         let pat: Vec<&str> = self.text.split('/').collect();
         let name: Vec<&str> = path.split('/').collect();

@@ -443,13 +443,34 @@ fn kind(v: &Value) -> &'static str {
 struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// Table headers (`[dataset]`, `[[consent]]`…) without spaces or comments, by line.
+    headers: Vec<(usize, String)>,
 }
 
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { text, starts }
+        let headers = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim_start().starts_with('['))
+            .map(|(i, l)| {
+                let squashed: String = l
+                    .split('#')
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                (i + 1, squashed)
+            })
+            .collect();
+        Lines {
+            text,
+            starts,
+            headers,
+        }
     }
 
     fn position(&self, offset: usize) -> (usize, usize) {
@@ -468,20 +489,11 @@ impl<'a> Lines<'a> {
 
     /// The line of the `n`th (0-based) table header `header`.
     fn nth_header_line(&self, header: &str, n: usize) -> Option<usize> {
-        let squash = |l: &str| {
-            l.split('#')
-                .next()
-                .unwrap_or("")
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-        };
-        self.text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| squash(l) == header)
+        self.headers
+            .iter()
+            .filter(|(_, h)| h == header)
             .nth(n)
-            .map(|(i, _)| i + 1)
+            .map(|(line, _)| *line)
     }
 }
 

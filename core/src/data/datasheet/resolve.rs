@@ -96,15 +96,58 @@ impl Datasheet {
 
     /// The consent of `file` (relative to the dataset's folder, `/`-separated) for `use_`.
     pub fn consent_for(&self, file: &str, use_: Use) -> Consent {
+        self.resolver().consent_for(file, use_)
+    }
+
+    /// A resolver for many files: each record's reach is worked out once.
+    pub fn resolver(&self) -> Resolver<'_> {
+        let records = self
+            .consent
+            .iter()
+            .map(|r| {
+                let reach = match &r.files {
+                    Some(globs) => Reach::Files(globs.as_slice(), Scope::File),
+                    None => match self.contributor(&r.by) {
+                        Some(c) => Reach::Files(c.files.as_slice(), Scope::Contributor),
+                        None => Reach::Folder,
+                    },
+                };
+                (r, reach)
+            })
+            .collect();
+        Resolver { records }
+    }
+}
+
+enum Reach<'a> {
+    Folder,
+    Files(&'a [super::glob::Glob], Scope),
+}
+
+/// Resolves many files against one datasheet ([`Datasheet::resolver`]).
+pub struct Resolver<'a> {
+    records: Vec<(&'a ConsentRecord, Reach<'a>)>,
+}
+
+impl Resolver<'_> {
+    /// The consent of `file` (relative, `/`-separated) for `use_`.
+    pub fn consent_for(&self, file: &str, use_: Use) -> Consent {
         // The most specific scope with a record, then its latest date.
         let mut top: Option<(Scope, Day)> = None;
         let mut applying: Vec<(Scope, &ConsentRecord)> = Vec::new();
-        for r in self.consent.iter().filter(|r| r.uses.contains(&use_)) {
-            if let Some(scope) = self.scope_for(r, file) {
-                applying.push((scope, r));
-                if top.is_none_or(|t| (scope, r.date) > t) {
-                    top = Some((scope, r.date));
+        for (r, reach) in self.records.iter().filter(|(r, _)| r.uses.contains(&use_)) {
+            let scope = match reach {
+                Reach::Folder => Scope::Folder,
+                Reach::Files(globs, scope) => {
+                    if !globs.iter().any(|g| g.matches(file)) {
+                        continue;
+                    }
+                    *scope
                 }
+            };
+            applying.push((scope, r));
+            if top.is_none_or(|t| (scope, r.date) > t) {
+                top = Some((scope, r.date));
             }
         }
         let Some((scope, date)) = top else {
