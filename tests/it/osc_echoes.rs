@@ -212,7 +212,7 @@ fn answers_sent_to_loam_are_never_answered() {
             .next_message(Duration::from_secs(5))
             .expect("a /status reply");
         assert_eq!(m.addr, "/status", "answered {bytes:?} with {m:?}");
-        assert_eq!(m.args.len(), 16, "{m:?}");
+        assert_eq!(m.args.len(), support::osc::STATUS_ARGS, "{m:?}");
     }
     assert_eq!(status(&c, server.addr).bad, 0);
     let log = server.stop();

@@ -207,7 +207,7 @@ fn messages_without_type_tags_are_read() {
     for bytes in [&b"/status\0"[..], b"/status"] {
         c.send_raw(server.addr, bytes);
         let m = c.answer("/status", Duration::from_secs(5)).unwrap();
-        assert_eq!(m.args.len(), 16, "{m:?}");
+        assert_eq!(m.args.len(), support::osc::STATUS_ARGS, "{m:?}");
     }
     done(&ask(&c, &server, b"/unsolo\0", "/unsolo"));
     done(&ask(&c, &server, b"/hush\0\0\0", "/hush"));

@@ -16,6 +16,10 @@ use super::serve::serve_command;
 /// How long [`Server::start`] waits for the first answer to `/status`.
 pub const READY: Duration = Duration::from_secs(30);
 
+/// Arguments of a `/status` reply: 16, and Link's 5 (`link link_peers
+/// link_tempo link_phase link_quantum`; zeros in a build without Link).
+pub const STATUS_ARGS: usize = 21;
+
 /// A UDP port nobody is using right now.
 pub fn free_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
