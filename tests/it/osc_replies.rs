@@ -359,7 +359,11 @@ fn every_address_answers_done_or_fail() {
         .send_to(&support::osc::message("/status", vec![]), to)
         .unwrap();
     let (m, _) = c.next_message(Duration::from_secs(5)).unwrap();
-    assert_eq!((m.addr.as_str(), m.args.len()), ("/status", support::osc::STATUS_ARGS), "{m:?}");
+    assert_eq!(
+        (m.addr.as_str(), m.args.len()),
+        ("/status", support::osc::STATUS_ARGS),
+        "{m:?}"
+    );
     c.socket.send_to(b"/tempo\0\0,f\0\0\x42", to).unwrap();
     let m = c
         .answer("/tempo", Duration::from_secs(5))
