@@ -298,14 +298,12 @@ fn two_loams_agree(hold: Duration) {
                 |p| bars_after(p[0], t) >= 3 && bars_after(p[1], t) >= 3,
             );
         }
-        let t = now_unix();
         until(
             &mut [&mut a, &mut b],
             hold + Duration::from_secs(30),
             "the rest of the run",
             |_| now_unix() - from >= hold.as_secs_f64(),
         );
-        let _ = t;
         let end = now_unix();
         let quarters: Vec<f64> = b.heard.iter().map(|(_, _, t)| *t).collect();
         let lines: Vec<(i32, f64)> = a
