@@ -1,6 +1,6 @@
 //! `loam dataset check DIR`: every problem of the datasheet and the files
 //! (with file:line:column), then a summary: files, patterns, melodies,
-//! seconds of WAV audio (FLAC and AIFF files are counted, not measured),
+//! seconds of audio (WAV, FLAC and AIFF, each from its header),
 //! the people named, and each use's consent across the files. Exit 0 when
 //! it passes, 1 when it does not. A dataset that reads is noted in the
 //! registry of datasets this machine has seen.
@@ -19,14 +19,27 @@ pub fn run(dir: &Path) -> ExitCode {
         loam::show!("{p}");
     }
     let s = &check.summary;
+    // FLAC and AIFF lengths come from their headers (symphonia); one that
+    // does not read is a problem like any other.
+    let (mut seconds, mut unreadable) = (s.audio_seconds, 0usize);
+    for file in &s.other_audio {
+        match loam::corpus::duration::seconds(file) {
+            Ok(t) => seconds += t,
+            Err(e) => {
+                unreadable += 1;
+                loam::show!("{}: not readable as audio ({e})", file.display());
+            }
+        }
+    }
     let mut audio = format!(
-        "{} WAV file(s), {:.1} s of audio",
-        s.wav_files, s.audio_seconds
+        "{} audio file(s), {seconds:.1} s of audio",
+        s.wav_files + s.other_audio.len()
     );
-    if s.unmeasured_audio_files > 0 {
+    if !s.other_audio.is_empty() {
         audio.push_str(&format!(
-            ", {} FLAC/AIFF file(s) (counted, not measured)",
-            s.unmeasured_audio_files
+            " ({} WAV, {} FLAC/AIFF)",
+            s.wav_files,
+            s.other_audio.len()
         ));
     }
     let title = check
@@ -62,11 +75,11 @@ pub fn run(dir: &Path) -> ExitCode {
             }
         }
     }
-    if check.passed() {
+    if check.passed() && unreadable == 0 {
         loam::show!("passed");
         ExitCode::SUCCESS
     } else {
-        loam::show!("failed: {} problem(s)", check.problems.len());
+        loam::show!("failed: {} problem(s)", check.problems.len() + unreadable);
         ExitCode::from(EXIT_PROBLEMS)
     }
 }

@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Position};
 
+use crate::data::credit::{Credit, PatternCredits};
 use crate::pattern::{values, Pattern, Transform};
 use crate::schedule::{Change, LoopDef};
 use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
@@ -56,7 +57,22 @@ pub struct Collected {
     /// MIDI messages `midi_events()` gave, put back by [`Shared::finish`]
     /// if the code fails.
     pub midi_events_read: Vec<rhai::Map>,
+    /// Patterns trained models made in this run (`m.pattern()`,
+    /// `v.decode(z)`, `v.sample(seed)`), each with its model's credit: a
+    /// plain loop whose text contains one is credited to that model. At
+    /// most [`MAX_GENERATED_TEXTS`]; later ones still count in `consulted`.
+    pub generated: Vec<(Credit, String)>,
+    /// Every trained model this run asked for a pattern or a step: a loop
+    /// function's bar is credited to all of them.
+    pub consulted: PatternCredits,
 }
+
+/// The most generated patterns one run of script code keeps for matching
+/// against its loops' texts (see [`Collected::generated`]): a script that
+/// asks a model for more patterns than this in one evaluation still has
+/// every model credited on its loop functions, and on plain loops for the
+/// first 256 patterns.
+pub const MAX_GENERATED_TEXTS: usize = 256;
 
 /// State shared between the registered functions and the host.
 #[derive(Default)]
@@ -195,6 +211,39 @@ impl Shared {
         collected
     }
 
+    /// Notes that the trained model credited as `credit` made `text` (a
+    /// pattern; empty for a single step) in the running code. A pattern
+    /// that is only rests (a model still training) is not noted: nothing
+    /// of the model sounds.
+    pub fn note_generated(&self, credit: Credit, text: &str) {
+        if credit == Credit::NONE {
+            return;
+        }
+        let sounds = text
+            .split(|c: char| c.is_whitespace() || "[]<>{}(),".contains(c))
+            .any(|w| !w.is_empty() && !w.starts_with('~'));
+        let mut c = self.collected();
+        if !text.is_empty() && !sounds {
+            return;
+        }
+        c.consulted.add(credit);
+        if sounds && c.generated.len() < MAX_GENERATED_TEXTS {
+            c.generated.push((credit, text.to_string()));
+        }
+    }
+
+    /// The credits of the trained models whose patterns (noted in this
+    /// run) `pattern` contains.
+    pub fn credits_of_text(&self, pattern: &str) -> PatternCredits {
+        let mut credits = PatternCredits::default();
+        for (credit, text) in &self.collected().generated {
+            if pattern.contains(text.as_str()) {
+                credits.add(*credit);
+            }
+        }
+        credits
+    }
+
     /// What the running code has produced so far (a poisoned lock is taken as it is).
     pub fn collected(&self) -> MutexGuard<'_, Collected> {
         self.collected.lock().unwrap_or_else(|p| p.into_inner())
@@ -314,8 +363,9 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
         move |name: &str, pattern: &str| -> Res<LoopRef> {
             let parsed = Pattern::parse(pattern)
                 .or_else(|e| fail(format!("pattern of loop '{name}': {e} in \"{pattern}\"")))?;
-            let def = LoopDef::new(name, pattern, parsed);
+            let mut def = LoopDef::new(name, pattern, parsed);
             def.check_size().or_else(fail)?;
+            def.credits = s.credits_of_text(pattern);
             let entry = LoopEntry {
                 def,
                 generator: None,

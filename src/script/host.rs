@@ -478,6 +478,9 @@ impl Script {
                             let mut def = g.template.clone();
                             def.pattern = p;
                             def.source = text;
+                            // Every trained model the function asked is
+                            // credited when this bar sounds.
+                            def.credits = self.shared.collected().consulted;
                             Ok(Some(def))
                         }
                         Err(e) => Err(format!(

@@ -22,6 +22,7 @@ use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
 use super::api::{fail, number, Res, Shared};
 use super::training::Trained;
+use crate::data::credit::{credit_for, Credit, CreditedSource};
 use crate::data::{DrumBar, Event, Hit, CELLS_PER_PULSE, TICKS_PER_WHOLE};
 use crate::model::markov::MarkovModel;
 use crate::model::rhythm_vae::{DecodeOptions, RhythmVae, VaeConfig};
@@ -166,6 +167,9 @@ struct Stepper {
     news: News,
     /// The temperature a GRU gets (kept while it trains).
     rnn_temperature: f32,
+    /// Who its patterns are credited to (its file, or the dataset it was
+    /// trained on in the script).
+    credit: Credit,
 }
 
 /// Messages for the performer from models that finished training.
@@ -236,7 +240,7 @@ impl Stepper {
 pub struct StepRef(Arc<Mutex<Stepper>>);
 
 impl StepRef {
-    fn new(kind: Kind, news: &News) -> StepRef {
+    fn new(kind: Kind, news: &News, credit: Credit) -> StepRef {
         StepRef(Arc::new(Mutex::new(Stepper {
             kind,
             rng: Rng::new(0x10a3),
@@ -244,6 +248,7 @@ impl StepRef {
             name: None,
             news: news.clone(),
             rnn_temperature: 1.0,
+            credit,
         })))
     }
 
@@ -299,6 +304,11 @@ impl StepRef {
             .collect();
         s.scratch = scratch;
         Ok(out)
+    }
+
+    /// Who the model's patterns are credited to.
+    fn credit(&self) -> Credit {
+        lock(&self.0).credit
     }
 
     fn is_melody(&self) -> Result<bool, StepError> {
@@ -411,7 +421,8 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
                     let m = RnnModel::load(&path).or_else(|e| fail(format!("{call}: {e}")))?;
                     Kind::Rnn(Trained::Ready(m))
                 };
-                let model = StepRef::new(kind, &s.trained.news);
+                let credit = credit_for(CreditedSource::TrainedModel(path.clone()));
+                let model = StepRef::new(kind, &s.trained.news, credit);
                 if let Some(n) = name {
                     lock(&model.0).name = Some(n.to_string());
                     s.trained.stage_named(n, &model);
@@ -444,9 +455,14 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
                 max_order: order as usize,
                 ..MarkovConfig::default()
             };
+            let meter = crate::model::trained::cost::CostMeter::start(None);
             let m = MarkovModel::train(&dataset, &config)
                 .or_else(|e| fail(format!("markov_train: {e}")))?;
-            let model = StepRef::new(Kind::Markov(m), &s.trained.news);
+            // Counting takes milliseconds, but it is a training like any
+            // other: its cost is reported as `loam train` reports it.
+            lock(&s.trained.news).push(format!("markov_train(\"{data}\"): {}", meter.finish()));
+            let credit = credit_for(CreditedSource::TrainedInScript(path.clone()));
+            let model = StepRef::new(Kind::Markov(m), &s.trained.news, credit);
             if let Some(n) = name {
                 lock(&model.0).name = Some(n.to_string());
                 s.trained.stage_named(n, &model);
@@ -474,7 +490,8 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             let training = Trained::start(what, move || {
                 RnnModel::train(&dataset, &RnnConfig::default(), &mut |_| {})
             });
-            let model = StepRef::new(Kind::Rnn(training), &s.trained.news);
+            let credit = credit_for(CreditedSource::TrainedInScript(path.clone()));
+            let model = StepRef::new(Kind::Rnn(training), &s.trained.news, credit);
             if let Some(n) = name {
                 lock(&model.0).name = Some(n.to_string());
                 s.trained.stage_named(n, &model);
@@ -497,6 +514,7 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
         Ok(choices.iter().map(|c| step_map(c).into()).collect())
     });
     let record = |s: &Arc<Shared>, m: &StepRef, step: StepInfo| -> Map {
+        s.note_generated(m.credit(), "");
         if let Some(n) = &lock(&m.0).name {
             s.trained.stage_step(n, &step);
         }
@@ -550,7 +568,9 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
         let metre = lock(&s.trained.metre)
             .clone()
             .unwrap_or_else(|| Metre::parse("4/4").expect("4/4 parses"));
-        bar_pattern(m, &metre, &s)
+        let text = bar_pattern(m, &metre, &s)?;
+        s.note_generated(m.credit(), &text);
+        Ok(text)
     });
     let s = shared.clone();
     engine.register_fn(
@@ -558,7 +578,9 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
         move |m: &mut StepRef, metre: &str| -> Res<String> {
             let metre =
                 Metre::parse(metre).or_else(|e| fail(format!("pattern(\"{metre}\"): {e}")))?;
-            bar_pattern(m, &metre, &s)
+            let text = bar_pattern(m, &metre, &s)?;
+            s.note_generated(m.credit(), &text);
+            Ok(text)
         },
     );
     engine.register_fn("temperature", |m: &mut StepRef, t: Dynamic| -> Res<()> {
@@ -625,7 +647,7 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
 
 /// A rhythm VAE as a script holds it (perhaps still training).
 #[derive(Clone)]
-pub struct VaeRef(Arc<Mutex<Trained<RhythmVae>>>, News);
+pub struct VaeRef(Arc<Mutex<Trained<RhythmVae>>>, News, Credit);
 
 impl VaeRef {
     /// `f` of the model once it is ready; `None` while it trains.
@@ -655,6 +677,7 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
         Ok(VaeRef(
             Arc::new(Mutex::new(Trained::Ready(vae))),
             s.trained.news.clone(),
+            credit_for(CreditedSource::TrainedModel(path)),
         ))
     });
     for arity in 1..=2 {
@@ -679,6 +702,7 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
             Ok(VaeRef(
                 Arc::new(Mutex::new(training)),
                 s.trained.news.clone(),
+                credit_for(CreditedSource::TrainedInScript(path)),
             ))
         };
         if arity == 1 {
@@ -690,33 +714,52 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
     fn latent(z: &rhai::Array) -> Res<Vec<f32>> {
         z.iter().map(|v| number(v).map(|x| x as f32)).collect()
     }
-    /// A pattern, or a rest while the model trains.
-    fn or_rest(p: Option<String>) -> String {
-        p.unwrap_or_else(|| "~".into())
+    /// A pattern (noted for credits), or a rest while the model trains.
+    fn made(s: &Shared, v: &VaeRef, p: Option<String>) -> String {
+        match p {
+            Some(text) => {
+                s.note_generated(v.2, &text);
+                text
+            }
+            None => "~".into(),
+        }
     }
-    engine.register_fn("decode", |v: &mut VaeRef, z: rhai::Array| -> Res<String> {
-        let z = latent(&z)?;
-        let p = v.with("decode", |m| {
-            m.decode(&z, &DecodeOptions::default()).to_mini_notation()
-        })?;
-        Ok(or_rest(p))
-    });
+    let s = shared.clone();
     engine.register_fn(
         "decode",
-        |v: &mut VaeRef, z: rhai::Array, threshold: f64| -> Res<String> {
+        move |v: &mut VaeRef, z: rhai::Array| -> Res<String> {
+            let z = latent(&z)?;
+            let p = v.with("decode", |m| {
+                m.decode(&z, &DecodeOptions::default()).to_mini_notation()
+            })?;
+            Ok(made(&s, v, p))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "decode",
+        move |v: &mut VaeRef, z: rhai::Array, threshold: f64| -> Res<String> {
             let z = latent(&z)?;
             let o = DecodeOptions {
                 threshold: threshold as f32,
                 ..DecodeOptions::default()
             };
-            Ok(or_rest(
+            Ok(made(
+                &s,
+                v,
                 v.with("decode", |m| m.decode(&z, &o).to_mini_notation())?,
             ))
         },
     );
+    let s = shared.clone();
     engine.register_fn(
         "decode",
-        |v: &mut VaeRef, z: rhai::Array, threshold: f64, noise: f64, seed: i64| -> Res<String> {
+        move |v: &mut VaeRef,
+              z: rhai::Array,
+              threshold: f64,
+              noise: f64,
+              seed: i64|
+              -> Res<String> {
             let z = latent(&z)?;
             if !(noise.is_finite() && noise >= 0.0) {
                 return fail(format!("decode: noise {noise} must be 0 or more"));
@@ -726,18 +769,21 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
                 noise: noise as f32,
                 seed: seed as u64,
             };
-            Ok(or_rest(
+            Ok(made(
+                &s,
+                v,
                 v.with("decode", |m| m.decode(&z, &o).to_mini_notation())?,
             ))
         },
     );
-    engine.register_fn("sample", |v: &mut VaeRef, seed: i64| -> Res<String> {
+    let s = shared.clone();
+    engine.register_fn("sample", move |v: &mut VaeRef, seed: i64| -> Res<String> {
         let p = v.with("sample", |m| {
             m.sample(seed as u64, &DecodeOptions::default())
                 .1
                 .to_mini_notation()
         })?;
-        Ok(or_rest(p))
+        Ok(made(&s, v, p))
     });
     engine.register_fn("latent_size", |v: &mut VaeRef| -> Res<i64> {
         // While training: the size asked for is not known here; 0 says "not yet".

@@ -10,6 +10,7 @@ use std::fmt;
 
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
 
+use crate::model::trained::cost::{CostMeter, TrainingCost};
 use crate::model::trained::TrainedModelError;
 
 /// Trainings running in this process.
@@ -46,8 +47,9 @@ impl Drop for Running {
 pub enum Trained<T, E = TrainedModelError> {
     /// Training on a helper thread.
     Training {
-        /// Where the helper's model (or its failure) arrives.
-        result: Receiver<Result<T, E>>,
+        /// Where the helper's model (or its failure) arrives, with what
+        /// training cost.
+        result: Receiver<(Result<T, E>, TrainingCost)>,
         /// When training started.
         started: Instant,
         /// What is trained, for messages.
@@ -110,7 +112,10 @@ impl<T: Send + 'static, E: Clone + fmt::Display + Send + 'static> Trained<T, E> 
             .spawn(move || {
                 let _running = running;
                 lower_priority();
-                let _ = tx.send(train());
+                // Measured on the helper thread, around the training alone.
+                let meter = CostMeter::start(None);
+                let trained = train();
+                let _ = tx.send((trained, meter.finish()));
             });
         match spawned {
             Ok(_) => Trained::Training {
@@ -136,16 +141,23 @@ impl<T: Send + 'static, E: Clone + fmt::Display + Send + 'static> Trained<T, E> 
         else {
             return None;
         };
-        let outcome = match result.try_recv() {
+        let (outcome, cost) = match result.try_recv() {
             Err(TryRecvError::Empty) => return None,
-            Err(TryRecvError::Disconnected) => Err(TrainingFailure::ThreadEnded),
-            Ok(r) => r.map_err(TrainingFailure::Trainer),
+            Err(TryRecvError::Disconnected) => (Err(TrainingFailure::ThreadEnded), None),
+            Ok((r, cost)) => (r.map_err(TrainingFailure::Trainer), Some(cost)),
         };
         let seconds = started.elapsed().as_secs_f32();
         let (next, news) = match outcome {
             Ok(model) => (
                 Trained::Ready(model),
-                format!("{what}: trained in {seconds:.1} s; it plays from the next bar"),
+                match cost {
+                    // The cost as `loam train` reports it: wall and CPU
+                    // time, and energy with how it was found.
+                    Some(cost) => format!(
+                        "{what}: trained in {seconds:.1} s; it plays from the next bar; {cost} (CPU time and energy are the whole process's, the music's own included)"
+                    ),
+                    None => format!("{what}: trained in {seconds:.1} s; it plays from the next bar"),
+                },
             ),
             Err(failure) => {
                 let news = format!("{what}: training failed: {failure}");
@@ -190,18 +202,28 @@ mod tests {
         });
         assert!(matches!(t.ready(), Ok(None)));
         let mut news = None;
-        for _ in 0..200 {
+        while news.is_none() {
             news = t.poll();
-            if news.is_some() {
-                break;
-            }
             std::thread::sleep(Duration::from_millis(5));
         }
-        assert!(news.unwrap().starts_with("test: trained in"));
+        let news = news.unwrap();
+        assert!(news.starts_with("test: trained in"), "{news}");
+        // The cost, as `loam train` reports it, with the energy's method.
+        assert!(news.contains("s CPU"), "{news}");
+        assert!(
+            news.contains("RAPL") || news.contains("estimated as CPU time"),
+            "{news}"
+        );
         assert_eq!(t.ready().unwrap().copied(), Some(7));
         let mut f: Trained<i32, String> = Trained::start("bad".into(), || Err("too small".into()));
-        std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(f.poll().unwrap(), "bad: training failed: too small");
+        // Wait for the answer itself, not for a time.
+        let failed = loop {
+            if let Some(news) = f.poll() {
+                break news;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!(failed, "bad: training failed: too small");
         assert_eq!(f.ready().unwrap_err().to_string(), "bad: too small");
     }
 }

@@ -409,7 +409,7 @@ fn dataset_check_names_each_problem_of_a_broken_datasheet_with_its_line() {
         assert!(out.lines().any(|l| l == line), "no line\n{line}\nin:\n{out}");
     }
     assert!(
-        out.contains("2 file(s): 17 pattern(s), 0 melody(ies), 0 WAV file(s), 0.0 s of audio"),
+        out.contains("2 file(s): 17 pattern(s), 0 melody(ies), 0 audio file(s), 0.0 s of audio"),
         "{out}"
     );
     assert!(out.trim_end().ends_with("problem(s)"), "{out}");

@@ -19,6 +19,7 @@ mod corpus_map;
 mod corpus_play;
 mod corpus_prepare;
 mod credits;
+mod credits_models;
 mod dense;
 mod hostile_inputs;
 mod hot_reload;

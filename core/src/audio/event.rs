@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::data::credit::PatternCredits;
 use crate::sound::Sample;
 
 /// One sound to start at an absolute frame. Built off the audio thread; the
@@ -26,6 +27,9 @@ pub struct SoundEvent {
     /// next, and reaching the engine a block after it is not lateness, so
     /// it is not counted in `late_events`.
     pub immediate: bool,
+    /// The trained models the loop's pattern came from, credited with the
+    /// sample's own source when the sound starts audibly.
+    pub pattern_credits: PatternCredits,
 }
 
 impl SoundEvent {
@@ -39,6 +43,7 @@ impl SoundEvent {
             rate: 1.0,
             length: None,
             immediate: false,
+            pattern_credits: PatternCredits::default(),
         }
     }
 }

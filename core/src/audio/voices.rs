@@ -79,12 +79,16 @@ impl VoicePool {
         // An audible start credits the sound's source (a relaxed store
         // the first time, see `sounded.rs`).
         let (credit, audible) = (event.sample.credit, event.gain > 0.0);
+        let pattern_credits = event.pattern_credits;
         if let Some(old) = self.voices[slot].start(event, order, self.fade_len) {
             // Checked above: there is room.
             let _ = returns.push(old);
         }
         if audible && !self.voices[slot].is_finished() {
             status.sounded.mark(credit);
+            for c in pattern_credits.iter() {
+                status.sounded.mark(c);
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 //! here runs on the audio thread.
 
 pub mod decode;
+pub mod duration;
 pub mod envelope;
 pub mod features;
 pub mod map;

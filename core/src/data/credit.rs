@@ -72,6 +72,60 @@ pub enum CreditedSource {
     SampleFolder(PathBuf),
     /// A TorchScript model file played in a model slot.
     TorchScript(PathBuf),
+    /// A model loam trained (`markov_load`, `rnn_load`, `vae_load`: the
+    /// model file, resolved, absolute), credited when a pattern it made
+    /// sounds; its card (`NAME.toml` beside it) names its datasets.
+    TrainedModel(PathBuf),
+    /// A model a script trained while the music played (`markov_train`,
+    /// `rnn_train`, `vae_train`), credited as the dataset it learned from
+    /// (the file or folder, resolved, absolute) when a pattern it made
+    /// sounds.
+    TrainedInScript(PathBuf),
+}
+
+/// The most sources one loop's pattern can be credited to (the models
+/// whose patterns a loop plays); past it, the last slot is
+/// [`Credit::OVERFLOW`] and the credits say more sources sounded than loam
+/// could name. 8 because a loop made of more models' patterns than that is
+/// far past anything a performer writes by hand.
+pub const MAX_PATTERN_CREDITS: usize = 8;
+
+/// The sources a loop's pattern came from (the trained models whose
+/// patterns it plays), carried by each sound the loop starts so the audio
+/// thread credits them with the sample's own source. `Copy` and
+/// 16 bytes: no allocation anywhere it travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PatternCredits([Credit; MAX_PATTERN_CREDITS]);
+
+impl Default for PatternCredits {
+    fn default() -> PatternCredits {
+        PatternCredits([Credit::NONE; MAX_PATTERN_CREDITS])
+    }
+}
+
+impl PatternCredits {
+    /// Adds `credit` (once; [`Credit::NONE`] is ignored). Past
+    /// [`MAX_PATTERN_CREDITS`] the last slot becomes [`Credit::OVERFLOW`].
+    pub fn add(&mut self, credit: Credit) {
+        if credit == Credit::NONE || self.0.contains(&credit) {
+            return;
+        }
+        match self.0.iter_mut().find(|c| **c == Credit::NONE) {
+            Some(free) => *free = credit,
+            None => self.0[MAX_PATTERN_CREDITS - 1] = Credit::OVERFLOW,
+        }
+    }
+
+    /// The credits held, in the order they were added.
+    #[inline]
+    pub fn iter(&self) -> impl Iterator<Item = Credit> + '_ {
+        self.0.iter().copied().filter(|c| *c != Credit::NONE)
+    }
+
+    /// True when no source is held.
+    pub fn is_empty(&self) -> bool {
+        self.0[0] == Credit::NONE
+    }
 }
 
 fn sources() -> &'static Mutex<Vec<CreditedSource>> {
@@ -185,6 +239,28 @@ mod tests {
         assert_eq!(source_of(Credit::OVERFLOW), None);
         assert_eq!(Credit::NONE.bit(), None);
         assert_eq!(Credit::from_bit(a.bit().unwrap()), a);
+    }
+
+    #[test]
+    fn pattern_credits_keep_each_source_once_and_overflow_into_the_last_slot() {
+        let mut p = PatternCredits::default();
+        assert!(p.is_empty());
+        p.add(Credit::NONE);
+        assert!(p.is_empty());
+        p.add(Credit::from_bit(5));
+        p.add(Credit::from_bit(5));
+        p.add(Credit::from_bit(9));
+        assert_eq!(
+            p.iter().collect::<Vec<_>>(),
+            vec![Credit::from_bit(5), Credit::from_bit(9)]
+        );
+        for bit in 10..10 + MAX_PATTERN_CREDITS {
+            p.add(Credit::from_bit(bit));
+        }
+        let all: Vec<Credit> = p.iter().collect();
+        assert_eq!(all.len(), MAX_PATTERN_CREDITS);
+        assert_eq!(all[MAX_PATTERN_CREDITS - 1], Credit::OVERFLOW);
+        assert_eq!(all[2], Credit::from_bit(10));
     }
 
     #[test]

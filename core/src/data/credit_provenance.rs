@@ -46,7 +46,7 @@ pub struct DatasetCredit {
 /// What a source's files say about where it comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceProvenance {
-    /// `"built-in kit"`, `"sample folder"` or `"model"`.
+    /// `"built-in kit"`, `"sample folder"`, `"model"` or `"model trained in the script"`.
     pub kind: String,
     /// The folder or model file (empty for the built-in kit).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -87,55 +87,73 @@ impl SourceProvenance {
                 }],
                 ..SourceProvenance::default()
             },
-            CreditedSource::SampleFolder(dir) => {
-                let mut p = SourceProvenance {
-                    kind: "sample folder".into(),
-                    path: dir.display().to_string(),
-                    ..SourceProvenance::default()
+            CreditedSource::SampleFolder(dir) => from_datasheet("sample folder", dir, dir),
+            CreditedSource::TrainedInScript(data) => {
+                // A file's datasheet is its folder's (or one above it).
+                let dir = if data.is_dir() {
+                    data.as_path()
+                } else {
+                    data.parent().unwrap_or(Path::new("."))
                 };
-                match find_datasheet(dir) {
-                    None => p.note = NO_PROVENANCE.into(),
-                    Some(sheet) => {
-                        p.described_by = sheet.display().to_string();
-                        // The datasheet's own reader: the same rules as
-                        // `loam dataset check`, and as consent at load.
-                        match datasheet::parse::read(&sheet) {
-                            Ok(d) => p.datasets.push(DatasetCredit {
-                                id: d.dataset.id,
-                                title: d.dataset.title,
-                                attribution: d.dataset.attribution,
-                                licence: d.dataset.licence,
-                                contact: d.dataset.contact,
-                            }),
-                            Err(why) => p.note = format!("{NO_PROVENANCE} ({why})"),
-                        }
-                    }
-                }
-                p
+                from_datasheet("model trained in the script", data, dir)
             }
-            CreditedSource::TorchScript(file) => {
-                let mut p = SourceProvenance {
-                    kind: "model".into(),
-                    path: file.display().to_string(),
-                    ..SourceProvenance::default()
-                };
-                let card = card_path(file);
-                if !card.is_file() {
-                    p.note = NO_PROVENANCE.into();
-                    return p;
-                }
-                p.described_by = card.display().to_string();
-                match read_toml::<ModelCard>(&card) {
-                    Ok(c) if c.datasets.is_empty() => {
-                        p.note = format!("{NO_PROVENANCE} (its card names no datasets)");
-                    }
-                    Ok(c) => p.datasets = c.datasets,
-                    Err(why) => p.note = format!("{NO_PROVENANCE} ({why})"),
-                }
-                p
+            CreditedSource::TorchScript(file) | CreditedSource::TrainedModel(file) => {
+                from_card(file)
             }
         }
     }
+}
+
+/// The provenance of `path`, a source of `kind`, from the datasheet of
+/// the dataset `dir` is in.
+fn from_datasheet(kind: &str, path: &Path, dir: &Path) -> SourceProvenance {
+    let mut p = SourceProvenance {
+        kind: kind.into(),
+        path: path.display().to_string(),
+        ..SourceProvenance::default()
+    };
+    match find_datasheet(dir) {
+        None => p.note = NO_PROVENANCE.into(),
+        Some(sheet) => {
+            p.described_by = sheet.display().to_string();
+            // The datasheet's own reader: the same rules as
+            // `loam dataset check`, and as consent at load.
+            match datasheet::parse::read(&sheet) {
+                Ok(d) => p.datasets.push(DatasetCredit {
+                    id: d.dataset.id,
+                    title: d.dataset.title,
+                    attribution: d.dataset.attribution,
+                    licence: d.dataset.licence,
+                    contact: d.dataset.contact,
+                }),
+                Err(why) => p.note = format!("{NO_PROVENANCE} ({why})"),
+            }
+        }
+    }
+    p
+}
+
+/// The provenance of a model file, from its card beside it.
+fn from_card(file: &Path) -> SourceProvenance {
+    let mut p = SourceProvenance {
+        kind: "model".into(),
+        path: file.display().to_string(),
+        ..SourceProvenance::default()
+    };
+    let card = card_path(file);
+    if !card.is_file() {
+        p.note = NO_PROVENANCE.into();
+        return p;
+    }
+    p.described_by = card.display().to_string();
+    match read_toml::<ModelCard>(&card) {
+        Ok(c) if c.datasets.is_empty() => {
+            p.note = format!("{NO_PROVENANCE} (its card names no datasets)");
+        }
+        Ok(c) => p.datasets = c.datasets,
+        Err(why) => p.note = format!("{NO_PROVENANCE} ({why})"),
+    }
+    p
 }
 
 /// The card beside a model file: the model's file name with `.toml`

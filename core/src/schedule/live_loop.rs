@@ -1,5 +1,6 @@
 //! A named loop: a pattern and how to play it.
 
+use crate::data::credit::PatternCredits;
 use crate::pattern::{Pattern, Transform};
 use crate::time::TempoOctave;
 
@@ -26,6 +27,8 @@ pub struct LoopDef {
     pub transforms: Vec<Transform>,
     /// Send the loop's events as MIDI notes (see [`super::midi_notes`]).
     pub midi: Option<super::LoopMidi>,
+    /// The trained models its pattern came from (credited when it sounds).
+    pub credits: PatternCredits,
 }
 
 impl LoopDef {
@@ -49,6 +52,7 @@ impl LoopDef {
             octave: TempoOctave::default(),
             transforms: Vec::new(),
             midi: None,
+            credits: PatternCredits::default(),
         }
     }
 }

@@ -396,6 +396,7 @@ impl Planner {
                         as f32,
                     length,
                     immediate: false,
+                    pattern_credits: def.credits,
                 });
             }
         }

@@ -28,9 +28,9 @@ pub enum FileKind {
     Midi,
     /// A `.wav` file.
     Wav,
-    /// A `.flac` file (counted, not measured).
+    /// A `.flac` file (measured by `loam dataset check` from its header).
     Flac,
-    /// An `.aif`/`.aiff` file (counted, not measured).
+    /// An `.aif`/`.aiff` file (measured by `loam dataset check` from its header).
     Aiff,
 }
 
@@ -134,8 +134,9 @@ pub struct Summary {
     pub wav_files: usize,
     /// Seconds of audio in the WAV files.
     pub audio_seconds: f64,
-    /// FLAC and AIFF files (counted, not measured).
-    pub unmeasured_audio_files: usize,
+    /// FLAC and AIFF files, for a layer that decodes them to measure
+    /// (`loam dataset check` does, with `corpus::duration`).
+    pub other_audio: Vec<std::path::PathBuf>,
     /// Creators, contributors and givers of consent.
     pub people: Vec<String>,
     /// Each use across the files.
@@ -280,7 +281,7 @@ fn measure(f: &DataFile, summary: &mut Summary, problems: &mut Vec<Problem>) {
             }
             Err(e) => problems.push(Problem::at(&f.path, 0, 0, e.to_string())),
         },
-        FileKind::Flac | FileKind::Aiff => summary.unmeasured_audio_files += 1,
+        FileKind::Flac | FileKind::Aiff => summary.other_audio.push(f.path.clone()),
     }
 }
 
