@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use loam_core::audio::{Engine, EngineConfig, SoundEvent};
+use loam_core::data::credit::{Credit, PatternCredits, MAX_PATTERN_CREDITS};
 use loam_core::sound::Sample;
 
 fn long_sample(channels: usize) -> Arc<Sample> {
@@ -22,7 +23,7 @@ fn long_sample(channels: usize) -> Arc<Sample> {
         channels,
         data,
         source: "bench".into(),
-        credit: loam_core::data::credit::Credit::NONE,
+        credit: Credit::NONE,
     })
 }
 
@@ -80,8 +81,9 @@ fn engine_block(c: &mut Criterion) {
     group.finish();
 }
 
-/// A short click, so the 64 voices are stolen and freed as events land.
-fn click() -> Arc<Sample> {
+/// A short click, so the 64 voices are stolen and freed as events land;
+/// credited to `credit` (a source the credits of a recording would name).
+fn click(credit: Credit) -> Arc<Sample> {
     let mut data = vec![0.0f32; 64];
     data[0] = 0.5;
     Arc::new(Sample {
@@ -89,7 +91,7 @@ fn click() -> Arc<Sample> {
         channels: 1,
         data,
         source: "bench".into(),
-        credit: loam_core::data::credit::Credit::NONE,
+        credit,
     })
 }
 
@@ -104,13 +106,31 @@ const BURST_BLOCK: u64 = 256;
 /// events spread over the block arriving out of order (bundles from several
 /// clients). Only the `process` call is timed; queueing the events and
 /// freeing what the engine returns happen between timings.
+///
+/// The same burst with credits to mark, for issue 12's "credits tracking
+/// adds nothing measurable": each sample credited to a source and each
+/// event carrying the most pattern credits a loop can ([`MAX_PATTERN_CREDITS`]
+/// trained models), against the uncredited burst (which marks nothing).
 fn direct_burst(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
-    let sound = click();
-    for (label, timed) in [
-        ("block with 1000 direct events", false),
-        ("block with 1000 direct events, timed, out of order", true),
+    let mut credits = PatternCredits::default();
+    for bit in 1..=MAX_PATTERN_CREDITS {
+        credits.add(Credit::from_bit(bit));
+    }
+    for (label, timed, credited) in [
+        ("block with 1000 direct events", false, false),
+        (
+            "block with 1000 direct events, timed, out of order",
+            true,
+            false,
+        ),
+        ("block with 1000 direct events, credited", false, true),
     ] {
+        let sound = click(if credited {
+            Credit::from_bit(0)
+        } else {
+            Credit::NONE
+        });
         let (mut engine, mut handle) = Engine::new(&EngineConfig::new(48_000));
         let mut buf = vec![0.0f32; 2 * BURST_BLOCK as usize];
         group.bench_function(label, |b| {
@@ -127,6 +147,9 @@ fn direct_burst(c: &mut Criterion) {
                             SoundEvent::new(start, sound.clone())
                         };
                         ev.immediate = !timed;
+                        if credited {
+                            ev.pattern_credits = credits;
+                        }
                         handle.send_direct(ev).unwrap();
                     }
                     let t = Instant::now();
@@ -141,6 +164,8 @@ fn direct_burst(c: &mut Criterion) {
         let st = &handle.status;
         assert_eq!(st.queue_full.load(std::sync::atomic::Ordering::Relaxed), 0);
         assert_eq!(st.late_events.load(std::sync::atomic::Ordering::Relaxed), 0);
+        // The credited burst marked its sources; the other marked none.
+        assert_eq!(st.sounded.sounded().len(), if credited { 9 } else { 0 });
     }
     group.finish();
 }

@@ -10,6 +10,10 @@ pub struct Glob {
     text: String,
     /// No `*`, `?` or `**`: compared as a plain path (the common case, and fast).
     literal: bool,
+    /// The pattern's folder and file names, split once here so matching
+    /// allocates nothing (consent is resolved for every file of a dataset
+    /// against every record on each model load).
+    parts: Vec<String>,
 }
 
 impl Glob {
@@ -19,7 +23,12 @@ impl Glob {
         let t = t.strip_prefix("./").unwrap_or(t);
         let text = t.trim_end_matches('/').to_string();
         let literal = !text.contains(['*', '?']);
-        Glob { text, literal }
+        let parts = text.split('/').map(str::to_string).collect();
+        Glob {
+            text,
+            literal,
+            parts,
+        }
     }
 
     /// The pattern as written in the datasheet.
@@ -36,21 +45,35 @@ impl Glob {
             return path == self.text
                 || (path.starts_with(&self.text) && path[self.text.len()..].starts_with('/'));
         }
-        let pat: Vec<&str> = self.text.split('/').collect();
-        let name: Vec<&str> = path.split('/').collect();
-        // A folder covers what is under it.
-        (0..=name.len()).any(|n| n >= 1 && segments(&pat, &name[..n]))
+        // A folder covers what is under it: the pattern may name the path
+        // or any run of its leading folders.
+        path.match_indices('/')
+            .map(|(i, _)| &path[..i])
+            .chain(std::iter::once(path))
+            .any(|prefix| !prefix.is_empty() && segments(&self.parts, prefix))
     }
 }
 
-fn segments(pat: &[&str], name: &[&str]) -> bool {
+/// Whether the pattern's names `pat` match `name`, a `/`-separated run of
+/// names ("" for none).
+fn segments(pat: &[String], name: &str) -> bool {
     match pat.split_first() {
         None => name.is_empty(),
-        Some((&"**", rest)) => (0..=name.len()).any(|skip| segments(rest, &name[skip..])),
-        Some((p, rest)) => match name.split_first() {
-            Some((n, names)) => one(p.as_bytes(), n.as_bytes()) && segments(rest, names),
-            None => false,
-        },
+        Some((p, rest)) if p == "**" => {
+            // Skip none, then one name at a time, then all of them.
+            segments(rest, name)
+                || name
+                    .match_indices('/')
+                    .any(|(i, _)| segments(rest, &name[i + 1..]))
+                || (!name.is_empty() && segments(rest, ""))
+        }
+        Some((p, rest)) => {
+            if name.is_empty() {
+                return false;
+            }
+            let (first, others) = name.split_once('/').unwrap_or((name, ""));
+            one(p.as_bytes(), first.as_bytes()) && segments(rest, others)
+        }
     }
 }
 
@@ -82,6 +105,15 @@ mod tests {
         assert!(g("aksak/", "aksak/nine.pat"));
         assert!(!g("aksak", "aksakx/nine.pat"));
         assert!(g("seven-?-2-3.pat", "seven-2-2-3.pat"));
+        assert!(g("player-*/*.wav", "player-3/take-7.wav"));
+        assert!(!g("player-*/*.wav", "player-3/take-7.flac"));
+        assert!(g("player-*", "player-3/take-7.wav"));
+        assert!(g("a/**", "a/b/c.wav"));
+        assert!(g("**", "a/b/c.wav"));
+        assert!(g("a/**/c.wav", "a/c.wav"));
+        assert!(g("a/**/c.wav", "a/x/y/c.wav"));
+        assert!(!g("a/**/c.wav", "b/x/c.wav"));
+        assert!(!g("*/c.wav", "c.wav"));
         assert!(!g("", "x"));
     }
 }
