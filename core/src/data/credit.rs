@@ -72,6 +72,13 @@ pub enum CreditedSource {
     SampleFolder(PathBuf),
     /// A TorchScript model file played in a model slot.
     TorchScript(PathBuf),
+    /// Live input captured into a sound (`capture("name", bars)`).
+    LiveInput {
+        /// The sound's name.
+        name: String,
+        /// When the take started, UTC, as `2026-11-30T09:41:12Z`.
+        taken: String,
+    },
 }
 
 fn sources() -> &'static Mutex<Vec<CreditedSource>> {

@@ -46,7 +46,7 @@ pub struct DatasetCredit {
 /// What a source's files say about where it comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceProvenance {
-    /// `"built-in kit"`, `"sample folder"` or `"model"`.
+    /// `"built-in kit"`, `"sample folder"`, `"model"` or `"live input"`.
     pub kind: String,
     /// The folder or model file (empty for the built-in kit).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -113,6 +113,18 @@ impl SourceProvenance {
                 }
                 p
             }
+            CreditedSource::LiveInput { name, taken } => SourceProvenance {
+                kind: "live input".into(),
+                path: format!("'{name}'"),
+                datasets: vec![DatasetCredit {
+                    title: "live input".into(),
+                    attribution: format!(
+                        "live input, captured as '{name}' at {taken} (the performers)"
+                    ),
+                    ..DatasetCredit::default()
+                }],
+                ..SourceProvenance::default()
+            },
             CreditedSource::TorchScript(file) => {
                 let mut p = SourceProvenance {
                     kind: "model".into(),
