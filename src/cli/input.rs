@@ -13,7 +13,13 @@ pub struct InputArgs {
     /// name contains DEVICE. With `--host jack`, loam's own JACK client
     /// `loam` with input ports `loam:in_1`.. and outputs `loam:out_1`,
     /// `loam:out_2`, read and written in one callback.
-    #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "DEVICE")]
+    #[arg(
+        long = "input",
+        id = "input_device",
+        num_args = 0..=1,
+        default_missing_value = "",
+        value_name = "DEVICE"
+    )]
     pub input: Option<String>,
     /// Input channels to open (1 to 8).
     #[arg(long, default_value_t = 2, value_name = "N")]

@@ -284,42 +284,78 @@ fn first_above(x: &[f32], level: f32) -> Option<usize> {
     x.iter().position(|v| v.abs() > level)
 }
 
-/// JACK cycles `rec` missed (the dummy driver's own xruns): a disturbed take.
-fn gaps(rec: &Rec) -> usize {
-    rec.blocks
-        .windows(2)
-        .filter(|w| w[1] != w[0].wrapping_add(PERIOD))
-        .count()
-}
-
-/// Plays one burst while recording; returns `rec` and loam's log.
+/// Bursts played while recording: up to [`TRIES`], one after another,
+/// until one went through a stretch of JACK time no xrun broke (the dummy
+/// driver on a busy machine misses cycles now and then). Returns `rec`
+/// and loam's log.
 fn burst_take(rig: Rig, after: u64) -> (String, Rec) {
     rig.recording.store(true, Ordering::Release);
     rig.record_more(u64::from(PERIOD) * 4);
-    let before = rig.bursts.load(Ordering::Acquire);
-    rig.set(Play::Burst);
-    let ok = support::eventually(Duration::from_secs(10), || {
-        rig.bursts.load(Ordering::Acquire) > before
-    });
-    assert!(ok, "the burst was never played");
-    rig.record_more(after);
+    for _ in 0..TRIES {
+        let before = rig.bursts.load(Ordering::Acquire);
+        rig.set(Play::Burst);
+        let ok = support::eventually(Duration::from_secs(10), || {
+            rig.bursts.load(Ordering::Acquire) > before
+        });
+        assert!(ok, "the burst was never played");
+        rig.set(Play::Silence);
+        rig.record_more(after);
+    }
     rig.finish()
 }
 
-/// `burst` (channel 0) and its echo in `out` `delay` frames later, ×`k`,
-/// sample for sample.
+/// Bursts tried at most.
+const TRIES: usize = 3;
+
+/// Where each burst starts in the `tone` channel.
+fn burst_starts(tone: &[f32]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut quiet = usize::MAX;
+    for (i, v) in tone.iter().enumerate() {
+        if v.abs() > 0.1 {
+            if quiet > 4 * BURST {
+                starts.push(i);
+            }
+            quiet = 0;
+        } else {
+            quiet = quiet.saturating_add(1);
+        }
+    }
+    starts
+}
+
+/// Whether JACK skipped cycles between recorded frames `from` and `to`.
+fn broken(rec: &Rec, from: usize, to: usize) -> bool {
+    let p = PERIOD as usize;
+    let (a, b) = (from / p, (to / p + 1).min(rec.blocks.len()));
+    rec.blocks[a.min(b)..b]
+        .windows(2)
+        .any(|w| w[1] != w[0].wrapping_add(PERIOD))
+}
+
+/// A burst (channel 0) and its echo in channel `out` `delay` frames
+/// later, ×`k`, sample for sample, for the first burst no xrun disturbed;
+/// and nothing else in `out` around it.
 fn assert_echo(rec: &Rec, out: usize, delay: usize, k: f32) {
     assert!(!rec.overflow, "rec overflowed");
-    assert_eq!(gaps(rec), 0, "JACK skipped cycles during the take");
     let tone = &rec.samples[0];
     let heard = &rec.samples[out];
-    let start = first_above(tone, 0.1).expect("the burst is not in the recording");
-    let echo = first_above(heard, 0.1 * k).unwrap_or_else(|| {
-        panic!(
-            "the burst never came out (peak {})",
-            heard.iter().fold(0.0f32, |m, v| m.max(v.abs()))
-        )
-    });
+    let starts = burst_starts(tone);
+    assert!(!starts.is_empty(), "no burst in the recording");
+    let window = |s: usize| (s.saturating_sub(BURST), s + delay + 2 * BURST);
+    let Some(&start) = starts.iter().find(|&&s| {
+        let (a, b) = window(s);
+        b <= heard.len() && !broken(rec, a, b)
+    }) else {
+        panic!("every burst ({starts:?}) was disturbed by JACK xruns");
+    };
+    let echo = start
+        + first_above(&heard[start..], 0.1 * k).unwrap_or_else(|| {
+            panic!(
+                "the burst at {start} never came out (peak {})",
+                heard.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+            )
+        });
     assert_eq!(
         echo - start,
         delay,
@@ -332,13 +368,12 @@ fn assert_echo(rec: &Rec, out: usize, delay: usize, k: f32) {
             "frame {i} of the burst: {got}, expected {want}"
         );
     }
-    // Nothing else came out.
-    let rest = heard
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !(start + delay..start + delay + BURST).contains(i))
-        .fold(0.0f32, |m, (_, v)| m.max(v.abs()));
-    assert!(rest < 1e-6, "loam played {rest} outside the echo");
+    // Nothing else came out around it.
+    let (a, b) = window(start);
+    let rest = (a..b)
+        .filter(|i| !(start + delay..start + delay + BURST).contains(i))
+        .fold(0.0f32, |m, i| m.max(heard[i].abs()));
+    assert!(rest < 1e-6, "loam played {rest} around the echo");
 }
 
 #[test]
@@ -459,6 +494,19 @@ fn the_encoder_latent_of_the_input_reaches_a_subscriber() {
 
 #[test]
 fn capture_takes_one_bar_from_a_bar_line_and_plays_it_on_the_next() {
+    // A take that JACK xruns broke (a busy machine's dummy driver) is tried again.
+    for attempt in 0..TRIES {
+        match capture_attempt() {
+            None | Some(true) => return,
+            Some(false) => println!("capture attempt {attempt}: JACK skipped cycles; again"),
+        }
+    }
+    panic!("every capture attempt was disturbed by JACK xruns");
+}
+
+/// One run: `None` without JACK, `Some(false)` when JACK skipped cycles
+/// in the stretch checked, `Some(true)` when it all held.
+fn capture_attempt() -> Option<bool> {
     // 3/4 at 180: a bar is one second, 48000 frames.
     const BAR: usize = RATE as usize;
     let dir = support::temp_dir("input-capture");
@@ -468,9 +516,7 @@ fn capture_takes_one_bar_from_a_bar_line_and_plays_it_on_the_next() {
     );
     let wav = dir.join("take.wav");
     let wav_arg = wav.to_string_lossy().into_owned();
-    let Some(rig) = Rig::start(&["--record", &wav_arg], &script) else {
-        return;
-    };
+    let rig = Rig::start(&["--record", &wav_arg], &script)?;
     let client = Client::new();
     client.request(rig.addr(), "/subscribe", vec![]);
     rig.set(Play::Wander);
@@ -488,7 +534,6 @@ fn capture_takes_one_bar_from_a_bar_line_and_plays_it_on_the_next() {
     rig.record_more(3 * BAR as u64);
     let (log, rec) = rig.finish();
     assert!(!rec.overflow, "rec overflowed");
-    assert_eq!(gaps(&rec), 0, "JACK skipped cycles during the take");
     let (tone, left, right) = (&rec.samples[0], &rec.samples[1], &rec.samples[2]);
     // Bar lines: the click, hard left.
     let bars: Vec<usize> = left
@@ -508,6 +553,9 @@ fn capture_takes_one_bar_from_a_bar_line_and_plays_it_on_the_next() {
         "the take starts at {play}, not on a bar line {bars:?}"
     );
     assert!(play >= BAR, "the take starts too early to check ({play})");
+    if broken(&rec, play - BAR, play + 2 * BAR) {
+        return Some(false);
+    }
     let gain = right[play] / tone[play - BAR];
     assert!(gain > 0.1, "gain {gain}");
     // A voice ends with a 2 ms fade: compare all but the bar's last 5 ms.
@@ -521,11 +569,12 @@ fn capture_takes_one_bar_from_a_bar_line_and_plays_it_on_the_next() {
         }
     }
     // Credits: the take sounded, as live input.
-    let credits = std::fs::read_to_string(dir.join("take.credits.toml"))
+    let credits = std::fs::read_to_string(dir.join("take.wav.credits.toml"))
         .unwrap_or_else(|e| panic!("no credits beside the recording ({e}):\n{log}"));
     assert!(
         credits.contains("live input") && credits.contains("captured as 'take'"),
         "{credits}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+    Some(true)
 }

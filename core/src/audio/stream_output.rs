@@ -54,7 +54,7 @@ impl InputChannels {
         let n: usize = text.strip_prefix("in:")?.parse().ok()?;
         (1..=super::live_input::MAX_INPUT_CHANNELS)
             .contains(&n)
-            .then_some(InputChannels {
+            .then(|| InputChannels {
                 first: n - 1,
                 follow: false,
             })
