@@ -35,6 +35,8 @@ struct Cli {
     command: CliCommand,
 }
 
+// NOTE: parsed once at start; `serve`'s many flags make it the large variant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum CliCommand {
     /// Play a script live on an audio device (or the null sink when there is none).

@@ -145,7 +145,7 @@ pub fn open(channels: usize) -> Result<JackDuplex, InputError> {
 impl JackDuplex {
     /// The server's rate, in Hz.
     pub fn sample_rate(&self) -> u32 {
-        self.client.sample_rate() as u32
+        self.client.sample_rate()
     }
 
     /// The server's period, in frames: the engine's block.
