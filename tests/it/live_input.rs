@@ -6,13 +6,14 @@
 //! the same JACK cycles (the graph runs tone, then loam, then rec), so
 //! frame offsets between its channels are loam's own delays.
 //!
-//! - `the_monitor_plays_the_input_at_once`: with `--input-monitor 1` a tone
-//!   burst comes out on the very frames it went in, unchanged.
+//! - `the_monitor_plays_the_input_at_once`: with the monitor turned on over
+//!   OSC (`/input/monitor 1`) a tone burst comes out on the very frames it
+//!   went in, unchanged.
 //! - `a_forward_model_answers_one_buffer_and_one_block_later`: through the
 //!   nn~ test model's `forward` (×0.5) the burst comes out ×0.5 exactly
 //!   model buffer (1024) + one period (256) frames later.
 //! - `the_encoder_latent_of_the_input_reaches_a_subscriber`: through
-//!   `encode-decode`, a steady input of 0.25 gives the latent frame
+//!   `encode-decode` (`/model/ear/input in:1`), a steady input of 0.25 gives the latent frame
 //!   (0.25, 0.5, 0.75, 1.0) (the test encoder's block means × 1..4) at an
 //!   OSC subscriber, and silence gives zeros again.
 //! - `capture_takes_one_bar_from_a_bar_line_and_plays_it_on_the_next`:
@@ -381,9 +382,17 @@ fn the_monitor_plays_the_input_at_once() {
     let dir = support::temp_dir("input-monitor");
     let script = dir.join("quiet.rhai");
     std::fs::write(&script, "tempo(120);\n").unwrap();
-    let Some(rig) = Rig::start(&["--input-monitor", "1"], &script) else {
+    // Off at start (the default); turned on over OSC.
+    let Some(rig) = Rig::start(&[], &script) else {
         return;
     };
+    let client = Client::new();
+    for (addr, level) in [("/input/gain", 1.0), ("/input/monitor", 1.0)] {
+        let a = client.request(rig.addr(), addr, vec![OscType::Float(level)]);
+        assert_eq!(a.addr, "/done", "{a:?}");
+    }
+    let refused = client.request(rig.addr(), "/input/monitor", vec![OscType::Float(17.0)]);
+    assert_eq!(refused.addr, "/fail", "{refused:?}");
     let (log, rec) = burst_take(rig, u64::from(RATE) / 4);
     assert!(log.contains("loam: stopped after"), "{log}");
     assert_echo(&rec, 1, 0, 1.0);
@@ -460,8 +469,13 @@ fn the_encoder_latent_of_the_input_reaches_a_subscriber() {
     eval(
         &client,
         rig.addr(),
-        "model_load(\"ear\", \"full.ts\", \"encode-decode\");\nmodel_input(\"ear\", \"in:1\");",
+        "model_load(\"ear\", \"full.ts\", \"encode-decode\");",
     );
+    // It plays first without input; then, over OSC, `/model/NAME/input
+    // in:1` starts it again hearing the live input.
+    wait_info(&client, "model 'ear' plays (latency", || rig.log());
+    let a = client.request(rig.addr(), "/model/ear/input", vec![s("in:1")]);
+    assert_eq!(a.addr, "/done", "{a:?}\n{}", rig.log());
     wait_info(&client, "model 'ear' plays the live input", || rig.log());
     let latent_is = |want: [f32; 4]| {
         move |p: &OscPacket| {
