@@ -35,6 +35,8 @@ struct Cli {
     command: CliCommand,
 }
 
+// NOTE: parsed once at start; `serve`'s many flags make it the large variant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum CliCommand {
     /// Play a script live on an audio device (or the null sink when there is none).
@@ -72,6 +74,8 @@ enum CliCommand {
         osc: cli::osc::OscArgs,
         #[command(flatten)]
         midi: cli::midi::MidiArgs,
+        #[command(flatten)]
+        input: cli::input::InputArgs,
         /// Join the Ableton Link session on this network at start (builds
         /// with the `link` feature; as `link(true)` in a script).
         #[arg(long)]
@@ -150,8 +154,13 @@ fn run(cli: Cli) -> ExitCode {
             library,
             osc,
             midi,
+            input,
             link,
         } => {
+            if let Err(e) = input.check() {
+                loam::say!("loam: {e}");
+                return ExitCode::from(2);
+            }
             if link && !loam::control::link::BUILT_WITH_LINK {
                 loam::say!("loam: --link: this loam was built without Ableton Link: build it with `--features link`");
                 return ExitCode::from(2);
@@ -194,6 +203,7 @@ fn run(cli: Cli) -> ExitCode {
                 duration,
                 osc,
                 midi,
+                input,
                 link,
             })
         }
@@ -246,6 +256,7 @@ struct ServeArgs {
     duration: Option<f64>,
     osc: Option<cli::osc::OscPlan>,
     midi: Option<loam::midi::MidiConfig>,
+    input: cli::input::InputArgs,
     link: bool,
 }
 
@@ -291,6 +302,9 @@ fn build(args: &ServeArgs, sample_rate: u32) -> Result<Parts, ExitCode> {
 enum Running {
     Device(cpal::Stream),
     Null(NullSink),
+    /// loam's own JACK client with live input (`--host jack --input`).
+    #[cfg(all(feature = "jack", target_os = "linux"))]
+    Jack(loam::output::jack_duplex::JackRunning),
 }
 
 fn serve(mut args: ServeArgs) -> ExitCode {
@@ -299,7 +313,17 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     // other programs' load does not hold them off the CPU for longer than
     // the lookahead. Threads inherit it; training lowers itself to 10.
     loam::control::priority::raise_for_timing();
+    // Live input: with JACK, loam's own client reads and writes in one
+    // callback (cli/input_start.rs); the other hosts open it beside the output.
+    let mut duplex = match cli::input_start::open_duplex(&args.input, args.host) {
+        Ok(d) => d,
+        Err(e) => {
+            loam::say!("loam: {e}");
+            return ExitCode::from(EXIT_AUDIO);
+        }
+    };
     let device = match args.host {
+        _ if duplex.is_some() => None,
         HostChoice::Null => None,
         HostChoice::Default => match open_device(HostChoice::Default, args.buffer) {
             Ok(d) => Some(d),
@@ -320,7 +344,11 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     let sample_rate = device
         .as_ref()
         .map(|d| d.sample_rate())
+        .or_else(|| cli::input_start::duplex_rate(&duplex))
         .unwrap_or(args.sample_rate);
+    let mut input_block = args.buffer.unwrap_or(256) as usize;
+    // The cpal input stream, kept alive while playing (`--input` on the default host).
+    let mut input_stream = None;
     let (mut session, engine, recorder, tap) = match build(&args, sample_rate) {
         Ok(parts) => parts,
         Err(code) => return code,
@@ -333,10 +361,35 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     }
     let mut pending = Some((session, engine, recorder, tap));
     let mut running = None;
+    if let Some(started) = cli::input_start::start_duplex(&mut duplex, &mut pending, &args.input) {
+        match started {
+            Ok((r, desc, s, rec, block)) => {
+                input_block = block;
+                running = Some((r, desc, s, rec));
+            }
+            Err(e) => {
+                loam::say!("loam: {e}");
+                return ExitCode::from(EXIT_AUDIO);
+            }
+        }
+    }
     if let Some(d) = device.take() {
         let desc = d.description.clone();
         let (s, engine, r, tap) = pending.take().unwrap_or_else(|| unreachable!());
-        match d.start(engine, tap, status.clone()) {
+        // A live input beside the output: its own cpal stream, joined by a ring.
+        let ring = match cli::input_start::open_cpal_input(&args.input, &d, &status) {
+            Ok(Some((stream, reader, block))) => {
+                input_stream = Some(stream);
+                input_block = block;
+                Some(reader)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                loam::say!("loam: {e}");
+                return ExitCode::from(EXIT_AUDIO);
+            }
+        };
+        match d.start_with_input(engine, tap, status.clone(), ring) {
             Ok(stream) => {
                 running = Some((Running::Device(stream), desc, s, r));
             }
@@ -403,6 +456,15 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     let stop = signals.stop.clone();
     let mut controller = Controller::new(session, rx, lookahead);
     controller.models.buffer = args.model_buffer;
+    let input_open = matches!(running, Running::Device(_)) && input_stream.is_some();
+    #[cfg(all(feature = "jack", target_os = "linux"))]
+    let input_open = input_open || matches!(running, Running::Jack(_));
+    if input_open {
+        args.input
+            .apply(&mut controller, args.input.input_channels, input_block);
+    } else if args.input.wanted() {
+        loam::say!("loam: no live input (no input device was opened); capture() and model_input(…, \"in\") are refused");
+    }
     if args.link {
         controller.handle(loam::control::Command::Link {
             request: loam::control::link::LinkRequest::Join(true),
@@ -447,9 +509,12 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         s
     });
     let session = controller.session;
+    drop(input_stream);
     match running {
         Running::Device(stream) => drop(stream),
         Running::Null(sink) => sink.stop(),
+        #[cfg(all(feature = "jack", target_os = "linux"))]
+        Running::Jack(client) => drop(client),
     }
     // Under the recording's lock, so the signal watcher either finalises it
     // itself or sees that this thread does.
@@ -474,7 +539,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         }
     }
     loam::say!(
-        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={}{}{}",
+        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={} input_dropped={} input_repeated={}{}{}",
         started.elapsed().as_secs_f64(),
         session.scheduler.planner().next_bar(),
         EngineStatus::get(&status.late_events),
@@ -483,6 +548,8 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         EngineStatus::get(&status.stolen_voices),
         EngineStatus::get(&status.recorder_dropped),
         EngineStatus::get(&status.muted_sources),
+        EngineStatus::get(&status.input_dropped),
+        EngineStatus::get(&status.input_repeated),
         osc_summary.unwrap_or_default(),
         midi_summary.unwrap_or_default(),
     );

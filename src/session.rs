@@ -20,6 +20,9 @@ pub struct Session {
     pub sample_rate: u32,
     /// Model operations scripts asked for, for the control thread to carry out.
     pub model_ops: Vec<crate::schedule::ModelOp>,
+    /// Live input operations scripts asked for (capture, gain, monitor),
+    /// for the control thread; an offline render has no input and drops them.
+    pub input_ops: Vec<crate::schedule::InputOp>,
 }
 
 impl Session {
@@ -48,6 +51,7 @@ impl Session {
                 script: ScriptRunner::inline(script).with_watcher(watcher),
                 sample_rate: config.sample_rate,
                 model_ops,
+                input_ops: Vec::new(),
             },
             engine,
         ))
@@ -64,6 +68,8 @@ impl Session {
         self.handle.collect_garbage();
         let ops = self.scheduler.planner_mut().take_model_ops();
         self.model_ops.extend(ops);
+        let ops = self.scheduler.planner_mut().take_input_ops();
+        self.input_ops.extend(ops);
         let mut m = self.scheduler.take_messages();
         m.extend(self.script.take_messages());
         m

@@ -8,6 +8,8 @@ pub mod dataset_init;
 pub mod dataset_revoke;
 pub mod devices;
 pub mod eval;
+pub mod input;
+pub mod input_start;
 pub mod midi;
 pub mod osc;
 pub mod signals;

@@ -84,6 +84,9 @@ pub enum ControlError {
     /// A Link request failed (a build without Link, a quantum that is not
     /// a whole number of bars, play without start/stop sync): the reason.
     Link(String),
+    /// A live input request failed (no input open, a take too long, a
+    /// level out of range): the reason.
+    Input(String),
 }
 
 impl fmt::Display for ControlError {
@@ -109,6 +112,7 @@ impl fmt::Display for ControlError {
             ControlError::Midi(e) => write!(f, "{e}"),
             ControlError::Path(e) => e.fmt(f),
             ControlError::Link(reason) => f.write_str(reason),
+            ControlError::Input(reason) => f.write_str(reason),
         }
     }
 }

@@ -149,6 +149,13 @@ pub enum Command {
         /// Where the answer goes; `None`: nobody waits.
         reply: Option<Reply>,
     },
+    /// The live input: capture, gain, monitor (see [`super::live_input`]).
+    Input {
+        /// What to do.
+        op: crate::schedule::InputOp,
+        /// Where the answer goes; `None`: nobody waits.
+        reply: Option<Reply>,
+    },
 }
 
 impl Command {

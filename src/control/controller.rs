@@ -38,6 +38,8 @@ pub struct Controller {
     pub models: super::models::Models,
     /// Ableton Link (a build with the `link` feature; otherwise it refuses).
     link: super::link::LinkDesk,
+    /// The live input: gain, monitor, captures.
+    pub input: super::live_input::InputDesk,
     /// When latent frames were last published, and what was sent.
     latents_at: Instant,
     latents_sent: std::collections::BTreeMap<String, Vec<f32>>,
@@ -67,6 +69,7 @@ impl Controller {
             latents_sent: Default::default(),
             models: Default::default(),
             link: super::link::LinkDesk::new(),
+            input: Default::default(),
         }
     }
 
@@ -168,6 +171,18 @@ impl Controller {
                 send_answer(reply, a);
             }
             ModelOp::Input { name, sound } => {
+                // "in", "in:2": the live input (see `models.rs`, `listen`).
+                let live = crate::audio::stream_output::InputChannels::parse(&sound);
+                if live.is_some() || self.models.hears_live_input(&name) {
+                    let r = self.models.listen(&name, live).map_err(ControlError::Model);
+                    if live.is_some() || r.is_err() {
+                        if let Err(e) = &r {
+                            self.notify(Notice::Error(e.to_string()));
+                        }
+                        answer(reply, r);
+                        return;
+                    }
+                }
                 let r = if sound.is_empty() {
                     self.models
                         .set_input(&name, None)
@@ -222,6 +237,16 @@ impl Controller {
             self.notify(n);
         }
         self.models.feed();
+        for op in std::mem::take(&mut self.session.input_ops) {
+            let r = self.input.apply(op, &mut self.session, self.lookahead);
+            self.notify(match r {
+                Ok(m) => Notice::Info(m),
+                Err(e) => Notice::Error(e),
+            });
+        }
+        for n in self.input.poll(&mut self.session) {
+            self.notify(n);
+        }
         // Sources the engine muted before the mix (audio/guard.rs), told once each.
         let models = &self.models;
         for line in self
@@ -458,6 +483,13 @@ impl Controller {
                     self.notify(Notice::Error(e.clone()));
                 }
                 answer(reply, r.map_err(ControlError::Link));
+            }
+            Command::Input { op, reply } => {
+                let r = self.input.apply(op, &mut self.session, self.lookahead);
+                if let (Err(e), None) = (&r, &reply) {
+                    self.notify(Notice::Error(e.clone()));
+                }
+                answer(reply, r.map_err(ControlError::Input));
             }
             Command::Midi { command, reply } => {
                 let r = match self.midi.as_mut() {

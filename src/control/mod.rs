@@ -8,6 +8,7 @@ pub mod audio_clock;
 pub mod command;
 pub mod controller;
 pub mod link;
+pub mod live_input;
 pub mod midi;
 pub mod model_op_error;
 pub mod models;

@@ -13,8 +13,10 @@ use super::answer::{Answer, ControlError, Reply};
 use super::model_op_error::ModelOpError;
 use super::Notice;
 use crate::audio::model_slots::{ModelMsg, MODEL_SLOTS};
+use crate::audio::stream_output::InputChannels;
 use crate::audio::EngineHandle;
 use crate::data::credit::{credit_for, Credit, CreditedSource};
+use crate::model::torchscript::stream::LiveInputConfig;
 use crate::model::torchscript::{
     ModelStream, Module, Route, StreamConfig, StreamHandle, StreamOutput,
 };
@@ -35,6 +37,10 @@ const FEED_CHUNK: usize = 2048;
 struct Loaded {
     handle: StreamHandle,
     slot: usize,
+    /// The stream hears the live input (the audio side feeds it).
+    live: bool,
+    /// Gain and pan in the mix, kept when the stream starts again.
+    gain: (f32, f32),
 }
 
 /// A model loading: its stream and the credit of its file (what the
@@ -55,6 +61,12 @@ pub struct Models {
     waiting: Vec<ModelOp>,
     /// Sounds fed into models' inputs, by model name.
     inputs: BTreeMap<String, Feed>,
+    /// Models that listen to the live input (`model_input("name", "in")`),
+    /// and which channels.
+    live: BTreeMap<String, InputChannels>,
+    /// The engine's block (the device period), in frames: a live input's
+    /// stream answers one buffer plus one block after it hears.
+    pub live_block: usize,
 }
 
 impl Default for Models {
@@ -65,6 +77,8 @@ impl Default for Models {
             loading: Vec::new(),
             waiting: Vec::new(),
             inputs: BTreeMap::new(),
+            live: BTreeMap::new(),
+            live_block: 256,
         }
     }
 }
@@ -151,6 +165,19 @@ impl Models {
                 Err(TryRecvError::Disconnected) => Err(ModelOpError::LoaderEnded),
                 Ok(r) => r,
             };
+            // A stream that should hear the live input and does not (or
+            // the other way round) starts again, the right way.
+            let result = match result {
+                Ok((handle, output, _))
+                    if self.live.contains_key(&name) != output.hears_live_input() =>
+                {
+                    self.relaunch(&name, &handle, reply);
+                    handle.stop();
+                    drop(output);
+                    continue;
+                }
+                other => other,
+            };
             let outcome = result.and_then(|(handle, output, credit)| {
                 self.attach(&name, handle, output, credit, engine)
             });
@@ -175,6 +202,8 @@ impl Models {
                 let _ = r.try_send(outcome.map_err(ControlError::Model).into());
             }
         }
+        // Streams started again above joined `self.loading` meanwhile.
+        still.append(&mut self.loading);
         self.loading = still;
         notices
     }
@@ -195,21 +224,35 @@ impl Models {
                 .ok_or(ModelOpError::SlotsFull)?,
         };
         let latency = handle.latency_frames();
+        let live = output.hears_live_input();
+        let (gain, pan) = self.loaded.get(name).map_or((1.0, 0.0), |l| l.gain);
         handle.play();
         engine
             .model(ModelMsg::Attach {
                 slot,
                 output: Box::new(output),
-                gain: 1.0,
-                pan: 0.0,
+                gain,
+                pan,
                 credit,
             })
             .map_err(|_| ModelOpError::QueueFull)?;
-        if let Some(old) = self
-            .loaded
-            .insert(name.to_string(), Loaded { handle, slot })
-        {
+        if let Some(old) = self.loaded.insert(
+            name.to_string(),
+            Loaded {
+                handle,
+                slot,
+                live,
+                gain: (gain, pan),
+            },
+        ) {
             old.handle.stop();
+        }
+        if live {
+            let block = self.live_block;
+            return Ok(format!(
+                "model '{name}' plays the live input (latency {} frames: its buffer {latency} and one block {block})",
+                latency + block
+            ));
         }
         Ok(format!("model '{name}' plays (latency {latency} frames)"))
     }
@@ -307,6 +350,9 @@ impl Models {
                 engine
                     .model(ModelMsg::Gain { slot, gain, pan })
                     .map_err(|_| ModelOpError::QueueFull)?;
+                if let Some(l) = self.loaded.get_mut(&name) {
+                    l.gain = (gain, pan);
+                }
                 Ok(name)
             }
             ModelOp::Unload { name } => {
@@ -317,6 +363,7 @@ impl Models {
                 let _ = engine.model(ModelMsg::Detach(l.slot));
                 l.handle.stop();
                 self.inputs.remove(&name);
+                self.live.remove(&name);
                 Ok(name)
             }
         }
@@ -390,6 +437,114 @@ impl Models {
     /// The latent in use by a model now.
     pub fn current_latent(&self, name: &str) -> Result<Vec<f32>, ModelOpError> {
         Ok(self.get(name)?.handle.current_latent())
+    }
+}
+
+/// Live input into models (`model_input("name", "in")`): the stream is
+/// started again with the audio side feeding its input (see
+/// `model::torchscript::stream::LiveInputConfig`), in the same slot.
+impl Models {
+    /// Makes model `name` (loaded or loading) hear the live input's
+    /// `channels`, or (`None`) stop hearing it. A stream that changes
+    /// starts again on a helper thread and replaces the old one in its
+    /// slot when it is ready (told then, as a load is).
+    pub fn listen(
+        &mut self,
+        name: &str,
+        channels: Option<InputChannels>,
+    ) -> Result<String, ModelOpError> {
+        let loading = self.loading.iter().any(|(n, _, _)| n == name);
+        let Some(l) = self.loaded.get(name) else {
+            if !loading {
+                return Err(ModelOpError::NotLoaded(name.to_string()));
+            }
+            self.set_live(name, channels);
+            return Ok(format!(
+                "{name} (still loading; it hears the input when it plays)"
+            ));
+        };
+        if l.handle.layout().in_channels == 0 {
+            return Err(ModelOpError::NoInput(name.to_string()));
+        }
+        let changed = self.live.get(name) != channels.as_ref() || l.live != channels.is_some();
+        self.set_live(name, channels);
+        if changed && !loading {
+            let l = &self.loaded[name];
+            let (path, route) = (l.handle.path().to_owned(), l.handle.route().clone());
+            let rate = l.handle.layout().engine_rate;
+            self.start_stream(name, path, route, rate, None);
+        }
+        Ok(match channels {
+            Some(_) => format!("{name} listens to the live input"),
+            None => format!("{name} stops listening to the live input"),
+        })
+    }
+
+    /// Whether model `name` listens (or will listen) to the live input.
+    pub fn hears_live_input(&self, name: &str) -> bool {
+        self.live.contains_key(name)
+    }
+
+    fn set_live(&mut self, name: &str, channels: Option<InputChannels>) {
+        match channels {
+            Some(c) => {
+                self.inputs.remove(name);
+                self.live.insert(name.to_string(), c);
+            }
+            None => {
+                self.live.remove(name);
+            }
+        }
+    }
+
+    /// Starts `handle`'s model again as `name`, live or not as wanted now.
+    fn relaunch(&mut self, name: &str, handle: &StreamHandle, reply: Option<Reply>) {
+        let (path, route) = (handle.path().to_owned(), handle.route().clone());
+        let rate = handle.layout().engine_rate;
+        self.start_stream(name, path, route, rate, reply);
+    }
+
+    /// Loads `path` (already resolved) on a helper thread as a stream of
+    /// `route`, fed from the live input when `name` listens to it.
+    fn start_stream(
+        &mut self,
+        name: &str,
+        path: PathBuf,
+        route: Route,
+        engine_rate: u32,
+        reply: Option<Reply>,
+    ) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let buffer = self.buffer;
+        let live = self.live.get(name).map(|&channels| LiveInputConfig {
+            channels,
+            block: self.live_block.max(1),
+        });
+        let spawned = std::thread::Builder::new()
+            .name(format!("loam-load-{name}"))
+            .spawn(move || {
+                let credit = credit_for(CreditedSource::TorchScript(path.clone()));
+                let result = Module::load(&path)
+                    .map_err(ModelOpError::from)
+                    .and_then(|m| {
+                        let mut config = StreamConfig::new(route, engine_rate);
+                        config.buffer = buffer;
+                        config.live_input = live;
+                        Ok(ModelStream::start(m, config)?)
+                    })
+                    .map(|(handle, output)| (handle, output, credit));
+                let _ = tx.send(result);
+            });
+        match spawned {
+            Ok(_) => self.loading.push((name.to_string(), rx, reply)),
+            Err(e) => {
+                if let Some(r) = reply {
+                    let _ = r.try_send(Answer::Failed(ControlError::Model(
+                        ModelOpError::LoaderStart(e.to_string()),
+                    )));
+                }
+            }
+        }
     }
 }
 

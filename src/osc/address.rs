@@ -20,6 +20,8 @@
 //! | `/link/quantum` | `f beats` | read Link's phase over this many beats, a whole number of bars (0: loam's bar) |
 //! | `/link/start_stop` | `i on` | start and stop loops with the session's transport |
 //! | `/link/play` | `i on` | press play (1) or stop (0) on the session's transport |
+//! | `/capture` | `s name, i bars` | record the next `bars` bars of live input, from the next bar line, into the sound `name` (answered when the take is set up) |
+//! | `/input/gain`, `/input/monitor` | `f level` | the live input's gain; its level in the mix (0: off) |
 
 use crate::model::torchscript::AttrValue;
 use crate::schedule::ModelOp;
@@ -45,7 +47,7 @@ use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 pub const KNOWN: &str = "/tempo /metre /octave /play /set /loop/NAME/mute /loop/NAME/unmute \
 /loop/NAME/solo /unsolo /hush /eval /load /status /clock /subscribe /unsubscribe \
 /model/load /model/NAME/latent /model/NAME/shape /model/NAME/set /model/NAME/gain /model/NAME/unload /midi/learn \
-/link /link/quantum /link/start_stop /link/play";
+/link /link/quantum /link/start_stop /link/play /capture /input/gain /input/monitor";
 
 /// How long the handler waits for room in the control thread's queue.
 const SEND_TIMEOUT: Duration = Duration::from_secs(1);
@@ -287,6 +289,25 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
                     "/unsubscribe: {to} is not subscribed"
                 )))
             }
+        }
+        "/capture" => {
+            a.count(2, 2, "name bars")?;
+            let name = a.string(0, "name")?.to_string();
+            let bars = a.int(1, "bars")?;
+            let op = crate::schedule::InputOp::Capture { name, bars };
+            op.check()?;
+            pending(cx, |reply| Command::Input { op, reply })
+        }
+        "/input/gain" | "/input/monitor" => {
+            a.count(1, 1, "level")?;
+            let level = a.number(0, "level")?;
+            let op = if addr == "/input/gain" {
+                crate::schedule::InputOp::Gain(level)
+            } else {
+                crate::schedule::InputOp::Monitor(level)
+            };
+            op.check()?;
+            pending(cx, |reply| Command::Input { op, reply })
         }
         _ if addr.starts_with("/model/") => model_address(addr, &a, cx),
         _ => match loop_switch(addr) {

@@ -6,6 +6,7 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample, StreamConfig};
 
 use super::{DeviceError, CHUNK_FRAMES};
+use crate::audio::input_ring::InputRingReader;
 use crate::audio::{no_alloc, Engine, EngineStatus, RecordTap};
 use crate::time::wallclock::{self, ClockStamp, Frame};
 use std::sync::Arc;
@@ -104,11 +105,23 @@ impl DeviceOutput {
         tap: Option<RecordTap>,
         status: Arc<EngineStatus>,
     ) -> Result<cpal::Stream, DeviceError> {
+        self.start_with_input(engine, tap, status, None)
+    }
+
+    /// Starts the stream, giving the engine each block's live input from
+    /// `input` (the ring a cpal input stream fills; see `device_input.rs`).
+    pub fn start_with_input(
+        self,
+        engine: Engine,
+        tap: Option<RecordTap>,
+        status: Arc<EngineStatus>,
+        input: Option<InputRingReader>,
+    ) -> Result<cpal::Stream, DeviceError> {
         match self.format {
-            SampleFormat::F32 => self.build::<f32>(engine, tap, status),
-            SampleFormat::I16 => self.build::<i16>(engine, tap, status),
-            SampleFormat::I32 => self.build::<i32>(engine, tap, status),
-            SampleFormat::U16 => self.build::<u16>(engine, tap, status),
+            SampleFormat::F32 => self.build::<f32>(engine, tap, status, input),
+            SampleFormat::I16 => self.build::<i16>(engine, tap, status, input),
+            SampleFormat::I32 => self.build::<i32>(engine, tap, status, input),
+            SampleFormat::U16 => self.build::<u16>(engine, tap, status, input),
             other => Err(DeviceError::Format(other)),
         }
     }
@@ -118,9 +131,12 @@ impl DeviceOutput {
         mut engine: Engine,
         mut tap: Option<RecordTap>,
         status: Arc<EngineStatus>,
+        mut input: Option<InputRingReader>,
     ) -> Result<cpal::Stream, DeviceError> {
         let channels = self.config.channels.max(1) as usize;
         let mut scratch = vec![0.0f32; CHUNK_FRAMES * 2];
+        let in_channels = input.as_ref().map_or(0, |r| r.channels());
+        let mut in_scratch = vec![0.0f32; CHUNK_FRAMES * in_channels.max(1)];
         let err_status = status.clone();
         let stream = self
             .device
@@ -137,7 +153,14 @@ impl DeviceOutput {
                         for out in data.chunks_mut(CHUNK_FRAMES * channels) {
                             let frames = out.len() / channels;
                             let buf = &mut scratch[..frames * 2];
-                            engine.process(buf);
+                            match input.as_mut() {
+                                Some(ring) => {
+                                    let live = &mut in_scratch[..frames * in_channels];
+                                    ring.read(live);
+                                    engine.process_with_input(buf, live, in_channels);
+                                }
+                                None => engine.process(buf),
+                            }
                             if let Some(t) = tap.as_mut() {
                                 t.write(buf);
                             }

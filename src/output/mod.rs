@@ -6,7 +6,11 @@
 pub mod alsa_quiet;
 pub mod credits;
 pub mod device;
+pub mod device_input;
 pub mod error;
+pub mod input_error;
+#[cfg(all(feature = "jack", target_os = "linux"))]
+pub mod jack_duplex;
 pub mod null_sink;
 pub mod offline;
 pub mod record_target;

@@ -424,6 +424,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     register_models(engine, shared);
     super::corpus::register(engine, shared);
     super::trained::register(engine, shared);
+    super::input::register(engine, shared);
 
     let s = shared.clone();
     engine.register_fn("set", move |key: &str, value: Dynamic| -> Res<()> {

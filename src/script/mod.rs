@@ -13,6 +13,7 @@ pub mod error;
 pub mod functions;
 pub mod host;
 pub mod imports;
+pub mod input;
 pub mod job;
 pub mod params;
 pub mod runner;

@@ -29,6 +29,8 @@ mod layers;
 mod libtorch;
 #[cfg(feature = "link")]
 mod link;
+mod live_input;
+mod live_input_engine;
 mod metre_onsets;
 mod midi_clock;
 mod midi_controls;

@@ -13,6 +13,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::guard::{FaultReport, SourceFault};
 use super::limiter::Limiter;
+use super::live_input::{Capture, CaptureNews, CaptureRings, LiveInput};
 use super::model_slots::{ModelMsg, ModelSlots};
 use super::muted::MutedSources;
 use super::stream_output::StreamOutput;
@@ -63,6 +64,10 @@ pub enum EngineCommand {
     Hush,
     /// Master gain, linear.
     MasterGain(f32),
+    /// Live input gain, linear.
+    InputGain(f32),
+    /// Live input monitor level in the mix, linear (0: off).
+    Monitor(f32),
 }
 
 /// The audio-side processor. Owned by the audio callback (or an offline renderer).
@@ -81,6 +86,8 @@ pub struct Engine {
     status: Arc<EngineStatus>,
     master_gain: f32,
     frame: u64,
+    /// The live input: gain, monitor, captures, models' inputs.
+    input: LiveInput,
 }
 
 /// The control-side handle: queue events and commands, free what the engine returns.
@@ -92,6 +99,8 @@ pub struct EngineHandle {
     models: Producer<ModelMsg>,
     model_returns: Consumer<Box<StreamOutput>>,
     faults: Consumer<SourceFault>,
+    /// Live sampling: takes for the engine, news of them.
+    captures: CaptureRings,
     /// The sources the engine muted, as told to the performer.
     pub muted: MutedSources,
     /// The engine's live counters and clock, shared with the audio side.
@@ -109,6 +118,7 @@ impl Engine {
         let (model_ret_tx, model_ret_rx) = RingBuffer::new(64);
         let status = Arc::new(EngineStatus::default());
         let (faults, fault_rx) = FaultReport::new(status.clone());
+        let (input, captures) = LiveInput::new(status.clone());
         // A 2 ms fade ends voices that have a length.
         let fade = (config.sample_rate / 500).max(1);
         let engine = Engine {
@@ -124,6 +134,7 @@ impl Engine {
             status: status.clone(),
             master_gain: config.master_gain,
             frame: 0,
+            input,
         };
         let handle = EngineHandle {
             events: ev_tx,
@@ -133,6 +144,7 @@ impl Engine {
             models: model_tx,
             model_returns: model_ret_rx,
             faults: fault_rx,
+            captures,
             muted: MutedSources::new(config.sample_rate),
             status,
         };
@@ -154,6 +166,16 @@ impl Engine {
     /// Called on the audio thread. Never allocates, locks, prints or waits;
     /// only `try`-style ring operations and relaxed atomics.
     pub fn process(&mut self, out: &mut [f32]) {
+        self.process_with_input(out, &[], 0);
+    }
+
+    /// Renders one block like [`Engine::process`], with `input` the live
+    /// input frames of the same block (interleaved, `channels` per frame,
+    /// as many frames as `out` has; empty when there is no input stream).
+    /// At most [`super::live_input::MAX_INPUT_BLOCK`] frames per call.
+    ///
+    /// Called on the audio thread, with the same guarantees as `process`.
+    pub fn process_with_input(&mut self, out: &mut [f32], input: &[f32], channels: usize) {
         let frames = (out.len() / 2) as u64;
         out.fill(0.0);
         while let Ok(cmd) = self.commands.pop() {
@@ -161,7 +183,16 @@ impl Engine {
                 EngineCommand::Hush => self.pool.silence(&mut self.returns),
                 EngineCommand::MasterGain(g) if g.is_finite() => self.master_gain = g.max(0.0),
                 EngineCommand::MasterGain(_) => {}
+                EngineCommand::InputGain(g) => self.input.set_gain(g),
+                EngineCommand::Monitor(m) => self.input.set_monitor(m),
             }
+        }
+        self.input.take(input, channels, frames as usize);
+        self.input.record(self.frame);
+        let (block, in_channels) = self.input.block();
+        let dropped = self.models.feed_live(block, in_channels, frames as usize);
+        if dropped > 0 {
+            self.input.count_dropped(dropped);
         }
         let start = self.frame;
         let end = start + frames;
@@ -220,7 +251,8 @@ impl Engine {
             } else {
                 self.events.pop().ok()
             };
-            if let Some(event) = event {
+            if let Some(mut event) = event {
+                event.sample = self.input.substitute(event.sample, &mut self.returns);
                 self.pool.start(event, &mut self.returns, &self.status);
             }
         }
@@ -238,6 +270,9 @@ impl Engine {
                 *x *= self.master_gain;
             }
         }
+        // The monitor's level is its own (after the master gain), and the
+        // limiter still guards the sum.
+        self.input.monitor_into(out);
         self.limiter.process(out);
         self.frame = end;
         self.status
@@ -325,5 +360,24 @@ impl EngineHandle {
     /// Frames rendered so far: the engine clock.
     pub fn frames(&self) -> u64 {
         self.status.frames()
+    }
+
+    /// Sends a live-sampling take to the engine; it comes back when the
+    /// ring is full.
+    pub fn capture(&mut self, take: Box<Capture>) -> Result<(), Box<Capture>> {
+        self.captures
+            .requests
+            .push(take)
+            .map_err(|rtrb::PushError::Full(t)| t)
+    }
+
+    /// What the engine said about takes since the last call (control side;
+    /// retired takes are dropped by the caller, here).
+    pub fn capture_news(&mut self) -> Vec<CaptureNews> {
+        let mut news = Vec::new();
+        while let Ok(n) = self.captures.news.pop() {
+            news.push(n);
+        }
+        news
     }
 }

@@ -12,6 +12,8 @@
 //! | `engine.rs` | audio (`Engine`); control (`EngineHandle`) |
 //! | `voices.rs`, `voice.rs`, `limiter.rs`, `guard.rs`, `model_slots.rs`, `waiting_events.rs` | audio |
 //! | `stream_output.rs` | audio (the reader of a model stream's ring) |
+//! | `live_input.rs` | audio (input gain, monitor, live sampling takes) |
+//! | `input_ring.rs` | audio (cpal's input callback writes, the output callback reads) |
 //! | `record_tap.rs` | audio (the writer of a recording's ring) |
 //! | `no_alloc.rs` | audio (the check around the real callbacks) |
 //! | `checked_allocator.rs` | every thread (the global allocator of checking builds) |
@@ -27,7 +29,9 @@ pub mod checked_allocator;
 pub mod engine;
 pub mod event;
 pub mod guard;
+pub mod input_ring;
 pub mod limiter;
+pub mod live_input;
 pub mod model_slots;
 pub mod muted;
 pub mod no_alloc;

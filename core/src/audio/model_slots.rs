@@ -97,14 +97,8 @@ impl ModelSlots {
         true
     }
 
-    /// Applies waiting messages, then adds every model's audio into `out`
-    /// (interleaved stereo), marking each model that sounds in `sounded`. A slot whose block holds a bad value is muted
-    /// (none of that block is mixed) and reported to `faults`; a muted slot's
-    /// stream is still read, so its worker keeps its clock.
-    ///
-    /// Audio thread: no allocation, no locks; streams that leave are returned,
-    /// never dropped here (if the return ring is full, they wait a block).
-    pub fn process(&mut self, out: &mut [f32], faults: &mut FaultReport, sounded: &SoundedSources) {
+    /// Applies the messages waiting (attach, detach, gain). Audio thread.
+    fn apply_messages(&mut self) {
         while let Ok(peek) = self.messages.peek() {
             let needs_return = match peek {
                 // An attach to a bad slot sends its stream straight back.
@@ -148,6 +142,31 @@ impl ModelSlots {
                 }
             }
         }
+    }
+
+    /// Feeds this block's live input (`input` interleaved, `channels` per
+    /// frame, gain applied) into the streams that listen to it; returns
+    /// the frames that did not fit. Call before [`ModelSlots::process`]
+    /// for the same block. Audio thread.
+    pub fn feed_live(&mut self, input: &[f32], channels: usize, frames: usize) -> u64 {
+        // A stream attached this block hears this block's input.
+        self.apply_messages();
+        let mut dropped = 0;
+        for slot in self.slots.iter_mut().flatten() {
+            dropped += slot.output.feed_live(input, channels, frames);
+        }
+        dropped
+    }
+
+    /// Applies waiting messages, then adds every model's audio into `out`
+    /// (interleaved stereo), marking each model that sounds in `sounded`. A slot whose block holds a bad value is muted
+    /// (none of that block is mixed) and reported to `faults`; a muted slot's
+    /// stream is still read, so its worker keeps its clock.
+    ///
+    /// Audio thread: no allocation, no locks; streams that leave are returned,
+    /// never dropped here (if the return ring is full, they wait a block).
+    pub fn process(&mut self, out: &mut [f32], faults: &mut FaultReport, sounded: &SoundedSources) {
+        self.apply_messages();
         for (index, entry) in self.slots.iter_mut().enumerate() {
             let Some(slot) = entry else { continue };
             let ch = slot.output.channels().max(1);

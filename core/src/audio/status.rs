@@ -28,6 +28,13 @@ pub struct EngineStatus {
     /// Sources (model slots, voices) muted before the mix because they
     /// produced NaN, infinities or values past [`crate::audio::guard::SOURCE_LIMIT`].
     pub muted_sources: AtomicU64,
+    /// Live input frames a consumer had no room for (a model stream's input
+    /// queue that was full), or that the cpal input ring dropped to keep
+    /// input and output on one clock (see `audio/input_ring.rs`).
+    pub input_dropped: AtomicU64,
+    /// Live input frames the cpal input ring repeated because the input
+    /// stream ran behind the output (drift, or a late input callback).
+    pub input_repeated: AtomicU64,
     /// Which credited sources (sample folders, models) have sounded, for
     /// the credits of a render or recording.
     pub sounded: SoundedSources,

@@ -29,11 +29,62 @@ pub struct StreamPlayback {
     pub skip: AtomicU64,
 }
 
+/// Which live input channels a model stream listens to: `"in"` is
+/// channels from 1 in order (model channel `c` hears input channel
+/// `c + 1`, the last input channel where the input has fewer), `"in:2"`
+/// is channel 2 into every model channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputChannels {
+    /// The first input channel (0-based).
+    pub first: usize,
+    /// Model channels take successive input channels (`"in"`) rather than
+    /// all the first one (`"in:N"`).
+    pub follow: bool,
+}
+
+impl InputChannels {
+    /// Reads `"in"` or `"in:N"` (N from 1); `None` for anything else (a sound's name).
+    pub fn parse(text: &str) -> Option<InputChannels> {
+        if text == "in" {
+            return Some(InputChannels {
+                first: 0,
+                follow: true,
+            });
+        }
+        let n: usize = text.strip_prefix("in:")?.parse().ok()?;
+        (1..=super::live_input::MAX_INPUT_CHANNELS)
+            .contains(&n)
+            .then(|| InputChannels {
+                first: n - 1,
+                follow: false,
+            })
+    }
+
+    /// The input channel model channel `c` hears, with `available` input channels (≥ 1).
+    pub fn source(&self, c: usize, available: usize) -> usize {
+        let want = if self.follow {
+            self.first + c
+        } else {
+            self.first
+        };
+        want.min(available.saturating_sub(1))
+    }
+}
+
+/// A stream's input fed from the live input by the audio side.
+struct LiveFeed {
+    ring: rtrb::Producer<f32>,
+    channels: InputChannels,
+    /// The model's input channels.
+    model_channels: usize,
+}
+
 /// The audio side of a stream: pops computed audio.
 pub struct StreamOutput {
     ring: rtrb::Consumer<f32>,
     channels: usize,
     playback: Arc<StreamPlayback>,
+    live: Option<LiveFeed>,
 }
 
 impl StreamOutput {
@@ -48,7 +99,58 @@ impl StreamOutput {
             ring,
             channels,
             playback,
+            live: None,
         }
+    }
+
+    /// This output also feeds the stream's input from the live input: the
+    /// audio side pushes each block's input into `ring` (interleaved,
+    /// `model_channels` per frame) just before it pops the block's output,
+    /// so input and output share the engine's clock exactly.
+    pub fn with_live_input(
+        mut self,
+        ring: rtrb::Producer<f32>,
+        channels: InputChannels,
+        model_channels: usize,
+    ) -> StreamOutput {
+        self.live = Some(LiveFeed {
+            ring,
+            channels,
+            model_channels: model_channels.max(1),
+        });
+        self
+    }
+
+    /// Whether the stream listens to the live input.
+    pub fn hears_live_input(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// Pushes one block of live input (`input` interleaved, `available`
+    /// channels; with none, silence of `frames` frames) into the stream's
+    /// input. Returns the frames that did not fit (the worker is behind).
+    /// Audio thread: never waits, locks or allocates.
+    pub fn feed_live(&mut self, input: &[f32], available: usize, frames: usize) -> u64 {
+        let Some(live) = self.live.as_mut() else {
+            return 0;
+        };
+        let mc = live.model_channels;
+        let fit = (live.ring.slots() / mc).min(frames);
+        if fit > 0 {
+            if let Ok(mut chunk) = live.ring.write_chunk(fit * mc) {
+                let (a, b) = chunk.as_mut_slices();
+                for (k, v) in a.iter_mut().chain(b.iter_mut()).enumerate() {
+                    let (i, c) = (k / mc, k % mc);
+                    *v = if available == 0 {
+                        0.0
+                    } else {
+                        input[i * available + live.channels.source(c, available)]
+                    };
+                }
+                chunk.commit_all();
+            }
+        }
+        (frames - fit) as u64
     }
 
     /// An output that plays whatever another thread pushes into `ring`

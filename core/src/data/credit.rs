@@ -81,6 +81,13 @@ pub enum CreditedSource {
     /// (the file or folder, resolved, absolute) when a pattern it made
     /// sounds.
     TrainedInScript(PathBuf),
+    /// Live input captured into a sound (`capture("name", bars)`).
+    LiveInput {
+        /// The sound's name.
+        name: String,
+        /// When the take started, UTC, as `2026-11-30T09:41:12Z`.
+        taken: String,
+    },
 }
 
 /// The most sources one loop's pattern can be credited to (the models

@@ -46,7 +46,8 @@ pub struct DatasetCredit {
 /// What a source's files say about where it comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceProvenance {
-    /// `"built-in kit"`, `"sample folder"`, `"model"` or `"model trained in the script"`.
+    /// `"built-in kit"`, `"sample folder"`, `"model"`, `"model trained in
+    /// the script"` or `"live input"`.
     pub kind: String,
     /// The folder or model file (empty for the built-in kit).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -97,6 +98,18 @@ impl SourceProvenance {
                 };
                 from_datasheet("model trained in the script", data, dir)
             }
+            CreditedSource::LiveInput { name, taken } => SourceProvenance {
+                kind: "live input".into(),
+                path: format!("'{name}'"),
+                datasets: vec![DatasetCredit {
+                    title: "live input".into(),
+                    attribution: format!(
+                        "live input, captured as '{name}' at {taken} (the performers)"
+                    ),
+                    ..DatasetCredit::default()
+                }],
+                ..SourceProvenance::default()
+            },
             CreditedSource::TorchScript(file) | CreditedSource::TrainedModel(file) => {
                 from_card(file)
             }

@@ -39,4 +39,7 @@ pub enum Change {
     Samples(std::sync::Arc<crate::sound::SampleFolder>),
     /// A model operation, carried out by the control thread (live only).
     Model(super::ModelOp),
+    /// A live input operation (capture, gain, monitor), carried out by the
+    /// control thread (live only).
+    Input(super::InputOp),
 }

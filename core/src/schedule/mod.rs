@@ -7,6 +7,7 @@
 //! window ahead of the audio clock.
 
 pub mod change;
+pub mod input_op;
 pub mod live_loop;
 pub mod midi_notes;
 pub mod model_op;
@@ -14,6 +15,7 @@ pub mod planner;
 pub mod scheduler;
 
 pub use change::Change;
+pub use input_op::InputOp;
 pub use live_loop::LoopDef;
 pub use midi_notes::{LoopMidi, PlannedNote};
 pub use model_op::ModelOp;

@@ -40,6 +40,8 @@ pub struct Planner {
     messages: Vec<String>,
     /// Model operations for the control thread (models play only live).
     model_ops: Vec<super::ModelOp>,
+    /// Live input operations scripts asked for, for the control thread.
+    input_ops: Vec<super::InputOp>,
     warned: std::collections::BTreeSet<String>,
     /// Notes of loops that play MIDI, sorted by frame, until taken.
     midi_notes: std::collections::VecDeque<super::PlannedNote>,
@@ -64,6 +66,7 @@ impl Planner {
             next_bar: 0,
             messages: Vec::new(),
             model_ops: Vec::new(),
+            input_ops: Vec::new(),
             warned: Default::default(),
             midi_notes: Default::default(),
         }
@@ -181,6 +184,11 @@ impl Planner {
         std::mem::take(&mut self.model_ops)
     }
 
+    /// Live input operations asked for since the last call (capture, gain, monitor).
+    pub fn take_input_ops(&mut self) -> Vec<super::InputOp> {
+        std::mem::take(&mut self.input_ops)
+    }
+
     /// Messages for the performer (unknown sounds, failed sample loads).
     pub fn take_messages(&mut self) -> Vec<String> {
         std::mem::take(&mut self.messages)
@@ -246,6 +254,7 @@ impl Planner {
                 }
             }
             Change::Model(op) => self.model_ops.push(op),
+            Change::Input(op) => self.input_ops.push(op),
             Change::Seed(seed) => self.seed = seed,
             Change::Quantum(q) => self.quantum = q.max(1),
             Change::Samples(folder) => {

@@ -272,6 +272,12 @@ impl SoundBank {
         }
     }
 
+    /// Sets `name` to the one variant `sample`, shared as it is (a live
+    /// sampling take: the engine holds the same sample).
+    pub fn insert_shared(&mut self, name: &str, sample: Arc<Sample>) {
+        self.sounds.insert(name.to_string(), vec![sample]);
+    }
+
     /// Loads every sound in `dir` (layout in the module docs) at
     /// `sample_rate`: how many sounds (names, not files) it added or
     /// replaced, and the files it refused.

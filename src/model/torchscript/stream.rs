@@ -48,7 +48,7 @@ use super::latent::LatentControls;
 use super::module::Module;
 use super::stream_handle::StreamHandle;
 use super::worker::Worker;
-use crate::audio::stream_output::{StreamOutput, StreamPlayback};
+use crate::audio::stream_output::{InputChannels, StreamOutput, StreamPlayback};
 
 /// Which method(s) a stream runs, and so what goes in and comes out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +97,26 @@ pub struct StreamConfig {
     pub warm_up_calls: usize,
     /// Start paused: the worker waits for `play()` (input can be queued first).
     pub paused: bool,
+    /// Feed the input from the live input on the audio side instead of
+    /// from the control side (`model_input("name", "in")`).
+    pub live_input: Option<LiveInputConfig>,
+}
+
+/// A stream whose input is the live input, pushed by the audio side in
+/// the same block as it pops the output.
+///
+/// Timing: the worker first queues one buffer plus one engine block of
+/// silence, then waits for each whole buffer of input before computing
+/// it, never padding. Input frame `n` (engine frames) comes out at engine
+/// frame `n + latency_frames + block`: the buffer, and one block in which
+/// the worker computes it (a model that cannot compute a buffer within
+/// one block underruns, counted; the stream keeps its clock).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiveInputConfig {
+    /// Which input channels the model hears.
+    pub channels: InputChannels,
+    /// The engine block (the device period), in engine frames.
+    pub block: usize,
 }
 
 impl StreamConfig {
@@ -110,6 +130,7 @@ impl StreamConfig {
             latent_capacity: 1 << 12,
             warm_up_calls: 2,
             paused: false,
+            live_input: None,
         }
     }
 }
@@ -208,7 +229,9 @@ impl ModelStream {
         let path = module.path().to_owned();
         let info = module.info().clone();
         let layout = layout(&module, &config)?;
-        let out_capacity = (layout.latency_frames * 2 + 64) * layout.out_channels.max(1);
+        let live_block = config.live_input.map_or(0, |l| l.block);
+        let out_capacity =
+            (layout.latency_frames * 2 + 64 + live_block) * layout.out_channels.max(1);
         let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(out_capacity);
         let in_frames = config.input_capacity.max(layout.buffer);
         let (input_tx, input_rx) =
@@ -233,6 +256,7 @@ impl ModelStream {
             input: input_rx,
             latent_in: latent_in_rx,
             latent_out: latent_out_tx,
+            live_block: config.live_input.map(|l| l.block),
         };
         let thread = std::thread::Builder::new()
             .name(format!("model {}", file_name(&path)))
@@ -255,7 +279,17 @@ impl ModelStream {
                 });
             }
         }
-        let output = StreamOutput::new(out_rx, layout.out_channels, Arc::clone(&shared.playback));
+        let mut output =
+            StreamOutput::new(out_rx, layout.out_channels, Arc::clone(&shared.playback));
+        // A live input's ring is written by the audio side; the handle
+        // gets a ring nobody reads, so `write_input` takes nothing.
+        let input_tx = match config.live_input {
+            Some(live) => {
+                output = output.with_live_input(input_tx, live.channels, layout.in_channels);
+                rtrb::RingBuffer::<f32>::new(1).0
+            }
+            None => input_tx,
+        };
         let handle = StreamHandle {
             path,
             info,
@@ -270,6 +304,18 @@ impl ModelStream {
         };
         if !config.paused {
             handle.play();
+        }
+        if config.live_input.is_some() && !config.paused {
+            // The audio side feeds and reads a live stream from the block
+            // it gets it: the silence that sets its latency must be queued
+            // first (waited for here, on the loading thread).
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while !handle.is_playing() && std::time::Instant::now() < deadline {
+                if let Some(t) = &handle.thread {
+                    t.thread().unpark();
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
         }
         Ok((handle, output))
     }

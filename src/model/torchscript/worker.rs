@@ -27,6 +27,9 @@ pub(crate) struct Worker {
     pub input: rtrb::Consumer<f32>,
     pub latent_in: rtrb::Consumer<f32>,
     pub latent_out: rtrb::Producer<f32>,
+    /// `Some(engine block)` when the audio side feeds the input from the
+    /// live input (see `stream::LiveInputConfig` for the timing).
+    pub live_block: Option<usize>,
 }
 
 /// Buffers the worker reuses from one computation to the next.
@@ -44,6 +47,8 @@ struct Scratch {
     resampled: Vec<f32>,
     last_latent: Vec<f32>,
     frame: Vec<f32>,
+    /// A whole buffer of live input is in `planar_in`, not yet computed.
+    gathered: bool,
 }
 
 impl Worker {
@@ -74,6 +79,7 @@ impl Worker {
             resampled: Vec::with_capacity(2 * l.latency_frames * l.out_channels.max(1)),
             last_latent: vec![0.0; l.latent_dims],
             frame: vec![0.0; l.latent_dims],
+            gathered: false,
         };
         let poll = poll_interval(&l);
         let makes_audio = l.out_channels > 0;
@@ -86,8 +92,11 @@ impl Worker {
                             && makes_audio
                             && self.output.slots() == self.output.buffer().capacity()
                         {
-                            // An empty ring: one buffer of silence first (the latency).
-                            let n = (l.latency_frames * l.out_channels).min(self.output.slots());
+                            // An empty ring: one buffer of silence first (the
+                            // latency), and one engine block more for a live input.
+                            let extra = self.live_block.unwrap_or(0);
+                            let n = ((l.latency_frames + extra) * l.out_channels)
+                                .min(self.output.slots());
                             if let Ok(chunk) = self.output.write_chunk_uninit(n) {
                                 chunk.fill_from_iter(std::iter::repeat(0.0));
                             }
@@ -110,7 +119,14 @@ impl Worker {
                 }
             }
             let ready = playing
-                && if makes_audio {
+                && if makes_audio && self.live_block.is_some() {
+                    // A live input: compute only whole buffers of it.
+                    self.output.slots() >= s.out_resampler.max_output(l.buffer) * l.out_channels
+                        && (s.gathered || {
+                            s.gathered = self.gather_audio(&mut s, false);
+                            s.gathered
+                        })
+                } else if makes_audio {
                     self.output.slots() >= s.out_resampler.max_output(l.buffer) * l.out_channels
                 } else {
                     self.gather_audio(&mut s, false)
@@ -221,7 +237,9 @@ impl Worker {
         let n = b / self.layout.latent_ratio.max(1);
         match self.route.clone() {
             Route::Audio(m) => {
-                self.gather_audio(s, true);
+                if !std::mem::take(&mut s.gathered) {
+                    self.gather_audio(s, true);
+                }
                 self.module.call_into(&m, &s.planar_in, &mut s.planar_out)?;
             }
             Route::Decode(m) => {
@@ -237,7 +255,9 @@ impl Worker {
                 self.shape_latents(s, frames, false);
             }
             Route::EncodeDecode { encode, decode } => {
-                self.gather_audio(s, true);
+                if !std::mem::take(&mut s.gathered) {
+                    self.gather_audio(s, true);
+                }
                 self.module
                     .call_into(&encode, &s.planar_in, &mut s.latents)?;
                 let frames = s.latents.len() / self.layout.latent_dims.max(1);
