@@ -9,6 +9,7 @@ pub mod dataset_revoke;
 pub mod devices;
 pub mod eval;
 pub mod midi;
+pub mod models;
 pub mod osc;
 pub mod signals;
 pub mod train;
