@@ -195,7 +195,14 @@ impl Models {
         let spawned = std::thread::Builder::new()
             .name(thread_name)
             .spawn(move || {
-                let opened = open_stream(&script_dir, &path, route.as_deref(), engine_rate, buffer, pace);
+                let opened = open_stream(
+                    &script_dir,
+                    &path,
+                    route.as_deref(),
+                    engine_rate,
+                    buffer,
+                    pace,
+                );
                 let _ = tx.send(opened);
             });
         if let Err(e) = spawned {

@@ -96,7 +96,9 @@ fn render_session(
     let mut buf = vec![0.0f32; block * 2];
     let mut messages = Vec::new();
     let input = match &options.input {
-        Some(path) => Some(input_file(path, session.sample_rate).map_err(super::RenderError::Input)?),
+        Some(path) => {
+            Some(input_file(path, session.sample_rate).map_err(super::RenderError::Input)?)
+        }
         None => None,
     };
     let mut models = OfflineModels::new(session.sample_rate, options.model_buffer, input);

@@ -293,7 +293,10 @@ impl OfflineModels {
         match op {
             ModelOp::Load { name, path, route } => {
                 let script = session.script.path();
-                let dir = script.parent().unwrap_or(std::path::Path::new("")).to_path_buf();
+                let dir = script
+                    .parent()
+                    .unwrap_or(std::path::Path::new(""))
+                    .to_path_buf();
                 let said = self
                     .models
                     .load_now(
@@ -314,7 +317,7 @@ impl OfflineModels {
                 let probe = stream.probe().clone();
                 if !probe.real_time {
                     self.messages.push(format!(
-                        "model '{name}' renders fine offline, but live on this machine it would underrun (real-time factor {:.2})",
+                        "model '{name}' renders fine offline, but at this buffer it would underrun live on this machine (real-time factor {:.2}; `loam models bench` shows which buffer keeps up)",
                         probe.rtf
                     ));
                 }
@@ -442,7 +445,10 @@ pub fn input_channel(sound: &str) -> Option<Option<usize>> {
 }
 
 /// The input file of a render, where live input would be.
-pub fn input_file(path: &std::path::Path, sample_rate: u32) -> Result<Box<dyn InputSource>, String> {
+pub fn input_file(
+    path: &std::path::Path,
+    sample_rate: u32,
+) -> Result<Box<dyn InputSource>, String> {
     crate::sound::FileInput::load(path, sample_rate)
         .map(|f| Box::new(f) as Box<dyn InputSource>)
         .map_err(|e| format!("--input {}: {e}", path.display()))

@@ -18,7 +18,12 @@ fn models(tag: &str) -> Option<PathBuf> {
 }
 
 /// The render's samples, which must not fail.
-fn render(script: &Path, bars: i64, block: usize, options: &RenderOptions) -> (Vec<f32>, Vec<String>) {
+fn render(
+    script: &Path,
+    bars: i64,
+    block: usize,
+    options: &RenderOptions,
+) -> (Vec<f32>, Vec<String>) {
     let (samples, report) = support::render::render_with(script, bars, block, options)
         .unwrap_or_else(|e| panic!("render at block {block}: {e}"));
     assert_eq!(report.late_events, 0);
@@ -52,9 +57,17 @@ fn render_everywhere(script: &Path, bars: i64, options: &RenderOptions) -> (Vec<
     assert!(bits(&a) == bits(&again), "two renders differ");
     assert!(bits(&a) == bits(&one), "blocks of 64 and 1 differ");
     assert!(bits(&a) == bits(&big), "blocks of 64 and 1000 differ");
-    assert_eq!(said, said_again);
-    assert_eq!(said, said_one);
-    assert_eq!(said, said_big);
+    // What the script printed, in order; the models' measured timing
+    // (a real-time factor) is the machine's, not the render's.
+    let score = |m: &[String]| -> Vec<String> {
+        m.iter()
+            .filter(|l| !l.contains("real-time factor"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(score(&said), score(&said_again));
+    assert_eq!(score(&said), score(&said_one));
+    assert_eq!(score(&said), score(&said_big));
     (a, said)
 }
 
@@ -75,8 +88,10 @@ fn a_decoder_renders_bit_identically_twice_and_at_block_sizes_1_64_and_1000() {
     let (a, said) = render_everywhere(&script, 4, &RenderOptions::default());
     assert_eq!(a.len(), 4 * 24_000 * 2);
     assert!(
-        said.iter().any(|m| m.contains(&format!("model 'dc' plays (latency {LATENCY} frames)"))
-            && m.contains("real-time factor")),
+        said.iter().any(
+            |m| m.contains(&format!("model 'dc' plays (latency {LATENCY} frames)"))
+                && m.contains("real-time factor")
+        ),
         "{said:?}"
     );
     // Silent for exactly one buffer, then left = z0 + z1, right = z2 − z3
@@ -84,13 +99,29 @@ fn a_decoder_renders_bit_identically_twice_and_at_block_sizes_1_64_and_1000() {
     for f in 0..LATENCY {
         assert_eq!((left(&a, f), right(&a, f)), (0.0, 0.0), "frame {f}");
     }
-    assert!((left(&a, LATENCY) - 0.01).abs() < 1e-6, "{}", left(&a, LATENCY));
-    assert!((right(&a, LATENCY) - 0.05).abs() < 1e-6, "{}", right(&a, LATENCY));
+    assert!(
+        (left(&a, LATENCY) - 0.01).abs() < 1e-6,
+        "{}",
+        left(&a, LATENCY)
+    );
+    assert!(
+        (right(&a, LATENCY) - 0.05).abs() < 1e-6,
+        "{}",
+        right(&a, LATENCY)
+    );
     // Bar 2's latent (z0 = 0.1), set on its first frame (48,000), is heard
     // from the first buffer computed after it: 48,128 (buffers of 256
     // frames from frame 256 on).
-    assert!((left(&a, 48_127) - 0.035).abs() < 1e-6, "{}", left(&a, 48_127));
-    assert!((left(&a, 48_128) - 0.06).abs() < 1e-6, "{}", left(&a, 48_128));
+    assert!(
+        (left(&a, 48_127) - 0.035).abs() < 1e-6,
+        "{}",
+        left(&a, 48_127)
+    );
+    assert!(
+        (left(&a, 48_128) - 0.06).abs() < 1e-6,
+        "{}",
+        left(&a, 48_128)
+    );
 }
 
 #[test]
@@ -128,7 +159,13 @@ fn the_input_file_is_heard_where_live_input_would_be_one_buffer_late() {
     let take = dir.join("take.wav");
     support::files::write_mono_wav(
         &take,
-        (0..48_000).map(|i| if (10_000..10_100).contains(&i) { 0.4 } else { 0.0 }),
+        (0..48_000).map(|i| {
+            if (10_000..10_100).contains(&i) {
+                0.4
+            } else {
+                0.0
+            }
+        }),
     );
     let script = support::script_with_click(
         &dir,
@@ -146,7 +183,11 @@ fn the_input_file_is_heard_where_live_input_would_be_one_buffer_late() {
     // exactly one buffer after the input.
     let start = 10_000 + LATENCY;
     for f in 0..48_000 {
-        let want = if (start..start + 100).contains(&f) { 0.1 } else { 0.0 };
+        let want = if (start..start + 100).contains(&f) {
+            0.1
+        } else {
+            0.0
+        };
         assert!(
             (left(&a, f) - want).abs() < 1e-6 && (right(&a, f) - want).abs() < 1e-6,
             "frame {f}: {} {} (want {want})",
@@ -220,7 +261,8 @@ fn what_cannot_render_stops_the_render_with_its_reason() {
     // The input file itself is never the render's target.
     let take = dir.join("take.wav");
     support::files::write_mono_wav(&take, support::files::click(0.5, 100));
-    let script = support::script_with_click(&dir, "model_load(\"fx\", \"full.ts\", \"forward\");\n");
+    let script =
+        support::script_with_click(&dir, "model_load(\"fx\", \"full.ts\", \"forward\");\n");
     let e = loam::output::render_with(
         &script,
         1,

@@ -53,7 +53,5 @@ pub use info::{read_info, MethodInfo, ModelInfo};
 pub use latent::LatentControls;
 pub use module::Module;
 pub use probe::{ProbeReport, Timing};
-pub use stream::{
-    DrivenStep, ModelStream, Pace, Route, StreamConfig, StreamLayout, StreamStats,
-};
+pub use stream::{DrivenStep, ModelStream, Pace, Route, StreamConfig, StreamLayout, StreamStats};
 pub use stream_handle::StreamHandle;

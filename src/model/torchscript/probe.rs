@@ -103,7 +103,11 @@ impl ProbeReport {
             "real-time factor {:.3} at a {}-frame buffer ({}; model ratio {}, {} thread{}), latency {:.1} ms: {verdict}",
             self.rtf,
             self.buffer,
-            if self.asked { "asked for" } else { "the smallest that keeps up" },
+            match (self.asked, self.real_time) {
+                (true, _) => "given",
+                (false, true) => "the smallest that keeps up",
+                (false, false) => "the fastest loam tried",
+            },
             self.max_ratio,
             self.threads,
             if self.threads == 1 { "" } else { "s" },
@@ -255,7 +259,12 @@ pub fn bench(module: &Module, threads: usize) -> BenchReport {
         rows: Vec::new(),
         failed: Vec::new(),
     };
-    let names: Vec<String> = module.info().methods.iter().map(|m| m.name.clone()).collect();
+    let names: Vec<String> = module
+        .info()
+        .methods
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
     for name in &names {
         let rows = bench_method(module, name, rate, threads);
         match rows {

@@ -262,7 +262,8 @@ impl ModelStream {
         // The worker first measures the model at the sizes the buffer rule
         // tries (probe.rs) and says which buffer it will play at; the rings
         // are then made for that buffer and handed to it.
-        let (probed_tx, probed_rx) = bounded::<Result<(StreamLayout, ProbeReport), TorchScriptError>>(1);
+        let (probed_tx, probed_rx) =
+            bounded::<Result<(StreamLayout, ProbeReport), TorchScriptError>>(1);
         let (parts_tx, parts_rx) = bounded::<WorkerParts>(1);
         let (ready_tx, ready_rx) = bounded::<Result<(), TorchScriptError>>(1);
         let probe_config = config.clone();

@@ -19,8 +19,7 @@ use super::latent::LatentControls;
 use super::module::Module;
 use super::probe::ProbeReport;
 use super::stream::{
-    layout, DrivenStep, Route, StreamConfig, StreamLayout, StreamState, StreamStats,
-    WorkerCommand,
+    layout, DrivenStep, Route, StreamConfig, StreamLayout, StreamState, StreamStats, WorkerCommand,
 };
 
 /// The control side of a stream.
