@@ -430,6 +430,13 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     let stop = signals.stop.clone();
     let mut controller = Controller::new(session, rx, lookahead);
     controller.models.buffer = args.model_buffer;
+    // A model's ring must hold a whole device block: the automatic buffer
+    // starts at the block when it is larger (JACK's period is not known
+    // here: see the README on --model-buffer with JACK).
+    if let Some(b) = args.buffer {
+        let floor = loam::model::torchscript::probe::MIN_MODEL_BUFFER;
+        controller.models.min_buffer = (b as usize).max(floor);
+    }
     if args.link {
         controller.handle(loam::control::Command::Link {
             request: loam::control::link::LinkRequest::Join(true),

@@ -66,6 +66,9 @@ pub struct Models {
     /// `None`: the smallest that keeps up on this machine, as each model's
     /// worker measures it (`model::torchscript::probe`).
     pub buffer: Option<usize>,
+    /// The smallest buffer the automatic rule starts from, in model frames:
+    /// at least the audio device's block (`loam serve` sets it).
+    pub min_buffer: usize,
     /// Who paces the models' workers: the audio clock (live) or an offline
     /// renderer ([`Pace::Driven`]).
     pub pace: Pace,
@@ -81,6 +84,7 @@ impl Default for Models {
     fn default() -> Models {
         Models {
             buffer: None,
+            min_buffer: crate::model::torchscript::probe::MIN_MODEL_BUFFER,
             pace: Pace::RealTime,
             loaded: BTreeMap::new(),
             loading: Vec::new(),
@@ -114,7 +118,7 @@ fn open_stream(
     path: &std::path::Path,
     route: Option<&str>,
     engine_rate: u32,
-    buffer: Option<usize>,
+    (buffer, min_buffer): (Option<usize>, usize),
     pace: Pace,
 ) -> Result<(StreamHandle, StreamOutput, Credit), ModelOpError> {
     let path = crate::data::paths::ReadRoots::for_script(script_dir)
@@ -129,6 +133,7 @@ fn open_stream(
         None => config.choose_buffer = true,
     }
     config.pace = pace;
+    config.min_buffer = min_buffer;
     let (handle, output) = ModelStream::start(m, config)?;
     Ok((handle, output, credit))
 }
@@ -146,8 +151,14 @@ impl Models {
         engine_rate: u32,
         engine: &mut EngineHandle,
     ) -> Result<String, ModelOpError> {
-        let (handle, output, credit) =
-            open_stream(script_dir, path, route, engine_rate, self.buffer, self.pace)?;
+        let (handle, output, credit) = open_stream(
+            script_dir,
+            path,
+            route,
+            engine_rate,
+            (self.buffer, self.min_buffer),
+            self.pace,
+        )?;
         self.attach(name, handle, output, credit, engine)
     }
 
@@ -191,7 +202,7 @@ impl Models {
     ) {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let thread_name = format!("loam-load-{name}");
-        let (buffer, pace) = (self.buffer, self.pace);
+        let (buffer, pace, min_buffer) = (self.buffer, self.pace, self.min_buffer);
         let spawned = std::thread::Builder::new()
             .name(thread_name)
             .spawn(move || {
@@ -200,7 +211,7 @@ impl Models {
                     &path,
                     route.as_deref(),
                     engine_rate,
-                    buffer,
+                    (buffer, min_buffer),
                     pace,
                 );
                 let _ = tx.send(opened);

@@ -114,6 +114,10 @@ pub struct StreamConfig {
     /// smallest that keeps up, from the largest ratio up to
     /// [`super::probe::MAX_AUTO_BUFFER`]. When false, `buffer` is used.
     pub choose_buffer: bool,
+    /// The smallest buffer the rule starts from, in model frames (at least
+    /// the audio device's block, whose frames the ring must hold at once;
+    /// [`super::probe::MIN_MODEL_BUFFER`] by default).
+    pub min_buffer: usize,
 }
 
 /// Who decides when a stream computes its next buffer.
@@ -158,6 +162,7 @@ impl StreamConfig {
             paused: false,
             pace: Pace::RealTime,
             choose_buffer: false,
+            min_buffer: MIN_MODEL_BUFFER,
         }
     }
 }
@@ -392,7 +397,7 @@ fn probe_layout(
     let smallest = layout(
         module,
         &StreamConfig {
-            buffer: MIN_MODEL_BUFFER,
+            buffer: config.min_buffer.max(1),
             ..config.clone()
         },
     )?;
