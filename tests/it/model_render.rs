@@ -277,3 +277,50 @@ fn what_cannot_render_stops_the_render_with_its_reason() {
     .unwrap_err();
     assert!(matches!(e, RenderError::Target(_)), "{e:?}");
 }
+
+#[test]
+fn loam_render_takes_an_input_file_and_says_how_each_model_keeps_up() {
+    let Some(dir) = models("render-cli") else {
+        return;
+    };
+    let take = dir.join("take.wav");
+    support::files::write_mono_wav(
+        &take,
+        (0..24_000).map(|i| if i == 5_000 { 0.4 } else { 0.0 }),
+    );
+    let script = support::script_with_click(
+        &dir,
+        "tempo(480);\nmodel_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"in\");\nlive_loop(\"k\", \"~\");\n",
+    );
+    let out = dir.join("out.wav");
+    let _turn = support::alone::shared();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+        .arg("render")
+        .arg(&script)
+        .args(["--bars", "1", "--block-size", "1000", "-o"])
+        .arg(&out)
+        .arg("--input")
+        .arg(&take)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{said}");
+    assert!(
+        said.contains("model 'fx' plays (latency 256 frames)") && said.contains("real-time factor"),
+        "{said}"
+    );
+    let audio = support::read_wav(&out);
+    let f = 5_000 + LATENCY;
+    assert!((audio[f * 2] - 0.1).abs() < 1e-6, "{}", audio[f * 2]);
+    assert_eq!(audio[(f - 1) * 2], 0.0);
+    // Without the input, the same script is an error (exit 5), not silence.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+        .arg("render")
+        .arg(&script)
+        .args(["--bars", "1", "-o"])
+        .arg(dir.join("none.wav"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--input"));
+}
