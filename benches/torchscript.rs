@@ -8,6 +8,10 @@
 //! tests/models/time_calls.py, run by this bench, and are printed beside
 //! loam's (same warm-up, same number of calls, median).
 //!
+//! Then whole streams as an offline render drives them: time per second of
+//! audio for the stream (host call, copies, rings, the worker's round
+//! trip), for the host call alone, and for Python on the same buffer.
+//!
 //!     cargo bench --bench torchscript
 
 // criterion_group! defines a public `benches` function without docs.
@@ -18,7 +22,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use loam::model::torchscript::{ModelStream, Module, Route, StreamConfig};
+use loam::model::torchscript::{DrivenStep, ModelStream, Module, Pace, Route, StreamConfig};
 
 const CALLS: usize = 200;
 
@@ -131,6 +135,80 @@ fn torchscript(c: &mut Criterion) {
         "  rave-size decoder real-time factor at 48 kHz: {:.1}x (a 4096-frame buffer lasts {buffer_us:.0} us)\n",
         buffer_us / loam_decode
     );
+
+    // Whole streams, as `loam render` drives them (one buffer per
+    // `compute_now`): the host call plus everything around it (input and
+    // output copies, planar/interleaved conversion, the ring, the worker's
+    // round trip). Time per second of audio, beside Python calling the
+    // same method on the same buffer (a median call × buffers per second).
+    eprintln!(
+        "streams, one thread: time per second of audio at 48 kHz (ms), median of {CALLS} buffers:"
+    );
+    eprintln!("  case                           loam stream  loam host call  py no_grad  py inference_mode");
+    let per_second = |us: f64, buffer: usize| us * 48_000.0 / buffer as f64 / 1000.0;
+    for (file, route, buffer, host_us, key) in [
+        (
+            "full.ts",
+            Route::Audio("forward".into()),
+            256,
+            None,
+            "full_forward_256",
+        ),
+        (
+            "rave_decoder.ts",
+            Route::Decode("decode".into()),
+            2048,
+            None,
+            "rave_decode_2048",
+        ),
+        (
+            "rave_decoder.ts",
+            Route::Decode("decode".into()),
+            4096,
+            Some(loam_decode),
+            "rave_decode_4096",
+        ),
+    ] {
+        let mut config = StreamConfig::new(route.clone(), 48_000);
+        config.buffer = buffer;
+        config.pace = Pace::Driven;
+        let (mut handle, _output) =
+            ModelStream::start(Module::load(dir.join(file)).unwrap(), config).unwrap();
+        handle.play();
+        let input = vec![0.25f32; buffer];
+        let stream_us = median_us(|| {
+            // The ring is drained by nobody here: what the worker cannot
+            // push is dropped, which costs it nothing.
+            loop {
+                match handle.compute_now().unwrap() {
+                    DrivenStep::Computed { .. } => break,
+                    DrivenStep::NeedInput(_) => {
+                        handle.write_input(&input);
+                    }
+                }
+            }
+        });
+        let host_us = host_us.unwrap_or_else(|| {
+            let m = Module::load(dir.join(file)).unwrap();
+            let method = route.methods()[0].to_string();
+            let info = m.method(&method).unwrap().clone();
+            let x = vec![0.25f32; buffer / info.in_ratio * info.in_channels];
+            let mut out = Vec::new();
+            median_us(|| {
+                m.call_into(&method, &x, &mut out).unwrap();
+            })
+        });
+        eprintln!(
+            "  {:<30} {:>11.1}  {:>14.1}  {:>10.1}  {:>17.1}",
+            key,
+            per_second(stream_us, buffer),
+            per_second(host_us, buffer),
+            per_second(py(&format!("{key}_no_grad")), buffer),
+            per_second(py(&format!("{key}_inference_mode")), buffer),
+        );
+        handle.stop();
+    }
+    eprintln!();
 
     let mut group = c.benchmark_group("torchscript");
     group.bench_function("full forward 4096 (host call)", |b| {

@@ -55,10 +55,12 @@ enum CliCommand {
         #[arg(long, default_value_t = 50)]
         lookahead_ms: u64,
         /// Buffer of each TorchScript model, in model frames (rounded up to a
-        /// power of two ≥ the model's largest ratio). nn~'s default; smaller
-        /// answers latent changes sooner, larger is safer for heavy models.
-        #[arg(long, default_value_t = 4096)]
-        model_buffer: usize,
+        /// power of two ≥ the model's largest ratio). Without it, each model
+        /// gets the smallest buffer that keeps up on this machine, as
+        /// measured when it loads (from its largest ratio or 256, doubling
+        /// up to 8192). Smaller answers sooner, larger is safer for heavy models.
+        #[arg(long)]
+        model_buffer: Option<usize>,
         /// Sample rate of the null sink.
         #[arg(long, default_value_t = 48_000)]
         sample_rate: u32,
@@ -91,6 +93,8 @@ enum CliCommand {
     Credits(cli::credits::CreditsArgs),
     /// Datasheets: init, check, revoke or restore consent.
     Dataset(cli::dataset::DatasetArgs),
+    /// How fast a TorchScript model runs here: `loam models bench FILE.ts`.
+    Models(cli::models::ModelsArgs),
     /// Render a script offline to a WAV file (deterministic).
     Render {
         script: PathBuf,
@@ -102,6 +106,15 @@ enum CliCommand {
         sample_rate: u32,
         #[arg(long, default_value_t = 256)]
         block_size: usize,
+        /// A WAV file standing in for the live input: what
+        /// `model_input(name, "in")` hears (its frame 0 at the render's start).
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Buffer of each TorchScript model, in model frames, as for
+        /// `serve` (without it: the smallest the model allows, at least 256;
+        /// never a measured choice, so that renders are identical).
+        #[arg(long)]
+        model_buffer: Option<usize>,
         /// A folder outside the script's that scripts may read samples,
         /// models and data from (a sample library, a model collection).
         /// Repeatable. Everything else outside the script's folder is refused.
@@ -129,9 +142,21 @@ fn run(cli: Cli) -> ExitCode {
             output,
             sample_rate,
             block_size,
+            input,
+            model_buffer,
             library,
         } => match loam::data::paths::set_libraries(&library) {
-            Ok(()) => render(&script, bars, &output, sample_rate, block_size),
+            Ok(()) => render(
+                &script,
+                bars,
+                &output,
+                sample_rate,
+                block_size,
+                &loam::output::RenderOptions {
+                    input,
+                    model_buffer,
+                },
+            ),
             Err(e) => {
                 loam::say!("loam: {e}");
                 ExitCode::from(2)
@@ -142,6 +167,7 @@ fn run(cli: Cli) -> ExitCode {
         CliCommand::Dataset(args) => cli::dataset::run(args),
         CliCommand::Devices(args) => cli::devices::run(args),
         CliCommand::Credits(args) => cli::credits::run(args),
+        CliCommand::Models(args) => cli::models::run(args),
         CliCommand::Serve {
             script,
             host,
@@ -216,13 +242,14 @@ fn render(
     output: &std::path::Path,
     sample_rate: u32,
     block: usize,
+    options: &loam::output::RenderOptions,
 ) -> ExitCode {
     if let Err(e) = loam::script::Script::load(script) {
         loam::say!("loam: {e}");
         return ExitCode::from(EXIT_SCRIPT);
     }
     let started = Instant::now();
-    match loam::output::render(script, bars, sample_rate, block, output) {
+    match loam::output::render_with(script, bars, sample_rate, block, output, options) {
         Ok(report) => {
             for m in &report.messages {
                 loam::say!("loam: {m}");
@@ -251,7 +278,7 @@ struct ServeArgs {
     buffer: Option<u32>,
     record: Option<PathBuf>,
     lookahead_ms: u64,
-    model_buffer: usize,
+    model_buffer: Option<usize>,
     sample_rate: u32,
     duration: Option<f64>,
     osc: Option<cli::osc::OscPlan>,
@@ -464,6 +491,15 @@ fn serve(mut args: ServeArgs) -> ExitCode {
             .apply(&mut controller, args.input.input_channels, input_block);
     } else if args.input.wanted() {
         loam::say!("loam: no live input (no input device was opened); capture() and model_input(…, \"in\") are refused");
+    }
+    // A model's ring must hold a whole device block: the automatic buffer
+    // starts at the block when it is larger (the JACK period when loam runs
+    // its own duplex client, else `--buffer`; see the README on
+    // --model-buffer with JACK).
+    {
+        let floor = loam::model::torchscript::probe::MIN_MODEL_BUFFER;
+        let block = input_block.max(args.buffer.unwrap_or(0) as usize);
+        controller.models.min_buffer = block.max(floor);
     }
     if args.link {
         controller.handle(loam::control::Command::Link {

@@ -11,6 +11,7 @@ pub mod eval;
 pub mod input;
 pub mod input_start;
 pub mod midi;
+pub mod models;
 pub mod osc;
 pub mod signals;
 pub mod train;

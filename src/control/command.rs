@@ -203,6 +203,9 @@ pub struct StatusReport {
     pub muted: Vec<String>,
     /// Ableton Link: on or off, peers, session tempo, phase, quantum.
     pub link: super::link::LinkReport,
+    /// Each loaded model's measured real-time factor and added latency, in
+    /// the order of `models`.
+    pub model_timings: Vec<super::models::ModelTiming>,
 }
 
 /// The latest [`StatusReport`], published by the control thread after every

@@ -570,6 +570,7 @@ impl Controller {
             muted: self.session.handle.muted.list(),
             frames,
             link: self.link.report(),
+            model_timings: self.models.timings(),
         }
     }
 

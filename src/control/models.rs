@@ -18,7 +18,7 @@ use crate::audio::EngineHandle;
 use crate::data::credit::{credit_for, Credit, CreditedSource};
 use crate::model::torchscript::stream::LiveInputConfig;
 use crate::model::torchscript::{
-    ModelStream, Module, Route, StreamConfig, StreamHandle, StreamOutput,
+    ModelStream, Module, Pace, Route, StreamConfig, StreamHandle, StreamOutput,
 };
 use crate::schedule::ModelOp;
 use crate::sound::Sample;
@@ -47,14 +47,37 @@ struct Loaded {
 /// mixer marks when it sounds, for the credits of a recording).
 type Loading = Receiver<Result<(StreamHandle, StreamOutput, Credit), ModelOpError>>;
 
+/// A playing model's measured timing (`/status`, `loam render`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelTiming {
+    /// The model's name.
+    pub name: String,
+    /// Computation time ÷ audio time at its buffer, measured before it played.
+    pub rtf: f64,
+    /// True when `rtf` is within `probe::REAL_TIME_SHARE`.
+    pub real_time: bool,
+    /// The latency it adds, in engine frames (its buffer).
+    pub latency_frames: usize,
+    /// Its buffer in model frames.
+    pub buffer: usize,
+}
+
 /// How often the latent frames of playing models are published.
 pub const LATENT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The session's models: those playing, those loading, and the sounds fed
 /// into their inputs.
 pub struct Models {
-    /// Each model's buffer in model frames (`loam serve --model-buffer`).
-    pub buffer: usize,
+    /// Each model's buffer in model frames (`loam serve --model-buffer`);
+    /// `None`: the smallest that keeps up on this machine, as each model's
+    /// worker measures it (`model::torchscript::probe`).
+    pub buffer: Option<usize>,
+    /// The smallest buffer the automatic rule starts from, in model frames:
+    /// at least the audio device's block (`loam serve` sets it).
+    pub min_buffer: usize,
+    /// Who paces the models' workers: the audio clock (live) or an offline
+    /// renderer ([`Pace::Driven`]).
+    pub pace: Pace,
     loaded: BTreeMap<String, Loaded>,
     loading: Vec<(String, Loading, Option<Reply>)>,
     /// Operations for models still loading, applied once they play.
@@ -72,7 +95,9 @@ pub struct Models {
 impl Default for Models {
     fn default() -> Models {
         Models {
-            buffer: 4096,
+            buffer: None,
+            min_buffer: crate::model::torchscript::probe::MIN_MODEL_BUFFER,
+            pace: Pace::RealTime,
             loaded: BTreeMap::new(),
             loading: Vec::new(),
             waiting: Vec::new(),
@@ -99,7 +124,78 @@ fn route_for(module: &Module, route: Option<&str>) -> Result<Route, ModelOpError
     }
 }
 
+/// Resolves `path` by loam's one path rule against `script_dir` and the
+/// `--library` folders ([`crate::data::paths`]), loads the model, and starts
+/// its stream (the worker measures it and picks the buffer first).
+fn open_stream(
+    script_dir: &std::path::Path,
+    path: &std::path::Path,
+    route: Option<&str>,
+    engine_rate: u32,
+    (buffer, min_buffer): (Option<usize>, usize),
+    pace: Pace,
+) -> Result<(StreamHandle, StreamOutput, Credit), ModelOpError> {
+    let path = crate::data::paths::ReadRoots::for_script(script_dir)
+        .resolve("/model/load", &path.to_string_lossy())
+        .map_err(ModelOpError::Path)?;
+    let credit = credit_for(CreditedSource::TorchScript(path.clone()));
+    let m = Module::load(&path)?;
+    let route = route_for(&m, route)?;
+    let mut config = StreamConfig::new(route, engine_rate);
+    match buffer {
+        Some(b) => config.buffer = b,
+        None => config.choose_buffer = true,
+    }
+    config.pace = pace;
+    config.min_buffer = min_buffer;
+    let (handle, output) = ModelStream::start(m, config)?;
+    Ok((handle, output, credit))
+}
+
 impl Models {
+    /// Loads a model and attaches it now, waiting for it (offline renders:
+    /// the caller's clock stands still meanwhile). Returns what to tell the
+    /// performer, or why it cannot play.
+    pub fn load_now(
+        &mut self,
+        name: &str,
+        script_dir: &std::path::Path,
+        path: &std::path::Path,
+        route: Option<&str>,
+        engine_rate: u32,
+        engine: &mut EngineHandle,
+    ) -> Result<String, ModelOpError> {
+        let (handle, output, credit) = open_stream(
+            script_dir,
+            path,
+            route,
+            engine_rate,
+            (self.buffer, self.min_buffer),
+            self.pace,
+        )?;
+        self.attach(name, handle, output, credit, engine)
+    }
+
+    /// The stream of a playing model (offline renders drive it).
+    pub fn stream_mut(&mut self, name: &str) -> Option<&mut StreamHandle> {
+        self.loaded.get_mut(name).map(|l| &mut l.handle)
+    }
+
+    /// Each playing model's timing, in name order: its real-time factor at
+    /// its buffer, whether that keeps up, and the latency it adds (engine frames).
+    pub fn timings(&self) -> Vec<ModelTiming> {
+        self.loaded
+            .iter()
+            .map(|(name, l)| ModelTiming {
+                name: name.clone(),
+                rtf: l.handle.probe().rtf,
+                real_time: l.handle.probe().real_time,
+                latency_frames: l.handle.latency_frames(),
+                buffer: l.handle.layout().buffer,
+            })
+            .collect()
+    }
+
     /// The names of the models playing (loaded), in order.
     pub fn names(&self) -> Vec<String> {
         self.loaded.keys().cloned().collect()
@@ -120,26 +216,19 @@ impl Models {
     ) {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let thread_name = format!("loam-load-{name}");
-        let buffer = self.buffer;
+        let (buffer, pace, min_buffer) = (self.buffer, self.pace, self.min_buffer);
         let spawned = std::thread::Builder::new()
             .name(thread_name)
             .spawn(move || {
-                // loam's one path rule (crate::data::paths), off the timekeeper.
-                let result = crate::data::paths::ReadRoots::for_script(&script_dir)
-                    .resolve("/model/load", &path.to_string_lossy())
-                    .map_err(ModelOpError::Path)
-                    .and_then(|path| {
-                        let credit = credit_for(CreditedSource::TorchScript(path.clone()));
-                        Ok((Module::load(&path)?, credit))
-                    })
-                    .and_then(|(m, credit)| {
-                        let route = route_for(&m, route.as_deref())?;
-                        let mut config = StreamConfig::new(route, engine_rate);
-                        config.buffer = buffer;
-                        let (handle, output) = ModelStream::start(m, config)?;
-                        Ok((handle, output, credit))
-                    });
-                let _ = tx.send(result);
+                let opened = open_stream(
+                    &script_dir,
+                    &path,
+                    route.as_deref(),
+                    engine_rate,
+                    (buffer, min_buffer),
+                    pace,
+                );
+                let _ = tx.send(opened);
             });
         if let Err(e) = spawned {
             if let Some(r) = reply {
@@ -192,7 +281,14 @@ impl Models {
                     }
                 }
             }
+            let keeps_up = self
+                .loaded
+                .get(&name)
+                .is_none_or(|l| l.handle.probe().real_time);
             match &outcome {
+                // Said before it plays (its first buffer is silence), so
+                // before it can underrun.
+                Ok(m) if !keeps_up => notices.push(Notice::Error(m.clone())),
                 Ok(m) => notices.push(Notice::Info(m.clone())),
                 Err(e) => notices.push(Notice::Error(format!(
                     "model '{name}': {e} (the music goes on)"
@@ -226,7 +322,13 @@ impl Models {
         let latency = handle.latency_frames();
         let live = output.hears_live_input();
         let (gain, pan) = self.loaded.get(name).map_or((1.0, 0.0), |l| l.gain);
+        let timing = handle.probe().describe(handle.latency_ms());
         handle.play();
+        if self.pace == Pace::Driven {
+            // The buffer of silence is queued before the mixer reads the
+            // stream, so a render's model starts exactly where it is attached.
+            handle.settle()?;
+        }
         engine
             .model(ModelMsg::Attach {
                 slot,
@@ -250,11 +352,13 @@ impl Models {
         if live {
             let block = self.live_block;
             return Ok(format!(
-                "model '{name}' plays the live input (latency {} frames: its buffer {latency} and one block {block})",
+                "model '{name}' plays the live input (latency {} frames: its buffer {latency} and one block {block}); {timing}",
                 latency + block
             ));
         }
-        Ok(format!("model '{name}' plays (latency {latency} frames)"))
+        Ok(format!(
+            "model '{name}' plays (latency {latency} frames); {timing}"
+        ))
     }
 
     fn get(&self, name: &str) -> Result<&Loaded, ModelOpError> {

@@ -566,8 +566,12 @@ fn status(cx: &Context) -> OscMessage {
 
 /// `/status tempo metre octave bar beat loops models late_events xruns
 /// dropped_packets late_bundles bad_packets voices late_bars muted_sources
-/// muted link link_peers link_tempo link_phase link_quantum` (Link: 1 in a
-/// session, else 0 and zeros)
+/// muted link link_peers link_tempo link_phase link_quantum model_rtf
+/// model_latency models_too_slow` (Link: 1 in a session, else 0 and zeros;
+/// `model_rtf` is `name=rtf` per loaded model, its real-time factor as
+/// measured when it loaded, `model_latency` is `name=frames`, the latency it
+/// adds in engine frames, both space-separated in the order of `models`;
+/// `models_too_slow` counts the models that measured slower than real time)
 pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
     let r = board.read();
     OscMessage {
@@ -594,6 +598,21 @@ pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
             OscType::Float(r.link.tempo as f32),
             OscType::Float(r.link.phase as f32),
             OscType::Float(r.link.quantum as f32),
+            OscType::String(
+                r.model_timings
+                    .iter()
+                    .map(|t| format!("{}={:.4}", t.name, t.rtf))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            OscType::String(
+                r.model_timings
+                    .iter()
+                    .map(|t| format!("{}={}", t.name, t.latency_frames))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            int(r.model_timings.iter().filter(|t| !t.real_time).count() as u64),
         ],
     }
 }

@@ -298,6 +298,10 @@ pub enum RenderError {
     Wav(WavError),
     /// The caller's sink of samples refused them (an in-process render).
     Sink(std::io::Error),
+    /// A model could not play its part (it is never left out silently).
+    Model(super::offline_models::OfflineModelError),
+    /// The input file (`--input`) could not be read: the file and why.
+    Input(String),
     /// The audio was written (the path) but its credits file was not
     /// (the error names the file).
     Credits(PathBuf, std::io::Error),
@@ -310,6 +314,8 @@ impl fmt::Display for RenderError {
             RenderError::Target(e) => write!(f, "{e}"),
             RenderError::Wav(e) => write!(f, "{e}"),
             RenderError::Sink(e) => write!(f, "{e}"),
+            RenderError::Model(e) => write!(f, "{e}"),
+            RenderError::Input(e) => write!(f, "{e}"),
             RenderError::Credits(audio, e) => write!(
                 f,
                 "rendered {} (its credits are in its INFO chunk), but its credits file was not written: {e}",

@@ -13,6 +13,7 @@ pub mod input_error;
 pub mod jack_duplex;
 pub mod null_sink;
 pub mod offline;
+pub mod offline_models;
 pub mod record_target;
 pub mod recorder;
 pub mod wav_file;
@@ -22,7 +23,7 @@ pub use credits::{credits_path, programme_note_of, Credits};
 pub use device::{open_device, DeviceOutput, HostChoice};
 pub use error::{DeviceError, RecordError, RenderError, TargetError, WavError};
 pub use null_sink::NullSink;
-pub use offline::{render, RenderReport};
+pub use offline::{render, render_with, RenderOptions, RenderReport};
 pub use record_target::{check_target, Sources};
 pub use recorder::Recorder;
 

@@ -1,13 +1,23 @@
 //! Offline renders: the same scheduler and engine as a live run, driven as
 //! fast as the CPU allows, block by block. Deterministic: the same script
-//! and seed give the same file, bit for bit, for any block size.
+//! and seed give the same file, bit for bit, for any block size, models
+//! included ([`super::offline_models`]).
+//!
+//! Everything that happens between two samples happens at a frame the
+//! score fixes, and the render splits its blocks there: a bar is planned
+//! (its script code run) the scheduler's plan margin before it starts, a
+//! model computes where its queued audio runs out, a model operation takes
+//! effect on its bar's first frame. The block size only decides how many
+//! frames the engine renders between those points.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::credits::Credits;
+use super::offline_models::{input_file, OfflineModels};
 use super::record_target::{check_target, Sources};
 use super::wav_file::AtomicWav;
 use crate::audio::{Engine, EngineConfig, EngineStatus};
+use crate::schedule::BarHook;
 use crate::session::Session;
 use crate::time::Rational;
 
@@ -26,6 +36,18 @@ pub struct RenderReport {
     pub messages: Vec<String>,
 }
 
+/// What a render may be given besides its script.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    /// A WAV file standing in for the live input (`loam render --input`):
+    /// what `model_input(name, "in")` hears.
+    pub input: Option<PathBuf>,
+    /// Each model's buffer in model frames (`--model-buffer`); `None`: the
+    /// smallest the model allows (never a measured choice offline:
+    /// `model::torchscript::probe`).
+    pub model_buffer: Option<usize>,
+}
+
 /// Renders `bars` bars of `script` into interleaved stereo samples; the
 /// sink's error stops it.
 pub fn render_samples(
@@ -33,48 +55,109 @@ pub fn render_samples(
     bars: i64,
     sample_rate: u32,
     block: usize,
+    sink: impl FnMut(&[f32]) -> Result<(), std::io::Error>,
+) -> Result<RenderReport, super::RenderError> {
+    render_samples_with(
+        script,
+        bars,
+        sample_rate,
+        block,
+        &RenderOptions::default(),
+        sink,
+    )
+}
+
+/// [`render_samples`] with an input file or a model buffer.
+pub fn render_samples_with(
+    script: &Path,
+    bars: i64,
+    sample_rate: u32,
+    block: usize,
+    options: &RenderOptions,
     mut sink: impl FnMut(&[f32]) -> Result<(), std::io::Error>,
 ) -> Result<RenderReport, super::RenderError> {
     let config = EngineConfig::new(sample_rate);
     let (session, engine) = Session::start(script, &config).map_err(super::RenderError::Script)?;
-    render_session(session, engine, bars, block, |s| {
+    render_session(session, engine, bars, block, options, |s| {
         sink(s).map_err(super::RenderError::Sink)
     })
 }
 
 /// Renders `bars` bars of a started session; the sink's error stops it.
-fn render_session<E>(
+fn render_session(
     mut session: Session,
     mut engine: Engine,
     bars: i64,
     block: usize,
-    mut sink: impl FnMut(&[f32]) -> Result<(), E>,
-) -> Result<RenderReport, E> {
+    options: &RenderOptions,
+    mut sink: impl FnMut(&[f32]) -> Result<(), super::RenderError>,
+) -> Result<RenderReport, super::RenderError> {
     let block = block.max(1);
     let mut buf = vec![0.0f32; block * 2];
     let mut messages = Vec::new();
+    let input = match &options.input {
+        Some(path) => {
+            Some(input_file(path, session.sample_rate).map_err(super::RenderError::Input)?)
+        }
+        None => None,
+    };
+    let mut models = OfflineModels::new(session.sample_rate, options.model_buffer, input);
+    // What the script's first run asked of models happens at frame 0.
+    models.schedule(0, std::mem::take(&mut session.model_ops));
+    let margin = session.scheduler.plan_margin();
     // The end is known only once its bar is planned (tempo and metre may change).
     let mut end = None;
     loop {
         let now = engine.frame();
-        // Everything that starts inside this block must be queued first.
-        messages.extend(session.tick(now + block as u64 + 1));
+        // Models first: their computations due now, then operations due now.
+        models
+            .advance(now, &mut session)
+            .map_err(super::RenderError::Model)?;
+        messages.extend(models.take_messages());
+        // Each bar is planned (its script code run) `margin` frames before
+        // it starts, one bar at a time, so its model operations are known
+        // to belong to it.
+        while session.scheduler.planner().next_bar_frame() <= now + margin {
+            let bar_frame = session.scheduler.planner().next_bar_frame();
+            session
+                .scheduler
+                .plan_until(bar_frame + 1, Some(&mut session.script as &mut dyn BarHook));
+            let ops = session.scheduler.planner_mut().take_model_ops();
+            models.schedule(bar_frame.max(now), ops);
+        }
+        models
+            .advance(now, &mut session)
+            .map_err(super::RenderError::Model)?;
         if end.is_none() && session.scheduler.planner().next_bar() > bars {
             let frame = Rational::from_integer(bars as i128);
             end = Some(session.scheduler.planner().timeline().frame_at(frame));
         }
-        let n = match end {
+        let mut stop = now + block as u64;
+        match end {
             Some(e) if now >= e => break,
-            Some(e) => ((e - now) as usize).min(block),
-            None => block,
-        };
+            Some(e) => stop = stop.min(e),
+            None => {}
+        }
+        // The next point where something happens between two samples.
+        stop = stop.min(session.scheduler.planner().next_bar_frame() - margin);
+        if let Some(p) = models.next_point(now) {
+            stop = stop.min(p);
+        }
+        // Everything that starts inside this block is queued first.
+        messages.extend(session.tick(stop));
+        models.schedule(now, std::mem::take(&mut session.model_ops));
+        let n = (stop - now) as usize;
         let out = &mut buf[..n * 2];
         engine.process(out);
         sink(out)?;
     }
-    if !session.model_ops.is_empty() {
-        messages.push("models play only live (loam serve); this offline render skips them".into());
+    let underruns = models.underruns();
+    if underruns > 0 {
+        messages.push(format!(
+            "models underran {underruns} times in an offline render (a fault in loam)"
+        ));
     }
+    models.finish();
     let status = &session.handle.status;
     Ok(RenderReport {
         frames: engine.frame(),
@@ -97,6 +180,26 @@ pub fn render(
     block: usize,
     out: &Path,
 ) -> Result<RenderReport, super::RenderError> {
+    render_with(
+        script,
+        bars,
+        sample_rate,
+        block,
+        out,
+        &RenderOptions::default(),
+    )
+}
+
+/// [`render`] with an input file or a model buffer. The input file is
+/// never the target either.
+pub fn render_with(
+    script: &Path,
+    bars: i64,
+    sample_rate: u32,
+    block: usize,
+    out: &Path,
+    options: &RenderOptions,
+) -> Result<RenderReport, super::RenderError> {
     let config = EngineConfig::new(sample_rate);
     let (session, engine) = Session::start(script, &config).map_err(super::RenderError::Script)?;
     let sources = Sources::of(
@@ -104,11 +207,17 @@ pub fn render(
         session.scheduler.planner().bank(),
         &session.model_ops,
     );
+    let mut sources = sources;
+    if let Some(input) = &options.input {
+        sources.file(input, "the render's input".into());
+    }
     check_target(out, &sources)?;
     let status = session.handle.status.clone();
     let played = session.script.shared().played.clone();
     let mut wav = AtomicWav::create(out, sample_rate)?;
-    let report = render_session(session, engine, bars, block, |s| wav.write(s))?;
+    let report = render_session(session, engine, bars, block, options, |s| {
+        wav.write(s).map_err(super::RenderError::from)
+    })?;
     let credits = Credits::gather(out, &status.sounded, &played);
     let path = wav.finish_with_chunk(&credits.info_chunk())?;
     credits

@@ -15,7 +15,7 @@
 //! | `.fast(x)` `.slow(x)` `.shift(pulses)` `.rev()` `.degrade(p)` `.humanise(pulses, vel)` `.swing(a)` `.layer("pattern")` `.velocity(g)` | pattern transforms, applied in order |
 //! | `.every(n, fast(2))` / `.every(n, offset, rev())` | a transform on every n-th cycle |
 //! | `stop_loop("name")` | stop a loop at its next boundary |
-//! | `model_load("name", "file.ts" [, "decode"\|"forward"\|"encode-decode"])` | load an nn~/RAVE TorchScript model as a voice (live only) |
+//! | `model_load("name", "file.ts" [, "decode"\|"forward"\|"encode-decode"])` | load an nn~/RAVE TorchScript model as a voice (live, and in `loam render`, which drives it frame-exactly) |
 //! | `model_latent("name", [z0, z1, …])` `model_shape("name", dim, offset, scale)` | steer its latent space |
 //! | `model_set("name", "attr", value)` `model_gain("name", g)` `model_unload("name")` | attributes, level, unload |
 //! | `model_input("name", "sound")` | loop a sound into the model's input (`forward`, `encode-decode`: its latent is then read with `model_latent_now`); `""` stops |
@@ -763,7 +763,7 @@ fn register_transforms(engine: &mut Engine, shared: &Arc<Shared>) {
 }
 
 /// Model functions: each becomes a [`ModelOp`] the control thread carries out
-/// (models play only live).
+/// (live) or the offline renderer (`output::offline_models`) carries out.
 fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     use crate::model::torchscript::AttrValue;
     use crate::schedule::ModelOp;

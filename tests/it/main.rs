@@ -39,6 +39,8 @@ mod midi_out;
 mod midi_ports;
 mod model_in_script;
 mod model_live;
+mod model_probe;
+mod model_render;
 mod model_steps;
 mod model_torchscript;
 mod model_trained;

@@ -105,6 +105,24 @@ class Slow(nn_tilde.Module):
         return x + 0.0 * m.mean()
 
 
+class Sluggish(nn_tilde.Module):
+    """Slower than real time at every buffer size: its cost grows with the
+    frames it computes (12 products of a 512×512 matrix per frame: about
+    6 MFLOP a frame, 300 GFLOP/s at 48 kHz, several times what one core does), so a
+    larger buffer does not help, unlike `Slow`'s fixed cost per call."""
+
+    def __init__(self):
+        super().__init__(sr=48000)
+        self.w = nn.Parameter(torch.randn(512, 512) / 23.0)
+        self.register_method("forward", 1, 1, 1, 1, test_method=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        m = x[0].expand(512, x.shape[2]).contiguous()
+        for _ in range(12):
+            m = torch.tanh(self.w @ m)
+        return x + 0.0 * m.mean()
+
+
 class OldRave(nn.Module):
     """An older RAVE export: no get_methods / get_sample_rate, but
     `<method>_params`, `sampling_rate` and `latent_size` buffers."""
@@ -206,6 +224,7 @@ def main(out: str) -> None:
         "full": Full(),
         "rate44k": Rate44k(),
         "slow": Slow(),
+        "sluggish": Sluggish(),
         "rave_decoder": RaveSizeDecoder(),
     }
     for name, model in models.items():

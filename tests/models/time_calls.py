@@ -32,10 +32,14 @@ def main(d: str, calls: int) -> None:
     rave = torch.jit.load(f"{d}/rave_decoder.ts")
     x = torch.sin(torch.arange(4096, dtype=torch.float32) * 0.01).reshape(1, 1, 4096)
     z = torch.randn(1, 16, 2)
+    z1 = torch.randn(1, 16, 1)
+    x256 = x[:, :, :256].contiguous()
     for mode, ctx in (("no_grad", torch.no_grad), ("inference_mode", torch.inference_mode)):
         with ctx():
             print(f"full_forward_4096_{mode} {median_us(lambda: full.forward(x), calls):.2f}")
             print(f"rave_decode_4096_{mode} {median_us(lambda: rave.decode(z), calls):.2f}")
+            print(f"rave_decode_2048_{mode} {median_us(lambda: rave.decode(z1), calls):.2f}")
+            print(f"full_forward_256_{mode} {median_us(lambda: full.forward(x256), calls):.2f}")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,11 @@ impl Scheduler {
         }
     }
 
+    /// How far ahead of sending bars are planned, in frames.
+    pub fn plan_margin(&self) -> u64 {
+        self.plan_margin
+    }
+
     /// How far ahead of sending bars are planned (default 100 ms).
     pub fn set_plan_margin(&mut self, frames: u64) {
         self.plan_margin = frames;

@@ -15,6 +15,7 @@
 
 mod bank;
 mod filter;
+pub mod input_source;
 mod kit;
 mod resample;
 mod sample;
@@ -22,6 +23,7 @@ mod wav;
 mod wav_header;
 
 pub use bank::{FolderLoad, SampleFolder, SoundBank};
+pub use input_source::{FileInput, InputSource};
 
 /// The sample rate, in Hz, sounds are read at when no engine has said its
 /// own (a script evaluated on its own, as in tests and benches); `loam

@@ -13,6 +13,8 @@
 //!   (`stream_handle.rs`) writes input audio or latent trajectories, sets/offsets/scales
 //!   latent dimensions, reads the latent in use, gets/sets attributes, and
 //!   reloads the file without stopping the audio.
+//! - `probe.rs`: the real-time-factor probe and the buffer rule (the
+//!   smallest buffer that keeps up), run on the worker before it plays.
 //!
 //! Why loam reads the archive itself. tch 0.26's `CModule` calls methods
 //! but cannot read module attributes or buffers, and nn~ keeps what a host
@@ -37,6 +39,7 @@ pub mod info;
 pub mod latent;
 pub mod module;
 pub mod pickle;
+pub mod probe;
 pub mod stream;
 pub mod stream_handle;
 mod worker;
@@ -49,5 +52,6 @@ pub use error::TorchScriptError;
 pub use info::{read_info, MethodInfo, ModelInfo};
 pub use latent::LatentControls;
 pub use module::Module;
-pub use stream::{ModelStream, Route, StreamConfig, StreamLayout, StreamStats};
+pub use probe::{ProbeReport, Timing};
+pub use stream::{DrivenStep, ModelStream, Pace, Route, StreamConfig, StreamLayout, StreamStats};
 pub use stream_handle::StreamHandle;

@@ -13,13 +13,22 @@
 //!   from an SPSC ring; it never waits, locks or allocates.
 //!
 //! Timing. The buffer `B` (model frames) is a power of two ≥ the largest
-//! ratio of the route's methods. When playback starts the worker first
+//! ratio of the route's methods: the smallest that keeps up on this machine
+//! as the worker measures it before playing, or the one asked for
+//! (`probe.rs` states the rule). When playback starts the worker first
 //! pushes one buffer of silence, then computed audio: output frame `n` is
 //! the model's output for input frame `n − latency_frames()`. The ring holds
 //! about two buffers, so each computation has one buffer's duration to
 //! finish. If it does not, `process` plays silence for what is missing,
 //! counts an underrun, and the worker drops the same number of frames from
 //! its next output so the stream stays on time.
+//!
+//! Pace. Live, the worker computes whenever the ring has room
+//! ([`Pace::RealTime`]). In an offline render the renderer drives it
+//! ([`Pace::Driven`]): it asks for each buffer (`compute_now`) at the frame
+//! where the ring would run dry, having queued exactly the input that
+//! buffer needs, so what a model plays depends only on the score, never on
+//! the machine's speed or the engine's block size.
 //!
 //! Inputs come from the control side: audio for `forward`/`encode`-like
 //! methods (`write_input`; missing input is silence, as a live input would
@@ -34,7 +43,7 @@
 //! build this also sets MKL's process-wide thread count; code that trains
 //! on several cores sets its own count on its own thread.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,6 +55,7 @@ use super::error::TorchScriptError;
 use super::info::MethodInfo;
 use super::latent::LatentControls;
 use super::module::Module;
+use super::probe::{choose_buffer, ProbeReport, MIN_MODEL_BUFFER};
 use super::stream_handle::StreamHandle;
 use super::worker::Worker;
 use crate::audio::stream_output::{InputChannels, StreamOutput, StreamPlayback};
@@ -100,6 +110,46 @@ pub struct StreamConfig {
     /// Feed the input from the live input on the audio side instead of
     /// from the control side (`model_input("name", "in")`).
     pub live_input: Option<LiveInputConfig>,
+    /// Who paces the computation: the worker keeping its ring full (live),
+    /// or the caller, one buffer per [`StreamHandle::compute_now`] (offline renders).
+    pub pace: Pace,
+    /// Choose the buffer by the probe's rule ([`super::probe`]): the
+    /// smallest that keeps up, from the largest ratio up to
+    /// [`super::probe::MAX_AUTO_BUFFER`]. When false, `buffer` is used.
+    pub choose_buffer: bool,
+    /// The smallest buffer the rule starts from, in model frames (at least
+    /// the audio device's block, whose frames the ring must hold at once;
+    /// [`super::probe::MIN_MODEL_BUFFER`] by default).
+    pub min_buffer: usize,
+}
+
+/// Who decides when a stream computes its next buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pace {
+    /// The worker computes whenever its output ring has room for a buffer,
+    /// polling between buffers: a live performance, paced by the audio clock.
+    #[default]
+    RealTime,
+    /// The worker computes only when asked ([`StreamHandle::compute_now`])
+    /// and otherwise sleeps until the next command: an offline render, where
+    /// the renderer asks for each buffer at a frame that does not depend on
+    /// the machine's speed or the engine's block size, so the result is
+    /// bit-identical from run to run.
+    Driven,
+}
+
+/// What one [`StreamHandle::compute_now`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrivenStep {
+    /// A buffer was computed; this many engine frames were queued for the
+    /// audio side (0 for an `Encode` route, which makes only latents).
+    Computed {
+        /// Engine frames queued.
+        frames: usize,
+    },
+    /// The route's audio input lacks this many engine frames for a whole
+    /// buffer: queue them (`write_input`) and ask again. Nothing was computed.
+    NeedInput(usize),
 }
 
 /// A stream whose input is the live input, pushed by the audio side in
@@ -131,6 +181,9 @@ impl StreamConfig {
             warm_up_calls: 2,
             paused: false,
             live_input: None,
+            pace: Pace::RealTime,
+            choose_buffer: false,
+            min_buffer: MIN_MODEL_BUFFER,
         }
     }
 }
@@ -192,6 +245,10 @@ pub(crate) enum WorkerCommand {
     GetAttribute(String, Sender<Result<Vec<AttrValue>, TorchScriptError>>),
     SetAttribute(String, Vec<AttrValue>, Sender<Result<(), TorchScriptError>>),
     Replace(Box<Module>, Sender<Result<(), TorchScriptError>>),
+    /// `Pace::Driven`: compute one buffer now.
+    Compute(Sender<Result<DrivenStep, TorchScriptError>>),
+    /// Answers once every command sent before it is done.
+    Settle(Sender<()>),
 }
 
 /// The numbers a stream was built with.
@@ -228,7 +285,61 @@ impl ModelStream {
     ) -> Result<(StreamHandle, StreamOutput), TorchScriptError> {
         let path = module.path().to_owned();
         let info = module.info().clone();
-        let layout = layout(&module, &config)?;
+        // The worker first measures the model at the sizes the buffer rule
+        // tries (probe.rs) and says which buffer it will play at; the rings
+        // are then made for that buffer and handed to it.
+        let (probed_tx, probed_rx) =
+            bounded::<Result<(StreamLayout, ProbeReport), TorchScriptError>>(1);
+        let (parts_tx, parts_rx) = bounded::<WorkerParts>(1);
+        let (ready_tx, ready_rx) = bounded::<Result<(), TorchScriptError>>(1);
+        let probe_config = config.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("model {}", file_name(&path)))
+            .spawn(move || {
+                // One intra-op thread per model, as it will play.
+                tch::set_num_threads(1);
+                let _no_grad = tch::no_grad_guard();
+                let probed = probe_layout(&module, &probe_config);
+                let failed = probed.is_err();
+                if probed_tx.send(probed).is_err() || failed {
+                    return;
+                }
+                let Ok(parts) = parts_rx.recv() else { return };
+                let worker = Worker {
+                    module,
+                    route: probe_config.route.clone(),
+                    layout: parts.layout,
+                    warm_up_calls: probe_config.warm_up_calls,
+                    pace: probe_config.pace,
+                    shared: parts.shared,
+                    commands: parts.commands,
+                    output: parts.output,
+                    input: parts.input,
+                    latent_in: parts.latent_in,
+                    latent_out: parts.latent_out,
+                    live_block: parts.live_block,
+                };
+                worker.run(ready_tx);
+            })
+            .map_err(|e| TorchScriptError::Stream {
+                path: path.clone(),
+                message: format!("cannot start worker thread: {e}"),
+            })?;
+        let ended = |path: PathBuf| TorchScriptError::Stream {
+            path,
+            message: "worker thread ended during warm-up".into(),
+        };
+        let (layout, probe) = match probed_rx.recv() {
+            Ok(Ok(x)) => x,
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                return Err(e);
+            }
+            Err(_) => {
+                let _ = thread.join();
+                return Err(ended(path));
+            }
+        };
         let live_block = config.live_input.map_or(0, |l| l.block);
         let out_capacity =
             (layout.latency_frames * 2 + 64 + live_block) * layout.out_channels.max(1);
@@ -244,12 +355,8 @@ impl ModelStream {
         let shared = Arc::new(StreamState::new(layout.latent_dims));
         // Control <-> worker commands: a handful in flight at most.
         let (commands, command_rx) = bounded::<WorkerCommand>(64);
-        let (ready_tx, ready_rx) = bounded::<Result<(), TorchScriptError>>(1);
-        let worker = Worker {
-            module,
-            route: config.route.clone(),
+        let parts = WorkerParts {
             layout: layout.clone(),
-            warm_up_calls: config.warm_up_calls,
             shared: Arc::clone(&shared),
             commands: command_rx,
             output: out_tx,
@@ -258,13 +365,10 @@ impl ModelStream {
             latent_out: latent_out_tx,
             live_block: config.live_input.map(|l| l.block),
         };
-        let thread = std::thread::Builder::new()
-            .name(format!("model {}", file_name(&path)))
-            .spawn(move || worker.run(ready_tx))
-            .map_err(|e| TorchScriptError::Stream {
-                path: path.clone(),
-                message: format!("cannot start worker thread: {e}"),
-            })?;
+        if parts_tx.send(parts).is_err() {
+            let _ = thread.join();
+            return Err(ended(path));
+        }
         match ready_rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -273,10 +377,7 @@ impl ModelStream {
             }
             Err(_) => {
                 let _ = thread.join();
-                return Err(TorchScriptError::Stream {
-                    path,
-                    message: "worker thread ended during warm-up".into(),
-                });
+                return Err(ended(path));
             }
         }
         let mut output =
@@ -295,6 +396,7 @@ impl ModelStream {
             info,
             route: config.route.clone(),
             layout,
+            probe,
             shared,
             commands,
             thread: Some(thread),
@@ -319,6 +421,61 @@ impl ModelStream {
         }
         Ok((handle, output))
     }
+}
+
+/// What the worker gets once its buffer is chosen: the rings and channels
+/// made for that buffer.
+struct WorkerParts {
+    layout: StreamLayout,
+    shared: Arc<StreamState>,
+    commands: crossbeam_channel::Receiver<WorkerCommand>,
+    output: rtrb::Producer<f32>,
+    input: rtrb::Consumer<f32>,
+    latent_in: rtrb::Consumer<f32>,
+    latent_out: rtrb::Producer<f32>,
+    live_block: Option<usize>,
+}
+
+/// On the worker thread, before the stream plays: applies the buffer rule
+/// ([`super::probe`]) and works out the layout for the buffer chosen.
+fn probe_layout(
+    module: &Module,
+    config: &StreamConfig,
+) -> Result<(StreamLayout, ProbeReport), TorchScriptError> {
+    let smallest = layout(
+        module,
+        &StreamConfig {
+            buffer: config.min_buffer.max(1),
+            ..config.clone()
+        },
+    )?;
+    let asked = (!config.choose_buffer).then(|| layout(module, config).map(|l| l.buffer));
+    let asked = asked.transpose()?;
+    let methods = config.route.methods();
+    let max_ratio = methods
+        .iter()
+        .map(|m| module.method(m).map(|m| m.max_ratio()))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .max()
+        .unwrap_or(1);
+    let report = choose_buffer(
+        module,
+        &methods,
+        smallest.buffer,
+        max_ratio,
+        asked,
+        smallest.model_rate,
+        config.warm_up_calls.max(1),
+    )?;
+    let chosen = layout(
+        module,
+        &StreamConfig {
+            buffer: report.buffer,
+            ..config.clone()
+        },
+    )?;
+    Ok((chosen, report))
 }
 
 fn file_name(path: &Path) -> String {

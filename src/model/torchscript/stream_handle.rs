@@ -17,8 +17,9 @@ use super::error::TorchScriptError;
 use super::info::ModelInfo;
 use super::latent::LatentControls;
 use super::module::Module;
+use super::probe::ProbeReport;
 use super::stream::{
-    layout, Route, StreamConfig, StreamLayout, StreamState, StreamStats, WorkerCommand,
+    layout, DrivenStep, Route, StreamConfig, StreamLayout, StreamState, StreamStats, WorkerCommand,
 };
 
 /// The control side of a stream.
@@ -27,6 +28,7 @@ pub struct StreamHandle {
     pub(super) info: ModelInfo,
     pub(super) route: Route,
     pub(super) layout: StreamLayout,
+    pub(super) probe: ProbeReport,
     pub(super) shared: Arc<StreamState>,
     pub(super) commands: Sender<WorkerCommand>,
     pub(super) thread: Option<JoinHandle<()>>,
@@ -59,6 +61,34 @@ impl StreamHandle {
     /// Added latency in engine frames (one buffer).
     pub fn latency_frames(&self) -> usize {
         self.layout.latency_frames
+    }
+
+    /// Added latency in milliseconds at the engine's rate.
+    pub fn latency_ms(&self) -> f64 {
+        self.layout.latency_frames as f64 * 1000.0 / f64::from(self.layout.engine_rate.max(1))
+    }
+
+    /// What the worker measured before playing: the real-time factor at the
+    /// buffer it plays at, whether that keeps up, and the sizes it tried.
+    pub fn probe(&self) -> &ProbeReport {
+        &self.probe
+    }
+
+    /// A driven stream ([`super::stream::Pace::Driven`]): computes one
+    /// buffer now and waits for it. Asks for more input instead when the
+    /// route's input for a whole buffer is not queued yet.
+    pub fn compute_now(&self) -> Result<DrivenStep, TorchScriptError> {
+        let (tx, rx) = bounded(1);
+        self.send(WorkerCommand::Compute(tx))?;
+        rx.recv().map_err(|_| self.stopped())?
+    }
+
+    /// Waits until the worker has carried out every command sent before
+    /// (after `play()`, its buffer of silence is queued).
+    pub fn settle(&self) -> Result<(), TorchScriptError> {
+        let (tx, rx) = bounded(1);
+        self.send(WorkerCommand::Settle(tx))?;
+        rx.recv().map_err(|_| self.stopped())
     }
 
     fn send(&self, c: WorkerCommand) -> Result<(), TorchScriptError> {

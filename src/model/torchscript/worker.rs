@@ -13,7 +13,9 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::error::TorchScriptError;
 use super::module::Module;
-use super::stream::{poll_interval, Route, StreamLayout, StreamState, WorkerCommand};
+use super::stream::{
+    poll_interval, DrivenStep, Pace, Route, StreamLayout, StreamState, WorkerCommand,
+};
 use crate::sound::StreamResampler;
 
 pub(crate) struct Worker {
@@ -21,6 +23,7 @@ pub(crate) struct Worker {
     pub route: Route,
     pub layout: StreamLayout,
     pub warm_up_calls: usize,
+    pub pace: Pace,
     pub shared: Arc<StreamState>,
     pub commands: Receiver<WorkerCommand>,
     pub output: rtrb::Producer<f32>,
@@ -40,6 +43,8 @@ struct Scratch {
     in_fifo: Vec<f32>,
     /// Model frames of silence padded in for late input, to skip when it comes.
     in_debt: usize,
+    /// `planar_in` already holds the next buffer's input (gathered by a driven step).
+    gathered: bool,
     planar_in: Vec<f32>,
     latents: Vec<f32>,
     planar_out: Vec<f32>,
@@ -72,6 +77,7 @@ impl Worker {
             out_resampler: StreamResampler::new(l.out_channels, l.model_rate, l.engine_rate),
             in_fifo: Vec::with_capacity(4 * l.buffer * l.in_channels.max(1)),
             in_debt: 0,
+            gathered: false,
             planar_in: Vec::with_capacity(l.buffer * l.in_channels.max(1)),
             latents: Vec::with_capacity(l.buffer * l.latent_dims.max(1)),
             planar_out: Vec::with_capacity(l.buffer * l.out_channels.max(1)),
@@ -84,8 +90,16 @@ impl Worker {
         let poll = poll_interval(&l);
         let makes_audio = l.out_channels > 0;
         let mut playing = false;
+        let driven = self.pace == Pace::Driven;
         loop {
-            while let Ok(command) = self.commands.try_recv() {
+            // Driven (offline): nothing happens between commands, so wait
+            // for the next one rather than polling.
+            let mut waited = driven.then(|| self.commands.recv());
+            while let Some(command) = match waited.take() {
+                Some(Ok(c)) => Some(c),
+                Some(Err(_)) => return,
+                None => self.commands.try_recv().ok(),
+            } {
                 match command {
                     WorkerCommand::Play => {
                         if !playing
@@ -116,7 +130,16 @@ impl Worker {
                         self.module = *module;
                         let _ = reply.send(Ok(()));
                     }
+                    WorkerCommand::Compute(reply) => {
+                        let _ = reply.send(self.compute_driven(&mut s));
+                    }
+                    WorkerCommand::Settle(reply) => {
+                        let _ = reply.send(());
+                    }
                 }
+            }
+            if driven {
+                continue;
             }
             let ready = playing
                 && if makes_audio && self.live_block.is_some() {
@@ -137,6 +160,41 @@ impl Worker {
             }
             self.compute(&mut s);
         }
+    }
+
+    /// One buffer, asked for by an offline renderer: computed only when the
+    /// route's whole input is queued (a live input pads what is late with
+    /// silence; a render never does), so the result depends only on what
+    /// was queued. A method's error is the error of this step.
+    fn compute_driven(&mut self, s: &mut Scratch) -> Result<DrivenStep, TorchScriptError> {
+        let ch = self.layout.in_channels;
+        if ch > 0 && !s.gathered {
+            if !self.gather_audio(s, false) {
+                let have = s.in_fifo.len() / ch;
+                let need = s
+                    .in_resampler
+                    .input_needed(self.layout.buffer.saturating_sub(have))
+                    .max(1);
+                return Ok(DrivenStep::NeedInput(need));
+            }
+            s.gathered = true;
+        }
+        let errors = self.shared.errors.load(Ordering::Relaxed);
+        let frames = self.compute(s);
+        if self.shared.errors.load(Ordering::Relaxed) != errors {
+            let message = self
+                .shared
+                .last_error
+                .lock()
+                .ok()
+                .and_then(|e| e.clone())
+                .unwrap_or_default();
+            return Err(TorchScriptError::Stream {
+                path: self.module.path().to_owned(),
+                message,
+            });
+        }
+        Ok(DrivenStep::Computed { frames })
     }
 
     /// Moves queued input through the input resampler until a buffer of
@@ -250,6 +308,7 @@ impl Worker {
             }
             Route::Encode(m) => {
                 // Input was gathered when the worker saw a full buffer queued.
+                s.gathered = false;
                 self.module.call_into(&m, &s.planar_in, &mut s.latents)?;
                 let frames = s.latents.len() / self.layout.latent_dims.max(1);
                 self.shape_latents(s, frames, false);
@@ -269,8 +328,8 @@ impl Worker {
         Ok(())
     }
 
-    /// Computes one buffer and pushes its audio.
-    fn compute(&mut self, s: &mut Scratch) {
+    /// Computes one buffer and pushes its audio; returns the engine frames pushed.
+    fn compute(&mut self, s: &mut Scratch) -> usize {
         let start = Instant::now();
         let result = self.run_route(s);
         let us = start.elapsed().as_micros() as u64;
@@ -282,7 +341,7 @@ impl Worker {
             if let Err(e) = result {
                 self.record_error(e);
             }
-            return;
+            return 0;
         }
         let b = self.layout.buffer;
         if let Err(e) = result {
@@ -325,8 +384,9 @@ impl Worker {
         }
         let data = &s.resampled[dropped * ch..];
         let n = data.len().min(self.output.slots() / ch * ch);
-        if let Ok(chunk) = self.output.write_chunk_uninit(n) {
-            chunk.fill_from_iter(data[..n].iter().copied());
+        match self.output.write_chunk_uninit(n) {
+            Ok(chunk) => chunk.fill_from_iter(data[..n].iter().copied()) / ch,
+            Err(_) => 0,
         }
     }
 

@@ -1,0 +1,326 @@
+//! TorchScript models in offline renders (`loam render`): they play as in
+//! `loam serve` (routes, latents, attributes, one buffer of latency), and
+//! the file is bit-identical from run to run and for engine blocks of 1, 64
+//! and 1000 frames; `--input FILE` stands in for the live input; what
+//! cannot render is an error, never a silent model. The models are the
+//! nn-tilde exports of tests/models/export_nn_tilde.py (SKIP without the
+//! torch venv, as in model_torchscript).
+
+use crate::support;
+
+use std::path::{Path, PathBuf};
+
+use loam::output::{RenderError, RenderOptions};
+
+fn models(tag: &str) -> Option<PathBuf> {
+    let dir = support::temp_dir(tag);
+    support::models::export(&dir)
+}
+
+/// The render's samples, which must not fail.
+fn render(
+    script: &Path,
+    bars: i64,
+    block: usize,
+    options: &RenderOptions,
+) -> (Vec<f32>, Vec<String>) {
+    let (samples, report) = support::render::render_with(script, bars, block, options)
+        .unwrap_or_else(|e| panic!("render at block {block}: {e}"));
+    assert_eq!(report.late_events, 0);
+    (samples, report.messages)
+}
+
+/// The samples as bits, so that -0.0 and NaN compare exactly.
+fn bits(samples: &[f32]) -> Vec<u32> {
+    samples.iter().map(|s| s.to_bits()).collect()
+}
+
+fn left(samples: &[f32], frame: usize) -> f32 {
+    samples[frame * 2]
+}
+
+fn right(samples: &[f32], frame: usize) -> f32 {
+    samples[frame * 2 + 1]
+}
+
+/// The smallest buffer loam streams at, and so the latency of `full.ts`'s
+/// routes (their ratios are 1 and 64) in a render: 256 frames at 48 kHz.
+const LATENCY: usize = loam::model::torchscript::probe::MIN_MODEL_BUFFER;
+
+/// Renders `script` at blocks of 64 (twice), 1 and 1000 frames, checks the
+/// four are identical, samples and messages, and returns one.
+fn render_everywhere(script: &Path, bars: i64, options: &RenderOptions) -> (Vec<f32>, Vec<String>) {
+    let (a, said) = render(script, bars, 64, options);
+    let (again, said_again) = render(script, bars, 64, options);
+    let (one, said_one) = render(script, bars, 1, options);
+    let (big, said_big) = render(script, bars, 1000, options);
+    assert!(bits(&a) == bits(&again), "two renders differ");
+    assert!(bits(&a) == bits(&one), "blocks of 64 and 1 differ");
+    assert!(bits(&a) == bits(&big), "blocks of 64 and 1000 differ");
+    // What the script printed, in order; the models' measured timing
+    // (a real-time factor) is the machine's, not the render's.
+    let score = |m: &[String]| -> Vec<String> {
+        m.iter()
+            .filter(|l| !l.contains("real-time factor"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(score(&said), score(&said_again));
+    assert_eq!(score(&said), score(&said_one));
+    assert_eq!(score(&said), score(&said_big));
+    (a, said)
+}
+
+#[test]
+fn a_decoder_renders_bit_identically_twice_and_at_block_sizes_1_64_and_1000() {
+    let Some(dir) = models("render-decoder") else {
+        return;
+    };
+    // 480 bpm in 4/4: a bar is 24,000 frames. The latent moves every bar.
+    let script = support::script_with_click(
+        &dir,
+        "tempo(480);
+         model_load(\"dc\", \"full.ts\", \"decode\");
+         fn bar(n) { model_latent(\"dc\", [0.05 * n, 0.02, 0.1, 0.0]); }
+         live_loop(\"k\", \"~\");
+",
+    );
+    let (a, said) = render_everywhere(&script, 4, &RenderOptions::default());
+    assert_eq!(a.len(), 4 * 24_000 * 2);
+    assert!(
+        said.iter().any(
+            |m| m.contains(&format!("model 'dc' plays (latency {LATENCY} frames)"))
+                && m.contains("real-time factor")
+        ),
+        "{said:?}"
+    );
+    // Silent for exactly one buffer, then left = z0 + z1, right = z2 − z3
+    // (× master gain 0.5), the latent set on bar 0's first frame.
+    for f in 0..LATENCY {
+        assert_eq!((left(&a, f), right(&a, f)), (0.0, 0.0), "frame {f}");
+    }
+    assert!(
+        (left(&a, LATENCY) - 0.01).abs() < 1e-6,
+        "{}",
+        left(&a, LATENCY)
+    );
+    assert!(
+        (right(&a, LATENCY) - 0.05).abs() < 1e-6,
+        "{}",
+        right(&a, LATENCY)
+    );
+    // Bar 2's latent (z0 = 0.1), set on its first frame (48,000), is heard
+    // from the first buffer computed after it: 48,128 (buffers of 256
+    // frames from frame 256 on).
+    assert!(
+        (left(&a, 48_127) - 0.035).abs() < 1e-6,
+        "{}",
+        left(&a, 48_127)
+    );
+    assert!(
+        (left(&a, 48_128) - 0.06).abs() < 1e-6,
+        "{}",
+        left(&a, 48_128)
+    );
+}
+
+#[test]
+fn an_encoder_fed_a_sound_renders_identically_and_scripts_read_its_latent() {
+    let Some(dir) = models("render-encoder") else {
+        return;
+    };
+    // The encoder listens to a looped kick; the script reads its latent
+    // back each bar (printed, so the messages are compared too).
+    let script = support::script_with_click(
+        &dir,
+        "tempo(480);
+         model_load(\"enc\", \"full.ts\", \"encode-decode\");
+         model_input(\"enc\", \"kick\");
+         model_gain(\"enc\", 0.5);
+         fn bar(n) { print(`enc ${model_latent_now(\"enc\")}`); }
+         live_loop(\"k\", \"~\");
+",
+    );
+    let (a, said) = render_everywhere(&script, 4, &RenderOptions::default());
+    let read: std::collections::BTreeSet<&String> =
+        said.iter().filter(|m| m.contains("enc [")).collect();
+    assert!(read.len() >= 3, "{said:?}");
+    // Silent for one buffer, then the kick's decoded block means.
+    assert!(a[..LATENCY * 2].iter().all(|s| *s == 0.0));
+    assert!(a[LATENCY * 2..].iter().any(|s| s.abs() > 1e-3));
+}
+
+#[test]
+fn the_input_file_is_heard_where_live_input_would_be_one_buffer_late() {
+    let Some(dir) = models("render-input") else {
+        return;
+    };
+    // A burst of 0.4 from frame 10,000 to 10,099, in a second of silence.
+    let take = dir.join("take.wav");
+    support::files::write_mono_wav(
+        &take,
+        (0..48_000).map(|i| {
+            if (10_000..10_100).contains(&i) {
+                0.4
+            } else {
+                0.0
+            }
+        }),
+    );
+    let script = support::script_with_click(
+        &dir,
+        "tempo(480);\nmodel_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"in\");\nlive_loop(\"k\", \"~\");\n",
+    );
+    let options = RenderOptions {
+        input: Some(take.clone()),
+        model_buffer: None,
+    };
+    let (a, _) = render(&script, 2, 64, &options);
+    let (one, _) = render(&script, 2, 1, &options);
+    let (big, _) = render(&script, 2, 1000, &options);
+    assert!(bits(&a) == bits(&one) && bits(&a) == bits(&big));
+    // forward = input × gain 0.5, × master gain 0.5, mono on both sides,
+    // exactly one buffer after the input.
+    let start = 10_000 + LATENCY;
+    for f in 0..48_000 {
+        let want = if (start..start + 100).contains(&f) {
+            0.1
+        } else {
+            0.0
+        };
+        assert!(
+            (left(&a, f) - want).abs() < 1e-6 && (right(&a, f) - want).abs() < 1e-6,
+            "frame {f}: {} {} (want {want})",
+            left(&a, f),
+            right(&a, f)
+        );
+    }
+    // "in:1" is the same channel; a larger buffer is a later answer.
+    std::fs::write(
+        &script,
+        "tempo(480);\nmodel_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"in:1\");\nlive_loop(\"k\", \"~\");\n",
+    )
+    .unwrap();
+    let late = RenderOptions {
+        input: Some(take.clone()),
+        model_buffer: Some(1024),
+    };
+    let (b, _) = render(&script, 2, 64, &late);
+    assert!((left(&b, 10_000 + 1024) - 0.1).abs() < 1e-6);
+    assert_eq!(left(&b, 10_000 + 1023), 0.0);
+    // A second channel a mono file does not have, and no input at all: errors.
+    std::fs::write(
+        &script,
+        "model_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"in:2\");\n",
+    )
+    .unwrap();
+    let e = support::render::render_with(&script, 1, 64, &options).unwrap_err();
+    assert!(e.to_string().contains("1 channel"), "{e}");
+    std::fs::write(
+        &script,
+        "model_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"in\");\n",
+    )
+    .unwrap();
+    let e = support::render::render_with(&script, 1, 64, &RenderOptions::default()).unwrap_err();
+    assert!(matches!(e, RenderError::Model(_)), "{e:?}");
+    assert!(e.to_string().contains("--input"), "{e}");
+}
+
+#[test]
+fn what_cannot_render_stops_the_render_with_its_reason() {
+    let Some(dir) = models("render-errors") else {
+        return;
+    };
+    let cases = [
+        ("model_load(\"bad\", \"truncated.ts\");\n", "truncated.ts"),
+        ("model_latent(\"nobody\", [1.0]);\n", "no model 'nobody'"),
+        (
+            "model_load(\"x\", \"full.ts\", \"explode\");\nmodel_input(\"x\", \"kick\");\n",
+            "explode",
+        ),
+        (
+            "model_load(\"dc\", \"full.ts\", \"decode\");\nmodel_set(\"dc\", \"nothing\", 1);\n",
+            "nothing",
+        ),
+        (
+            "model_load(\"dc\", \"full.ts\", \"decode\");\nmodel_input(\"dc\", \"kick\");\n",
+            "takes no audio",
+        ),
+        (
+            "model_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"nothing\");\n",
+            "no sound 'nothing'",
+        ),
+    ];
+    for (body, says) in cases {
+        let script = support::script_with_click(&dir, body);
+        let e = support::render::render_with(&script, 1, 64, &RenderOptions::default())
+            .expect_err(body);
+        assert!(matches!(e, RenderError::Model(_)), "{body}: {e:?}");
+        assert!(e.to_string().contains(says), "{body}: {e}");
+    }
+    // The input file itself is never the render's target.
+    let take = dir.join("take.wav");
+    support::files::write_mono_wav(&take, support::files::click(0.5, 100));
+    let script =
+        support::script_with_click(&dir, "model_load(\"fx\", \"full.ts\", \"forward\");\n");
+    let e = loam::output::render_with(
+        &script,
+        1,
+        48_000,
+        64,
+        &take,
+        &RenderOptions {
+            input: Some(take.clone()),
+            model_buffer: None,
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, RenderError::Target(_)), "{e:?}");
+}
+
+#[test]
+fn loam_render_takes_an_input_file_and_says_how_each_model_keeps_up() {
+    let Some(dir) = models("render-cli") else {
+        return;
+    };
+    let take = dir.join("take.wav");
+    support::files::write_mono_wav(
+        &take,
+        (0..24_000).map(|i| if i == 5_000 { 0.4 } else { 0.0 }),
+    );
+    let script = support::script_with_click(
+        &dir,
+        "tempo(480);\nmodel_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"in\");\nlive_loop(\"k\", \"~\");\n",
+    );
+    let out = dir.join("out.wav");
+    let _turn = support::alone::shared();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+        .arg("render")
+        .arg(&script)
+        .args(["--bars", "1", "--block-size", "1000", "-o"])
+        .arg(&out)
+        .arg("--input")
+        .arg(&take)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{said}");
+    assert!(
+        said.contains("model 'fx' plays (latency 256 frames)") && said.contains("real-time factor"),
+        "{said}"
+    );
+    let audio = support::read_wav(&out);
+    let f = 5_000 + LATENCY;
+    assert!((audio[f * 2] - 0.1).abs() < 1e-6, "{}", audio[f * 2]);
+    assert_eq!(audio[(f - 1) * 2], 0.0);
+    // Without the input, the same script is an error (exit 5), not silence.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+        .arg("render")
+        .arg(&script)
+        .args(["--bars", "1", "-o"])
+        .arg(dir.join("none.wav"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--input"));
+}
