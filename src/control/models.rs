@@ -619,7 +619,7 @@ impl Models {
         reply: Option<Reply>,
     ) {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let buffer = self.buffer;
+        let (buffer, pace, min_buffer) = (self.buffer, self.pace, self.min_buffer);
         let live = self.live.get(name).map(|&channels| LiveInputConfig {
             channels,
             block: self.live_block.max(1),
@@ -632,7 +632,12 @@ impl Models {
                     .map_err(ModelOpError::from)
                     .and_then(|m| {
                         let mut config = StreamConfig::new(route, engine_rate);
-                        config.buffer = buffer;
+                        match buffer {
+                            Some(b) => config.buffer = b,
+                            None => config.choose_buffer = true,
+                        }
+                        config.pace = pace;
+                        config.min_buffer = min_buffer;
                         config.live_input = live;
                         Ok(ModelStream::start(m, config)?)
                     })

@@ -43,7 +43,8 @@ struct Scratch {
     in_fifo: Vec<f32>,
     /// Model frames of silence padded in for late input, to skip when it comes.
     in_debt: usize,
-    /// `planar_in` already holds the next buffer's input (gathered by a driven step).
+    /// `planar_in` already holds the next buffer's input, not yet computed
+    /// (gathered by a driven step, or a whole buffer of live input).
     gathered: bool,
     planar_in: Vec<f32>,
     latents: Vec<f32>,
@@ -52,8 +53,6 @@ struct Scratch {
     resampled: Vec<f32>,
     last_latent: Vec<f32>,
     frame: Vec<f32>,
-    /// A whole buffer of live input is in `planar_in`, not yet computed.
-    gathered: bool,
 }
 
 impl Worker {
@@ -85,7 +84,6 @@ impl Worker {
             resampled: Vec::with_capacity(2 * l.latency_frames * l.out_channels.max(1)),
             last_latent: vec![0.0; l.latent_dims],
             frame: vec![0.0; l.latent_dims],
-            gathered: false,
         };
         let poll = poll_interval(&l);
         let makes_audio = l.out_channels > 0;
