@@ -15,6 +15,7 @@ pub mod host;
 pub mod imports;
 pub mod job;
 pub mod params;
+pub mod pitch;
 pub mod runner;
 pub mod store;
 pub mod thread;

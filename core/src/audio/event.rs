@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::sound::tone::Tone;
 use crate::sound::Sample;
 
 /// One sound to start at an absolute frame. Built off the audio thread; the
@@ -26,6 +27,10 @@ pub struct SoundEvent {
     /// next, and reaching the engine a block after it is not lateness, so
     /// it is not counted in `late_events`.
     pub immediate: bool,
+    /// A pitched note for a built-in voice (`sample` is then only the
+    /// voice's name and credit: see [`crate::sound::tone`]); its `length`
+    /// is how long the note is held before its release.
+    pub tone: Option<Tone>,
 }
 
 impl SoundEvent {
@@ -39,6 +44,7 @@ impl SoundEvent {
             rate: 1.0,
             length: None,
             immediate: false,
+            tone: None,
         }
     }
 }

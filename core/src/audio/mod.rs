@@ -10,7 +10,7 @@
 //! | file | thread |
 //! |---|---|
 //! | `engine.rs` | audio (`Engine`); control (`EngineHandle`) |
-//! | `voices.rs`, `voice.rs`, `limiter.rs`, `guard.rs`, `model_slots.rs`, `waiting_events.rs` | audio |
+//! | `voices.rs`, `voice.rs`, `tone_voice.rs`, `limiter.rs`, `guard.rs`, `model_slots.rs`, `waiting_events.rs` | audio |
 //! | `stream_output.rs` | audio (the reader of a model stream's ring) |
 //! | `record_tap.rs` | audio (the writer of a recording's ring) |
 //! | `no_alloc.rs` | audio (the check around the real callbacks) |
@@ -35,6 +35,7 @@ pub mod record_tap;
 pub mod sounded;
 pub mod status;
 pub mod stream_output;
+pub mod tone_voice;
 pub mod voice;
 pub mod voices;
 pub mod waiting_events;

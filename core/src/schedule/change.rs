@@ -39,4 +39,7 @@ pub enum Change {
     Samples(std::sync::Arc<crate::sound::SampleFolder>),
     /// A model operation, carried out by the control thread (live only).
     Model(super::ModelOp),
+    /// The session's tuning for loops without their own (`tuning(…)`), from
+    /// the next bar; `None` goes back to no global tuning.
+    Tuning(Option<std::sync::Arc<crate::pitch::Tuning>>),
 }

@@ -26,6 +26,11 @@ pub struct LoopDef {
     pub transforms: Vec<Transform>,
     /// Send the loop's events as MIDI notes (see [`super::midi_notes`]).
     pub midi: Option<super::LoopMidi>,
+    /// How its words become pitches: tuning, scale, root, transposition
+    /// (see [`crate::pitch::LoopPitch`]).
+    pub pitch: crate::pitch::LoopPitch,
+    /// The voice its pitched notes play and its shape (see [`super::LoopVoice`]).
+    pub voice: super::LoopVoice,
 }
 
 impl LoopDef {
@@ -49,6 +54,8 @@ impl LoopDef {
             octave: TempoOctave::default(),
             transforms: Vec::new(),
             midi: None,
+            pitch: Default::default(),
+            voice: Default::default(),
         }
     }
 }
