@@ -10,7 +10,7 @@
 //! | `.transpose(steps)` / `.octave_shift(k)` | move every pitch by steps of the tuning / by periods |
 //! | `.note()` | every word is a pitch, even one a sample is named after |
 //! | `.voice("synth" \| "pulse" \| "pluck" \| "fm" \| "sample:n")` | the voice pitched notes play (default `synth`); a sample plays at `f / f_root` |
-//! | `.sample_root("c4")` / `.sample_root(60)` | the key a sample voice sounds at its own rate (default 60) |
+//! | `.sample_root("c4")` / `.sample_root(60)` | the key a sample voice sounds at its own rate (default: the WAV's `smpl` root note, else 60) |
 //! | `.attack(s)` `.decay(s)` `.sustain(l)` `.release(s)` `.cutoff(hz)` `.resonance(r)` | the voice's envelope (seconds to −60 dB) and low-pass |
 //!
 //! Ratios: write them as strings (`"9/8"`) to keep them exact; in rhai
@@ -155,6 +155,19 @@ fn within(v: &Dynamic, what: &str, lo: f64, hi: f64, unit: &str) -> Res<f64> {
     Ok(x)
 }
 
+/// The `smpl` root key of sound `name` (variant `variant`, wrapping) in
+/// the sample folders read so far, if its WAV file has one.
+fn sample_file_root(s: &Shared, name: &str, variant: u32) -> Option<f64> {
+    let folders = s.sample_folders.lock().unwrap_or_else(|p| p.into_inner());
+    let source = folders.values().rev().find_map(|f| {
+        let variants = f.sounds.get(name)?;
+        let sample = variants.get(variant as usize % variants.len().max(1))?;
+        Some(sample.source.clone())
+    })?;
+    drop(folders);
+    crate::sound::smpl::smpl_root(std::path::Path::new(&source))
+}
+
 /// Registers the pitch functions.
 pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
@@ -271,7 +284,16 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
                 }
             }
         };
-        edit_loop(&s, l, |d| d.voice.voice = Some(choice));
+        // A sample's own root note, from its WAV `smpl` chunk, read here
+        // (the script's thread) and never by the planner.
+        let file_root = match &choice {
+            VoiceChoice::Sample { name, variant } => sample_file_root(&s, name, *variant),
+            VoiceChoice::Built(_) => None,
+        };
+        edit_loop(&s, l, |d| {
+            d.voice.voice = Some(choice);
+            d.voice.file_root = file_root;
+        });
         Ok(l.clone())
     });
     let s = shared.clone();

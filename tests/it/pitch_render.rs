@@ -315,3 +315,56 @@ fn a_malformed_scl_names_file_and_line_and_the_loop_keeps_its_tuning() {
         .to_string();
     assert!(e.contains("count.scl:5:"), "{e}");
 }
+
+/// Writes a 16-bit mono 48 kHz WAV of a sine at `hz` lasting `seconds`,
+/// with a `smpl` chunk giving `root` as its unity note when asked.
+fn write_tone_wav(path: &Path, hz: f64, seconds: f64, root: Option<u32>) {
+    let frames = (RATE * seconds) as u32;
+    let mut body = Vec::new();
+    body.extend_from_slice(b"fmt ");
+    body.extend_from_slice(&16u32.to_le_bytes());
+    body.extend_from_slice(&1u16.to_le_bytes());
+    body.extend_from_slice(&1u16.to_le_bytes());
+    body.extend_from_slice(&48_000u32.to_le_bytes());
+    body.extend_from_slice(&96_000u32.to_le_bytes());
+    body.extend_from_slice(&2u16.to_le_bytes());
+    body.extend_from_slice(&16u16.to_le_bytes());
+    body.extend_from_slice(b"data");
+    body.extend_from_slice(&(frames * 2).to_le_bytes());
+    for i in 0..frames {
+        let v = (std::f64::consts::TAU * hz * i as f64 / RATE).sin() * 16_000.0;
+        body.extend_from_slice(&(v.round() as i16).to_le_bytes());
+    }
+    if let Some(unity) = root {
+        body.extend_from_slice(b"smpl");
+        body.extend_from_slice(&36u32.to_le_bytes());
+        for v in [0u32, 0, 20_833, unity, 0, 0, 0, 0, 0] {
+            body.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let mut file = b"RIFF".to_vec();
+    file.extend_from_slice(&(body.len() as u32 + 4).to_le_bytes());
+    file.extend_from_slice(b"WAVE");
+    file.extend_from_slice(&body);
+    std::fs::write(path, file).unwrap();
+}
+
+#[test]
+fn a_sample_plays_at_the_rate_its_smpl_root_or_the_script_gives() {
+    let dir = temp_dir("pitch-sample");
+    std::fs::create_dir_all(dir.join("s")).unwrap();
+    // A sine at A4 whose smpl chunk says so (unity note 69)...
+    write_tone_wav(&dir.join("s/tone.wav"), 440.0, 2.0, Some(69));
+    // ... and one without a smpl chunk, recorded at A3.
+    write_tone_wav(&dir.join("s/low.wav"), 220.0, 2.0, None);
+    check_steps(
+        &dir,
+        "samples(\"s\");\nlive_loop(\"m\", \"c5 a4 e4 a3\").voice(\"tone\");\n",
+        &[72.0, 69.0, 64.0, 57.0].map(twelve),
+    );
+    check_steps(
+        &dir,
+        "samples(\"s\");\nlive_loop(\"m\", \"a4 0 3\").voice(\"low\").sample_root(\"a3\").scale(\"major\");\n",
+        &[69.0, 60.0, 65.0].map(twelve),
+    );
+}

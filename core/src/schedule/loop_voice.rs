@@ -37,9 +37,24 @@ pub struct LoopVoice {
     /// The MIDI key (maybe fractional) a pitched sample sounds at its own
     /// rate (`.sample_root(…)`; `None`: its WAV `smpl` root, else 60).
     pub sample_root: Option<f64>,
+    /// The root key read from the sample's WAV `smpl` chunk when the loop
+    /// named it as its voice (`.sample_root(…)` wins over it).
+    pub file_root: Option<f64>,
 }
 
+/// The key a pitched sample sounds at its own rate when neither the
+/// script nor its WAV file says (middle C).
+pub const DEFAULT_SAMPLE_ROOT: f64 = 60.0;
+
 impl LoopVoice {
+    /// The key a sample voice sounds at its own rate: `.sample_root(…)`,
+    /// else the WAV `smpl` root, else [`DEFAULT_SAMPLE_ROOT`].
+    pub fn sample_root(&self) -> f64 {
+        self.sample_root
+            .or(self.file_root)
+            .unwrap_or(DEFAULT_SAMPLE_ROOT)
+    }
+
     /// The tone a built-in voice plays for a note at `hz`.
     pub fn tone(&self, timbre: Timbre, hz: f64) -> Tone {
         let mut t = Tone::new(timbre, hz);

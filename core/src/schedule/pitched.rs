@@ -154,7 +154,7 @@ impl PitchedNotes {
                         );
                         return true;
                     };
-                    let root = def.voice.sample_root.unwrap_or(60.0);
+                    let root = def.voice.sample_root();
                     let rate = (place.rate * f.hz / key_hz(root))
                         .clamp(-values::MAX_RATE, values::MAX_RATE);
                     let mut e = SoundEvent::new(place.frame, Arc::clone(sample));

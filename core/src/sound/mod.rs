@@ -20,6 +20,7 @@ mod filter;
 mod kit;
 mod resample;
 mod sample;
+pub mod smpl;
 pub mod tone;
 mod wav;
 mod wav_header;
