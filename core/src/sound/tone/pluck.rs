@@ -57,9 +57,8 @@ impl Pluck {
         let passes = (decay.max(0.01) as f64 * hz).max(1.0);
         self.loss = (10f64.powf(-3.0 / passes)) as f32;
         let mut state = seed | 1;
-        for x in self.line.iter_mut() {
-            *x = 0.0;
-        }
+        // Only this period of the line is ever read before the loop
+        // writes it again: what lies beyond need not be cleared.
         for i in 0..self.whole + 2 {
             // xorshift64: deterministic noise for a repeatable render.
             state ^= state << 13;
