@@ -44,19 +44,23 @@ fn pitched_voices_never_allocate_and_stay_finite() {
         for i in 0..80u64 {
             let k = (round * 80 + i) as usize;
             let mut ev = SoundEvent::new(frame + i % 64, Arc::clone(&names[k % 4]));
-            let hz = if k % 11 == 0 {
+            let hz = if k.is_multiple_of(11) {
                 odd[k % odd.len()]
             } else {
                 30.0 * (k % 90) as f64 + 20.0
             };
             let mut tone = Tone::new(timbres[k % 4], hz);
-            tone.cutoff = if k % 13 == 0 {
+            tone.cutoff = if k.is_multiple_of(13) {
                 f32::NAN
             } else {
                 100.0 + (k % 50) as f32 * 300.0
             };
             tone.resonance = (k % 7) as f32 * 0.2;
-            tone.attack = if k % 17 == 0 { f32::NAN } else { 0.001 };
+            tone.attack = if k.is_multiple_of(17) {
+                f32::NAN
+            } else {
+                0.001
+            };
             tone.release = 0.01;
             ev.tone = Some(tone);
             ev.length = Some(1 + (k as u64 % 300));

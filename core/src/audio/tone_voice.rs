@@ -34,7 +34,7 @@ pub fn render_tone(
         } else if *gate != u64::MAX {
             *gate -= 1;
         }
-        let y = state.next();
+        let y = state.tick();
         let (l, r) = (y * left, y * right);
         if let Some(fault) = check(l).or(check(r)) {
             return ToneEnd::Fault(fault);

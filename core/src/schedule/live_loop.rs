@@ -28,7 +28,7 @@ pub struct LoopDef {
     pub midi: Option<super::LoopMidi>,
     /// How its words become pitches: tuning, scale, root, transposition
     /// (see [`crate::pitch::LoopPitch`]).
-    pub pitch: crate::pitch::LoopPitch,
+    pub pitch: Box<crate::pitch::LoopPitch>,
     /// The voice its pitched notes play and its shape (see [`super::LoopVoice`]).
     pub voice: super::LoopVoice,
 }

@@ -58,7 +58,7 @@ impl Envelope {
 
     /// The next level.
     #[inline]
-    pub fn next(&mut self) -> f32 {
+    pub fn tick(&mut self) -> f32 {
         match self.stage {
             Stage::Idle => 0.0,
             Stage::Attack => {
@@ -98,20 +98,20 @@ mod tests {
         let mut e = Envelope::default();
         assert!(e.is_done());
         e.start(0.01, 0.1, 0.5, 0.1, 1000.0);
-        let levels: Vec<f32> = (0..10).map(|_| e.next()).collect();
+        let levels: Vec<f32> = (0..10).map(|_| e.tick()).collect();
         assert!((levels[4] - 0.5).abs() < 1e-6 && (levels[9] - 1.0).abs() < 1e-6);
         for _ in 0..1000 {
-            e.next();
+            e.tick();
         }
-        assert!((e.next() - 0.5).abs() < 1e-3, "sustains");
+        assert!((e.tick() - 0.5).abs() < 1e-3, "sustains");
         e.release();
         // −60 dB after 0.1 s, silent (−80 dB) a little later.
         for _ in 0..100 {
-            e.next();
+            e.tick();
         }
-        assert!((e.next() - 0.0005).abs() < 0.0001);
+        assert!((e.tick() - 0.0005).abs() < 0.0001);
         for _ in 0..100 {
-            e.next();
+            e.tick();
         }
         assert!(e.is_done());
     }

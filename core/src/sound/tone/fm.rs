@@ -37,7 +37,7 @@ impl Fm {
 
     /// The next value.
     #[inline]
-    pub fn next(&mut self) -> f32 {
+    pub fn tick(&mut self) -> f32 {
         let m = self.body_depth * sine(self.body.phase as f32)
             + self.strike_depth * sine(self.strike.phase as f32);
         let y = sine(self.carrier.phase as f32 + m);

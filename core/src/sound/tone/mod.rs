@@ -9,7 +9,7 @@
 //! | [`Timbre::Fm`] (`"fm"`) | an FM electric piano with a bell-like strike |
 //!
 //! Each has an attack/decay/sustain/release envelope and a resonant
-//! low-pass a script can set. [`ToneState::start`] and [`ToneState::next`]
+//! low-pass a script can set. [`ToneState::start`] and [`ToneState::tick`]
 //! run on the audio thread and never allocate; the pluck's delay line is
 //! allocated with the voice ([`ToneState::new`]).
 
@@ -190,7 +190,7 @@ impl ToneState {
 
     /// The next value (mono).
     #[inline]
-    pub fn next(&mut self) -> f32 {
+    pub fn tick(&mut self) -> f32 {
         let raw = match self.timbre {
             Timbre::Saw => {
                 let y = saw(&self.osc);
@@ -202,10 +202,10 @@ impl ToneState {
                 self.osc.advance();
                 y
             }
-            Timbre::Pluck => self.pluck.next(),
-            Timbre::Fm => self.fm.next(),
+            Timbre::Pluck => self.pluck.tick(),
+            Timbre::Fm => self.fm.tick(),
         };
-        let env = self.envelope.next();
-        self.filter.next(raw) * env * self.level
+        let env = self.envelope.tick();
+        self.filter.filter(raw) * env * self.level
     }
 }

@@ -74,7 +74,7 @@ impl Pluck {
 
     /// The next value of the string.
     #[inline]
-    pub fn next(&mut self) -> f32 {
+    pub fn tick(&mut self) -> f32 {
         if self.line.is_empty() {
             return 0.0;
         }

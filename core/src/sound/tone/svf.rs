@@ -49,7 +49,7 @@ impl LowPass {
 
     /// Filters one value. Tiny states are flushed to zero (no denormals).
     #[inline]
-    pub fn next(&mut self, x: f32) -> f32 {
+    pub fn filter(&mut self, x: f32) -> f32 {
         let v3 = x - self.ic2;
         let v1 = self.a1 * self.ic1 + self.a2 * v3;
         let v2 = self.ic2 + self.a2 * self.ic1 + self.a3 * v3;
@@ -81,7 +81,7 @@ mod tests {
             f.start(1000.0, 0.0, rate);
             let mut peak = 0.0f32;
             for n in 0..48_000 {
-                let y = f.next((std::f32::consts::TAU * hz * n as f32 / rate).sin());
+                let y = f.filter((std::f32::consts::TAU * hz * n as f32 / rate).sin());
                 if n > 24_000 {
                     peak = peak.max(y.abs());
                 }
@@ -93,7 +93,7 @@ mod tests {
         let mut f = LowPass::default();
         f.start(f32::NAN, f32::INFINITY, rate);
         for _ in 0..1000 {
-            assert!(f.next(1.0).is_finite());
+            assert!(f.filter(1.0).is_finite());
         }
     }
 }
