@@ -6,7 +6,7 @@
 //! The layers that need no libtorch live in the `loam-core` crate (`core/`)
 //! and are re-exported here under the same names.
 
-pub use loam_core::{audio, corpus, data, log, pattern, schedule, sound, time};
+pub use loam_core::{audio, corpus, data, log, pattern, pitch, schedule, sound, time};
 pub use loam_core::{say, show};
 
 pub mod control;

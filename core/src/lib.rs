@@ -1,5 +1,5 @@
 //! loam's core: the layers that need no libtorch, in the order they may use
-//! each other — [`time`], [`pattern`], [`sound`], [`data`] → [`corpus`] →
+//! each other — [`time`], [`pitch`], [`pattern`], [`sound`], [`data`] → [`corpus`] →
 //! [`audio`] →
 //! (`loam::model`, in the `loam` crate) → [`schedule`]. The `loam` crate
 //! re-exports each module under the same name (`loam::time`, …), so paths
@@ -11,6 +11,7 @@ pub mod corpus;
 pub mod data;
 pub mod log;
 pub mod pattern;
+pub mod pitch;
 pub mod schedule;
 pub mod sound;
 pub mod time;

@@ -425,6 +425,7 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     super::corpus::register(engine, shared);
     super::trained::register(engine, shared);
     super::input::register(engine, shared);
+    super::pitch::register(engine, shared);
 
     let s = shared.clone();
     engine.register_fn("set", move |key: &str, value: Dynamic| -> Res<()> {
@@ -669,6 +670,14 @@ pub(super) fn add_transform(s: &Shared, l: &LoopRef, t: Transform) -> Res<()> {
         return fail(message);
     }
     Ok(())
+}
+
+/// Changes the settings of the loop `l` names (nothing when it was
+/// stopped since it was defined).
+pub(super) fn edit_loop(s: &Shared, l: &LoopRef, edit: impl FnOnce(&mut LoopDef)) {
+    if let Some(e) = s.collected().loops.get_mut(&l.name) {
+        edit(&mut e.def);
+    }
 }
 
 /// The text of a runtime error made by [`fail`].

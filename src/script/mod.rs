@@ -16,6 +16,7 @@ pub mod imports;
 pub mod input;
 pub mod job;
 pub mod params;
+pub mod pitch;
 pub mod runner;
 pub mod store;
 pub mod thread;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// the lowest layer; `main` is the binary, beside the command line it runs.
 /// A new top-level module must be placed here, or this test fails.
 const LAYERS: &[&[&str]] = &[
-    &["log", "time", "pattern", "sound", "data"],
+    &["log", "time", "pitch", "pattern", "sound", "data"],
     &["corpus"],
     &["audio"],
     &["model"],

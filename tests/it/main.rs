@@ -58,6 +58,8 @@ mod pattern_functions;
 mod pattern_language;
 mod pattern_notation;
 mod pattern_params;
+mod pitch_no_alloc;
+mod pitch_render;
 mod read_roots;
 mod record_target;
 mod same_values;

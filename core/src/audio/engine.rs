@@ -127,7 +127,7 @@ impl Engine {
             waiting: WaitingEvents::with_capacity(DIRECT_CAPACITY),
             commands: cmd_rx,
             returns: ret_tx,
-            pool: VoicePool::new(config.voices, fade),
+            pool: VoicePool::with_sample_rate(config.voices, fade, config.sample_rate),
             models: ModelSlots::new(model_rx, model_ret_tx),
             limiter: Limiter::new(config.sample_rate, 0.98, 0.08),
             faults,

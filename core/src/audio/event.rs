@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::data::credit::PatternCredits;
+use crate::sound::tone::Tone;
 use crate::sound::Sample;
 
 /// One sound to start at an absolute frame. Built off the audio thread; the
@@ -30,6 +31,10 @@ pub struct SoundEvent {
     /// The trained models the loop's pattern came from, credited with the
     /// sample's own source when the sound starts audibly.
     pub pattern_credits: PatternCredits,
+    /// A pitched note for a built-in voice (`sample` is then only the
+    /// voice's name and credit: see [`crate::sound::tone`]); its `length`
+    /// is how long the note is held before its release.
+    pub tone: Option<Tone>,
 }
 
 impl SoundEvent {
@@ -44,6 +49,7 @@ impl SoundEvent {
             length: None,
             immediate: false,
             pattern_credits: PatternCredits::default(),
+            tone: None,
         }
     }
 }

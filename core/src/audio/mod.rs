@@ -10,7 +10,7 @@
 //! | file | thread |
 //! |---|---|
 //! | `engine.rs` | audio (`Engine`); control (`EngineHandle`) |
-//! | `voices.rs`, `voice.rs`, `limiter.rs`, `guard.rs`, `model_slots.rs`, `waiting_events.rs` | audio |
+//! | `voices.rs`, `voice.rs`, `tone_voice.rs`, `limiter.rs`, `guard.rs`, `model_slots.rs`, `waiting_events.rs` | audio |
 //! | `stream_output.rs` | audio (the reader of a model stream's ring) |
 //! | `live_input.rs` | audio (input gain, monitor, live sampling takes) |
 //! | `input_ring.rs` | audio (cpal's input callback writes, the output callback reads) |
@@ -39,6 +39,7 @@ pub mod record_tap;
 pub mod sounded;
 pub mod status;
 pub mod stream_output;
+pub mod tone_voice;
 pub mod voice;
 pub mod voices;
 pub mod waiting_events;

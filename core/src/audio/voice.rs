@@ -5,9 +5,15 @@
 use std::sync::Arc;
 
 use super::guard::{check, Fault};
+use super::tone_voice::{render_tone, ToneEnd};
 use super::SoundEvent;
 use crate::pattern::values::MAX_RATE;
+use crate::sound::tone::ToneState;
 use crate::sound::Sample;
+
+/// Frames a pitched note is held when its event gives no length (one
+/// second at 48 kHz) before its release starts.
+pub const PITCHED_HOLD_FRAMES: u64 = 48_000;
 
 /// A voice slot. Empty when `sample` is `None`.
 #[derive(Debug, Default)]
@@ -26,9 +32,22 @@ pub struct Voice {
     fault: Option<Fault>,
     /// When the voice started, in start order (for stealing the oldest).
     pub order: u64,
+    /// The built-in synthesis this slot plays a pitched note with.
+    synth: ToneState,
+    /// True while the slot plays a pitched note (`synth`) rather than its sample.
+    pitched: bool,
 }
 
 impl Voice {
+    /// An empty voice able to play pitched notes at `sample_rate`
+    /// (allocates the pluck's delay line: control side).
+    pub fn with_sample_rate(sample_rate: u32) -> Voice {
+        Voice {
+            synth: ToneState::new(sample_rate),
+            ..Voice::default()
+        }
+    }
+
     /// True when the slot holds no sound.
     pub fn is_free(&self) -> bool {
         self.sample.is_none()
@@ -50,6 +69,7 @@ impl Voice {
             pan,
             rate,
             length,
+            tone,
             ..
         } = event;
         let pan = if pan.is_finite() {
@@ -85,6 +105,14 @@ impl Voice {
         self.finished = !playable;
         self.fault = None;
         self.order = order;
+        self.pitched = false;
+        if let Some(tone) = tone {
+            // A pitched note: held `length` frames (or a second), then released.
+            self.synth.start(&tone, order);
+            self.pitched = true;
+            self.finished = false;
+            self.until_fade = length.unwrap_or(PITCHED_HOLD_FRAMES);
+        }
         previous
     }
 
@@ -121,6 +149,23 @@ impl Voice {
     #[inline]
     pub fn render(&mut self, out: &mut [f32]) {
         if self.finished {
+            return;
+        }
+        if self.pitched {
+            match render_tone(
+                &mut self.synth,
+                &mut self.until_fade,
+                self.gain_l,
+                self.gain_r,
+                out,
+            ) {
+                ToneEnd::Playing => {}
+                ToneEnd::Done => self.finished = true,
+                ToneEnd::Fault(fault) => {
+                    self.fault = Some(fault);
+                    self.finished = true;
+                }
+            }
             return;
         }
         let Some(sample) = self.sample.as_deref() else {

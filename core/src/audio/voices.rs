@@ -21,10 +21,19 @@ pub struct VoicePool {
 }
 
 impl VoicePool {
-    /// `capacity` empty voices (at least one), whose fade-outs last `fade_len` frames.
+    /// `capacity` empty voices (at least one), whose fade-outs last
+    /// `fade_len` frames, playing pitched notes as at 48 kHz.
     pub fn new(capacity: usize, fade_len: u32) -> VoicePool {
+        VoicePool::with_sample_rate(capacity, fade_len, crate::sound::DEFAULT_SAMPLE_RATE)
+    }
+
+    /// `capacity` empty voices (at least one), whose fade-outs last
+    /// `fade_len` frames, playing pitched notes at `sample_rate`.
+    pub fn with_sample_rate(capacity: usize, fade_len: u32, sample_rate: u32) -> VoicePool {
         VoicePool {
-            voices: (0..capacity.max(1)).map(|_| Voice::default()).collect(),
+            voices: (0..capacity.max(1))
+                .map(|_| Voice::with_sample_rate(sample_rate))
+                .collect(),
             next_order: 0,
             fade_len,
         }

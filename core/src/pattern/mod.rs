@@ -29,6 +29,8 @@
 //! | `a b \| c \| d e f` | **metre groups** (top level only), see below |
 //! | `a^0.7`            | velocity 0.7 (0 to 2; directly after the name and variant) |
 //! | `a'-0.05`          | nudge: sound 0.05 pulse early (−1 to 1 pulse; after any `^`), keeping its place |
+//! | `c4 eb4 f#3`, `60.5`, `0 -1` | pitches: note names, MIDI numbers with fractions, degrees (see [`crate::pitch::LoopPitch`]) |
+//! | `c4'maj`, `[0,2,4]` | a chord on a note (a letter after `'`), a stack of degrees |
 //!
 //! Numbers are integers or decimals (`1.5`), converted exactly. Operators
 //! attach directly to their step (`a*2`, not `a *2`) and apply left to right

@@ -494,7 +494,8 @@ impl Parser<'_> {
 
     fn word(&mut self) -> Result<Node, PatternError> {
         let start = self.pos;
-        while self.peek().is_some_and(is_word_byte) {
+        // `#` inside a word, for sharps in note names (`f#3`); it cannot start one.
+        while self.peek().is_some_and(|b| is_word_byte(b) || b == b'#') {
             self.pos += 1;
         }
         if let Some(rule) = self.numbers {
@@ -507,6 +508,14 @@ impl Parser<'_> {
             })?;
             rule.check(n, start)?;
             return Ok(Node::Number(n));
+        }
+        // A chord on a note (`c4'maj`, `60'min7`): `'` then a letter; `'`
+        // then a number is a nudge (below).
+        if self.peek() == Some(b'\'') && self.peek_at(1).is_some_and(|b| b.is_ascii_alphabetic()) {
+            self.pos += 1;
+            while self.peek().is_some_and(|b| b.is_ascii_alphanumeric()) {
+                self.pos += 1;
+            }
         }
         let name = self.src[start..self.pos].to_string();
         let mut variant = 0;

@@ -431,3 +431,4 @@ fn far_cycles_and_awkward_spans_stay_exact() {
 }
 
 mod patterned;
+mod pitch_words;

@@ -42,4 +42,7 @@ pub enum Change {
     /// A live input operation (capture, gain, monitor), carried out by the
     /// control thread (live only).
     Input(super::InputOp),
+    /// The session's tuning for loops without their own (`tuning(…)`), from
+    /// the next bar; `None` goes back to no global tuning.
+    Tuning(Option<std::sync::Arc<crate::pitch::Tuning>>),
 }

@@ -29,6 +29,11 @@ pub struct LoopDef {
     pub midi: Option<super::LoopMidi>,
     /// The trained models its pattern came from (credited when it sounds).
     pub credits: PatternCredits,
+    /// How its words become pitches: tuning, scale, root, transposition
+    /// (see [`crate::pitch::LoopPitch`]).
+    pub pitch: Box<crate::pitch::LoopPitch>,
+    /// The voice its pitched notes play and its shape (see [`super::LoopVoice`]).
+    pub voice: super::LoopVoice,
 }
 
 impl LoopDef {
@@ -53,6 +58,8 @@ impl LoopDef {
             transforms: Vec::new(),
             midi: None,
             credits: PatternCredits::default(),
+            pitch: Default::default(),
+            voice: Default::default(),
         }
     }
 }

@@ -9,14 +9,17 @@
 pub mod change;
 pub mod input_op;
 pub mod live_loop;
+pub mod loop_voice;
 pub mod midi_notes;
 pub mod model_op;
+pub mod pitched;
 pub mod planner;
 pub mod scheduler;
 
 pub use change::Change;
 pub use input_op::InputOp;
 pub use live_loop::LoopDef;
+pub use loop_voice::{LoopVoice, VoiceChoice};
 pub use midi_notes::{LoopMidi, PlannedNote};
 pub use model_op::ModelOp;
 pub use planner::{LoopOctaveError, Planner};

@@ -45,6 +45,8 @@ pub struct Planner {
     warned: std::collections::BTreeSet<String>,
     /// Notes of loops that play MIDI, sorted by frame, until taken.
     midi_notes: std::collections::VecDeque<super::PlannedNote>,
+    /// The global tuning and what pitched notes need (see [`super::pitched`]).
+    pitched: super::pitched::PitchedNotes,
 }
 
 impl Planner {
@@ -69,7 +71,14 @@ impl Planner {
             input_ops: Vec::new(),
             warned: Default::default(),
             midi_notes: Default::default(),
+            pitched: Default::default(),
         }
+    }
+
+    /// Pitched notes: the global tuning, the clamped-note count, and the
+    /// frequencies a loop's word plays ([`super::pitched::PitchedNotes::frequencies`]).
+    pub fn pitched(&self) -> &super::pitched::PitchedNotes {
+        &self.pitched
     }
 
     /// Bar positions to frames, over every tempo and metre change so far.
@@ -255,6 +264,7 @@ impl Planner {
             }
             Change::Model(op) => self.model_ops.push(op),
             Change::Input(op) => self.input_ops.push(op),
+            Change::Tuning(tuning) => self.pitched.tuning = tuning,
             Change::Seed(seed) => self.seed = seed,
             Change::Quantum(q) => self.quantum = q.max(1),
             Change::Samples(folder) => {
@@ -379,6 +389,34 @@ impl Planner {
                         continue;
                     }
                 }
+                // A pitch (a note name, a number, a degree) plays a pitched voice.
+                let place = super::pitched::NotePlace {
+                    frame: self.timeline.frame_at(pos),
+                    hold: {
+                        let (start, end) = (
+                            self.timeline.frame_at(pos),
+                            self.timeline.frame_at(pos + e.duration / cpb),
+                        );
+                        ((end.saturating_sub(start)) as f64
+                            * e.legato.or(def.legato).unwrap_or(1.0))
+                        .round()
+                        .max(1.0) as u64
+                    },
+                    gain: e.gain.map_or(gain, |g| g as f32 * state.gain_scale) * e.velocity as f32,
+                    pan: e.pan.map_or(def.pan, |p| p.clamp(-1.0, 1.0) as f32),
+                    rate: e.rate.unwrap_or(f64::from(def.rate)) * e.rate_scale,
+                };
+                if self.pitched.plan(
+                    def,
+                    &e.sound,
+                    e.variant,
+                    place,
+                    &self.bank,
+                    &mut events,
+                    &mut self.messages,
+                ) {
+                    continue;
+                }
                 let Some(sample) = self.bank.get(&e.sound, e.variant) else {
                     if self.warned.insert(format!("{name}/{}", e.sound)) {
                         self.messages.push(format!(
@@ -406,6 +444,7 @@ impl Planner {
                     length,
                     immediate: false,
                     pattern_credits: def.credits,
+                    tone: None,
                 });
             }
         }

@@ -10,8 +10,10 @@
 //! - [`SoundBank`] maps names to ordered variants and loads SuperDirt-style
 //!   sample folders.
 //!
-//! Nothing here is meant for the audio thread: loading allocates, reads
-//! files and may take a while.
+//! Nothing here is meant for the audio thread (loading allocates, reads
+//! files and may take a while), except the synthesis kernels of the
+//! built-in pitched voices in [`tone`], whose `start` and `next` the
+//! audio thread calls and which never allocate.
 
 mod bank;
 mod filter;
@@ -19,6 +21,8 @@ pub mod input_source;
 mod kit;
 mod resample;
 mod sample;
+pub mod smpl;
+pub mod tone;
 mod wav;
 mod wav_header;
 
