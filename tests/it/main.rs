@@ -28,12 +28,14 @@ mod layers;
 mod libtorch;
 #[cfg(feature = "link")]
 mod link;
+mod melody_models;
 mod metre_onsets;
 mod midi_clock;
 mod midi_controls;
 mod midi_learn;
 mod midi_out;
 mod midi_ports;
+mod midi_tuning_out;
 mod model_in_script;
 mod model_live;
 mod model_steps;
