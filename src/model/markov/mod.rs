@@ -166,7 +166,8 @@ impl MarkovModel {
             model.learn(seq, *loops);
         }
         model.info.provenance = data.provenance();
-        model.info.metre = dataset_metre(data, source).map(|m| m.to_string());
+        model.info.metre =
+            dataset_metre(data, source).map(|m| crate::model::trained::melody_bar::metre_name(&m));
         Ok(model)
     }
 

@@ -241,7 +241,8 @@ impl RnnModel {
                 final_loss,
                 steps,
                 seconds: started.elapsed().as_secs_f32(),
-                metre: dataset_metre(data, source).map(|m| m.to_string()),
+                metre: dataset_metre(data, source)
+                    .map(|m| crate::model::trained::melody_bar::metre_name(&m)),
             },
             state: None,
             temperature: 1.0,

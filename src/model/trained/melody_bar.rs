@@ -24,6 +24,16 @@ use crate::time::Metre;
 /// bar ends with a rest rather than stepping on.
 pub const MAX_STEPS_PER_BAR: usize = 1024;
 
+/// A metre as performers name it: `9/8` when the time signature alone
+/// gives its grouping (9/8 is 3+3+3), else with its groups (`2+2+3/8`).
+pub fn metre_name(metre: &Metre) -> String {
+    let plain = format!("{}/{}", metre.pulses(), metre.unit());
+    match Metre::parse(&plain) {
+        Ok(m) if m == *metre => plain,
+        _ => metre.to_string(),
+    }
+}
+
 /// Ticks in one bar of `metre`.
 pub fn bar_ticks(metre: &Metre) -> u32 {
     metre.pulses() * TICKS_PER_WHOLE / metre.unit().max(1)
@@ -259,6 +269,19 @@ mod tests {
         assert_eq!(heard[0].1, Rational::new(3, 2));
         assert_eq!(heard[3].1, Rational::from_integer(2));
         assert_eq!(bar_notation(&[], &metre), "~");
+    }
+
+    #[test]
+    fn metres_are_named_as_performers_write_them() {
+        for (text, name) in [
+            ("9/8", "9/8"),
+            ("3+3+3/8", "9/8"),
+            ("6/8", "6/8"),
+            ("4/4", "4/4"),
+            ("3+2+2/8", "3+2+2/8"),
+        ] {
+            assert_eq!(metre_name(&Metre::parse(text).unwrap()), name, "{text}");
+        }
     }
 
     #[test]
