@@ -670,6 +670,13 @@ fn register_melody(engine: &mut Engine, shared: &Arc<Shared>) {
         if !root.is_finite() {
             return fail(format!("degree_pattern({root}): the root is a MIDI number"));
         }
+        // A model still training rests.
+        if !m
+            .is_ready()
+            .or_else(|e| fail(format!("degree_pattern(): {e}")))?
+        {
+            return Ok("~".into());
+        }
         if !m
             .is_melody()
             .or_else(|e| fail(format!("degree_pattern(): {e}")))?
