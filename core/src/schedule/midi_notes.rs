@@ -60,6 +60,18 @@ pub fn pitch_of(text: &str) -> Option<f64> {
     (p.is_finite() && (0.0..=HIGHEST_PITCH).contains(&p)).then_some(p)
 }
 
+/// A frequency in Hz as a fractional MIDI note number (A4 = 440 Hz = 69,
+/// 12-EDO): how a tuned pitch reaches MIDI out. `None` outside 0 …
+/// [`HIGHEST_PITCH`] (about 8.18 Hz to 12.9 kHz) or for a frequency that
+/// is not a positive number.
+pub fn pitch_of_hz(hz: f64) -> Option<f64> {
+    if !(hz.is_finite() && hz > 0.0) {
+        return None;
+    }
+    let p = 69.0 + 12.0 * (hz / 440.0).log2();
+    (0.0..=HIGHEST_PITCH).contains(&p).then_some(p)
+}
+
 /// The key nearest a pitch (a fractional MIDI number), 0 … 127.
 pub fn nearest_key(pitch: f64) -> u8 {
     if !pitch.is_finite() {
@@ -143,5 +155,30 @@ mod tests {
         assert_eq!(nearest_key(60.51), 61);
         assert_eq!(nearest_key(127.4), 127);
         assert_eq!(nearest_key(f64::NAN), 0);
+    }
+
+    #[test]
+    fn frequencies_become_fractional_midi_numbers() {
+        let near = |hz: f64, want: f64| {
+            let p = pitch_of_hz(hz).unwrap();
+            assert!((p - want).abs() < 1e-9, "{hz} Hz: {p}, want {want}");
+        };
+        near(440.0, 69.0);
+        near(261.625_565_300_6, 60.0);
+        near(880.0, 81.0);
+        // 53-EDO: nine commas above middle C.
+        near(
+            261.625_565_300_6 * 2f64.powf(9.0 / 53.0),
+            60.0 + 9.0 * 12.0 / 53.0,
+        );
+        // A quarter tone above A4.
+        near(440.0 * 2f64.powf(1.0 / 24.0), 69.5);
+        assert_eq!(pitch_of_hz(0.0), None);
+        assert_eq!(pitch_of_hz(-440.0), None);
+        assert_eq!(pitch_of_hz(f64::NAN), None);
+        assert_eq!(pitch_of_hz(f64::INFINITY), None);
+        // Below MIDI 0 (8.18 Hz) and above the top key.
+        assert_eq!(pitch_of_hz(8.0), None);
+        assert_eq!(pitch_of_hz(20_000.0), None);
     }
 }
