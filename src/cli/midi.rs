@@ -10,6 +10,7 @@ use std::time::Duration;
 use crossbeam_channel::Sender;
 
 use loam::control::midi::parse_request;
+use loam::control::midi::tuning_out::{Channels, MidiTuning, DEFAULT_BEND_RANGE, MAX_BEND_RANGE};
 use loam::control::{Answer, Command, Controller};
 use loam::midi::{MidiConfig, MidiSystem, PortSpec};
 
@@ -35,6 +36,20 @@ pub struct MidiArgs {
     /// (keeps the spacing of pad hits exact); default: the lookahead.
     #[arg(long = "midi-latency-ms", value_name = "MS")]
     pub latency_ms: Option<f64>,
+    /// How notes between the keys (60.5, a 53-EDO step) reach --midi-out:
+    /// `bend` (per-note pitch bend on rotating channels, MPE-style) or
+    /// `mts` (MIDI Tuning Standard single-note tuning SysEx).
+    /// Default: bend.
+    #[arg(long = "midi-tuning", value_name = "bend|mts")]
+    pub tuning: Option<String>,
+    /// The pitch bend range loam sets on the bend channels, in semitones
+    /// (1 to 96; default 2).
+    #[arg(long = "midi-bend-range", value_name = "SEMITONES")]
+    pub bend_range: Option<u8>,
+    /// The channels notes between the keys rotate over (`2-16`, `2,3,4`,
+    /// `2-5,9`; default 2-16, MPE's lower zone).
+    #[arg(long = "midi-bend-channels", value_name = "LIST")]
+    pub bend_channels: Option<String>,
 }
 
 /// A MIDI flag loam cannot use, or MIDI that would not start; each names
@@ -52,6 +67,9 @@ pub enum MidiSetupError {
     Port { flag: &'static str, reason: String },
     /// The ports or the MIDI thread could not be started.
     Start(String),
+    /// A tuning flag (`--midi-tuning`, `--midi-bend-range`,
+    /// `--midi-bend-channels`) loam cannot use.
+    Tuning { flag: &'static str, reason: String },
 }
 
 impl fmt::Display for MidiSetupError {
@@ -63,6 +81,7 @@ impl fmt::Display for MidiSetupError {
             MidiSetupError::Latency(ms) => write!(f, "--midi-latency-ms {ms}: give 0 to 2000"),
             MidiSetupError::Port { flag, reason } => write!(f, "{flag}: {reason}"),
             MidiSetupError::Start(reason) => f.write_str(reason),
+            MidiSetupError::Tuning { flag, reason } => write!(f, "{flag}: {reason}"),
         }
     }
 }
@@ -116,6 +135,7 @@ impl MidiArgs {
             .as_deref()
             .map(|p| port("--midi-out", p, "midi_out"))
             .transpose()?;
+        let tuning = self.tuning()?;
         Ok(Some(MidiConfig {
             input,
             output,
@@ -123,7 +143,34 @@ impl MidiArgs {
             follow: self.clock_in,
             mappings: self.map.clone(),
             latency: Duration::from_nanos((latency_ms * 1e6) as u64),
+            tuning,
         }))
+    }
+
+    /// The tuning flags as a [`MidiTuning`].
+    fn tuning(&self) -> Result<MidiTuning, MidiSetupError> {
+        let range = self.bend_range.unwrap_or(DEFAULT_BEND_RANGE);
+        if !(1..=MAX_BEND_RANGE).contains(&range) {
+            return Err(MidiSetupError::Tuning {
+                flag: "--midi-bend-range",
+                reason: format!("{range}: give 1 to {MAX_BEND_RANGE} semitones"),
+            });
+        }
+        let channels = match &self.bend_channels {
+            Some(list) => Channels::parse(list).map_err(|reason| MidiSetupError::Tuning {
+                flag: "--midi-bend-channels",
+                reason,
+            })?,
+            None => Channels::MPE_LOWER,
+        };
+        match self.tuning.as_deref().unwrap_or("bend") {
+            "bend" => Ok(MidiTuning::Bend { range, channels }),
+            "mts" => Ok(MidiTuning::MTS),
+            other => Err(MidiSetupError::Tuning {
+                flag: "--midi-tuning",
+                reason: format!("'{other}': give bend or mts"),
+            }),
+        }
     }
 }
 

@@ -263,9 +263,17 @@ fn train_markov(
         loam::model::trained::StepModel::alphabet(&model).len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
+    say_metre(model.metre());
     model.save(&args.output)?;
     model.write_picture(picture_path)?;
     Ok((true, None))
+}
+
+/// Tells the performer the metre a step model learned its bars in.
+fn say_metre(metre: Option<&str>) {
+    if let Some(m) = metre {
+        loam::say!("loam: the data is in {m}; m.pattern() fills bars of the current metre (metre(m.metre()) plays the model in its own)");
+    }
 }
 
 fn train_rnn(
@@ -292,6 +300,7 @@ fn train_rnn(
         model.info.seconds,
         model.info.final_loss
     );
+    say_metre(model.metre());
     model.save(&args.output)?;
     model.write_picture(picture_path)?;
     if args.torchscript {

@@ -480,12 +480,7 @@ mod tests {
     }
 
     fn msg(nanos: u64, seq: u64, bytes: [u8; 3]) -> Scheduled {
-        Scheduled {
-            nanos: Nanos(nanos),
-            seq,
-            bytes,
-            len: 3,
-        }
+        Scheduled::new(Nanos(nanos), seq, &bytes).unwrap()
     }
 
     /// A cycle of 256 frames from `start` to `next` (JACK nanoseconds).

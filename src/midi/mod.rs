@@ -63,7 +63,7 @@ pub use crate::control::midi::{
 };
 pub use ports::PortSpec;
 
-use crate::control::midi::{MidiDesk, MidiOut};
+use crate::control::midi::{MidiDesk, MidiOut, MidiTuning};
 use crate::control::Command;
 use crate::time::Nanos;
 use port_thread::PortThread;
@@ -84,6 +84,8 @@ pub struct MidiConfig {
     pub mappings: Option<PathBuf>,
     /// How long after its stamp an incoming message sounds (a pad).
     pub latency: Duration,
+    /// How notes between the keys go out (`--midi-tuning`).
+    pub tuning: MidiTuning,
 }
 
 /// The running MIDI threads.
@@ -155,7 +157,8 @@ impl MidiSystem {
             config.clock_out,
             config.follow,
             Box::new(bindings),
-        );
+        )
+        .tuned(config.tuning);
         Ok((
             MidiSystem {
                 input,

@@ -18,7 +18,7 @@ use super::backend::{Backend, Direction, Outgoing, OutputBackend};
 use super::counters::MidiCounters;
 use super::error::MidiError;
 use super::input::RECALIBRATE;
-use super::message::MidiMessage;
+use super::message::{MidiMessage, LONGEST};
 use super::port_thread::{self, announce, PortThread};
 use super::ports::PortSpec;
 use super::watcher::PortWatcher;
@@ -33,7 +33,8 @@ pub const QUEUE: usize = 8192;
 /// watching the port never delays a message.
 pub const SOON: Duration = Duration::from_millis(5);
 
-/// A short message to send at a monotonic time.
+/// A message to send at a monotonic time: a short one, or a tuning change
+/// ([`MidiMessage::NoteTuning`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Scheduled {
     /// When it goes out, on loam's monotonic clock.
@@ -41,12 +42,28 @@ pub struct Scheduled {
     /// Keeps messages with equal times in the order they were queued.
     pub seq: u64,
     /// The message's bytes, the first `len` of them used.
-    pub bytes: [u8; 3],
-    /// Bytes used in `bytes` (1 … 3).
+    pub bytes: [u8; LONGEST],
+    /// Bytes used in `bytes` (1 … [`LONGEST`]).
     pub len: u8,
 }
 
 impl Scheduled {
+    /// `bytes` (1 … [`LONGEST`] of them) to go out at `nanos`, `seq`-th
+    /// of those queued; `None` when empty or longer.
+    pub fn new(nanos: Nanos, seq: u64, bytes: &[u8]) -> Option<Scheduled> {
+        if bytes.is_empty() || bytes.len() > LONGEST {
+            return None;
+        }
+        let mut b = [0u8; LONGEST];
+        b[..bytes.len()].copy_from_slice(bytes);
+        Some(Scheduled {
+            nanos,
+            seq,
+            bytes: b,
+            len: bytes.len() as u8,
+        })
+    }
+
     /// A note-off or Stop: what must still go out when loam stops.
     pub fn ends_sound(&self) -> bool {
         self.bytes[0] & 0xF0 == 0x80 || self.bytes[0] == 0xFC
@@ -63,7 +80,7 @@ pub struct OutputHandle {
 impl OutputHandle {
     /// Queues `msg` to go out at `nanos`; a full queue drops it (counted).
     pub fn send_at(&mut self, nanos: Nanos, msg: MidiMessage) {
-        let (bytes, len) = msg.to_bytes();
+        let (bytes, len) = msg.wire();
         if len == 0 {
             return;
         }

@@ -7,9 +7,11 @@
 //! | `markov_load("drums.model" [, "name"])` / `rnn_load("tunes.model" [, "name"])` | a step model (a Markov model or a GRU); with a name, OSC reaches it as `/model/NAME/step` and subscribers hear its steps |
 //! | `markov_train("patterns.pat" [, order [, "name"]])` | a Markov model learned now from a dataset file or folder in the script's folder (milliseconds); the VAE and the GRU take seconds and are trained with `loam train` |
 //! | `vae_train("data.pat" [, dims])` / `rnn_train("data.pat" [, "name"])` | train in the background while the music plays; the model's patterns rest (`"~"`) until it is ready, `.ready()` tells, and the performer hears when it is done |
-//! | `m.distribution()` | the next step's choices: maps `#{label, ticks, token, p}` (temperature applied) |
+//! | `m.distribution()` | the next step's choices: maps `#{label, ticks, token, p}` (temperature applied); a melody model's also have `pitch` (a MIDI number; the lowest of a chord; absent for a rest) |
 //! | `m.step()` / `m.step(#{"kick": 2.0, "hat": 0.0})` / `m.step(\|c\| weight)` | draw the next step, the choices re-weighted first by label or by a function of each choice map (0 rules one out); gives the chosen map |
-//! | `m.pattern()` / `m.pattern("7/8")` | steps until a bar of the current (or given) metre is full, as a pattern string (drum models) |
+//! | `m.pattern()` / `m.pattern("7/8")` | steps until a bar of the current (or given) metre is full, as a pattern string: drum sounds, or for a melody model MIDI pitches with `@` weights and `~` rests (`"62@2 64 ~ 67@2 69 71@2"` in 9/8: the weights are pulses and sum to the bar's) |
+//! | `m.degree_pattern(root)` / `m.degree_pattern(root, "9/8")` | a melody model's bar as steps above the MIDI note `root` (`"2@2 4 ~ 7@2"` from 60): scale degrees for a loop with a tuning |
+//! | `m.metre()` | the metre of the data the model learned (`"9/8"`), or `""` when the data declared none |
 //! | `m.temperature(t)` `m.order(k)` (Markov) `m.seed(n)` `m.reset()` `m.feed("kick+hat", ticks)` | live settings and history |
 //! | `model_latent_now("name")` | the latent frame a playing TorchScript model decodes now (an empty array before it plays) |
 //! | `current_metre()` | the metre of the bar being prepared, as text |
@@ -27,7 +29,7 @@ use crate::data::{DrumBar, Event, Hit, CELLS_PER_PULSE, TICKS_PER_WHOLE};
 use crate::model::markov::MarkovModel;
 use crate::model::rhythm_vae::{DecodeOptions, RhythmVae, VaeConfig};
 use crate::model::rnn::RnnModel;
-use crate::model::trained::{Distribution, Rng, StepModel};
+use crate::model::trained::{melody_bar, Distribution, Rng, StepModel};
 use crate::time::Metre;
 
 /// A step the performer (or a subscriber) can see.
@@ -311,6 +313,21 @@ impl StepRef {
         lock(&self.0).credit
     }
 
+    /// The metre of the data the model learned, when it declared one.
+    fn metre(&self) -> Result<Option<String>, StepError> {
+        let mut guard = lock(&self.0);
+        let s = &mut *guard;
+        s.ready()?;
+        Ok(match &mut s.kind {
+            Kind::Markov(m) => m.metre().map(str::to_string),
+            Kind::Rnn(t) => t
+                .ready()
+                .ok()
+                .flatten()
+                .and_then(|m| m.metre().map(str::to_string)),
+        })
+    }
+
     fn is_melody(&self) -> Result<bool, StepError> {
         Ok(lock(&self.0)
             .model()?
@@ -326,6 +343,15 @@ fn step_map(s: &StepInfo) -> Map {
     m.insert("ticks".into(), (s.ticks as i64).into());
     m.insert("token".into(), (s.token as i64).into());
     m.insert("p".into(), (s.p as f64).into());
+    // A melody step: the pitch a script can play (the lowest of a chord).
+    if let Some(pitch) = s
+        .label
+        .split('+')
+        .next()
+        .and_then(crate::schedule::midi_notes::pitch_of)
+    {
+        m.insert("pitch".into(), pitch.into());
+    }
     m
 }
 
@@ -349,20 +375,29 @@ fn bar_pattern(model: &StepRef, metre: &Metre, shared: &Shared) -> Res<String> {
     {
         return Ok("~".into());
     }
+    let name = lock(&model.0).name.clone();
     if model
         .is_melody()
         .or_else(|e| fail(format!("pattern(): {e}")))?
     {
-        return fail(
-            "pattern(): this model's steps are pitches, not drum sounds; use step() and play them with .midi(channel, note)"
-                .into(),
-        );
+        // Pitches and lengths, the bar filled exactly.
+        let steps = melody_bar::fill_bar(metre, || {
+            let step = model.draw(|_, _| 1.0)?;
+            if let Some(n) = &name {
+                shared.trained.stage_step(n, &step);
+            }
+            Ok::<_, StepError>(Event {
+                label: step.label,
+                ticks: step.ticks,
+            })
+        })
+        .or_else(|e| fail(format!("pattern(): {e}")))?;
+        return Ok(melody_bar::bar_notation(&steps, metre));
     }
     let unit = metre.unit();
     let ticks_per_cell = (TICKS_PER_WHOLE / (CELLS_PER_PULSE * unit)).max(1);
     let bar_ticks: u32 = metre.groups().iter().sum::<u32>() * TICKS_PER_WHOLE / unit;
     let mut pattern = DrumBar::new("generated", metre.clone());
-    let name = lock(&model.0).name.clone();
     let mut at = 0u32;
     while at < bar_ticks {
         let step = model
@@ -583,6 +618,7 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             Ok(text)
         },
     );
+    register_melody(engine, shared);
     engine.register_fn("temperature", |m: &mut StepRef, t: Dynamic| -> Res<()> {
         let t = number(&t)?;
         if !(t.is_finite() && t >= 0.0) {
@@ -643,6 +679,60 @@ fn register_steps(engine: &mut Engine, shared: &Arc<Shared>) {
             }
         },
     );
+}
+
+/// A melody model's bars as degrees, and the metre a model learned.
+fn register_melody(engine: &mut Engine, shared: &Arc<Shared>) {
+    let current = |s: &Shared| {
+        lock(&s.trained.metre)
+            .clone()
+            .unwrap_or_else(|| Metre::parse("4/4").expect("4/4 parses"))
+    };
+    let degrees = |m: &StepRef, root: f64, metre: &Metre, s: &Shared| -> Res<String> {
+        if !root.is_finite() {
+            return fail(format!("degree_pattern({root}): the root is a MIDI number"));
+        }
+        // A model still training rests.
+        if !m
+            .is_ready()
+            .or_else(|e| fail(format!("degree_pattern(): {e}")))?
+        {
+            return Ok("~".into());
+        }
+        if !m
+            .is_melody()
+            .or_else(|e| fail(format!("degree_pattern(): {e}")))?
+        {
+            return fail(
+                "degree_pattern(): this model's steps are drum sounds, not pitches; use pattern()"
+                    .into(),
+            );
+        }
+        let text = melody_bar::degrees_from(&bar_pattern(m, metre, s)?, root);
+        s.note_generated(m.credit(), &text);
+        Ok(text)
+    };
+    let s = shared.clone();
+    engine.register_fn(
+        "degree_pattern",
+        move |m: &mut StepRef, root: Dynamic| -> Res<String> {
+            degrees(m, number(&root)?, &current(&s), &s)
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "degree_pattern",
+        move |m: &mut StepRef, root: Dynamic, metre: &str| -> Res<String> {
+            let metre = Metre::parse(metre)
+                .or_else(|e| fail(format!("degree_pattern(root, \"{metre}\"): {e}")))?;
+            degrees(m, number(&root)?, &metre, &s)
+        },
+    );
+    engine.register_fn("metre", |m: &mut StepRef| -> Res<String> {
+        Ok(m.metre()
+            .or_else(|e| fail(format!("metre(): {e}")))?
+            .unwrap_or_default())
+    });
 }
 
 /// A rhythm VAE as a script holds it (perhaps still training).

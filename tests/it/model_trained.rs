@@ -553,6 +553,7 @@ fn example_midi_files_are_current() {
             licence: "CC0-1.0".into(),
             ..Default::default()
         },
+        metre: None,
     };
     let tune = write_melody(&melody, 480);
     let dir = root().join("datasets/midi");

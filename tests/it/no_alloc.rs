@@ -151,12 +151,12 @@ fn the_jack_midi_output_callback_never_allocates() {
         // Pulses and notes, out of order, some late, some for later cycles.
         for i in 0..5i64 {
             let t = (cycle + (i % 3)) * 5_333_333 + (7 - i) * 900_000 - 1_000_000;
-            let s = Scheduled {
-                nanos: loam::time::Nanos(t.max(0) as u64),
-                seq: (cycle * 5 + i) as u64,
-                bytes: [0xF8, 0, 0],
-                len: 1,
-            };
+            let s = Scheduled::new(
+                loam::time::Nanos(t.max(0) as u64),
+                (cycle * 5 + i) as u64,
+                &[0xF8],
+            )
+            .unwrap();
             tx.push((t, s)).unwrap();
         }
         let c = Cycle {

@@ -93,8 +93,15 @@ pub fn pattern_events(p: &DrumBar) -> Vec<Event> {
         .collect()
 }
 
-/// A melody as events: each onset (chords joined) lasts until the next onset;
-/// the last lasts its own length.
+/// The shortest silence between a melody's notes that becomes a rest
+/// event (`.`), in ticks: a sixteenth note. Shorter gaps (staccato,
+/// a player's breath) belong to the note before.
+pub const MIN_REST_TICKS: u32 = TICKS_PER_WHOLE / 16;
+
+/// A melody as events: each onset (chords joined) lasts until the next
+/// onset, or, when a silence of at least [`MIN_REST_TICKS`] follows it,
+/// until its end and a rest (`.`) fills the silence; the last lasts its
+/// own length.
 pub fn melody_events(m: &Melody) -> Vec<Event> {
     let whole = TICKS_PER_WHOLE as i128;
     let tick = |r: crate::time::Rational| (r * whole).round().to_integer().max(0) as u32;
@@ -110,23 +117,58 @@ pub fn melody_events(m: &Melody) -> Vec<Event> {
             _ => onsets.push((at, vec![n.pitch], end)),
         }
     }
-    (0..onsets.len())
-        .map(|i| {
-            let (at, pitches, end) = &onsets[i];
-            let next = onsets.get(i + 1).map(|o| o.0).unwrap_or(*end);
-            let mut pitches = pitches.clone();
-            pitches.sort_unstable();
-            pitches.dedup();
-            Event {
-                label: pitches
-                    .iter()
-                    .map(|p| p.to_string())
-                    .collect::<Vec<_>>()
-                    .join("+"),
+    let mut events = Vec::with_capacity(onsets.len());
+    for i in 0..onsets.len() {
+        let (at, pitches, end) = &onsets[i];
+        let next = onsets.get(i + 1).map(|o| o.0).unwrap_or(*end);
+        let mut pitches = pitches.clone();
+        pitches.sort_unstable();
+        pitches.dedup();
+        let label = pitches
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("+");
+        let rest = next.saturating_sub(*end);
+        if rest >= MIN_REST_TICKS {
+            events.push(Event {
+                label,
+                ticks: (end - at).max(1),
+            });
+            events.push(Event {
+                label: ".".to_string(),
+                ticks: rest,
+            });
+        } else {
+            events.push(Event {
+                label,
                 ticks: (next - at).max(1),
-            }
-        })
-        .collect()
+            });
+        }
+    }
+    events
+}
+
+/// The metre a dataset's part is in: the commonest among its drum bars
+/// or among its melodies that declare one (ties: the first met); `None`
+/// when no melody declares one.
+pub fn dataset_metre(data: &super::Dataset, source: DatasetPart) -> Option<crate::time::Metre> {
+    let metres: Vec<&crate::time::Metre> = match source {
+        DatasetPart::Drums => data.patterns.iter().map(|p| &p.metre).collect(),
+        DatasetPart::Melody => data
+            .melodies
+            .iter()
+            .filter_map(|m| m.metre.as_ref())
+            .collect(),
+    };
+    let mut best: Option<(&crate::time::Metre, usize)> = None;
+    for m in &metres {
+        let n = metres.iter().filter(|o| *o == m).count();
+        if best.is_none_or(|(_, b)| n > b) {
+            best = Some((m, n));
+        }
+    }
+    best.map(|(m, _)| m.clone())
 }
 
 #[cfg(test)]
@@ -150,6 +192,45 @@ mod tests {
         assert_eq!(e.iter().map(|e| e.ticks).sum::<u32>(), 7 * 24);
         assert_eq!(e.last().unwrap().label, "hat");
         assert_eq!(e.last().unwrap().whole_notes(), (1, 8));
+    }
+
+    #[test]
+    fn a_melody_keeps_its_rests_and_lets_short_gaps_go() {
+        use crate::data::pattern::MelodyNote;
+        use crate::time::q;
+        let note = |pitch, start: (i128, i128), duration: (i128, i128)| MelodyNote {
+            pitch,
+            start: q(start.0, start.1),
+            duration: q(duration.0, duration.1),
+            velocity: 0.8,
+        };
+        // 9/8: a quarter, a staccato eighth (a 1/32 gap), an eighth rest,
+        // a dotted quarter, then a quarter.
+        let m = Melody {
+            name: "slip".into(),
+            notes: vec![
+                note(62, (0, 8), (2, 8)),
+                note(64, (2, 8), (3, 32)),
+                note(67, (4, 8), (3, 8)),
+                note(69, (7, 8), (2, 8)),
+            ],
+            provenance: Default::default(),
+            metre: Some(crate::time::Metre::parse("9/8").unwrap()),
+        };
+        let e = melody_events(&m);
+        let got: Vec<(&str, u32)> = e.iter().map(|e| (e.label.as_str(), e.ticks)).collect();
+        assert_eq!(
+            got,
+            [("62", 48), ("64", 18), (".", 30), ("67", 72), ("69", 48)]
+        );
+        assert_eq!(e.iter().map(|e| e.ticks).sum::<u32>(), 9 * 24);
+        // A gap shorter than a sixteenth stays with its note.
+        let m = Melody {
+            notes: vec![note(60, (0, 8), (7, 64)), note(62, (1, 8), (1, 8))],
+            ..m
+        };
+        let got: Vec<u32> = melody_events(&m).iter().map(|e| e.ticks).collect();
+        assert_eq!(got, [24, 24]);
     }
 
     #[test]

@@ -151,10 +151,22 @@ pub fn parse_midi(bytes: &[u8], file: &Path) -> Result<MidiContents, DataError> 
             if let Some(name) = names.get(&track).filter(|n| !n.is_empty()) {
                 provenance.title = name.clone();
             }
+            // The metre in force where the melody starts (a marker after a
+            // time signature at the same tick refines it).
+            let first = notes.first().map_or(0, |n| {
+                (n.start * 4 * tpq).floor().to_integer().max(0) as u64
+            });
+            let metre = metres
+                .iter()
+                .rev()
+                .find(|(t, _)| *t <= first)
+                .or(metres.first())
+                .map(|(_, m)| m.clone());
             Melody {
                 name: format!("{stem} track {} channel {}", track + 1, channel + 1),
                 notes,
                 provenance,
+                metre,
             }
         })
         .collect();
@@ -314,10 +326,26 @@ pub fn write_drums(patterns: &[DrumBar], ticks_per_quarter: u16) -> Vec<u8> {
     write_track(events, texts, title, copyright, ticks_per_quarter)
 }
 
-/// Writes a melody as a one-track MIDI file on channel 1 (in 4/4).
+/// Writes a melody as a one-track MIDI file on channel 1, with its metre
+/// (a time signature and a `metre …` marker) when it has one; without one,
+/// no time signature (MIDI's 4/4).
 pub fn write_melody(melody: &Melody, ticks_per_quarter: u16) -> Vec<u8> {
     let whole = 4 * ticks_per_quarter.max(1) as i128;
     let mut events: Vec<(i64, u8, TrackEventKind<'static>)> = Vec::new();
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    if let Some(metre) = &melody.metre {
+        texts.push(format!("metre {metre}").into_bytes());
+        events.push((
+            0,
+            0,
+            TrackEventKind::Meta(MetaMessage::TimeSignature(
+                metre.pulses().min(255) as u8,
+                metre.unit().trailing_zeros() as u8,
+                24,
+                8,
+            )),
+        ));
+    }
     for n in &melody.notes {
         let at = (n.start * whole).round().to_integer() as i64;
         let end = at + ((n.duration * whole).round().to_integer() as i64).max(1);
@@ -346,7 +374,7 @@ pub fn write_melody(melody: &Melody, ticks_per_quarter: u16) -> Vec<u8> {
     }
     write_track(
         events,
-        Vec::new(),
+        texts,
         melody.provenance.title.clone().into_bytes(),
         melody.provenance.licence.clone().into_bytes(),
         ticks_per_quarter,
@@ -440,6 +468,36 @@ mod tests {
         let mut out = Vec::new();
         smf.write_std(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn a_melody_keeps_the_metre_its_file_declares() {
+        use crate::time::q;
+        let notes = (0..9)
+            .map(|i| MelodyNote {
+                pitch: 60 + i as u8,
+                start: q(i, 8),
+                duration: q(1, 8),
+                velocity: 0.7,
+            })
+            .collect();
+        let mut m = Melody {
+            name: "slip".into(),
+            notes,
+            provenance: Provenance::default(),
+            metre: Some(Metre::parse("9/8").unwrap()),
+        };
+        let back = parse_midi(&write_melody(&m, 96), Path::new("slip.mid")).unwrap();
+        assert_eq!(back.melodies[0].metre, m.metre);
+        assert_eq!(back.melodies[0].notes.len(), 9);
+        // 2+2+3/8 survives through the marker.
+        m.metre = Some(Metre::parse("2+2+3/8").unwrap());
+        let back = parse_midi(&write_melody(&m, 96), Path::new("seven.mid")).unwrap();
+        assert_eq!(back.melodies[0].metre, m.metre);
+        // A file that declares none: no metre (MIDI's 4/4 is not assumed).
+        m.metre = None;
+        let back = parse_midi(&write_melody(&m, 96), Path::new("plain.mid")).unwrap();
+        assert_eq!(back.melodies[0].metre, None);
     }
 
     #[test]

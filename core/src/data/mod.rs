@@ -71,7 +71,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use events::{
-    dataset_sequences, melody_events, pattern_events, DatasetPart, Event, TICKS_PER_WHOLE,
+    dataset_metre, dataset_sequences, melody_events, pattern_events, DatasetPart, Event,
+    MIN_REST_TICKS, TICKS_PER_WHOLE,
 };
 pub use pattern::{DrumBar, Hit, Melody, MelodyNote, Provenance, CELLS_PER_PULSE};
 

@@ -296,6 +296,9 @@ pub struct Melody {
     pub notes: Vec<MelodyNote>,
     /// Who made it, and under which terms.
     pub provenance: Provenance,
+    /// The metre its file declares where it starts (a time signature, or a
+    /// `metre …` marker); `None` when the file says none (MIDI then means 4/4).
+    pub metre: Option<Metre>,
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! beside the internal voices; `.midi_only(2)` sends instead of them.
 //! `.midi(ch, note)` sends every event as one note (a drum machine's pad).
 //! The note of an event is, in order: the loop's fixed note, a number
-//! (`"60"`), a note name (`"c4"`, `"eb2"`, `"f#3"`; c4 = 60), or the GM
+//! (`"60"`, or between the keys: `"60.5"` is a quarter tone above middle
+//! C, sent as MIDI out's tuning says: control's `midi::tuning_out`), a note name (`"c4"`, `"eb2"`, `"f#3"`; c4 = 60), or the GM
 //! drum note of a kit sound (`kick` → 36,
 //! [`gm_drum_note`](crate::data::pattern::gm_drum_note)); events with none of these are
 //! skipped. Velocity is the event's velocity × the loop's gain × 127
@@ -25,7 +26,7 @@ pub struct LoopMidi {
 
 /// A note the planner made for the MIDI output, stamped on the audio clock
 /// (the control thread's MIDI part turns it into note-on and note-off).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PlannedNote {
     /// Frame of the note-on, on the engine clock.
     pub frame: u64,
@@ -33,10 +34,50 @@ pub struct PlannedNote {
     pub end: u64,
     /// 0-based channel.
     pub channel: u8,
-    /// MIDI note number, 0 … 127.
+    /// MIDI note number, 0 … 127: the key nearest `pitch`.
     pub note: u8,
+    /// The exact pitch as a fractional MIDI note number (60.5: a quarter
+    /// tone above middle C); equal to `note` for a note on a key.
+    pub pitch: f64,
     /// 1 … 127.
     pub velocity: u8,
+}
+
+/// The highest pitch a MIDI note can carry, as a fractional MIDI number:
+/// just below the point where key 127 would no longer be the nearest.
+pub const HIGHEST_PITCH: f64 = 127.499_999;
+
+/// A pitch as a fractional MIDI number from `"60.25"` (0 …
+/// [`HIGHEST_PITCH`]) or anything [`note_number`] reads.
+pub fn pitch_of(text: &str) -> Option<f64> {
+    if let Some(n) = note_number(text) {
+        return Some(f64::from(n));
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let p: f64 = text.parse().ok()?;
+    (p.is_finite() && (0.0..=HIGHEST_PITCH).contains(&p)).then_some(p)
+}
+
+/// A frequency in Hz as a fractional MIDI note number (A4 = 440 Hz = 69,
+/// 12-EDO): how a tuned pitch reaches MIDI out. `None` outside 0 …
+/// [`HIGHEST_PITCH`] (about 8.18 Hz to 12.9 kHz) or for a frequency that
+/// is not a positive number.
+pub fn pitch_of_hz(hz: f64) -> Option<f64> {
+    if !(hz.is_finite() && hz > 0.0) {
+        return None;
+    }
+    let p = 69.0 + 12.0 * (hz / 440.0).log2();
+    (0.0..=HIGHEST_PITCH).contains(&p).then_some(p)
+}
+
+/// The key nearest a pitch (a fractional MIDI number), 0 … 127.
+pub fn nearest_key(pitch: f64) -> u8 {
+    if !pitch.is_finite() {
+        return 0;
+    }
+    pitch.round().clamp(0.0, 127.0) as u8
 }
 
 /// A note number from `"60"` or a note name (`c4` = 60, `eb2`, `f#3`, `Bb-1`).
@@ -96,5 +137,48 @@ mod tests {
         assert_eq!(velocity_of(0.5), 64);
         assert_eq!(velocity_of(9.0), 127);
         assert_eq!(velocity_of(0.0), 1);
+    }
+
+    #[test]
+    fn pitches_between_the_keys() {
+        assert_eq!(pitch_of("60.5"), Some(60.5));
+        assert_eq!(pitch_of("60"), Some(60.0));
+        assert_eq!(pitch_of("c4"), Some(60.0));
+        assert_eq!(pitch_of("0.25"), Some(0.25));
+        assert_eq!(pitch_of("127.4"), Some(127.4));
+        assert_eq!(pitch_of("127.5"), None);
+        assert_eq!(pitch_of("-1.5"), None);
+        assert_eq!(pitch_of("1e2"), None);
+        assert_eq!(pitch_of("nan"), None);
+        assert_eq!(pitch_of("kick"), None);
+        assert_eq!(nearest_key(60.49), 60);
+        assert_eq!(nearest_key(60.51), 61);
+        assert_eq!(nearest_key(127.4), 127);
+        assert_eq!(nearest_key(f64::NAN), 0);
+    }
+
+    #[test]
+    fn frequencies_become_fractional_midi_numbers() {
+        let near = |hz: f64, want: f64| {
+            let p = pitch_of_hz(hz).unwrap();
+            assert!((p - want).abs() < 1e-9, "{hz} Hz: {p}, want {want}");
+        };
+        near(440.0, 69.0);
+        near(261.625_565_300_6, 60.0);
+        near(880.0, 81.0);
+        // 53-EDO: nine commas above middle C.
+        near(
+            261.625_565_300_6 * 2f64.powf(9.0 / 53.0),
+            60.0 + 9.0 * 12.0 / 53.0,
+        );
+        // A quarter tone above A4.
+        near(440.0 * 2f64.powf(1.0 / 24.0), 69.5);
+        assert_eq!(pitch_of_hz(0.0), None);
+        assert_eq!(pitch_of_hz(-440.0), None);
+        assert_eq!(pitch_of_hz(f64::NAN), None);
+        assert_eq!(pitch_of_hz(f64::INFINITY), None);
+        // Below MIDI 0 (8.18 Hz) and above the top key.
+        assert_eq!(pitch_of_hz(8.0), None);
+        assert_eq!(pitch_of_hz(20_000.0), None);
     }
 }

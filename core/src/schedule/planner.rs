@@ -359,12 +359,14 @@ impl Planner {
             for e in query_transformed(&def.pattern, &def.transforms, from * cpb, to * cpb, &ctx) {
                 let pos = e.onset / cpb;
                 if let Some(m) = &def.midi {
-                    let note = m
+                    let pitch = m
                         .note
-                        .or_else(|| super::midi_notes::note_number(&e.sound))
+                        .map(f64::from)
+                        .or_else(|| super::midi_notes::pitch_of(&e.sound))
                         // Which note a kit sound sends: its GM drum note.
-                        .or_else(|| crate::data::pattern::gm_drum_note(&e.sound));
-                    if let Some(note) = note {
+                        .or_else(|| crate::data::pattern::gm_drum_note(&e.sound).map(f64::from));
+                    if let Some(pitch) = pitch {
+                        let note = super::midi_notes::nearest_key(pitch);
                         let frame = self.timeline.frame_at(pos);
                         let end = self.timeline.frame_at(pos + e.duration / cpb);
                         let len = (end.saturating_sub(frame) as f64
@@ -376,6 +378,7 @@ impl Planner {
                             end: frame + len,
                             channel: m.channel.clamp(1, 16) - 1,
                             note,
+                            pitch,
                             velocity: super::midi_notes::velocity_of(
                                 e.velocity
                                     * e.gain

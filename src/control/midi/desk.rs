@@ -13,6 +13,7 @@ use super::clock_out::{ClockOut, PER_WHOLE};
 use super::desk_error::MidiDeskError;
 use super::learn::{LearnRequest, Mapping};
 use super::message::MidiMessage;
+use super::tuning_out::{MidiTuning, Placement, TunedNotes};
 use super::MidiCommand;
 use crate::control::audio_clock;
 use crate::control::Notice;
@@ -61,6 +62,8 @@ pub struct MidiDesk {
     last_correction: i64,
     bindings: Box<dyn LearnedBindings>,
     notices: Vec<Notice>,
+    /// Places loop notes on channels and keys, in tune.
+    tuned: TunedNotes,
     /// The last phase error measured while following, in seconds (loam ahead: positive).
     pub phase_error: Option<f64>,
 }
@@ -83,8 +86,16 @@ impl MidiDesk {
             last_correction: i64::MIN,
             bindings,
             notices: Vec::new(),
+            tuned: TunedNotes::new(MidiTuning::default()),
             phase_error: None,
         }
+    }
+
+    /// The desk sending notes between the keys as `tuning` says
+    /// (`loam serve --midi-tuning`; per-note bend by default).
+    pub fn tuned(mut self, tuning: MidiTuning) -> MidiDesk {
+        self.tuned = TunedNotes::new(tuning);
+        self
     }
 
     /// Answers one request.
@@ -223,26 +234,21 @@ impl MidiDesk {
         if let Some(o) = self.out.as_mut() {
             // Notes planned before MIDI started (or during a stall) that
             // should already have sounded are skipped, not sent late.
-            // The planner's notes become MIDI messages here.
+            // The planner's notes become MIDI messages here, with the
+            // tuning messages a note between the keys needs.
+            let at = |f: u64| wallclock::nanos_at(audio_clock::stamp(&st), sr, Frame(f));
             for n in notes.into_iter().filter(|n| n.frame >= now) {
-                let on = MidiMessage::NoteOn {
-                    channel: n.channel,
-                    note: n.note,
-                    velocity: n.velocity,
-                };
-                let off = MidiMessage::NoteOff {
-                    channel: n.channel,
-                    note: n.note,
-                    velocity: 0,
-                };
-                o.send_at(
-                    wallclock::nanos_at(audio_clock::stamp(&st), sr, Frame(n.frame)),
-                    on,
-                );
-                o.send_at(
-                    wallclock::nanos_at(audio_clock::stamp(&st), sr, Frame(n.end)),
-                    off,
-                );
+                let placed = self
+                    .tuned
+                    .send(&n, at(n.frame), at(n.end), &mut |t, m| o.send_at(t, m));
+                if placed == Placement::Skipped && self.tuned.skipped == 1 {
+                    self.notices.push(Notice::Error(format!(
+                        "MIDI out: a note at pitch {:.3} skipped: every channel (or key) it could \
+                         be tuned on was sounding (more notes between the keys at once than \
+                         --midi-bend-channels has channels); later ones are counted only",
+                        n.pitch
+                    )));
+                }
             }
         }
         if self.following {

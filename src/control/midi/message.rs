@@ -90,7 +90,29 @@ pub enum MidiMessage {
         /// Bytes, F0 and F7 included.
         len: usize,
     },
+    /// A MIDI Tuning Standard real-time single-note tuning change for one
+    /// key (universal real-time SysEx `F0 7F dev 08 02 prog 01 key xx yy zz
+    /// F7`): from now on `key` sounds `semitone` + `fraction`/16384
+    /// semitones (as a MIDI note number). loam sends it
+    /// ([`tuning_out`](super::tuning_out)); what arrives is read as
+    /// [`MidiMessage::SysEx`].
+    NoteTuning {
+        /// Device ID, 0 … 127 (127: every device).
+        device: u8,
+        /// Tuning program, 0 … 127.
+        program: u8,
+        /// The key retuned, 0 … 127.
+        key: u8,
+        /// The MIDI note number at or below the pitch, 0 … 127.
+        semitone: u8,
+        /// How far above `semitone`, in 1/16384 of a semitone (0 … 16383).
+        fraction: u16,
+    },
 }
+
+/// The longest message loam sends, in bytes: a MIDI Tuning Standard
+/// single-note change for one key ([`MidiMessage::NoteTuning`]).
+pub const LONGEST: usize = 12;
 
 impl MidiMessage {
     /// The wire bytes of a short message (not SysEx): up to three bytes and
@@ -123,8 +145,44 @@ impl MidiMessage {
             ActiveSensing => ([0xFE, 0, 0], 1),
             Reset => ([0xFF, 0, 0], 1),
             // Not a short message: callers never send SysEx through here.
-            SysEx { .. } => ([0xF7, 0, 0], 0),
+            SysEx { .. } | NoteTuning { .. } => ([0xF7, 0, 0], 0),
         }
+    }
+
+    /// The wire bytes of any message loam sends (short ones and
+    /// [`MidiMessage::NoteTuning`]) and how many are used; 0 for a
+    /// [`MidiMessage::SysEx`], whose contents loam does not keep.
+    pub fn wire(self) -> ([u8; LONGEST], usize) {
+        let mut out = [0u8; LONGEST];
+        if let MidiMessage::NoteTuning {
+            device,
+            program,
+            key,
+            semitone,
+            fraction,
+        } = self
+        {
+            let f = fraction.min(0x3FFF);
+            let tuning = [
+                0xF0,
+                0x7F,
+                device & 0x7F,
+                0x08, // MIDI Tuning Standard
+                0x02, // real-time single-note tuning change
+                program & 0x7F,
+                1, // one key
+                key & 0x7F,
+                semitone & 0x7F,
+                (f >> 7) as u8,
+                (f & 0x7F) as u8,
+                0xF7,
+            ];
+            out.copy_from_slice(&tuning);
+            return (out, LONGEST);
+        }
+        let (short, n) = self.to_bytes();
+        out[..3].copy_from_slice(&short);
+        (out, n)
     }
 }
 

@@ -18,6 +18,9 @@ pub mod desk_error;
 pub mod learn;
 pub mod learn_error;
 pub mod message;
+pub mod tuning_out;
+#[cfg(test)]
+mod tuning_out_test;
 
 pub use command::MidiCommand;
 pub use desk::{parse_request, LearnedBindings, MidiDesk, MidiOut};
@@ -25,3 +28,4 @@ pub use desk_error::MidiDeskError;
 pub use learn::{Curve, LearnRequest, Mapping, MidiControl, Target};
 pub use learn_error::LearnError;
 pub use message::{MidiMessage, Parser};
+pub use tuning_out::{Channels, MidiTuning, TunedNotes};

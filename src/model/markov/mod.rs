@@ -19,7 +19,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::data::{dataset_sequences, DataError, Dataset, DatasetPart, Event, Provenance};
+use crate::data::{
+    dataset_metre, dataset_sequences, DataError, Dataset, DatasetPart, Event, Provenance,
+};
 use crate::model::trained::picture::heat_map;
 use crate::model::trained::{file, Distribution, StepModel, TrainedModelError};
 
@@ -95,6 +97,10 @@ pub struct MarkovInfo {
     pub sequences: Vec<(Vec<u32>, bool)>,
     /// Who made the data it learned from.
     pub provenance: Vec<Provenance>,
+    /// The metre of the data it learned (`9/8` for slip jigs; from the MIDI
+    /// files' time signatures), when the data declared one.
+    #[serde(default)]
+    pub metre: Option<String>,
 }
 
 /// A variable-order Markov model with a generation state.
@@ -160,6 +166,8 @@ impl MarkovModel {
             model.learn(seq, *loops);
         }
         model.info.provenance = data.provenance();
+        model.info.metre =
+            dataset_metre(data, source).map(|m| crate::model::trained::melody_bar::metre_name(&m));
         Ok(model)
     }
 
@@ -246,6 +254,11 @@ impl MarkovModel {
         &self.info.provenance
     }
 
+    /// The metre of the data it learned, when the data declared one.
+    pub fn metre(&self) -> Option<&str> {
+        self.info.metre.as_deref()
+    }
+
     /// First-order transition probabilities (row: previous event).
     pub fn transition_table(&self) -> Vec<Vec<f32>> {
         let v = self.info.alphabet.len();
@@ -313,6 +326,7 @@ impl MarkovModel {
             "order": self.order,
             "temperature": self.temperature,
             "events": self.info.alphabet.len(),
+            "metre": self.info.metre,
         })
     }
 }

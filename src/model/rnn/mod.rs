@@ -18,7 +18,9 @@ use serde_json::json;
 use tch::nn::{self, Module, OptimizerConfig, RNN};
 use tch::{Device, Kind, Tensor};
 
-use crate::data::{dataset_sequences, DataError, Dataset, DatasetPart, Event, Provenance};
+use crate::data::{
+    dataset_metre, dataset_sequences, DataError, Dataset, DatasetPart, Event, Provenance,
+};
 use crate::model::trained::picture::heat_map;
 use crate::model::trained::{file, Distribution, Progress, Rng, StepModel, TrainedModelError};
 
@@ -88,6 +90,10 @@ pub struct RnnInfo {
     pub steps: usize,
     /// Seconds training took.
     pub seconds: f32,
+    /// The metre of the data it learned (`9/8` for slip jigs; from the MIDI
+    /// files' time signatures), when the data declared one.
+    #[serde(default)]
+    pub metre: Option<String>,
 }
 
 struct Net {
@@ -235,12 +241,19 @@ impl RnnModel {
                 final_loss,
                 steps,
                 seconds: started.elapsed().as_secs_f32(),
+                metre: dataset_metre(data, source)
+                    .map(|m| crate::model::trained::melody_bar::metre_name(&m)),
             },
             state: None,
             temperature: 1.0,
         };
         model.reset();
         Ok(model)
+    }
+
+    /// The metre of the data it learned, when the data declared one.
+    pub fn metre(&self) -> Option<&str> {
+        self.info.metre.as_deref()
     }
 
     /// The sampling temperature (0 = always the most likely event, 1 = as learned).
@@ -369,6 +382,7 @@ impl RnnModel {
             "hidden": self.info.config.hidden,
             "temperature": self.temperature,
             "final_loss": self.info.final_loss,
+            "metre": self.info.metre,
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod card;
 pub mod consent;
 pub mod cost;
 pub mod file;
+pub mod melody_bar;
 pub mod picture;
 pub mod python;
 pub mod rng;
