@@ -474,7 +474,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         }
     }
     loam::say!(
-        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={}{}{}",
+        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={} nan_values={}{}{}",
         started.elapsed().as_secs_f64(),
         session.scheduler.planner().next_bar(),
         EngineStatus::get(&status.late_events),
@@ -483,6 +483,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         EngineStatus::get(&status.stolen_voices),
         EngineStatus::get(&status.recorder_dropped),
         EngineStatus::get(&status.muted_sources),
+        loam::pattern::signal::non_finite_count(),
         osc_summary.unwrap_or_default(),
         midi_summary.unwrap_or_default(),
     );

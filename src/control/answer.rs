@@ -84,6 +84,14 @@ pub enum ControlError {
     /// A Link request failed (a build without Link, a quantum that is not
     /// a whole number of bars, play without start/stop sync): the reason.
     Link(String),
+    /// No mapped corpus by this name is in play (`/corpus/NAME/xy`);
+    /// `known` lists those that are.
+    NoCorpus {
+        /// The corpus asked for.
+        name: String,
+        /// The corpora in play.
+        known: Vec<String>,
+    },
 }
 
 impl fmt::Display for ControlError {
@@ -109,6 +117,17 @@ impl fmt::Display for ControlError {
             ControlError::Midi(e) => write!(f, "{e}"),
             ControlError::Path(e) => e.fmt(f),
             ControlError::Link(reason) => f.write_str(reason),
+            ControlError::NoCorpus { name, known } if known.is_empty() => write!(
+                f,
+                "no corpus '{}' is playing (a script loads one with corpus(\"folder\"))",
+                quote(name)
+            ),
+            ControlError::NoCorpus { name, known } => write!(
+                f,
+                "no corpus '{}' is playing (playing: {})",
+                quote(name),
+                list(known)
+            ),
         }
     }
 }

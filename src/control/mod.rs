@@ -7,12 +7,14 @@ pub mod answer;
 pub mod audio_clock;
 pub mod command;
 pub mod controller;
+pub mod corpus_cursor;
 pub mod link;
 pub mod midi;
 pub mod model_op_error;
 pub mod models;
 pub mod priority;
 pub mod quote;
+pub mod signal_drivers;
 
 pub use crate::script::ScriptWatcher;
 pub use answer::{Answer, AnswerArg, ControlError, Reply};

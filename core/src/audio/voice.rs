@@ -15,6 +15,10 @@ pub struct Voice {
     sample: Option<Arc<Sample>>,
     pos: f64,
     rate: f64,
+    /// The first frame of the slice that plays.
+    first: f64,
+    /// The frame after the slice's last (at most the sample's length).
+    end: usize,
     gain_l: f32,
     gain_r: f32,
     /// Frames left before the fade-out starts (`u64::MAX`: play to the end).
@@ -50,6 +54,7 @@ impl Voice {
             pan,
             rate,
             length,
+            slice,
             ..
         } = event;
         let pan = if pan.is_finite() {
@@ -74,8 +79,23 @@ impl Voice {
         let playable = rate.is_finite() && rate != 0.0;
         let frames = (sample.data.len() / sample.channels.max(1)) as f64;
         let previous = self.sample.replace(sample);
+        // The slice (`chop`, `striate`), whole frames inside the sample.
+        let part = |x: f32| {
+            let x = if x.is_finite() {
+                x.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (f64::from(x) * frames).round()
+        };
+        let (first, end) = (
+            part(slice.0),
+            part(slice.1).max(part(slice.0) + 1.0).min(frames),
+        );
+        self.first = first;
+        self.end = end as usize;
         // A negative rate plays the sound reversed, from its last frame.
-        self.pos = if rate < 0.0 { frames - 1.0 } else { 0.0 };
+        self.pos = if rate < 0.0 { end - 1.0 } else { first };
         self.rate = rate.clamp(-MAX_RATE, MAX_RATE);
         self.gain_l = gain_l;
         self.gain_r = gain_r;
@@ -128,7 +148,8 @@ impl Voice {
         };
         let data = &sample.data[..];
         let channels = sample.channels.max(1);
-        let frames = data.len() / channels;
+        let frames = (data.len() / channels).min(self.end);
+        let first = self.first;
         for frame in out.chunks_exact_mut(2) {
             let mut amp = 1.0f32;
             if self.until_fade == 0 {
@@ -141,7 +162,7 @@ impl Voice {
             } else if self.until_fade != u64::MAX {
                 self.until_fade -= 1;
             }
-            if self.pos < 0.0 {
+            if self.pos < first {
                 self.finished = true;
                 return;
             }
@@ -171,7 +192,7 @@ impl Voice {
             frame[0] += l;
             frame[1] += r;
             self.pos += self.rate;
-            if self.pos < 0.0 || self.pos as usize >= frames {
+            if self.pos < first || self.pos as usize >= frames {
                 self.finished = true;
                 return;
             }

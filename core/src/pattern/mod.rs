@@ -69,6 +69,7 @@
 mod ast;
 mod chance;
 mod euclid;
+pub mod map_name;
 mod metre;
 mod parse;
 mod query;

@@ -39,4 +39,16 @@ pub enum Change {
     Samples(std::sync::Arc<crate::sound::SampleFolder>),
     /// A model operation, carried out by the control thread (live only).
     Model(super::ModelOp),
+    /// Send a signal's value to OSC subscribers as `/signal/NAME f` at
+    /// control rate (`None`: stop sending it).
+    SignalOut {
+        /// The name in the address.
+        name: String,
+        /// The signal; `None` stops it.
+        signal: Option<crate::pattern::signal::Signal>,
+    },
+    /// A mapped corpus whose segments (already added as a sound by
+    /// [`Change::Samples`]) patterns may name by map point
+    /// (`NAME:0.2:0.8`, `map:0.2:0.8`) or cursor (`NAME:xy`).
+    Corpus(crate::corpus::live::LiveCorpus),
 }

@@ -16,7 +16,7 @@ pub mod scheduler;
 pub use change::Change;
 pub use live_loop::LoopDef;
 pub use midi_notes::{LoopMidi, PlannedNote};
-pub use model_op::ModelOp;
+pub use model_op::{LatentValue, ModelOp};
 pub use planner::{LoopOctaveError, Planner};
 pub use scheduler::{BarHook, Scheduler};
 

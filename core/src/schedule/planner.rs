@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::{Change, LoopDef};
 use crate::audio::SoundEvent;
+use crate::corpus::live::Corpora;
 use crate::pattern::{query_transformed, values, QueryContext};
 use crate::sound::SoundBank;
 use crate::time::{Metre, Rational, Tempo, TempoOctave, Timeline};
@@ -43,6 +44,10 @@ pub struct Planner {
     warned: std::collections::BTreeSet<String>,
     /// Notes of loops that play MIDI, sorted by frame, until taken.
     midi_notes: std::collections::VecDeque<super::PlannedNote>,
+    /// Mapped corpora patterns may name by map point or cursor.
+    corpora: Corpora,
+    /// Signals sent to OSC subscribers as `/signal/NAME`, by name.
+    signal_outs: BTreeMap<String, crate::pattern::signal::Signal>,
 }
 
 impl Planner {
@@ -66,7 +71,36 @@ impl Planner {
             model_ops: Vec::new(),
             warned: Default::default(),
             midi_notes: Default::default(),
+            corpora: Corpora::default(),
+            signal_outs: BTreeMap::new(),
         }
+    }
+
+    /// The signals sent to OSC subscribers (`/signal/NAME`), by name.
+    pub fn signal_outs(&self) -> &BTreeMap<String, crate::pattern::signal::Signal> {
+        &self.signal_outs
+    }
+
+    /// The seed of every random choice (`seed(n)`): `rand` and `perlin`
+    /// signals read outside patterns draw with it too.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Where the music is at `frame`, in cycles of the session's tempo
+    /// octave (bars at octave 0): the time signals are read at.
+    pub fn cycles_at_frame(&self, frame: u64) -> Rational {
+        self.timeline.position_at_frame(frame) * self.global_octave.cycles_per_bar()
+    }
+
+    /// The corpora in play (their maps and cursors).
+    pub fn corpora(&self) -> &Corpora {
+        &self.corpora
+    }
+
+    /// The corpora in play, to move a cursor.
+    pub fn corpora_mut(&mut self) -> &mut Corpora {
+        &mut self.corpora
     }
 
     /// Bar positions to frames, over every tempo and metre change so far.
@@ -265,6 +299,15 @@ impl Planner {
                     self.messages.push(format!("samples: left out {e}"));
                 }
             }
+            Change::Corpus(corpus) => self.corpora.add(corpus),
+            Change::SignalOut { name, signal } => match signal {
+                Some(s) => {
+                    self.signal_outs.insert(name, s);
+                }
+                None => {
+                    self.signal_outs.remove(&name);
+                }
+            },
         }
     }
 
@@ -370,7 +413,13 @@ impl Planner {
                         continue;
                     }
                 }
-                let Some(sample) = self.bank.get(&e.sound, e.variant) else {
+                // A corpus map point or cursor (`map:0.2:0.8`, `NAME:xy`)
+                // plays the segment there, found now.
+                let found = self.bank.get(&e.sound, e.variant).or_else(|| {
+                    let (corpus, segment) = self.corpora.resolve(&e.sound)?;
+                    self.bank.get(corpus, segment)
+                });
+                let Some(sample) = found else {
                     if self.warned.insert(format!("{name}/{}", e.sound)) {
                         self.messages.push(format!(
                             "loop '{name}': unknown sound '{}' (known: {})",
@@ -395,6 +444,8 @@ impl Planner {
                         .clamp(-values::MAX_RATE, values::MAX_RATE)
                         as f32,
                     length,
+                    // `chop`, `striate`: the part of the sample that plays.
+                    slice: (fraction(e.slice.0), fraction(e.slice.1)),
                     immediate: false,
                 });
             }
@@ -421,6 +472,11 @@ impl Planner {
             true
         });
     }
+}
+
+/// An exact fraction of a sample as the voice reads it.
+fn fraction(x: Rational) -> f32 {
+    (*x.numer() as f64 / *x.denom() as f64) as f32
 }
 
 /// The first multiple of `q` at or after `bar`.

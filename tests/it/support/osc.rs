@@ -16,9 +16,10 @@ use super::serve::serve_command;
 /// How long [`Server::start`] waits for the first answer to `/status`.
 pub const READY: Duration = Duration::from_secs(30);
 
-/// Arguments of a `/status` reply: 16, and Link's 5 (`link link_peers
-/// link_tempo link_phase link_quantum`; zeros in a build without Link).
-pub const STATUS_ARGS: usize = 21;
+/// Arguments of a `/status` reply: 16, Link's 5 (`link link_peers
+/// link_tempo link_phase link_quantum`; zeros in a build without Link) and
+/// `nan_values`.
+pub const STATUS_ARGS: usize = 22;
 
 /// A UDP port nobody is using right now.
 pub fn free_port() -> u16 {
@@ -252,12 +253,14 @@ pub struct Status {
     pub link_phase: f32,
     /// The quantum loam reads Link's phase over, in beats.
     pub link_quantum: f32,
+    /// Signal values that were NaN or infinite, withheld and counted.
+    pub nan_values: i32,
 }
 
 pub fn status(c: &Client, to: SocketAddr) -> Status {
     let m = c.request(to, "/status", vec![]);
     assert_eq!(m.addr, "/status", "{m:?}");
-    assert_eq!(m.args.len(), 21, "{m:?}");
+    assert_eq!(m.args.len(), STATUS_ARGS, "{m:?}");
     let i = |k: usize| match &m.args[k] {
         OscType::Int(x) => *x,
         other => panic!("/status argument {k} should be an int: {other:?}"),
@@ -294,6 +297,7 @@ pub fn status(c: &Client, to: SocketAddr) -> Status {
         link_tempo: f(18),
         link_phase: f(19),
         link_quantum: f(20),
+        nan_values: i(21),
     }
 }
 
