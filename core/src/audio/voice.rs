@@ -199,3 +199,43 @@ impl Voice {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The left channel a voice renders of a ten-frame ramp (0, 1, … 9),
+    /// playing `slice` at `rate`, centred at gain 1.
+    fn play(slice: (f32, f32), rate: f32) -> Vec<f32> {
+        let sample = Arc::new(Sample {
+            name: "ramp".into(),
+            channels: 1,
+            data: (0..10).map(|i| i as f32).collect(),
+            source: "test".into(),
+            credit: crate::data::credit::Credit::NONE,
+        });
+        let mut e = SoundEvent::new(0, sample);
+        e.slice = slice;
+        e.rate = rate;
+        let mut v = Voice::default();
+        v.start(e, 0, 1);
+        let mut out = vec![0.0f32; 2 * 16];
+        v.render(&mut out);
+        let centre = std::f32::consts::FRAC_PI_4.cos();
+        out.chunks(2)
+            .map(|f| (f[0] / centre).round())
+            .take_while(|x| *x != 0.0)
+            .collect()
+    }
+
+    #[test]
+    fn a_slice_plays_only_its_part_of_the_sample_either_way() {
+        // The second half (chop(2)'s second part): frames 5 … 9.
+        assert_eq!(play((0.5, 1.0), 1.0), [5.0, 6.0, 7.0, 8.0, 9.0]);
+        // The middle fifth, and the same part reversed.
+        assert_eq!(play((0.4, 0.6), 1.0), [4.0, 5.0]);
+        assert_eq!(play((0.4, 0.6), -1.0), [5.0, 4.0]);
+        // A slice past the end or empty still plays one frame, never past the sample.
+        assert_eq!(play((0.9, 0.9), 1.0), [9.0]);
+    }
+}

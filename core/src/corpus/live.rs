@@ -200,9 +200,11 @@ mod tests {
         assert_eq!((s.segment, s.x, s.y), (0, 0.1, 0.9));
         assert_eq!(s.source, "rec0.wav");
         assert_eq!(all.resolve("second:xy"), Some(("second", 0)));
-        // One axis at a time (a learned MIDI control moves one).
+        // One axis at a time (a learned MIDI control moves one): the
+        // cursor is now (1, 1), nearest the middle segment.
         let s = all.move_cursor("map", Some(1.0), None).unwrap();
-        assert_eq!(s.segment, 1);
+        assert_eq!(s.segment, 2);
+        assert_eq!(all.get("second").unwrap().cursor, (1.0, 1.0));
         // Out of range is clamped; a reload keeps the cursor.
         all.move_cursor("first", Some(7.0), Some(7.0)).unwrap();
         all.add(LiveCorpus::new("first", map(&[(0.0, 0.0), (1.0, 1.0)])));
