@@ -5,7 +5,7 @@ use super::*;
 /// Notes of cycle `n` as `"onset duration sound [begin end]"`, by onset.
 fn sliced(src: &str, ts: &[Transform], groups: &[u32], n: i128) -> Vec<String> {
     let mut notes = notes_in(src, ts, q(n, 1), q(n + 1, 1), groups, 0);
-    notes.sort_by(|a, b| a.onset.cmp(&b.onset));
+    notes.sort_by_key(|n| n.onset);
     notes
         .into_iter()
         .map(|n| {
