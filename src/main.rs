@@ -575,7 +575,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         }
     }
     loam::say!(
-        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={} input_dropped={} input_repeated={}{}{}",
+        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={} input_dropped={} input_repeated={} nan_values={}{}{}",
         started.elapsed().as_secs_f64(),
         session.scheduler.planner().next_bar(),
         EngineStatus::get(&status.late_events),
@@ -586,6 +586,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         EngineStatus::get(&status.muted_sources),
         EngineStatus::get(&status.input_dropped),
         EngineStatus::get(&status.input_repeated),
+        loam::pattern::signal::non_finite_count(),
         osc_summary.unwrap_or_default(),
         midi_summary.unwrap_or_default(),
     );

@@ -61,5 +61,76 @@ fn schedule(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, schedule);
+/// The loops of `benches/script.rs`'s "parameter patterns" (issue 15),
+/// built without rhai so the planning they time can be measured in a
+/// release build of the core alone: 16 loops in 2+2+3/8, each with
+/// `.gain("1 0.5 <0.8 0.6> 0.5").pan("<-0.5 0.5> [0 0.25]")
+/// .rate(sine.slow(8).range(0.9, 1.1)).sometimes(|p| p.ply(2))`.
+fn parameter_planner() -> Planner {
+    use loam_core::pattern::signal::{Shape, Signal};
+    use loam_core::pattern::transform::{Control, Values};
+    use loam_core::pattern::{values, Transform};
+    use loam_core::time::q;
+    const PATTERNS: [&str; 4] = [
+        "kick ~ | snare ~ | kick ~ kick",
+        "hat*2 | hat*2 | hat*3",
+        "rim(3,8) | ~ | bell ~ ~",
+        "<clap ~> ~ | ~ | tom hightom lowtom",
+    ];
+    let mut planner = Planner::new(48_000, SoundBank::with_drum_kit(48_000));
+    planner.apply(Change::Metre {
+        metre: Metre::parse("2+2+3/8").unwrap(),
+        now: false,
+    });
+    planner.apply(Change::Tempo {
+        tempo: Tempo::bpm(137.0).unwrap(),
+        now: false,
+    });
+    planner.apply(Change::Seed(3));
+    for i in 0..16 {
+        let src = PATTERNS[i % 4];
+        let mut def = LoopDef::new(&format!("p{i}"), src, Pattern::parse(src).unwrap());
+        def.transforms = vec![
+            Transform::Set {
+                control: Control::Gain,
+                values: Values::Pattern(
+                    Pattern::parse_values("1 0.5 <0.8 0.6> 0.5", values::GAIN).unwrap(),
+                ),
+            },
+            Transform::Set {
+                control: Control::Pan,
+                values: Values::Pattern(
+                    Pattern::parse_values("<-0.5 0.5> [0 0.25]", values::PAN).unwrap(),
+                ),
+            },
+            Transform::Set {
+                control: Control::Rate,
+                values: Values::Signal(Signal::new(Shape::Sine).slow(q(8, 1)).range(0.9, 1.1)),
+            },
+            Transform::SomeBy {
+                probability: 0.5,
+                transforms: vec![Transform::Ply(q(2, 1))],
+            },
+        ];
+        planner.apply(Change::Loop(def));
+    }
+    planner
+}
+
+fn parameter_patterns(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parameter patterns");
+    let mut planner = parameter_planner();
+    group.bench_function(
+        "plan one bar of 16 loops with two parameter patterns each",
+        |b| {
+            b.iter(|| {
+                let events = planner.plan_next_bar();
+                assert!(!events.is_empty());
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, schedule, parameter_patterns);
 criterion_main!(benches);

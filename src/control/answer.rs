@@ -87,6 +87,14 @@ pub enum ControlError {
     /// A live input request failed (no input open, a take too long, a
     /// level out of range): the reason.
     Input(String),
+    /// No mapped corpus by this name is in play (`/corpus/NAME/xy`);
+    /// `known` lists those that are.
+    NoCorpus {
+        /// The corpus asked for.
+        name: String,
+        /// The corpora in play.
+        known: Vec<String>,
+    },
 }
 
 impl fmt::Display for ControlError {
@@ -113,6 +121,17 @@ impl fmt::Display for ControlError {
             ControlError::Path(e) => e.fmt(f),
             ControlError::Link(reason) => f.write_str(reason),
             ControlError::Input(reason) => f.write_str(reason),
+            ControlError::NoCorpus { name, known } if known.is_empty() => write!(
+                f,
+                "no corpus '{}' is playing (a script loads one with corpus(\"folder\"))",
+                quote(name)
+            ),
+            ControlError::NoCorpus { name, known } => write!(
+                f,
+                "no corpus '{}' is playing (playing: {})",
+                quote(name),
+                list(known)
+            ),
         }
     }
 }

@@ -142,6 +142,21 @@ pub enum Command {
     /// A notice from another thread (the recorder's writer) for the
     /// terminal and subscribers.
     Tell(Notice),
+    /// Move a corpus's cursor (OSC `/corpus/NAME/xy`, learned MIDI
+    /// controls): selects the segment nearest the point for `NAME:xy`
+    /// steps and plays it now as `play` says (see [`super::corpus_cursor`]).
+    Corpus {
+        /// The corpus's sound name (`map`: the one loaded last).
+        name: String,
+        /// The cursor's new x, 0..1 (`None`: unchanged).
+        x: Option<f64>,
+        /// The cursor's new y, 0..1 (`None`: unchanged).
+        y: Option<f64>,
+        /// Whether the selected segment also plays now.
+        play: super::corpus_cursor::CursorPlay,
+        /// Where the answer goes; `None`: nobody waits.
+        reply: Option<Reply>,
+    },
     /// Ableton Link: join or leave, quantum, start/stop (see [`super::link`]).
     Link {
         /// The Link request.
@@ -206,6 +221,9 @@ pub struct StatusReport {
     /// Each loaded model's measured real-time factor and added latency, in
     /// the order of `models`.
     pub model_timings: Vec<super::models::ModelTiming>,
+    /// Signal values that were NaN or infinite and were withheld from a
+    /// note or model since the start (`pattern::signal::non_finite_count`).
+    pub nan_values: u64,
 }
 
 /// The latest [`StatusReport`], published by the control thread after every
@@ -284,6 +302,28 @@ pub enum Notice {
         ticks: u32,
         /// The probability the model gave it, 0 … 1.
         p: f32,
+    },
+    /// A signal's value now (`/signal/NAME f`), sent when it changes.
+    Signal {
+        /// The name the script gave it.
+        name: String,
+        /// Its value.
+        value: f32,
+    },
+    /// A corpus segment the cursor played (`/corpus/NAME/played`).
+    CorpusPlayed {
+        /// The corpus's sound name.
+        corpus: String,
+        /// The segment's index in map order (`NAME:17`).
+        segment: usize,
+        /// The segment's own map point.
+        x: f64,
+        /// The segment's own map point.
+        y: f64,
+        /// The recording it was cut from.
+        recording: String,
+        /// Where it starts in the recording, in seconds.
+        offset_seconds: f64,
     },
     /// The latent frame a playing model decodes now (sent when it changes).
     Latent {

@@ -43,6 +43,8 @@ pub struct Controller {
     /// When latent frames were last published, and what was sent.
     latents_at: Instant,
     latents_sent: std::collections::BTreeMap<String, Vec<f32>>,
+    /// Signals driving latents and `/signal/NAME` (see [`super::signal_drivers`]).
+    signals: super::signal_drivers::SignalDrivers,
 }
 
 impl Controller {
@@ -67,6 +69,7 @@ impl Controller {
             midi: None,
             latents_at: Instant::now(),
             latents_sent: Default::default(),
+            signals: Default::default(),
             models: Default::default(),
             link: super::link::LinkDesk::new(),
             input: Default::default(),
@@ -112,7 +115,11 @@ impl Controller {
             match &notice {
                 Notice::Error(m) => crate::say!("loam: error: {m}"),
                 Notice::Info(m) | Notice::Reloaded(m) => crate::say!("loam: {m}"),
-                Notice::Beat { .. } | Notice::ModelStep { .. } | Notice::Latent { .. } => {}
+                Notice::Beat { .. }
+                | Notice::ModelStep { .. }
+                | Notice::Latent { .. }
+                | Notice::CorpusPlayed { .. }
+                | Notice::Signal { .. } => {}
             }
         }
         // A full subscriber misses this notice; a gone one is forgotten.
@@ -218,7 +225,35 @@ impl Controller {
                 self.models
                     .load(name, dir.to_path_buf(), path, route, rate, reply);
             }
+            ModelOp::LatentSignals { name, values } => {
+                // Held numbers meet the same rule as `model_latent`'s.
+                let r = values
+                    .iter()
+                    .try_for_each(|v| match v {
+                        crate::schedule::LatentValue::Number(x) => crate::pattern::values::LATENT
+                            .check(*x)
+                            .map(|_| ())
+                            .map_err(|error| super::ModelOpError::Value {
+                                model: name.clone(),
+                                error,
+                            }),
+                        crate::schedule::LatentValue::Signal(_) => Ok(()),
+                    })
+                    .map(|_| {
+                        self.signals.drive(&name, values);
+                        name
+                    });
+                if let Err(e) = &r {
+                    self.notify(Notice::Error(e.to_string()));
+                }
+                answer(reply, r.map_err(ControlError::Model));
+            }
             other => {
+                // A latent set by number, or an unloaded model, is no
+                // longer driven by signals.
+                if let ModelOp::Latent { name, .. } | ModelOp::Unload { name } = &other {
+                    self.signals.stop(name);
+                }
                 let r = self.models.apply(other, &mut self.session.handle);
                 if let Err(e) = &r {
                     self.notify(Notice::Error(e.to_string()));
@@ -247,6 +282,7 @@ impl Controller {
         for n in self.input.poll(&mut self.session) {
             self.notify(n);
         }
+        self.drive_signals();
         // Sources the engine muted before the mix (audio/guard.rs), told once each.
         let models = &self.models;
         for line in self
@@ -293,6 +329,30 @@ impl Controller {
         }
         if let Some(board) = &self.board {
             board.publish(self.status());
+        }
+    }
+
+    /// Every [`super::signal_drivers::SIGNAL_INTERVAL`]: signals read at
+    /// the musical time the engine has reached set the latents they drive
+    /// and go to subscribers as `/signal/NAME`.
+    fn drive_signals(&mut self) {
+        if !self.signals.due() {
+            return;
+        }
+        let planner = self.session.scheduler.planner();
+        if planner.signal_outs().is_empty() && !self.signals.drives_any() {
+            return;
+        }
+        let cycles = planner.cycles_at_frame(self.session.handle.frames());
+        let (sets, notices) = self
+            .signals
+            .read(cycles, planner.seed(), planner.signal_outs());
+        for (model, dim, value) in sets {
+            // A model still loading takes its latent once it plays.
+            let _ = self.models.set_latent(&model, dim, value);
+        }
+        for n in notices {
+            self.notify(n);
         }
     }
 
@@ -474,6 +534,26 @@ impl Controller {
             }
             Command::Model { op, reply } => self.model_op(op, reply),
             Command::Tell(notice) => self.notify(notice),
+            Command::Corpus {
+                name,
+                x,
+                y,
+                play,
+                reply,
+            } => match super::corpus_cursor::move_cursor(&mut self.session, &name, x, y, play) {
+                Ok((args, played)) => {
+                    if let Some(n) = played {
+                        self.notify(n);
+                    }
+                    send_answer(reply, Answer::List(args));
+                }
+                Err(e) => {
+                    if reply.is_none() {
+                        self.notify(Notice::Error(e.to_string()));
+                    }
+                    answer(reply, Err(e));
+                }
+            },
             Command::Link { request, reply } => {
                 let r = self.link.handle(request, &mut self.session);
                 if let Ok(text) = &r {
@@ -571,6 +651,7 @@ impl Controller {
             frames,
             link: self.link.report(),
             model_timings: self.models.timings(),
+            nan_values: crate::pattern::signal::non_finite_count(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod answer;
 pub mod audio_clock;
 pub mod command;
 pub mod controller;
+pub mod corpus_cursor;
 pub mod link;
 pub mod live_input;
 pub mod midi;
@@ -14,6 +15,7 @@ pub mod model_op_error;
 pub mod models;
 pub mod priority;
 pub mod quote;
+pub mod signal_drivers;
 
 pub use crate::script::ScriptWatcher;
 pub use answer::{Answer, AnswerArg, ControlError, Reply};

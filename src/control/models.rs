@@ -409,6 +409,9 @@ impl Models {
             ModelOp::Input { .. } => Err(ModelOpError::OtherDoor(
                 "inputs go through Models::set_input",
             )),
+            ModelOp::LatentSignals { .. } => Err(ModelOpError::OtherDoor(
+                "the control thread drives latents from signals",
+            )),
             ModelOp::Latent { name, values } => {
                 // The same rule as OSC and MIDI learn, whoever sent it.
                 for v in &values {
@@ -661,6 +664,7 @@ fn op_name(op: &ModelOp) -> &str {
     match op {
         ModelOp::Load { name, .. }
         | ModelOp::Latent { name, .. }
+        | ModelOp::LatentSignals { name, .. }
         | ModelOp::Shape { name, .. }
         | ModelOp::Set { name, .. }
         | ModelOp::Gain { name, .. }

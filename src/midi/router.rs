@@ -27,6 +27,7 @@ use crossbeam_channel::Sender;
 
 use super::counters::MidiCounters;
 use super::mapping_file::{MappingFile, MappingFileError};
+use crate::control::corpus_cursor::CursorPlay;
 use crate::control::midi::learn::{LearnRequest, Mapping, MidiControl, Target};
 use crate::control::midi::message::{MidiMessage, Parser};
 use crate::control::midi::{LearnedBindings, MidiCommand, MidiDeskError};
@@ -276,6 +277,22 @@ impl Router {
                 dim: *dim,
                 value,
             },
+            // The segment under the cursor plays when it changes, as
+            // sweeping a map in CataRT does.
+            Target::CorpusX { corpus } => Command::Corpus {
+                name: corpus.clone(),
+                x: Some(value),
+                y: None,
+                play: CursorPlay::WhenChanged,
+                reply: None,
+            },
+            Target::CorpusY { corpus } => Command::Corpus {
+                name: corpus.clone(),
+                x: None,
+                y: Some(value),
+                play: CursorPlay::WhenChanged,
+                reply: None,
+            },
         };
         self.send(cmd);
     }
@@ -361,5 +378,36 @@ mod tests {
             })
             .collect();
         assert_eq!(gains, [0.0]);
+    }
+
+    #[test]
+    fn two_learned_controls_drive_a_corpus_cursor() {
+        let (mut r, rx, b) = router();
+        b.lock().pending = Some(LearnRequest::parse("corpus:field:x").unwrap());
+        r.on_port_message(Nanos(1), &[0xB0, 20, 0]);
+        b.lock().pending = Some(LearnRequest::parse("corpus:field:y 1 0").unwrap());
+        r.on_port_message(Nanos(2), &[0xB0, 21, 0]);
+        let _: Vec<Command> = rx.try_iter().collect();
+        assert_eq!(b.lock().file.mappings.len(), 2);
+        // An XY pad's two controls: x to the right end, y to the middle
+        // (its range is reversed: up the pad is up the map).
+        r.on_port_message(Nanos(3), &[0xB0, 20, 127]);
+        r.on_port_message(Nanos(4), &[0xB0, 21, 127]);
+        let moves: Vec<(String, Option<f64>, Option<f64>, CursorPlay)> = rx
+            .try_iter()
+            .filter_map(|c| match c {
+                Command::Corpus {
+                    name, x, y, play, ..
+                } => Some((name, x, y, play)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                ("field".into(), Some(1.0), None, CursorPlay::WhenChanged),
+                ("field".into(), None, Some(0.0), CursorPlay::WhenChanged),
+            ]
+        );
     }
 }

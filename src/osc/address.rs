@@ -47,7 +47,7 @@ use crate::time::{Metre, NoteValue, Tempo, TempoOctave};
 pub const KNOWN: &str = "/tempo /metre /octave /play /set /loop/NAME/mute /loop/NAME/unmute \
 /loop/NAME/solo /unsolo /hush /eval /load /status /clock /subscribe /unsubscribe \
 /model/load /model/NAME/latent /model/NAME/shape /model/NAME/set /model/NAME/gain /model/NAME/unload /midi/learn \
-/link /link/quantum /link/start_stop /link/play /capture /input/gain /input/monitor";
+/link /link/quantum /link/start_stop /link/play /capture /input/gain /input/monitor /corpus/NAME/xy";
 
 /// How long the handler waits for room in the control thread's queue.
 const SEND_TIMEOUT: Duration = Duration::from_secs(1);
@@ -310,6 +310,7 @@ fn route(msg: &OscMessage, when: When, cx: &Context) -> Result<Outcome, Refusal>
             pending(cx, |reply| Command::Input { op, reply })
         }
         _ if addr.starts_with("/model/") => model_address(addr, &a, cx),
+        _ if addr.starts_with("/corpus/") => corpus_address(addr, &a, cx),
         _ => match loop_switch(addr) {
             Some((name, action)) => {
                 a.count(0, 0, "")?;
@@ -451,6 +452,47 @@ fn model_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal>
     pending(cx, |reply| Command::Model { op, reply })
 }
 
+/// `/corpus/NAME/xy f x, f y [i play]`: moves corpus NAME's cursor (both
+/// 0..1; `map` names the corpus loaded last), selecting the nearest segment
+/// for `NAME:xy` steps and, unless `play` is 0, playing it now. Answered
+/// `/done /corpus/NAME/xy i segment, f x, f y, s recording`.
+fn corpus_address(addr: &str, a: &Args, cx: &Context) -> Result<Outcome, Refusal> {
+    let rest = addr.strip_prefix("/corpus/").unwrap_or_default();
+    let Some(name) = rest
+        .strip_suffix("/xy")
+        .filter(|n| !n.is_empty() && !n.contains('/'))
+    else {
+        return Err(Refusal::Bad(format!(
+            "unknown address {} (loam knows {KNOWN})",
+            short(addr)
+        )));
+    };
+    a.count(2, 3, "x y [play]")?;
+    let mut point = [0.0; 2];
+    for (i, what) in ["x", "y"].into_iter().enumerate() {
+        let v = a.number(i, what)?;
+        if !(0.0..=1.0).contains(&v) {
+            return Err(Refusal::Bad(format!(
+                "{addr}: {what} {v} is off the map (give 0 to 1)"
+            )));
+        }
+        point[i] = v;
+    }
+    let play = if a.len() < 3 || a.int(2, "play")? != 0 {
+        crate::control::corpus_cursor::CursorPlay::Always
+    } else {
+        crate::control::corpus_cursor::CursorPlay::Never
+    };
+    let name = name.to_string();
+    pending(cx, |reply| Command::Corpus {
+        name,
+        x: Some(point[0]),
+        y: Some(point[1]),
+        play,
+        reply,
+    })
+}
+
 /// `/loop/NAME/mute|unmute|solo` → (NAME, action).
 fn loop_switch(addr: &str) -> Option<(&str, &str)> {
     let rest = addr.strip_prefix("/loop/")?;
@@ -567,11 +609,13 @@ fn status(cx: &Context) -> OscMessage {
 /// `/status tempo metre octave bar beat loops models late_events xruns
 /// dropped_packets late_bundles bad_packets voices late_bars muted_sources
 /// muted link link_peers link_tempo link_phase link_quantum model_rtf
-/// model_latency models_too_slow` (Link: 1 in a session, else 0 and zeros;
-/// `model_rtf` is `name=rtf` per loaded model, its real-time factor as
-/// measured when it loaded, `model_latency` is `name=frames`, the latency it
-/// adds in engine frames, both space-separated in the order of `models`;
-/// `models_too_slow` counts the models that measured slower than real time)
+/// model_latency models_too_slow nan_values` (Link: 1 in a session, else 0
+/// and zeros; `model_rtf` is `name=rtf` per loaded model, its real-time
+/// factor as measured when it loaded, `model_latency` is `name=frames`, the
+/// latency it adds in engine frames, both space-separated in the order of
+/// `models`; `models_too_slow` counts the models that measured slower than
+/// real time; `nan_values`: signal values that were NaN or infinite,
+/// withheld and counted)
 pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
     let r = board.read();
     OscMessage {
@@ -613,6 +657,7 @@ pub fn status_message(board: &StatusBoard, c: &OscCounters) -> OscMessage {
                     .join(" "),
             ),
             int(r.model_timings.iter().filter(|t| !t.real_time).count() as u64),
+            int(r.nan_values),
         ],
     }
 }

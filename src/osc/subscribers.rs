@@ -116,6 +116,26 @@ pub fn packet(notice: &Notice) -> OscPacket {
             &format!("/model/{name}/latent"),
             values.iter().map(|v| OscType::Float(*v)).collect(),
         ),
+        Notice::Signal { name, value } => {
+            msg(&format!("/signal/{name}"), vec![OscType::Float(*value)])
+        }
+        Notice::CorpusPlayed {
+            corpus,
+            segment,
+            x,
+            y,
+            recording,
+            offset_seconds,
+        } => msg(
+            &format!("/corpus/{corpus}/played"),
+            vec![
+                OscType::Int(*segment as i32),
+                OscType::Float(*x as f32),
+                OscType::Float(*y as f32),
+                OscType::String(recording.clone()),
+                OscType::Float(*offset_seconds as f32),
+            ],
+        ),
     }
 }
 

@@ -123,13 +123,24 @@ impl Credits {
     fn source_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         for s in &self.sounded {
-            let place = if s.path.is_empty() {
+            // A corpus segment names its recording and where in it.
+            let recording = s.place_in_recording();
+            let place = if !recording.is_empty() {
+                format!(" ({} {recording}, corpus {})", s.kind, s.path)
+            } else if s.path.is_empty() {
                 String::new()
             } else {
                 format!(" ({} {})", s.kind, s.path)
             };
             if s.datasets.is_empty() {
-                lines.push(format!("{} {}: {}", s.kind, s.path, s.note));
+                if recording.is_empty() {
+                    lines.push(format!("{} {}: {}", s.kind, s.path, s.note));
+                } else {
+                    lines.push(format!(
+                        "{} {recording} (corpus {}): {}",
+                        s.kind, s.path, s.note
+                    ));
+                }
                 continue;
             }
             for d in &s.datasets {
@@ -314,6 +325,7 @@ mod tests {
                         contact: "ana@example.org".into(),
                     }],
                     note: String::new(),
+                    ..SourceProvenance::default()
                 },
                 SourceProvenance {
                     kind: "sample folder".into(),

@@ -819,6 +819,30 @@ fn register_models(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_fn(
         "model_latent",
         move |name: &str, values: rhai::Array| -> Res<()> {
+            // Signals among the values: the control thread reads them in
+            // musical time (`control/signal_drivers.rs`).
+            if values
+                .iter()
+                .any(|v| v.is::<crate::pattern::signal::Signal>())
+            {
+                let values = values
+                    .iter()
+                    .map(
+                        |v| match v.clone().try_cast::<crate::pattern::signal::Signal>() {
+                            Some(sig) => Ok(crate::schedule::LatentValue::Signal(sig)),
+                            None => number(v).map(crate::schedule::LatentValue::Number),
+                        },
+                    )
+                    .collect::<Res<Vec<_>>>()?;
+                push(
+                    &s,
+                    ModelOp::LatentSignals {
+                        name: name.into(),
+                        values,
+                    },
+                );
+                return Ok(());
+            }
             let values = values.iter().map(number).collect::<Res<Vec<f64>>>()?;
             push(
                 &s,

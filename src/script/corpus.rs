@@ -10,7 +10,8 @@
 //! | `c.name()` / `c.len()` | the sound name; the number of segments |
 //!
 //! So `live_loop("a", c.at(0.2, 0.8) + " ~ " + c.at(0.7, 0.1))` plays two
-//! points of the map. The map and its segments are read once per folder and
+//! points of the map, as does `live_loop("a", "map:0.2:0.8 ~ map:0.7:0.1")`
+//! (patterns name map points and the cursor directly: `corpus::live`). The map and its segments are read once per folder and
 //! map file (a reload that does not change `map.json` reads nothing again).
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use rhai::{Array, Dynamic, Engine};
 
 use super::api::{fail, number, read_path, Res, Shared};
+use crate::corpus::live::LiveCorpus;
 use crate::corpus::map::CorpusMap;
 use crate::corpus::sounds::{corpus_name, corpus_sounds};
 use crate::schedule::Change;
@@ -113,9 +115,13 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
                 path.display()
             ));
         }
+        let name = corpus_name(&path);
         s.collected().changes.push(Change::Samples(folder));
+        s.collected()
+            .changes
+            .push(Change::Corpus(LiveCorpus::new(&name, map.clone())));
         Ok(CorpusRef {
-            name: corpus_name(&path),
+            name,
             walk: Arc::new(Mutex::new((0.5, 0.5, map.seed))),
             map,
         })

@@ -19,6 +19,7 @@
 //! | `.within(start, end, f)` | notes in `[start, end)` of each cycle transformed |
 //! | `.whenmod(a, b, f)` | cycles with `c mod a >= b` transformed |
 //! | `.ply(n)` `.palindrome()` `.iter(n)` `.linger(x)` `.euclid(k, n, r)` `.euclid_inv(k, n, r)` `.echo(n, time, feedback)` `.hurry(x)` `.brak()` | see [`crate::pattern::Transform`] |
+//! | `.chop(n)` `.striate(n)` | granular slices of each sample: each note cut into `n` parts playing the sample's `n` parts in turn; each cycle played `n` times, the `i`-th time with every sample's `i`-th part (1 ≤ n ≤ `MAX_SLICES`) |
 //!
 //! A time (`off`, `echo`) is a fraction of a cycle (`0.25`, `"1/8"`) or a
 //! number of pulses of the metre (`"1p"`): see [`crate::pattern::transform::TimeArg`].
@@ -132,6 +133,18 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
         ("brak", 0, |_| Ok(Transform::Brak)),
     ];
     for (name, arity, make) in plain {
+        register_maker(engine, shared, name, arity, make);
+    }
+    // Granular slices of samples (`pattern/transform/slice.rs`).
+    let slicing: [(&str, usize, Make); 2] = [
+        ("chop", 1, |a| {
+            checked(Transform::Chop(whole(&a[0], values::SLICES)?))
+        }),
+        ("striate", 1, |a| {
+            checked(Transform::Striate(whole(&a[0], values::SLICES)?))
+        }),
+    ];
+    for (name, arity, make) in slicing {
         register_maker(engine, shared, name, arity, make);
     }
     // (name, arguments before the function, maker)

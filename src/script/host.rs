@@ -565,6 +565,7 @@ impl BarHook for Script {
 
     fn on_bar(&mut self, bar: i64) -> Vec<Change> {
         let mut changes = Vec::new();
+        self.shared.trained.set_bar(bar);
         self.start_clock(self.bar_time_limit);
         if self.has_bar_fn {
             self.shared.begin();

@@ -20,6 +20,7 @@ use super::functions::Chain;
 use crate::pattern::signal::{Shape, Signal, MAX_ENVELOPE_POINTS, MAX_SEGMENTS};
 use crate::pattern::transform::{Control, Values};
 use crate::pattern::{values, Pattern, Transform};
+use crate::schedule::Change;
 
 /// A parameter pattern from a script's string or number.
 fn parameter(control: Control, v: &Dynamic) -> Res<Transform> {
@@ -43,6 +44,27 @@ fn parameter(control: Control, v: &Dynamic) -> Res<Transform> {
 /// `.velocity` (their number forms are loop settings, registered with the
 /// loop) and both forms of `.n`, on loops and on functions' chains.
 pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
+    // `/signal/NAME f` to OSC subscribers, read at control rate.
+    let s = shared.clone();
+    engine.register_fn("signal_out", move |name: &str, v: Signal| -> Res<()> {
+        if name.is_empty() || name.contains(['/', ' ', '#', '*', '?', ',', '[', ']', '{', '}']) {
+            return fail(format!(
+                "signal_out: '{name}' cannot be part of an OSC address (letters, digits, '_', '-', '.')"
+            ));
+        }
+        s.collected().changes.push(Change::SignalOut {
+            name: name.into(),
+            signal: Some(v),
+        });
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("signal_stop", move |name: &str| {
+        s.collected().changes.push(Change::SignalOut {
+            name: name.into(),
+            signal: None,
+        });
+    });
     let controls = [
         ("gain", Control::Gain),
         ("pan", Control::Pan),

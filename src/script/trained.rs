@@ -56,6 +56,9 @@ pub struct TrainedShared {
     latents: Mutex<BTreeMap<String, Vec<f32>>>,
     /// The metre of the bar being prepared.
     metre: Mutex<Option<Metre>>,
+    /// The bar being prepared (0 before the first): where signals given
+    /// to `vae.decode` are read.
+    bar: std::sync::atomic::AtomicI64,
     /// Models trained in the background tell the performer when they are ready.
     news: News,
     /// What the script code running now did, applied only if it succeeds.
@@ -74,6 +77,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl TrainedShared {
+    /// The bar being prepared from now on.
+    pub fn set_bar(&self, bar: i64) {
+        self.bar.store(bar, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The metre bars are generated in from now on.
     pub fn set_metre(&self, metre: &Metre) {
         *lock(&self.metre) = Some(metre.clone());
@@ -801,8 +809,23 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
             engine.register_fn("vae_train", move |d: &str, dims: i64| train(d, dims));
         }
     }
-    fn latent(z: &rhai::Array) -> Res<Vec<f32>> {
-        z.iter().map(|v| number(v).map(|x| x as f32)).collect()
+    /// A latent whose signals (`[perlin.slow(16), 0.3]`) are read at the
+    /// start of the bar being prepared, so a loop function decoding it
+    /// moves through the space one bar at a time.
+    fn latent_at(s: &Shared, z: &rhai::Array) -> Res<Vec<f32>> {
+        let bar = s.trained.bar.load(std::sync::atomic::Ordering::Relaxed);
+        z.iter()
+            .map(
+                |v| match v.clone().try_cast::<crate::pattern::signal::Signal>() {
+                    Some(sig) => sig
+                        .finite_at(crate::time::Rational::from_integer(i128::from(bar)), 0)
+                        .map(|x| x as f32)
+                        // NaN never reaches the model: counted, and the middle used.
+                        .map_or(Ok(0.0), Ok),
+                    None => number(v).map(|x| x as f32),
+                },
+            )
+            .collect()
     }
     /// A pattern (noted for credits), or a rest while the model trains.
     fn made(s: &Shared, v: &VaeRef, p: Option<String>) -> String {
@@ -818,7 +841,7 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_fn(
         "decode",
         move |v: &mut VaeRef, z: rhai::Array| -> Res<String> {
-            let z = latent(&z)?;
+            let z = latent_at(&s, &z)?;
             let p = v.with("decode", |m| {
                 m.decode(&z, &DecodeOptions::default()).to_mini_notation()
             })?;
@@ -829,7 +852,7 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
     engine.register_fn(
         "decode",
         move |v: &mut VaeRef, z: rhai::Array, threshold: f64| -> Res<String> {
-            let z = latent(&z)?;
+            let z = latent_at(&s, &z)?;
             let o = DecodeOptions {
                 threshold: threshold as f32,
                 ..DecodeOptions::default()
@@ -850,7 +873,7 @@ fn register_vae(engine: &mut Engine, shared: &Arc<Shared>) {
               noise: f64,
               seed: i64|
               -> Res<String> {
-            let z = latent(&z)?;
+            let z = latent_at(&s, &z)?;
             if !(noise.is_finite() && noise >= 0.0) {
                 return fail(format!("decode: noise {noise} must be 0 or more"));
             }

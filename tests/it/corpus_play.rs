@@ -13,7 +13,7 @@ use loam::output::offline::render_samples;
 
 use crate::support::{render, temp_dir};
 
-fn write(path: &Path, samples: &[f32]) {
+pub fn write(path: &Path, samples: &[f32]) {
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: 48_000,
@@ -28,7 +28,7 @@ fn write(path: &Path, samples: &[f32]) {
 }
 
 /// A mapped corpus of eight sines and eight noise bursts in `dir/name`.
-fn mapped_corpus(dir: &Path, name: &str) -> std::path::PathBuf {
+pub fn mapped_corpus(dir: &Path, name: &str) -> std::path::PathBuf {
     let input = temp_dir("play-in");
     let mut seed = 11u32;
     for k in 0..8 {

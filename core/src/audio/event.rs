@@ -23,6 +23,10 @@ pub struct SoundEvent {
     pub rate: f32,
     /// Frames to play before a short fade-out; `None` plays the whole sample.
     pub length: Option<u64>,
+    /// The part of the sample that plays, as fractions of its length:
+    /// from `slice.0` to `slice.1` (`chop`, `striate`; 0 … 1 whole). A
+    /// negative rate plays it backwards from `slice.1`.
+    pub slice: (f32, f32),
     /// Asked to play now (an OSC `/play` without a time, or a bundle whose
     /// time has passed): `frame` is the block the control side saw coming
     /// next, and reaching the engine a block after it is not lateness, so
@@ -47,6 +51,7 @@ impl SoundEvent {
             pan: 0.0,
             rate: 1.0,
             length: None,
+            slice: (0.0, 1.0),
             immediate: false,
             pattern_credits: PatternCredits::default(),
             tone: None,

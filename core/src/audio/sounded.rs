@@ -18,9 +18,17 @@ use crate::data::credit::{Credit, MAX_CREDITED_SOURCES};
 const WORDS: usize = MAX_CREDITED_SOURCES / 64 + 1;
 
 /// The bits, preallocated inside the engine's shared status.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SoundedSources {
     words: [AtomicU64; WORDS],
+}
+
+impl Default for SoundedSources {
+    fn default() -> SoundedSources {
+        SoundedSources {
+            words: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
 }
 
 impl SoundedSources {

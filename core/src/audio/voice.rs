@@ -21,6 +21,10 @@ pub struct Voice {
     sample: Option<Arc<Sample>>,
     pos: f64,
     rate: f64,
+    /// The first frame of the slice that plays.
+    first: f64,
+    /// The frame after the slice's last (at most the sample's length).
+    end: usize,
     gain_l: f32,
     gain_r: f32,
     /// Frames left before the fade-out starts (`u64::MAX`: play to the end).
@@ -70,6 +74,7 @@ impl Voice {
             rate,
             length,
             tone,
+            slice,
             ..
         } = event;
         let pan = if pan.is_finite() {
@@ -94,8 +99,23 @@ impl Voice {
         let playable = rate.is_finite() && rate != 0.0;
         let frames = (sample.data.len() / sample.channels.max(1)) as f64;
         let previous = self.sample.replace(sample);
+        // The slice (`chop`, `striate`), whole frames inside the sample.
+        let part = |x: f32| {
+            let x = if x.is_finite() {
+                x.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (f64::from(x) * frames).round()
+        };
+        let (first, end) = (
+            part(slice.0),
+            part(slice.1).max(part(slice.0) + 1.0).min(frames),
+        );
+        self.first = first;
+        self.end = end as usize;
         // A negative rate plays the sound reversed, from its last frame.
-        self.pos = if rate < 0.0 { frames - 1.0 } else { 0.0 };
+        self.pos = if rate < 0.0 { end - 1.0 } else { first };
         self.rate = rate.clamp(-MAX_RATE, MAX_RATE);
         self.gain_l = gain_l;
         self.gain_r = gain_r;
@@ -173,7 +193,8 @@ impl Voice {
         };
         let data = &sample.data[..];
         let channels = sample.channels.max(1);
-        let frames = data.len() / channels;
+        let frames = (data.len() / channels).min(self.end);
+        let first = self.first;
         for frame in out.chunks_exact_mut(2) {
             let mut amp = 1.0f32;
             if self.until_fade == 0 {
@@ -186,7 +207,7 @@ impl Voice {
             } else if self.until_fade != u64::MAX {
                 self.until_fade -= 1;
             }
-            if self.pos < 0.0 {
+            if self.pos < first {
                 self.finished = true;
                 return;
             }
@@ -216,10 +237,50 @@ impl Voice {
             frame[0] += l;
             frame[1] += r;
             self.pos += self.rate;
-            if self.pos < 0.0 || self.pos as usize >= frames {
+            if self.pos < first || self.pos as usize >= frames {
                 self.finished = true;
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The left channel a voice renders of a ten-frame ramp (0, 1, … 9),
+    /// playing `slice` at `rate`, centred at gain 1.
+    fn play(slice: (f32, f32), rate: f32) -> Vec<f32> {
+        let sample = Arc::new(Sample {
+            name: "ramp".into(),
+            channels: 1,
+            data: (0..10).map(|i| i as f32).collect(),
+            source: "test".into(),
+            credit: crate::data::credit::Credit::NONE,
+        });
+        let mut e = SoundEvent::new(0, sample);
+        e.slice = slice;
+        e.rate = rate;
+        let mut v = Voice::default();
+        v.start(e, 0, 1);
+        let mut out = vec![0.0f32; 2 * 16];
+        v.render(&mut out);
+        let centre = std::f32::consts::FRAC_PI_4.cos();
+        out.chunks(2)
+            .map(|f| (f[0] / centre).round())
+            .take_while(|x| *x != 0.0)
+            .collect()
+    }
+
+    #[test]
+    fn a_slice_plays_only_its_part_of_the_sample_either_way() {
+        // The second half (chop(2)'s second part): frames 5 … 9.
+        assert_eq!(play((0.5, 1.0), 1.0), [5.0, 6.0, 7.0, 8.0, 9.0]);
+        // The middle fifth, and the same part reversed.
+        assert_eq!(play((0.4, 0.6), 1.0), [4.0, 5.0]);
+        assert_eq!(play((0.4, 0.6), -1.0), [5.0, 4.0]);
+        // A slice past the end or empty still plays one frame, never past the sample.
+        assert_eq!(play((0.9, 0.9), 1.0), [9.0]);
     }
 }

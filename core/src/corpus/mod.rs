@@ -17,6 +17,7 @@ pub mod decode;
 pub mod duration;
 pub mod envelope;
 pub mod features;
+pub mod live;
 pub mod map;
 pub mod map_picture;
 pub mod normalise;

@@ -9,6 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::map::CorpusMap;
+use super::{SegmentRecord, SegmentsFile, SEGMENTS_JSON};
+use crate::data::credit::{credit_for, Credit, CreditedSource};
 use crate::sound::{load_wav, SampleFolder};
 
 /// The most segments a corpus brings into a performance (each a variant of
@@ -53,6 +55,9 @@ pub fn corpus_sounds(
     name: &str,
     sample_rate: u32,
 ) -> Result<SampleFolder, String> {
+    let provenance = segment_provenance(dir);
+    // Absolute, so the credits name the corpus wherever loam ran.
+    let corpus_dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut loaded: Vec<Option<Arc<crate::sound::Sample>>> = Vec::new();
     let mut refused = Vec::new();
     let mut frames = 0u64;
@@ -72,6 +77,8 @@ pub fn corpus_sounds(
                     ));
                 }
                 sample.name = format!("{name}:{}", loaded.len());
+                sample.credit =
+                    segment_credit(&corpus_dir, &p.file, &p.source, provenance.as_ref());
                 loaded.push(Some(Arc::new(sample)));
             }
             Err(e) => {
@@ -106,5 +113,38 @@ pub fn corpus_sounds(
         sounds,
         refused,
         stamp: Default::default(),
+    })
+}
+
+/// `segments.json` of the corpus in `dir`, by segment file; `None` when it
+/// cannot be read (segments are then credited to their recording without
+/// an offset).
+fn segment_provenance(dir: &Path) -> Option<BTreeMap<String, SegmentRecord>> {
+    let bytes = std::fs::read(dir.join(SEGMENTS_JSON)).ok()?;
+    let file: SegmentsFile = serde_json::from_slice(&bytes).ok()?;
+    Some(
+        file.segments
+            .into_iter()
+            .map(|r| (r.file.clone(), r))
+            .collect(),
+    )
+}
+
+/// The credit of one segment: its recording and where in it
+/// (`segments.json`), numbered once per process.
+fn segment_credit(
+    corpus: &Path,
+    file: &str,
+    source: &str,
+    records: Option<&BTreeMap<String, SegmentRecord>>,
+) -> Credit {
+    let record = records.and_then(|r| r.get(file));
+    credit_for(CreditedSource::CorpusSegment {
+        corpus: corpus.to_path_buf(),
+        segment: file.to_string(),
+        recording: record.map_or_else(|| source.to_string(), |r| r.source.clone()),
+        offset_frames: record.map_or(0, |r| r.source_offset_frames),
+        length_frames: record.map_or(0, |r| r.source_length_frames),
+        recording_rate: record.map_or(0, |r| r.source_sample_rate),
     })
 }

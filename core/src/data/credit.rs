@@ -18,12 +18,15 @@ use std::sync::{Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
-/// The most sources one process numbers for credits (sample folders and
-/// models together). Sources past it still play; each sounds as the one
-/// [`Credit::OVERFLOW`] bit and the credits say that more sources sounded
-/// than loam could name. 1024 because a performance loads tens, and the
-/// audio side's bitset is then 17 words of 64 bits.
-pub const MAX_CREDITED_SOURCES: usize = 1024;
+/// The most sources one process numbers for credits (sample folders,
+/// models and corpus segments together). Sources past it still play; each
+/// sounds as the one [`Credit::OVERFLOW`] bit and the credits say that more
+/// sources sounded than loam could name. 16,384 because every segment of a
+/// corpus is its own source (so a played segment is credited to its
+/// recording and offset) and a performance brings in at most 10,000 of them
+/// (`corpus::sounds::MAX_LIVE_SEGMENTS`) beside tens of folders and models;
+/// the audio side's bitset is then 257 words of 64 bits (2 KiB).
+pub const MAX_CREDITED_SOURCES: usize = 16_384;
 
 /// The most script versions one process notes for credits (each saved
 /// version that played, imports and evaluated code included); a long set
@@ -88,6 +91,22 @@ pub enum CreditedSource {
         /// When the take started, UTC, as `2026-11-30T09:41:12Z`.
         taken: String,
     },
+    /// One segment of a prepared corpus, credited to the recording it was
+    /// cut from (`segments.json`).
+    CorpusSegment {
+        /// The corpus folder (resolved, absolute).
+        corpus: PathBuf,
+        /// The segment's file, relative to the corpus folder.
+        segment: String,
+        /// The recording it was cut from, relative to the folder prepared.
+        recording: String,
+        /// Where it starts in the recording, in the recording's frames.
+        offset_frames: u64,
+        /// Its length in the recording's frames.
+        length_frames: u64,
+        /// The recording's sample rate, in Hz.
+        recording_rate: u32,
+    },
 }
 
 /// The most sources one loop's pattern can be credited to (the models
@@ -135,30 +154,40 @@ impl PatternCredits {
     }
 }
 
-fn sources() -> &'static Mutex<Vec<CreditedSource>> {
-    static SOURCES: OnceLock<Mutex<Vec<CreditedSource>>> = OnceLock::new();
-    SOURCES.get_or_init(|| Mutex::new(Vec::new()))
+/// The sources numbered so far, in number order, and each one's number
+/// (a corpus brings thousands at once, so finding one is not a scan).
+#[derive(Default)]
+struct Numbered {
+    list: Vec<CreditedSource>,
+    index: std::collections::HashMap<CreditedSource, u16>,
+}
+
+fn sources() -> &'static Mutex<Numbered> {
+    static SOURCES: OnceLock<Mutex<Numbered>> = OnceLock::new();
+    SOURCES.get_or_init(|| Mutex::new(Numbered::default()))
 }
 
 /// The credit of `source`, numbering it the first time it is seen.
 /// Control side (takes a lock).
 pub fn credit_for(source: CreditedSource) -> Credit {
     let mut known = sources().lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(i) = known.iter().position(|s| *s == source) {
-        return Credit(i as u16);
+    if let Some(&i) = known.index.get(&source) {
+        return Credit(i);
     }
-    if known.len() >= MAX_CREDITED_SOURCES {
+    if known.list.len() >= MAX_CREDITED_SOURCES {
         return Credit::OVERFLOW;
     }
-    known.push(source);
-    Credit((known.len() - 1) as u16)
+    let i = known.list.len() as u16;
+    known.list.push(source.clone());
+    known.index.insert(source, i);
+    Credit(i)
 }
 
 /// The source numbered `credit`; `None` for [`Credit::NONE`],
 /// [`Credit::OVERFLOW`] and numbers never given.
 pub fn source_of(credit: Credit) -> Option<CreditedSource> {
     let known = sources().lock().unwrap_or_else(|p| p.into_inner());
-    known.get(credit.bit()?).cloned()
+    known.list.get(credit.bit()?).cloned()
 }
 
 /// A script version that played: its file (or where evaluated code came

@@ -58,10 +58,46 @@ pub struct SourceProvenance {
     /// The datasets it draws on, in the order its file lists them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub datasets: Vec<DatasetCredit>,
+    /// For a corpus segment: the recording it was cut from (relative to
+    /// the folder that was prepared) and the segment's file.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub recording: String,
+    /// For a corpus segment: its file in the corpus folder.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub segment: String,
+    /// For a corpus segment: where it starts in the recording, in the
+    /// recording's frames (at `recording_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_frames: Option<u64>,
+    /// For a corpus segment: its length in the recording's frames.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length_frames: Option<u64>,
+    /// For a corpus segment: the recording's sample rate, in Hz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_rate: Option<u32>,
     /// Said when there is nothing to credit but the source itself:
     /// `"no provenance"`, or why its datasheet could not be read.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+}
+
+impl SourceProvenance {
+    /// For a corpus segment: where it lies in its recording, in words
+    /// (`rain.wav at 1.250 s for 0.500 s`); empty for other sources.
+    pub fn place_in_recording(&self) -> String {
+        if self.recording.is_empty() {
+            return String::new();
+        }
+        match (self.offset_frames, self.length_frames, self.recording_rate) {
+            (Some(at), Some(length), Some(rate)) if rate > 0 => format!(
+                "{} at {:.3} s for {:.3} s",
+                self.recording,
+                at as f64 / f64::from(rate),
+                length as f64 / f64::from(rate)
+            ),
+            _ => self.recording.clone(),
+        }
+    }
 }
 
 /// What "no provenance" is written as, in credits and programme notes.
@@ -88,6 +124,28 @@ impl SourceProvenance {
                 }],
                 ..SourceProvenance::default()
             },
+            CreditedSource::CorpusSegment {
+                corpus,
+                segment,
+                recording,
+                offset_frames,
+                length_frames,
+                recording_rate,
+            } => {
+                // The corpus's datasheet (prepare copies the source's)
+                // credits the segment as it would the folder.
+                let folder = SourceProvenance::of(&CreditedSource::SampleFolder(corpus.clone()));
+                SourceProvenance {
+                    kind: "corpus segment".into(),
+                    recording: recording.clone(),
+                    segment: segment.clone(),
+                    // Unknown (0 Hz) when `segments.json` could not be read.
+                    offset_frames: (*recording_rate > 0).then_some(*offset_frames),
+                    length_frames: (*recording_rate > 0).then_some(*length_frames),
+                    recording_rate: (*recording_rate > 0).then_some(*recording_rate),
+                    ..folder
+                }
+            }
             CreditedSource::SampleFolder(dir) => from_datasheet("sample folder", dir, dir),
             CreditedSource::TrainedInScript(data) => {
                 // A file's datasheet is its folder's (or one above it).
@@ -214,6 +272,37 @@ fn read_toml<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_corpus_segment_is_credited_to_its_recording_and_its_corpus_datasheet() {
+        let root = temp("segment");
+        std::fs::write(
+            root.join("datasheet.toml"),
+            "[dataset]\nid = \"f-1\"\ntitle = \"Rain\"\nlicence = \"CC0-1.0\"\n\
+             attribution = \"Rain by Ana\"\ncontact = \"ana@example.org\"\n",
+        )
+        .unwrap();
+        let p = SourceProvenance::of(&CreditedSource::CorpusSegment {
+            corpus: root.clone(),
+            segment: "segments/rain.wav.0002.wav".into(),
+            recording: "field/rain.wav".into(),
+            offset_frames: 66_150,
+            length_frames: 22_050,
+            recording_rate: 44_100,
+        });
+        assert_eq!(p.kind, "corpus segment");
+        assert_eq!(p.path, root.display().to_string());
+        assert_eq!(p.datasets[0].attribution, "Rain by Ana");
+        assert_eq!(p.recording, "field/rain.wav");
+        assert_eq!(
+            p.place_in_recording(),
+            "field/rain.wav at 1.500 s for 0.500 s"
+        );
+        // A folder's provenance has no place in a recording.
+        let folder = SourceProvenance::of(&CreditedSource::SampleFolder(root.clone()));
+        assert_eq!(folder.place_in_recording(), "");
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     fn temp(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(

@@ -71,6 +71,7 @@
 mod ast;
 mod chance;
 mod euclid;
+pub mod map_name;
 mod metre;
 mod parse;
 mod query;

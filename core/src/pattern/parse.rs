@@ -492,6 +492,31 @@ impl Parser<'_> {
         node
     }
 
+    /// Where a corpus map name starting at `start` ends (`NAME:X:Y` with
+    /// both in 0..1, or `NAME:xy`), when the word is one; an error when it
+    /// has two `:` but is not a map point.
+    fn map_name_end(&self, start: usize) -> Result<Option<usize>, PatternError> {
+        if self.peek() != Some(b':') {
+            return Ok(None);
+        }
+        let bytes = self.src.as_bytes();
+        let mut end = self.pos;
+        while end < bytes.len() && (is_word_byte(bytes[end]) || bytes[end] == b':') {
+            end += 1;
+        }
+        let text = &self.src[start..end];
+        if super::map_name::parse_map_name(text).is_some() {
+            return Ok(Some(end));
+        }
+        if text.matches(':').count() >= 2 {
+            return Err(error(
+                self.pos,
+                format!("'{text}': a map point is NAME:X:Y with X and Y from 0 to 1, e.g. 'map:0.2:0.8'"),
+            ));
+        }
+        Ok(None)
+    }
+
     fn word(&mut self) -> Result<Node, PatternError> {
         let start = self.pos;
         // `#` inside a word, for sharps in note names (`f#3`); it cannot start one.
@@ -517,9 +542,14 @@ impl Parser<'_> {
                 self.pos += 1;
             }
         }
-        let name = self.src[start..self.pos].to_string();
+        let mut name = self.src[start..self.pos].to_string();
         let mut variant = 0;
-        if self.peek() == Some(b':') {
+        // A corpus map point (`map:0.2:0.8`) or cursor (`map:xy`) stays one
+        // name; the planner finds its segment.
+        if let Some(end) = self.map_name_end(start)? {
+            name = self.src[start..end].to_string();
+            self.pos = end;
+        } else if self.peek() == Some(b':') {
             self.pos += 1;
             let at = self.pos;
             if !self.peek().is_some_and(|b| b.is_ascii_digit()) {

@@ -84,6 +84,7 @@ mod apply;
 mod branch;
 mod params;
 mod reshape;
+mod slice;
 mod time_arg;
 
 pub use params::{Control, Values};
@@ -237,6 +238,13 @@ pub enum Transform {
     Hurry(Rational),
     /// Odd cycles squashed into half a cycle and moved a quarter later (Tidal's `brak`).
     Brak,
+    /// Each note cut into `n` equal parts in time, part `i` playing the
+    /// `i`-th `n`th of its sample (Tidal's `chop`).
+    Chop(i64),
+    /// Each cycle played `n` times as fast, `n` times over, the `i`-th time
+    /// with every sample's `i`-th `n`th, so the slices of all a cycle's
+    /// sounds interleave (Tidal's `striate`).
+    Striate(i64),
     /// A parameter pattern (Tidal's `#`, structure from the left): each
     /// note takes the value `values` holds at its nominal onset; a note
     /// that falls in a rest of `values` is dropped, as in Tidal.
@@ -273,6 +281,9 @@ pub struct Note {
     pub rate: Option<f64>,
     /// Legato from a parameter pattern; `None`: the loop's legato.
     pub legato: Option<f64>,
+    /// The part of the sample it plays, as exact fractions of its length
+    /// (`chop`, `striate`); 0 to 1 unless cut.
+    pub slice: (Rational, Rational),
 }
 
 /// A transform parameter a script should not pass.
@@ -397,6 +408,10 @@ impl Transform {
             // holds one cycle's worth (a moved cycle may straddle two).
             Transform::Iter(_) | Transform::Palindrome | Transform::Brak => n.saturating_mul(2),
             Transform::Set { .. } => n,
+            // Each note becomes `n` notes (chop), each cycle `n` cycles (striate).
+            Transform::Chop(k) | Transform::Striate(k) => {
+                n.saturating_mul(u128::try_from(*k).unwrap_or(0).max(1))
+            }
             // Slow spreads a cycle over several; the others move, drop or
             // rescale notes without adding any.
             Transform::Slow(_)
@@ -545,6 +560,7 @@ impl Transform {
                 check_chain(transforms)
             }
             Transform::Hurry(x) => rule(values::FAST, exact(x)),
+            Transform::Chop(n) | Transform::Striate(n) => rule(values::SLICES, *n as f64),
         }
     }
 }

@@ -361,6 +361,14 @@ pub const PARTS: Rule = Rule::span(
 )
 .whole();
 
+/// The most slices `chop` and `striate` cut a note's sample into: 256,
+/// grains of 4 ms from a one-second sample, past which a slice is shorter
+/// than the voice's fade and no longer sounds like its sample.
+pub const MAX_SLICES: f64 = 256.0;
+
+/// `chop` and `striate` count: slices of each note's sample.
+pub const SLICES: Rule = Rule::span("slices", 1.0, MAX_SLICES, "slices of each sample").whole();
+
 /// `linger` amount: the part of each cycle repeated (negative: from its end).
 pub const LINGER: Rule = Rule {
     least: f64::MIN_POSITIVE,

@@ -45,4 +45,16 @@ pub enum Change {
     /// The session's tuning for loops without their own (`tuning(…)`), from
     /// the next bar; `None` goes back to no global tuning.
     Tuning(Option<std::sync::Arc<crate::pitch::Tuning>>),
+    /// Send a signal's value to OSC subscribers as `/signal/NAME f` at
+    /// control rate (`None`: stop sending it).
+    SignalOut {
+        /// The name in the address.
+        name: String,
+        /// The signal; `None` stops it.
+        signal: Option<crate::pattern::signal::Signal>,
+    },
+    /// A mapped corpus whose segments (already added as a sound by
+    /// [`Change::Samples`]) patterns may name by map point
+    /// (`NAME:0.2:0.8`, `map:0.2:0.8`) or cursor (`NAME:xy`).
+    Corpus(crate::corpus::live::LiveCorpus),
 }

@@ -60,6 +60,21 @@ pub fn pitch_of(text: &str) -> Option<f64> {
     (p.is_finite() && (0.0..=HIGHEST_PITCH).contains(&p)).then_some(p)
 }
 
+/// How near a key a pitch from a frequency must be to be that key, in
+/// semitones: a millionth (0.0001 cent), far below any tuning's step and
+/// far above the error of one `log2`, so a 12-EDO note converted from its
+/// frequency sends exactly the plain note-on it always did.
+pub const KEY_SNAP: f64 = 1e-6;
+
+/// `pitch` itself, or the key it lies within [`KEY_SNAP`] of.
+pub fn snap_to_key(pitch: f64) -> f64 {
+    if (pitch - pitch.round()).abs() < KEY_SNAP {
+        pitch.round()
+    } else {
+        pitch
+    }
+}
+
 /// A frequency in Hz as a fractional MIDI note number (A4 = 440 Hz = 69,
 /// 12-EDO): how a tuned pitch reaches MIDI out. `None` outside 0 …
 /// [`HIGHEST_PITCH`] (about 8.18 Hz to 12.9 kHz) or for a frequency that

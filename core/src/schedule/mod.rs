@@ -21,7 +21,7 @@ pub use input_op::InputOp;
 pub use live_loop::LoopDef;
 pub use loop_voice::{LoopVoice, VoiceChoice};
 pub use midi_notes::{LoopMidi, PlannedNote};
-pub use model_op::ModelOp;
+pub use model_op::{LatentValue, ModelOp};
 pub use planner::{LoopOctaveError, Planner};
 pub use scheduler::{BarHook, Scheduler};
 

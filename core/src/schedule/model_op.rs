@@ -4,6 +4,16 @@
 use std::path::PathBuf;
 
 use crate::data::model_attribute::AttrValue;
+use crate::pattern::signal::Signal;
+
+/// One latent dimension's value: held, or read from a signal in musical time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LatentValue {
+    /// A number, in the model's latent units.
+    Number(f64),
+    /// A signal, in the model's latent units (shape it with `.range`).
+    Signal(Signal),
+}
 
 /// What a script or OSC asks of the models.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +34,16 @@ pub enum ModelOp {
         name: String,
         /// One value per dimension from 0, in the model's latent units.
         values: Vec<f64>,
+    },
+    /// Drive latent dimensions 0.. with signals (and numbers held), read
+    /// by the control thread at the musical time now, every
+    /// `SIGNAL_INTERVAL` (`model_latent("v", [sine.slow(8).range(-2, 2), 0.3])`).
+    /// A later [`ModelOp::Latent`] for the model stops them.
+    LatentSignals {
+        /// The model's name.
+        name: String,
+        /// One per dimension from 0.
+        values: Vec<LatentValue>,
     },
     /// Offset and scale a latent dimension.
     Shape {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::{Change, LoopDef};
 use crate::audio::SoundEvent;
+use crate::corpus::live::Corpora;
 use crate::pattern::{query_transformed, values, QueryContext};
 use crate::sound::SoundBank;
 use crate::time::{Metre, Rational, Tempo, TempoOctave, Timeline};
@@ -47,6 +48,10 @@ pub struct Planner {
     midi_notes: std::collections::VecDeque<super::PlannedNote>,
     /// The global tuning and what pitched notes need (see [`super::pitched`]).
     pitched: super::pitched::PitchedNotes,
+    /// Mapped corpora patterns may name by map point or cursor.
+    corpora: Corpora,
+    /// Signals sent to OSC subscribers as `/signal/NAME`, by name.
+    signal_outs: BTreeMap<String, crate::pattern::signal::Signal>,
 }
 
 impl Planner {
@@ -72,6 +77,8 @@ impl Planner {
             warned: Default::default(),
             midi_notes: Default::default(),
             pitched: Default::default(),
+            corpora: Corpora::default(),
+            signal_outs: BTreeMap::new(),
         }
     }
 
@@ -79,6 +86,33 @@ impl Planner {
     /// frequencies a loop's word plays ([`super::pitched::PitchedNotes::frequencies`]).
     pub fn pitched(&self) -> &super::pitched::PitchedNotes {
         &self.pitched
+    }
+
+    /// The signals sent to OSC subscribers (`/signal/NAME`), by name.
+    pub fn signal_outs(&self) -> &BTreeMap<String, crate::pattern::signal::Signal> {
+        &self.signal_outs
+    }
+
+    /// The seed of every random choice (`seed(n)`): `rand` and `perlin`
+    /// signals read outside patterns draw with it too.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Where the music is at `frame`, in cycles of the session's tempo
+    /// octave (bars at octave 0): the time signals are read at.
+    pub fn cycles_at_frame(&self, frame: u64) -> Rational {
+        self.timeline.position_at_frame(frame) * self.global_octave.cycles_per_bar()
+    }
+
+    /// The corpora in play (their maps and cursors).
+    pub fn corpora(&self) -> &Corpora {
+        &self.corpora
+    }
+
+    /// The corpora in play, to move a cursor.
+    pub fn corpora_mut(&mut self) -> &mut Corpora {
+        &mut self.corpora
     }
 
     /// Bar positions to frames, over every tempo and metre change so far.
@@ -284,6 +318,15 @@ impl Planner {
                     self.messages.push(format!("samples: left out {e}"));
                 }
             }
+            Change::Corpus(corpus) => self.corpora.add(corpus),
+            Change::SignalOut { name, signal } => match signal {
+                Some(s) => {
+                    self.signal_outs.insert(name, s);
+                }
+                None => {
+                    self.signal_outs.remove(&name);
+                }
+            },
         }
     }
 
@@ -359,13 +402,29 @@ impl Planner {
             for e in query_transformed(&def.pattern, &def.transforms, from * cpb, to * cpb, &ctx) {
                 let pos = e.onset / cpb;
                 if let Some(m) = &def.midi {
-                    let pitch = m
-                        .note
-                        .map(f64::from)
-                        .or_else(|| super::midi_notes::pitch_of(&e.sound))
-                        // Which note a kit sound sends: its GM drum note.
-                        .or_else(|| crate::data::pattern::gm_drum_note(&e.sound).map(f64::from));
-                    if let Some(pitch) = pitch {
+                    // The loop's fixed note; else the word's tuned pitches
+                    // (every note of a chord), one conversion from Hz; else
+                    // a number or note name; else a kit sound's GM drum note.
+                    let pitches: Vec<f64> = match m.note {
+                        Some(n) => vec![f64::from(n)],
+                        None => match self
+                            .pitched
+                            .frequencies(def, &e.sound, e.variant, &self.bank)
+                        {
+                            Some(hz) => hz
+                                .into_iter()
+                                .filter_map(super::midi_notes::pitch_of_hz)
+                                .map(super::midi_notes::snap_to_key)
+                                .collect(),
+                            None => super::midi_notes::pitch_of(&e.sound)
+                                .or_else(|| {
+                                    crate::data::pattern::gm_drum_note(&e.sound).map(f64::from)
+                                })
+                                .into_iter()
+                                .collect(),
+                        },
+                    };
+                    for pitch in pitches {
                         let note = super::midi_notes::nearest_key(pitch);
                         let frame = self.timeline.frame_at(pos);
                         let end = self.timeline.frame_at(pos + e.duration / cpb);
@@ -420,7 +479,13 @@ impl Planner {
                 ) {
                     continue;
                 }
-                let Some(sample) = self.bank.get(&e.sound, e.variant) else {
+                // A corpus map point or cursor (`map:0.2:0.8`, `NAME:xy`)
+                // plays the segment there, found now.
+                let found = self.bank.get(&e.sound, e.variant).or_else(|| {
+                    let (corpus, segment) = self.corpora.resolve(&e.sound)?;
+                    self.bank.get(corpus, segment)
+                });
+                let Some(sample) = found else {
                     if self.warned.insert(format!("{name}/{}", e.sound)) {
                         self.messages.push(format!(
                             "loop '{name}': unknown sound '{}' (known: {})",
@@ -445,6 +510,8 @@ impl Planner {
                         .clamp(-values::MAX_RATE, values::MAX_RATE)
                         as f32,
                     length,
+                    // `chop`, `striate`: the part of the sample that plays.
+                    slice: (fraction(e.slice.0), fraction(e.slice.1)),
                     immediate: false,
                     pattern_credits: def.credits,
                     tone: None,
@@ -473,6 +540,11 @@ impl Planner {
             true
         });
     }
+}
+
+/// An exact fraction of a sample as the voice reads it.
+fn fraction(x: Rational) -> f32 {
+    (*x.numer() as f64 / *x.denom() as f64) as f32
 }
 
 /// The first multiple of `q` at or after `bar`.

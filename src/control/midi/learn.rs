@@ -12,6 +12,7 @@
 //! | `loop:NAME:gain` | a loop's gain, multiplied with its own | 0 … 1.5 |
 //! | `loop:NAME:mute` | a loop's mute: each press toggles; a CC mutes above the middle | |
 //! | `latent:MODEL:DIM` | dimension `DIM` of a loaded model's latent vector | −3 … 3 |
+//! | `corpus:NAME:x`, `corpus:NAME:y` | one axis of a corpus's cursor (learn two controls, or an XY pad's two, for both); the segment under it plays when it changes | 0 … 1 |
 //!
 //! Optional `RANGE` and `CURVE` follow the target: `tempo 90 150 exp`.
 //! A range must lie inside the target's rule ([`Target::rule`], the same
@@ -56,6 +57,16 @@ pub enum Target {
         /// The dimension, counted from 0.
         dim: usize,
     },
+    /// The x (left to right) of a corpus's cursor on its map (0 … 1).
+    CorpusX {
+        /// The corpus's sound name (`map`: the one loaded last).
+        corpus: String,
+    },
+    /// The y (top to bottom) of a corpus's cursor on its map (0 … 1).
+    CorpusY {
+        /// The corpus's sound name (`map`: the one loaded last).
+        corpus: String,
+    },
 }
 
 impl Target {
@@ -83,6 +94,12 @@ impl Target {
                     dim: d.to_string(),
                 })?,
             }),
+            ["corpus", c, "x"] if name_ok(c) => Ok(Target::CorpusX {
+                corpus: c.to_string(),
+            }),
+            ["corpus", c, "y"] if name_ok(c) => Ok(Target::CorpusY {
+                corpus: c.to_string(),
+            }),
             _ => Err(LearnError::UnknownTarget(t.to_string())),
         }
     }
@@ -102,6 +119,7 @@ impl Target {
             Target::LoopGain { .. } => Some(values::GAIN),
             Target::LoopMute { .. } => None,
             Target::Latent { .. } => Some(values::LATENT),
+            Target::CorpusX { .. } | Target::CorpusY { .. } => Some(values::CONTROL),
         }
     }
 
@@ -129,6 +147,7 @@ impl Target {
             Target::LoopGain { .. } => (0.0, 1.5),
             Target::LoopMute { .. } => (0.0, 1.0),
             Target::Latent { .. } => (-3.0, 3.0),
+            Target::CorpusX { .. } | Target::CorpusY { .. } => (0.0, 1.0),
         }
     }
 }
@@ -142,6 +161,8 @@ impl std::fmt::Display for Target {
             Target::LoopGain { name } => write!(f, "loop:{name}:gain"),
             Target::LoopMute { name } => write!(f, "loop:{name}:mute"),
             Target::Latent { model, dim } => write!(f, "latent:{model}:{dim}"),
+            Target::CorpusX { corpus } => write!(f, "corpus:{corpus}:x"),
+            Target::CorpusY { corpus } => write!(f, "corpus:{corpus}:y"),
         }
     }
 }
@@ -347,6 +368,34 @@ impl LearnRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn corpus_axes_parse_print_and_range_over_the_map() {
+        for (text, target) in [
+            (
+                "corpus:field:x",
+                Target::CorpusX {
+                    corpus: "field".into(),
+                },
+            ),
+            (
+                "corpus:map:y",
+                Target::CorpusY {
+                    corpus: "map".into(),
+                },
+            ),
+        ] {
+            let t = Target::parse(text).unwrap();
+            assert_eq!(t, target);
+            assert_eq!(t.to_string(), text);
+            assert_eq!(t.default_range(), (0.0, 1.0));
+        }
+        assert!(Target::parse("corpus:field:z").is_err());
+        // A range past the map is taken (any control range is), and the
+        // cursor stops at the map's edge.
+        assert!(LearnRequest::parse("corpus:field:x 0 2").is_ok());
+        assert!(LearnRequest::parse("corpus:field:x 1 0").is_ok());
+    }
 
     #[test]
     fn targets_parse_and_print() {

@@ -17,9 +17,10 @@ use super::serve::serve_command;
 pub const READY: Duration = Duration::from_secs(30);
 
 /// Arguments of a `/status` reply: 16, Link's 5 (`link link_peers
-/// link_tempo link_phase link_quantum`; zeros in a build without Link), and
-/// the models' timing 3 (`model_rtf model_latency models_too_slow`).
-pub const STATUS_ARGS: usize = 24;
+/// link_tempo link_phase link_quantum`; zeros in a build without Link), the
+/// models' timing 3 (`model_rtf model_latency models_too_slow`) and
+/// `nan_values`.
+pub const STATUS_ARGS: usize = 25;
 
 /// A UDP port nobody is using right now.
 pub fn free_port() -> u16 {
@@ -260,6 +261,8 @@ pub struct Status {
     pub model_latency: String,
     /// Loaded models that measured slower than real time.
     pub models_too_slow: i32,
+    /// Signal values that were NaN or infinite, withheld and counted.
+    pub nan_values: i32,
 }
 
 pub fn status(c: &Client, to: SocketAddr) -> Status {
@@ -305,6 +308,7 @@ pub fn status(c: &Client, to: SocketAddr) -> Status {
         model_rtf: st(21),
         model_latency: st(22),
         models_too_slow: i(23),
+        nan_values: i(24),
     }
 }
 

@@ -429,3 +429,33 @@ fn bad_operand_values_name_their_column() {
         ("a@0.5@0.5", 5, "the step's weight must stay greater than zero"),
     ]);
 }
+
+#[test]
+fn corpus_map_points_and_cursors_are_one_sound_name() {
+    assert_eq!(
+        parse("map:0.2:0.8 ~ field_rec:xy hat:2 map:1:0*2").unwrap(),
+        seq(vec![
+            s("map:0.2:0.8"),
+            Node::Rest,
+            s("field_rec:xy"),
+            Node::Sound {
+                name: "hat".into(),
+                variant: 2,
+                accent: Default::default(),
+            },
+            fast(s("map:1:0"), q(2, 1)),
+        ])
+    );
+    errors(&[
+        (
+            "a map:1.5:0",
+            5,
+            "'map:1.5:0': a map point is NAME:X:Y with X and Y from 0 to 1, e.g. 'map:0.2:0.8'",
+        ),
+        (
+            "map:0.1:x",
+            3,
+            "'map:0.1:x': a map point is NAME:X:Y with X and Y from 0 to 1, e.g. 'map:0.2:0.8'",
+        ),
+    ]);
+}

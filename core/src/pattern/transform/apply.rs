@@ -68,6 +68,7 @@ fn base(pattern: &Pattern, from: Rational, to: Rational, ctx: &QueryContext) -> 
                 gain: None,
                 rate: None,
                 legato: None,
+                slice: (Rational::from_integer(0), Rational::from_integer(1)),
             },
         })
         .collect()
@@ -180,6 +181,9 @@ fn apply(
         | Transform::Euclid { .. }
         | Transform::Hurry(_)
         | Transform::Brak => super::reshape::apply(transform, inner, from, to),
+        Transform::Chop(_) | Transform::Striate(_) => {
+            super::slice::apply(transform, inner, from, to)
+        }
         Transform::Set { control, values } => {
             let mut notes = inner(from, to);
             super::params::set(&mut notes, *control, values, ctx);

@@ -8,7 +8,7 @@
 //! query seed, the transform's place and the nominal onset (per note) or the
 //! cycle (per cycle), so the same query always gives the same notes.
 
-use super::apply::{apply_chain, cycles, pulses, scale_velocity, shifted, unit, Inner, Placed};
+use super::apply::{apply_chain, cycles, scale_velocity, shifted, unit, Inner, Placed};
 use super::Transform;
 use crate::pattern::splitmix::splitmix64;
 use crate::pattern::{chance, QueryContext};
@@ -106,7 +106,7 @@ pub fn apply(
             notes
         }
         Transform::Off { time, transforms } => {
-            let by = time.cycles(pulses(ctx));
+            let by = time.cycles_in(ctx.groups);
             let mut notes = inner(from, to);
             let later = |a, b| shifted(inner, by, a, b);
             notes.extend(apply_chain(transforms, inner_salt, &later, from, to, ctx));
@@ -122,7 +122,7 @@ pub fn apply(
             time,
             feedback,
         } => {
-            let by = time.cycles(pulses(ctx));
+            let by = time.cycles_in(ctx.groups);
             let mut notes = Vec::new();
             let mut gain = 1.0;
             for i in 0..(*count).max(1) {

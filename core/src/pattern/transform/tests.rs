@@ -3,6 +3,7 @@
 mod functions;
 mod params;
 mod random;
+mod slice;
 
 use super::*;
 use crate::time::{q, Rational};

@@ -479,3 +479,31 @@ fn checks_name_the_bad_value() {
     assert!(TimeArg::parse("1q").is_err());
     assert_eq!(TimeArg::Pulses(q(1, 1)).cycles(7), q(1, 7));
 }
+
+#[test]
+fn group_times_count_the_metres_beats_from_the_bar_line() {
+    assert_eq!(TimeArg::parse("1g"), Ok(TimeArg::Groups(q(1, 1))));
+    assert_eq!(TimeArg::parse("-0.5g"), Ok(TimeArg::Groups(q(-1, 2))));
+    assert!(TimeArg::parse("xg").is_err());
+    let g = |n: i128, d: i128, groups: &[u32]| TimeArg::Groups(q(n, d)).cycles_in(groups);
+    // 2+2+3/8: the groups are 2, 2 and 3 eighths.
+    assert_eq!(g(1, 1, &[2, 2, 3]), q(2, 7));
+    assert_eq!(g(2, 1, &[2, 2, 3]), q(4, 7));
+    assert_eq!(g(3, 1, &[2, 2, 3]), q(1, 1));
+    assert_eq!(g(5, 2, &[2, 2, 3]), q(11, 14));
+    assert_eq!(g(4, 1, &[2, 2, 3]), q(9, 7));
+    assert_eq!(g(-1, 1, &[2, 2, 3]), q(-2, 7));
+    // 6/8 and 12/8: a dotted quarter; 4/4: a quarter.
+    assert_eq!(g(1, 1, &[3, 3]), q(1, 2));
+    assert_eq!(g(1, 1, &[3, 3, 3, 3]), q(1, 4));
+    assert_eq!(g(1, 1, &[1, 1, 1, 1]), q(1, 4));
+    // off("1g", …) in 2+2+3/8 moves the copy two eighths.
+    let ts = [Transform::Off {
+        time: TimeArg::Groups(q(1, 1)),
+        transforms: vec![Transform::Gain(0.5)],
+    }];
+    assert_eq!(
+        cycle("a ~", &ts, &[2, 2, 3], 0),
+        ["0 1/2 a", "2/7 1/2 a v0.5"]
+    );
+}
