@@ -14,6 +14,9 @@ pub struct Glob {
     /// allocates nothing (consent is resolved for every file of a dataset
     /// against every record on each model load).
     parts: Vec<String>,
+    /// The text before the first `*` or `?`: every path the pattern names
+    /// starts with it, so most paths are turned away by one comparison.
+    prefix_len: usize,
 }
 
 impl Glob {
@@ -24,10 +27,12 @@ impl Glob {
         let text = t.trim_end_matches('/').to_string();
         let literal = !text.contains(['*', '?']);
         let parts = text.split('/').map(str::to_string).collect();
+        let prefix_len = text.find(['*', '?']).unwrap_or(text.len());
         Glob {
             text,
             literal,
             parts,
+            prefix_len,
         }
     }
 
@@ -44,6 +49,9 @@ impl Glob {
         if self.literal {
             return path == self.text
                 || (path.starts_with(&self.text) && path[self.text.len()..].starts_with('/'));
+        }
+        if !path.starts_with(&self.text[..self.prefix_len]) {
+            return false;
         }
         // A folder covers what is under it: the pattern may name the path
         // or any run of its leading folders.
