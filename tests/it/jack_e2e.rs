@@ -186,10 +186,7 @@ fn onset_attempt(
         std::thread::sleep(Duration::from_millis(20));
     };
     for (out, inp) in outs.iter().zip(&in_names) {
-        active
-            .as_client()
-            .connect_ports_by_name(out, inp)
-            .unwrap_or_else(|e| panic!("cannot connect {out} -> {inp}: {e}"));
+        support::jack::connect_when_active(active.as_client(), out, inp);
     }
     // The connections are in the graph: record.
     for (out, inp) in outs.iter().zip(&in_names) {

@@ -242,8 +242,7 @@ impl Rig {
             ("loam:out_1", "rec:left"),
             ("loam:out_2", "rec:right"),
         ] {
-            c.connect_ports_by_name(from, to)
-                .unwrap_or_else(|e| panic!("cannot connect {from} -> {to}: {e}"));
+            support::jack::connect_when_active(&c, from, to);
         }
         Some(rig)
     }

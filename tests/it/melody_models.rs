@@ -295,3 +295,43 @@ fn a_drum_model_is_no_melody_and_says_so() {
     assert!(e.contains("degree_pattern") && e.contains("drum"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_nine_eight_melody_model_plays_audible_pitched_notes_in_a_render() {
+    let dir = support::temp_dir("melody-render");
+    write_tunes(&dir.join("slips"), "slip", 9, 3);
+    train(&dir.join("slips"), "markov", &dir.join("slips.model"));
+    // No kit sound and no sample folder: only the pitched synth voice can
+    // sound, so audio means the model's MIDI numbers played as pitches.
+    let script = dir.join("tune.rhai");
+    std::fs::write(
+        &script,
+        "let m = markov_load(\"slips.model\");\nmetre(m.metre());\n\
+         live_loop(\"tune\", |n| m.pattern());\n",
+    )
+    .unwrap();
+    let wav = dir.join("tune.wav");
+    let run = Command::new(env!("CARGO_BIN_EXE_loam"))
+        .arg("render")
+        .arg(&script)
+        .args(["--bars", "2", "-o"])
+        .arg(&wav)
+        .env("XDG_DATA_HOME", dir.join("xdg"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(!err.contains("unknown sound"), "{err}");
+    let samples = support::sound::read_wav(&wav);
+    // Two bars of 9/8 at the default tempo, stereo.
+    let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(peak > 0.05, "the melody is audible (peak {peak})");
+    // Sound in both bars, not one stray note.
+    let half = samples.len() / 2;
+    let loud = |s: &[f32]| s.iter().any(|x| x.abs() > 0.02);
+    assert!(loud(&samples[..half]) && loud(&samples[half..]));
+    // The model's patterns are credited in the render.
+    let credits = std::fs::read_to_string(dir.join("tune.wav.credits.toml")).unwrap();
+    assert!(credits.contains("slips.model"), "{credits}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -196,3 +196,21 @@ impl Drop for JackServer {
         }
     }
 }
+
+/// Connects `from` to `to` with `client`, waiting (up to 15 s) for JACK to
+/// take it: a client's ports are listed from the moment it registers them,
+/// before it is active, and JACK refuses to connect them until it is. The
+/// test waits for that state, never for a time. Panics with JACK's error
+/// past the deadline.
+pub fn connect_when_active(client: &jack::Client, from: &str, to: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        match client.connect_ports_by_name(from, to) {
+            Ok(()) => return,
+            Err(e) if std::time::Instant::now() >= deadline => {
+                panic!("cannot connect {from} -> {to}: {e}")
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}

@@ -156,12 +156,10 @@ impl Peer {
     pub fn connect(&self, to: Option<&str>, from: Option<&str>) {
         let c = self.client();
         if let Some(to) = to {
-            c.connect_ports_by_name(&format!("{}:out", self.name), to)
-                .unwrap_or_else(|e| panic!("connect to {to}: {e}"));
+            super::jack::connect_when_active(&c, &format!("{}:out", self.name), to);
         }
         if let Some(from) = from {
-            c.connect_ports_by_name(from, &format!("{}:in", self.name))
-                .unwrap_or_else(|e| panic!("connect from {from}: {e}"));
+            super::jack::connect_when_active(&c, from, &format!("{}:in", self.name));
         }
     }
 
@@ -282,10 +280,7 @@ impl AudioCapture {
     /// Connects JACK output ports to the capture's inputs, in order.
     pub fn connect_from(&self, outputs: &[String]) {
         for (o, i) in outputs.iter().zip(&self.inputs) {
-            self.client
-                .as_client()
-                .connect_ports_by_name(o, i)
-                .unwrap_or_else(|e| panic!("connect {o} -> {i}: {e}"));
+            super::jack::connect_when_active(self.client.as_client(), o, i);
         }
     }
 
