@@ -136,10 +136,12 @@ impl std::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Decodes the file at `path` (its extension is a hint, not a promise: the
-/// contents decide). Packets that fail to decode are counted and left out; a
-/// file that ends early gives what it has (see [`DecodedAudio::truncated`]).
-pub fn decode_file(path: &Path) -> Result<DecodedAudio, DecodeError> {
+/// The container reader for the file at `path`, probed by its contents
+/// (the extension is a hint): an empty file, one that cannot be opened and
+/// one that is not audio symphonia reads are errors.
+pub(super) fn open_reader(
+    path: &Path,
+) -> Result<Box<dyn symphonia::core::formats::FormatReader>, DecodeError> {
     let file = File::open(path).map_err(|e| DecodeError::Io(e.to_string()))?;
     let bytes = file
         .metadata()
@@ -161,7 +163,14 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, DecodeError> {
             &MetadataOptions::default(),
         )
         .map_err(|e| DecodeError::NotAudio(e.to_string()))?;
-    let mut reader = probed.format;
+    Ok(probed.format)
+}
+
+/// Decodes the file at `path` (its extension is a hint, not a promise: the
+/// contents decide). Packets that fail to decode are counted and left out; a
+/// file that ends early gives what it has (see [`DecodedAudio::truncated`]).
+pub fn decode_file(path: &Path) -> Result<DecodedAudio, DecodeError> {
+    let mut reader = open_reader(path)?;
     let track = reader
         .default_track()
         .ok_or_else(|| DecodeError::NotAudio("no audio track".into()))?;

@@ -4,15 +4,9 @@
 //! not say. Used by `loam dataset check` to count seconds of FLAC and AIFF
 //! audio. Control side (reads the file).
 
-use std::fs::File;
 use std::path::Path;
 
-use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
-
-use super::decode::{decode_file, DecodeError};
+use super::decode::{decode_file, open_reader, DecodeError};
 
 /// Seconds of audio in the file at `path`.
 ///
@@ -20,22 +14,8 @@ use super::decode::{decode_file, DecodeError};
 /// The file cannot be opened, is not audio symphonia reads, or (when its
 /// header gives no length) fails to decode: see [`DecodeError`].
 pub fn seconds(path: &Path) -> Result<f64, DecodeError> {
-    let file = File::open(path).map_err(|e| DecodeError::Io(e.to_string()))?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    let probed = symphonia::default::get_probe()
-        .format(
-            &hint,
-            stream,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
-        .map_err(|e| DecodeError::NotAudio(e.to_string()))?;
-    let track = probed
-        .format
+    let reader = open_reader(path)?;
+    let track = reader
         .default_track()
         .ok_or_else(|| DecodeError::NotAudio("no audio track".into()))?;
     match (track.codec_params.n_frames, track.codec_params.sample_rate) {
@@ -58,8 +38,9 @@ mod tests {
         let mut comm = Vec::new();
         comm.extend_from_slice(&1u16.to_be_bytes()); // channels
         comm.extend_from_slice(&frames.to_be_bytes());
-        comm.extend_from_slice(&16u16.to_be_bytes()); // bits
-                                                      // 80-bit extended: exponent 16383 + e, mantissa with the explicit 1.
+        // Bits per sample, then the rate as an 80-bit extended float: the
+        // exponent 16383 + e and the mantissa with its explicit leading 1.
+        comm.extend_from_slice(&16u16.to_be_bytes());
         let exponent = 16383 + (15 - rate.leading_zeros() as u16);
         comm.extend_from_slice(&exponent.to_be_bytes());
         let mantissa = u64::from(rate) << (63 - (15 - rate.leading_zeros()));
