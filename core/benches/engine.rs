@@ -111,26 +111,56 @@ const BURST_BLOCK: u64 = 256;
 /// adds nothing measurable": each sample credited to a source and each
 /// event carrying the most pattern credits a loop can ([`MAX_PATTERN_CREDITS`]
 /// trained models), against the uncredited burst (which marks nothing).
+/// "credited" is one loop's events (every event the same credits, as a
+/// loop's are). "two alternating sounds, credited" is the worst case: two
+/// sounds of two sources, each with its own eight pattern credits, taking
+/// turns, so every start's credits differ from the one before and all nine
+/// marks are made each time; its baseline is the same two sounds uncredited.
 fn direct_burst(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
-    let mut credits = PatternCredits::default();
+    let mut credits = [PatternCredits::default(); 2];
     for bit in 1..=MAX_PATTERN_CREDITS {
-        credits.add(Credit::from_bit(bit));
+        credits[0].add(Credit::from_bit(bit));
+        credits[1].add(Credit::from_bit(MAX_PATTERN_CREDITS + 1 + bit));
     }
-    for (label, timed, credited) in [
-        ("block with 1000 direct events", false, false),
+    // (label, timed, alternating, credited)
+    for (label, timed, alternating, credited) in [
+        ("block with 1000 direct events", false, false, false),
         (
             "block with 1000 direct events, timed, out of order",
             true,
             false,
+            false,
         ),
-        ("block with 1000 direct events, credited", false, true),
+        (
+            "block with 1000 direct events, credited",
+            false,
+            false,
+            true,
+        ),
+        (
+            "block with 1000 direct events, two alternating sounds",
+            false,
+            true,
+            false,
+        ),
+        (
+            "block with 1000 direct events, two alternating sounds, credited",
+            false,
+            true,
+            true,
+        ),
     ] {
-        let sound = click(if credited {
-            Credit::from_bit(0)
-        } else {
-            Credit::NONE
-        });
+        // Sample credits 0 and MAX_PATTERN_CREDITS + 1, one per source.
+        let sounds: Vec<Arc<Sample>> = (0..2)
+            .map(|k| {
+                click(if credited {
+                    Credit::from_bit(k * (MAX_PATTERN_CREDITS + 1))
+                } else {
+                    Credit::NONE
+                })
+            })
+            .collect();
         let (mut engine, mut handle) = Engine::new(&EngineConfig::new(48_000));
         let mut buf = vec![0.0f32; 2 * BURST_BLOCK as usize];
         group.bench_function(label, |b| {
@@ -139,16 +169,19 @@ fn direct_burst(c: &mut Criterion) {
                 for _ in 0..iters {
                     let start = engine.frame();
                     for i in 0..DIRECT_BURST {
+                        // Sound 1 only when alternating, every other event.
+                        let which = if alternating { (i % 2) as usize } else { 0 };
+                        let sound = sounds[which].clone();
                         let mut ev = if timed {
                             // A fixed shuffle of the block's frames (7919 is prime).
                             let k = (i * 7919) % DIRECT_BURST;
-                            SoundEvent::new(start + k * BURST_BLOCK / DIRECT_BURST, sound.clone())
+                            SoundEvent::new(start + k * BURST_BLOCK / DIRECT_BURST, sound)
                         } else {
-                            SoundEvent::new(start, sound.clone())
+                            SoundEvent::new(start, sound)
                         };
                         ev.immediate = !timed;
                         if credited {
-                            ev.pattern_credits = credits;
+                            ev.pattern_credits = credits[which];
                         }
                         handle.send_direct(ev).unwrap();
                     }
@@ -164,8 +197,13 @@ fn direct_burst(c: &mut Criterion) {
         let st = &handle.status;
         assert_eq!(st.queue_full.load(std::sync::atomic::Ordering::Relaxed), 0);
         assert_eq!(st.late_events.load(std::sync::atomic::Ordering::Relaxed), 0);
-        // The credited burst marked its sources; the other marked none.
-        assert_eq!(st.sounded.sounded().len(), if credited { 9 } else { 0 });
+        // The credited bursts marked their sources (9 per source); the
+        // uncredited ones marked none. (A case the filter left out ran no
+        // block and marked nothing.)
+        let ran = engine.frame() > 0;
+        let sources = if alternating { 2 } else { 1 };
+        let marked = if credited && ran { 9 * sources } else { 0 };
+        assert_eq!(st.sounded.sounded().len(), marked);
     }
     group.finish();
 }

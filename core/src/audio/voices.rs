@@ -11,6 +11,7 @@ use rtrb::Producer;
 use super::guard::{FaultReport, MixSource};
 use super::voice::Voice;
 use super::{EngineStatus, SoundEvent};
+use crate::data::credit::{Credit, PatternCredits};
 use crate::sound::Sample;
 
 /// Preallocated voices. Never grows.
@@ -18,6 +19,11 @@ pub struct VoicePool {
     voices: Vec<Voice>,
     next_order: u64,
     fade_len: u32,
+    /// The credits the last audible start marked. Marks are never cleared
+    /// (the engine's status lives as long as the engine), so a start whose
+    /// credits equal these has nothing new to mark: the events of one loop
+    /// all carry the same credits, and a block of them marks once.
+    last_marked: (Credit, PatternCredits),
 }
 
 impl VoicePool {
@@ -36,6 +42,7 @@ impl VoicePool {
                 .collect(),
             next_order: 0,
             fade_len,
+            last_marked: (Credit::NONE, PatternCredits::default()),
         }
     }
 
@@ -93,11 +100,15 @@ impl VoicePool {
             // Checked above: there is room.
             let _ = returns.push(old);
         }
-        if audible && !self.voices[slot].is_finished() {
+        if audible
+            && !self.voices[slot].is_finished()
+            && self.last_marked != (credit, pattern_credits)
+        {
             status.sounded.mark(credit);
             for c in pattern_credits.iter() {
                 status.sounded.mark(c);
             }
+            self.last_marked = (credit, pattern_credits);
         }
     }
 
@@ -139,5 +150,55 @@ impl VoicePool {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn click(credit: Credit) -> Arc<Sample> {
+        Arc::new(Sample {
+            name: "click".into(),
+            channels: 1,
+            data: vec![0.5; 16],
+            source: "test".into(),
+            credit,
+        })
+    }
+
+    fn credits(bits: &[usize]) -> PatternCredits {
+        let mut c = PatternCredits::default();
+        for &b in bits {
+            c.add(Credit::from_bit(b));
+        }
+        c
+    }
+
+    /// Skipping a start whose credits were just marked never loses a mark:
+    /// alternating sources, a new source after a run of the same, and a
+    /// silent start (which marks nothing) between them.
+    #[test]
+    fn every_audible_source_is_marked_though_repeats_are_skipped() {
+        let mut pool = VoicePool::new(4, 8);
+        let (mut returns, _rx) = rtrb::RingBuffer::new(64);
+        let status = EngineStatus::default();
+        let start = |pool: &mut VoicePool, returns: &mut _, sample: u16, pc, gain| {
+            let mut ev = SoundEvent::new(0, click(Credit::from_bit(sample as usize)));
+            ev.pattern_credits = pc;
+            ev.gain = gain;
+            pool.start(ev, returns, &status);
+        };
+        let (a, b) = (credits(&[1, 2]), credits(&[3]));
+        start(&mut pool, &mut returns, 0, a, 1.0);
+        start(&mut pool, &mut returns, 0, a, 1.0);
+        // Silent: source 9 and its credit 10 are not marked.
+        start(&mut pool, &mut returns, 9, credits(&[10]), 0.0);
+        start(&mut pool, &mut returns, 4, b, 1.0);
+        start(&mut pool, &mut returns, 0, a, 1.0);
+        start(&mut pool, &mut returns, 5, b, 1.0);
+        let marked: Vec<Credit> = status.sounded.sounded();
+        let want: Vec<Credit> = [0, 1, 2, 3, 4, 5].map(Credit::from_bit).to_vec();
+        assert_eq!(marked, want);
     }
 }
