@@ -111,7 +111,11 @@ pub fn open_cpal_input(
         return Ok(None);
     }
     let latency = loam::output::device_input::DEFAULT_INPUT_LATENCY;
-    let input = loam::output::device_input::open_input(args.device(), device.sample_rate())?;
+    let input = loam::output::device_input::open_input(
+        args.device(),
+        device.sample_rate(),
+        device.buffer_size(),
+    )?;
     loam::say!("loam: input from {}", input.description);
     let (stream, reader) = input.start(args.input_channels, latency, status.clone())?;
     Ok(Some((stream, reader, latency)))

@@ -98,6 +98,12 @@ impl DeviceOutput {
         self.config.sample_rate
     }
 
+    /// The buffer asked of the device: `--buffer` frames, or the device's
+    /// own choice ([`cpal::BufferSize::Default`]).
+    pub fn buffer_size(&self) -> cpal::BufferSize {
+        self.config.buffer_size
+    }
+
     /// Starts the stream. Keep the returned stream alive while playing.
     pub fn start(
         self,
@@ -150,6 +156,9 @@ impl DeviceOutput {
                             frame: Frame(engine.frame()),
                             nanos: wallclock::now_nanos(),
                         });
+                        if let Some(ring) = input.as_mut() {
+                            ring.begin_callback(data.len() / channels);
+                        }
                         for out in data.chunks_mut(CHUNK_FRAMES * channels) {
                             let frames = out.len() / channels;
                             let buf = &mut scratch[..frames * 2];

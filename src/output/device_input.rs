@@ -28,8 +28,14 @@ pub struct DeviceInput {
     pub description: String,
 }
 
-/// Finds the input device: `name` (a part of its name) or the default.
-pub fn open_input(name: Option<&str>, rate: u32) -> Result<DeviceInput, InputError> {
+/// Finds the input device: `name` (a part of its name) or the default,
+/// asking for the output's `rate` and `buffer` (the same periods on both
+/// streams keep the ring between them short; see `input_ring.rs`).
+pub fn open_input(
+    name: Option<&str>,
+    rate: u32,
+    buffer: cpal::BufferSize,
+) -> Result<DeviceInput, InputError> {
     super::alsa_quiet::silence();
     let host = cpal::default_host();
     let device = match name {
@@ -55,6 +61,7 @@ pub fn open_input(name: Option<&str>, rate: u32) -> Result<DeviceInput, InputErr
         // loam does not resample the live input: ask for the output's rate.
         config.sample_rate = rate;
     }
+    config.buffer_size = buffer;
     let label = device
         .description()
         .map(|d| d.to_string())
@@ -108,6 +115,7 @@ impl DeviceInput {
                 move |data: &[T], _| {
                     // Audio thread: no allocation, locks, prints or waits.
                     no_alloc::check(|| {
+                        writer.begin_callback(data.len() / dc);
                         for part in data.chunks(super::CHUNK_FRAMES * dc) {
                             let buf = &mut scratch[..part.len()];
                             for (d, s) in buf.iter_mut().zip(part) {

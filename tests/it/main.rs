@@ -19,6 +19,7 @@ mod corpus_live;
 mod corpus_map;
 mod corpus_play;
 mod corpus_prepare;
+mod cpal_input;
 mod credits;
 mod credits_models;
 mod dense;
