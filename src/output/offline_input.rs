@@ -59,11 +59,7 @@ impl OfflineInput {
                     path: path.to_path_buf(),
                     hash: content_hash(&bytes),
                 });
-                desk.open_file(
-                    channels,
-                    credit,
-                    format!("input file {}", path.display()),
-                );
+                desk.open_file(channels, credit, format!("input file {}", path.display()));
                 Some(credit)
             }
             None => None,

@@ -277,7 +277,7 @@ impl Rig {
             ("loam:out_1", "rec:left"),
             ("loam:out_2", "rec:right"),
         ] {
-            support::jack::connect_when_active(&c, from, to);
+            support::jack::connect_when_active(c, from, to);
         }
         Some(rig)
     }
