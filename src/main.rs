@@ -107,7 +107,8 @@ enum CliCommand {
         #[arg(long, default_value_t = 256)]
         block_size: usize,
         /// A WAV file standing in for the live input: what
-        /// `model_input(name, "in")` hears (its frame 0 at the render's start).
+        /// `model_input(name, "in")` hears, `capture(name, bars)` records
+        /// and `input_monitor` plays (its frame 0 at the render's start).
         #[arg(long)]
         input: Option<PathBuf>,
         /// Buffer of each TorchScript model, in model frames, as for
@@ -544,6 +545,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         system.stop();
         s
     });
+    let model_underruns = controller.models.underruns();
     let session = controller.session;
     drop(input_stream);
     match running {
@@ -575,7 +577,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         }
     }
     loam::say!(
-        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={} input_dropped={} input_repeated={} nan_values={}{}{}",
+        "loam: stopped after {:.1} s: bars={} late_events={} xruns={} queue_full={} stolen_voices={} recorder_dropped={} muted_sources={} input_dropped={} input_repeated={} nan_values={} model_underruns={}{}{}",
         started.elapsed().as_secs_f64(),
         session.scheduler.planner().next_bar(),
         EngineStatus::get(&status.late_events),
@@ -587,6 +589,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         EngineStatus::get(&status.input_dropped),
         EngineStatus::get(&status.input_repeated),
         loam::pattern::signal::non_finite_count(),
+        model_underruns,
         osc_summary.unwrap_or_default(),
         midi_summary.unwrap_or_default(),
     );

@@ -21,7 +21,8 @@ pub struct Session {
     /// Model operations scripts asked for, for the control thread to carry out.
     pub model_ops: Vec<crate::schedule::ModelOp>,
     /// Live input operations scripts asked for (capture, gain, monitor),
-    /// for the control thread; an offline render has no input and drops them.
+    /// for the control thread (an offline render's `--input` file takes
+    /// them: `output/offline_input.rs`).
     pub input_ops: Vec<crate::schedule::InputOp>,
 }
 

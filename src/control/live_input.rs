@@ -44,6 +44,10 @@ pub struct InputDesk {
     takes: BTreeMap<u64, Take>,
     /// The name each capture slot holds, and when it was last used.
     slots: Vec<Option<(String, u64)>>,
+    /// In an offline render, the file standing in for the live input: its
+    /// credit and its name. Takes are credited to it (never to the clock
+    /// on the wall: two renders are identical).
+    file: Option<(Credit, String)>,
 }
 
 impl Default for InputDesk {
@@ -53,6 +57,7 @@ impl Default for InputDesk {
             next_id: 1,
             takes: BTreeMap::new(),
             slots: vec![None; MAX_CAPTURES],
+            file: None,
         }
     }
 }
@@ -68,6 +73,14 @@ impl InputDesk {
     /// Says that a live input of `channels` channels is open.
     pub fn open(&mut self, channels: usize) {
         self.channels = channels;
+    }
+
+    /// Says that a file of `channels` channels stands in for the live input
+    /// (`loam render --input FILE`): takes record from it and are credited
+    /// to it (`credit`, named `describe`).
+    pub fn open_file(&mut self, channels: usize, credit: Credit, describe: String) {
+        self.channels = channels;
+        self.file = Some((credit, describe));
     }
 
     /// Input channels open (0: none).
@@ -129,16 +142,25 @@ impl InputDesk {
             ));
         }
         let channels = self.channels.min(2);
-        let unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-            + start.saturating_sub(now) / u64::from(rate.max(1));
-        let taken = utc_text(unix);
-        let credit = credit_for(CreditedSource::LiveInput {
-            name: name.clone(),
-            taken: taken.clone(),
-        });
+        let (credit, source) = match &self.file {
+            Some((credit, file)) => (
+                *credit,
+                format!("{file}, captured as '{name}' from bar {first_bar}"),
+            ),
+            None => {
+                let unix = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0)
+                    + start.saturating_sub(now) / u64::from(rate.max(1));
+                let taken = utc_text(unix);
+                let credit = credit_for(CreditedSource::LiveInput {
+                    name: name.clone(),
+                    taken: taken.clone(),
+                });
+                (credit, format!("live input, taken {taken}"))
+            }
+        };
         let sample = |credit: Credit, source: String| Sample {
             name: name.clone(),
             channels,
@@ -146,7 +168,7 @@ impl InputDesk {
             source,
             credit,
         };
-        let recorded = Arc::new(sample(credit, format!("live input, taken {taken}")));
+        let recorded = Arc::new(sample(credit, source));
         let placeholder = Arc::new(sample(
             Credit::NONE,
             format!("live input, recording from bar {first_bar}"),

@@ -587,6 +587,15 @@ impl Models {
         })
     }
 
+    /// Underruns the streams playing now counted (buffers a model did not
+    /// compute in time, played as silence), all models together.
+    pub fn underruns(&self) -> u64 {
+        self.loaded
+            .values()
+            .map(|l| l.handle.stats().underruns)
+            .sum()
+    }
+
     /// Whether model `name` listens (or will listen) to the live input.
     pub fn hears_live_input(&self, name: &str) -> bool {
         self.live.contains_key(name)

@@ -13,6 +13,7 @@ pub mod input_error;
 pub mod jack_duplex;
 pub mod null_sink;
 pub mod offline;
+pub mod offline_input;
 pub mod offline_models;
 pub mod record_target;
 pub mod recorder;

@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use super::credits::Credits;
+use super::offline_input::OfflineInput;
 use super::offline_models::{input_file, OfflineModels};
 use super::record_target::{check_target, Sources};
 use super::wav_file::AtomicWav;
@@ -102,8 +103,12 @@ fn render_session(
         None => None,
     };
     let mut models = OfflineModels::new(session.sample_rate, options.model_buffer, input);
-    // What the script's first run asked of models happens at frame 0.
+    let mut input = OfflineInput::new(options.input.as_deref(), models.input_channels())
+        .map_err(super::RenderError::Input)?;
+    // What the script's first run asked of models and of the input
+    // happens at frame 0.
     models.schedule(0, std::mem::take(&mut session.model_ops));
+    input.apply(0, &mut session, &mut models, &mut messages);
     let margin = session.scheduler.plan_margin();
     // The end is known only once its bar is planned (tempo and metre may change).
     let mut end = None;
@@ -124,6 +129,8 @@ fn render_session(
                 .plan_until(bar_frame + 1, Some(&mut session.script as &mut dyn BarHook));
             let ops = session.scheduler.planner_mut().take_model_ops();
             models.schedule(bar_frame.max(now), ops);
+            // A bar's input operations (captures) happen as its code runs.
+            input.apply(now, &mut session, &mut models, &mut messages);
         }
         models
             .advance(now, &mut session)
@@ -146,11 +153,15 @@ fn render_session(
         // Everything that starts inside this block is queued first.
         messages.extend(session.tick(stop));
         models.schedule(now, std::mem::take(&mut session.model_ops));
+        input.apply(now, &mut session, &mut models, &mut messages);
+        messages.extend(ignored_link_requests(&session));
         let n = (stop - now) as usize;
         let out = &mut buf[..n * 2];
-        engine.process(out);
+        input.process(&mut engine, out, now, &mut models);
+        input.poll(&mut session, &mut messages);
         sink(out)?;
     }
+    input.finish(&session, &models);
     let underruns = models.underruns();
     if underruns > 0 {
         messages.push(format!(
@@ -224,4 +235,25 @@ pub fn render_with(
         .write_beside(&path)
         .map_err(|e| super::RenderError::Credits(path, e))?;
     Ok(report)
+}
+
+/// What a render says of each Ableton Link request a script made since the
+/// last call (`link(true)`, `link_quantum(q)`, `link_start_stop(true)`,
+/// `link_play(true)`): a render keeps its own clock, so it ignores them.
+fn ignored_link_requests(session: &Session) -> Vec<String> {
+    session
+        .script
+        .shared()
+        .take_link_requests()
+        .into_iter()
+        .map(|request| {
+            let call = match request.split_once(' ') {
+                Some(("join", on)) => format!("link({on})"),
+                Some(("quantum", q)) => format!("link_quantum({q})"),
+                Some((word, on)) => format!("link_{word}({on})"),
+                None => request.clone(),
+            };
+            format!("{call}: ignored in a render (a render keeps its own clock; Ableton Link plays only in `loam serve`)")
+        })
+        .collect()
 }

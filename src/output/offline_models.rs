@@ -93,6 +93,12 @@ pub struct OfflineModels {
     /// Operations in the order they were asked for, with their frame.
     waiting: Vec<(u64, ModelOp)>,
     input: Option<Box<dyn InputSource>>,
+    /// The input gain from each engine frame on (`input_gain`), in the
+    /// order set: a model hears the input with the gain of the frame it
+    /// stands for, as live.
+    gains: Vec<(u64, f32)>,
+    /// A model heard a frame of the input that was not silence.
+    heard_input: bool,
     engine_rate: u32,
     scratch: Vec<f32>,
     input_scratch: Vec<f32>,
@@ -138,11 +144,42 @@ impl OfflineModels {
             driven: BTreeMap::new(),
             waiting: Vec::new(),
             input,
+            gains: Vec::new(),
+            heard_input: false,
             engine_rate,
             scratch: Vec::new(),
             input_scratch: Vec::new(),
             messages: Vec::new(),
         }
+    }
+
+    /// Channels of the render's input (0: none).
+    pub fn input_channels(&self) -> usize {
+        self.input.as_ref().map_or(0, |i| i.channels())
+    }
+
+    /// The render's input from engine frame `at` on, `frames` frames of
+    /// [`OfflineModels::input_channels`] interleaved, as the engine takes
+    /// it (`Engine::process_with_input`, for captures and the monitor):
+    /// `out` is emptied when there is no input.
+    pub fn input_block(&mut self, at: u64, frames: usize, out: &mut Vec<f32>) {
+        out.clear();
+        if let Some(input) = self.input.as_mut() {
+            out.resize(frames * input.channels().max(1), 0.0);
+            input.read(at, out);
+        }
+    }
+
+    /// The input gain from engine frame `frame` on (`input_gain(g)`; the
+    /// engine applies it to captures and the monitor from the same frame).
+    pub fn set_input_gain(&mut self, frame: u64, gain: f32) {
+        let gain = if gain.is_finite() { gain.max(0.0) } else { 0.0 };
+        self.gains.push((frame, gain));
+    }
+
+    /// Whether a model heard the input (a frame of it that was not silence).
+    pub fn heard_input(&self) -> bool {
+        self.heard_input
     }
 
     /// Operations to carry out at `frame` (after the ones already waiting).
@@ -265,12 +302,17 @@ impl OfflineModels {
                 let ic = input.channels().max(1);
                 self.input_scratch.clear();
                 self.input_scratch.resize(frames * ic, 0.0);
-                input.read(d.origin + d.fed, &mut self.input_scratch);
+                let at = d.origin + d.fed;
+                input.read(at, &mut self.input_scratch);
                 for f in 0..frames {
+                    let g = gain_at(&self.gains, at + f as u64);
                     for c in 0..ch {
                         let from = channel.unwrap_or(c).min(ic - 1);
-                        self.scratch[f * ch + c] = self.input_scratch[f * ic + from];
+                        self.scratch[f * ch + c] = self.input_scratch[f * ic + from] * g;
                     }
+                }
+                if self.scratch.iter().any(|v| *v != 0.0) {
+                    self.heard_input = true;
                 }
             }
         }
@@ -429,6 +471,16 @@ impl OfflineModels {
     pub fn finish(self) {
         drop(self.models);
     }
+}
+
+/// The input gain at engine frame `frame` from `gains` (changes in the
+/// order set, each from its frame on; 1 until one is set).
+fn gain_at(gains: &[(u64, f32)], frame: u64) -> f32 {
+    gains
+        .iter()
+        .rev()
+        .find(|(f, _)| *f <= frame)
+        .map_or(1.0, |&(_, g)| g)
 }
 
 /// `"in"` → `Some(None)` (every channel), `"in:N"` → `Some(Some(N − 1))`,

@@ -8,7 +8,8 @@
 //! | `model_input("voice", "in")` | (in `api.rs`) the live input streams through the model; `"in:2"` for channel 2 |
 //!
 //! Like every change, these apply only when the code that asked succeeds;
-//! an offline render has no input and ignores them.
+//! an offline render takes them from its `--input` file
+//! (`output/offline_input.rs`).
 
 use std::sync::Arc;
 

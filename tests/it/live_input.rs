@@ -12,6 +12,12 @@
 //! - `a_forward_model_answers_one_buffer_and_one_block_later`: through the
 //!   nn~ test model's `forward` (×0.5) the burst comes out ×0.5 exactly
 //!   model buffer (1024) + one period (256) frames later.
+//! - `a_click_through_a_forward_model_comes_out_one_buffer_and_one_block_later_at_each_period`:
+//!   at JACK periods of 64, 256 and 1024 frames, with the buffer the rule
+//!   chooses (no `--model-buffer`), a one-frame click comes out of the
+//!   monitor on its own frame and out of the ×0.5 model exactly model
+//!   buffer + one period later (256 + 64, 256 + 256, 1024 + 1024); the
+//!   figures are printed as a table (`--nocapture`).
 //! - `the_encoder_latent_of_the_input_reaches_a_subscriber`: through
 //!   `encode-decode` (`/model/ear/input in:1`), a steady input of 0.25 gives the latent frame
 //!   (0.25, 0.5, 0.75, 1.0) (the test encoder's block means × 1..4) at an
@@ -54,7 +60,16 @@ enum Play {
     Steady = 2,
     /// A slowly changing signal that never repeats within a bar and is never 0.
     Wander = 3,
+    /// One frame of [`CLICK`], [`CLICK_AT`] frames into the first JACK
+    /// cycle after it is asked for, then silence.
+    Click = 4,
 }
+
+/// The click's level.
+const CLICK: f32 = 0.8;
+/// Frames into its JACK cycle the click sounds (inside the smallest period
+/// tested, and not on a block boundary).
+const CLICK_AT: usize = 37;
 
 const BURST: usize = 2400;
 
@@ -97,6 +112,18 @@ impl jack::ProcessHandler for Tone {
                 }
                 2 => 0.25,
                 3 => wander(self.t),
+                4 if self.burst_at <= CLICK_AT => {
+                    let v = if self.burst_at == CLICK_AT {
+                        CLICK
+                    } else {
+                        0.0
+                    };
+                    if self.burst_at == CLICK_AT {
+                        self.bursts.fetch_add(1, Ordering::AcqRel);
+                    }
+                    self.burst_at += 1;
+                    v
+                }
                 _ => 0.0,
             };
             self.t += 1;
@@ -114,6 +141,8 @@ struct Rec {
     blocks: Vec<jack::Frames>,
     frames: Arc<AtomicU64>,
     overflow: bool,
+    /// The JACK period (frames per block).
+    period: u32,
 }
 
 impl jack::ProcessHandler for Rec {
@@ -154,7 +183,12 @@ const REC_SECONDS: usize = 30;
 
 impl Rig {
     fn start(extra: &[&str], script: &Path) -> Option<Rig> {
-        let server = JackServer::start(PERIOD)?;
+        Rig::start_at(PERIOD, extra, script)
+    }
+
+    /// [`Rig::start`] with a JACK server of `period` frames.
+    fn start_at(period: u32, extra: &[&str], script: &Path) -> Option<Rig> {
+        let server = JackServer::start(period)?;
         let tone_client = server.open_client("tone");
         let out = tone_client
             .register_port("out", jack::AudioOut::default())
@@ -193,6 +227,7 @@ impl Rig {
                     blocks: Vec::with_capacity(cap / 16),
                     frames: frames.clone(),
                     overflow: false,
+                    period,
                 },
             )
             .expect("activate rec");
@@ -242,7 +277,7 @@ impl Rig {
             ("loam:out_1", "rec:left"),
             ("loam:out_2", "rec:right"),
         ] {
-            support::jack::connect_when_active(&c, from, to);
+            support::jack::connect_when_active(c, from, to);
         }
         Some(rig)
     }
@@ -326,11 +361,11 @@ fn burst_starts(tone: &[f32]) -> Vec<usize> {
 
 /// Whether JACK skipped cycles between recorded frames `from` and `to`.
 fn broken(rec: &Rec, from: usize, to: usize) -> bool {
-    let p = PERIOD as usize;
+    let p = rec.period as usize;
     let (a, b) = (from / p, (to / p + 1).min(rec.blocks.len()));
     rec.blocks[a.min(b)..b]
         .windows(2)
-        .any(|w| w[1] != w[0].wrapping_add(PERIOD))
+        .any(|w| w[1] != w[0].wrapping_add(rec.period))
 }
 
 /// A burst (channel 0) and its echo in channel `out` `delay` frames
@@ -590,4 +625,227 @@ fn capture_attempt() -> Option<bool> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     Some(true)
+}
+
+/// The JACK periods the click is measured at, with the model buffer the
+/// rule picks for the test model's `forward` (ratio 1) at each: the
+/// smallest power of two ≥ the model's largest ratio, ≥ the device block
+/// (the period) and ≥ loam's smallest buffer (256 frames), when the model
+/// is fast enough at it (the ×0.5 model computes 256 frames in far less
+/// than half their 5.3 ms).
+const CLICK_PERIODS: [(u32, usize); 3] = [(64, 256), (256, 256), (1024, 1024)];
+
+/// One period's measurement: frames from the click going into `loam:in_1`
+/// to it coming out of `loam:out_1`, through the monitor and through the
+/// model.
+struct ClickLatency {
+    period: u32,
+    buffer: usize,
+    monitor: usize,
+    model: usize,
+}
+
+#[test]
+fn a_click_through_a_forward_model_comes_out_one_buffer_and_one_block_later_at_each_period() {
+    let dir = support::temp_dir("input-click");
+    if models(&dir).is_none() {
+        return;
+    }
+    let mut measured = Vec::new();
+    for (period, buffer) in CLICK_PERIODS {
+        let mut got = None;
+        for attempt in 0..TRIES {
+            match click_attempt(&dir, period, buffer) {
+                None => return,
+                Some(Ok(m)) => {
+                    got = Some(m);
+                    break;
+                }
+                Some(Err(why)) => println!("period {period}, attempt {attempt}: {why}; again"),
+            }
+        }
+        let m = got.unwrap_or_else(|| {
+            panic!("period {period}: every attempt was disturbed by JACK xruns")
+        });
+        assert_eq!(
+            m.monitor, 0,
+            "period {period}: the monitor delayed the click"
+        );
+        assert_eq!(
+            m.model,
+            buffer + period as usize,
+            "period {period}: the click came out {} frames after it went in, not buffer {buffer} + block {period}",
+            m.model
+        );
+        measured.push(m);
+    }
+    let ms = |f: usize| f as f64 * 1000.0 / f64::from(RATE);
+    println!("live input to output under JACK dummy at {RATE} Hz (a click into loam:in_1, recorded at loam:out_1):");
+    println!("| JACK period | monitor | model buffer | forward model (buffer + one block) |");
+    println!("|---|---|---|---|");
+    for m in &measured {
+        println!(
+            "| {} frames ({:.2} ms) | {} frames | {} frames | {} frames ({:.2} ms) |",
+            m.period,
+            ms(m.period as usize),
+            m.monitor,
+            m.buffer,
+            m.model,
+            ms(m.model)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Plays [`TRIES`] clicks while recording, one after another.
+fn clicks(rig: &Rig, after: u64) {
+    rig.recording.store(true, Ordering::Release);
+    rig.record_more(u64::from(rig.server.period) * 4);
+    for _ in 0..TRIES {
+        let before = rig.bursts.load(Ordering::Acquire);
+        rig.set(Play::Click);
+        let ok = support::eventually(Duration::from_secs(10), || {
+            rig.bursts.load(Ordering::Acquire) > before
+        });
+        assert!(ok, "the click was never played");
+        rig.set(Play::Silence);
+        rig.record_more(after);
+    }
+    rig.recording.store(false, Ordering::Release);
+}
+
+/// One JACK server at `period`: clicks through the monitor, then through
+/// the model (`buffer` expected). `None` without JACK; `Err` when the
+/// measurement went wrong while JACK reported xruns or the model underran
+/// (a busy machine's dummy driver or worker thread missing a deadline);
+/// going wrong with neither is a failure.
+fn click_attempt(dir: &Path, period: u32, buffer: usize) -> Option<Result<ClickLatency, String>> {
+    let script = dir.join("click.rhai");
+    std::fs::write(&script, "tempo(120);\n").unwrap();
+    // No --model-buffer: the rule chooses.
+    let rig = Rig::start_at(period, &[], &script)?;
+    let client = Client::new();
+    client.request(rig.addr(), "/subscribe", vec![]);
+    // A click takes well under a second to come out through either path.
+    let after = u64::from(RATE) / 4;
+    // The monitor alone.
+    for (addr, level) in [("/input/gain", 1.0), ("/input/monitor", 1.0)] {
+        let a = client.request(rig.addr(), addr, vec![OscType::Float(level)]);
+        assert_eq!(a.addr, "/done", "{a:?}");
+    }
+    clicks(&rig, after);
+    let monitor_end = rig.frames.load(Ordering::Acquire) as usize;
+    // The model alone: the monitor off, the ×0.5 model at gain 2 (against
+    // the master gain of 0.5) on the live input.
+    let a = client.request(rig.addr(), "/input/monitor", vec![OscType::Float(0.0)]);
+    assert_eq!(a.addr, "/done", "{a:?}");
+    eval(
+        &client,
+        rig.addr(),
+        "model_load(\"voice\", \"full.ts\", \"forward\");\nmodel_input(\"voice\", \"in\");\nmodel_gain(\"voice\", 2.0);",
+    );
+    wait_info(&client, "model 'voice' plays the live input", || rig.log());
+    clicks(&rig, after);
+    let xruns = rig.server.xrun_lines();
+    let (log, rec) = rig.finish();
+    assert!(!rec.overflow, "rec overflowed");
+    // The buffer the rule chose, as loam says it.
+    let said = format!(
+        "latency {} frames: its buffer {buffer} and one block {period})",
+        buffer + period as usize
+    );
+    assert!(log.contains(&said), "no '{said}' in loam's log:\n{log}");
+    let chose = format!("at a {buffer}-frame buffer (the smallest that keeps up");
+    assert!(log.contains(&chose), "no '{chose}' in loam's log:\n{log}");
+    let underruns = log
+        .split("model_underruns=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no model_underruns= in loam's summary:\n{log}"));
+    let disturbed = !xruns.is_empty() || underruns > 0;
+    let why = || format!("JACK xruns {xruns:?}, model underruns {underruns}");
+    let tone = &rec.samples[0];
+    let left = &rec.samples[1];
+    let starts: Vec<usize> = (0..tone.len()).filter(|&i| tone[i] > CLICK / 2.0).collect();
+    let (before, after_load): (Vec<usize>, Vec<usize>) =
+        starts.iter().partition(|&&i| i < monitor_end);
+    let measured = click_delay(&rec, left, &before, period as usize * 4, 1.0)
+        .map_err(|e| format!("monitor: {e}"))
+        .and_then(|monitor| {
+            click_delay(&rec, left, &after_load, buffer + period as usize * 4, 0.5)
+                .map_err(|e| format!("model: {e}"))
+                .map(|model| (monitor, model))
+        });
+    let (monitor, model) = match measured {
+        Ok(m) => m,
+        Err(e) if disturbed => return Some(Err(format!("{e} ({})", why()))),
+        Err(e) => panic!("period {period}: {e}, with no xrun or underrun\n{log}"),
+    };
+    // A delay other than expected, with xruns or underruns, is tried again.
+    let expected = (0, buffer + period as usize);
+    if (monitor, model) != expected && disturbed {
+        return Some(Err(format!("delays {monitor} and {model} ({})", why())));
+    }
+    Some(Ok(ClickLatency {
+        period,
+        buffer,
+        monitor,
+        model,
+    }))
+}
+
+/// The delay, in frames, of the first click in `clicks` whose stretch of
+/// the recording (up to `reach` frames after it) JACK did not break: where
+/// it first comes out in `heard`, at `k` times its level, alone. `Err`
+/// when JACK broke every stretch, or the click did not come out so.
+fn click_delay(
+    rec: &Rec,
+    heard: &[f32],
+    clicks: &[usize],
+    reach: usize,
+    k: f32,
+) -> Result<usize, String> {
+    if clicks.is_empty() {
+        return Err("no click in the recording".into());
+    }
+    let p = rec.period as usize;
+    let Some(&c) = clicks
+        .iter()
+        .find(|&&c| c >= p && c + reach <= heard.len() && !broken(rec, c - p, c + reach))
+    else {
+        return Err(format!(
+            "JACK skipped cycles around every click ({clicks:?})"
+        ));
+    };
+    let window = &heard[c - p..c + reach];
+    let Some(at) = first_above(window, CLICK * k / 2.0) else {
+        return Err(format!(
+            "the click at {c} never came out within {reach} frames (peak {})",
+            window.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+        ));
+    };
+    if at < p {
+        return Err(format!(
+            "something sounded {} frames before the click",
+            p - at
+        ));
+    }
+    let delay = at - p;
+    let echo = heard[c + delay];
+    if (echo - CLICK * k).abs() >= 1e-6 {
+        return Err(format!(
+            "the click came out at {echo}, expected {}",
+            CLICK * k
+        ));
+    }
+    let rest = window
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != at)
+        .fold(0.0f32, |m, (_, v)| m.max(v.abs()));
+    if rest >= 1e-6 {
+        return Err(format!("loam played {rest} around the click"));
+    }
+    Ok(delay)
 }

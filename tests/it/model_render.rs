@@ -324,3 +324,235 @@ fn loam_render_takes_an_input_file_and_says_how_each_model_keeps_up() {
     assert_eq!(run.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--input"));
 }
+
+/// A take file of `seconds` seconds (mono, 48 kHz) that never repeats and
+/// is never 0: every frame of a capture can be told from every other.
+fn take_file(path: &Path, seconds: usize) {
+    support::files::write_mono_wav(
+        path,
+        (0..seconds * 48_000).map(|i| {
+            let t = i as f64 / 48_000.0;
+            (0.2 + 0.1 * (std::f64::consts::TAU * t / 5.3).sin()
+                + 0.05 * (std::f64::consts::TAU * 440.0 * t).sin()) as f32
+        }),
+    );
+}
+
+/// In 3/4 at 180 bpm a bar is one second: 48,000 frames.
+const BAR: usize = 48_000;
+
+/// A voice ends with a 2 ms fade: the last 5 ms of a take are not compared.
+const FADE: usize = 240;
+
+#[test]
+fn capture_in_a_render_records_the_input_file_and_plays_it_on_the_next_bar() {
+    let dir = support::temp_dir("render-capture");
+    let take = dir.join("take.wav");
+    take_file(&take, 5);
+    // The first run's capture records bar 1 and plays from bar 2, hard
+    // left; bar 2's code captures bar 2, played from bar 3, hard right.
+    let script = support::script_with_click(
+        &dir,
+        "metre(\"3/4\");\ntempo(180);\ncapture(\"first\", 1);\nfn bar(n) { if n == 2 { capture(\"second\", 1); } }\nlive_loop(\"a\", \"first ~ ~\").pan(\"-1\");\nlive_loop(\"b\", \"second ~ ~\").pan(\"1\");\n",
+    );
+    let options = RenderOptions {
+        input: Some(take.clone()),
+        model_buffer: None,
+    };
+    let (a, said) = render(&script, 5, 64, &options);
+    // The same for any block, longer than the engine's input block too.
+    for block in [1, 1000, 10_000] {
+        let (b, _) = render(&script, 5, block, &options);
+        assert!(bits(&a) == bits(&b), "blocks of 64 and {block} differ");
+    }
+    assert!(
+        said.iter()
+            .any(|m| m.contains("capture 'first': bars 1 to 1 (frames 48000 to 96000)")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter()
+            .any(|m| m.contains("capture 'second': bars 2 to 2 (frames 96000 to 144000)")),
+        "{said:?}"
+    );
+    let file = support::read_wav(&take);
+    // Silent until the first take plays, on bar 2's first frame.
+    assert!(
+        a[..2 * BAR * 2].iter().all(|s| *s == 0.0),
+        "something played in bars 0 and 1"
+    );
+    let gain = left(&a, 2 * BAR) / file[BAR];
+    assert!(gain > 0.1, "gain {gain}");
+    // Each take is its bar of the file, frame for frame, and plays again
+    // on each bar line after.
+    for (bar, take_bar, side) in [(2, 1, 0), (3, 1, 0), (4, 1, 0), (3, 2, 1), (4, 2, 1)] {
+        for i in 0..BAR - FADE {
+            let want = file[take_bar * BAR + i] * gain;
+            let got = a[(bar * BAR + i) * 2 + side];
+            assert!(
+                (want - got).abs() < 1e-6,
+                "bar {bar}, side {side}, frame {i}: {got}, expected {want} (file bar {take_bar})"
+            );
+        }
+    }
+    // The second take is silent before bar 3.
+    assert!((0..3 * BAR).all(|f| right(&a, f) == 0.0));
+    // The input gain applies to what is captured, as live.
+    std::fs::write(
+        &script,
+        "samples(\"samples\");\nmetre(\"3/4\");\ntempo(180);\ninput_gain(0.5);\ncapture(\"first\", 1);\nlive_loop(\"a\", \"first ~ ~\").pan(\"-1\");\n",
+    )
+    .unwrap();
+    let (half, _) = render(&script, 3, 64, &options);
+    for i in 0..BAR - FADE {
+        let (full, got) = (left(&a, 2 * BAR + i), left(&half, 2 * BAR + i));
+        assert!(
+            (full * 0.5 - got).abs() < 1e-6,
+            "frame {i} at input gain 0.5: {got}, expected {}",
+            full * 0.5
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn capture_in_a_render_without_an_input_file_says_so_and_the_render_goes_on() {
+    let dir = support::temp_dir("render-capture-none");
+    let script = support::script_with_click(
+        &dir,
+        "metre(\"3/4\");\ntempo(180);\ncapture(\"take\", 1);\nlive_loop(\"k\", \"click ~ ~\");\n",
+    );
+    let (a, said) = render(&script, 2, 64, &RenderOptions::default());
+    assert!(
+        said.iter().any(|m| m.contains("capture(\"take\", 1): this render has no input: give one with `loam render --input FILE`")),
+        "{said:?}"
+    );
+    assert!(a.iter().any(|s| *s != 0.0), "the click did not play");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `sha256:` and the hex SHA-256 of `path`'s bytes.
+fn sha256_of(path: &Path) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(std::fs::read(path).unwrap());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Renders `body` (after the click folder) 3 bars to `out.wav` with
+/// `take` as input; the credits file's text.
+fn credits_of_render(dir: &Path, body: &str, take: &Path) -> String {
+    let script = support::script_with_click(dir, body);
+    let out = dir.join("out.wav");
+    let _turn = support::alone::shared();
+    loam::output::render_with(
+        &script,
+        3,
+        48_000,
+        64,
+        &out,
+        &RenderOptions {
+            input: Some(take.to_path_buf()),
+            model_buffer: None,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{body}: {e}"));
+    std::fs::read_to_string(dir.join("out.wav.credits.toml")).unwrap()
+}
+
+#[test]
+fn the_input_file_is_credited_as_live_input_only_when_it_sounded() {
+    let dir = support::temp_dir("render-input-credits");
+    let take = dir.join("take.wav");
+    take_file(&take, 4);
+    let hash = sha256_of(&take);
+    let named = |credits: &str| {
+        credits.contains("kind = \"live input\"")
+            && credits.contains(&format!("path = \"{}\"", take.display()))
+            && credits.contains(&format!(
+                "live input, from the input file {} ({hash}) (the performers)",
+                take.display()
+            ))
+    };
+    let head = "metre(\"3/4\");\ntempo(180);\nlive_loop(\"k\", \"click ~ ~\");\n";
+    // Sounded: a take of it played, or the monitor played it.
+    for body in [
+        "capture(\"take\", 1);\nlive_loop(\"t\", \"take ~ ~\");\n",
+        "input_monitor(1.0);\n",
+    ] {
+        let credits = credits_of_render(&dir, &format!("{head}{body}"), &take);
+        assert!(named(&credits), "{body}:\n{credits}");
+    }
+    // Not sounded: nothing takes it, a take nobody plays, the monitor at
+    // an input gain of 0.
+    for body in [
+        "",
+        "capture(\"take\", 1);\n",
+        "input_gain(0.0);\ninput_monitor(1.0);\n",
+    ] {
+        let credits = credits_of_render(&dir, &format!("{head}{body}"), &take);
+        assert!(!credits.contains("live input"), "{body}:\n{credits}");
+        assert!(
+            credits.contains("built-in kit") || credits.contains("sample folder"),
+            "{body}:\n{credits}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_model_that_hears_the_input_file_credits_it() {
+    let Some(dir) = models("render-input-model-credits") else {
+        return;
+    };
+    let take = dir.join("take.wav");
+    take_file(&take, 2);
+    let credits = credits_of_render(
+        &dir,
+        "tempo(480);\nmodel_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"in\");\nlive_loop(\"k\", \"~\");\n",
+        &take,
+    );
+    assert!(
+        credits.contains(&format!(
+            "live input, from the input file {} ({})",
+            take.display(),
+            sha256_of(&take)
+        )),
+        "{credits}"
+    );
+    // A model that hears silence does not credit the file.
+    let quiet = dir.join("quiet.wav");
+    support::files::write_mono_wav(&quiet, (0..48_000).map(|_| 0.0));
+    let credits = credits_of_render(
+        &dir,
+        "tempo(480);\nmodel_load(\"fx\", \"full.ts\", \"forward\");\nmodel_input(\"fx\", \"in\");\nlive_loop(\"k\", \"~\");\n",
+        &quiet,
+    );
+    assert!(!credits.contains("live input"), "{credits}");
+}
+
+#[test]
+fn a_render_says_that_it_ignores_link_requests() {
+    let dir = support::temp_dir("render-link");
+    let script = support::script_with_click(
+        &dir,
+        "link(true);\nlink_quantum(4);\nfn bar(n) { if n == 1 { link_play(true); link_start_stop(false); } }\nlive_loop(\"k\", \"click\");\n",
+    );
+    let (a, said) = render(&script, 2, 64, &RenderOptions::default());
+    for call in [
+        "link(true)",
+        "link_quantum(4)",
+        "link_play(true)",
+        "link_start_stop(false)",
+    ] {
+        let line = format!("{call}: ignored in a render (a render keeps its own clock; Ableton Link plays only in `loam serve`)");
+        assert_eq!(
+            said.iter().filter(|m| **m == line).count(),
+            1,
+            "{call}: {said:?}"
+        );
+    }
+    // The music plays on.
+    assert!(a.iter().any(|s| *s != 0.0));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -91,6 +91,15 @@ pub enum CreditedSource {
         /// When the take started, UTC, as `2026-11-30T09:41:12Z`.
         taken: String,
     },
+    /// The file an offline render takes in place of the live input (`loam
+    /// render --input take.wav`), credited when it sounded: a model heard
+    /// it, a capture of it played, or the monitor played it.
+    InputFile {
+        /// The file, as given.
+        path: PathBuf,
+        /// `sha256:` and the hex SHA-256 of its bytes ([`content_hash`]).
+        hash: String,
+    },
     /// One segment of a prepared corpus, credited to the recording it was
     /// cut from (`segments.json`).
     CorpusSegment {

@@ -168,6 +168,19 @@ impl SourceProvenance {
                 }],
                 ..SourceProvenance::default()
             },
+            CreditedSource::InputFile { path, hash } => SourceProvenance {
+                kind: "live input".into(),
+                path: path.display().to_string(),
+                datasets: vec![DatasetCredit {
+                    title: "live input".into(),
+                    attribution: format!(
+                        "live input, from the input file {} ({hash}) (the performers)",
+                        path.display()
+                    ),
+                    ..DatasetCredit::default()
+                }],
+                ..SourceProvenance::default()
+            },
             CreditedSource::TorchScript(file) | CreditedSource::TrainedModel(file) => {
                 from_card(file)
             }

@@ -156,10 +156,10 @@ impl Peer {
     pub fn connect(&self, to: Option<&str>, from: Option<&str>) {
         let c = self.client();
         if let Some(to) = to {
-            super::jack::connect_when_active(&c, &format!("{}:out", self.name), to);
+            super::jack::connect_when_active(c, &format!("{}:out", self.name), to);
         }
         if let Some(from) = from {
-            super::jack::connect_when_active(&c, from, &format!("{}:in", self.name));
+            super::jack::connect_when_active(c, from, &format!("{}:in", self.name));
         }
     }
 
