@@ -258,7 +258,8 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     // `within` and the other functions: `transpose(9)` is a transform
     // value, `p.transpose(9)` adds one to a function's chain. (On a loop,
     // `.transpose(n)` stays the loop's setting, above.)
-    let moves: [(&str, fn(i64) -> Transform); 2] = [
+    type Move = fn(i64) -> Transform;
+    let moves: [(&str, Move); 2] = [
         ("transpose", Transform::Transpose),
         ("octave_shift", Transform::OctaveShift),
     ];
