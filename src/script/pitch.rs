@@ -8,6 +8,7 @@
 //! | `.scale("major")` / `.scale("rast")` / `.scale("0 9 17 22 31 40 48")` / `.scale([0, 2, 4])` | the degrees a loop's numbers walk (see [`crate::pitch::scale`]) |
 //! | `.root("d4")` / `.root(62)` / `.root(62.5)` | degree 0's MIDI key (default 60, 261.6256 Hz) |
 //! | `.transpose(steps)` / `.octave_shift(k)` | move every pitch by steps of the tuning / by periods |
+//! | `transpose(steps)` / `octave_shift(k)` as transforms (`.every(2, transpose(9))`, `.sometimes(\|p\| p.octave_shift(1))`, `.within(0, 0.5, \|p\| p.transpose(-5))`) | move the notes they reach, on top of the loop's settings (see [`crate::pattern::Transform::Transpose`]) |
 //! | `.note()` | every word is a pitch, even one a sample is named after |
 //! | `.voice("synth" \| "pulse" \| "pluck" \| "fm" \| "sample:n")` | the voice pitched notes play (default `synth`); a sample plays at `f / f_root` |
 //! | `.sample_root("c4")` / `.sample_root(60)` | the key a sample voice sounds at its own rate (default: the WAV's `smpl` root note, else 60) |
@@ -22,7 +23,8 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine};
 
-use super::api::{edit_loop, fail, read_path, LoopRef, Res, Shared};
+use super::api::{checked, edit_loop, fail, read_path, LoopRef, Res, Shared};
+use super::functions::Chain;
 use crate::pattern::Transform;
 use crate::pitch::note_name::{fractional_key, note_key, whole};
 use crate::pitch::{read_kbm, read_scl, Scale, Tuning};
@@ -33,12 +35,9 @@ use crate::time::Rational;
 /// Seconds an envelope stage may last (`attack`, `decay`, `release`).
 pub const MAX_ENVELOPE_SECONDS: f64 = 60.0;
 
-/// The furthest `.transpose(steps)` moves (steps of the tuning: 1000
-/// commas of 53-EDO is about 19 octaves).
-pub const MAX_TRANSPOSE_STEPS: i64 = 1000;
-
-/// The furthest `.octave_shift(k)` moves, in periods.
-pub const MAX_OCTAVE_SHIFT: i64 = 10;
+/// The furthest `.transpose(steps)` and `.octave_shift(k)` move (the
+/// loop settings and the pattern transforms share the limits).
+pub use crate::pitch::loop_pitch::{MAX_OCTAVE_SHIFT, MAX_TRANSPOSE_STEPS};
 
 /// A tuning from a script's argument; `Ok(None)` for `"none"`.
 fn tuning_of(s: &Shared, call: &str, v: &Dynamic, kbm: Option<&str>) -> Res<Option<Arc<Tuning>>> {
@@ -255,6 +254,22 @@ pub fn register(engine: &mut Engine, shared: &Arc<Shared>) {
             Ok(l.clone())
         },
     );
+    // The same moves as pattern transforms, for `every`, `sometimes`,
+    // `within` and the other functions: `transpose(9)` is a transform
+    // value, `p.transpose(9)` adds one to a function's chain. (On a loop,
+    // `.transpose(n)` stays the loop's setting, above.)
+    type Move = fn(i64) -> Transform;
+    let moves: [(&str, Move); 2] = [
+        ("transpose", Transform::Transpose),
+        ("octave_shift", Transform::OctaveShift),
+    ];
+    for (name, make) in moves {
+        engine.register_fn(name, move |k: i64| checked(make(k)));
+        engine.register_fn(name, move |c: &mut Chain, k: i64| -> Res<Chain> {
+            c.push(checked(make(k))?)?;
+            Ok(c.clone())
+        });
+    }
     let s = shared.clone();
     engine.register_fn("note", move |l: &mut LoopRef| -> LoopRef {
         edit_loop(&s, l, |d| d.pitch.notes_only = true);

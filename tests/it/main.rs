@@ -33,6 +33,7 @@ mod libtorch;
 mod link;
 mod live_input;
 mod live_input_engine;
+mod makam_dataset;
 mod melody_models;
 mod metre_onsets;
 mod midi_clock;

@@ -70,6 +70,11 @@
 //! - **`Layer(p)`**: adds the notes of `p` (velocity 1), queried in the same
 //!   time and context; later transforms apply to both.
 //! - **`Gain(g)`**: multiplies velocity by `g` (negative or not finite: 0).
+//! - **`Transpose(k)`**, **`OctaveShift(k)`**: move each note's pitch by
+//!   `k` steps of the loop's tuning, or `k` periods (octaves), on top of
+//!   the loop's `.transpose`/`.octave_shift` ([`Note::transpose`],
+//!   [`Note::octave_shift`]; they add up when nested). Time, velocity and
+//!   sound stay; a word that is not a pitch (a drum) ignores them.
 //!
 //! Out-of-range parameters (a negative factor, a probability above 1) are
 //! clamped as above rather than rejected here; [`Transform::check`] says
@@ -245,6 +250,11 @@ pub enum Transform {
     /// with every sample's `i`-th `n`th, so the slices of all a cycle's
     /// sounds interleave (Tidal's `striate`).
     Striate(i64),
+    /// Every note `k` steps of the loop's tuning higher (lower when negative):
+    /// semitones in 12-EDO, commas in 53-EDO.
+    Transpose(i64),
+    /// Every note `k` periods (octaves) higher (lower when negative).
+    OctaveShift(i64),
     /// A parameter pattern (Tidal's `#`, structure from the left): each
     /// note takes the value `values` holds at its nominal onset; a note
     /// that falls in a rest of `values` is dropped, as in Tidal.
@@ -284,6 +294,12 @@ pub struct Note {
     /// The part of the sample it plays, as exact fractions of its length
     /// (`chop`, `striate`); 0 to 1 unless cut.
     pub slice: (Rational, Rational),
+    /// Steps of the tuning the pattern's `transpose` transforms move it by
+    /// (added to the loop's `.transpose`); 0 unless moved.
+    pub transpose: i64,
+    /// Periods its `octave_shift` transforms move it by (added to the
+    /// loop's `.octave_shift`); 0 unless moved.
+    pub octave_shift: i64,
 }
 
 /// A transform parameter a script should not pass.
@@ -407,7 +423,7 @@ impl Transform {
             // Iter, palindrome and brak move a cycle's notes; each cycle
             // holds one cycle's worth (a moved cycle may straddle two).
             Transform::Iter(_) | Transform::Palindrome | Transform::Brak => n.saturating_mul(2),
-            Transform::Set { .. } => n,
+            Transform::Set { .. } | Transform::Transpose(_) | Transform::OctaveShift(_) => n,
             // Each note becomes `n` notes (chop), each cycle `n` cycles (striate).
             Transform::Chop(k) | Transform::Striate(k) => {
                 n.saturating_mul(u128::try_from(*k).unwrap_or(0).max(1))
@@ -481,6 +497,18 @@ impl Transform {
             }
             Transform::Swing(a) => rule(values::SWING, exact(a)),
             Transform::Gain(g) => rule(values::VELOCITY, *g),
+            Transform::Transpose(k) => within_steps(
+                "transpose",
+                *k,
+                crate::pitch::loop_pitch::MAX_TRANSPOSE_STEPS,
+                " steps",
+            ),
+            Transform::OctaveShift(k) => within_steps(
+                "octave_shift",
+                *k,
+                crate::pitch::loop_pitch::MAX_OCTAVE_SHIFT,
+                " periods",
+            ),
             // A parameter pattern's values were checked when it was parsed.
             Transform::Rev
             | Transform::Layer(_)
@@ -563,6 +591,14 @@ impl Transform {
             Transform::Chop(n) | Transform::Striate(n) => rule(values::SLICES, *n as f64),
         }
     }
+}
+
+/// `k` within `-limit..=limit`, else a message naming `what`.
+fn within_steps(what: &str, k: i64, limit: i64, unit: &str) -> Result<(), TransformError> {
+    if k.checked_abs().is_some_and(|a| a <= limit) {
+        return Ok(());
+    }
+    Err(error(format!("{what} {k}: give -{limit} to {limit}{unit}")))
 }
 
 /// A bound on events a cycle after `transforms` (first innermost), given `n` beneath.

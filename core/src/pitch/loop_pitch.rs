@@ -6,6 +6,7 @@
 //! | `c4`, `eb4`, `f#3`, `bb` | a MIDI key by name (12-EDO, A4 = 440 Hz; through the `.kbm` when the tuning has one) |
 //! | `60.5`, `61.25` | a MIDI number with a fraction, as a key (a key of a `.kbm` plus the fraction × 100 cents) |
 //! | `0`, `4`, `-1` | with a tuning, scale or root (the loop's or the global tuning): a degree counted from the root; otherwise a MIDI key |
+//! | `dugah`, `nim_zirgule` | a note name the tuning defines ([`Tuning::names`]): that tuning degree from the root, past the scale |
 //! | `c4'maj`, `60'min7` | a chord on a key ([`super::chord::CHORDS`]); `[0,2,4]` stacks degrees |
 //!
 //! A degree `d` plays tuning degree `t = scale(d) + transpose` (the scale's
@@ -15,6 +16,15 @@
 //! and frequencies follow its reference key and frequency. A key moves by
 //! `transpose` steps of the tuning (`12/size` semitones each when the
 //! period is an octave) and by `k` octaves.
+//!
+//! A name the tuning defines plays its tuning degree `t = name + transpose`
+//! the same way (the scale does not apply: the name says the degree).
+//! A word that is a note name, a number or a degree never reads as a
+//! tuning's name, so names change nothing a pattern already meant.
+//!
+//! A note's own [`NoteShift`] (the pattern transforms `transpose(n)` and
+//! `octave_shift(k)` inside `every`, `sometimes`, `within`, …) adds to the
+//! loop's `transpose` and `octave_shift` for that note alone.
 //!
 //! Everything is exact ([`Interval`]) until [`super::frequency`], once per note.
 
@@ -45,6 +55,26 @@ pub struct LoopPitch {
     pub octave_shift: i64,
     /// `.note()`: every word is a pitch, even one a sample is named after.
     pub notes_only: bool,
+}
+
+/// The furthest `.transpose(steps)` or the pattern transform
+/// `transpose(steps)` moves, in steps of the tuning (1000 commas of 53-EDO
+/// is about 19 octaves: past hearing either way).
+pub const MAX_TRANSPOSE_STEPS: i64 = 1000;
+
+/// The furthest `.octave_shift(k)` or the pattern transform
+/// `octave_shift(k)` moves, in periods (octaves): ten octaves cover hearing.
+pub const MAX_OCTAVE_SHIFT: i64 = 10;
+
+/// How far one note moves on top of its loop's settings: the sum of the
+/// pattern transforms `transpose(steps)` and `octave_shift(periods)` that
+/// reached it (`.every(2, transpose(9))`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoteShift {
+    /// Steps of the tuning, as `.transpose(steps)`.
+    pub steps: i64,
+    /// Periods (octaves), as `.octave_shift(k)`.
+    pub periods: i64,
 }
 
 /// A word that looks like a pitch but cannot be played, in words.
@@ -86,6 +116,21 @@ impl LoopPitch {
         word: &str,
         global: Option<&Arc<Tuning>>,
     ) -> Result<Option<Vec<Frequency>>, PitchError> {
+        self.frequencies_shifted(word, global, NoteShift::default())
+    }
+
+    /// [`LoopPitch::frequencies`] for a note its pattern moved by `shift`
+    /// (added to the loop's transposition and octave shift).
+    pub fn frequencies_shifted(
+        &self,
+        word: &str,
+        global: Option<&Arc<Tuning>>,
+        shift: NoteShift,
+    ) -> Result<Option<Vec<Frequency>>, PitchError> {
+        let moved = Moves {
+            steps: self.transpose.saturating_add(shift.steps),
+            periods: self.octave_shift.saturating_add(shift.periods),
+        };
         let (base, chord_name) = match word.split_once('\'') {
             Some((b, c)) => (b, Some(c)),
             None => (word, None),
@@ -102,14 +147,24 @@ impl LoopPitch {
                         "'{word}': a chord name goes on a note name or MIDI number; stack degrees as [0,2,4]"
                     )));
                 }
-                return self.degree(tuning, d).map(|f| Some(vec![f]));
+                return self.degree(tuning, d, moved).map(|f| Some(vec![f]));
             }
         }
         let key = match note_key(base) {
             Some(k) => Rational::from_integer(k as i128),
             None => match fractional_key(base).or_else(|| whole(base).map(|k| q(k as i128, 1))) {
                 Some(k) => k,
-                None => return Ok(None),
+                None => {
+                    let Some(t) = tuning.named(base) else {
+                        return Ok(None);
+                    };
+                    if chord_name.is_some() {
+                        return Err(PitchError(format!(
+                            "'{word}': a chord name goes on a note name or MIDI number; stack degrees as [0,2,4]"
+                        )));
+                    }
+                    return self.step(tuning, t, base, moved).map(|f| Some(vec![f]));
+                }
             },
         };
         let semis: &[i64] = match chord_name {
@@ -123,22 +178,34 @@ impl LoopPitch {
         };
         let mut out = Vec::with_capacity(semis.len().min(MAX_CHORD_NOTES));
         for s in semis.iter().take(MAX_CHORD_NOTES) {
-            out.push(self.key(tuning, key + Rational::from_integer(*s as i128))?);
+            out.push(self.key(tuning, key + Rational::from_integer(*s as i128), moved)?);
         }
         Ok(Some(out))
     }
 
-    /// Degree `d` from the root.
-    fn degree(&self, tuning: &Tuning, d: i64) -> Result<Frequency, PitchError> {
+    /// Degree `d` from the root (through the scale).
+    fn degree(&self, tuning: &Tuning, d: i64, moved: Moves) -> Result<Frequency, PitchError> {
         let step = match &self.scale {
             Some(s) => s
                 .tuning_degree(d, tuning.size(), tuning.equal)
                 .map_err(|e| PitchError(e.0))?,
             None => d,
         };
+        self.step(tuning, step, &d.to_string(), moved)
+    }
+
+    /// Tuning degree `step` from the root, moved by `moved`; `word` names
+    /// it in the error.
+    fn step(
+        &self,
+        tuning: &Tuning,
+        step: i64,
+        word: &str,
+        moved: Moves,
+    ) -> Result<Frequency, PitchError> {
         let step = step
-            .checked_add(self.transpose)
-            .ok_or_else(|| PitchError(format!("degree {d} is too far from the root")))?;
+            .checked_add(moved.steps)
+            .ok_or_else(|| PitchError(format!("degree {word} is too far from the root")))?;
         if let Some(kbm) = &tuning.keyboard {
             let root = match self.root {
                 None => 0,
@@ -149,19 +216,20 @@ impl LoopPitch {
                     })?
                 }
             };
-            let shift = self.octave_shift * kbm_octave(kbm, tuning);
-            let interval = kbm.above_reference(tuning, root + step + shift);
+            let shift = moved.periods.saturating_mul(kbm_octave(kbm, tuning));
+            let interval =
+                kbm.above_reference(tuning, root.saturating_add(step).saturating_add(shift));
             return Ok(exact_or_clamped(kbm.reference_hz, interval));
         }
         let root = self.root.unwrap_or(q(60, 1));
         let interval = Interval::octaves((root - 69) / 12)
             .then(tuning.degree(step).unwrap_or(OVERFLOW))
-            .and_then(|i| i.then(tuning.period().times(self.octave_shift)?));
+            .and_then(|i| i.then(tuning.period().times(moved.periods)?));
         Ok(exact_or_clamped(q(A4_HZ, 1), interval))
     }
 
     /// MIDI key `key` (maybe fractional).
-    fn key(&self, tuning: &Tuning, key: Rational) -> Result<Frequency, PitchError> {
+    fn key(&self, tuning: &Tuning, key: Rational, moved: Moves) -> Result<Frequency, PitchError> {
         if let Some(kbm) = &tuning.keyboard {
             let whole_key = key.floor();
             let k = whole_key.to_integer() as i64;
@@ -171,31 +239,41 @@ impl LoopPitch {
                     kbm.name, kbm.first_key, kbm.last_key
                 ))
             })?;
-            let d = d + self.transpose + self.octave_shift * kbm_octave(kbm, tuning);
+            let d = d
+                .saturating_add(moved.steps)
+                .saturating_add(moved.periods.saturating_mul(kbm_octave(kbm, tuning)));
             let cents = Interval::cents((key - whole_key) * 100);
             let interval = kbm.above_reference(tuning, d).and_then(|i| i.then(cents));
             return Ok(exact_or_clamped(kbm.reference_hz, interval));
         }
-        let moved = key + Rational::from_integer(12 * self.octave_shift as i128);
-        let interval = Interval::octaves((moved - 69) / 12).then(self.transposition(tuning));
+        let shifted = key + Rational::from_integer(12 * moved.periods as i128);
+        let interval =
+            Interval::octaves((shifted - 69) / 12).then(transposition(tuning, moved.steps));
         Ok(exact_or_clamped(q(A4_HZ, 1), interval))
     }
+}
 
-    /// `transpose` steps of `tuning` as an interval for a key: exact for a
-    /// period of a power of two, else a billionth-of-an-octave rational.
-    fn transposition(&self, tuning: &Tuning) -> Interval {
-        if self.transpose == 0 {
-            return Interval::UNISON;
-        }
-        let n = tuning.size() as i128;
-        let t = self.transpose as i128;
-        let period = tuning.period().times(1).unwrap_or(OVERFLOW);
-        if period.ratio == q(1, 1) {
-            return Interval::octaves(period.octaves * t / n);
-        }
-        let octaves = period.in_cents() / 1200.0 * t as f64 / n as f64;
-        Interval::octaves(q((octaves * 1e9).round() as i128, 1_000_000_000))
+/// `steps` steps of `tuning` as an interval for a key: exact for a
+/// period of a power of two, else a billionth-of-an-octave rational.
+fn transposition(tuning: &Tuning, steps: i64) -> Interval {
+    if steps == 0 {
+        return Interval::UNISON;
     }
+    let n = tuning.size() as i128;
+    let t = steps as i128;
+    let period = tuning.period().times(1).unwrap_or(OVERFLOW);
+    if period.ratio == q(1, 1) {
+        return Interval::octaves(period.octaves * t / n);
+    }
+    let octaves = period.in_cents() / 1200.0 * t as f64 / n as f64;
+    Interval::octaves(q((octaves * 1e9).round() as i128, 1_000_000_000))
+}
+
+/// The loop's and the note's moves together.
+#[derive(Clone, Copy, Debug)]
+struct Moves {
+    steps: i64,
+    periods: i64,
 }
 
 /// Degrees from one repetition of a keyboard map to the next.

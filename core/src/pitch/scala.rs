@@ -7,6 +7,19 @@
 //! notes there). The last pitch is the period. Blank lines among the
 //! pitches are skipped.
 //!
+//! # Note names
+//!
+//! A label that reads as one pattern word once its spaces are written `_`
+//! (letters, digits, `_` and `-`, starting with a letter; `nim zirgule` is
+//! `nim_zirgule`) names its degree, so a loop with the tuning can play
+//! `"dugah segah"`. A label that is a note name (`c4`, `eb`) or other text
+//! (`1/4-comma`) names nothing, and of two equal labels the first counts.
+//! Degrees outside the listed period (the root, other octaves) are named
+//! with a comment line `!name DEGREE NAME…` (`!name 0 rast`,
+//! `!name -22 yegah`): other Scala readers skip it as a comment; loam
+//! refuses one that is malformed, or that gives a name a second degree, at
+//! its line.
+//!
 //! Errors name the file and line: a count that is not a number or past
 //! [`MAX_TUNING_DEGREES`], fewer pitches than the count, a line beyond the
 //! count that is not a comment, a ratio of zero or below, a pitch that is
@@ -85,6 +98,15 @@ pub fn parse_scl(text: &str, file: &str) -> Result<Tuning, ScalaError> {
         line,
         message,
     };
+    let mut names: Vec<(String, i64)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if let Some(rest) = line.trim().strip_prefix("!name") {
+            if rest.starts_with(char::is_whitespace) {
+                let (name, degree) = name_line(rest).map_err(|m| err(n + 1, m))?;
+                add_name(&mut names, name, degree).map_err(|m| err(n + 1, m))?;
+            }
+        }
+    }
     let mut lines = text
         .lines()
         .enumerate()
@@ -124,6 +146,16 @@ pub fn parse_scl(text: &str, file: &str) -> Result<Tuning, ScalaError> {
             ));
         }
         steps.push(parse_pitch(line).map_err(|m| err(n, m))?);
+        let label = line
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("_");
+        if let Some(name) = name_word(&label) {
+            if !names.iter().any(|(known, _)| *known == name) {
+                names.push((name, steps.len() as i64));
+            }
+        }
         last_line = n;
     }
     if steps.len() < count {
@@ -140,7 +172,66 @@ pub fn parse_scl(text: &str, file: &str) -> Result<Tuning, ScalaError> {
     } else {
         description.to_string()
     };
-    Tuning::from_steps(&name, steps).map_err(|e| err(last_line, e.message))
+    Tuning::from_steps(&name, steps)
+        .map(|t| t.with_names(names))
+        .map_err(|e| err(last_line, e.message))
+}
+
+/// The longest note name, in bytes.
+pub const MAX_NAME_BYTES: usize = 64;
+
+/// `text` as a note name a pattern can write (lower case, spaces as `_`),
+/// or `None` when it cannot be one word or would read as another pitch.
+fn name_word(text: &str) -> Option<String> {
+    let word = text.trim().to_ascii_lowercase();
+    let first = word.bytes().next()?;
+    let ok = first.is_ascii_alphabetic()
+        && word.len() <= MAX_NAME_BYTES
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !ok || super::note_name::note_key(&word).is_some() {
+        return None;
+    }
+    Some(word)
+}
+
+/// The degree and name of a `!name DEGREE NAME…` line (`rest` is what
+/// follows `!name`).
+fn name_line(rest: &str) -> Result<(String, i64), String> {
+    let mut words = rest.split_whitespace();
+    let degree_text = words.next().unwrap_or("");
+    let degree: i64 = degree_text
+        .parse()
+        .ok()
+        .filter(|d: &i64| d.unsigned_abs() <= MAX_TUNING_DEGREES as u64 * 16)
+        .ok_or_else(|| {
+            format!(
+                "!name: expected a degree (a whole number within {} of the root) then a name, found {degree_text:?}",
+                MAX_TUNING_DEGREES * 16
+            )
+        })?;
+    let label = words.collect::<Vec<_>>().join("_");
+    let name = name_word(&label).ok_or_else(|| {
+        format!(
+            "!name {degree}: {label:?} is not a name a pattern can write (letters, digits, '_' and '-', from a letter, at most {MAX_NAME_BYTES} bytes, not a note name like c4)"
+        )
+    })?;
+    Ok((name, degree))
+}
+
+/// Adds `name` for `degree`, refusing a name already given another degree.
+fn add_name(names: &mut Vec<(String, i64)>, name: String, degree: i64) -> Result<(), String> {
+    match names.iter().find(|(known, _)| *known == name) {
+        Some((_, d)) if *d != degree => Err(format!(
+            "!name: '{name}' is degree {d} already; a name plays one degree"
+        )),
+        Some(_) => Ok(()),
+        None => {
+            names.push((name, degree));
+            Ok(())
+        }
+    }
 }
 
 /// One pitch line: cents (with a `.`) or a ratio; a label may follow.
@@ -264,6 +355,47 @@ mod tests {
             e("desc\n1\n-100.0\n"),
             "bad.scl:3: desc: the last degree is the period and must be above the root"
         );
+    }
+
+    #[test]
+    fn labels_and_name_lines_name_degrees() {
+        let text = "! x\n!name 0 rast\n!name -22 yegah\n!name 5 Zirgule\nmakam\n4\n203.774 dugah\n294.34 kurdi\n384.906 dik kurdi\n2/1 gerdaniye\n";
+        let t = parse_scl(text, "x.scl").unwrap();
+        assert_eq!(t.named("rast"), Some(0));
+        assert_eq!(t.named("yegah"), Some(-22));
+        assert_eq!(t.named("zirgule"), Some(5));
+        assert_eq!(t.named("dugah"), Some(1));
+        assert_eq!(t.named("dik_kurdi"), Some(3));
+        assert_eq!(t.named("gerdaniye"), Some(4));
+        assert_eq!(t.named("dik kurdi"), None, "a pattern word has no space");
+        // Labels that are note names, ratios in words or punctuation name nothing.
+        let t = parse_scl(
+            "m\n4\n76.049 C#\n5/4 pure third\n696.578 1/4-comma fifth\n2/1 eb\n",
+            "m.scl",
+        )
+        .unwrap();
+        assert_eq!(t.names, vec![("pure_third".to_string(), 2)]);
+        // The first of two equal labels counts.
+        let t = parse_scl("d\n2\n3/2 top\n2/1 top\n", "d.scl").unwrap();
+        assert_eq!(t.named("top"), Some(1));
+    }
+
+    #[test]
+    fn a_malformed_name_line_is_refused_at_its_line() {
+        let e = |text: &str| parse_scl(text, "n.scl").unwrap_err().to_string();
+        assert!(
+            e("!name x rast\nd\n1\n2/1\n").starts_with("n.scl:1: !name: expected a degree"),
+            "{}",
+            e("!name x rast\nd\n1\n2/1\n")
+        );
+        assert!(e("d\n!name 3 c4\n1\n2/1\n").starts_with("n.scl:2: !name 3: \"c4\" is not a name"));
+        assert!(e("d\n!name 3\n1\n2/1\n").starts_with("n.scl:2: !name 3: \"\" is not a name"));
+        assert_eq!(
+            e("!name 0 rast\n!name 53 rast\nd\n1\n2/1\n"),
+            "n.scl:2: !name: 'rast' is degree 0 already; a name plays one degree"
+        );
+        // `!named` or `!name` run into other text is an ordinary comment.
+        assert!(parse_scl("!names of notes\nd\n1\n2/1\n", "n.scl").is_ok());
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub struct Tuning {
     /// True for `n-edo` tunings (a named scale of 12 steps maps onto them
     /// by rounding, see [`super::scale`]).
     pub equal: bool,
+    /// Note names a pattern may use for degrees (`dugah` = 9 in
+    /// `tunings/53-edo.scl`): lower case, spaces written `_`, each with
+    /// the tuning degree it plays counted from the root. From a Scala
+    /// file's labels and `!name` lines ([`super::scala`]); empty otherwise.
+    pub names: Vec<(String, i64)>,
 }
 
 /// Why a tuning could not be made.
@@ -74,6 +79,7 @@ impl Tuning {
             steps: (1..=n).map(|k| Interval::edo_steps(k, n)).collect(),
             keyboard: None,
             equal: true,
+            names: Vec::new(),
         })
     }
 
@@ -101,6 +107,7 @@ impl Tuning {
             steps,
             keyboard: None,
             equal: false,
+            names: Vec::new(),
         })
     }
 
@@ -159,6 +166,21 @@ impl Tuning {
             i => self.steps[i as usize - 1],
         };
         within.then(self.period().times(periods)?)
+    }
+
+    /// The tuning degree a pattern word names (`"dugah"` → 9), compared
+    /// without regard to ASCII case; `None` when the tuning has no such name.
+    pub fn named(&self, word: &str) -> Option<i64> {
+        self.names
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(word))
+            .map(|(_, degree)| *degree)
+    }
+
+    /// The same tuning with note names (see [`Tuning::names`]).
+    pub fn with_names(mut self, names: Vec<(String, i64)>) -> Tuning {
+        self.names = names;
+        self
     }
 
     /// The same tuning with a keyboard mapping.

@@ -12,6 +12,7 @@ use super::loop_voice::VoiceChoice;
 use super::LoopDef;
 use crate::audio::SoundEvent;
 use crate::pattern::values;
+use crate::pitch::loop_pitch::NoteShift;
 use crate::pitch::{Frequency, Tuning};
 use crate::sound::tone::Timbre;
 use crate::sound::{Sample, SoundBank};
@@ -29,6 +30,8 @@ pub struct NotePlace {
     pub pan: f32,
     /// The loop's (or note's) playback rate, which a pitched sample multiplies.
     pub rate: f64,
+    /// How far the pattern's `transpose`/`octave_shift` transforms moved the note.
+    pub shift: NoteShift,
 }
 
 /// The planner's pitch state: the global tuning, the built-in voices'
@@ -78,19 +81,24 @@ pub fn key_hz(key: f64) -> f64 {
 impl PitchedNotes {
     /// The frequencies (Hz) the word `word` of loop `def` plays: one, a
     /// chord's several, or `None` when the word is not a pitch (or is a
-    /// sample the bank knows and the loop did not say `.note()`). The
-    /// function the MIDI-out planning uses to send a tuned pitch.
+    /// sample the bank knows and the loop did not say `.note()`), moved by
+    /// the note's `shift`. The function the MIDI-out planning uses to send
+    /// a tuned pitch.
     pub fn frequencies(
         &self,
         def: &LoopDef,
         word: &str,
         variant: u32,
+        shift: NoteShift,
         bank: &SoundBank,
     ) -> Option<Vec<f64>> {
         if !def.pitch.notes_only && bank.get(word, variant).is_some() {
             return None;
         }
-        let f = def.pitch.frequencies(word, self.tuning.as_ref()).ok()??;
+        let f = def
+            .pitch
+            .frequencies_shifted(word, self.tuning.as_ref(), shift)
+            .ok()??;
         Some(f.iter().map(|f| f.hz).collect())
     }
 
@@ -111,19 +119,23 @@ impl PitchedNotes {
         if !def.pitch.notes_only && bank.get(word, variant).is_some() {
             return false;
         }
-        let freqs: Vec<Frequency> = match def.pitch.frequencies(word, self.tuning.as_ref()) {
-            Ok(Some(f)) => f,
-            Ok(None) => return false,
-            Err(e) => {
-                self.warn(
-                    messages,
-                    &def.name,
-                    word,
-                    format!("loop '{}': {e}", def.name),
-                );
-                return true;
-            }
-        };
+        let freqs: Vec<Frequency> =
+            match def
+                .pitch
+                .frequencies_shifted(word, self.tuning.as_ref(), place.shift)
+            {
+                Ok(Some(f)) => f,
+                Ok(None) => return false,
+                Err(e) => {
+                    self.warn(
+                        messages,
+                        &def.name,
+                        word,
+                        format!("loop '{}': {e}", def.name),
+                    );
+                    return true;
+                }
+            };
         for f in freqs {
             if f.clamped {
                 self.clamped += 1;

@@ -407,10 +407,13 @@ impl Planner {
                     // a number or note name; else a kit sound's GM drum note.
                     let pitches: Vec<f64> = match m.note {
                         Some(n) => vec![f64::from(n)],
-                        None => match self
-                            .pitched
-                            .frequencies(def, &e.sound, e.variant, &self.bank)
-                        {
+                        None => match self.pitched.frequencies(
+                            def,
+                            &e.sound,
+                            e.variant,
+                            note_shift(&e),
+                            &self.bank,
+                        ) {
                             Some(hz) => hz
                                 .into_iter()
                                 .filter_map(super::midi_notes::pitch_of_hz)
@@ -467,6 +470,7 @@ impl Planner {
                     gain: e.gain.map_or(gain, |g| g as f32 * state.gain_scale) * e.velocity as f32,
                     pan: e.pan.map_or(def.pan, |p| p.clamp(-1.0, 1.0) as f32),
                     rate: e.rate.unwrap_or(f64::from(def.rate)) * e.rate_scale,
+                    shift: note_shift(&e),
                 };
                 if self.pitched.plan(
                     def,
@@ -579,3 +583,11 @@ impl std::fmt::Display for LoopOctaveError {
 }
 
 impl std::error::Error for LoopOctaveError {}
+
+/// How far a note's pattern transforms (`transpose`, `octave_shift`) moved its pitch.
+fn note_shift(e: &crate::pattern::Note) -> crate::pitch::loop_pitch::NoteShift {
+    crate::pitch::loop_pitch::NoteShift {
+        steps: e.transpose,
+        periods: e.octave_shift,
+    }
+}

@@ -10,6 +10,7 @@ pub mod jack;
 pub mod midi;
 pub mod models;
 pub mod osc;
+pub mod pitch;
 pub mod process;
 pub mod render;
 pub mod serve;

@@ -69,6 +69,8 @@ fn base(pattern: &Pattern, from: Rational, to: Rational, ctx: &QueryContext) -> 
                 rate: None,
                 legato: None,
                 slice: (Rational::from_integer(0), Rational::from_integer(1)),
+                transpose: 0,
+                octave_shift: 0,
             },
         })
         .collect()
@@ -183,6 +185,20 @@ fn apply(
         | Transform::Brak => super::reshape::apply(transform, inner, from, to),
         Transform::Chop(_) | Transform::Striate(_) => {
             super::slice::apply(transform, inner, from, to)
+        }
+        Transform::Transpose(k) => {
+            let mut notes = inner(from, to);
+            for p in &mut notes {
+                p.note.transpose = p.note.transpose.saturating_add(*k);
+            }
+            notes
+        }
+        Transform::OctaveShift(k) => {
+            let mut notes = inner(from, to);
+            for p in &mut notes {
+                p.note.octave_shift = p.note.octave_shift.saturating_add(*k);
+            }
+            notes
         }
         Transform::Set { control, values } => {
             let mut notes = inner(from, to);

@@ -202,3 +202,175 @@ fn out_of_range_is_clamped_and_marked_never_nan() {
     assert!(f.clamped && f.hz.is_finite());
     assert!(!hz(&LoopPitch::default(), "a4").is_nan());
 }
+
+/// `tunings/53-edo.scl` as shipped.
+fn makam_tuning() -> Tuning {
+    parse_scl(include_str!("../../../../tunings/53-edo.scl"), "53-edo.scl").unwrap()
+}
+
+fn comma(k: f64) -> f64 {
+    261.6256 * (k / 53.0).exp2()
+}
+
+#[test]
+fn the_makam_tuning_names_the_24_aeu_perdes_of_an_octave_and_its_neighbours() {
+    let t = makam_tuning();
+    let octave: Vec<(&str, i64)> = vec![
+        ("rast", 0),
+        ("nim_zirgule", 4),
+        ("zirgule", 5),
+        ("dik_zirgule", 8),
+        ("dugah", 9),
+        ("kurdi", 13),
+        ("dik_kurdi", 14),
+        ("segah", 17),
+        ("buselik", 18),
+        ("dik_buselik", 21),
+        ("cargah", 22),
+        ("nim_hicaz", 26),
+        ("hicaz", 27),
+        ("dik_hicaz", 30),
+        ("neva", 31),
+        ("nim_hisar", 35),
+        ("hisar", 36),
+        ("dik_hisar", 39),
+        ("huseyni", 40),
+        ("acem", 44),
+        ("dik_acem", 45),
+        ("evic", 48),
+        ("mahur", 49),
+        ("dik_mahur", 52),
+    ];
+    assert_eq!(octave.len(), 24);
+    for (name, degree) in &octave {
+        assert_eq!(t.named(name), Some(*degree), "{name}");
+        // A chain of fifths (31 commas) from dik buselik reaches each.
+        assert!(
+            (0..24).any(|k| (21 + 31 * k) % 53 == *degree),
+            "{name} is off the chain of fifths"
+        );
+    }
+    let within: Vec<_> = t
+        .names
+        .iter()
+        .filter(|(_, d)| (0..53).contains(d))
+        .collect();
+    assert_eq!(within.len(), 24, "{within:?}");
+    // The octaves either side, as the `!name` lines give them.
+    for (name, degree) in [
+        ("yegah", -22),
+        ("huseyni_asiran", -13),
+        ("acem_asiran", -9),
+        ("irak", -5),
+        ("gevest", -4),
+        ("gerdaniye", 53),
+        ("sehnaz", 58),
+        ("muhayyer", 62),
+        ("tiz_segah", 70),
+        ("tiz_cargah", 75),
+    ] {
+        assert_eq!(t.named(name), Some(degree), "{name}");
+    }
+    // An octave's names an octave apart.
+    for (low, high) in [
+        ("neva", "yegah"),
+        ("huseyni", "huseyni_asiran"),
+        ("zirgule", "sehnaz"),
+        ("kurdi", "sunbule"),
+        ("mahur", "gevest"),
+        ("dugah", "muhayyer"),
+        ("segah", "tiz_segah"),
+        ("evic", "irak"),
+    ] {
+        let (a, b) = (t.named(low).unwrap(), t.named(high).unwrap());
+        assert_eq!((a - b).abs(), 53, "{low} / {high}");
+    }
+    // Case does not matter; a word the tuning does not name is not a pitch.
+    assert_eq!(t.named("Dugah"), Some(9));
+    assert_eq!(t.named("kick"), None);
+}
+
+#[test]
+fn makam_names_play_their_53_edo_degrees_exactly() {
+    let p = with_tuning(makam_tuning());
+    for (word, k) in [
+        ("rast", 0.0),
+        ("dugah", 9.0),
+        ("segah", 17.0),
+        ("cargah", 22.0),
+        ("nim_zirgule", 4.0),
+        ("yegah", -22.0),
+        ("muhayyer", 62.0),
+        ("gerdaniye", 53.0),
+    ] {
+        assert!(close(hz(&p, word), comma(k)), "{word}");
+    }
+    // Numbers, note names and drums keep their meaning beside the names.
+    assert!(close(hz(&p, "9"), comma(9.0)));
+    assert!(close(hz(&p, "a4"), 440.0));
+    assert_eq!(p.frequencies("kick", None), Ok(None));
+    // A name is a tuning degree: the loop's scale does not map it, its
+    // root, transposition and octave shift move it.
+    let moved = LoopPitch {
+        scale: Some(Scale::parse("ussak").unwrap()),
+        root: Some(q(62, 1)),
+        transpose: 5,
+        octave_shift: -1,
+        ..with_tuning(makam_tuning())
+    };
+    assert!(close(
+        hz(&moved, "dugah"),
+        twelve(62.0) * ((9.0 + 5.0 - 53.0) / 53.0f64).exp2()
+    ));
+    // Degrees still walk the scale: ussak degree 1 is 8 commas.
+    assert!(close(
+        hz(&moved, "1"),
+        twelve(62.0) * ((8.0 + 5.0 - 53.0) / 53.0f64).exp2()
+    ));
+    // A name takes no chord.
+    assert!(p.frequencies("dugah'maj", None).is_err());
+    // Without the named tuning a name is not a pitch: a 53-EDO made from
+    // its count alone has no names, nor has 12-EDO.
+    let bare = with_tuning(Tuning::edo(53).unwrap());
+    assert_eq!(bare.frequencies("dugah", None), Ok(None));
+    assert_eq!(LoopPitch::default().frequencies("dugah", None), Ok(None));
+    // A global tuning's names count for a loop without its own.
+    let global = Arc::new(makam_tuning());
+    let f = LoopPitch::default()
+        .frequencies("neva", Some(&global))
+        .unwrap()
+        .unwrap();
+    assert!(close(f[0].hz, comma(31.0)));
+}
+
+#[test]
+fn a_notes_own_shift_adds_to_the_loops() {
+    let shift = |steps, periods| NoteShift { steps, periods };
+    let one = |p: &LoopPitch, word: &str, s: NoteShift| {
+        let f = p.frequencies_shifted(word, None, s).unwrap().unwrap();
+        assert_eq!(f.len(), 1);
+        f[0].hz
+    };
+    // 12-EDO keys: steps are semitones, periods octaves.
+    let plain = LoopPitch::default();
+    assert!(close(one(&plain, "a4", shift(3, 0)), twelve(72.0)));
+    assert!(close(one(&plain, "a4", shift(-2, 1)), twelve(79.0)));
+    assert_eq!(one(&plain, "a4", shift(0, 0)), 440.0);
+    // 53-EDO degrees and names: steps are commas, added to the loop's.
+    let p = LoopPitch {
+        transpose: 9,
+        ..with_tuning(makam_tuning())
+    };
+    assert!(close(one(&p, "0", shift(4, 0)), comma(13.0)));
+    assert!(close(one(&p, "segah", shift(-9, 1)), comma(17.0 + 53.0)));
+    assert!(close(one(&p, "neva", shift(0, -1)), comma(40.0 - 53.0)));
+    // Chords move together.
+    let f = plain
+        .frequencies_shifted("c4'maj", None, shift(2, 0))
+        .unwrap()
+        .unwrap();
+    let got: Vec<f64> = f.iter().map(|f| f.hz).collect();
+    for (g, k) in got.iter().zip([62.0, 66.0, 69.0]) {
+        assert!(close(*g, twelve(k)), "{got:?}");
+    }
+}

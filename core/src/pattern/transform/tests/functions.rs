@@ -507,3 +507,73 @@ fn group_times_count_the_metres_beats_from_the_bar_line() {
         ["0 1/2 a", "2/7 1/2 a v0.5"]
     );
 }
+
+/// Each note of cycle `c` as `"sound transpose/octave_shift"`.
+fn moves(src: &str, ts: &[Transform], c: i128) -> Vec<String> {
+    super::notes_in(src, ts, q(c, 1), q(c + 1, 1), &[], 0)
+        .into_iter()
+        .map(|n| format!("{} {}/{}", n.sound, n.transpose, n.octave_shift))
+        .collect()
+}
+
+#[test]
+fn transpose_and_octave_shift_move_the_notes_they_reach() {
+    // Alone: every note; nested ones add up; time and sound stay.
+    assert_eq!(
+        moves("0 9", &[Transform::Transpose(5)], 0),
+        ["0 5/0", "9 5/0"]
+    );
+    assert_eq!(
+        moves(
+            "0 9",
+            &[
+                Transform::Transpose(5),
+                Transform::OctaveShift(-1),
+                Transform::Transpose(-2)
+            ],
+            0
+        ),
+        ["0 3/-1", "9 3/-1"]
+    );
+    // Inside every: only the cycles it applies on.
+    let ts = [super::every(2, 0, Transform::Transpose(9))];
+    assert_eq!(moves("0 9", &ts, 0), ["0 9/0", "9 9/0"]);
+    assert_eq!(moves("0 9", &ts, 1), ["0 0/0", "9 0/0"]);
+    // Inside within: only the first half of each cycle.
+    let ts = [Transform::Within {
+        start: q(0, 1),
+        end: q(1, 2),
+        transforms: vec![Transform::OctaveShift(1)],
+    }];
+    assert_eq!(
+        moves("a b c d", &ts, 3),
+        ["a 0/1", "b 0/1", "c 0/0", "d 0/0"]
+    );
+    // Inside always (sometimes with chance 1): every note, and only moved once.
+    let ts = [Transform::SomeBy {
+        probability: 1.0,
+        transforms: vec![Transform::Transpose(-4)],
+    }];
+    assert_eq!(moves("a b", &ts, 0), ["a -4/0", "b -4/0"]);
+    // superimpose: the original and a moved copy, at the same times.
+    let ts = [Transform::Superimpose(vec![Transform::Transpose(7)])];
+    let mut both = moves("a", &ts, 0);
+    both.sort();
+    assert_eq!(both, ["a 0/0", "a 7/0"]);
+    // Limits, in the words of the loop settings.
+    assert!(Transform::Transpose(1000).check().is_ok());
+    assert_eq!(
+        Transform::Transpose(1001).check().unwrap_err().message,
+        "transpose 1001: give -1000 to 1000 steps"
+    );
+    assert_eq!(
+        Transform::OctaveShift(-11).check().unwrap_err().message,
+        "octave_shift -11: give -10 to 10 periods"
+    );
+    assert!(Transform::Transpose(i64::MIN).check().is_err());
+    // The bound on events a cycle is unchanged.
+    assert_eq!(
+        crate::pattern::events_per_cycle(&super::pattern("a b c"), &[Transform::Transpose(3)]),
+        3
+    );
+}
