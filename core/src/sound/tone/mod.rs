@@ -188,24 +188,158 @@ impl ToneState {
         self.envelope.is_done()
     }
 
-    /// The next value (mono).
+    /// The next value (mono): one frame of [`ToneState::fill`].
     #[inline]
     pub fn tick(&mut self) -> f32 {
-        let raw = match self.timbre {
+        let mut y = [0.0];
+        self.fill(&mut y);
+        y[0]
+    }
+
+    /// Writes the next values (mono) into `out`, up to and including the
+    /// frame at which the note falls silent, and returns how many it wrote
+    /// (`out.len()` while the note sounds). Audio thread: no allocation.
+    ///
+    /// A voice at a time, a run of frames at a time: the raw waveform for
+    /// the run first (no branch on the timbre per frame), then the
+    /// envelope and filter. Every value is computed exactly as frame by
+    /// frame, so the result does not depend on how the frames are split.
+    #[inline]
+    pub fn fill(&mut self, out: &mut [f32]) -> usize {
+        let mut written = 0;
+        for run in out.chunks_mut(TONE_RUN_FRAMES) {
+            let n = self.fill_run(run);
+            written += n;
+            if n < run.len() || self.is_done() {
+                break;
+            }
+        }
+        written
+    }
+
+    /// [`ToneState::fill`] for at most [`TONE_RUN_FRAMES`] frames.
+    #[inline]
+    fn fill_run(&mut self, out: &mut [f32]) -> usize {
+        if self.envelope.is_done() {
+            return 0;
+        }
+        let (envelope, filter, level) = (&mut self.envelope, &mut self.filter, self.level);
+        match self.timbre {
             Timbre::Saw => {
-                let y = saw(&self.osc);
-                self.osc.advance();
-                y
+                let osc = &mut self.osc;
+                shape(envelope, filter, level, out, |_| {
+                    let y = saw(osc);
+                    osc.advance();
+                    y
+                })
             }
             Timbre::Pulse => {
-                let y = pulse(&self.osc, 0.5);
-                self.osc.advance();
-                y
+                let osc = &mut self.osc;
+                shape(envelope, filter, level, out, |_| {
+                    let y = pulse(osc, 0.5);
+                    osc.advance();
+                    y
+                })
             }
-            Timbre::Pluck => self.pluck.tick(),
-            Timbre::Fm => self.fm.tick(),
-        };
-        let env = self.envelope.tick();
-        self.filter.filter(raw) * env * self.level
+            Timbre::Pluck => {
+                let pluck = &mut self.pluck;
+                shape(envelope, filter, level, out, |_| pluck.tick())
+            }
+            Timbre::Fm => {
+                // The sines for the whole run first (vector code), then
+                // the envelope and filter over them.
+                self.fm.fill(out);
+                shape(envelope, filter, level, out, |raw| raw)
+            }
+        }
+    }
+}
+
+/// Writes `source`'s values (it is given what `out` holds) through the
+/// filter and envelope at `level` into `out`, up to and including the
+/// frame at which the envelope falls silent; returns how many it wrote.
+/// One loop for all three, so their frame-to-frame dependencies overlap.
+#[inline(always)]
+fn shape(
+    envelope: &mut Envelope,
+    filter: &mut LowPass,
+    level: f32,
+    out: &mut [f32],
+    mut source: impl FnMut(f32) -> f32,
+) -> usize {
+    for (i, y) in out.iter_mut().enumerate() {
+        let raw = source(*y);
+        let env = envelope.tick();
+        *y = filter.filter(raw) * env * level;
+        if envelope.is_done() {
+            return i + 1;
+        }
+    }
+    out.len()
+}
+
+/// Frames a voice computes at a time in [`ToneState::fill`]: a run's raw
+/// waveform is computed before its envelope and filter.
+pub const TONE_RUN_FRAMES: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `frames` values of `tone` held for `hold` frames then released,
+    /// asked for `split` frames at a time.
+    fn play(tone: &Tone, hold: usize, frames: usize, split: usize) -> Vec<u32> {
+        let mut state = ToneState::new(48_000);
+        state.start(tone, 7);
+        let mut out = vec![0.0f32; frames];
+        let mut at = 0;
+        while at < frames {
+            let end = (at + split).min(frames);
+            let end = if at < hold { end.min(hold) } else { end };
+            if at == hold {
+                state.release();
+            }
+            let n = state.fill(&mut out[at..end]);
+            let short = n < end - at;
+            at += n;
+            if short {
+                break;
+            }
+        }
+        out.truncate(at);
+        out.iter().map(|y| y.to_bits()).collect()
+    }
+
+    #[test]
+    fn every_voice_gives_the_same_values_however_its_frames_are_split() {
+        for timbre in [Timbre::Saw, Timbre::Pulse, Timbre::Pluck, Timbre::Fm] {
+            let mut tone = Tone::new(timbre, 523.25);
+            tone.release = 0.01;
+            let whole = play(&tone, 20_000, 30_000, 30_000);
+            assert!(
+                whole.len() > 20_000 && whole.len() < 30_000,
+                "{timbre:?} ends"
+            );
+            assert!(whole.iter().any(|&b| f32::from_bits(b).abs() > 0.05));
+            for split in [1, 13, 64, 100, 1000] {
+                assert!(
+                    play(&tone, 20_000, 30_000, split) == whole,
+                    "{timbre:?} {split}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_finished_note_writes_nothing() {
+        let mut state = ToneState::new(48_000);
+        let mut tone = Tone::new(Timbre::Fm, 440.0);
+        tone.release = 0.001;
+        state.start(&tone, 1);
+        state.release();
+        let mut out = [0.0f32; 4800];
+        let n = state.fill(&mut out);
+        assert!(n > 0 && n < 4800 && state.is_done());
+        assert_eq!(state.fill(&mut out), 0);
     }
 }

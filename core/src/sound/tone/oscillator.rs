@@ -65,21 +65,42 @@ pub fn pulse(p: &Phase, width: f64) -> f32 {
 }
 
 /// `sin(2π x)` for any `x` in cycles, to about 1e-4 (a polynomial: no table,
-/// nothing to allocate, cheaper than `sin`).
+/// nothing to allocate, cheaper than `sin`). No branch and no call (the
+/// rounding is done by adding and taking away [`ROUNDER`]), so a loop of
+/// sines becomes vector code.
 #[inline]
 pub fn sine(x: f32) -> f32 {
-    // Reduce to [-0.5, 0.5) cycles, then fold into [-0.25, 0.25].
-    let mut t = x - x.round();
-    if t > 0.25 {
-        t = 0.5 - t;
+    // Reduce to [-0.5, 0.5] cycles: x minus the nearest whole number (a
+    // value this large is a whole number already, or half of one, whose
+    // sine is 0 either way).
+    let whole = if x.abs() < ROUNDER_RANGE {
+        (x + ROUNDER) - ROUNDER
+    } else {
+        x
+    };
+    let t = x - whole;
+    // Fold into [-0.25, 0.25].
+    let t = if t > 0.25 {
+        0.5 - t
     } else if t < -0.25 {
-        t = -0.5 - t;
-    }
+        -0.5 - t
+    } else {
+        t
+    };
     // Odd polynomial for sin(2π t), |t| ≤ 1/4.
     let u = std::f32::consts::TAU * t;
     let u2 = u * u;
     u * (1.0 + u2 * (-1.0 / 6.0 + u2 * (1.0 / 120.0 + u2 * (-1.0 / 5040.0 + u2 / 362_880.0))))
 }
+
+/// 1.5 × 2²³: adding it to an `f32` of magnitude below [`ROUNDER_RANGE`]
+/// leaves no fractional bits, so adding and taking it away again rounds to
+/// the nearest whole number (halves to even).
+const ROUNDER: f32 = 12_582_912.0;
+
+/// 2²²: below it [`ROUNDER`] rounds exactly; at and above it an `f32` has
+/// no fraction finer than a half.
+const ROUNDER_RANGE: f32 = 4_194_304.0;
 
 #[cfg(test)]
 mod tests {
@@ -92,6 +113,15 @@ mod tests {
             let want = (std::f32::consts::TAU * x).sin();
             assert!((sine(x) - want).abs() < 2e-4, "{x}");
         }
+    }
+
+    #[test]
+    fn sine_of_whole_numbers_halves_and_huge_values() {
+        for x in [0.0f32, 1.0, -3.0, 0.5, -0.5, 2.5, 4_194_304.5, 1e9, -1e9] {
+            assert!(sine(x).abs() < 1e-6, "{x}");
+        }
+        assert!((sine(0.25) - 1.0).abs() < 1e-4 && (sine(-1.75) - 1.0).abs() < 1e-4);
+        assert!(sine(f32::NAN).is_nan() && sine(f32::INFINITY).is_nan());
     }
 
     #[test]

@@ -13,12 +13,28 @@ pub const MIN_CUTOFF_HZ: f32 = 20.0;
 pub const MAX_RESONANCE: f32 = 0.95;
 
 /// Filter state and coefficients.
+///
+/// The trapezoidal SVF's two states (`ic1`, `ic2`) advance as a 2 × 2
+/// linear map of themselves plus the input, and its low-pass output is a
+/// sum of the states and the input: the same filter as its usual form
+/// (`v3 = x − ic2`, `v1 = a1·ic1 + a2·v3`, `v2 = ic2 + a2·ic1 + a3·v3`,
+/// `ic1 ← 2·v1 − ic1`, `ic2 ← 2·v2 − ic2`, output `v2`) with its
+/// coefficients multiplied out when the note starts, so each state
+/// depends on the frame before through one multiply and two adds.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LowPass {
-    a1: f32,
-    a2: f32,
-    a3: f32,
-    k: f32,
+    /// `ic1 ← s11·ic1 + s12·ic2 + x1·x`.
+    s11: f32,
+    s12: f32,
+    x1: f32,
+    /// `ic2 ← s21·ic1 + s22·ic2 + x2·x`.
+    s21: f32,
+    s22: f32,
+    x2: f32,
+    /// Output `o1·ic1 + o2·ic2 + ox·x`.
+    o1: f32,
+    o2: f32,
+    ox: f32,
     ic1: f32,
     ic2: f32,
 }
@@ -38,11 +54,21 @@ impl LowPass {
         } else {
             0.0
         };
-        let g = (std::f32::consts::PI * cutoff / sample_rate).tan();
-        self.k = 2.0 - 2.0 * resonance;
-        self.a1 = 1.0 / (1.0 + g * (g + self.k));
-        self.a2 = g * self.a1;
-        self.a3 = g * self.a2;
+        // In f64, so multiplying the coefficients out adds no error of its own.
+        let g = (std::f64::consts::PI * f64::from(cutoff) / f64::from(sample_rate)).tan();
+        let k = 2.0 - 2.0 * f64::from(resonance);
+        let a1 = 1.0 / (1.0 + g * (g + k));
+        let a2 = g * a1;
+        let a3 = g * a2;
+        self.s11 = (2.0 * a1 - 1.0) as f32;
+        self.s12 = (-2.0 * a2) as f32;
+        self.x1 = (2.0 * a2) as f32;
+        self.s21 = (2.0 * a2) as f32;
+        self.s22 = (1.0 - 2.0 * a3) as f32;
+        self.x2 = (2.0 * a3) as f32;
+        self.o1 = a2 as f32;
+        self.o2 = (1.0 - a3) as f32;
+        self.ox = a3 as f32;
         self.ic1 = 0.0;
         self.ic2 = 0.0;
     }
@@ -50,12 +76,11 @@ impl LowPass {
     /// Filters one value. Tiny states are flushed to zero (no denormals).
     #[inline]
     pub fn filter(&mut self, x: f32) -> f32 {
-        let v3 = x - self.ic2;
-        let v1 = self.a1 * self.ic1 + self.a2 * v3;
-        let v2 = self.ic2 + self.a2 * self.ic1 + self.a3 * v3;
-        self.ic1 = flush(2.0 * v1 - self.ic1);
-        self.ic2 = flush(2.0 * v2 - self.ic2);
-        v2
+        let (ic1, ic2) = (self.ic1, self.ic2);
+        let y = self.o1 * ic1 + self.o2 * ic2 + self.ox * x;
+        self.ic1 = flush(self.s11 * ic1 + self.s12 * ic2 + self.x1 * x);
+        self.ic2 = flush(self.s21 * ic1 + self.s22 * ic2 + self.x2 * x);
+        y
     }
 }
 
