@@ -83,7 +83,7 @@ pub mod values;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::time::Rational;
+use crate::time::{exact, Rational};
 pub use ast::{Accent, ArgOp, Node, Step};
 pub use euclid::euclid;
 pub use metre::{group_slots, GroupSlot};
@@ -162,31 +162,33 @@ impl Pattern {
     /// contains the time, the first layer's where layers overlap; `None` in
     /// a rest. Queries each cycle the times touch once.
     pub fn values_at(&self, times: &[Rational], ctx: &QueryContext) -> Vec<Option<Rational>> {
-        let mut out = vec![None; times.len()];
-        let mut order: Vec<usize> = (0..times.len()).collect();
-        order.sort_by_key(|&i| times[i]);
-        let mut haps = Vec::new();
-        let mut cycle: Option<Rational> = None;
-        for i in order {
-            let t = times[i];
-            let c = t.floor();
-            if cycle != Some(c) {
-                cycle = Some(c);
-                haps = query::query(
-                    &self.root,
-                    query::Span {
-                        begin: c,
-                        end: c + 1,
-                    },
-                    ctx,
-                );
-            }
-            out[i] = haps
-                .iter()
-                .find(|h| h.part.begin <= t && t < h.part.end)
-                .map(|h| h.value);
-        }
-        out
+        // Each cycle's haps, queried when a time first falls in it (the
+        // times of one query nearly always lie in one or two cycles).
+        let mut cycles: Vec<(Rational, Vec<query::Hap>)> = Vec::new();
+        times
+            .iter()
+            .map(|&t| {
+                let c = t.floor();
+                let at = match cycles.iter().position(|(cycle, _)| *cycle == c) {
+                    Some(i) => i,
+                    None => {
+                        let span = query::Span {
+                            begin: c,
+                            end: exact::plus_whole(c, 1),
+                        };
+                        cycles.push((c, query::query(&self.root, span, ctx)));
+                        cycles.len() - 1
+                    }
+                };
+                cycles[at]
+                    .1
+                    .iter()
+                    .find(|h| {
+                        exact::cmp(&h.part.begin, &t).is_le() && exact::cmp(&t, &h.part.end).is_lt()
+                    })
+                    .map(|h| h.value)
+            })
+            .collect()
     }
 
     /// The parsed tree.
@@ -232,8 +234,9 @@ impl Pattern {
             })
             .collect();
         events.sort_by(|a, b| {
-            (a.onset, &a.sound, a.variant, a.duration)
-                .cmp(&(b.onset, &b.sound, b.variant, b.duration))
+            exact::cmp(&a.onset, &b.onset)
+                .then_with(|| (&a.sound, a.variant).cmp(&(&b.sound, b.variant)))
+                .then_with(|| exact::cmp(&a.duration, &b.duration))
         });
         events
     }

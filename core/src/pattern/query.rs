@@ -2,14 +2,17 @@
 //!
 //! It follows Tidal's model. Querying a node for a span returns *haps*: each
 //! has a `whole` (the event's full extent) and a `part` (the piece of it that
-//! lies inside the queried span). A node transforms the span on the way down
-//! and the haps on the way up; a hap whose `part` starts where its `whole`
-//! starts carries the event's onset. Every node also knows how its local time
-//! maps to absolute cycles, so random draws are made at absolute onsets: `a?!4`
-//! draws four times, not once.
+//! lies inside the queried span). A node transforms the span on the way down;
+//! a hap whose `part` starts where its `whole` starts carries the event's
+//! onset. Every node also knows how its local time maps to absolute cycles
+//! ([`ToAbsolute`]), so random draws are made at absolute onsets (`a?!4`
+//! draws four times, not once) and each leaf writes its hap in absolute
+//! cycles at once, instead of every level above rewriting the haps beneath
+//! it on the way up (the same exact values, far fewer rational operations).
 
 use super::ast::{Accent, ArgOp, Node, Step};
 use super::{chance, euclid, metre, QueryContext};
+use crate::time::exact::{self, minus_whole, plus_whole};
 use crate::time::Rational;
 
 /// A half-open time span `[begin, end)` in cycles.
@@ -60,19 +63,32 @@ impl ToAbsolute {
     }
 
     fn at(&self, t: Rational) -> Rational {
-        self.scale * t + self.offset
+        exact::add(exact::mul(self.scale, t), self.offset)
+    }
+
+    /// The span `[at(begin), at(end))`: the map keeps order (`scale > 0`).
+    fn span(&self, span: Span) -> Span {
+        Span {
+            begin: self.at(span.begin),
+            end: self.at(span.end),
+        }
+    }
+
+    /// Absolute cycles → local time, the inverse of [`ToAbsolute::at`].
+    fn local(&self, t: Rational) -> Rational {
+        (t - self.offset) / self.scale
     }
 
     /// The map for a child whose time `t'` sits at `scale * t' + offset` here.
     fn inner(&self, scale: Rational, offset: Rational) -> ToAbsolute {
         ToAbsolute {
-            scale: self.scale * scale,
-            offset: self.scale * offset + self.offset,
+            scale: exact::mul(self.scale, scale),
+            offset: self.at(offset),
         }
     }
 }
 
-/// All hap fragments of `node` in `span` (absolute cycles).
+/// All hap fragments of `node` in `span` (absolute cycles), in absolute cycles.
 pub fn query<'a>(node: &'a Node, span: Span, env: &QueryContext) -> Vec<Hap<'a>> {
     let mut out = Vec::new();
     if span.begin < span.end {
@@ -88,7 +104,7 @@ fn cycles(span: Span) -> impl Iterator<Item = (Rational, Span)> {
         if cycle >= span.end {
             return None;
         }
-        let next = cycle + 1;
+        let next = plus_whole(cycle, 1);
         let piece = Span {
             begin: span.begin.max(cycle),
             end: span.end.min(next),
@@ -99,19 +115,28 @@ fn cycles(span: Span) -> impl Iterator<Item = (Rational, Span)> {
     })
 }
 
-/// Rewrites the haps in `out[start..]` from child time `t'` to `scale * t' + offset`.
-fn map_haps(out: &mut [Hap], scale: Rational, offset: Rational) {
-    let f = |t: Rational| scale * t + offset;
-    for hap in out {
-        hap.whole = Span {
-            begin: f(hap.whole.begin),
-            end: f(hap.whole.end),
-        };
-        hap.part = Span {
-            begin: f(hap.part.begin),
-            end: f(hap.part.end),
-        };
-    }
+/// A leaf's event in local cycle `cycle` and the `piece` of it queried, in
+/// absolute cycles: `(whole, part)`. The part is usually the whole cycle, so
+/// it reuses the whole's ends where it can.
+fn absolute_cycle(abs: ToAbsolute, cycle: Rational, piece: Span) -> (Span, Span) {
+    let begin = abs.at(cycle);
+    let whole = Span {
+        begin,
+        end: exact::add(begin, abs.scale),
+    };
+    let part = Span {
+        begin: if piece.begin == cycle {
+            whole.begin
+        } else {
+            abs.at(piece.begin)
+        },
+        end: if piece.end == plus_whole(cycle, 1) {
+            whole.end
+        } else {
+            abs.at(piece.end)
+        },
+    };
+    (whole, part)
 }
 
 fn eval<'a>(
@@ -129,12 +154,10 @@ fn eval<'a>(
             accent,
         } => {
             for (cycle, piece) in cycles(span) {
+                let (whole, part) = absolute_cycle(abs, cycle, piece);
                 out.push(Hap {
-                    whole: Span {
-                        begin: cycle,
-                        end: cycle + 1,
-                    },
-                    part: piece,
+                    whole,
+                    part,
                     name,
                     variant: *variant,
                     accent,
@@ -144,12 +167,10 @@ fn eval<'a>(
         }
         Node::Number(n) => {
             for (cycle, piece) in cycles(span) {
+                let (whole, part) = absolute_cycle(abs, cycle, piece);
                 out.push(Hap {
-                    whole: Span {
-                        begin: cycle,
-                        end: cycle + 1,
-                    },
-                    part: piece,
+                    whole,
+                    part,
                     name: "",
                     variant: 0,
                     accent: &NO_ACCENT,
@@ -281,7 +302,8 @@ fn eval_degrade<'a>(
     eval(node, span, abs, env, out);
     let mut kept = start;
     for i in start..out.len() {
-        let onset = abs.at(out[i].whole.begin);
+        // Haps come back in absolute cycles: the onset is the draw's time.
+        let onset = out[i].whole.begin;
         if !chance::dropped(chance::draw(env.seed, id, onset), probability) {
             out.swap(kept, i);
             kept += 1;
@@ -293,13 +315,16 @@ fn eval_degrade<'a>(
 /// The pieces of `span` over which every operand pattern holds one value,
 /// with those values (Tidal's `<*>` on the operands: each piece is where one
 /// event of every operand overlaps). A rest in any operand leaves a gap.
+///
+/// The operands' haps come back in absolute cycles, so the pieces are cut
+/// there and then mapped back to the child's local time.
 fn operand_pieces(
     args: &[Node],
     span: Span,
     abs: ToAbsolute,
     env: &QueryContext,
 ) -> Vec<(Span, Vec<Rational>)> {
-    let mut pieces = vec![(span, Vec::with_capacity(args.len()))];
+    let mut pieces = vec![(abs.span(span), Vec::with_capacity(args.len()))];
     for arg in args {
         let mut haps = Vec::new();
         eval(arg, span, abs, env, &mut haps);
@@ -316,6 +341,12 @@ fn operand_pieces(
             }
         }
         pieces = next;
+    }
+    for (piece, _) in &mut pieces {
+        *piece = Span {
+            begin: abs.local(piece.begin),
+            end: abs.local(piece.end),
+        };
     }
     pieces
 }
@@ -366,15 +397,17 @@ fn eval_seq<'a>(
     env: &QueryContext,
     out: &mut Vec<Hap<'a>>,
 ) {
-    let total: Rational = steps.iter().map(|s| s.weight).sum();
+    let total = steps.iter().fold(Rational::from_integer(0), |sum, s| {
+        exact::add(sum, s.weight)
+    });
     if total == Rational::from_integer(0) {
         return;
     }
     let mut start = Rational::from_integer(0);
     let mut slots = Vec::with_capacity(steps.len());
     for step in steps {
-        let end = start + step.weight;
-        slots.push((start / total, end / total, &step.node));
+        let end = exact::add(start, step.weight);
+        slots.push((exact::div(start, total), exact::div(end, total), &step.node));
         start = end;
     }
     eval_slots(&slots, span, abs, env, out);
@@ -389,24 +422,33 @@ fn eval_slots<'a>(
     out: &mut Vec<Hap<'a>>,
 ) {
     for (cycle, piece) in cycles(span) {
+        let whole = cycle.to_integer();
+        // The piece as fractions of its cycle, `0 <= from < to <= 1`.
+        let (from, to) = (
+            minus_whole(piece.begin, whole),
+            minus_whole(piece.end, whole),
+        );
         for &(begin, end, node) in slots {
-            let lo = piece.begin.max(cycle + begin);
-            let hi = piece.end.min(cycle + end);
-            if lo >= hi {
+            let lo = exact::max(from, begin);
+            let hi = exact::min(to, end);
+            if exact::cmp(&lo, &hi).is_ge() {
                 continue;
             }
             // Child time t' = cycle + (t - cycle - begin) / width; its inverse
-            // is t = width * t' + (cycle + begin - cycle * width).
-            let width = end - begin;
-            let offset = cycle + begin - cycle * width;
-            let local = |t: Rational| cycle + (t - cycle - begin) / width;
+            // is t = width * t' + (cycle + begin - cycle * width). A slot's
+            // own ends map to the child's cycle ends, which need no arithmetic.
+            let width = exact::sub(end, begin);
+            let offset = exact::sub(plus_whole(begin, whole), exact::mul(cycle, width));
+            let local = |x: Rational| plus_whole(exact::div(exact::sub(x, begin), width), whole);
             let child = Span {
-                begin: local(lo),
-                end: local(hi),
+                begin: if lo == begin { cycle } else { local(lo) },
+                end: if hi == end {
+                    plus_whole(cycle, 1)
+                } else {
+                    local(hi)
+                },
             };
-            let start = out.len();
             eval(node, child, abs.inner(width, offset), env, out);
-            map_haps(&mut out[start..], width, offset);
         }
     }
 }
@@ -422,16 +464,12 @@ fn eval_fast<'a>(
     if factor <= Rational::from_integer(0) {
         return;
     }
-    let scale = factor.recip();
-    let zero = Rational::from_integer(0);
-    let start = out.len();
     child(
         Span {
-            begin: span.begin * factor,
-            end: span.end * factor,
+            begin: exact::mul(span.begin, factor),
+            end: exact::mul(span.end, factor),
         },
-        abs.inner(scale, zero),
+        abs.inner(factor.recip(), Rational::from_integer(0)),
         out,
     );
-    map_haps(&mut out[start..], scale, zero);
 }

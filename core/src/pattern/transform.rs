@@ -98,7 +98,7 @@ pub use time_arg::TimeArg;
 use std::fmt;
 
 use super::{values, Pattern, QueryContext};
-use crate::time::Rational;
+use crate::time::{exact, Rational};
 use num_traits::Signed;
 
 /// The largest `Fast`/`Slow` factor [`Transform::check`] accepts.
@@ -342,8 +342,9 @@ pub fn query_transformed(
         .map(|placed| placed.note)
         .collect();
     notes.sort_by(|a, b| {
-        (a.onset, &a.sound, a.variant, a.duration)
-            .cmp(&(b.onset, &b.sound, b.variant, b.duration))
+        exact::cmp(&a.onset, &b.onset)
+            .then_with(|| (&a.sound, a.variant).cmp(&(&b.sound, b.variant)))
+            .then_with(|| exact::cmp(&a.duration, &b.duration))
             .then(a.velocity.total_cmp(&b.velocity))
     });
     notes

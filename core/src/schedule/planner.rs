@@ -13,7 +13,7 @@ use crate::audio::SoundEvent;
 use crate::corpus::live::Corpora;
 use crate::pattern::{query_transformed, values, QueryContext};
 use crate::sound::SoundBank;
-use crate::time::{Metre, Rational, Tempo, TempoOctave, Timeline};
+use crate::time::{exact, Metre, Rational, Tempo, TempoOctave, Timeline};
 
 /// A loop as the planner keeps it: what plays now, and what waits.
 #[derive(Debug)]
@@ -400,7 +400,18 @@ impl Planner {
             };
             let gain = def.gain * state.gain_scale;
             for e in query_transformed(&def.pattern, &def.transforms, from * cpb, to * cpb, &ctx) {
-                let pos = e.onset / cpb;
+                let pos = exact::div(e.onset, cpb);
+                // Where the note starts and where its step ends, each found
+                // once: every way of playing it below needs them.
+                let frame = self.timeline.frame_at(pos);
+                let step_end = self
+                    .timeline
+                    .frame_at(exact::add(pos, exact::div(e.duration, cpb)));
+                let held = |legato: f64| {
+                    (step_end.saturating_sub(frame) as f64 * legato)
+                        .round()
+                        .max(1.0) as u64
+                };
                 if let Some(m) = &def.midi {
                     // The loop's fixed note; else the word's tuned pitches
                     // (every note of a chord), one conversion from Hz; else
@@ -429,12 +440,7 @@ impl Planner {
                     };
                     for pitch in pitches {
                         let note = super::midi_notes::nearest_key(pitch);
-                        let frame = self.timeline.frame_at(pos);
-                        let end = self.timeline.frame_at(pos + e.duration / cpb);
-                        let len = (end.saturating_sub(frame) as f64
-                            * e.legato.or(def.legato).unwrap_or(1.0))
-                        .round()
-                        .max(1.0) as u64;
+                        let len = held(e.legato.or(def.legato).unwrap_or(1.0));
                         let n = super::PlannedNote {
                             frame,
                             end: frame + len,
@@ -456,17 +462,8 @@ impl Planner {
                 }
                 // A pitch (a note name, a number, a degree) plays a pitched voice.
                 let place = super::pitched::NotePlace {
-                    frame: self.timeline.frame_at(pos),
-                    hold: {
-                        let (start, end) = (
-                            self.timeline.frame_at(pos),
-                            self.timeline.frame_at(pos + e.duration / cpb),
-                        );
-                        ((end.saturating_sub(start)) as f64
-                            * e.legato.or(def.legato).unwrap_or(1.0))
-                        .round()
-                        .max(1.0) as u64
-                    },
+                    frame,
+                    hold: held(e.legato.or(def.legato).unwrap_or(1.0)),
                     gain: e.gain.map_or(gain, |g| g as f32 * state.gain_scale) * e.velocity as f32,
                     pan: e.pan.map_or(def.pan, |p| p.clamp(-1.0, 1.0) as f32),
                     rate: e.rate.unwrap_or(f64::from(def.rate)) * e.rate_scale,
@@ -499,11 +496,7 @@ impl Planner {
                     }
                     continue;
                 };
-                let frame = self.timeline.frame_at(pos);
-                let length = e.legato.or(def.legato).map(|l| {
-                    let end = self.timeline.frame_at(pos + e.duration / cpb);
-                    ((end.saturating_sub(frame)) as f64 * l).round().max(1.0) as u64
-                });
+                let length = e.legato.or(def.legato).map(held);
                 events.push(SoundEvent {
                     frame,
                     sample: Arc::clone(sample),

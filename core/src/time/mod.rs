@@ -5,6 +5,7 @@
 //! once, at the end (see [`timeline`]).
 
 pub mod clock_types;
+pub mod exact;
 pub mod metre;
 pub mod octave;
 pub mod tempo;

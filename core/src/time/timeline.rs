@@ -12,7 +12,7 @@
 //! "now" cuts the current bar short at a group boundary; the next bar, in the
 //! new metre, starts there.
 
-use super::{Metre, Rational, Tempo};
+use super::{exact, Metre, Rational, Tempo};
 use num_integer::Integer;
 use num_traits::{ToPrimitive, Zero};
 
@@ -103,7 +103,11 @@ impl Timeline {
         if pos == s.start {
             return s.start_frame;
         }
-        s.start_frame + (pos - s.start) * s.frames_per_bar
+        // Called for every planned note: the cheap exact operations.
+        exact::add(
+            s.start_frame,
+            exact::mul(exact::sub(pos, s.start), s.frames_per_bar),
+        )
     }
 
     /// The frame of a position, rounded once, half up.

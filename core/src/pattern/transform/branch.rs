@@ -35,9 +35,8 @@ pub fn apply(
             // either kept or replaced, never both (Tidal's `sometimesBy`).
             let chosen =
                 |p: &Placed| unit(chance::draw(ctx.seed, salt as usize, p.key)) < *probability;
-            let mut notes = inner(from, to);
+            let (mut notes, mut changed) = both(transforms, inner_salt, inner, from, to, ctx);
             notes.retain(|p| !chosen(p));
-            let mut changed = chain(transforms, from, to);
             changed.retain(chosen);
             notes.extend(changed);
             notes
@@ -66,9 +65,8 @@ pub fn apply(
                 let pos = p.key - p.key.floor();
                 pos >= *start && pos < *end
             };
-            let mut notes = inner(from, to);
+            let (mut notes, mut changed) = both(transforms, inner_salt, inner, from, to, ctx);
             notes.retain(|p| !inside(p));
-            let mut changed = chain(transforms, from, to);
             changed.retain(inside);
             notes.extend(changed);
             notes
@@ -113,8 +111,8 @@ pub fn apply(
             notes
         }
         Transform::Superimpose(transforms) => {
-            let mut notes = inner(from, to);
-            notes.extend(chain(transforms, from, to));
+            let (mut notes, changed) = both(transforms, inner_salt, inner, from, to, ctx);
+            notes.extend(changed);
             notes
         }
         Transform::Echo {
@@ -134,11 +132,10 @@ pub fn apply(
             notes
         }
         Transform::Jux(transforms) => {
-            let mut notes = inner(from, to);
+            let (mut notes, mut right) = both(transforms, inner_salt, inner, from, to, ctx);
             for p in &mut notes {
                 p.note.pan = Some(-1.0);
             }
-            let mut right = chain(transforms, from, to);
             for p in &mut right {
                 p.note.pan = Some(1.0);
             }
@@ -147,4 +144,31 @@ pub fn apply(
         }
         _ => Vec::new(),
     }
+}
+
+/// The notes beneath for `[from, to)`, and the function's `transforms`
+/// over them: what `sometimes`, `within`, `superimpose` and `jux` choose
+/// between or play together. The notes beneath are queried once: when the
+/// function asks for the same span again (`ply` asks for whole cycles, and a
+/// bar is often one cycle), it gets a copy of them instead of a second query
+/// of every transform and pattern beneath, with the same notes in the same
+/// order, because a query is a pure function of its span.
+fn both(
+    transforms: &[Transform],
+    salt: u64,
+    inner: &Inner,
+    from: Rational,
+    to: Rational,
+    ctx: &QueryContext,
+) -> (Vec<Placed>, Vec<Placed>) {
+    let notes = inner(from, to);
+    let again = |a: Rational, b: Rational| {
+        if a == from && b == to {
+            notes.clone()
+        } else {
+            inner(a, b)
+        }
+    };
+    let changed = apply_chain(transforms, salt, &again, from, to, ctx);
+    (notes, changed)
 }

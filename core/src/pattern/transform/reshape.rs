@@ -10,7 +10,7 @@
 use super::apply::{cycles, fast, rev, shifted, Inner, Placed};
 use super::Transform;
 use crate::pattern::euclid as euclid_rhythm;
-use crate::time::Rational;
+use crate::time::{exact, Rational};
 use num_traits::Signed;
 
 /// One of this file's transforms over `inner` (see [`Transform`] for each rule).
@@ -33,19 +33,21 @@ pub fn apply(transform: &Transform, inner: &Inner, from: Rational, to: Rational)
                         }
                         continue;
                     }
-                    let step = p.note.duration / *n;
-                    let mut j = zero;
-                    while j * step < p.note.duration {
-                        let by = j * step;
-                        let key = p.key + by;
-                        if key >= lo && key < hi && key < cycle + 1 {
+                    // Repeat j starts `by = j * step` in: summed step by
+                    // step, the same exact values with cheaper operations.
+                    let step = exact::div(p.note.duration, *n);
+                    let next_cycle = exact::plus_whole(cycle, 1);
+                    let mut by = zero;
+                    while by < p.note.duration {
+                        let key = exact::add(p.key, by);
+                        if key >= lo && key < hi && key < next_cycle {
                             let mut copy = p.clone();
                             copy.key = key;
-                            copy.note.onset += by;
+                            copy.note.onset = exact::add(copy.note.onset, by);
                             copy.note.duration = step;
                             notes.push(copy);
                         }
-                        j += one;
+                        by = exact::add(by, step);
                     }
                 }
             }
