@@ -10,7 +10,10 @@
 //!
 //! Then whole streams as an offline render drives them: time per second of
 //! audio for the stream (host call, copies, rings, the worker's round
-//! trip), for the host call alone, and for Python on the same buffer.
+//! trip), for the host call alone, and for Python on the same buffer;
+//! then the same streams in CPU time of the whole process (every thread,
+//! `CLOCK_PROCESS_CPUTIME_ID`) beside Python's `time.process_time`, the
+//! measure issue 14 names ("CPU time per second of audio").
 //!
 //!     cargo bench --bench torchscript
 
@@ -64,6 +67,35 @@ fn python_medians(py: &Path, dir: &Path) -> Vec<(String, f64)> {
             Some((name.to_owned(), us.trim().parse().ok()?))
         })
         .collect()
+}
+
+/// The process's CPU time so far (every thread: a stream's worker too).
+fn process_cpu() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the struct it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// Median CPU time of the whole process per call of `f`, in µs, after 5
+/// warm-up calls: what the issue measures ("CPU time per second of
+/// audio"), which a thread's wait for another does not add to.
+fn median_cpu_us(mut f: impl FnMut()) -> f64 {
+    for _ in 0..5 {
+        f();
+    }
+    let mut times: Vec<Duration> = (0..CALLS)
+        .map(|_| {
+            let t = process_cpu();
+            f();
+            process_cpu().saturating_sub(t)
+        })
+        .collect();
+    times.sort();
+    times[CALLS / 2].as_secs_f64() * 1e6
 }
 
 fn median_us(mut f: impl FnMut()) -> f64 {
@@ -146,6 +178,7 @@ fn torchscript(c: &mut Criterion) {
     );
     eprintln!("  case                           loam stream  loam host call  py no_grad  py inference_mode");
     let per_second = |us: f64, buffer: usize| us * 48_000.0 / buffer as f64 / 1000.0;
+    let mut cpu_rows = Vec::new();
     for (file, route, buffer, host_us, key) in [
         (
             "full.ts",
@@ -176,7 +209,7 @@ fn torchscript(c: &mut Criterion) {
             ModelStream::start(Module::load(dir.join(file)).unwrap(), config).unwrap();
         handle.play();
         let input = vec![0.25f32; buffer];
-        let stream_us = median_us(|| {
+        let mut step = || {
             // The ring is drained by nobody here: what the worker cannot
             // push is dropped, which costs it nothing.
             loop {
@@ -187,7 +220,9 @@ fn torchscript(c: &mut Criterion) {
                     }
                 }
             }
-        });
+        };
+        let stream_us = median_us(&mut step);
+        let stream_cpu_us = median_cpu_us(&mut step);
         let host_us = host_us.unwrap_or_else(|| {
             let m = Module::load(dir.join(file)).unwrap();
             let method = route.methods()[0].to_string();
@@ -206,7 +241,21 @@ fn torchscript(c: &mut Criterion) {
             per_second(py(&format!("{key}_no_grad")), buffer),
             per_second(py(&format!("{key}_inference_mode")), buffer),
         );
+        cpu_rows.push(format!(
+            "  {:<30} {:>11.1}  {:>10.1}  {:>17.1}",
+            key,
+            per_second(stream_cpu_us, buffer),
+            per_second(py(&format!("{key}_no_grad_cpu")), buffer),
+            per_second(py(&format!("{key}_inference_mode_cpu")), buffer),
+        ));
         handle.stop();
+    }
+    eprintln!(
+        "streams, one thread: CPU time of the process per second of audio at 48 kHz (ms), median of {CALLS} buffers:"
+    );
+    eprintln!("  case                           loam stream  py no_grad  py inference_mode");
+    for row in cpu_rows {
+        eprintln!("{row}");
     }
     eprintln!();
 

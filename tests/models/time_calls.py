@@ -4,7 +4,9 @@ side-by-side in benches/torchscript.rs).
 
     python tests/models/time_calls.py MODEL_DIR CALLS
 
-Prints one line per case: `name median_us`.
+Prints one line per case: `name median_us` (wall clock), then
+`name_cpu median_us` (the process's CPU time, `time.process_time`, the
+measure loam's bench sets beside its stream's).
 """
 
 import statistics
@@ -27,6 +29,17 @@ def median_us(fn, calls: int) -> float:
     return statistics.median(times) * 1e6
 
 
+def median_cpu_us(fn, calls: int) -> float:
+    for _ in range(5):
+        fn()
+    times = []
+    for _ in range(calls):
+        t = time.process_time()
+        fn()
+        times.append(time.process_time() - t)
+    return statistics.median(times) * 1e6
+
+
 def main(d: str, calls: int) -> None:
     full = torch.jit.load(f"{d}/full.ts")
     rave = torch.jit.load(f"{d}/rave_decoder.ts")
@@ -40,6 +53,9 @@ def main(d: str, calls: int) -> None:
             print(f"rave_decode_4096_{mode} {median_us(lambda: rave.decode(z), calls):.2f}")
             print(f"rave_decode_2048_{mode} {median_us(lambda: rave.decode(z1), calls):.2f}")
             print(f"full_forward_256_{mode} {median_us(lambda: full.forward(x256), calls):.2f}")
+            print(f"rave_decode_4096_{mode}_cpu {median_cpu_us(lambda: rave.decode(z), calls):.2f}")
+            print(f"rave_decode_2048_{mode}_cpu {median_cpu_us(lambda: rave.decode(z1), calls):.2f}")
+            print(f"full_forward_256_{mode}_cpu {median_cpu_us(lambda: full.forward(x256), calls):.2f}")
 
 
 if __name__ == "__main__":
