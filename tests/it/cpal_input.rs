@@ -103,7 +103,9 @@ pcm.loamin {
 
 /// One run: the recording's left channel and loam's exit summary; `None`
 /// when the JACK server reported an xrun or loam counted an input frame
-/// dropped or repeated.
+/// dropped or repeated. loam is stopped (SIGTERM, which finalises the
+/// recording) once the recording in progress holds `seconds` of audio: a
+/// state, however slowly the machine starts.
 fn attempt(buffer: Option<u32>, seconds: u32) -> Option<Option<(Vec<f32>, String)>> {
     let server = JackServer::start(SERVER_PERIOD)?;
     let client = server.open_client("tone");
@@ -123,13 +125,26 @@ fn attempt(buffer: Option<u32>, seconds: u32) -> Option<Option<(Vec<f32>, String
         .arg("serve")
         .arg(&script)
         .args(["--input", "loam test input", "--input-monitor", "1"])
-        .args(["--osc", "off", "--duration", &seconds.to_string()])
+        .args(["--osc", "off"])
         .arg("--record")
         .arg(&rec);
     if let Some(b) = buffer {
         cmd.args(["--buffer", &b.to_string()]);
     }
-    let done = support::process::spawn(&mut cmd).wait_timeout(Duration::from_secs(120));
+    let mut serving = support::process::spawn(&mut cmd);
+    // The recording is written to NAME.part as it plays: stereo 32-bit
+    // floats after a header of well under 1 KiB.
+    let part = dir.join("take.wav.part");
+    let wanted = 1024 + seconds as u64 * RATE as u64 * 8;
+    let recorded = support::wait::eventually(Duration::from_secs(120), || {
+        serving.has_exited() || std::fs::metadata(&part).is_ok_and(|m| m.len() >= wanted)
+    });
+    assert!(
+        recorded && !serving.has_exited(),
+        "loam stopped, or recorded under {seconds} s in 120 s:\n{}",
+        serving.stderr_so_far()
+    );
+    let done = serving.stop();
     assert!(
         done.status.success() && !done.timed_out,
         "loam serve failed: {done:?}"
@@ -240,7 +255,7 @@ fn the_input_reaches_the_output_whole_with_equal_buffers() {
 
 #[test]
 fn long_device_periods_cost_latency_not_audio() {
-    let Some((left, stderr)) = run(None, 5) else {
+    let Some((left, stderr)) = run(None, 6) else {
         return;
     };
     assert_whole_sine(&left, 2.5, &stderr);
