@@ -156,12 +156,26 @@ fn play(tag: &str, flags: &[&str]) -> Option<Decoder> {
         ),
     )
     .unwrap();
-    let mut args = vec!["--midi-out", "synth:in", "--duration", "6"];
+    let mut args = vec!["--midi-out", "synth:in"];
     args.extend_from_slice(flags);
-    let run = serve(&server, &script, &args);
-    let done = run.wait_timeout(Duration::from_secs(40));
-    assert!(done.status.success(), "loam failed:\n{}", done.stderr);
+    let mut run = serve(&server, &script, &args);
+    // Until three bars of the melody (24 notes) and the drone beside them
+    // have been heard: a state, however slowly loam starts.
     let mut d = Decoder::default();
+    let heard = crate::support::eventually(Duration::from_secs(60), || {
+        for g in peer.received() {
+            d.message(&g.bytes);
+        }
+        let melody = d.heard.iter().filter(|h| h.cents >= 5900.0).count();
+        run.has_exited() || (melody >= 24 && d.heard.len() - melody >= 6)
+    });
+    assert!(
+        heard && !run.has_exited(),
+        "loam stopped, or three bars were not heard in 60 s:\n{}",
+        run.stderr_so_far()
+    );
+    let done = run.stop();
+    assert!(done.status.success(), "loam failed:\n{}", done.stderr);
     for g in peer.received() {
         d.message(&g.bytes);
     }
