@@ -26,8 +26,10 @@ impl Drop for StopOnPanic {
     }
 }
 
-/// Runs `script` against `peer`, sends `sends` once loam listens, and
-/// stops loam once what it printed satisfies `done`.
+/// Runs `script` against `peer`, sends `sends` once loam listens (and,
+/// for a script that asks to learn, once loam says learning is armed: a
+/// control moved before that binds nothing), and stops loam once what it
+/// printed satisfies `done`.
 fn run_once(
     server: &JackServer,
     peer: &Peer,
@@ -45,6 +47,9 @@ fn run_once(
         &["--midi-in", "knobs:out", "--midi-map", map],
     );
     peer.wait_connected("out");
+    if script.contains("midi_learn(") {
+        run.wait_line("MIDI learn: move a control to bind it to");
+    }
     let mut f = peer.frame_now() + RATE as u64 / 10;
     for s in sends {
         peer.send_at(f, s);

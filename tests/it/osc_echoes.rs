@@ -105,9 +105,7 @@ fn listening_everywhere_every_local_address_is_loam() {
     );
     // From this machine's LAN address, if it has one.
     let lan = lan_address().map(|ip| {
-        let remote = Client {
-            socket: std::net::UdpSocket::bind((ip, 0)).unwrap(),
-        };
+        let remote = Client::with_socket(std::net::UdpSocket::bind((ip, 0)).unwrap());
         remote.try_request(
             std::net::SocketAddr::new(ip, port),
             "/subscribe",

@@ -520,9 +520,7 @@ fn code_from_other_machines_is_refused_and_the_allow_list_holds() {
     let child =
         support::spawn(support::serve_command(&script).args(["--osc", &bind, "--osc-public"]));
     let to: std::net::SocketAddr = format!("{lan}:{port}").parse().unwrap();
-    let remote = Client {
-        socket: std::net::UdpSocket::bind((lan, 0)).unwrap(),
-    };
+    let remote = Client::with_socket(std::net::UdpSocket::bind((lan, 0)).unwrap());
     let ready = eventually(Duration::from_secs(20), || {
         remote
             .try_request(to, "/status", vec![], Duration::from_millis(200))

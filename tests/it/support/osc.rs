@@ -3,9 +3,11 @@
 //! a client that sends messages and waits for their answers, and checks for
 //! the real clients (python-osc, liblo's tools, Pure Data, sclang).
 
+use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rosc::{encoder, OscMessage, OscPacket, OscType};
@@ -126,8 +128,14 @@ pub fn s(x: &str) -> OscType {
 }
 
 /// A client socket on loopback.
+///
+/// Packets that arrive while [`Client::answer`] waits for an answer and
+/// are not it (beats, `/info` news) are kept, in order, and handed out
+/// first by [`Client::collect`] and [`Client::collect_until`]: news that
+/// comes while a test waits for a reply is never lost.
 pub struct Client {
     pub socket: UdpSocket,
+    skipped: Mutex<VecDeque<OscPacket>>,
 }
 
 impl Default for Client {
@@ -138,9 +146,19 @@ impl Default for Client {
 
 impl Client {
     pub fn new() -> Client {
+        Client::with_socket(UdpSocket::bind("127.0.0.1:0").expect("client socket"))
+    }
+
+    /// A client on `socket` (bound elsewhere than loopback, say).
+    pub fn with_socket(socket: UdpSocket) -> Client {
         Client {
-            socket: UdpSocket::bind("127.0.0.1:0").expect("client socket"),
+            socket,
+            skipped: Mutex::new(VecDeque::new()),
         }
+    }
+
+    fn skipped(&self) -> std::sync::MutexGuard<'_, VecDeque<OscPacket>> {
+        self.skipped.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn port(&self) -> u16 {
@@ -176,13 +194,16 @@ impl Client {
             }
             self.socket.set_read_timeout(Some(left)).ok()?;
             let n = self.socket.recv(&mut buf).ok()?;
-            let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) else {
+            let Ok((_, packet)) = rosc::decoder::decode_udp(&buf[..n]) else {
                 continue;
             };
-            let about = matches!(m.args.first(), Some(OscType::String(a)) if a == addr);
-            if m.addr == addr || ((m.addr == "/done" || m.addr == "/fail") && about) {
-                return Some(m);
+            if let OscPacket::Message(m) = &packet {
+                let about = matches!(m.args.first(), Some(OscType::String(a)) if a == addr);
+                if m.addr == addr || ((m.addr == "/done" || m.addr == "/fail") && about) {
+                    return Some(m.clone());
+                }
             }
+            self.skipped().push_back(packet);
         }
     }
 
@@ -201,11 +222,12 @@ impl Client {
         got
     }
 
-    /// Every packet that arrives within `window`.
+    /// Every packet kept while waiting for an answer, then every packet
+    /// that arrives within `window`.
     pub fn collect(&self, window: Duration) -> Vec<OscPacket> {
         let deadline = Instant::now() + window;
         let mut buf = vec![0u8; 65_536];
-        let mut out = Vec::new();
+        let mut out: Vec<OscPacket> = self.skipped().drain(..).collect();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
