@@ -9,11 +9,15 @@
 //! loam's (same warm-up, same number of calls, median).
 //!
 //! Then whole streams as an offline render drives them: time per second of
-//! audio for the stream (host call, copies, rings, the worker's round
-//! trip), for the host call alone, and for Python on the same buffer;
-//! then the same streams in CPU time of the whole process (every thread,
-//! `CLOCK_PROCESS_CPUTIME_ID`) beside Python's `time.process_time`, the
-//! measure issue 14 names ("CPU time per second of audio").
+//! audio for the stream (host call, copies, rings; a driven stream runs
+//! its model on the caller's thread), for the host call alone, and for
+//! Python on the same buffer; then the same streams in CPU time of the
+//! whole process (every thread, `CLOCK_PROCESS_CPUTIME_ID`) beside
+//! Python's `time.process_time`, the measure issue 14 names ("CPU time per
+//! second of audio"), in paired rounds: loam and Python are measured one
+//! right after the other, seven times, in alternating order, and each
+//! round's ratio is kept, so the machine's drift (tens of percent from
+//! minute to minute on a 2-core VM) falls on both sides alike.
 //!
 //!     cargo bench --bench torchscript
 
@@ -50,6 +54,34 @@ fn export(py: &Path) -> Option<PathBuf> {
     ok.then_some(dir)
 }
 
+/// A real RAVE v2 streaming export (acids-rave's own `v2.gin` and
+/// exporter, random weights: tests/models/export_rave_v2.py) into `dir`;
+/// false, said, where acids-rave is not installed.
+fn export_rave_v2(py: &Path, dir: &Path) -> bool {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(py)
+        .arg(root.join("tests/models/export_rave_v2.py"))
+        .arg(dir)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => true,
+        Ok(o) => {
+            eprintln!(
+                "SKIP the real RAVE v2 rows: its export failed (is acids-rave installed? tools/setup --test):\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            false
+        }
+        Err(e) => {
+            eprintln!(
+                "SKIP the real RAVE v2 rows: cannot run {}: {e}",
+                py.display()
+            );
+            false
+        }
+    }
+}
+
 fn python_medians(py: &Path, dir: &Path) -> Vec<(String, f64)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let Ok(out) = Command::new(py)
@@ -80,23 +112,86 @@ fn process_cpu() -> Duration {
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
-/// Median CPU time of the whole process per call of `f`, in µs, after 5
-/// warm-up calls: what the issue measures ("CPU time per second of
-/// audio"), which a thread's wait for another does not add to.
-fn median_cpu_us(mut f: impl FnMut()) -> f64 {
+/// CPU time of the whole process per call of `f`, in µs: its CPU time
+/// over `calls` calls (after 5 warm-up calls), divided by `calls`. What
+/// the issue measures ("CPU time per second of audio"): CPU time does not
+/// grow while the process waits or is preempted, so other load on the
+/// machine does not inflate it, and reading it once per batch keeps the
+/// clock's own cost (a system call) out of the figure.
+fn cpu_us_per_call(calls: usize, mut f: impl FnMut()) -> f64 {
     for _ in 0..5 {
         f();
     }
-    let mut times: Vec<Duration> = (0..CALLS)
-        .map(|_| {
-            let t = process_cpu();
-            f();
-            process_cpu().saturating_sub(t)
-        })
-        .collect();
-    times.sort();
-    times[CALLS / 2].as_secs_f64() * 1e6
+    let t = process_cpu();
+    for _ in 0..calls {
+        f();
+    }
+    process_cpu().saturating_sub(t).as_secs_f64() * 1e6 / calls as f64
 }
+
+/// Python's side of the paired rounds: `time_calls.py DIR --serve`, kept
+/// running, asked for one case at a time (it idles, blocked on its
+/// input, while loam is measured, and loam waits while it is).
+struct PythonTimer {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl PythonTimer {
+    fn start(py: &Path, dir: &Path) -> Option<PythonTimer> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new(py)
+            .arg(root.join("tests/models/time_calls.py"))
+            .arg(dir)
+            .arg("--serve")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        let input = child.stdin.take()?;
+        let output = std::io::BufReader::new(child.stdout.take()?);
+        Some(PythonTimer {
+            child,
+            input,
+            output,
+        })
+    }
+
+    /// Python's median wall-clock time per call of `case` under `mode`
+    /// (`no_grad`, `inference_mode`), and its CPU time per call measured
+    /// as [`cpu_us_per_call`] measures loam's, in µs, over `calls` calls.
+    fn time(&mut self, case: &str, mode: &str, calls: usize) -> Option<(f64, f64)> {
+        use std::io::{BufRead, Write};
+        writeln!(self.input, "{case} {mode} {calls}").ok()?;
+        self.input.flush().ok()?;
+        let mut line = String::new();
+        self.output.read_line(&mut line).ok()?;
+        let mut it = line.split_whitespace().map(|v| v.parse::<f64>().ok());
+        Some((it.next()??, it.next()??))
+    }
+}
+
+impl Drop for PythonTimer {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let _ = writeln!(self.input);
+        let _ = self.child.wait();
+    }
+}
+
+/// The median of `v` (sorted in place).
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Paired rounds per case: each round measures loam's stream and Python
+/// (`no_grad`, then `inference_mode`) one right after the other, in
+/// alternating order, so both see the same machine.
+const ROUNDS: usize = 7;
+/// Buffers per side per round.
+const ROUND_CALLS: usize = 100;
 
 fn median_us(mut f: impl FnMut()) -> f64 {
     for _ in 0..5 {
@@ -118,10 +213,12 @@ fn torchscript(c: &mut Criterion) {
         eprintln!("SKIP torchscript bench: no torch venv (run tools/setup --test)");
         return;
     };
+    let py_path = py.clone();
     let Some(dir) = export(&py) else {
         eprintln!("SKIP torchscript bench: exporting the models failed (is nn-tilde installed?)");
         return;
     };
+    let rave_v2 = export_rave_v2(&py, &dir);
     tch::set_num_threads(1);
     let _guard = tch::no_grad_guard();
     let full = Module::load(dir.join("full.ts")).unwrap();
@@ -173,19 +270,22 @@ fn torchscript(c: &mut Criterion) {
     // output copies, planar/interleaved conversion, the ring, the worker's
     // round trip). Time per second of audio, beside Python calling the
     // same method on the same buffer (a median call × buffers per second).
-    eprintln!(
-        "streams, one thread: time per second of audio at 48 kHz (ms), median of {CALLS} buffers:"
-    );
+    eprintln!("streams, one thread: time per second of audio (ms), median of {CALLS} buffers:");
     eprintln!("  case                           loam stream  loam host call  py no_grad  py inference_mode");
-    let per_second = |us: f64, buffer: usize| us * 48_000.0 / buffer as f64 / 1000.0;
     let mut cpu_rows = Vec::new();
-    for (file, route, buffer, host_us, key) in [
+    let mut timer = PythonTimer::start(&py_path, &dir);
+    // (file, route, buffer in model frames, the host call's time if
+    // measured above, name, the model's rate). A stream runs at 48 kHz, so
+    // a 44.1 kHz model's stream resamples both ways, inside loam's figure;
+    // per second of audio counts buffers at the model's rate on both sides.
+    let mut cases = vec![
         (
             "full.ts",
             Route::Audio("forward".into()),
             256,
             None,
             "full_forward_256",
+            48_000,
         ),
         (
             "rave_decoder.ts",
@@ -193,6 +293,7 @@ fn torchscript(c: &mut Criterion) {
             2048,
             None,
             "rave_decode_2048",
+            48_000,
         ),
         (
             "rave_decoder.ts",
@@ -200,8 +301,20 @@ fn torchscript(c: &mut Criterion) {
             4096,
             Some(loam_decode),
             "rave_decode_4096",
+            48_000,
         ),
-    ] {
+    ];
+    if rave_v2 {
+        for (route, buffer, key) in [
+            (Route::Decode("decode".into()), 2048, "rave_v2_decode_2048"),
+            (Route::Decode("decode".into()), 4096, "rave_v2_decode_4096"),
+            (Route::Audio("forward".into()), 2048, "rave_v2_forward_2048"),
+        ] {
+            cases.push(("rave_v2_streaming.ts", route, buffer, None, key, 44_100));
+        }
+    }
+    for (file, route, buffer, host_us, key, rate) in cases {
+        let per_second = |us: f64, buffer: usize| us * f64::from(rate) / buffer as f64 / 1000.0;
         let mut config = StreamConfig::new(route.clone(), 48_000);
         config.buffer = buffer;
         config.pace = Pace::Driven;
@@ -222,7 +335,37 @@ fn torchscript(c: &mut Criterion) {
             }
         };
         let stream_us = median_us(&mut step);
-        let stream_cpu_us = median_cpu_us(&mut step);
+        // CPU time, paired with Python round by round.
+        let (mut loam_cpu, mut py_ng, mut py_im, mut ratio_ng, mut ratio_im) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for round in 0..ROUNDS {
+            let mut python = |mode: &str| {
+                timer
+                    .as_mut()
+                    .and_then(|t| t.time(key, mode, ROUND_CALLS))
+                    .map_or(f64::NAN, |(_, cpu)| cpu)
+            };
+            let (l, n, i) = if round % 2 == 0 {
+                let l = cpu_us_per_call(ROUND_CALLS, &mut step);
+                (l, python("no_grad"), python("inference_mode"))
+            } else {
+                let (n, i) = (python("no_grad"), python("inference_mode"));
+                (cpu_us_per_call(ROUND_CALLS, &mut step), n, i)
+            };
+            loam_cpu.push(l);
+            py_ng.push(n);
+            py_im.push(i);
+            ratio_ng.push(l / n);
+            ratio_im.push(l / i);
+        }
+        let range = |v: &[f64]| {
+            let (lo, hi) = v
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            format!("{lo:.2}–{hi:.2}")
+        };
         let host_us = host_us.unwrap_or_else(|| {
             let m = Module::load(dir.join(file)).unwrap();
             let method = route.methods()[0].to_string();
@@ -242,18 +385,22 @@ fn torchscript(c: &mut Criterion) {
             per_second(py(&format!("{key}_inference_mode")), buffer),
         );
         cpu_rows.push(format!(
-            "  {:<30} {:>11.1}  {:>10.1}  {:>17.1}",
+            "  {:<22} {:>11.1}  {:>10.1}  {:>17.1}  {:>5.2} ({})  {:>5.2} ({})",
             key,
-            per_second(stream_cpu_us, buffer),
-            per_second(py(&format!("{key}_no_grad_cpu")), buffer),
-            per_second(py(&format!("{key}_inference_mode_cpu")), buffer),
+            per_second(median(&mut loam_cpu), buffer),
+            per_second(median(&mut py_ng), buffer),
+            per_second(median(&mut py_im), buffer),
+            median(&mut ratio_ng.clone()),
+            range(&ratio_ng),
+            median(&mut ratio_im.clone()),
+            range(&ratio_im),
         ));
         handle.stop();
     }
     eprintln!(
-        "streams, one thread: CPU time of the process per second of audio at 48 kHz (ms), median of {CALLS} buffers:"
+        "streams, one thread: CPU time of the process per second of audio (ms), {ROUNDS} paired rounds of {ROUND_CALLS} buffers each, median round; loam/py per round, median (range):"
     );
-    eprintln!("  case                           loam stream  py no_grad  py inference_mode");
+    eprintln!("  case                   loam stream  py no_grad  py inference_mode  loam/no_grad        loam/inference_mode");
     for row in cpu_rows {
         eprintln!("{row}");
     }

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use assert_no_alloc::assert_no_alloc;
 use loam::model::torchscript::{
-    read_info, AttrType, AttrValue, ModelStream, Module, Route, StreamConfig, StreamHandle,
-    StreamOutput, TorchScriptError,
+    read_info, AttrType, AttrValue, DrivenStep, ModelStream, Module, Pace, Route, StreamConfig,
+    StreamHandle, StreamOutput, TorchScriptError,
 };
 use serde_json::Value as Json;
 
@@ -564,6 +564,78 @@ fn a_model_slower_than_real_time_underruns_its_own_ring_and_never_blocks() {
         .unwrap_err()
         .to_string()
         .contains("no attribute"));
+}
+
+/// Threads of this process whose name (as `/proc` shows it, 15 bytes at
+/// most) is `name`.
+fn threads_named(name: &str) -> usize {
+    let name = &name[..name.len().min(15)];
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| {
+            d.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                .filter(|c| c.trim_end() == name)
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// A driven stream (an offline render's) computes each buffer on the
+/// thread that asks for it: its worker thread ends once warm. It plays
+/// exactly what a live stream plays, and answers attributes and reloads
+/// at once.
+#[test]
+fn a_driven_stream_computes_on_the_callers_thread() {
+    need_models!();
+    let dir = support::temp_dir("driven-here");
+    // A file name no other test's stream has: its worker thread is named after it.
+    let file = dir.join("drivenhere.ts");
+    std::fs::copy(path("full"), &file).unwrap();
+    let x = sine(256 * 6, 0.021);
+    let want = Module::load(path("full"))
+        .unwrap()
+        .call("forward", &x)
+        .unwrap();
+    let mut config = paused(Route::Audio("forward".into()), 48000, 256);
+    config.pace = Pace::Driven;
+    let (mut h, mut out) = ModelStream::start(Module::load(&file).unwrap(), config).unwrap();
+    assert_eq!(
+        threads_named("model drivenhere.ts"),
+        0,
+        "the driven stream's worker thread is still running"
+    );
+    h.play();
+    assert!(h.is_playing(), "play() is carried out at once");
+    assert_eq!(h.compute_now().unwrap(), DrivenStep::NeedInput(256));
+    assert_eq!(h.write_input(&x), x.len());
+    // The ring holds about two buffers: the renderer plays each one out
+    // before asking for the next.
+    let mut got = Vec::new();
+    for _ in 0..6 {
+        assert_eq!(
+            h.compute_now().unwrap(),
+            DrivenStep::Computed { frames: 256 }
+        );
+        got.extend(pull(&mut out, 256, 64));
+    }
+    got.extend(pull(&mut out, 256, 64));
+    assert!(got[..256].iter().all(|&v| v == 0.0));
+    assert_eq!(&got[256..], &want[..]);
+    // Attributes and reload, between two buffers, at once.
+    h.set_attribute("gain", &[AttrValue::Float(2.0)]).unwrap();
+    assert_eq!(h.attribute("gain").unwrap(), vec![AttrValue::Float(2.0)]);
+    h.write_input(&[0.25; 256]);
+    assert_eq!(
+        h.compute_now().unwrap(),
+        DrivenStep::Computed { frames: 256 }
+    );
+    assert_eq!(pull(&mut out, 256, 256), vec![0.5; 256]);
+    h.reload(&file).unwrap();
+    assert_eq!(h.attribute("gain").unwrap(), vec![AttrValue::Float(0.5)]);
+    assert_eq!(h.stats().buffers, 7);
+    assert_eq!(h.stats().errors, 0);
+    assert_eq!(threads_named("model drivenhere.ts"), 0);
+    h.stop();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

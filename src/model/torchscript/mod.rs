@@ -34,6 +34,7 @@
 
 pub mod archive;
 pub mod attribute;
+mod driven;
 pub mod error;
 pub mod info;
 pub mod latent;

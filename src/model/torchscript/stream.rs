@@ -28,7 +28,10 @@
 //! ([`Pace::Driven`]): it asks for each buffer (`compute_now`) at the frame
 //! where the ring would run dry, having queued exactly the input that
 //! buffer needs, so what a model plays depends only on the score, never on
-//! the machine's speed or the engine's block size.
+//! the machine's speed or the engine's block size. A driven stream's
+//! worker warms up on its own thread, then runs on the renderer's thread
+//! (`driven.rs`): the renderer waits for each buffer anyway, and handing
+//! each one to another thread cost more than a small model's computation.
 //!
 //! Inputs come from the control side: audio for `forward`/`encode`-like
 //! methods (`write_input`; missing input is silence, as a live input would
@@ -51,6 +54,7 @@ use std::time::Duration;
 use crossbeam_channel::{bounded, Sender};
 
 use super::attribute::AttrValue;
+use super::driven::DrivenWorker;
 use super::error::TorchScriptError;
 use super::info::MethodInfo;
 use super::latent::LatentControls;
@@ -291,7 +295,8 @@ impl ModelStream {
         let (probed_tx, probed_rx) =
             bounded::<Result<(StreamLayout, ProbeReport), TorchScriptError>>(1);
         let (parts_tx, parts_rx) = bounded::<WorkerParts>(1);
-        let (ready_tx, ready_rx) = bounded::<Result<(), TorchScriptError>>(1);
+        let (ready_tx, ready_rx) =
+            bounded::<Result<Option<Box<DrivenWorker>>, TorchScriptError>>(1);
         let probe_config = config.clone();
         let thread = std::thread::Builder::new()
             .name(format!("model {}", file_name(&path)))
@@ -369,8 +374,8 @@ impl ModelStream {
             let _ = thread.join();
             return Err(ended(path));
         }
-        match ready_rx.recv() {
-            Ok(Ok(())) => {}
+        let driven = match ready_rx.recv() {
+            Ok(Ok(driven)) => driven,
             Ok(Err(e)) => {
                 let _ = thread.join();
                 return Err(e);
@@ -379,7 +384,15 @@ impl ModelStream {
                 let _ = thread.join();
                 return Err(ended(path));
             }
-        }
+        };
+        // A driven stream's worker has handed itself over and ended.
+        let thread = match driven {
+            Some(_) => {
+                let _ = thread.join();
+                None
+            }
+            None => Some(thread),
+        };
         let mut output =
             StreamOutput::new(out_rx, layout.out_channels, Arc::clone(&shared.playback));
         // A live input's ring is written by the audio side; the handle
@@ -399,7 +412,8 @@ impl ModelStream {
             probe,
             shared,
             commands,
-            thread: Some(thread),
+            thread,
+            driven: driven.map(|d| Mutex::new(*d)),
             input: input_tx,
             latent_in: latent_in_tx,
             latent_out: latent_out_rx,

@@ -7,12 +7,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Sender};
 
 use super::attribute::AttrValue;
+use super::driven::DrivenWorker;
 use super::error::TorchScriptError;
 use super::info::ModelInfo;
 use super::latent::LatentControls;
@@ -32,6 +33,9 @@ pub struct StreamHandle {
     pub(super) shared: Arc<StreamState>,
     pub(super) commands: Sender<WorkerCommand>,
     pub(super) thread: Option<JoinHandle<()>>,
+    /// A driven stream's worker, run on the caller's thread (`driven.rs`);
+    /// `None` for a live stream, whose worker has its own thread.
+    pub(super) driven: Option<Mutex<DrivenWorker>>,
     pub(super) input: rtrb::Producer<f32>,
     pub(super) latent_in: rtrb::Producer<f32>,
     pub(super) latent_out: rtrb::Consumer<f32>,
@@ -75,9 +79,13 @@ impl StreamHandle {
     }
 
     /// A driven stream ([`super::stream::Pace::Driven`]): computes one
-    /// buffer now and waits for it. Asks for more input instead when the
-    /// route's input for a whole buffer is not queued yet.
+    /// buffer now, on this thread, with one libtorch intra-op thread.
+    /// Asks for more input instead when the route's input for a whole
+    /// buffer is not queued yet.
     pub fn compute_now(&self) -> Result<DrivenStep, TorchScriptError> {
+        if let Some(mut d) = self.driven() {
+            return d.compute().unwrap_or_else(|| Err(self.stopped()));
+        }
         let (tx, rx) = bounded(1);
         self.send(WorkerCommand::Compute(tx))?;
         rx.recv().map_err(|_| self.stopped())?
@@ -91,8 +99,22 @@ impl StreamHandle {
         rx.recv().map_err(|_| self.stopped())
     }
 
+    /// Hands a command to the worker: queued for a live stream's thread,
+    /// carried out at once for a driven stream.
     fn send(&self, c: WorkerCommand) -> Result<(), TorchScriptError> {
+        if let Some(mut d) = self.driven() {
+            d.command(c);
+            return Ok(());
+        }
         self.commands.send(c).map_err(|_| self.stopped())
+    }
+
+    /// A driven stream's worker (a panic while computing left nothing
+    /// half-changed that a later buffer cannot recompute).
+    fn driven(&self) -> Option<MutexGuard<'_, DrivenWorker>> {
+        self.driven
+            .as_ref()
+            .map(|d| d.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn stopped(&self) -> TorchScriptError {
@@ -267,7 +289,7 @@ impl StreamHandle {
 
     fn shutdown(&mut self) {
         self.shared.playback.playing.store(false, Ordering::Relaxed);
-        let _ = self.commands.send(WorkerCommand::Stop);
+        let _ = self.send(WorkerCommand::Stop);
         if let Some(t) = self.thread.take() {
             t.thread().unpark();
             let _ = t.join();

@@ -1,16 +1,19 @@
 //! The thread that runs one model instance for one stream: warms the
 //! route's methods up, then computes a buffer whenever the output ring has
 //! room for one, between buffers answering attribute requests and swapping
-//! in a reloaded model. Runs on the model's worker thread only (the audio
-//! side is `audio/stream_output.rs`, the control side `stream_handle.rs`).
+//! in a reloaded model. Runs on the model's worker thread (the audio
+//! side is `audio/stream_output.rs`, the control side `stream_handle.rs`);
+//! a driven stream's worker, once warm, runs on its caller's thread
+//! instead (`driven.rs`).
 //! See `stream.rs` for the timing contract.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
+use super::driven::DrivenWorker;
 use super::error::TorchScriptError;
 use super::module::Module;
 use super::stream::{
@@ -36,7 +39,7 @@ pub(crate) struct Worker {
 }
 
 /// Buffers the worker reuses from one computation to the next.
-struct Scratch {
+pub(crate) struct Scratch {
     in_resampler: StreamResampler,
     out_resampler: StreamResampler,
     /// Model-rate input frames, interleaved, not yet used.
@@ -56,88 +59,43 @@ struct Scratch {
 }
 
 impl Worker {
-    /// Runs until `WorkerCommand::Stop` or the handle is dropped. Reports the
-    /// warm-up result on `ready` first.
-    pub fn run(mut self, ready: Sender<Result<(), TorchScriptError>>) {
+    /// Warms the route's methods up and reports on `ready`. A live stream
+    /// ([`Pace::RealTime`]) then runs here until `WorkerCommand::Stop` or
+    /// the handle is dropped, and reports `Ok(None)`; a driven stream
+    /// ([`Pace::Driven`]) reports `Ok(Some(..))`, handing itself to the
+    /// caller, whose thread computes each buffer when asked (no hand-off
+    /// between threads per buffer), and this thread ends.
+    pub fn run(mut self, ready: Sender<Result<Option<Box<DrivenWorker>>, TorchScriptError>>) {
         // One intra-op thread per model: inference never takes every core.
         tch::set_num_threads(1);
         let _no_grad = tch::no_grad_guard();
-        let l = self.layout.clone();
-        let warm =
-            self.module
-                .warm_up_methods(&self.route.methods(), l.buffer, self.warm_up_calls.max(1));
-        let failed = warm.is_err();
-        let _ = ready.send(warm);
-        if failed {
+        let mut s = match self.prepare() {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
+        if self.pace == Pace::Driven {
+            let _ = ready.send(Ok(Some(Box::new(DrivenWorker::new(self, s)))));
             return;
         }
-        let mut s = Scratch {
-            in_resampler: StreamResampler::new(l.in_channels, l.engine_rate, l.model_rate),
-            out_resampler: StreamResampler::new(l.out_channels, l.model_rate, l.engine_rate),
-            in_fifo: Vec::with_capacity(4 * l.buffer * l.in_channels.max(1)),
-            in_debt: 0,
-            gathered: false,
-            planar_in: Vec::with_capacity(l.buffer * l.in_channels.max(1)),
-            latents: Vec::with_capacity(l.buffer * l.latent_dims.max(1)),
-            planar_out: Vec::with_capacity(l.buffer * l.out_channels.max(1)),
-            interleaved: Vec::with_capacity(l.buffer * l.out_channels.max(1)),
-            resampled: Vec::with_capacity(2 * l.latency_frames * l.out_channels.max(1)),
-            last_latent: vec![0.0; l.latent_dims],
-            frame: vec![0.0; l.latent_dims],
-        };
+        let _ = ready.send(Ok(None));
+        let l = self.layout.clone();
         let poll = poll_interval(&l);
         let makes_audio = l.out_channels > 0;
         let mut playing = false;
-        let driven = self.pace == Pace::Driven;
         loop {
-            // Driven (offline): nothing happens between commands, so wait
-            // for the next one rather than polling.
-            let mut waited = driven.then(|| self.commands.recv());
-            while let Some(command) = match waited.take() {
-                Some(Ok(c)) => Some(c),
-                Some(Err(_)) => return,
-                None => self.commands.try_recv().ok(),
-            } {
-                match command {
-                    WorkerCommand::Play => {
-                        if !playing
-                            && makes_audio
-                            && self.output.slots() == self.output.buffer().capacity()
-                        {
-                            // An empty ring: one buffer of silence first (the
-                            // latency), and one engine block more for a live input.
-                            let extra = self.live_block.unwrap_or(0);
-                            let n = ((l.latency_frames + extra) * l.out_channels)
-                                .min(self.output.slots());
-                            if let Ok(chunk) = self.output.write_chunk_uninit(n) {
-                                chunk.fill_from_iter(std::iter::repeat(0.0));
-                            }
+            loop {
+                match self.commands.try_recv() {
+                    Ok(command) => {
+                        if !self.apply(&mut s, &mut playing, command) {
+                            return;
                         }
-                        playing = true;
-                        self.shared.playback.playing.store(true, Ordering::Relaxed);
                     }
-                    WorkerCommand::Pause => playing = false,
-                    WorkerCommand::Stop => return,
-                    WorkerCommand::GetAttribute(name, reply) => {
-                        let _ = reply.send(self.module.attribute(&name));
-                    }
-                    WorkerCommand::SetAttribute(name, values, reply) => {
-                        let _ = reply.send(self.module.set_attribute(&name, &values));
-                    }
-                    WorkerCommand::Replace(module, reply) => {
-                        self.module = *module;
-                        let _ = reply.send(Ok(()));
-                    }
-                    WorkerCommand::Compute(reply) => {
-                        let _ = reply.send(self.compute_driven(&mut s));
-                    }
-                    WorkerCommand::Settle(reply) => {
-                        let _ = reply.send(());
-                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
                 }
-            }
-            if driven {
-                continue;
             }
             let ready = playing
                 && if makes_audio && self.live_block.is_some() {
@@ -160,11 +118,83 @@ impl Worker {
         }
     }
 
+    /// Warms the route's methods up and makes the buffers computing reuses.
+    fn prepare(&mut self) -> Result<Scratch, TorchScriptError> {
+        let l = self.layout.clone();
+        self.module
+            .warm_up_methods(&self.route.methods(), l.buffer, self.warm_up_calls.max(1))?;
+        Ok(Scratch {
+            in_resampler: StreamResampler::new(l.in_channels, l.engine_rate, l.model_rate),
+            out_resampler: StreamResampler::new(l.out_channels, l.model_rate, l.engine_rate),
+            in_fifo: Vec::with_capacity(4 * l.buffer * l.in_channels.max(1)),
+            in_debt: 0,
+            gathered: false,
+            planar_in: Vec::with_capacity(l.buffer * l.in_channels.max(1)),
+            latents: Vec::with_capacity(l.buffer * l.latent_dims.max(1)),
+            planar_out: Vec::with_capacity(l.buffer * l.out_channels.max(1)),
+            interleaved: Vec::with_capacity(l.buffer * l.out_channels.max(1)),
+            resampled: Vec::with_capacity(2 * l.latency_frames * l.out_channels.max(1)),
+            last_latent: vec![0.0; l.latent_dims],
+            frame: vec![0.0; l.latent_dims],
+        })
+    }
+
+    /// Carries out one command from the control side, between two
+    /// buffers. False for `Stop`: the stream ends.
+    pub(super) fn apply(
+        &mut self,
+        s: &mut Scratch,
+        playing: &mut bool,
+        command: WorkerCommand,
+    ) -> bool {
+        let l = &self.layout;
+        match command {
+            WorkerCommand::Play => {
+                if !*playing
+                    && l.out_channels > 0
+                    && self.output.slots() == self.output.buffer().capacity()
+                {
+                    // An empty ring: one buffer of silence first (the
+                    // latency), and one engine block more for a live input.
+                    let extra = self.live_block.unwrap_or(0);
+                    let n = ((l.latency_frames + extra) * l.out_channels).min(self.output.slots());
+                    if let Ok(chunk) = self.output.write_chunk_uninit(n) {
+                        chunk.fill_from_iter(std::iter::repeat(0.0));
+                    }
+                }
+                *playing = true;
+                self.shared.playback.playing.store(true, Ordering::Relaxed);
+            }
+            WorkerCommand::Pause => *playing = false,
+            WorkerCommand::Stop => return false,
+            WorkerCommand::GetAttribute(name, reply) => {
+                let _ = reply.send(self.module.attribute(&name));
+            }
+            WorkerCommand::SetAttribute(name, values, reply) => {
+                let _ = reply.send(self.module.set_attribute(&name, &values));
+            }
+            WorkerCommand::Replace(module, reply) => {
+                self.module = *module;
+                let _ = reply.send(Ok(()));
+            }
+            WorkerCommand::Compute(reply) => {
+                let _ = reply.send(self.compute_driven(s));
+            }
+            WorkerCommand::Settle(reply) => {
+                let _ = reply.send(());
+            }
+        }
+        true
+    }
+
     /// One buffer, asked for by an offline renderer: computed only when the
     /// route's whole input is queued (a live input pads what is late with
     /// silence; a render never does), so the result depends only on what
     /// was queued. A method's error is the error of this step.
-    fn compute_driven(&mut self, s: &mut Scratch) -> Result<DrivenStep, TorchScriptError> {
+    pub(super) fn compute_driven(
+        &mut self,
+        s: &mut Scratch,
+    ) -> Result<DrivenStep, TorchScriptError> {
         let ch = self.layout.in_channels;
         if ch > 0 && !s.gathered {
             if !self.gather_audio(s, false) {
