@@ -556,3 +556,54 @@ fn a_render_says_that_it_ignores_link_requests() {
     assert!(a.iter().any(|s| *s != 0.0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A model that draws from libtorch's random generator (RAVE v2's
+/// `decode` pads the latent with `torch.randn`; the test model `streaming`
+/// adds noise the same way) renders the same file twice: a render seeds
+/// the generator before each buffer it computes, from the model's file
+/// name and the buffer's number. Its `forward` (ratio 1 on paper, 1024
+/// samples a call in fact) plays at the model's largest ratio, as in nn~.
+/// Run as `loam render` twice, in processes of their own.
+#[test]
+fn a_model_that_draws_noise_renders_identically_twice() {
+    let Some(dir) = models("render-noise") else {
+        return;
+    };
+    let take = dir.join("take.wav");
+    support::files::write_mono_wav(&take, (0..48_000).map(|i| (i as f32 * 0.01).sin() * 0.3));
+    let script = support::script_with_click(
+        &dir,
+        "tempo(480);\nmodel_load(\"dc\", \"streaming.ts\", \"decode\");\nmodel_load(\"fx\", \"streaming.ts\", \"forward\");\nmodel_input(\"fx\", \"in\");\nlive_loop(\"k\", \"~\");\n",
+    );
+    let _turn = support::alone::shared();
+    let render = |name: &str| {
+        let out = dir.join(name);
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+            .arg("render")
+            .arg(&script)
+            .args(["--bars", "2", "-o"])
+            .arg(&out)
+            .arg("--input")
+            .arg(&take)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert!(run.status.success(), "{said}");
+        (support::read_wav(&out), said)
+    };
+    let (a, said) = render("a.wav");
+    let (b, _) = render("b.wav");
+    // Both models play one 1024-frame buffer late (the model's largest ratio).
+    assert!(
+        said.contains("model 'dc' plays (latency 1024 frames)")
+            && said.contains("model 'fx' plays (latency 1024 frames)"),
+        "{said}"
+    );
+    assert!(a[..1024 * 2].iter().all(|&v| v == 0.0));
+    let noisy = a[1024 * 2..].iter().filter(|v| v.abs() > 1e-4).count();
+    assert!(
+        noisy > a.len() / 4,
+        "the noise never sounded ({noisy} frames)"
+    );
+    assert!(bits(&a) == bits(&b), "two renders of a noisy model differ");
+}

@@ -566,6 +566,33 @@ fn a_model_slower_than_real_time_underruns_its_own_ring_and_never_blocks() {
         .contains("no attribute"));
 }
 
+/// A model shaped like a streaming RAVE export (`streaming`: encode and
+/// decode at ratio 1024, `forward` at ratio 1 that needs 1024 samples a
+/// call) streams `forward` at its largest ratio, as nn~ does, both when
+/// the buffer rule chooses and when a smaller buffer is asked for.
+#[test]
+fn forward_plays_at_the_models_largest_ratio() {
+    need_models!();
+    let m = Module::load(path("streaming")).unwrap();
+    assert_eq!(m.info().higher_ratio(), 1024);
+    assert_eq!(m.method("forward").unwrap().max_ratio(), 1);
+    for choose in [true, false] {
+        let mut config = paused(Route::Audio("forward".into()), 48000, 256);
+        config.choose_buffer = choose;
+        let (mut h, mut out) =
+            ModelStream::start(Module::load(path("streaming")).unwrap(), config).unwrap();
+        assert_eq!(h.layout().buffer, 1024, "choose {choose}");
+        assert_eq!(h.latency_frames(), 1024);
+        h.write_input(&sine(1024 * 4, 0.02));
+        h.play();
+        let got = pull(&mut out, 1024 * 4, 256);
+        assert!(got[..1024].iter().all(|&v| v == 0.0));
+        assert!(got[1024..].iter().any(|&v| v != 0.0));
+        assert_eq!(h.stats().errors, 0, "{:?}", h.stats().last_error);
+        h.stop();
+    }
+}
+
 /// Threads of this process whose name (as `/proc` shows it, 15 bytes at
 /// most) is `name`.
 fn threads_named(name: &str) -> usize {

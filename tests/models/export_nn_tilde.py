@@ -123,6 +123,35 @@ class Sluggish(nn_tilde.Module):
         return x + 0.0 * m.mean()
 
 
+class Streaming(nn_tilde.Module):
+    """Shaped like a streaming RAVE export: `encode` and `decode` at ratio
+    1024, and `forward` (encode, then decode) declared at ratio 1 though it
+    needs whole latent frames, 1024 samples a call (a shorter buffer is an
+    error); nn~ streams every method at the model's largest ratio. Its
+    `decode` adds noise from libtorch's generator, as RAVE v2's fills the
+    latent dimensions the export left out with `torch.randn`."""
+
+    def __init__(self):
+        super().__init__(sr=48000)
+        self.proj = nn.Conv1d(1, 2, 1024, stride=1024)
+        self.back = nn.ConvTranspose1d(2, 1, 1024, stride=1024)
+        self.register_method("encode", 1, 1, 2, 1024)
+        self.register_method("decode", 2, 1024, 1, 1)
+        self.register_method("forward", 1, 1, 1, 1)
+
+    @torch.jit.export
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+    @torch.jit.export
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        y = self.back(z)
+        return y + 0.05 * torch.randn_like(y)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+
 class OldRave(nn.Module):
     """An older RAVE export: no get_methods / get_sample_rate, but
     `<method>_params`, `sampling_rate` and `latent_size` buffers."""
@@ -226,6 +255,7 @@ def main(out: str) -> None:
         "slow": Slow(),
         "sluggish": Sluggish(),
         "rave_decoder": RaveSizeDecoder(),
+        "streaming": Streaming(),
     }
     for name, model in models.items():
         model.export_to_ts(os.path.join(out, f"{name}.ts"))

@@ -8,6 +8,15 @@
 //!
 //! The worker warms the model up on its own thread as a live stream's does,
 //! then hands itself over here and ends.
+//!
+//! Randomness. Some models draw from libtorch's random generator while they
+//! play (RAVE v2's `decode` fills the latent dimensions its export left out
+//! with `torch.randn`). A render must come out the same every time, so the
+//! generator is seeded before each buffer from the model's file name and
+//! the buffer's number: what a buffer draws depends only on the score. The
+//! generator is the process's (TorchScript has no other); a thread that
+//! draws from it between the seed and the call (a script training a model
+//! during the render) can still change a buffer.
 
 use super::error::TorchScriptError;
 use super::stream::{DrivenStep, WorkerCommand};
@@ -20,6 +29,8 @@ pub(crate) struct DrivenWorker {
     scratch: Scratch,
     playing: bool,
     stopped: bool,
+    /// Buffers computed so far (the seed of the next one).
+    computed: u64,
 }
 
 impl DrivenWorker {
@@ -29,6 +40,7 @@ impl DrivenWorker {
             scratch,
             playing: false,
             stopped: false,
+            computed: 0,
         }
     }
 
@@ -51,9 +63,35 @@ impl DrivenWorker {
         if self.stopped {
             return None;
         }
+        let seed = buffer_seed(self.worker.module.path(), self.computed);
         let (w, s) = (&mut self.worker, &mut self.scratch);
-        Some(one_intra_op_thread(|| w.compute_driven(s)))
+        let step = one_intra_op_thread(|| {
+            tch::manual_seed(seed);
+            w.compute_driven(s)
+        });
+        if matches!(step, Ok(DrivenStep::Computed { .. })) {
+            self.computed += 1;
+        }
+        Some(step)
     }
+}
+
+/// The seed of buffer `n` of the model in `path`: FNV-1a of the file's
+/// name (not its folder, so a render elsewhere is the same), mixed with
+/// `n` (SplitMix64's finaliser), as libtorch's `manual_seed` takes it.
+fn buffer_seed(path: &std::path::Path, n: u64) -> i64 {
+    let name = path
+        .file_name()
+        .map(|n| n.as_encoded_bytes())
+        .unwrap_or(&[]);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in name {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut z = h ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) as i64
 }
 
 /// Runs `f` with one libtorch intra-op thread on this thread, as the

@@ -95,6 +95,20 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
+    /// The largest ratio of any of the model's methods, at least 1 (nn~'s
+    /// `get_higher_ratio`). nn~ streams every method of a model at a buffer
+    /// at least this large, and models are exported for that: a streaming
+    /// RAVE's `forward` (encode, then decode) declares ratio 1 but needs
+    /// whole latent frames, 2048 samples, per call.
+    pub fn higher_ratio(&self) -> usize {
+        self.methods
+            .iter()
+            .map(MethodInfo::max_ratio)
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    }
+
     /// A method by name.
     pub fn method(&self, name: &str) -> Option<&MethodInfo> {
         self.methods.iter().find(|m| m.name == name)

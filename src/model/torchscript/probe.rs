@@ -7,8 +7,11 @@
 //! The buffer rule. A stream adds one buffer of latency (nn~'s contract:
 //! output frame `n` answers input frame `n − buffer`). The buffer is a
 //! power of two of model frames, at least the largest ratio of the route's
-//! methods (a method cannot run on less than one of its frames) and at
-//! least [`MIN_MODEL_BUFFER`]. Unless a buffer is asked for (`loam serve
+//! methods (a method cannot run on less than one of its frames), at least
+//! the largest ratio of any of the model's methods (nn~'s rule, which
+//! streaming exports rely on: RAVE's `forward` declares ratio 1 but runs
+//! encode and decode, 2048 samples a call) and at least
+//! [`MIN_MODEL_BUFFER`]. Unless a buffer is asked for (`loam serve
 //! --model-buffer`), loam starts from that smallest buffer and measures it: when the route computes a buffer in at
 //! most [`REAL_TIME_SHARE`] of the buffer's duration (a real-time factor of
 //! 0.5 or less) that buffer is kept; otherwise it doubles the buffer and
@@ -283,9 +286,10 @@ fn bench_method(
     threads: usize,
 ) -> Result<Vec<BenchRow>, TorchScriptError> {
     let m = module.method(name)?;
+    let ratio = m.max_ratio().max(module.info().higher_ratio());
     let mut rows = Vec::new();
-    let mut b = m.max_ratio().max(MIN_MODEL_BUFFER).next_power_of_two();
-    while b <= MAX_BENCH_BUFFER.max(m.max_ratio()) {
+    let mut b = ratio.max(MIN_MODEL_BUFFER).next_power_of_two();
+    while b <= MAX_BENCH_BUFFER.max(ratio) {
         tch::set_num_threads(1);
         let one = time_route(module, &[name], b, rate, 2, PROBE_CALLS)?;
         tch::set_num_threads(threads as i32);

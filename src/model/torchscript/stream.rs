@@ -472,7 +472,8 @@ fn probe_layout(
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .max()
-        .unwrap_or(1);
+        .unwrap_or(1)
+        .max(module.info().higher_ratio());
     let report = choose_buffer(
         module,
         &methods,
@@ -558,7 +559,13 @@ pub(crate) fn layout(
             )
         }
     };
-    let max_ratio = methods.iter().map(|m| m.max_ratio()).max().unwrap_or(1);
+    // The route's methods' ratios, and the model's largest (nn~'s rule).
+    let max_ratio = methods
+        .iter()
+        .map(|m| m.max_ratio())
+        .max()
+        .unwrap_or(1)
+        .max(module.info().higher_ratio());
     let buffer = config.buffer.max(max_ratio).max(1).next_power_of_two();
     if !buffer.is_multiple_of(max_ratio) {
         return Err(err(format!(
