@@ -275,9 +275,10 @@ fn torchscript(c: &mut Criterion) {
     let mut cpu_rows = Vec::new();
     let mut timer = PythonTimer::start(&py_path, &dir);
     // (file, route, buffer in model frames, the host call's time if
-    // measured above, name, the model's rate). A stream runs at 48 kHz, so
-    // a 44.1 kHz model's stream resamples both ways, inside loam's figure;
-    // per second of audio counts buffers at the model's rate on both sides.
+    // measured above, name, the model's rate, the stream's engine rate). A
+    // 44.1 kHz model in a 48 kHz stream resamples both ways, inside loam's
+    // figure; at 44.1 kHz it does not (the like-for-like row). Per second
+    // of audio counts buffers at the model's rate on both sides.
     let mut cases = vec![
         (
             "full.ts",
@@ -285,6 +286,7 @@ fn torchscript(c: &mut Criterion) {
             256,
             None,
             "full_forward_256",
+            48_000,
             48_000,
         ),
         (
@@ -294,6 +296,7 @@ fn torchscript(c: &mut Criterion) {
             None,
             "rave_decode_2048",
             48_000,
+            48_000,
         ),
         (
             "rave_decoder.ts",
@@ -302,20 +305,39 @@ fn torchscript(c: &mut Criterion) {
             Some(loam_decode),
             "rave_decode_4096",
             48_000,
+            48_000,
         ),
     ];
     if rave_v2 {
-        for (route, buffer, key) in [
-            (Route::Decode("decode".into()), 2048, "rave_v2_decode_2048"),
-            (Route::Decode("decode".into()), 4096, "rave_v2_decode_4096"),
-            (Route::Audio("forward".into()), 2048, "rave_v2_forward_2048"),
+        for (route, key, engine_rate) in [
+            (
+                Route::Decode("decode".into()),
+                "rave_v2_decode_2048",
+                48_000,
+            ),
+            (
+                Route::Audio("forward".into()),
+                "rave_v2_forward_2048",
+                48_000,
+            ),
+            (
+                Route::Audio("forward".into()),
+                "rave_v2_forward_2048",
+                44_100,
+            ),
         ] {
-            cases.push(("rave_v2_streaming.ts", route, buffer, None, key, 44_100));
+            let file = "rave_v2_streaming.ts";
+            cases.push((file, route, 2048, None, key, 44_100, engine_rate));
         }
     }
-    for (file, route, buffer, host_us, key, rate) in cases {
+    for (file, route, buffer, host_us, key, rate, engine_rate) in cases {
         let per_second = |us: f64, buffer: usize| us * f64::from(rate) / buffer as f64 / 1000.0;
-        let mut config = StreamConfig::new(route.clone(), 48_000);
+        let label = if engine_rate == 48_000 {
+            key.to_string()
+        } else {
+            format!("{key} at {} kHz", f64::from(engine_rate) / 1000.0)
+        };
+        let mut config = StreamConfig::new(route.clone(), engine_rate);
         config.buffer = buffer;
         config.pace = Pace::Driven;
         let (mut handle, _output) =
@@ -378,15 +400,15 @@ fn torchscript(c: &mut Criterion) {
         });
         eprintln!(
             "  {:<30} {:>11.1}  {:>14.1}  {:>10.1}  {:>17.1}",
-            key,
+            label,
             per_second(stream_us, buffer),
             per_second(host_us, buffer),
             per_second(py(&format!("{key}_no_grad")), buffer),
             per_second(py(&format!("{key}_inference_mode")), buffer),
         );
         cpu_rows.push(format!(
-            "  {:<22} {:>11.1}  {:>10.1}  {:>17.1}  {:>5.2} ({})  {:>5.2} ({})",
-            key,
+            "  {:<30} {:>11.1}  {:>10.1}  {:>17.1}  {:>5.2} ({})  {:>5.2} ({})",
+            label,
             per_second(median(&mut loam_cpu), buffer),
             per_second(median(&mut py_ng), buffer),
             per_second(median(&mut py_im), buffer),
@@ -400,7 +422,7 @@ fn torchscript(c: &mut Criterion) {
     eprintln!(
         "streams, one thread: CPU time of the process per second of audio (ms), {ROUNDS} paired rounds of {ROUND_CALLS} buffers each, median round; loam/py per round, median (range):"
     );
-    eprintln!("  case                   loam stream  py no_grad  py inference_mode  loam/no_grad        loam/inference_mode");
+    eprintln!("  case                           loam stream  py no_grad  py inference_mode  loam/no_grad        loam/inference_mode");
     for row in cpu_rows {
         eprintln!("{row}");
     }

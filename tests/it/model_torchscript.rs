@@ -576,6 +576,9 @@ fn forward_plays_at_the_models_largest_ratio() {
     let m = Module::load(path("streaming")).unwrap();
     assert_eq!(m.info().higher_ratio(), 1024);
     assert_eq!(m.method("forward").unwrap().max_ratio(), 1);
+    // Its decode draws noise (a render seeds it); full.ts draws nothing.
+    assert!(m.info().draws_random_numbers);
+    assert!(!read_info(&path("full")).unwrap().draws_random_numbers);
     for choose in [true, false] {
         let mut config = paused(Route::Audio("forward".into()), 48000, 256);
         config.choose_buffer = choose;

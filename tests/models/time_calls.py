@@ -71,7 +71,6 @@ def cases(d: str) -> dict:
         v2 = torch.jit.load(f"{d}/rave_v2_streaming.ts")
         x2048 = x[:, :, :2048].contiguous()
         calls["rave_v2_decode_2048"] = lambda: v2.decode(z1)
-        calls["rave_v2_decode_4096"] = lambda: v2.decode(z)
         calls["rave_v2_forward_2048"] = lambda: v2.forward(x2048)
     return calls
 

@@ -24,6 +24,30 @@ pub const MAX_BUFFER_ELEMENTS: usize = 1 << 16;
 /// size field comes from the file, so it is never trusted for an allocation.
 pub const MAX_ENTRY_BYTES: u64 = 64 << 20;
 
+/// What TorchScript code that draws from libtorch's random generator
+/// contains: the samplers of `torch` (<https://pytorch.org/docs/stable/torch.html#random-sampling>),
+/// their in-place tensor forms, and the functions that sample when asked
+/// to (dropout, RReLU, Gumbel-softmax), counted whether or not they would.
+pub const RANDOM_OPS: [&str; 17] = [
+    "torch.rand",
+    "torch.normal",
+    "torch.bernoulli",
+    "torch.multinomial",
+    "torch.poisson",
+    "torch.randperm",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    ".normal_(",
+    ".uniform_(",
+    ".bernoulli_(",
+    ".exponential_(",
+    ".random_(",
+    "dropout",
+    "rrelu",
+    "gumbel",
+];
+
 /// The root module's saved state, with access to its tensors.
 pub struct Archive {
     path: PathBuf,
@@ -66,6 +90,30 @@ impl Archive {
             root,
             state,
         })
+    }
+
+    /// True when the module's TorchScript code (the archive's `code/*.py`)
+    /// calls one of libtorch's random samplers ([`RANDOM_OPS`]): RAVE v2's
+    /// `decode` pads its latent with `torch.randn`. A render seeds the
+    /// generator before each buffer of such a model only. A code file too
+    /// large to read counts as drawing (the cautious answer).
+    pub fn draws_random_numbers(&mut self) -> bool {
+        let code = format!("{}code/", self.root);
+        let files: Vec<String> = self
+            .zip
+            .file_names()
+            .filter(|n| n.starts_with(&code) && n.ends_with(".py"))
+            .map(str::to_owned)
+            .collect();
+        files
+            .iter()
+            .any(|name| match read_entry(&mut self.zip, name) {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    RANDOM_OPS.iter().any(|op| text.contains(op))
+                }
+                Err(_) => true,
+            })
     }
 
     /// The file this archive was read from.

@@ -11,9 +11,12 @@
 //!
 //! Randomness. Some models draw from libtorch's random generator while they
 //! play (RAVE v2's `decode` fills the latent dimensions its export left out
-//! with `torch.randn`). A render must come out the same every time, so the
+//! with `torch.randn`). A render must come out the same every time, so for
+//! a model whose code calls a random sampler (`archive::RANDOM_OPS`) the
 //! generator is seeded before each buffer from the model's file name and
-//! the buffer's number: what a buffer draws depends only on the score. The
+//! the buffer's number: what a buffer draws depends only on the score.
+//! (Seeding costs a few microseconds, a third of a tiny model's buffer, so
+//! models that draw nothing are not seeded.) The
 //! generator is the process's (TorchScript has no other); a thread that
 //! draws from it between the seed and the call (a script training a model
 //! during the render) can still change a buffer.
@@ -63,10 +66,16 @@ impl DrivenWorker {
         if self.stopped {
             return None;
         }
-        let seed = buffer_seed(self.worker.module.path(), self.computed);
+        let module = &self.worker.module;
+        let seed = module
+            .info()
+            .draws_random_numbers
+            .then(|| buffer_seed(module.path(), self.computed));
         let (w, s) = (&mut self.worker, &mut self.scratch);
         let step = one_intra_op_thread(|| {
-            tch::manual_seed(seed);
+            if let Some(seed) = seed {
+                tch::manual_seed(seed);
+            }
             w.compute_driven(s)
         });
         if matches!(step, Ok(DrivenStep::Computed { .. })) {

@@ -92,6 +92,10 @@ pub struct ModelInfo {
     pub latent_size: Option<usize>,
     /// True for nn-tilde exports (they answer `get_methods()` and friends).
     pub nn_tilde: bool,
+    /// True when its code calls a random sampler
+    /// ([`super::archive::RANDOM_OPS`]): a render seeds libtorch's
+    /// generator before each of its buffers.
+    pub draws_random_numbers: bool,
 }
 
 impl ModelInfo {
@@ -220,6 +224,7 @@ impl ModelInfo {
         let latent_size =
             scalar(archive, &state, "latent_size")?.and_then(|v| usize::try_from(v).ok());
 
+        let draws_random_numbers = archive.draws_random_numbers();
         let info = ModelInfo {
             path,
             class,
@@ -229,6 +234,7 @@ impl ModelInfo {
             sample_rate,
             latent_size,
             nn_tilde,
+            draws_random_numbers,
         };
         info.check_sizes()?;
         Ok(info)
