@@ -146,8 +146,18 @@ fn play(tag: &str, flags: &[&str]) -> Option<Decoder> {
         .iter()
         .map(|c| format!("{:.6}", c / 100.0))
         .collect();
+    // loam starts silent; the melody is saved once the synth is connected
+    // (as a performer connects a synth, then plays), so the first notes and
+    // each channel's bend range (sent on its first use) reach the synth
+    // however slowly the connection is made.
+    std::fs::write(&script, "metre(\"4/4\");\ntempo(120);\n").unwrap();
+    let mut args = vec!["--midi-out", "synth:in"];
+    args.extend_from_slice(flags);
+    let mut run = serve(&server, &script, &args);
+    peer.wait_connected("in");
+    let saved = dir.join("piece.rhai.new");
     std::fs::write(
-        &script,
+        &saved,
         format!(
             "metre(\"4/4\");\ntempo(120);\n\
              live_loop(\"makam\", \"{}\").legato(1.5).midi_only(1);\n\
@@ -156,9 +166,7 @@ fn play(tag: &str, flags: &[&str]) -> Option<Decoder> {
         ),
     )
     .unwrap();
-    let mut args = vec!["--midi-out", "synth:in"];
-    args.extend_from_slice(flags);
-    let mut run = serve(&server, &script, &args);
+    std::fs::rename(&saved, &script).unwrap();
     // Until three bars of the melody (24 notes) and the drone beside them
     // have been heard: a state, however slowly loam starts.
     let mut d = Decoder::default();
