@@ -18,6 +18,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use assert_no_alloc::assert_no_alloc;
+use loam::audio::stream_output::InputChannels;
+use loam::model::torchscript::stream::LiveInputConfig;
 use loam::model::torchscript::{
     read_info, AttrType, AttrValue, DrivenStep, ModelStream, Module, Pace, Route, StreamConfig,
     StreamHandle, StreamOutput, TorchScriptError,
@@ -564,6 +566,111 @@ fn a_model_slower_than_real_time_underruns_its_own_ring_and_never_blocks() {
         .unwrap_err()
         .to_string()
         .contains("no attribute"));
+}
+
+/// Plays `blocks` blocks of `block` frames from `out` at the audio clock's
+/// pace (one block every `block / 48 000` s, as a device would ask),
+/// first feeding each block of `input` when given (the live input). Where
+/// the worker is late the test waits for the block rather than counting an
+/// underrun: what is judged is the output and how often the worker slept,
+/// never whether this machine kept up. Returns the output and the time taken.
+fn play_in_real_time(
+    out: &mut StreamOutput,
+    blocks: usize,
+    block: usize,
+    input: Option<&[f32]>,
+) -> (Vec<f32>, Duration) {
+    let ch = out.channels();
+    let mut all = Vec::with_capacity(blocks * block * ch);
+    let mut buf = vec![0.0f32; block * ch];
+    let period = Duration::from_secs_f64(block as f64 / 48_000.0);
+    let start = Instant::now();
+    for k in 0..blocks {
+        let due = start + period * k as u32;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        if let Some(x) = input {
+            let fed = assert_no_alloc(|| out.feed_live(&x[k * block..(k + 1) * block], 1, block));
+            assert_eq!(fed, 0, "the input ring was full at block {k}");
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while out.available() < block {
+            assert!(Instant::now() < deadline, "no output for 30 s at block {k}");
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        assert_no_alloc(|| out.process(&mut buf));
+        all.extend_from_slice(&buf);
+    }
+    (all, start.elapsed())
+}
+
+/// The most times a live stream's worker may sleep while it computes
+/// `buffers` buffers in `elapsed`: once a buffer (woken by the audio side
+/// when room or input for the next one comes), plus its guard wake-ups
+/// (at most one per 10 ms, the shortest guard), plus a few spurious ones.
+/// A worker that polled its rings would sleep 16 times a buffer here.
+fn most_sleeps(buffers: u64, elapsed: Duration) -> u64 {
+    buffers + elapsed.as_millis() as u64 / 10 + 8
+}
+
+/// A live stream's worker is woken by the audio side when a block makes
+/// room for its next buffer, or (with a live input) brings the rest of
+/// the input for one: it sleeps about once a buffer, never polls, and
+/// the output is exactly what it was when it polled.
+#[test]
+fn a_live_stream_sleeps_until_the_audio_side_wakes_it() {
+    need_models!();
+    let direct = Module::load(path("full")).unwrap();
+    let block = 64;
+    let buffers = 40;
+    let x = sine(256 * buffers + 2 * 256, 0.013);
+    let want = direct.call("forward", &x).unwrap();
+
+    // Paced by the output ring: input queued ahead by the control side.
+    let (mut h, mut out) = ModelStream::start(
+        Module::load(path("full")).unwrap(),
+        paused(Route::Audio("forward".into()), 48000, 256),
+    )
+    .unwrap();
+    assert_eq!(h.write_input(&x), x.len());
+    h.play();
+    let (got, elapsed) = play_in_real_time(&mut out, buffers * 256 / block, block, None);
+    let latency = h.latency_frames();
+    assert!(got[..latency].iter().all(|&v| v == 0.0));
+    assert_eq!(&got[latency..], &want[..got.len() - latency]);
+    let stats = h.stats();
+    assert!(stats.buffers >= buffers as u64 - 1, "{stats:?}");
+    assert!(
+        stats.sleeps <= most_sleeps(stats.buffers, elapsed),
+        "slept {} times for {} buffers in {elapsed:?}",
+        stats.sleeps,
+        stats.buffers
+    );
+    h.stop();
+
+    // Paced by the live input, fed block by block on the audio side.
+    let mut c = StreamConfig::new(Route::Audio("forward".into()), 48000);
+    c.buffer = 256;
+    c.live_input = Some(LiveInputConfig {
+        channels: InputChannels::parse("in").unwrap(),
+        block,
+    });
+    let (h, mut out) = ModelStream::start(Module::load(path("full")).unwrap(), c).unwrap();
+    let (got, elapsed) = play_in_real_time(&mut out, buffers * 256 / block, block, Some(&x));
+    // Input frame n comes out at n + buffer + one block (stream.rs).
+    let delay = h.latency_frames() + block;
+    assert!(got[..delay].iter().all(|&v| v == 0.0));
+    assert_eq!(&got[delay..], &want[..got.len() - delay]);
+    let stats = h.stats();
+    assert!(stats.buffers >= buffers as u64 - 2, "{stats:?}");
+    assert!(
+        stats.sleeps <= most_sleeps(stats.buffers, elapsed),
+        "slept {} times for {} buffers in {elapsed:?}",
+        stats.sleeps,
+        stats.buffers
+    );
+    assert_eq!(stats.underruns, 0, "{stats:?}");
 }
 
 /// A model shaped like a streaming RAVE export (`streaming`: encode and

@@ -12,6 +12,7 @@
 //! | `engine.rs` | audio (`Engine`); control (`EngineHandle`) |
 //! | `voices.rs`, `voice.rs`, `tone_voice.rs`, `limiter.rs`, `guard.rs`, `model_slots.rs`, `waiting_events.rs` | audio |
 //! | `stream_output.rs` | audio (the reader of a model stream's ring) |
+//! | `worker_wake.rs` | audio (wakes a model stream's worker); the worker says what it waits for |
 //! | `live_input.rs` | audio (input gain, monitor, live sampling takes) |
 //! | `input_ring.rs` | audio (cpal's input callback writes, the output callback reads) |
 //! | `record_tap.rs` | audio (the writer of a recording's ring) |
@@ -43,6 +44,7 @@ pub mod tone_voice;
 pub mod voice;
 pub mod voices;
 pub mod waiting_events;
+pub mod worker_wake;
 
 pub use checked_allocator::CheckedAllocator;
 pub use engine::{Engine, EngineCommand, EngineConfig, EngineHandle, QueueFull};

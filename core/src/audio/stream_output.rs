@@ -11,6 +11,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::worker_wake::WorkerWake;
+
 /// What the audio side and a stream's worker share about playback: whether
 /// the stream is playing, and the underruns the audio side counted. Atomics
 /// only, so the audio side never waits.
@@ -27,6 +29,9 @@ pub struct StreamPlayback {
     /// Missed frames the worker has not yet skipped (it drops them from its
     /// next output so the stream stays on time).
     pub skip: AtomicU64,
+    /// Wakes the worker when a block makes room for its next buffer or
+    /// brings the live input it waits for (it sleeps in between).
+    pub wake: WorkerWake,
 }
 
 /// Which live input channels a model stream listens to: `"in"` is
@@ -149,6 +154,8 @@ impl StreamOutput {
                 }
                 chunk.commit_all();
             }
+            let queued = live.ring.buffer().capacity() - live.ring.slots();
+            self.playback.wake.input_came(queued);
         }
         (frames - fit) as u64
     }
@@ -187,6 +194,8 @@ impl StreamOutput {
                 out[a.len()..a.len() + b.len()].copy_from_slice(b);
                 chunk.commit_all();
             }
+            let free = self.ring.buffer().capacity() - self.ring.slots();
+            self.playback.wake.room_made(free);
         }
         out[n..].fill(0.0);
         let p = &self.playback;

@@ -130,8 +130,10 @@ pub struct StreamConfig {
 /// Who decides when a stream computes its next buffer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Pace {
-    /// The worker computes whenever its output ring has room for a buffer,
-    /// polling between buffers: a live performance, paced by the audio clock.
+    /// The worker computes whenever its output ring has room for a buffer
+    /// (and, for a live input, the input for one has come), sleeping
+    /// between buffers until the audio side wakes it: a live performance,
+    /// paced by the audio clock.
     #[default]
     RealTime,
     /// The worker computes only when asked ([`StreamHandle::compute_now`])
@@ -209,6 +211,10 @@ pub struct StreamStats {
     pub last_compute_us: u64,
     /// The longest computation of one buffer so far, in microseconds.
     pub max_compute_us: u64,
+    /// Times a live stream's worker went to sleep (about once a buffer: it
+    /// is woken when the audio side makes room or brings input, never
+    /// polls).
+    pub sleeps: u64,
     /// The last error the model raised while streaming.
     pub last_error: Option<String>,
 }
@@ -222,6 +228,7 @@ pub(crate) struct StreamState {
     pub latent_overflows: AtomicU64,
     pub last_compute_us: AtomicU64,
     pub max_compute_us: AtomicU64,
+    pub sleeps: AtomicU64,
     pub last_error: Mutex<Option<String>>,
     pub latent: LatentControls,
 }
@@ -235,6 +242,7 @@ impl StreamState {
             latent_overflows: AtomicU64::new(0),
             last_compute_us: AtomicU64::new(0),
             max_compute_us: AtomicU64::new(0),
+            sleeps: AtomicU64::new(0),
             last_error: Mutex::new(None),
             latent: LatentControls::new(latent_dims),
         }
@@ -598,8 +606,11 @@ pub(crate) fn layout(
     })
 }
 
-/// How long the worker sleeps when it has nothing to do.
-pub(crate) fn poll_interval(layout: &StreamLayout) -> Duration {
+/// The longest a live stream's worker sleeps unwoken: two buffers' time,
+/// 10 to 200 ms. It is woken when the audio side makes room for its next
+/// buffer or brings its input (`audio::worker_wake`), or a command comes;
+/// this only bounds the cost of a wake-up that never came.
+pub(crate) fn longest_sleep(layout: &StreamLayout) -> Duration {
     let buffer_us = layout.buffer as u64 * 1_000_000 / u64::from(layout.model_rate.max(1));
-    Duration::from_micros((buffer_us / 16).clamp(200, 2_000))
+    Duration::from_micros((2 * buffer_us).clamp(10_000, 200_000))
 }

@@ -106,7 +106,18 @@ impl StreamHandle {
             d.command(c);
             return Ok(());
         }
-        self.commands.send(c).map_err(|_| self.stopped())
+        self.commands.send(c).map_err(|_| self.stopped())?;
+        self.wake_worker();
+        Ok(())
+    }
+
+    /// Wakes a live stream's worker (it sleeps until woken: by the audio
+    /// side when a buffer can be computed, by this side when there is a
+    /// command or queued input).
+    fn wake_worker(&self) {
+        if let Some(t) = &self.thread {
+            t.thread().unpark();
+        }
     }
 
     /// A driven stream's worker (a panic while computing left nothing
@@ -148,7 +159,9 @@ impl StreamHandle {
     /// input channels). Returns the frames accepted (fewer when the queue is
     /// full).
     pub fn write_input(&mut self, frames: &[f32]) -> usize {
-        push_frames(&mut self.input, frames, self.layout.in_channels)
+        let n = push_frames(&mut self.input, frames, self.layout.in_channels);
+        self.wake_worker();
+        n
     }
 
     /// Queues latent frames (`latent_dims` values each) for `decode`, one
@@ -278,6 +291,7 @@ impl StreamHandle {
             latent_overflows: s.latent_overflows.load(Ordering::Relaxed),
             last_compute_us: s.last_compute_us.load(Ordering::Relaxed),
             max_compute_us: s.max_compute_us.load(Ordering::Relaxed),
+            sleeps: s.sleeps.load(Ordering::Relaxed),
             last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
         }
     }

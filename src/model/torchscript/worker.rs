@@ -9,7 +9,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
@@ -17,7 +17,7 @@ use super::driven::DrivenWorker;
 use super::error::TorchScriptError;
 use super::module::Module;
 use super::stream::{
-    poll_interval, DrivenStep, Pace, Route, StreamLayout, StreamState, WorkerCommand,
+    longest_sleep, DrivenStep, Pace, Route, StreamLayout, StreamState, WorkerCommand,
 };
 use crate::sound::StreamResampler;
 
@@ -36,6 +36,17 @@ pub(crate) struct Worker {
     /// `Some(engine block)` when the audio side feeds the input from the
     /// live input (see `stream::LiveInputConfig` for the timing).
     pub live_block: Option<usize>,
+}
+
+/// What a live stream's worker sleeps until.
+#[derive(Clone, Copy, Debug)]
+enum Waiting {
+    /// A command only (paused).
+    Command,
+    /// This many free samples in the output ring: room for one buffer.
+    Room(usize),
+    /// This many samples queued in the input ring: the rest of a buffer.
+    Input(usize),
 }
 
 /// Buffers the worker reuses from one computation to the next.
@@ -82,9 +93,14 @@ impl Worker {
         }
         let _ = ready.send(Ok(None));
         let l = self.layout.clone();
-        let poll = poll_interval(&l);
+        let wake = &self.shared.playback.wake;
+        wake.register();
+        let longest_sleep = longest_sleep(&l);
         let makes_audio = l.out_channels > 0;
+        let out_room = s.out_resampler.max_output(l.buffer) * l.out_channels;
         let mut playing = false;
+        // What the last look found missing, for the audio side to wake on.
+        let mut waiting = Waiting::Command;
         loop {
             loop {
                 match self.commands.try_recv() {
@@ -97,25 +113,68 @@ impl Worker {
                     Err(TryRecvError::Disconnected) => return,
                 }
             }
-            let ready = playing
-                && if makes_audio && self.live_block.is_some() {
+            let ready = playing && {
+                if makes_audio && self.output.slots() < out_room {
+                    waiting = Waiting::Room(out_room);
+                    false
+                } else if makes_audio && self.live_block.is_none() {
+                    true
+                } else if s.gathered {
                     // A live input: compute only whole buffers of it.
-                    self.output.slots() >= s.out_resampler.max_output(l.buffer) * l.out_channels
-                        && (s.gathered || {
-                            s.gathered = self.gather_audio(&mut s, false);
-                            s.gathered
-                        })
-                } else if makes_audio {
-                    self.output.slots() >= s.out_resampler.max_output(l.buffer) * l.out_channels
+                    true
                 } else {
-                    self.gather_audio(&mut s, false)
-                };
-            if !ready {
-                std::thread::park_timeout(poll);
+                    s.gathered = self.gather_audio(&mut s, false);
+                    if !s.gathered {
+                        waiting = Waiting::Input(self.input_missing(&s));
+                    }
+                    s.gathered
+                }
+            };
+            if ready {
+                self.compute(&mut s);
                 continue;
             }
-            self.compute(&mut s);
+            if !playing {
+                waiting = Waiting::Command;
+            }
+            self.sleep(waiting, longest_sleep);
         }
+    }
+
+    /// Input samples the input ring must hold before a whole buffer can be
+    /// gathered (after a gather that fell short, which emptied the ring).
+    fn input_missing(&self, s: &Scratch) -> usize {
+        let ch = self.layout.in_channels.max(1);
+        let have = s.in_fifo.len() / ch;
+        let frames = s
+            .in_resampler
+            .input_needed(self.layout.buffer.saturating_sub(have));
+        frames.max(1) * ch
+    }
+
+    /// Sleeps until the audio side makes `waiting` true, a command comes
+    /// (the control side wakes the worker when it sends one, or queues
+    /// input), or `longest` passes (a guard: nothing should need it).
+    fn sleep(&self, waiting: Waiting, longest: Duration) {
+        let wake = &self.shared.playback.wake;
+        let (room, input) = match waiting {
+            Waiting::Room(n) => (n, 0),
+            Waiting::Input(n) => (0, n),
+            Waiting::Command => (0, 0),
+        };
+        wake.expect(room, input);
+        // One more look: the audio side may have made room, or queued the
+        // input, before it could see what the worker waits for.
+        let already = match waiting {
+            Waiting::Room(n) => self.output.slots() >= n,
+            Waiting::Input(n) => self.input.slots() >= n,
+            Waiting::Command => false,
+        };
+        if !already {
+            self.shared.sleeps.fetch_add(1, Ordering::Relaxed);
+            std::thread::park_timeout(longest);
+        }
+        wake.clear();
     }
 
     /// Warms the route's methods up and makes the buffers computing reuses.
