@@ -24,63 +24,18 @@
 // criterion_group! defines a public `benches` function without docs.
 #![allow(missing_docs)]
 
-use std::path::{Path, PathBuf};
+#[path = "support/torch_python.rs"]
+mod torch_python;
+
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use loam::model::torchscript::{DrivenStep, ModelStream, Module, Pace, Route, StreamConfig};
+use torch_python::{export, export_rave_v2, median, process_cpu, python, PythonTimer};
 
 const CALLS: usize = 200;
-
-fn python() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("LOAM_TORCH_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let home = std::env::var_os("HOME")?;
-    let p = PathBuf::from(home).join(".cache/loam/torch-2.13.0/bin/python");
-    p.exists().then_some(p)
-}
-
-fn export(py: &Path) -> Option<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("loam-bench-models-{}", std::process::id()));
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let ok = Command::new(py)
-        .arg(root.join("tests/models/export_nn_tilde.py"))
-        .arg(&dir)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    ok.then_some(dir)
-}
-
-/// A real RAVE v2 streaming export (acids-rave's own `v2.gin` and
-/// exporter, random weights: tests/models/export_rave_v2.py) into `dir`;
-/// false, said, where acids-rave is not installed.
-fn export_rave_v2(py: &Path, dir: &Path) -> bool {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(py)
-        .arg(root.join("tests/models/export_rave_v2.py"))
-        .arg(dir)
-        .output();
-    match out {
-        Ok(o) if o.status.success() => true,
-        Ok(o) => {
-            eprintln!(
-                "SKIP the real RAVE v2 rows: its export failed (is acids-rave installed? tools/setup --test):\n{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            false
-        }
-        Err(e) => {
-            eprintln!(
-                "SKIP the real RAVE v2 rows: cannot run {}: {e}",
-                py.display()
-            );
-            false
-        }
-    }
-}
 
 fn python_medians(py: &Path, dir: &Path) -> Vec<(String, f64)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -101,17 +56,6 @@ fn python_medians(py: &Path, dir: &Path) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// The process's CPU time so far (every thread: a stream's worker too).
-fn process_cpu() -> Duration {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes the struct it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
-}
-
 /// CPU time of the whole process per call of `f`, in µs: its CPU time
 /// over `calls` calls (after 5 warm-up calls), divided by `calls`. What
 /// the issue measures ("CPU time per second of audio"): CPU time does not
@@ -127,63 +71,6 @@ fn cpu_us_per_call(calls: usize, mut f: impl FnMut()) -> f64 {
         f();
     }
     process_cpu().saturating_sub(t).as_secs_f64() * 1e6 / calls as f64
-}
-
-/// Python's side of the paired rounds: `time_calls.py DIR --serve`, kept
-/// running, asked for one case at a time (it idles, blocked on its
-/// input, while loam is measured, and loam waits while it is).
-struct PythonTimer {
-    child: std::process::Child,
-    input: std::process::ChildStdin,
-    output: std::io::BufReader<std::process::ChildStdout>,
-}
-
-impl PythonTimer {
-    fn start(py: &Path, dir: &Path) -> Option<PythonTimer> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new(py)
-            .arg(root.join("tests/models/time_calls.py"))
-            .arg(dir)
-            .arg("--serve")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .ok()?;
-        let input = child.stdin.take()?;
-        let output = std::io::BufReader::new(child.stdout.take()?);
-        Some(PythonTimer {
-            child,
-            input,
-            output,
-        })
-    }
-
-    /// Python's median wall-clock time per call of `case` under `mode`
-    /// (`no_grad`, `inference_mode`), and its CPU time per call measured
-    /// as [`cpu_us_per_call`] measures loam's, in µs, over `calls` calls.
-    fn time(&mut self, case: &str, mode: &str, calls: usize) -> Option<(f64, f64)> {
-        use std::io::{BufRead, Write};
-        writeln!(self.input, "{case} {mode} {calls}").ok()?;
-        self.input.flush().ok()?;
-        let mut line = String::new();
-        self.output.read_line(&mut line).ok()?;
-        let mut it = line.split_whitespace().map(|v| v.parse::<f64>().ok());
-        Some((it.next()??, it.next()??))
-    }
-}
-
-impl Drop for PythonTimer {
-    fn drop(&mut self) {
-        use std::io::Write;
-        let _ = writeln!(self.input);
-        let _ = self.child.wait();
-    }
-}
-
-/// The median of `v` (sorted in place).
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Paired rounds per case: each round measures loam's stream and Python

@@ -8,12 +8,15 @@ Prints one line per case: `name median_us` (wall clock).
 
     python tests/models/time_calls.py MODEL_DIR --serve
 
-Answers requests, one per line on standard input, `CASE MODE CALLS`
-(CASE as above without the mode, MODE `no_grad` or `inference_mode`),
-with one line `wall_median_us cpu_us_per_call` (CPU time is the
-process's, `time.process_time`, over the calls, divided by them: the
-measure loam's bench sets beside its stream's); an empty line or end of
-input ends it. The bench alternates these rounds with its own, so both
+Answers requests, one per line on standard input, `CASE MODE CALLS
+[PERIOD_US]` (CASE as above without the mode, MODE `no_grad` or
+`inference_mode`), with one line `wall_median_us cpu_us_per_call` (CPU
+time is the process's, `time.process_time`, over the calls, divided by
+them: the measure loam's bench sets beside its stream's); an empty line
+or end of input ends it. With PERIOD_US the calls are paced as a live
+host paces them: one call every PERIOD_US microseconds (a buffer's
+duration), sleeping in between, as nn~'s compute thread waits for its
+next buffer; without it they run back to back. The bench alternates these rounds with its own, so both
 sides are measured under the same machine load (a 2-core VM's speed
 drifts by tens of percent from minute to minute).
 """
@@ -50,6 +53,34 @@ def cpu_us_per_call(fn, calls: int) -> float:
     return (time.process_time() - t) / calls * 1e6
 
 
+def paced_us(fn, calls: int, period_us: float) -> tuple:
+    """Calls `fn` once every `period_us` (sleeping until each call is
+    due), after 5 warm-up calls paced alike; returns the median wall time
+    of a call and the process's CPU time over the calls, per call, in us."""
+    period = period_us / 1e6
+    due = time.perf_counter()
+
+    def wait():
+        nonlocal due
+        due += period
+        rest = due - time.perf_counter()
+        if rest > 0:
+            time.sleep(rest)
+
+    for _ in range(5):
+        wait()
+        fn()
+    times = []
+    t = time.process_time()
+    for _ in range(calls):
+        wait()
+        s = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - s)
+    cpu = (time.process_time() - t) / calls * 1e6
+    return statistics.median(times) * 1e6, cpu
+
+
 def cases(d: str) -> dict:
     """The calls timed, by name: the same model, method and buffer as the
     bench's loam side."""
@@ -81,11 +112,14 @@ def serve(d: str) -> None:
     for line in sys.stdin:
         if not line.strip():
             break
-        name, mode, calls = line.split()
+        name, mode, calls, *period = line.split()
         fn = calls_of[name]
         with modes[mode]():
-            wall = median_us(fn, int(calls))
-            cpu = cpu_us_per_call(fn, int(calls))
+            if period:
+                wall, cpu = paced_us(fn, int(calls), float(period[0]))
+            else:
+                wall = median_us(fn, int(calls))
+                cpu = cpu_us_per_call(fn, int(calls))
         print(f"{wall:.2f} {cpu:.2f}", flush=True)
 
 
