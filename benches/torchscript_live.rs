@@ -9,12 +9,16 @@
 //! loam's figure is the CPU time of the whole process over a window of
 //! whole buffers, less the bench thread's own CPU time (the stand-in for
 //! the sound card's callback thread, which sleeps between blocks here;
-//! a real device's thread is the driver's), plus the time of the audio
-//! side's calls on that thread (`feed_live` and `process`, which are
-//! loam's). Python's is `time.process_time` over back-to-back calls (no
-//! waiting between them, so no cost of waking up). Rounds are paired, as
-//! in `benches/torchscript.rs`: each measures loam, then Python (or the
-//! other way round, alternately), and the ratio of each round is kept.
+//! a real device's thread is the driver's), plus that thread's CPU time in
+//! the audio side's calls (`feed_live` and `process`, which are loam's).
+//! Python's is `time.process_time` over its calls, paced as a live host
+//! paces them (one call a buffer, sleeping until the next is due, as
+//! nn~'s compute thread waits for its next buffer) and, for reference,
+//! back to back (no sleeps, so none of the cost of waking up). Rounds are
+//! paired, as in `benches/torchscript.rs`: each measures loam, then Python
+//! (or the other way round, alternately), and the ratio of each round is
+//! kept. Python paced against itself in the same protocol gives the
+//! bench's resolution.
 //!
 //! Needs the torch venv (`tools/setup --test`); the real RAVE v2 rows
 //! need acids-rave there too (tests/models/export_rave_v2.py).
@@ -134,7 +138,9 @@ impl Live {
             if let Some(wait) = due.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
             }
-            let t = Instant::now();
+            // The calls' CPU time (not wall time: a worker they wake may
+            // preempt this thread, and its CPU time is counted already).
+            let t = thread_cpu();
             if let Some(x) = &live.input {
                 let i = live.fed % x.len();
                 let end = (i + live.block).min(x.len());
@@ -142,7 +148,7 @@ impl Live {
                 live.fed += end - i;
             }
             live.output.process(&mut live.out);
-            *calls += t.elapsed();
+            *calls += thread_cpu().saturating_sub(t);
         };
         let mut untimed = Duration::ZERO;
         // Start just after a buffer ends (the worker then sleeps).

@@ -61,7 +61,7 @@ impl WorkerWake {
     pub fn room_made(&self, free: usize) {
         fence(Ordering::SeqCst);
         let want = self.room.load(Ordering::Relaxed);
-        if want != 0 && free >= want && self.room.swap(0, Ordering::Relaxed) != 0 {
+        if want != 0 && free >= want && self.room.swap(0, Ordering::AcqRel) != 0 {
             self.wake();
         }
     }
@@ -72,7 +72,7 @@ impl WorkerWake {
     pub fn input_came(&self, queued: usize) {
         fence(Ordering::SeqCst);
         let want = self.input.load(Ordering::Relaxed);
-        if want != 0 && queued >= want && self.input.swap(0, Ordering::Relaxed) != 0 {
+        if want != 0 && queued >= want && self.input.swap(0, Ordering::AcqRel) != 0 {
             self.wake();
         }
     }

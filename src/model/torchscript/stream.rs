@@ -125,6 +125,11 @@ pub struct StreamConfig {
     /// the audio device's block, whose frames the ring must hold at once;
     /// [`super::probe::MIN_MODEL_BUFFER`] by default).
     pub min_buffer: usize,
+    /// The longest a live stream's worker sleeps unwoken (`None`: two
+    /// buffers' time, 10 to 200 ms). The audio side wakes it when it can
+    /// compute, so this only bounds the cost of a wake-up that never came;
+    /// a test sets it to hours to show that none is lost.
+    pub longest_sleep: Option<Duration>,
 }
 
 /// Who decides when a stream computes its next buffer.
@@ -190,6 +195,7 @@ impl StreamConfig {
             pace: Pace::RealTime,
             choose_buffer: false,
             min_buffer: MIN_MODEL_BUFFER,
+            longest_sleep: None,
         }
     }
 }
@@ -318,6 +324,9 @@ impl ModelStream {
                     return;
                 }
                 let Ok(parts) = parts_rx.recv() else { return };
+                let guard = probe_config
+                    .longest_sleep
+                    .unwrap_or_else(|| longest_sleep(&parts.layout));
                 let worker = Worker {
                     module,
                     route: probe_config.route.clone(),
@@ -331,6 +340,7 @@ impl ModelStream {
                     latent_in: parts.latent_in,
                     latent_out: parts.latent_out,
                     live_block: parts.live_block,
+                    longest_sleep: guard,
                 };
                 worker.run(ready_tx);
             })
@@ -354,8 +364,13 @@ impl ModelStream {
             }
         };
         let live_block = config.live_input.map_or(0, |l| l.block);
+        // Two buffers and a margin; a live input's silence adds one block,
+        // and its worker, woken by the block that completes its input
+        // before that block's output is popped, needs one block more to
+        // find room for a whole buffer at once (the latency is set by the
+        // silence queued first, not by this).
         let out_capacity =
-            (layout.latency_frames * 2 + 64 + live_block) * layout.out_channels.max(1);
+            (layout.latency_frames * 2 + 64 + 2 * live_block) * layout.out_channels.max(1);
         let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(out_capacity);
         let in_frames = config.input_capacity.max(layout.buffer);
         let (input_tx, input_rx) =
@@ -606,8 +621,8 @@ pub(crate) fn layout(
     })
 }
 
-/// The longest a live stream's worker sleeps unwoken: two buffers' time,
-/// 10 to 200 ms. It is woken when the audio side makes room for its next
+/// The longest a live stream's worker sleeps unwoken by default
+/// ([`StreamConfig::longest_sleep`]): two buffers' time, 10 to 200 ms. It is woken when the audio side makes room for its next
 /// buffer or brings its input (`audio::worker_wake`), or a command comes;
 /// this only bounds the cost of a wake-up that never came.
 pub(crate) fn longest_sleep(layout: &StreamLayout) -> Duration {

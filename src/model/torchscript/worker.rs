@@ -16,9 +16,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use super::driven::DrivenWorker;
 use super::error::TorchScriptError;
 use super::module::Module;
-use super::stream::{
-    longest_sleep, DrivenStep, Pace, Route, StreamLayout, StreamState, WorkerCommand,
-};
+use super::stream::{DrivenStep, Pace, Route, StreamLayout, StreamState, WorkerCommand};
 use crate::sound::StreamResampler;
 
 pub(crate) struct Worker {
@@ -36,6 +34,8 @@ pub(crate) struct Worker {
     /// `Some(engine block)` when the audio side feeds the input from the
     /// live input (see `stream::LiveInputConfig` for the timing).
     pub live_block: Option<usize>,
+    /// The longest it sleeps unwoken ([`super::stream::StreamConfig::longest_sleep`]).
+    pub longest_sleep: Duration,
 }
 
 /// What a live stream's worker sleeps until.
@@ -91,11 +91,11 @@ impl Worker {
             let _ = ready.send(Ok(Some(Box::new(DrivenWorker::new(self, s)))));
             return;
         }
+        // The audio side can wake this thread from its first block.
+        self.shared.playback.wake.register();
         let _ = ready.send(Ok(None));
         let l = self.layout.clone();
-        let wake = &self.shared.playback.wake;
-        wake.register();
-        let longest_sleep = longest_sleep(&l);
+        let longest_sleep = self.longest_sleep;
         let makes_audio = l.out_channels > 0;
         let out_room = s.out_resampler.max_output(l.buffer) * l.out_channels;
         let mut playing = false;
