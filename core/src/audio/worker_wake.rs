@@ -100,10 +100,14 @@ mod tests {
             w.expect(100, 0);
             tx.send(()).unwrap();
             // Parked until the audio side wakes it (a spurious return is
-            // possible, so park until the expectation is cleared).
-            while w.room.load(Ordering::Relaxed) != 0 {
-                std::thread::park();
+            // possible, so park until the expectation is cleared), or 30 s:
+            // a wake-up that never comes fails the test, not hangs it.
+            let limit = Duration::from_secs(30);
+            let start = std::time::Instant::now();
+            while w.room.load(Ordering::Relaxed) != 0 && start.elapsed() < limit {
+                std::thread::park_timeout(limit.saturating_sub(start.elapsed()));
             }
+            start.elapsed() < limit
         });
         rx.recv().unwrap();
         // Not enough room yet, and input the worker does not wait for.
@@ -112,7 +116,7 @@ mod tests {
         assert_eq!(wake.room.load(Ordering::Relaxed), 100);
         wake.room_made(100);
         assert_eq!(wake.room.load(Ordering::Relaxed), 0);
-        worker.join().unwrap();
+        assert!(worker.join().unwrap(), "the worker was never woken");
     }
 
     #[test]

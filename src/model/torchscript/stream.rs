@@ -622,9 +622,10 @@ pub(crate) fn layout(
 }
 
 /// The longest a live stream's worker sleeps unwoken by default
-/// ([`StreamConfig::longest_sleep`]): two buffers' time, 10 to 200 ms. It is woken when the audio side makes room for its next
-/// buffer or brings its input (`audio::worker_wake`), or a command comes;
-/// this only bounds the cost of a wake-up that never came.
+/// ([`StreamConfig::longest_sleep`]): two buffers' time, 10 to 200 ms. It
+/// is woken when the audio side makes room for its next buffer or brings
+/// its input (`audio::worker_wake`), or a command comes; this only bounds
+/// the cost of a wake-up that never came.
 pub(crate) fn longest_sleep(layout: &StreamLayout) -> Duration {
     let buffer_us = layout.buffer as u64 * 1_000_000 / u64::from(layout.model_rate.max(1));
     Duration::from_micros((2 * buffer_us).clamp(10_000, 200_000))
